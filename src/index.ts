@@ -1,0 +1,7 @@
+/**
+ * causalscope: machine learning and causal analysis of electron and
+ * scanning-probe microscopy data. One folder per capability; this file only
+ * re-exports their public API.
+ */
+export * from "./image";
+export * from "./display";
