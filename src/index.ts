@@ -1,7 +1,8 @@
 /**
  * causalscope: machine learning and causal analysis of electron and
  * scanning-probe microscopy data. One folder per capability; this file only
- * re-exports their public API.
+ * re-exports their public API (one line per capability).
  */
 export * from "./image";
 export * from "./display";
+export * as synth from "./synth";

@@ -1,0 +1,2 @@
+/** Synthetic microscopy data with ground truth (exported as `synth`). */
+export {};
