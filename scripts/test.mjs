@@ -1,0 +1,77 @@
+// `npm test`: every test of the project, in one run.
+//   1. setup (dependencies, build, venv, kernelspec, extension)
+//   2. unit tests (jest, tests/**/*.test.ts)
+//   3. Python-side tests (pytest in .venv: kernel conformance, protocol,
+//      notebook execution, reference-tool comparisons, Binder steps)
+//   4. browser end-to-end tests of the extension (Debian's Chromium)
+// Each stage runs even when an earlier one failed; the run fails when any did.
+// The last line is the total: "total: N passed, N failed, N skipped".
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { setup } from "./setup.mjs";
+import { root, python } from "./venv.mjs";
+
+const artifacts = join(root, "test-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const extra = process.argv.slice(2);
+
+setup();
+
+function jestCounts(file) {
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
+}
+
+function junitCounts(file) {
+  const xml = readFileSync(file, "utf8");
+  const attr = (name) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, "g"))].reduce((s, m) => s + Number(m[1]), 0);
+  const tests = attr("tests"), failed = attr("failures") + attr("errors"), skipped = attr("skipped");
+  return { passed: tests - failed - skipped, failed, skipped };
+}
+
+const jestBin = join(root, "node_modules", "jest", "bin", "jest.js");
+const stages = [
+  {
+    name: "unit (jest)",
+    cmd: process.execPath,
+    args: ["--experimental-vm-modules", jestBin, "--ci", "--json", `--outputFile=${join(artifacts, "jest.json")}`, ...extra],
+    out: join(artifacts, "jest.json"),
+    counts: jestCounts,
+  },
+  {
+    name: "python (pytest)",
+    cmd: python,
+    args: ["-m", "pytest", "tests", "-q", "-rs", `--junitxml=${join(artifacts, "pytest.xml")}`],
+    out: join(artifacts, "pytest.xml"),
+    counts: junitCounts,
+  },
+];
+if (existsSync(join(root, "jest.e2e.config.js"))) {
+  stages.push({
+    name: "browser end-to-end (jest + Chromium)",
+    before: () => spawnSync("bash", [join(root, "scripts", "ensure-chromium.sh")], { stdio: "inherit", cwd: root }).status === 0,
+    cmd: process.execPath,
+    args: ["--experimental-vm-modules", jestBin, "--ci", "--config", "jest.e2e.config.js", "--runInBand", "--json", `--outputFile=${join(artifacts, "e2e.json")}`],
+    out: join(artifacts, "e2e.json"),
+    counts: jestCounts,
+  });
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+const summary = [];
+for (const stage of stages) {
+  console.log(`\n=== ${stage.name} ===`);
+  const t0 = Date.now();
+  rmSync(stage.out, { force: true });
+  let ok = stage.before ? stage.before() : true;
+  if (ok) ok = spawnSync(stage.cmd, stage.args, { stdio: "inherit", cwd: root }).status === 0;
+  let c;
+  try { c = stage.counts(stage.out); } catch { c = { passed: 0, failed: 1, skipped: 0 }; }
+  if (!ok && c.failed === 0) c.failed = 1; // a runner that crashed or could not start counts as a failure
+  for (const k of Object.keys(total)) total[k] += c[k];
+  summary.push(`${stage.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+}
+console.log("\n=== summary ===\n" + summary.join("\n"));
+console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);
