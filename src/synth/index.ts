@@ -1,2 +1,2 @@
 /** Synthetic microscopy data with ground truth (exported as `synth`). */
-export {};
+export * from "./random";
