@@ -1,1 +1,3 @@
 export * from "./image";
+export * from "./fft";
+export * from "./filters";
