@@ -5,4 +5,6 @@
  */
 export * from "./image";
 export * from "./display";
+export * from "./table";
+export * from "./backend";
 export * as synth from "./synth";

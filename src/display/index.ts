@@ -1,1 +1,6 @@
 export * from "./mime";
+export * from "./html";
+export * from "./png";
+export * from "./image-display";
+export * from "./chart";
+export * from "./progress";
