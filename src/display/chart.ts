@@ -23,11 +23,12 @@
  * made, with marks and axes but without text, and `text/plain` says so.
  *
  * vega and vega-lite are ESM-only: they are loaded on first use with
- * `import()` and cached (never at module load).
+ * `importEsm` (a real `import()`) and cached (never at module load).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Image } from "../image/image";
+import { importEsm } from "./esm";
 import { formatNumber } from "./html";
 import type { Displayable, MimeBundle } from "./mime";
 import { toBase64 } from "./png";
@@ -58,10 +59,15 @@ let vegaModules: Promise<VegaModules> | undefined;
 
 /** vega-lite and vega, imported once (they are ESM-only). */
 function loadVega(): Promise<VegaModules> {
-  vegaModules ??= Promise.all([import("vega-lite"), import("vega")]).then(([vl, vega]) => ({
-    vl: vl as unknown as VegaLiteModule,
-    vega: vega as unknown as VegaModule,
-  }));
+  // one after the other: they share dependencies (vega-util...), and jest's
+  // ESM linker fails on two concurrent imports of the same module
+  vegaModules ??= (async () => {
+    const vega = await importEsm<VegaModule>("vega");
+    const vl = await importEsm<VegaLiteModule>("vega-lite");
+    return { vl, vega };
+  })();
+  // a failed load (package missing) is not cached: a later call retries
+  vegaModules.catch(() => { vegaModules = undefined; });
   return vegaModules;
 }
 
@@ -128,7 +134,9 @@ export async function renderVegaLiteSvg(spec: VegaLiteSpec, options: RenderOptio
   const config = font ? { font: font.family } : {};
   let compiled;
   try {
-    compiled = vl.compile(spec, { config }).spec;
+    // a JSON copy: vega tags the data objects it ingests (Symbol(vega_id)),
+    // which must not leak into the spec the bundle carries
+    compiled = vl.compile(JSON.parse(JSON.stringify(spec)), { config }).spec;
   } catch (e) {
     throw new Error(`renderVegaLiteSvg: spec is not valid Vega-Lite: ${(e as Error).message}`);
   }

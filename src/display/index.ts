@@ -1,5 +1,6 @@
 export * from "./mime";
 export * from "./html";
+export * from "./esm";
 export * from "./png";
 export * from "./image-display";
 export * from "./chart";
