@@ -8,3 +8,4 @@ export * from "./display";
 export * from "./table";
 export * from "./backend";
 export * as synth from "./synth";
+export * from "./stem4d";

@@ -1,0 +1,241 @@
+/**
+ * Basic 4D-STEM analyses, each a UDF (see ./udf.ts) plus a convenience
+ * function: mean and max patterns, virtual detectors and the raw centre of
+ * mass. Conventions: scan x = column, y = row; detector kx = column,
+ * ky = row; positions in pixels.
+ */
+import { makeImage, type Image } from "../image";
+import type { Dataset4D } from "./dataset";
+import { runUDF, runUDFs, type DatasetMeta, type RunOptions, type UDF } from "./udf";
+
+/** Scan-sized image from a nav buffer (calibrated by the scan step when known). */
+export function scanImage(ds: Dataset4D, values: ArrayLike<number>): Image {
+  const c = ds.calibration;
+  return makeImage(values instanceof Float32Array ? values : Float32Array.from(values), ds.scanShape[1], ds.scanShape[0],
+    c.scanStep ? { pixelSize: c.scanStep, unit: c.scanUnit ?? "" } : undefined);
+}
+
+/** Detector-sized image (calibrated by the reciprocal pixel size when known). */
+export function detectorImage(ds: Dataset4D, values: ArrayLike<number>): Image {
+  const c = ds.calibration;
+  return makeImage(values instanceof Float32Array ? values : Float32Array.from(values), ds.detShape[1], ds.detShape[0],
+    c.detPixelSize ? { pixelSize: c.detPixelSize, unit: c.detUnit ?? "" } : undefined);
+}
+
+// ---------------------------------------------------------------- mean / max
+
+/** UDF: the mean pattern (sum over frames / number of frames), detector-sized. */
+export function meanPatternUDF(): UDF<Float64Array, null> {
+  return {
+    name: "meanPattern",
+    params: null,
+    buffers: () => ({ sum: { kind: "sig" } }),
+    process: (frames, n, _start, b, _p, meta) => {
+      const s = b.sum, fs = meta.frameSize;
+      for (let i = 0; i < n; i++) {
+        const o = i * fs;
+        for (let j = 0; j < fs; j++) s[j] += frames[o + j];
+      }
+    },
+    finalize: (b, meta) => { const s = b.sum; for (let j = 0; j < s.length; j++) s[j] /= meta.nFrames; return s; },
+  };
+}
+
+/** UDF: the per-pixel maximum over all frames (NaN wins, so NaNs are visible). */
+export function maxPatternUDF(): UDF<Float64Array, null> {
+  return {
+    name: "maxPattern",
+    params: null,
+    buffers: () => ({ max: { kind: "sig", init: -Infinity, merge: "max" } }),
+    process: (frames, n, _start, b, _p, meta) => {
+      const m = b.max, fs = meta.frameSize;
+      for (let i = 0; i < n; i++) {
+        const o = i * fs;
+        for (let j = 0; j < fs; j++) { const v = frames[o + j]; if (v > m[j] || v !== v) m[j] = v; }
+      }
+    },
+    finalize: (b) => b.max,
+  };
+}
+
+/** The mean diffraction pattern (ky × kx Image). Accumulates in float64. */
+export async function meanPattern(ds: Dataset4D, options?: RunOptions): Promise<Image> {
+  return detectorImage(ds, await runUDF(ds, meanPatternUDF(), options));
+}
+
+/** The maximum diffraction pattern (ky × kx Image; a pixel is NaN if any frame has NaN there). */
+export async function maxPattern(ds: Dataset4D, options?: RunOptions): Promise<Image> {
+  return detectorImage(ds, await runUDF(ds, maxPatternUDF(), options));
+}
+
+// ---------------------------------------------------------------- detectors
+
+/** A virtual detector in detector pixels (kx = column, ky = row); bounds are inclusive. */
+export type Detector =
+  | { type: "circle"; center: [number, number]; radius: number }
+  | { type: "annulus"; center: [number, number]; inner: number; outer: number }
+  /** Annular sector: radii as for the annulus; angles in radians from +kx towards +ky, from `start` counter-clockwise (towards +ky) to `end`. */
+  | { type: "sector"; center: [number, number]; inner: number; outer: number; start: number; end: number }
+  /** Per-pixel weights, ky × kx (row-major); an Image, a flat array, or rows of numbers/booleans. */
+  | Image | ArrayLike<number> | ArrayLike<ArrayLike<number | boolean>>;
+
+/**
+ * The ky × kx weight mask of a detector. A pixel (kx, ky) belongs to a
+ * circle when (kx-cx)² + (ky-cy)² ≤ r², to an annulus when
+ * inner² ≤ d² ≤ outer² (both bounds inclusive), to a sector when it is in
+ * the annulus and its angle atan2(ky-cy, kx-cx) lies in [start, end].
+ */
+export function detectorMask(detector: Detector, detShape: [number, number]): Float32Array {
+  const [ky, kx] = detShape;
+  const n = ky * kx;
+  const where = "virtualImage(detector)";
+  const d = detector as { type?: string };
+  if (d && typeof d === "object" && typeof d.type === "string") {
+    const det = detector as { type: string; center: [number, number]; radius?: number; inner?: number; outer?: number; start?: number; end?: number };
+    if (!Array.isArray(det.center) || det.center.length !== 2 || !det.center.every(Number.isFinite)) throw new TypeError(`${where}: center must be [kx, ky] in detector pixels, got ${JSON.stringify(det.center)}`);
+    const [cx, cy] = det.center;
+    let r0: number, r1: number;
+    if (det.type === "circle") {
+      if (!(det.radius! >= 0)) throw new RangeError(`${where}: circle radius must be a number >= 0, got ${det.radius}`);
+      r0 = -1; r1 = det.radius!;
+    } else if (det.type === "annulus" || det.type === "sector") {
+      if (!(det.inner! >= 0) || !(det.outer! >= det.inner!)) throw new RangeError(`${where}: ${det.type} needs 0 <= inner <= outer, got inner ${det.inner}, outer ${det.outer}`);
+      r0 = det.inner!; r1 = det.outer!;
+    } else throw new TypeError(`${where}: unknown detector type ${JSON.stringify(det.type)} (circle, annulus, sector, or a ky×kx mask)`);
+    const sector = det.type === "sector";
+    if (sector && !(Number.isFinite(det.start) && Number.isFinite(det.end))) throw new TypeError(`${where}: sector needs finite start and end angles (radians)`);
+    const m = new Float32Array(n);
+    const lo2 = r0 < 0 ? -1 : r0 * r0, hi2 = r1 * r1;
+    for (let y = 0; y < ky; y++) {
+      for (let x = 0; x < kx; x++) {
+        const dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
+        if (d2 < lo2 || d2 > hi2) continue;
+        if (sector) {
+          const span = det.end! - det.start!;
+          let a = Math.atan2(dy, dx) - det.start!;
+          a = ((a % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
+          if (!(span >= 2 * Math.PI || a <= span)) continue;
+        }
+        m[y * kx + x] = 1;
+      }
+    }
+    return m;
+  }
+  const img = detector as Image;
+  if (img && img.data instanceof Float32Array && Number.isInteger(img.width)) {
+    if (img.width !== kx || img.height !== ky) throw new RangeError(`${where}: mask is ${img.width}×${img.height} (width×height), detector is ${kx}×${ky}`);
+    return Float32Array.from(img.data);
+  }
+  const arr = detector as ArrayLike<unknown>;
+  if (arr && typeof arr.length === "number") {
+    if (arr.length === ky && arr.length > 0 && typeof arr[0] === "object") {
+      const m = new Float32Array(n);
+      for (let y = 0; y < ky; y++) {
+        const row = arr[y] as ArrayLike<number | boolean>;
+        if (!row || row.length !== kx) throw new RangeError(`${where}: mask row ${y} has ${row?.length} entries, detector has kx = ${kx}`);
+        for (let x = 0; x < kx; x++) m[y * kx + x] = Number(row[x]);
+      }
+      return m;
+    }
+    if (arr.length !== n) throw new RangeError(`${where}: mask has ${arr.length} values, detector ky×kx = ${ky}×${kx} = ${n}`);
+    return Float32Array.from(arr as ArrayLike<number>);
+  }
+  throw new TypeError(`${where}: expected { type: "circle" | "annulus" | "sector", ... } or a ky×kx mask`);
+}
+
+interface VirtualParams { index: Int32Array; weight: Float32Array; binary: boolean }
+
+/** UDF: weighted sum of each pattern over a detector mask → one value per scan position. */
+export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Float64Array, VirtualParams> {
+  if (meta && mask.length !== meta.frameSize) throw new RangeError(`virtualImageUDF: mask has ${mask.length} values, frames have ${meta.frameSize}`);
+  let count = 0;
+  for (let j = 0; j < mask.length; j++) if (mask[j] !== 0) count++;
+  const index = new Int32Array(count), weight = new Float32Array(count);
+  let binary = true;
+  for (let j = 0, c = 0; j < mask.length; j++) if (mask[j] !== 0) { index[c] = j; weight[c] = mask[j]; if (mask[j] !== 1) binary = false; c++; }
+  return {
+    name: "virtualImage",
+    params: { index, weight, binary },
+    buffers: () => ({ intensity: { kind: "nav" } }),
+    process: (frames, n, _start, b, p, meta) => {
+      const out = b.intensity, idx = p.index, w = p.weight, m = idx.length, fs = meta.frameSize;
+      for (let i = 0; i < n; i++) {
+        const o = i * fs;
+        let s = 0;
+        if (p.binary) for (let j = 0; j < m; j++) s += frames[o + idx[j]];
+        else for (let j = 0; j < m; j++) s += frames[o + idx[j]] * w[j];
+        out[i] = s;
+      }
+    },
+    finalize: (b) => b.intensity,
+  };
+}
+
+/**
+ * Virtual detector image: for every scan position the sum of the pattern
+ * over the detector's pixels (weighted by the mask values for a mask), in
+ * float64 then stored as float32. Returns a scan-sized Image (width = scan
+ * columns, height = scan rows), calibrated by the scan step when known.
+ * Like py4DSTEM's `get_virtual_image` (modes "circle", "annulus", "mask").
+ * A NaN in a pattern inside the detector makes that pixel NaN.
+ *
+ * @example const bf = await virtualImage(ds, { type: "circle", center: [64, 64], radius: 10 });
+ */
+export async function virtualImage(ds: Dataset4D, detector: Detector, options?: RunOptions): Promise<Image> {
+  const mask = detectorMask(detector, ds.detShape);
+  return scanImage(ds, await runUDF(ds, virtualImageUDF(mask), options));
+}
+
+/** Several virtual images in one pass over the data (e.g. BF + ADF while streaming a large file). */
+export async function virtualImages(ds: Dataset4D, detectors: Detector[], options?: RunOptions): Promise<Image[]> {
+  const udfs = detectors.map((d) => virtualImageUDF(detectorMask(d, ds.detShape)));
+  const res = await runUDFs(ds, udfs, options);
+  return res.map((r) => scanImage(ds, r as Float64Array));
+}
+
+// ---------------------------------------------------------------- COM
+
+interface ComParams { mask: Float32Array | null; ignoreNaN: boolean }
+
+/**
+ * UDF: per-pattern total intensity and intensity-weighted mean position
+ * (kx, ky) in detector pixels. nav buffer `com` holds [sum, sumX, sumY]
+ * per frame.
+ */
+export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: boolean } = {}): UDF<{ sum: Float64Array; comX: Float64Array; comY: Float64Array }, ComParams> {
+  return {
+    name: "centerOfMass",
+    params: { mask: options.mask ?? null, ignoreNaN: !!options.ignoreNaN },
+    buffers: () => ({ com: { kind: "nav", extra: 3 } }),
+    process: (frames, n, _start, b, p, meta) => {
+      const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
+      for (let i = 0; i < n; i++) {
+        const o = i * fs;
+        let s = 0, sx = 0, sy = 0;
+        for (let y = 0; y < ky; y++) {
+          let rs = 0, rx = 0;
+          const ro = o + y * kx;
+          for (let x = 0; x < kx; x++) {
+            let v = frames[ro + x];
+            if (mask !== null) v *= mask[y * kx + x];
+            if (p.ignoreNaN && v !== v) continue;
+            rs += v; rx += v * x;
+          }
+          s += rs; sx += rx; sy += rs * y;
+        }
+        out[3 * i] = s; out[3 * i + 1] = sx; out[3 * i + 2] = sy;
+      }
+    },
+    finalize: (b, meta) => {
+      const n = meta.nFrames, sum = new Float64Array(n), comX = new Float64Array(n), comY = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = b.com[3 * i];
+        sum[i] = s;
+        // A zero-intensity pattern has no centre of mass: NaN (documented).
+        comX[i] = s !== 0 ? b.com[3 * i + 1] / s : NaN;
+        comY[i] = s !== 0 ? b.com[3 * i + 2] / s : NaN;
+      }
+      return { sum, comX, comY };
+    },
+  };
+}

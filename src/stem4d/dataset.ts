@@ -1,0 +1,218 @@
+/**
+ * The 4D-STEM dataset: a scan of `rows × cols` probe positions, each with a
+ * diffraction pattern of `ky × kx` detector pixels.
+ *
+ * Conventions (as everywhere in causalscope): scan x = column, scan y = row;
+ * detector kx = column, ky = row; frame index = row * cols + col; a pattern is
+ * row-major (`pattern[ky * kx_size + kx]`). Frames are always delivered as
+ * float32 whatever the stored dtype. A dataset is backed by memory or by a
+ * file read in chunks (see `readDataset4D`), so a 100 GB file opens instantly
+ * and is streamed by the analyses.
+ */
+import * as fs from "node:fs";
+import { makeImage, type Image } from "../image";
+import { dtypeOfArray, parseDType, type DType } from "./dtype";
+import { readNpyHeader } from "./npy";
+import { ChunkSource, type FrameSource } from "./source";
+import { readHdf5Dataset4D } from "./hdf5";
+
+/** Physical calibration of a 4D-STEM dataset (all optional). */
+export interface Calibration4D {
+  /** Real-space scan step (distance between probe positions), in `scanUnit`. */
+  scanStep?: number;
+  /** Unit of `scanStep`, e.g. "nm" or "Å". */
+  scanUnit?: string;
+  /** Reciprocal-space size of one detector pixel, in `detUnit` (e.g. 1/Å or mrad). */
+  detPixelSize?: number;
+  /** Unit of `detPixelSize`, e.g. "1/Å" or "mrad". */
+  detUnit?: string;
+  /** Accelerating voltage in kV. */
+  voltage?: number;
+}
+
+/** A 4D-STEM dataset; see the module comment for conventions. */
+export class Dataset4D {
+  /** [rows, cols] of the scan (y, x). */
+  readonly scanShape: [number, number];
+  /** [ky, kx] of the detector (rows, columns). */
+  readonly detShape: [number, number];
+  readonly calibration: Calibration4D;
+  readonly source: FrameSource;
+
+  constructor(source: FrameSource, scanShape: [number, number], detShape: [number, number], calibration: Calibration4D = {}) {
+    for (const [name, s] of [["scanShape", scanShape], ["detShape", detShape]] as const) {
+      if (!Array.isArray(s) || s.length !== 2 || !s.every((d) => Number.isInteger(d) && d > 0)) {
+        throw new RangeError(`Dataset4D: ${name} must be two positive integers, got ${JSON.stringify(s)}`);
+      }
+    }
+    this.source = source;
+    this.scanShape = [scanShape[0], scanShape[1]];
+    this.detShape = [detShape[0], detShape[1]];
+    this.calibration = { ...calibration };
+  }
+
+  /** Number of patterns (rows * cols). */
+  get nFrames(): number { return this.scanShape[0] * this.scanShape[1]; }
+  /** Pixels per pattern (ky * kx). */
+  get frameSize(): number { return this.detShape[0] * this.detShape[1]; }
+  /** Stored element type. */
+  get dtype(): DType { return this.source.dtype; }
+  /** Stored bytes of the pattern data. */
+  get byteLength(): number { return this.nFrames * this.frameSize * this.source.dtype.size; }
+
+  /** Read frames [start, start+count) as float32 (into `out` when given). */
+  readFrames(start: number, count: number, out?: Float32Array): Float32Array {
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.nFrames) {
+      throw new RangeError(`Dataset4D.readFrames: frames [${start}, ${start + count}) outside [0, ${this.nFrames})`);
+    }
+    const buf = out ?? new Float32Array(count * this.frameSize);
+    if (buf.length < count * this.frameSize) throw new RangeError(`Dataset4D.readFrames: out has ${buf.length} elements, need ${count * this.frameSize}`);
+    this.source.read(start, count, buf);
+    return buf;
+  }
+
+  /** The pattern at scan position (row, col) as an Image (width = kx, height = ky). */
+  pattern(row: number, col: number): Image {
+    const [rows, cols] = this.scanShape;
+    if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= rows || col >= cols) {
+      throw new RangeError(`Dataset4D.pattern: (row ${row}, col ${col}) outside the ${rows}×${cols} scan`);
+    }
+    return makeImage(this.readFrames(row * cols + col, 1), this.detShape[1], this.detShape[0]);
+  }
+
+  /** Release file handles. */
+  close(): void { this.source.close(); }
+
+  toString(): string {
+    const [r, c] = this.scanShape, [ky, kx] = this.detShape;
+    return `Dataset4D ${r}×${c} scan × ${ky}×${kx} detector, ${this.dtype.descr}, ${(this.byteLength / 2 ** 20).toFixed(1)} MiB (${this.source.description})`;
+  }
+
+  toMimeBundle(): Record<string, unknown> {
+    const text = this.toString();
+    const esc = text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(200, text.length * 7)}" height="24"><text x="4" y="16" font-family="monospace" font-size="12">${esc}</text></svg>`;
+    return { "text/plain": text, "image/svg+xml": svg };
+  }
+}
+
+type NumericArray = Float32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array;
+
+/**
+ * A dataset over patterns in memory: `data` holds rows*cols*ky*kx values in
+ * C order (scan row, scan col, ky, kx). The array is used, not copied. When
+ * its buffer is a SharedArrayBuffer, worker threads read it without copies.
+ */
+export function dataset4D(data: NumericArray, scanShape: [number, number], detShape: [number, number], calibration: Calibration4D = {}): Dataset4D {
+  if (!ArrayBuffer.isView(data)) throw new TypeError("dataset4D(data): data must be a typed array");
+  const dtype = dtypeOfArray(data);
+  const n = scanShape[0] * scanShape[1] * detShape[0] * detShape[1];
+  if (data.length !== n) {
+    throw new RangeError(`dataset4D(data): data has ${data.length} values, scanShape ${JSON.stringify(scanShape)} × detShape ${JSON.stringify(detShape)} needs ${n}`);
+  }
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const frameSize = detShape[0] * detShape[1];
+  const shared = typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
+  const src = new ChunkSource(
+    { type: "memory", bytes, offset: 0, stride: frameSize * dtype.size, frameHeader: 0, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: true },
+    dtype, shared ? "memory (shared)" : "memory", shared,
+  );
+  return new Dataset4D(src, scanShape, detShape, calibration);
+}
+
+/** Options of `readDataset4D`. */
+export interface ReadDataset4DOptions {
+  /** "npy", "raw", "hdf5" (also .h5/.emd/.hdf5 files); default: from the file extension. */
+  format?: "npy" | "raw" | "hdf5";
+  /** [rows, cols]: required for raw files and for 3-D arrays (N, ky, kx); reshapes a 4-D array with the same frame count. */
+  scanShape?: [number, number];
+  /** [ky, kx]: required for raw files. */
+  detShape?: [number, number];
+  /** Element type of a raw file ("uint16", "<f4", ...). */
+  dtype?: string;
+  /** Raw files: bytes before the first frame (file header). Default 0. */
+  offset?: number;
+  /** Raw files: bytes before each frame's pixels (per-frame header). Default 0. */
+  frameHeader?: number;
+  /** Raw files: bytes after each frame's pixels (per-frame footer, e.g. EMPAD's 2 extra rows). Default 0. */
+  frameFooter?: number;
+  /** HDF5: path of the 4-D dataset inside the file; default: found automatically (py4DSTEM / EMD layouts). */
+  dataset?: string;
+  calibration?: Calibration4D;
+}
+
+function fileSize(path: string, where: string): number {
+  try { return fs.statSync(path).size; } catch (e) { throw new Error(`${where}: cannot open: ${(e as Error).message}`); }
+}
+
+/**
+ * Open a 4D-STEM dataset from a file without loading it: `.npy` (C order,
+ * 4-D `(rows, cols, ky, kx)` or 3-D `(N, ky, kx)` with `scanShape`), raw
+ * binary (`format: "raw"` with `scanShape`, `detShape`, `dtype`, optional
+ * file/frame headers and footers) or HDF5/EMD (py4DSTEM and Berkeley EMD
+ * layouts, read through h5wasm in chunks). Frames are read on demand in
+ * chunks by `pread` (the OS page cache plays the role of a memory map), so
+ * memory stays bounded by the chunk size whatever the file size.
+ *
+ * Errors name the file and the reason: a file shorter than its header says,
+ * a shape that does not match, an unsupported dtype or Fortran order.
+ *
+ * @example const ds = await readDataset4D("scan.npy"); // 4-D float32 or uint16
+ */
+export async function readDataset4D(path: string, options: ReadDataset4DOptions = {}): Promise<Dataset4D> {
+  const where = `readDataset4D(${JSON.stringify(path)})`;
+  if (typeof path !== "string" || path.length === 0) throw new TypeError("readDataset4D(path): path must be a non-empty string");
+  const ext = path.toLowerCase().split(".").pop() ?? "";
+  const format = options.format ?? (ext === "npy" ? "npy" : ["h5", "hdf5", "emd", "hdf"].includes(ext) ? "hdf5" : ext === "raw" || ext === "bin" ? "raw" : undefined);
+  if (format === undefined) throw new Error(`${where}: cannot tell the format from the extension ".${ext}"; pass options.format ("npy", "raw" or "hdf5")`);
+  if (format === "hdf5") {
+    return readHdf5Dataset4D(path, options);
+  }
+  const size = fileSize(path, where);
+  let dtype: DType, offset: number, shape: number[], frameHeader = 0, frameFooter = 0;
+  if (format === "npy") {
+    const h = readNpyHeader(path);
+    if (h.fortranOrder) throw new Error(`${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
+    dtype = h.dtype; offset = h.dataOffset; shape = h.shape;
+  } else {
+    if (!options.scanShape || !options.detShape || !options.dtype) throw new Error(`${where}: raw files need options.scanShape, options.detShape and options.dtype`);
+    dtype = parseDType(options.dtype, where);
+    offset = options.offset ?? 0;
+    frameHeader = options.frameHeader ?? 0;
+    frameFooter = options.frameFooter ?? 0;
+    for (const [k, v] of [["offset", offset], ["frameHeader", frameHeader], ["frameFooter", frameFooter]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: options.${k} must be a non-negative integer, got ${v}`);
+    }
+    shape = [...options.scanShape, ...options.detShape];
+  }
+  let scanShape: [number, number], detShape: [number, number];
+  if (shape.length === 4) {
+    detShape = [shape[2], shape[3]];
+    scanShape = [shape[0], shape[1]];
+    if (options.scanShape) {
+      if (options.scanShape[0] * options.scanShape[1] !== shape[0] * shape[1]) throw new RangeError(`${where}: options.scanShape ${JSON.stringify(options.scanShape)} has ${options.scanShape[0] * options.scanShape[1]} positions, the file has ${shape[0]}×${shape[1]} = ${shape[0] * shape[1]}`);
+      scanShape = [options.scanShape[0], options.scanShape[1]];
+    }
+  } else if (shape.length === 3) {
+    if (!options.scanShape) throw new Error(`${where}: the array is 3-D (${shape.join("×")}); pass options.scanShape [rows, cols] with rows*cols = ${shape[0]}`);
+    if (options.scanShape[0] * options.scanShape[1] !== shape[0]) throw new RangeError(`${where}: options.scanShape ${JSON.stringify(options.scanShape)} has ${options.scanShape[0] * options.scanShape[1]} positions, the file has ${shape[0]} frames`);
+    scanShape = [options.scanShape[0], options.scanShape[1]];
+    detShape = [shape[1], shape[2]];
+  } else {
+    throw new RangeError(`${where}: expected a 4-D (rows, cols, ky, kx) or 3-D (N, ky, kx) array, got shape (${shape.join(", ")})`);
+  }
+  if (options.detShape && (options.detShape[0] !== detShape[0] || options.detShape[1] !== detShape[1])) {
+    throw new RangeError(`${where}: options.detShape ${JSON.stringify(options.detShape)} does not match the file's detector ${detShape[0]}×${detShape[1]}`);
+  }
+  const frameSize = detShape[0] * detShape[1];
+  const stride = frameHeader + frameSize * dtype.size + frameFooter;
+  const nFrames = scanShape[0] * scanShape[1];
+  const need = offset + nFrames * stride;
+  if (size < need) throw new Error(`${where}: truncated: header/shape says ${need - offset} bytes of data after offset ${offset}, file has ${Math.max(0, size - offset)} (${size} bytes in all)`);
+  if (format === "raw" && size > need) throw new Error(`${where}: file has ${size} bytes, shape ${scanShape.join("×")}×${detShape.join("×")} ${dtype.descr} with offset ${offset} needs ${need}; check the shape, dtype and headers`);
+  const src = new ChunkSource(
+    { type: "file", path, offset, stride, frameHeader, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: dtype.littleEndian },
+    dtype, `file ${path} (${dtype.descr})`, true,
+  );
+  return new Dataset4D(src, scanShape, detShape, options.calibration ?? {});
+}

@@ -1,0 +1,97 @@
+/**
+ * Frame sources: where a dataset's patterns live (memory, a file read in
+ * chunks, an HDF5 dataset). Every source delivers frames as float32, in scan
+ * order (row-major over the scan: frame index = row * cols + col).
+ *
+ * `readChunk` is the one routine that reads frames from memory or a file; it
+ * is self-contained (fs and the decoder are passed in) so worker threads run
+ * the very same source text, which keeps parallel results bit-identical to
+ * serial ones.
+ */
+import * as fs from "node:fs";
+import { decodeInto, type DType } from "./dtype";
+
+/** A plain-data description of where frames are, which a worker thread can open itself. */
+export type ChunkSpec =
+  | { type: "file"; path: string; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean }
+  | { type: "memory"; bytes: Uint8Array; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean };
+
+/** Scratch state of one reader (open file descriptor, byte buffer). */
+export interface ChunkState { fd?: number; scratch?: Uint8Array }
+
+/**
+ * Read frames [start, start+count) described by `spec` into `out`
+ * (count*frameSize float32). Self-contained: see the module comment.
+ */
+export function readChunk(
+  fsmod: { openSync: (p: string, f: string) => number; readSync: (fd: number, b: Uint8Array, o: number, l: number, p: number) => number },
+  decode: (b: Uint8Array, k: string, s: number, le: boolean, o: Float32Array, n: number) => void,
+  spec: ChunkSpec, state: ChunkState, start: number, count: number, out: Float32Array,
+): void {
+  const fsz = spec.frameSize, bpe = spec.size, frameBytes = fsz * bpe;
+  const contiguous = spec.stride === frameBytes;
+  const first = spec.offset + start * spec.stride;
+  const nbytes = contiguous ? count * frameBytes : count * spec.stride;
+  let bytes: Uint8Array;
+  if (spec.type === "memory") {
+    bytes = spec.bytes.subarray(first, first + nbytes);
+  } else {
+    if (state.fd === undefined) state.fd = fsmod.openSync(spec.path, "r");
+    const direct = contiguous && spec.kind === "f" && bpe === 4 && spec.littleEndian && (out.byteOffset % 4) === 0;
+    if (direct) bytes = new Uint8Array(out.buffer, out.byteOffset, nbytes);
+    else {
+      if (!state.scratch || state.scratch.length < nbytes) state.scratch = new Uint8Array(nbytes);
+      bytes = state.scratch.subarray(0, nbytes);
+    }
+    let done = 0;
+    while (done < nbytes) {
+      const got = fsmod.readSync(state.fd, bytes, done, nbytes - done, first + done);
+      if (got <= 0) throw new Error(`read ${spec.path}: unexpected end of file at byte ${first + done} (wanted ${nbytes - done} more bytes)`);
+      done += got;
+    }
+    if (direct) return;
+  }
+  if (contiguous) {
+    // Decoding needs element alignment for the fast path; copy when it is missing.
+    if (bytes.byteOffset % bpe !== 0) bytes = bytes.slice();
+    decode(bytes, spec.kind, bpe, spec.littleEndian, out, count * fsz);
+  } else {
+    for (let i = 0; i < count; i++) {
+      let b = bytes.subarray(i * spec.stride + spec.frameHeader, i * spec.stride + spec.frameHeader + frameBytes);
+      if (b.byteOffset % bpe !== 0) b = b.slice();
+      decode(b, spec.kind, bpe, spec.littleEndian, out.subarray(i * fsz, (i + 1) * fsz), fsz);
+    }
+  }
+}
+
+/** Where a dataset's frames come from. */
+export interface FrameSource {
+  /** Human-readable origin, e.g. "file data.npy (<u2)". */
+  readonly description: string;
+  readonly dtype: DType;
+  /** Read frames [start, start+count) as float32 into out (length >= count*frameSize). */
+  read(start: number, count: number, out: Float32Array): void;
+  /** A description a worker thread can read from itself, or undefined (the main thread then reads). */
+  chunkSpec(): ChunkSpec | undefined;
+  /** Whether the bytes live on disk (streaming) rather than in memory. */
+  readonly onDisk: boolean;
+  close(): void;
+}
+
+/** Frames in memory or a file, through `readChunk`. */
+export class ChunkSource implements FrameSource {
+  private state: ChunkState = {};
+  constructor(readonly spec: ChunkSpec, readonly dtype: DType, readonly description: string, private shareable: boolean) {}
+  get onDisk(): boolean { return this.spec.type === "file"; }
+  read(start: number, count: number, out: Float32Array): void {
+    readChunk(fs, decodeInto, this.spec, this.state, start, count, out);
+  }
+  chunkSpec(): ChunkSpec | undefined {
+    if (this.spec.type === "file") return this.spec;
+    return this.shareable ? this.spec : undefined;
+  }
+  close(): void {
+    if (this.state.fd !== undefined) { fs.closeSync(this.state.fd); this.state.fd = undefined; }
+    this.state.scratch = undefined;
+  }
+}
