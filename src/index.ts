@@ -4,6 +4,7 @@
  * re-exports their public API (one line per capability).
  */
 export * from "./image";
+export * from "./io";
 export * from "./display";
 export * from "./table";
 export * from "./backend";

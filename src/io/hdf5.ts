@@ -1,0 +1,635 @@
+/**
+ * HDF5 through h5wasm (the HDF5 C library compiled to WebAssembly; its node
+ * build reads the host filesystem directly, so files are not loaded into
+ * memory whole). h5wasm's node build is ESM-only: it is loaded with a dynamic
+ * `import()` on first use and cached.
+ *
+ * What is checked so that numbers are never silently wrong:
+ * - float16 datasets (HyperSpy writes them) are read as raw half floats and
+ *   decoded here (h5wasm refuses them);
+ * - a dataset compressed with a filter this build of HDF5 does not have
+ *   (LZF, Blosc, LZ4, Bitshuffle, Zstd, ...) throws naming the file, the
+ *   dataset and the filter (h5wasm would return uninitialised memory);
+ * - any HDF5 library error during open or read (truncation, corruption)
+ *   throws, with the library's reason, instead of printing to stderr.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { resolve } from "node:path";
+import { NumericArray, decodeHalf, ioError, shapeSize } from "./util";
+
+/*
+ * The parts of h5wasm's API used here, declared locally: h5wasm is
+ * ESM-only, and importing its types into this CommonJS module needs
+ * resolution-mode syntax that not every TypeScript in the tree accepts.
+ */
+interface H5Filter {
+  id: number;
+  name: string;
+}
+interface H5Metadata {
+  type: number;
+  size: number;
+  littleEndian: boolean;
+  signed: boolean;
+  shape: number[] | null;
+  enum_type?: { type: number; members: Record<string, number> };
+}
+interface H5Attr {
+  json_value: unknown;
+}
+interface H5Group {
+  path: string;
+  attrs: Record<string, H5Attr>;
+  keys(): string[];
+  get(name: string): unknown;
+}
+interface H5File extends H5Group {
+  file_id: bigint;
+  close(): unknown;
+}
+interface H5Dataset {
+  path: string;
+  attrs: Record<string, H5Attr>;
+  metadata: H5Metadata;
+  filters: H5Filter[];
+  value: unknown;
+}
+interface H5Node {
+  ready: Promise<unknown>;
+  File: new (path: string, mode: "r") => H5File;
+  Group: abstract new (...args: never[]) => H5Group;
+  Dataset: abstract new (...args: never[]) => H5Dataset;
+}
+
+interface H5ModuleExtras {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, ptr: bigint): number;
+  activate_throwing_error_handler(): void;
+  deactivate_throwing_error_handler(): void;
+}
+
+let h5wasmPromise: Promise<{ h5: H5Node; Module: H5ModuleExtras }> | undefined;
+
+/** Load h5wasm's node build once (ESM-only, so a dynamic import). */
+export function loadH5wasm(): Promise<{ h5: H5Node; Module: H5ModuleExtras }> {
+  h5wasmPromise ??= (async () => {
+    const h5 = (await import("h5wasm/node")) as unknown as H5Node;
+    const Module = (await h5.ready) as unknown as H5ModuleExtras;
+    return { h5, Module };
+  })();
+  return h5wasmPromise;
+}
+
+/** The 8-byte HDF5 format signature, `\x89HDF\r\n\x1a\n`. */
+export const HDF5_MAGIC = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** HDF5 filters built into h5wasm's HDF5: deflate, shuffle, fletcher32, szip, nbit, scaleoffset. */
+const AVAILABLE_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
+const FILTER_NAMES: Record<number, string> = {
+  32000: "LZF",
+  32001: "Blosc",
+  32004: "LZ4",
+  32008: "Bitshuffle",
+  32013: "ZFP",
+  32015: "Zstandard",
+  32017: "SZ",
+  32026: "Blosc2",
+};
+
+/** True when `bytes` (the file's start) carry the HDF5 signature at offset 0. */
+export function isHdf5(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (bytes[i] !== HDF5_MAGIC[i]) return false;
+  return true;
+}
+
+/** A group or dataset inside an HDF5 file, as listed by `listHdf5`. */
+export interface Hdf5Entry {
+  /** Absolute path inside the file, e.g. "/Experiments/__unnamed__/data". */
+  path: string;
+  kind: "group" | "dataset" | "link" | "other";
+  /** Datasets: shape (C order, slowest axis first). */
+  shape?: number[];
+  /** Datasets: numpy-style dtype such as "<f2", ">i4", "|u1", "|b1", or "string", "compound", ... */
+  dtype?: string;
+  /** Datasets: HDF5 filter pipeline, e.g. [{ id: 1, name: "deflate" }]. */
+  filters?: { id: number; name: string }[];
+}
+
+/** A dataset read by `readHdf5Dataset`. */
+export interface Hdf5Dataset {
+  /**
+   * Values in C order. Integers keep their type (Uint16Array for uint16, ...);
+   * float16 → Float32Array (exact); int64/uint64 → Float64Array, checked
+   * exact (|v| ≤ 2^53 − 1; otherwise an error); strings → string[].
+   */
+  data: NumericArray | string[];
+  /** Shape of `data` (of the selection when `slice` was given); [] for a scalar. */
+  shape: number[];
+  /** numpy-style dtype, e.g. "<f2", ">u2", "|b1", "string". */
+  dtype: string;
+  /** The dataset's attributes, as JSON-compatible values (byte strings decoded). */
+  attrs: Record<string, unknown>;
+}
+
+export interface ReadHdf5Options {
+  /**
+   * Read only part of the dataset: one [start, stop) pair per axis (null or
+   * a missing entry = the whole axis), e.g. [[10, 11], null, null] reads
+   * frame 10 of a stack.
+   */
+  slice?: ([number, number] | null)[];
+}
+
+function dtypeName(md: { type: number; size: number; littleEndian: boolean; signed: boolean; enum_type?: { members: Record<string, number> } }): string {
+  const order = md.size === 1 ? "|" : md.littleEndian ? "<" : ">";
+  switch (md.type) {
+    case 0:
+      return `${order}${md.signed ? "i" : "u"}${md.size}`;
+    case 1:
+      return `${order}f${md.size}`;
+    case 3:
+      return "string";
+    case 6:
+      return "compound";
+    case 8: {
+      const keys = Object.keys(md.enum_type?.members ?? {}).sort().join(",");
+      return keys === "FALSE,TRUE" ? "|b1" : "enum";
+    }
+    case 9:
+      return "vlen";
+    case 10:
+      return "array";
+    default:
+      return `class${md.type}`;
+  }
+}
+
+/** Summarise the HDF5 library's error stack: the innermost "minor" reasons. */
+function h5Reason(e: unknown): string {
+  const text = String((e as Error)?.message ?? e);
+  if (!text.includes("HDF5-DIAG")) return text;
+  const trunc = /truncated file[^\n]*/.exec(text);
+  if (trunc) return trunc[0].trim();
+  const lines = text.split("\n");
+  const steps: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /#\d+: .*? in (\w+)\(\): (.*)$/.exec(lines[i]);
+    if (m && !/H5PL/.test(m[1])) steps.push(m[2].trim());
+  }
+  const useful = steps.filter((s) => !/^(can't|unable to) (synchronously )?(read|open)( data| file)?$/.test(s));
+  return (useful.length ? useful.slice(-2) : steps.slice(-1)).join("; ") || text.split("\n")[0];
+}
+
+/** Check the signature and the superblock's end-of-file address before handing the file to HDF5. */
+function preflight(fn: string, path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(64, size));
+    readSync(fd, head, 0, head.length, 0);
+    if (!isHdf5(head)) {
+      throw ioError(fn, path, `not an HDF5 file: first bytes ${Array.from(head.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" ")}, expected 89 48 44 46 0d 0a 1a 0a ("\\x89HDF\\r\\n\\x1a\\n")`);
+    }
+    const eof = superblockEof(head);
+    if (eof !== undefined && eof > size) {
+      throw ioError(fn, path, `truncated: the HDF5 superblock says the file is ${eof} bytes long, it has ${size}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** End-of-file address from a version 0-3 superblock at offset 0, if it can be read. */
+function superblockEof(h: Uint8Array): number | undefined {
+  if (h.length < 12) return undefined;
+  const version = h[8];
+  const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
+  const readAddr = (at: number, size: number): number | undefined => {
+    if (at + size > h.length) return undefined;
+    if (size === 8) {
+      const v = dv.getBigUint64(at, true);
+      return v === 0xffffffffffffffffn ? undefined : Number(v);
+    }
+    if (size === 4) return dv.getUint32(at, true);
+    return undefined;
+  };
+  if (version === 0 || version === 1) {
+    const so = h[13];
+    const base = 24 + (version === 1 ? 4 : 0);
+    return readAddr(base + 2 * so, so);
+  }
+  if (version === 2 || version === 3) {
+    const so = h[9];
+    return readAddr(12 + 2 * so, so);
+  }
+  return undefined;
+}
+
+/**
+ * Run `body` with an open file, with the HDF5 error stack turned into
+ * exceptions (so a failed read throws instead of returning garbage).
+ */
+async function withFile<T>(fn: string, path: string, body: (f: H5File, Module: H5ModuleExtras, h5: H5Node) => T): Promise<T> {
+  const abs = resolve(path);
+  preflight(fn, path);
+  const { h5, Module } = await loadH5wasm();
+  Module.activate_throwing_error_handler();
+  let f: H5File | undefined;
+  try {
+    try {
+      f = new h5.File(abs, "r");
+    } catch (e) {
+      throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
+    }
+    return body(f, Module, h5);
+  } finally {
+    try {
+      f?.close();
+    } catch {
+      /* closing a damaged file may fail too; the first error matters */
+    }
+    Module.deactivate_throwing_error_handler();
+  }
+}
+
+function normPath(p: string): string {
+  return "/" + p.split("/").filter((s) => s.length > 0).join("/");
+}
+
+/**
+ * List every group and dataset in an HDF5 file (depth first, in the file's
+ * link order), with shapes, dtypes and filters. Reads metadata only.
+ *
+ * @example
+ *   (await listHdf5("lattice.hdf5")).filter(e => e.kind === "dataset")
+ */
+export async function listHdf5(path: string): Promise<Hdf5Entry[]> {
+  return withFile("listHdf5", path, (f, _m, h5) => walk(f, h5));
+}
+
+function walk(f: H5File, h5: H5Node): Hdf5Entry[] {
+  const out: Hdf5Entry[] = [];
+  const visit = (group: H5Group, prefix: string): void => {
+    for (const key of group.keys()) {
+      const p = prefix === "/" ? `/${key}` : `${prefix}/${key}`;
+      let obj: unknown;
+      try {
+        obj = group.get(key);
+      } catch {
+        out.push({ path: p, kind: "other" });
+        continue;
+      }
+      if (obj instanceof h5.Dataset) {
+        const md = obj.metadata;
+        let filters: { id: number; name: string }[] = [];
+        try {
+          filters = obj.filters.map((x) => ({ id: x.id, name: x.name }));
+        } catch {
+          /* no filter info */
+        }
+        out.push({ path: p, kind: "dataset", shape: md.shape ?? [], dtype: dtypeName(md), filters });
+      } else if (obj instanceof h5.Group) {
+        out.push({ path: p, kind: "group" });
+        visit(obj, p);
+      } else if (obj && typeof obj === "object" && "type" in obj && /Link/.test(String((obj as { type: string }).type))) {
+        out.push({ path: p, kind: "link" });
+      } else {
+        out.push({ path: p, kind: "other" });
+      }
+    }
+  };
+  visit(f, "/");
+  return out;
+}
+
+function attrsOf(obj: { attrs: Record<string, { json_value: unknown }> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let attrs: Record<string, { json_value: unknown }>;
+  try {
+    attrs = obj.attrs;
+  } catch {
+    return out;
+  }
+  for (const [k, a] of Object.entries(attrs)) {
+    try {
+      out[k] = a.json_value;
+    } catch (e) {
+      out[k] = `<unreadable attribute: ${(e as Error).message.split("\n")[0]}>`;
+    }
+  }
+  return out;
+}
+
+function checkFilters(fn: string, path: string, dsPath: string, ds: H5Dataset): void {
+  let filters: { id: number; name: string }[];
+  try {
+    filters = ds.filters;
+  } catch {
+    return;
+  }
+  for (const flt of filters) {
+    if (!AVAILABLE_FILTERS.has(flt.id)) {
+      const label = FILTER_NAMES[flt.id] ?? flt.name ?? "unknown";
+      throw ioError(
+        fn,
+        path,
+        `dataset "${dsPath}" is compressed with HDF5 filter ${flt.id} (${label}${flt.name && flt.name !== label ? `, "${flt.name}"` : ""}), which this HDF5 build (h5wasm) cannot decode; ` +
+          `re-save it with gzip compression (h5py: compression="gzip") or none (h5repack -f NONE in.h5 out.h5)`,
+      );
+    }
+  }
+}
+
+/** Read a numeric or string dataset (or a hyperslab of it) from an open file. */
+function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module: H5ModuleExtras, h5: H5Node, options: ReadHdf5Options): Hdf5Dataset {
+  let obj: unknown;
+  try {
+    obj = f.get(dsPath);
+  } catch (e) {
+    throw ioError(fn, path, `cannot open "${dsPath}": ${h5Reason(e)}`);
+  }
+  if (!obj) throw ioError(fn, path, `no dataset at "${dsPath}"`);
+  if (!(obj instanceof h5.Dataset)) throw ioError(fn, path, `"${dsPath}" is a ${obj instanceof h5.Group ? "group" : "link or other object"}, not a dataset`);
+  const ds = obj;
+  const md = ds.metadata;
+  const dtype = dtypeName(md);
+  const attrs = attrsOf(ds as unknown as { attrs: Record<string, { json_value: unknown }> });
+  const fullShape = md.shape ?? [];
+  if (md.type === 3) {
+    if (options.slice) throw ioError(fn, path, `"${dsPath}": slicing string datasets is not supported`);
+    const v = ds.value;
+    return { data: Array.isArray(v) ? (v as string[]) : [String(v)], shape: fullShape, dtype, attrs };
+  }
+  let base = md as typeof md & { enum_type?: { type: number } };
+  if (md.type === 8 && base.enum_type) base = { ...md, type: base.enum_type.type };
+  if (base.type !== 0 && base.type !== 1) {
+    throw ioError(fn, path, `"${dsPath}" has dtype ${dtype}; only integer, float, boolean and string datasets are supported`);
+  }
+  checkFilters(fn, path, dsPath, ds);
+  // hyperslab
+  let count: bigint[] | null = null;
+  let offset: bigint[] | null = null;
+  let shape = fullShape.slice();
+  if (options.slice) {
+    if (options.slice.length > fullShape.length) {
+      throw ioError(fn, path, `slice has ${options.slice.length} ranges, "${dsPath}" has ${fullShape.length} axes`);
+    }
+    count = [];
+    offset = [];
+    shape = [];
+    for (let i = 0; i < fullShape.length; i++) {
+      const r = options.slice[i] ?? [0, fullShape[i]];
+      const [lo, hi] = r;
+      if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > fullShape[i] || lo > hi) {
+        throw ioError(fn, path, `slice range [${lo}, ${hi}) is outside axis ${i} of "${dsPath}" (length ${fullShape[i]})`);
+      }
+      offset.push(BigInt(lo));
+      count.push(BigInt(hi - lo));
+      shape.push(hi - lo);
+    }
+  }
+  const n = shapeSize(shape);
+  const size = base.size;
+  const nbytes = n * size;
+  let bytes: Uint8Array;
+  if (n === 0) {
+    bytes = new Uint8Array(0);
+  } else {
+    const ptr = Module._malloc(nbytes);
+    if (!ptr) throw ioError(fn, path, `"${dsPath}": cannot allocate ${nbytes} bytes in the HDF5 heap`);
+    try {
+      try {
+        Module.get_dataset_data(f.file_id, normPath(dsPath), count, offset, count ? count.map(() => 1n) : null, BigInt(ptr));
+      } catch (e) {
+        throw ioError(fn, path, `reading "${dsPath}" failed (corrupt or truncated file?): ${h5Reason(e)}`);
+      }
+      bytes = Module.HEAPU8.slice(ptr, ptr + nbytes);
+    } finally {
+      Module._free(ptr);
+    }
+  }
+  // HDF5 converts to the native (little-endian) memory type.
+  let data: NumericArray;
+  const buf = bytes.buffer;
+  if (base.type === 1) {
+    if (size === 2) data = decodeHalf(bytes, 0, n, true);
+    else if (size === 4) data = new Float32Array(buf);
+    else if (size === 8) data = new Float64Array(buf);
+    else throw ioError(fn, path, `"${dsPath}": ${size * 8}-bit floats are not supported`);
+  } else {
+    const s = base.signed;
+    if (size === 1) data = s ? new Int8Array(buf) : new Uint8Array(buf);
+    else if (size === 2) data = s ? new Int16Array(buf) : new Uint16Array(buf);
+    else if (size === 4) data = s ? new Int32Array(buf) : new Uint32Array(buf);
+    else if (size === 8) {
+      const big = s ? new BigInt64Array(buf) : new BigUint64Array(buf);
+      const out = new Float64Array(n);
+      const limit = BigInt(Number.MAX_SAFE_INTEGER);
+      for (let i = 0; i < n; i++) {
+        const v = big[i];
+        if (v > limit || v < -limit) throw ioError(fn, path, `"${dsPath}" element ${i} = ${v} (${dtype}) is not exactly representable as a JavaScript number`);
+        out[i] = Number(v);
+      }
+      data = out;
+    } else throw ioError(fn, path, `"${dsPath}": ${size * 8}-bit integers are not supported`);
+  }
+  return { data, shape, dtype, attrs };
+}
+
+/**
+ * Read one dataset from an HDF5 file: values (C order), shape, dtype and
+ * attributes. `options.slice` reads a hyperslab only (for big 4D-STEM data).
+ * float16 is decoded exactly; unsupported filters, truncation and corruption
+ * throw with the file, dataset and reason.
+ *
+ * @example
+ *   const pos = await readHdf5Dataset("Au_NP.hdf5", "_sublattice/atom_positions");
+ *   // pos.shape = [141, 2]; pos.data = Float64Array of (x, y) pairs
+ */
+export async function readHdf5Dataset(path: string, datasetPath: string, options: ReadHdf5Options = {}): Promise<Hdf5Dataset> {
+  return withFile("readHdf5Dataset", path, (f, Module, h5) => readDataset("readHdf5Dataset", path, datasetPath, f, Module, h5, options));
+}
+
+/** Attributes of a group or dataset (JSON-compatible values). */
+export async function readHdf5Attrs(path: string, objectPath = "/"): Promise<Record<string, unknown>> {
+  return withFile("readHdf5Attrs", path, (f, _m, h5) => {
+    const obj = objectPath === "/" ? f : f.get(objectPath);
+    if (!obj || !(obj instanceof h5.Group || obj instanceof h5.Dataset)) throw ioError("readHdf5Attrs", path, `no group or dataset at "${objectPath}"`);
+    return attrsOf(obj as unknown as { attrs: Record<string, { json_value: unknown }> });
+  });
+}
+
+/** How `findHdf5Image` chose the image dataset. */
+export type Hdf5Convention = "option" | "emd" | "hyperspy" | "atomap" | "first-numeric";
+
+/** An image dataset located in an HDF5 file, with the calibration its metadata gives. */
+export interface Hdf5Image {
+  dataset: string;
+  convention: Hdf5Convention;
+  data: NumericArray;
+  shape: number[];
+  /** Shape of the whole dataset (differs from `shape` when one page of a stack was read). */
+  fullShape: number[];
+  dtype: string;
+  /** Pixel size along x (the last axis), in `unit` ("" when the file gives none). */
+  pixelSize?: number;
+  unit?: string;
+  warnings: string[];
+}
+
+/**
+ * Find and read the image in an HDF5 file.
+ * Order: `dataset` if given; Berkeley EMD (`data/<name>/data` in a group with
+ * attribute emd_group_type = 1, calibration from its dim vectors);
+ * HyperSpy (`Experiments/<name>/data`, calibration from `axis-<i>` scale and
+ * units); atomap Atom_Lattice (`image_data0`); else the first dataset with
+ * 2 or more axes and a numeric dtype, depth first.
+ * `page` restricts a 3-D dataset to one frame of the first axis; with
+ * `single`, a 3-D dataset of more than one frame without `page` throws
+ * (before reading any data), and so does a 2-D one with a page other than 0.
+ */
+export async function findHdf5Image(
+  path: string,
+  options: { dataset?: string; page?: number; single?: boolean; fn?: string } = {},
+): Promise<Hdf5Image> {
+  const fn = options.fn ?? "readImage";
+  return withFile(fn, path, (f, Module, h5) => {
+    const entries = walk(f, h5);
+    const has = (p: string) => entries.some((e) => e.path === normPath(p) && e.kind === "dataset");
+    const warnings: string[] = [];
+    let dataset: string | undefined;
+    let convention: Hdf5Convention = "first-numeric";
+    if (options.dataset !== undefined) {
+      dataset = normPath(options.dataset);
+      convention = "option";
+      if (!has(dataset)) {
+        const dsList = entries.filter((e) => e.kind === "dataset").map((e) => `${e.path} [${e.shape?.join("×")}] ${e.dtype}`);
+        throw ioError(fn, path, `no dataset "${dataset}"; datasets: ${dsList.slice(0, 20).join(", ")}${dsList.length > 20 ? ", ..." : ""}`);
+      }
+    }
+    if (!dataset) {
+      // Berkeley EMD: groups under /data with emd_group_type == 1
+      for (const e of entries) {
+        const m = /^\/data\/([^/]+)$/.exec(e.path);
+        if (m && e.kind === "group" && has(`${e.path}/data`)) {
+          const a = attrsOf(f.get(e.path) as unknown as { attrs: Record<string, { json_value: unknown }> });
+          if (Number(a.emd_group_type) === 1) {
+            dataset = `${e.path}/data`;
+            convention = "emd";
+            break;
+          }
+        }
+      }
+    }
+    if (!dataset) {
+      const m = entries.find((e) => /^\/Experiments\/[^/]+\/data$/.test(e.path) && e.kind === "dataset");
+      if (m) {
+        dataset = m.path;
+        convention = "hyperspy";
+      }
+    }
+    if (!dataset && has("/image_data0")) {
+      dataset = "/image_data0";
+      convention = "atomap";
+    }
+    if (!dataset) {
+      const numeric = (e: Hdf5Entry) => e.kind === "dataset" && /^[<>|][iuf]\d$|^\|b1$/.test(e.dtype ?? "") && (e.shape?.length ?? 0) >= 2;
+      const m = entries.find((e) => numeric(e) && e.shape!.length === 2) ?? entries.find(numeric);
+      if (!m) {
+        const dsList = entries.filter((e) => e.kind === "dataset").map((e) => `${e.path} [${e.shape?.join("×")}] ${e.dtype}`);
+        throw ioError(fn, path, `no image-like dataset (numeric, 2 or more axes) found; datasets: ${dsList.join(", ") || "none"}`);
+      }
+      dataset = m.path;
+      convention = "first-numeric";
+    }
+    const entry = entries.find((e) => e.path === dataset)!;
+    const fullShape = entry.shape ?? [];
+    let slice: ReadHdf5Options["slice"];
+    const p = options.page;
+    if (fullShape.length === 3 && (p !== undefined || (options.single && fullShape[0] !== 1))) {
+      if (p === undefined) {
+        throw ioError(fn, path, `dataset "${dataset}" (shape [${fullShape.join(", ")}]) holds ${fullShape[0]} images; pass { page: i } with 0 ≤ i < ${fullShape[0]}, or use readImageStack`);
+      }
+      if (!Number.isInteger(p) || p < 0 || p >= fullShape[0]) {
+        throw ioError(fn, path, `page ${p} does not exist: "${dataset}" has shape [${fullShape.join(", ")}], pages 0..${fullShape[0] - 1} along the first axis`);
+      }
+      slice = [[p, p + 1], null, null];
+    } else if (options.single && p !== undefined && p !== 0) {
+      throw ioError(fn, path, `page ${p} does not exist: dataset "${dataset}" (shape [${fullShape.join(", ")}]) holds 1 image (page 0)`);
+    }
+    const read = readDataset(fn, path, dataset, f, Module, h5, { slice });
+    const result: Hdf5Image = { dataset, convention, data: read.data as NumericArray, shape: read.shape, fullShape, dtype: read.dtype, warnings };
+    // calibration
+    const groupPath = dataset.slice(0, dataset.lastIndexOf("/")) || "/";
+    if (convention === "emd" || (convention === "option" && entries.some((e) => e.path === `${groupPath}/dim1`))) {
+      Object.assign(result, emdCalibration(f, h5, groupPath, fullShape.length, warnings));
+    } else if (convention === "hyperspy" || (convention === "option" && entries.some((e) => e.path === `${groupPath}/axis-0`))) {
+      Object.assign(result, hyperspyCalibration(f, h5, groupPath, fullShape, warnings));
+    }
+    return result;
+  });
+}
+
+/** EMD units strings such as "n_m", "[n_m]" or "nm" → "nm". */
+function emdUnit(u: unknown): string {
+  const s = String(u ?? "").replace(/[\[\]_]/g, "").trim();
+  return s === "A" || s === "Ang" || s === "angstrom" ? "Å" : s === "um" || s === "micron" ? "µm" : s;
+}
+
+function emdCalibration(f: H5File, h5: H5Node, group: string, ndim: number, warnings: string[]): { pixelSize?: number; unit?: string } {
+  // dimN describes axis N-1 of the data; x is the last axis, y the one before.
+  const axis = (k: number): { step?: number; unit: string } => {
+    const obj = f.get(`${group}/dim${k}`);
+    if (!(obj instanceof h5.Dataset)) return { unit: "" };
+    const v = obj.value as ArrayLike<number> | null;
+    const a = attrsOf(obj as unknown as { attrs: Record<string, { json_value: unknown }> });
+    const unit = emdUnit(a.units);
+    if (!v || v.length < 2) return { unit };
+    return { step: (Number(v[v.length - 1]) - Number(v[0])) / (v.length - 1), unit };
+  };
+  const x = axis(ndim);
+  const y = axis(ndim - 1);
+  if (x.step === undefined || !(Math.abs(x.step) > 0)) {
+    warnings.push(`EMD: no usable dim${ndim} vector in ${group}; image left uncalibrated`);
+    return {};
+  }
+  if (y.step !== undefined && Math.abs(y.step - x.step) > 1e-6 * Math.abs(x.step)) {
+    warnings.push(`EMD: pixels are not square (x ${x.step} ${x.unit}, y ${y.step} ${y.unit}); pixelSize is the x spacing`);
+  }
+  if (!x.unit) warnings.push(`EMD: dim${ndim} has no units; calibration unit left empty`);
+  return { pixelSize: Math.abs(x.step), unit: x.unit };
+}
+
+function hyperspyCalibration(f: H5File, h5: H5Node, group: string, shape: number[], warnings: string[]): { pixelSize?: number; unit?: string } {
+  // HyperSpy stores one group axis-<i> per array axis, in array order (axis-0 = shape[0]).
+  const k = shape.length;
+  const get = (i: number): { scale?: number; unit: string } => {
+    const g = f.get(`${group}/axis-${i}`);
+    if (!(g instanceof h5.Group)) return { unit: "" };
+    const a = attrsOf(g as unknown as { attrs: Record<string, { json_value: unknown }> });
+    if (a.size !== undefined && Number(a.size) !== shape[i]) {
+      warnings.push(`HyperSpy: axis-${i} has size ${a.size} but the data axis ${i} has length ${shape[i]}`);
+    }
+    const unit = a.units === undefined || a.units === "<undefined>" ? "" : String(a.units);
+    return { scale: a.scale === undefined ? undefined : Number(a.scale), unit };
+  };
+  const x = get(k - 1);
+  const y = get(k - 2);
+  if (x.scale === undefined || !(x.scale > 0)) {
+    warnings.push(`HyperSpy: no positive scale on axis-${k - 1}; image left uncalibrated`);
+    return {};
+  }
+  if (y.scale !== undefined && Math.abs(y.scale - x.scale) > 1e-6 * x.scale) {
+    warnings.push(`HyperSpy: pixels are not square (x ${x.scale}, y ${y.scale}); pixelSize is the x scale`);
+  }
+  if (!x.unit) warnings.push(`HyperSpy: axis-${k - 1} has a scale (${x.scale}) but no units; calibration unit left empty (pass { unit } to readImage to set it)`);
+  return { pixelSize: x.scale, unit: x.unit };
+}
