@@ -10,3 +10,5 @@ export * from "./table";
 export * from "./backend";
 export * as synth from "./synth";
 export * from "./stem4d";
+export * as show from "./show";
+export { selection } from "./show";

@@ -1,0 +1,301 @@
+/**
+ * The versioned JSON payloads of causalscope's two widget MIME types
+ * (schemas in docs/widgets.md; the JupyterLab extension's parser is
+ * labextension/src/schema.ts), built from library values.
+ */
+import type { Image } from "../image/image";
+import { toBase64, toGreyLevels, encodeGreyPng, type GreyLevelOptions } from "../display/png";
+
+export const ATOMS_MIME = "application/vnd.causalscope.atoms+json";
+export const GRAPH_MIME = "application/vnd.causalscope.graph+json";
+export const ATOMS_VERSION = 1;
+export const GRAPH_VERSION = 1;
+/** Comm target on which the atom overlay sends selections to the kernel. */
+export const SELECTION_COMM_TARGET = "causalscope.selection";
+
+/** Colour-blind-safe categorical palette (Okabe & Ito 2008); the extension uses the same. */
+export const PALETTE = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#d55e00", "#cc79a7", "#0072b2", "#ffffff"];
+
+/** A numeric column in a payload: little-endian typed data in base64. */
+export interface EncodedColumn {
+  dtype: "float32" | "float64" | "int32" | "uint8" | "uint16";
+  base64: string;
+}
+
+export interface AtomsPayloadJSON {
+  version: 1;
+  id: string;
+  title?: string;
+  image: { width: number; height: number; png: string; range: [number, number]; calibration?: { pixelSize: number; unit: string } };
+  atoms: {
+    count: number;
+    x: EncodedColumn;
+    y: EncodedColumn;
+    class?: EncodedColumn;
+    classes: { name: string; color: string }[];
+    radius: number;
+    vectors?: { dx: EncodedColumn; dy: EncodedColumn; label: string; unit: string; gain: number };
+    properties: { name: string; values: EncodedColumn | string[] }[];
+  };
+}
+
+export interface GraphPayloadJSON {
+  version: 1;
+  id: string;
+  title?: string;
+  nodes: { id: string; label: string }[];
+  edges: { from: string; to: string; type: "directed" | "undirected" | "bidirected"; weight?: number; confidence?: number }[];
+}
+
+export function encodeColumn(values: ArrayLike<number>, dtype: EncodedColumn["dtype"] = "float32"): EncodedColumn {
+  const typed =
+    dtype === "float32" ? Float32Array.from(values) :
+    dtype === "float64" ? Float64Array.from(values) :
+    dtype === "int32" ? Int32Array.from(values) :
+    dtype === "uint16" ? Uint16Array.from(values) : Uint8Array.from(values);
+  return { dtype, base64: toBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)) };
+}
+
+let counter = 0;
+/** An id for one displayed view (selections name the view they came from). */
+export function newViewId(kind: string): string {
+  counter += 1;
+  return `${kind}-${Date.now().toString(36)}-${counter}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Atoms: normalising what users pass
+
+/** Atom positions and per-atom columns: a causalscope Table, an object of columns, or an array of rows. */
+export type AtomsInput =
+  | { columnNames: string[]; column(name: string): ArrayLike<number> | string[] }
+  | Record<string, ArrayLike<number> | string[]>
+  | ReadonlyArray<Record<string, unknown>>;
+
+/** Options of `show.atoms`. */
+export interface ShowAtomsOptions extends GreyLevelOptions {
+  /** Title shown above the widget and in the text fallback. */
+  title?: string;
+  /** Column holding each atom's class (sublattice, species...). Default: "sublattice", else "class", else none. */
+  classColumn?: string | null;
+  /** Colours per class name ("#rrggbb"); others come from the palette. */
+  colors?: Record<string, string>;
+  /** Vector columns [dx, dy] drawn as arrows, in image pixels. Default ["dx", "dy"] when both exist; null for none. */
+  vectors?: [string, string] | null;
+  /** Name of the vector quantity in the legend/tooltip. Default "displacement". */
+  vectorLabel?: string;
+  /** Initial arrow gain (arrow length = gain × vector length). Default: so the median arrow is 1/3 of the atom spacing, rounded to 1, 2 or 5 × 10^k. */
+  gain?: number;
+  /** Columns shown in the tooltip. Default: every other column. */
+  properties?: string[];
+  /** Displayed atom radius in image pixels. Default: 0.15 × the mean atom spacing, within 1..12. */
+  radius?: number;
+}
+
+export interface NormalisedAtoms {
+  count: number;
+  x: Float64Array;
+  y: Float64Array;
+  cls: Int32Array;
+  classes: { name: string; color: string }[];
+  vectors?: { dx: Float64Array; dy: Float64Array; label: string };
+  properties: { name: string; values: Float64Array | string[] }[];
+  radius: number;
+  gain: number;
+}
+
+function columnsOf(atoms: AtomsInput, where: string): Map<string, ArrayLike<number> | string[]> {
+  const out = new Map<string, ArrayLike<number> | string[]>();
+  if (atoms === null || typeof atoms !== "object") throw new TypeError(`${where}: atoms must be a Table, an object of columns or an array of rows, got ${atoms === null ? "null" : typeof atoms}`);
+  const t = atoms as { columnNames?: unknown; column?: unknown };
+  if (Array.isArray(t.columnNames) && typeof t.column === "function") {
+    for (const name of t.columnNames as string[]) out.set(name, (t.column as (n: string) => ArrayLike<number> | string[])(name));
+  } else if (Array.isArray(atoms)) {
+    const rows = atoms as ReadonlyArray<Record<string, unknown>>;
+    const names = new Set<string>();
+    for (const r of rows) for (const k of Object.keys(r ?? {})) names.add(k);
+    for (const name of names) {
+      const vals = rows.map((r) => r?.[name]);
+      out.set(name, vals.every((v) => typeof v === "string") ? (vals as string[]) : Float64Array.from(vals, (v) => (typeof v === "number" ? v : NaN)));
+    }
+  } else {
+    for (const [name, v] of Object.entries(atoms)) {
+      if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) out.set(name, v as ArrayLike<number> | string[]);
+    }
+  }
+  return out;
+}
+
+function numericColumn(cols: Map<string, ArrayLike<number> | string[]>, name: string, n: number, where: string): Float64Array {
+  const c = cols.get(name);
+  if (!c) throw new TypeError(`${where}: atoms have no "${name}" column (columns: ${[...cols.keys()].join(", ") || "none"})`);
+  if (c.length !== n) throw new RangeError(`${where}: column "${name}" has ${c.length} values, "x" has ${n}`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = c[i];
+    if (typeof v !== "number") throw new TypeError(`${where}: column "${name}" must be numeric, row ${i} is ${JSON.stringify(v)}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+/** Check and normalise `show.atoms` arguments; throws naming the argument and the reason. */
+export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAtomsOptions = {}, where = "show.atoms"): NormalisedAtoms {
+  const cols = columnsOf(atoms, where);
+  const xs = cols.get("x");
+  if (!xs) throw new TypeError(`${where}: atoms need "x" and "y" columns (image pixels: x = column, y = row); got columns ${[...cols.keys()].join(", ") || "none"}`);
+  const n = xs.length;
+  const x = numericColumn(cols, "x", n, where);
+  const y = numericColumn(cols, "y", n, where);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new RangeError(`${where}: atom ${i} has a non-finite position (x ${x[i]}, y ${y[i]})`);
+  }
+  const used = new Set(["x", "y"]);
+  // classes
+  let classColumn = options.classColumn;
+  if (classColumn === undefined) classColumn = cols.has("sublattice") ? "sublattice" : cols.has("class") ? "class" : null;
+  const cls = new Int32Array(n);
+  let names: string[] = ["atoms"];
+  if (classColumn) {
+    const c = cols.get(classColumn);
+    if (!c) throw new TypeError(`${where}: options.classColumn "${classColumn}" is not a column of atoms`);
+    if (c.length !== n) throw new RangeError(`${where}: column "${classColumn}" has ${c.length} values, "x" has ${n}`);
+    const keys: (string | number)[] = [];
+    for (let i = 0; i < n; i++) keys.push(c[i] as string | number);
+    const uniq = [...new Set(keys)];
+    if (uniq.every((k) => typeof k === "number")) (uniq as number[]).sort((a, b) => a - b);
+    if (uniq.length > 65535) throw new RangeError(`${where}: column "${classColumn}" has ${uniq.length} distinct values; at most 65535 classes`);
+    const index = new Map(uniq.map((k, i) => [k, i]));
+    for (let i = 0; i < n; i++) cls[i] = index.get(keys[i])!;
+    names = uniq.map((k) => String(k));
+    used.add(classColumn);
+  }
+  const colors = options.colors ?? {};
+  for (const [k, v] of Object.entries(colors)) if (!COLOR_RE.test(v)) throw new RangeError(`${where}: options.colors["${k}"] must be "#rrggbb", got ${JSON.stringify(v)}`);
+  const classes = names.map((name, i) => ({ name, color: (colors[name] ?? PALETTE[i % PALETTE.length]).toLowerCase() }));
+  // vectors
+  let vectors: NormalisedAtoms["vectors"];
+  let vec = options.vectors;
+  if (vec === undefined) vec = cols.has("dx") && cols.has("dy") ? ["dx", "dy"] : null;
+  if (vec) {
+    if (!Array.isArray(vec) || vec.length !== 2) throw new TypeError(`${where}: options.vectors must be [dxColumn, dyColumn] or null`);
+    vectors = { dx: numericColumn(cols, vec[0], n, where), dy: numericColumn(cols, vec[1], n, where), label: options.vectorLabel ?? "displacement" };
+    used.add(vec[0]).add(vec[1]);
+  }
+  // spacing → radius, gain
+  const W = image.width, H = image.height;
+  const spacing = n > 0 ? Math.sqrt((W * H) / n) : 10;
+  const radius = options.radius ?? Math.max(1, Math.min(12, 0.15 * spacing));
+  if (!(radius > 0 && Number.isFinite(radius))) throw new RangeError(`${where}: options.radius must be a positive number of pixels, got ${options.radius}`);
+  let gain = options.gain ?? 1;
+  if (options.gain === undefined && vectors) {
+    const lens: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const l = Math.hypot(vectors.dx[i], vectors.dy[i]);
+      if (Number.isFinite(l) && l > 0) lens.push(l);
+    }
+    lens.sort((a, b) => a - b);
+    const med = lens.length ? lens[lens.length >> 1] : 0;
+    if (med > 0) gain = niceNumber(spacing / 3 / med);
+  }
+  if (!(gain > 0 && Number.isFinite(gain))) throw new RangeError(`${where}: options.gain must be a positive number, got ${options.gain}`);
+  // properties
+  const propNames = options.properties ?? [...cols.keys()].filter((k) => !used.has(k));
+  const properties = propNames.map((name) => {
+    const c = cols.get(name);
+    if (!c) throw new TypeError(`${where}: options.properties names "${name}", which is not a column of atoms`);
+    if (c.length !== n) throw new RangeError(`${where}: column "${name}" has ${c.length} values, "x" has ${n}`);
+    if (Array.isArray(c) && c.length > 0 && typeof c[0] === "string") return { name, values: (c as string[]).map(String) };
+    return { name, values: Float64Array.from(c as ArrayLike<number>) };
+  });
+  return { count: n, x, y, cls, classes, vectors, properties, radius, gain };
+}
+
+/** 1, 2 or 5 × 10^k nearest to v (in log). */
+export function niceNumber(v: number): number {
+  const e = Math.floor(Math.log10(v));
+  const m = v / Math.pow(10, e);
+  const f = m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10;
+  return f * Math.pow(10, e);
+}
+
+/** The atoms payload (see docs/widgets.md) of an image and normalised atoms. */
+export function atomsPayload(image: Image, a: NormalisedAtoms, options: ShowAtomsOptions & { id: string }): { payload: AtomsPayloadJSON; levels: Uint8Array; window: [number, number] } {
+  const grey = options.min === undefined && options.max === undefined && options.percentile === undefined ? { ...options, percentile: [0.5, 99.5] as [number, number] } : options;
+  const { levels, window } = toGreyLevels(image, grey, "show.atoms");
+  const range: [number, number] = [Number.isFinite(window.min) ? window.min : 0, Number.isFinite(window.max) ? window.max : 1];
+  const payload: AtomsPayloadJSON = {
+    version: 1,
+    id: options.id,
+    image: { width: image.width, height: image.height, png: toBase64(encodeGreyPng(levels, image.width, image.height)), range },
+    atoms: {
+      count: a.count,
+      x: encodeColumn(a.x),
+      y: encodeColumn(a.y),
+      classes: a.classes,
+      radius: Number(a.radius.toFixed(3)),
+      properties: a.properties.map((p) => ({ name: p.name, values: Array.isArray(p.values) ? p.values : encodeColumn(p.values, "float64") })),
+    },
+  };
+  if (options.title) payload.title = options.title;
+  if (image.calibration) payload.image.calibration = { pixelSize: image.calibration.pixelSize, unit: image.calibration.unit };
+  if (a.classes.length > 1) payload.atoms.class = encodeColumn(a.cls, a.classes.length <= 255 ? "uint8" : "uint16");
+  if (a.vectors) payload.atoms.vectors = { dx: encodeColumn(a.vectors.dx), dy: encodeColumn(a.vectors.dy), label: a.vectors.label, unit: "px", gain: a.gain };
+  return { payload, levels, window: range };
+}
+
+// ---------------------------------------------------------------------------
+// Graphs
+
+/** What `show.graph` accepts: a causalscope Graph, or any object with these fields. */
+export interface GraphInput {
+  nodes: string[];
+  edges: { from: string; to: string; weight?: number; confidence?: number; directed?: boolean; type?: "directed" | "undirected" | "bidirected" }[];
+  /** PAG endpoint marks aligned with edges (causalscope Graph of kind "pag"): "<->" edges become bidirected. */
+  marks?: { fromMark: string; toMark: string }[];
+}
+
+export interface ShowGraphOptions {
+  title?: string;
+  /** Display labels per node name. */
+  labels?: Record<string, string>;
+}
+
+/** Check a graph and build its payload (see docs/widgets.md). */
+export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: string }, where = "show.graph"): GraphPayloadJSON {
+  if (!g || typeof g !== "object") throw new TypeError(`${where}: graph must be { nodes: string[], edges: {from, to, ...}[] }, got ${g === null ? "null" : typeof g}`);
+  if (!Array.isArray(g.nodes)) throw new TypeError(`${where}: graph.nodes must be an array of node names`);
+  if (!Array.isArray(g.edges)) throw new TypeError(`${where}: graph.edges must be an array of { from, to, weight?, confidence?, directed? }`);
+  const seen = new Set<string>();
+  g.nodes.forEach((n, i) => {
+    if (typeof n !== "string") throw new TypeError(`${where}: graph.nodes[${i}] must be a string, got ${typeof n}`);
+    if (seen.has(n)) throw new RangeError(`${where}: graph.nodes has "${n}" twice`);
+    seen.add(n);
+  });
+  const edges = g.edges.map((e, i) => {
+    if (!e || typeof e !== "object") throw new TypeError(`${where}: graph.edges[${i}] must be an object`);
+    if (!seen.has(e.from)) throw new RangeError(`${where}: graph.edges[${i}].from "${e.from}" is not in graph.nodes`);
+    if (!seen.has(e.to)) throw new RangeError(`${where}: graph.edges[${i}].to "${e.to}" is not in graph.nodes`);
+    let type: "directed" | "undirected" | "bidirected" = e.type ?? (e.directed === false ? "undirected" : "directed");
+    const m = g.marks?.[i];
+    if (m && m.fromMark === ">" && m.toMark === ">") type = "bidirected";
+    else if (m && !(m.fromMark === "-" && m.toMark === ">")) type = "undirected";
+    if (!["directed", "undirected", "bidirected"].includes(type)) throw new RangeError(`${where}: graph.edges[${i}].type must be directed, undirected or bidirected, got ${JSON.stringify(type)}`);
+    const out: GraphPayloadJSON["edges"][number] = { from: e.from, to: e.to, type };
+    if (e.weight !== undefined && e.weight !== null) {
+      if (!Number.isFinite(e.weight)) throw new RangeError(`${where}: graph.edges[${i}].weight must be a finite number, got ${e.weight}`);
+      out.weight = e.weight;
+    }
+    if (e.confidence !== undefined && e.confidence !== null) {
+      if (!(e.confidence >= 0 && e.confidence <= 1)) throw new RangeError(`${where}: graph.edges[${i}].confidence must be in [0, 1], got ${e.confidence}`);
+      out.confidence = e.confidence;
+    }
+    return out;
+  });
+  const labels = options.labels ?? {};
+  const payload: GraphPayloadJSON = { version: 1, id: options.id, nodes: g.nodes.map((n) => ({ id: n, label: labels[n] ?? n })), edges };
+  if (options.title) payload.title = options.title;
+  return payload;
+}

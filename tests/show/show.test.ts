@@ -1,0 +1,114 @@
+/**
+ * show.atoms / show.graph bundles (payload + static picture + text), their
+ * argument errors, and selections arriving over the comm.
+ */
+import { PNG } from "pngjs";
+// Imported from the capability's own modules so that this suite does not depend on
+// every other capability compiling (the package entry is checked in tests/show/export.test.ts).
+import { makeImage } from "../../src/image/image";
+import { MIME_BUNDLE, KERNEL_BRIDGE } from "../../src/display/mime";
+import * as show from "../../src/show";
+import { selection } from "../../src/show";
+
+const bundleOf = (v: unknown) => (v as any)[MIME_BUNDLE]();
+
+function grid(n: number, step: number) {
+  const x: number[] = [], y: number[] = [], sublattice: number[] = [];
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) { x.push(step / 2 + step * i); y.push(step / 2 + step * j); sublattice.push((i + j) % 2); }
+  return { x, y, sublattice };
+}
+
+describe("show.atoms", () => {
+  const img = makeImage(new Float32Array(100 * 100).fill(0.5), 100, 100);
+  it("draws each atom in its class colour in the PNG fallback", () => {
+    const atoms = grid(5, 20);
+    const b = bundleOf(show.atoms(img, atoms, { colors: { "0": "#ff0000", "1": "#00ff00" } }));
+    const png = PNG.sync.read(Buffer.from(b["image/png"], "base64"));
+    const s = png.width / 100; // integer upscale
+    expect(Number.isInteger(s)).toBe(true);
+    expect(png.width).toBeGreaterThanOrEqual(384);
+    for (let i = 0; i < atoms.x.length; i++) {
+      const px = Math.round((atoms.x[i] + 0.5) * s - 0.5), py = Math.round((atoms.y[i] + 0.5) * s - 0.5);
+      const j = 4 * (py * png.width + px);
+      expect([png.data[j], png.data[j + 1], png.data[j + 2]]).toEqual(atoms.sublattice[i] ? [0, 255, 0] : [255, 0, 0]);
+    }
+    // between atoms the image shows through, grey
+    const j = 4 * (Math.round(20 * s) * png.width + Math.round(20 * s));
+    expect(png.data[j]).toBe(png.data[j + 1]);
+    expect(b["text/plain"]).toBe("25 atoms over a 100×100 image (0 13, 1 12)");
+  });
+
+  it("takes a Table-like object, array rows, vectors and properties", () => {
+    const rows = [{ x: 10, y: 10, species: "Sr", strain: 0.01, dx: 1, dy: 0 }, { x: 50, y: 60, species: "Ti", strain: -0.02, dx: 0, dy: 2 }];
+    const v = show.atoms(img, rows, { classColumn: "species", title: "two" });
+    const p = v.payload;
+    expect(p.title).toBe("two");
+    expect(p.atoms.classes.map((c) => c.name)).toEqual(["Sr", "Ti"]);
+    expect(p.atoms.vectors?.label).toBe("displacement");
+    expect(p.atoms.properties.map((q) => q.name)).toEqual(["strain"]);
+    const table = { columnNames: ["x", "y"], column: (n: string) => (n === "x" ? Float64Array.of(1, 2) : Float64Array.of(3, 4)) };
+    expect(show.atoms(img, table).payload.atoms.count).toBe(2);
+  });
+
+  it("chooses a gain so typical arrows are visible: 1, 2 or 5 × 10^k", () => {
+    const atoms = { ...grid(10, 10), dx: new Array(100).fill(0.05), dy: new Array(100).fill(0) };
+    // spacing 10 px, median length 0.05 px → raw gain 66.7 → 50
+    expect(show.atoms(img, atoms).payload.atoms.vectors!.gain).toBe(50);
+    expect(show.atoms(img, atoms, { gain: 3 }).payload.atoms.vectors!.gain).toBe(3);
+  });
+
+  it("names the argument and the reason when the input is wrong", () => {
+    expect(() => show.atoms({ data: [1], width: 1, height: 1 } as any, { x: [0], y: [0] })).toThrow("show.atoms: image must be an Image");
+    expect(() => show.atoms(img, { u: [1] } as any)).toThrow('show.atoms: atoms need "x" and "y" columns (image pixels: x = column, y = row); got columns u');
+    expect(() => show.atoms(img, { x: [1, 2], y: [1] })).toThrow('show.atoms: column "y" has 1 values, "x" has 2');
+    expect(() => show.atoms(img, { x: [1, NaN], y: [1, 2] })).toThrow("show.atoms: atom 1 has a non-finite position (x NaN, y 2)");
+    expect(() => show.atoms(img, { x: [1], y: [1] }, { classColumn: "kind" })).toThrow('show.atoms: options.classColumn "kind" is not a column of atoms');
+    expect(() => show.atoms(img, { x: [1], y: [1] }, { colors: { atoms: "red" } })).toThrow('show.atoms: options.colors["atoms"] must be "#rrggbb", got "red"');
+  });
+});
+
+describe("show.graph", () => {
+  it("bundles the payload, an SVG with every node and edge, and an edge list", () => {
+    const g = { nodes: ["a", "b", "c"], edges: [{ from: "a", to: "b", weight: 0.5, confidence: 0.8 }, { from: "b", to: "c", directed: false }] };
+    const b = bundleOf(show.graph(g, { title: "toy" }));
+    const svg: string = b["image/svg+xml"];
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect((svg.match(/<g class="node"/g) ?? []).length).toBe(3);
+    expect((svg.match(/<g class="edge"/g) ?? []).length).toBe(2);
+    expect((svg.match(/<polygon/g) ?? []).length).toBe(1); // one arrowhead: the undirected edge has none
+    expect(svg).toContain('opacity="0.830"');
+    expect(b["text/plain"]).toBe("toy: graph with 3 nodes, 2 edges\n  a -> b  weight 0.5  confidence 0.8\n  b -- c");
+  });
+  it("reads PAG marks: <-> becomes bidirected, o-> undirected", () => {
+    const p = show.graph({ nodes: ["a", "b", "c"], edges: [{ from: "a", to: "b", directed: false }, { from: "b", to: "c", directed: false }], marks: [{ fromMark: ">", toMark: ">" }, { fromMark: "o", toMark: ">" }] }).payload;
+    expect(p.edges.map((e) => e.type)).toEqual(["bidirected", "undirected"]);
+  });
+  it("rejects edges to unknown nodes and bad confidences, naming the edge", () => {
+    expect(() => show.graph({ nodes: ["a"], edges: [{ from: "a", to: "z" }] })).toThrow('show.graph: graph.edges[0].to "z" is not in graph.nodes');
+    expect(() => show.graph({ nodes: ["a", "b"], edges: [{ from: "a", to: "b", confidence: 2 }] })).toThrow("show.graph: graph.edges[0].confidence must be in [0, 1], got 2");
+    expect(() => show.graph({ nodes: "ab" } as any)).toThrow("show.graph: graph.nodes must be an array of node names");
+  });
+});
+
+describe("selection over the comm", () => {
+  afterEach(() => { delete (globalThis as any)[KERNEL_BRIDGE]; });
+  it("registers the causalscope.selection target and returns the latest selection's indices", () => {
+    const targets = new Map<string, any>();
+    (globalThis as any)[KERNEL_BRIDGE] = { display() {}, registerCommTarget: (t: string, onOpen: any) => targets.set(t, onOpen) };
+    const img = makeImage(new Float32Array(16), 4, 4);
+    const v = show.atoms(img, { x: [0, 1, 2, 3], y: [0, 1, 2, 3] });
+    expect([...targets.keys()]).toEqual([show.SELECTION_COMM_TARGET]);
+    const onMsg = targets.get(show.SELECTION_COMM_TARGET)("comm-1", { event: "selection", view: v.id, shape: "lasso", polygon: [0, 0, 2, 0, 2, 2], indices: [2, 0] }, () => undefined);
+    expect(selection()).toEqual([0, 2]);
+    expect(show.lastSelection()?.shape).toBe("lasso");
+    onMsg({ event: "selection", view: v.id, shape: "box", polygon: [], indices: [3] });
+    expect(selection()).toEqual([3]);
+    expect(selection(v.id)).toEqual([3]);
+    expect(selection("no-such-view")).toEqual([]);
+  });
+  it("rejects indices that are not atoms of the view", () => {
+    const img = makeImage(new Float32Array(16), 4, 4);
+    const v = show.atoms(img, { x: [0, 1], y: [0, 1] });
+    expect(() => show.receiveSelection({ event: "selection", view: v.id, indices: [5] })).toThrow(`causalscope.selection: index 5 is not an atom of view ${v.id} (2 atoms)`);
+  });
+});
