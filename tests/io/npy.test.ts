@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeNpy, halfToFloat, npyHeader, readNpy, writeNpy, makeImage } from "causalscope";
+import { encodeNpy, halfToFloat, npyHeader, readNpy, writeNpy } from "../../src/io";
+import { makeImage } from "../../src/image";
 import { Fixtures, PYTHON, firstMismatch, makeFixtures } from "./fixtures";
 
 let fx: Fixtures;
