@@ -12,3 +12,4 @@ export * as synth from "./synth";
 export * from "./stem4d";
 export * as show from "./show";
 export { selection } from "./show";
+export * from "./atoms";

@@ -1,0 +1,193 @@
+/**
+ * Detection of atomic columns: scale estimate from the image's
+ * autocorrelation, noise estimate, and local maxima with a minimum
+ * separation and a significance threshold (the approach of
+ * `skimage.feature.peak_local_max`, used by Atomap's `get_atom_positions`,
+ * with a noise-based default threshold instead of a fixed relative one).
+ * x = column, y = row, pixels.
+ */
+import { Image } from "../image/image";
+import { fft2dInPlace } from "../image/fft";
+import { gaussianFilter, maximumFilter, minimumFilter, laplacianOfGaussian } from "../image/filters";
+
+/** Result of {@link estimateSpacing}. */
+export interface SpacingEstimate {
+  /** Nearest-neighbour distance between columns (pixels): the first peak of the autocorrelation. */
+  spacing: number;
+  /** Radius (pixels) at which the autocorrelation's central peak falls to half its height above the first minimum: ≈ 1.18·σ·√2 for Gaussian columns of width σ. */
+  halfWidth: number;
+  /** Column width σ estimated from `halfWidth` (pixels). */
+  sigma: number;
+}
+
+/**
+ * Estimate the nearest-neighbour spacing and column width from the image's
+ * autocorrelation (Wiener–Khinchin: inverse FFT of the power spectrum, any
+ * image size). The image is high-passed (Gaussian background of σ = min(w,h)/10
+ * removed) and Hann-windowed first. The spacing is the first radius at which
+ * the maximum of the autocorrelation over a ring has a prominent local
+ * maximum (the nearest lattice vector). O(wh log wh).
+ */
+export function estimateSpacing(image: Image): SpacingEstimate {
+  const { width: w, height: h } = image;
+  if (w < 8 || h < 8) throw new RangeError(`estimateSpacing: image is ${w}×${h} pixels; at least 8×8 is needed to estimate a lattice spacing (pass options.minDistance / options.sigma instead)`);
+  const bg = gaussianFilter(image, Math.max(4, Math.min(w, h) / 10)).data;
+  const re = new Float64Array(w * h), im = new Float64Array(w * h);
+  let mean = 0;
+  for (let i = 0; i < w * h; i++) mean += image.data[i] - bg[i];
+  mean /= w * h;
+  for (let y = 0; y < h; y++) {
+    const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (y + 0.5)) / h);
+    for (let x = 0; x < w; x++) {
+      const wx = 0.5 - 0.5 * Math.cos((2 * Math.PI * (x + 0.5)) / w);
+      re[y * w + x] = (image.data[y * w + x] - bg[y * w + x] - mean) * wx * wy;
+    }
+  }
+  fft2dInPlace({ re, im, width: w, height: h });
+  for (let i = 0; i < w * h; i++) { re[i] = re[i] * re[i] + im[i] * im[i]; im[i] = 0; }
+  fft2dInPlace({ re, im, width: w, height: h }, true);
+  const rmax = Math.floor(Math.min(w, h) / 3);
+  const ring = new Float64Array(rmax + 1).fill(-Infinity);
+  for (let dy = -rmax; dy <= rmax; dy++) {
+    const yy = ((dy % h) + h) % h;
+    for (let dx = -rmax; dx <= rmax; dx++) {
+      const r = Math.round(Math.hypot(dx, dy));
+      if (r > rmax) continue;
+      const v = re[yy * w + (((dx % w) + w) % w)];
+      if (v > ring[r]) ring[r] = v;
+    }
+  }
+  const a0 = ring[0];
+  // First minimum after the centre, then the first prominent maximum.
+  let rmin = 1;
+  while (rmin < rmax && ring[rmin + 1] < ring[rmin]) rmin++;
+  let span = 0;
+  for (let r = rmin; r <= rmax; r++) span = Math.max(span, ring[r] - ring[rmin]);
+  let peak = -1;
+  for (let r = rmin + 1; r < rmax; r++) {
+    if (ring[r] >= ring[r - 1] && ring[r] >= ring[r + 1] && ring[r] - ring[rmin] > 0.1 * span) {
+      // Require a real maximum: it must exceed what follows within a few pixels.
+      peak = r;
+      break;
+    }
+  }
+  if (peak < 0 || span <= 0 || !(a0 > 0)) {
+    throw new RangeError(`estimateSpacing: found no lattice periodicity in the ${w}×${h} image (no autocorrelation peak within ${rmax} px); pass options.minDistance and options.sigma`);
+  }
+  // Sub-pixel peak by a parabola through the ring maxima.
+  const y0 = ring[peak - 1], y1 = ring[peak], y2 = ring[peak + 1];
+  const den = y0 - 2 * y1 + y2;
+  const spacing = peak + (den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0);
+  // Width of the central peak above the first minimum (r ≥ 1 avoids the white-noise spike at 0).
+  const base = ring[rmin];
+  const top = ring[1] + (ring[1] - ring[2]) * 0.5; // extrapolate a little towards r = 0
+  let half = 1;
+  const target = base + 0.5 * (top - base);
+  for (let r = 1; r < rmin; r++) {
+    if (ring[r + 1] <= target) { half = r + (ring[r] - target) / Math.max(ring[r] - ring[r + 1], 1e-300); break; }
+  }
+  const sigma = Math.max(0.5, half / (1.1774 * Math.SQRT2));
+  return { spacing, halfWidth: half, sigma };
+}
+
+/**
+ * Robust standard deviation of white noise in an image: median absolute value
+ * of the 3×3 second-difference operator [[1,−2,1],[−2,4,−2],[1,−2,1]]
+ * (whose response to white noise of sd s has sd 6s), over 0.6745·6
+ * (J. Immerkær, "Fast noise variance estimation", CVIU 64, 1996, with a median
+ * in place of the mean for robustness to structure). Non-finite pixels are skipped.
+ */
+export function estimateNoise(image: Image): number {
+  const { width: w, height: h, data: d } = image;
+  if (w < 3 || h < 3) return 0;
+  const vals: number[] = [];
+  const step = Math.max(1, Math.floor(Math.sqrt(((w - 2) * (h - 2)) / 200000)));
+  for (let y = 1; y < h - 1; y += step) for (let x = 1; x < w - 1; x += step) {
+    const i = y * w + x;
+    const v = d[i - w - 1] - 2 * d[i - w] + d[i - w + 1] - 2 * d[i - 1] + 4 * d[i] - 2 * d[i + 1] + d[i + w - 1] - 2 * d[i + w] + d[i + w + 1];
+    if (Number.isFinite(v)) vals.push(Math.abs(v));
+  }
+  if (vals.length === 0) return 0;
+  const s = Float64Array.from(vals).sort();
+  return s[Math.floor(s.length / 2)] / (0.6745 * 6);
+}
+
+/** Options of {@link detectPeaks}. */
+export interface DetectOptions {
+  /** Minimum separation between peaks (pixels): a peak is the maximum of the (2r+1)² square around it. */
+  minDistance: number;
+  /** Smoothing σ (pixels) applied before peak finding (0 for none). */
+  smoothing: number;
+  /** Peak filter: "gaussian" (smoothed image, default) or "log" (scale-normalised Laplacian of Gaussian at σ = smoothing). */
+  filter?: "gaussian" | "log";
+  /** Minimum prominence above the local floor, as a multiple of the filtered image's noise sd (default 6). */
+  snr?: number;
+  /** Relative threshold in [0, 1]: also require prominence ≥ threshold × the 95th-percentile prominence (default 0). */
+  threshold?: number;
+  /** Radius (pixels) of the neighbourhood whose minimum is the local floor (default 2·minDistance). */
+  floorRadius?: number;
+  /** Pixels this close to the border are ignored (default 0). */
+  excludeBorder?: number;
+}
+
+/** Peaks found by {@link detectPeaks}: integer pixel positions, filtered value and prominence. */
+export interface Peaks {
+  x: Int32Array;
+  y: Int32Array;
+  value: Float64Array;
+  prominence: Float64Array;
+  /** Noise sd of the filtered image used for the `snr` test. */
+  noise: number;
+}
+
+/**
+ * Local maxima of the filtered image separated by at least `minDistance`
+ * (square footprint, as `skimage.feature.peak_local_max`) whose prominence
+ * above the local floor (minimum within `floorRadius`) passes both the noise
+ * test (≥ snr × noise sd of the filtered image) and the relative threshold.
+ * Plateaus keep one pixel. O(wh) besides the filtering.
+ */
+export function detectPeaks(image: Image, options: DetectOptions): Peaks {
+  const { width: w, height: h } = image;
+  const md = Math.max(1, Math.round(options.minDistance));
+  const filt = options.filter ?? "gaussian";
+  let f: Float32Array;
+  let noise = estimateNoise(image);
+  if (filt === "log") {
+    const s = Math.max(0.5, options.smoothing);
+    f = laplacianOfGaussian(image, s).data;
+    noise /= s * Math.sqrt(2 * Math.PI); // sd of −σ²∇²G_σ * white noise: ∫(σ²∇²G)² = 1/(2πσ²)
+  } else {
+    f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing).data : Float32Array.from(image.data);
+    if (options.smoothing > 0) noise /= 2 * Math.sqrt(Math.PI) * options.smoothing;
+  }
+  const mx = maximumFilter(f, w, h, md);
+  const floorR = Math.max(1, Math.round(options.floorRadius ?? 2 * md));
+  const mn = minimumFilter(f, w, h, floorR);
+  const border = Math.max(0, Math.round(options.excludeBorder ?? 0));
+  const cand: number[] = [];
+  const taken = new Uint8Array(w * h);
+  for (let y = border; y < h - border; y++) for (let x = border; x < w - border; x++) {
+    const i = y * w + x;
+    const v = f[i];
+    if (v !== mx[i] || !Number.isFinite(v) || taken[i]) continue;
+    // Plateau: suppress equal pixels within md (keep the first, as skimage).
+    if (v === mn[i]) continue; // flat region: not a peak
+    for (let yy = Math.max(0, y - md); yy <= Math.min(h - 1, y + md); yy++) for (let xx = Math.max(0, x - md); xx <= Math.min(w - 1, x + md); xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
+    cand.push(i);
+  }
+  const prom = cand.map((i) => f[i] - mn[i]);
+  let relCut = 0;
+  if (options.threshold && options.threshold > 0 && prom.length) {
+    const s = Float64Array.from(prom).sort();
+    relCut = options.threshold * s[Math.min(s.length - 1, Math.floor(0.95 * (s.length - 1)))];
+  }
+  const snr = options.snr ?? 6;
+  const absCut = snr * noise;
+  const X: number[] = [], Y: number[] = [], V: number[] = [], P: number[] = [];
+  cand.forEach((i, k) => {
+    if (prom[k] < relCut || prom[k] < absCut || prom[k] <= 0) return;
+    X.push(i % w); Y.push(Math.floor(i / w)); V.push(f[i]); P.push(prom[k]);
+  });
+  return { x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P), noise };
+}

@@ -1,0 +1,251 @@
+/**
+ * `findAtoms`: every atomic column of a STEM/STM image, found and refined to
+ * sub-pixel precision, as a columnar table. Pipeline:
+ *  1. scale: nearest-neighbour spacing and column width from the image's
+ *     autocorrelation (`estimateSpacing`) unless given;
+ *  2. detection: local maxima of the Gaussian-smoothed (or LoG-filtered)
+ *     image with a minimum separation (as `skimage.feature.peak_local_max`,
+ *     which Atomap's `get_atom_positions` wraps) and a noise-based
+ *     significance threshold;
+ *  3. refinement: iterated centre of mass, then Levenberg–Marquardt fits of
+ *     elliptical Gaussians with overlapping neighbours fitted jointly
+ *     (`refine.ts`), with per-atom positional uncertainty;
+ *  4. sublattices: intensity or geometry split (`sublattice.ts`).
+ * Coordinates: x = column, y = row, pixels, origin at the centre of the
+ * top-left pixel.
+ */
+import { Image, Calibration } from "../image/image";
+import { Table, table } from "../table";
+import { estimateSpacing, detectPeaks, estimateNoise } from "./detect";
+import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource } from "./refine";
+import { PointGrid } from "./grid";
+import { splitSublattices } from "./sublattice";
+
+/** Options of {@link findAtoms}. Lengths in pixels. */
+export interface FindAtomsOptions {
+  /** Expected column width σ (pixels). Default: estimated from the autocorrelation. Sets the smoothing and the fit's start value. */
+  sigma?: number;
+  /** Alias of `sigma`. */
+  scale?: number;
+  /** Minimum distance between columns (pixels), as `min_distance` of `peak_local_max` / `separation` of Atomap. Default 0.4 × the nearest-neighbour spacing. */
+  minDistance?: number;
+  /** Relative threshold in [0, 1]: drop peaks whose prominence is below this fraction of the 95th-percentile prominence (default 0). */
+  threshold?: number;
+  /** Significance: minimum prominence over the noise sd of the filtered image (default 6). */
+  snr?: number;
+  /** "gaussian" (default): centre of mass then joint Gaussian fits; "com": centre of mass only; false: integer peak positions. */
+  refine?: "com" | "gaussian" | false;
+  /** Number of sublattices to split the columns into (default 1); 0 = brightest. */
+  sublattices?: number;
+  /** Noise model of the Gaussian fit: "poisson" (counts), "gaussian" (uniform weights), or "auto" (poisson when all pixels are non-negative integers). */
+  noise?: "poisson" | "gaussian" | "auto";
+  /** Detection filter: "gaussian" smoothing (default) or "log" (Laplacian of Gaussian). */
+  filter?: "gaussian" | "log";
+  /** Smoothing σ for detection (pixels). Default min(σ, 0.2 × spacing). */
+  smoothing?: number;
+  /** Fit/centre-of-mass window radius (pixels). Default per atom: half the distance to its nearest neighbour, at most 4σ. */
+  fitRadius?: number;
+  /** Columns closer than this are fitted jointly (pixels). Default 3σ. */
+  jointDistance?: number;
+  /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
+  elliptical?: boolean;
+  /** Ignore peaks this close to the image border (pixels, default 0). */
+  excludeBorder?: number;
+}
+
+/** Parameters actually used, and notes, attached to the result as `atoms.parameters`. */
+export interface FindAtomsParameters {
+  sigma: number;
+  spacing: number;
+  minDistance: number;
+  smoothing: number;
+  noise: "poisson" | "gaussian";
+  refine: "com" | "gaussian" | false;
+  sublatticeMethod: string;
+  imageNoise: number;
+  calibration?: Calibration;
+  width: number;
+  height: number;
+  warnings: string[];
+}
+
+/**
+ * The table returned by {@link findAtoms}: one row per column, with columns
+ * `x`, `y` (pixels; x = column), `sublattice` (0 = brightest),
+ * `intensity` (integrated Gaussian volume 2πA·σ1σ2, image units × px²; the
+ * background-subtracted window sum for "com"), `amplitude`, `background`,
+ * `sigma` (geometric mean of the principal widths, px), `sigmaX`, `sigmaY`
+ * (widths along x and y, px), `rotation` (major axis angle, degrees from +x
+ * towards +y), `uncertaintyX`, `uncertaintyY` (1-sd positional uncertainty
+ * from the fit covariance, px), `uncertainty` (√((σx²+σy²)/2)), `converged`
+ * (1/0), `prominence` (detection strength). `parameters` records the
+ * settings used.
+ */
+export type AtomTable = Table & { readonly parameters: FindAtomsParameters };
+
+function validate(image: Image): void {
+  if (!image || !(image.data instanceof Float32Array) || !Number.isInteger(image.width) || !Number.isInteger(image.height) || image.data.length !== image.width * image.height) {
+    throw new TypeError("findAtoms(image): image must be an Image { data: Float32Array, width, height } with data.length = width*height (see makeImage / readImage)");
+  }
+  if (image.width < 3 || image.height < 3) {
+    throw new RangeError(`findAtoms(image): image is ${image.width}×${image.height} pixels; at least 3×3 is needed to find a column`);
+  }
+}
+
+function emptyTable(params: FindAtomsParameters): AtomTable {
+  const e = () => new Float64Array(0);
+  const t = table({ x: e(), y: e(), sublattice: new Int32Array(0), intensity: e(), amplitude: e(), background: e(), sigma: e(), sigmaX: e(), sigmaY: e(), rotation: e(), uncertaintyX: e(), uncertaintyY: e(), uncertainty: e(), converged: new Uint8Array(0), prominence: e() });
+  return Object.assign(t, { parameters: params }) as AtomTable;
+}
+
+/**
+ * Find and refine every atomic column in an image.
+ *
+ * Non-finite pixels are replaced by the median for detection and excluded
+ * from the fits (noted in `parameters.warnings`). A blank (constant) image
+ * gives an empty table; a 1- or 2-pixel-wide image is an error.
+ * Cost: O(wh log wh) for the scale estimate, O(wh·σ) filtering, and
+ * O(n · window · iterations) for n columns.
+ *
+ * @example
+ * const atoms = findAtoms(image, { sublattices: 2 });
+ * atoms.numeric("x"); atoms.numeric("uncertainty");
+ */
+export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTable {
+  validate(image);
+  const { width: w, height: h } = image;
+  const warnings: string[] = [];
+  const refineMode = options.refine === undefined ? "gaussian" : options.refine;
+  if (refineMode !== "gaussian" && refineMode !== "com" && refineMode !== false) throw new RangeError(`findAtoms: options.refine must be "gaussian", "com" or false, got ${JSON.stringify(options.refine)}`);
+  const sigmaOpt = options.sigma ?? options.scale;
+  for (const [k, v] of Object.entries({ sigma: sigmaOpt, minDistance: options.minDistance, smoothing: options.smoothing, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`findAtoms: options.${k} must be a positive number of pixels, got ${v}`);
+  }
+  if (options.threshold !== undefined && !(options.threshold >= 0 && options.threshold <= 1)) throw new RangeError(`findAtoms: options.threshold must be in [0, 1] (relative to the 95th-percentile prominence), got ${options.threshold}`);
+  const nSub = options.sublattices ?? 1;
+  if (!Number.isInteger(nSub) || nSub < 1) throw new RangeError(`findAtoms: options.sublattices must be a positive integer, got ${nSub}`);
+
+  // Non-finite pixels.
+  let valid: Uint8Array | null = null;
+  let data = image.data;
+  let nBad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) nBad++;
+  if (nBad === data.length) throw new RangeError(`findAtoms(image): all ${data.length} pixels are NaN or infinite`);
+  if (nBad) {
+    valid = new Uint8Array(data.length);
+    const finite: number[] = [];
+    for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) { valid[i] = 1; finite.push(data[i]); }
+    const med = Float64Array.from(finite).sort()[finite.length >> 1];
+    data = Float32Array.from(data, (v) => (Number.isFinite(v) ? v : med));
+    warnings.push(`${nBad} non-finite pixel(s) replaced by the median for detection and excluded from the fits`);
+  }
+  const img: Image = { data, width: w, height: h };
+  let lo = Infinity, hi = -Infinity, allCounts = true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v; if (v > hi) hi = v;
+    if (allCounts && (v < 0 || v !== Math.round(v))) allCounts = false;
+  }
+  const noiseModel = options.noise === undefined || options.noise === "auto" ? (allCounts ? "poisson" : "gaussian") : options.noise;
+  if (noiseModel !== "poisson" && noiseModel !== "gaussian") throw new RangeError(`findAtoms: options.noise must be "poisson", "gaussian" or "auto", got ${JSON.stringify(options.noise)}`);
+  const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
+  if (!(hi > lo)) {
+    warnings.push("the image is constant: no columns");
+    return emptyTable(params);
+  }
+
+  // 1. Scale.
+  let spacing = NaN, sigma = sigmaOpt ?? NaN;
+  if (options.minDistance === undefined || sigmaOpt === undefined) {
+    try {
+      const est = estimateSpacing(img);
+      spacing = est.spacing;
+      if (!(sigma > 0)) sigma = Math.min(est.sigma, 0.3 * spacing);
+    } catch (e) {
+      if (options.minDistance === undefined) throw new RangeError(`findAtoms: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.minDistance (and options.sigma)`);
+      sigma = sigma > 0 ? sigma : options.minDistance / 3;
+      warnings.push("no lattice periodicity found; sigma set from minDistance");
+    }
+  }
+  const minDistance = options.minDistance ?? Math.max(1, 0.4 * spacing);
+  if (!(spacing > 0)) spacing = minDistance / 0.4;
+  if (!(sigma > 0)) sigma = Math.max(0.5, minDistance / 3);
+  const smoothing = options.smoothing ?? Math.max(0.5, Math.min(sigma, 0.2 * spacing));
+  Object.assign(params, { sigma, spacing, minDistance, smoothing });
+
+  // 2. Detection.
+  const peaks = detectPeaks(img, { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, floorRadius: Math.max(2, Math.round(spacing)) });
+  params.imageNoise = estimateNoise(img);
+  const n = peaks.x.length;
+  if (n === 0) { warnings.push("no significant peaks"); return emptyTable(params); }
+  const src: PixelSource = { data, width: w, height: h, valid };
+  // Per-atom window radius: half the distance to the nearest detected neighbour, ≤ 4σ, ≥ 1.5 px.
+  const grid0 = new PointGrid(peaks.x, peaks.y, Math.max(2, spacing));
+  const radius = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = grid0.nearest(peaks.x[i], peaks.y[i], 1, i);
+    const dnn = r.distance.length ? r.distance[0] : 2 * spacing;
+    radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 4 * sigma));
+  }
+  let X = Float64Array.from(peaks.x), Y = Float64Array.from(peaks.y);
+  const state: GaussianState = {
+    x: X, y: Y, amp: new Float64Array(n), pa: new Float64Array(n).fill(1 / (sigma * sigma)), pb: new Float64Array(n), pc: new Float64Array(n).fill(1 / (sigma * sigma)),
+    bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
+  };
+  const intensity = new Float64Array(n);
+  if (refineMode !== false) {
+    const com = refineCenterOfMass(src, peaks.x, peaks.y, Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma))));
+    // Keep COM only where it stayed near the peak.
+    for (let i = 0; i < n; i++) if (Math.hypot(com.x[i] - peaks.x[i], com.y[i] - peaks.y[i]) < 0.5 * radius[i]) { X[i] = com.x[i]; Y[i] = com.y[i]; }
+  }
+  // Start values: background = window minimum, amplitude = nearest pixel − background.
+  for (let i = 0; i < n; i++) {
+    const r = radius[i];
+    let mn = Infinity, sum = 0, cnt = 0;
+    for (let y = Math.max(0, Math.ceil(Y[i] - r)); y <= Math.min(h - 1, Math.floor(Y[i] + r)); y++) for (let x = Math.max(0, Math.ceil(X[i] - r)); x <= Math.min(w - 1, Math.floor(X[i] + r)); x++) {
+      if ((x - X[i]) ** 2 + (y - Y[i]) ** 2 > r * r) continue;
+      const v = data[y * w + x];
+      if (v < mn) mn = v;
+      sum += v; cnt++;
+    }
+    state.bg[i] = mn;
+    state.amp[i] = Math.max(data[Math.round(Y[i]) * w + Math.round(X[i])] - mn, 1e-6 * (hi - lo));
+    intensity[i] = sum - cnt * mn;
+  }
+  if (refineMode === "gaussian") {
+    const reach = new Float64Array(n);
+    for (let i = 0; i < n; i++) reach[i] = radius[i] + 4 * sigma;
+    const maxReach = Math.max(...reach);
+    const grid = new PointGrid(X, Y, Math.max(2, spacing));
+    const neigh: number[][] = [];
+    for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
+    fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical });
+    for (let i = 0; i < n; i++) {
+      const det = state.pa[i] * state.pc[i] - state.pb[i] ** 2;
+      if (state.fitted[i] && det > 0) intensity[i] = (2 * Math.PI * state.amp[i]) / Math.sqrt(det);
+    }
+    const failed = n - state.converged.reduce((s, v) => s + v, 0);
+    if (failed) warnings.push(`${failed} Gaussian fit(s) did not converge (flagged converged = 0)`);
+  }
+  X = state.x; Y = state.y;
+  // Widths from the inverse covariance [[a, b], [b, c]].
+  const sigmaX = new Float64Array(n), sigmaY = new Float64Array(n), sig = new Float64Array(n), rot = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = state.pa[i], b = state.pb[i], c = state.pc[i], det = a * c - b * b;
+    const sxx = c / det, syy = a / det, sxy = -b / det;
+    sigmaX[i] = Math.sqrt(sxx); sigmaY[i] = Math.sqrt(syy);
+    sig[i] = Math.pow(det, -0.25);
+    rot[i] = (0.5 * Math.atan2(2 * sxy, sxx - syy) * 180) / Math.PI;
+    if (refineMode !== "gaussian") sigmaX[i] = sigmaY[i] = sig[i] = rot[i] = NaN;
+  }
+  const unc = Float64Array.from({ length: n }, (_, i) => Math.sqrt(0.5 * (state.uncX[i] ** 2 + state.uncY[i] ** 2)));
+  // Sublattices.
+  const split = splitSublattices(X, Y, intensity, nSub);
+  params.sublatticeMethod = split.method;
+  const t = table({
+    x: Float64Array.from(X), y: Float64Array.from(Y), sublattice: split.labels, intensity, amplitude: Float64Array.from(state.amp), background: Float64Array.from(state.bg),
+    sigma: sig, sigmaX, sigmaY, rotation: rot, uncertaintyX: Float64Array.from(state.uncX), uncertaintyY: Float64Array.from(state.uncY), uncertainty: unc,
+    converged: refineMode === "gaussian" ? Uint8Array.from(state.converged) : new Uint8Array(n).fill(1), prominence: Float64Array.from(peaks.prominence),
+  });
+  return Object.assign(t, { parameters: params }) as AtomTable;
+}

@@ -1,0 +1,6 @@
+export * from "./grid";
+export * from "./detect";
+export * from "./refine";
+export * from "./sublattice";
+export * from "./find";
+export * from "./crb";

@@ -1,0 +1,108 @@
+/**
+ * Splitting atomic columns into sublattices: by intensity (1-D k-means on
+ * log intensity, e.g. A and B sites of an ABO3 perovskite in HAADF, where
+ * intensity grows with Z^≈1.7) and, when intensities do not separate, by
+ * geometry (the two columns of a Si/Ge dumbbell: the direction to the
+ * nearest neighbour). Labels are ordered by decreasing mean intensity
+ * (0 = brightest).
+ */
+import { PointGrid } from "./grid";
+
+/** 1-D k-means (k-means++-like deterministic start at quantiles), returns labels and centres ascending. */
+export function kmeans1d(values: ArrayLike<number>, k: number, iterations = 100): { labels: Int32Array; centers: Float64Array } {
+  const n = values.length;
+  const labels = new Int32Array(n);
+  if (k <= 1 || n === 0) {
+    let s = 0; for (let i = 0; i < n; i++) s += values[i];
+    return { labels, centers: Float64Array.of(n ? s / n : NaN) };
+  }
+  const sorted = Float64Array.from(values).sort();
+  const centers = new Float64Array(k);
+  for (let c = 0; c < k; c++) centers[c] = sorted[Math.min(n - 1, Math.floor(((c + 0.5) / k) * n))];
+  for (let it = 0; it < iterations; it++) {
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let best = 0, bd = Infinity;
+      for (let c = 0; c < k; c++) { const d = Math.abs(values[i] - centers[c]); if (d < bd) { bd = d; best = c; } }
+      if (labels[i] !== best) { labels[i] = best; changed = true; }
+    }
+    const s = new Float64Array(k), cnt = new Float64Array(k);
+    for (let i = 0; i < n; i++) { s[labels[i]] += values[i]; cnt[labels[i]]++; }
+    for (let c = 0; c < k; c++) if (cnt[c]) centers[c] = s[c] / cnt[c];
+    if (!changed && it > 0) break;
+  }
+  // Order centres ascending.
+  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => centers[a] - centers[b]);
+  const remap = new Int32Array(k);
+  order.forEach((c, r) => (remap[c] = r));
+  for (let i = 0; i < n; i++) labels[i] = remap[labels[i]];
+  return { labels, centers: Float64Array.from(order.map((c) => centers[c])) };
+}
+
+/**
+ * Separation of a two-cluster split: the gap between the cluster means over
+ * the pooled within-cluster sd (Fisher's criterion, √); > ~3 is a clear split.
+ */
+function separation(values: ArrayLike<number>, labels: Int32Array, k: number): number {
+  const s = new Float64Array(k), s2 = new Float64Array(k), c = new Float64Array(k);
+  for (let i = 0; i < values.length; i++) { const l = labels[i]; s[l] += values[i]; s2[l] += values[i] ** 2; c[l]++; }
+  let minGap = Infinity, pooled = 0, dof = 0;
+  const m = Array.from(s, (v, l) => v / Math.max(c[l], 1));
+  for (let l = 0; l < k; l++) { pooled += s2[l] - c[l] * m[l] ** 2; dof += c[l]; if (l > 0) minGap = Math.min(minGap, m[l] - m[l - 1]); }
+  const sd = Math.sqrt(pooled / Math.max(dof - k, 1));
+  return sd > 0 ? minGap / sd : Infinity;
+}
+
+/** Result of {@link splitSublattices}. */
+export interface SublatticeSplit {
+  labels: Int32Array;
+  /** "intensity", "geometry" or "none". */
+  method: string;
+  /** Fisher separation of the intensity split (gap / pooled sd). */
+  separation: number;
+}
+
+/**
+ * Assign each column to one of `k` sublattices. Intensity k-means on
+ * log(intensity) is used when its clusters are well separated (Fisher
+ * separation ≥ 2.5), else the geometric split: columns are grouped by the
+ * direction of the vector to their nearest neighbour (±v of a dumbbell).
+ * Labels are renumbered so that sublattice 0 is the brightest.
+ */
+export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, intensity: ArrayLike<number>, k: number): SublatticeSplit {
+  const n = x.length;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`splitSublattices: k (options.sublattices) must be a positive integer, got ${k}`);
+  if (k === 1 || n < k) return { labels: new Int32Array(n), method: "none", separation: NaN };
+  const li = Float64Array.from({ length: n }, (_, i) => Math.log(Math.max(intensity[i], 1e-12)));
+  const km = kmeans1d(li, k);
+  const sep = separation(li, km.labels, k);
+  let labels = km.labels;
+  let method = "intensity";
+  if (!(sep >= 2.5) && k === 2 && n >= 4) {
+    // Geometry: nearest-neighbour direction, folded into [0, π) then split by sign relative to the dominant axis.
+    const grid = new PointGrid(x, y);
+    const vx = new Float64Array(n), vy = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = grid.nearest(x[i], y[i], 1, i);
+      if (r.index.length) { vx[i] = x[r.index[0]] - x[i]; vy[i] = y[r.index[0]] - y[i]; }
+    }
+    // Dominant axis: principal direction of the doubled-angle mean.
+    let c2 = 0, s2 = 0;
+    for (let i = 0; i < n; i++) { const t = Math.atan2(vy[i], vx[i]); c2 += Math.cos(2 * t); s2 += Math.sin(2 * t); }
+    const axis = 0.5 * Math.atan2(s2, c2);
+    const ux = Math.cos(axis), uy = Math.sin(axis);
+    const geo = new Int32Array(n);
+    for (let i = 0; i < n; i++) geo[i] = vx[i] * ux + vy[i] * uy >= 0 ? 0 : 1;
+    labels = geo;
+    method = "geometry";
+  }
+  // Renumber: 0 = brightest mean intensity.
+  const sum = new Float64Array(k), cnt = new Float64Array(k);
+  for (let i = 0; i < n; i++) { sum[labels[i]] += intensity[i]; cnt[labels[i]]++; }
+  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => sum[b] / Math.max(cnt[b], 1) - sum[a] / Math.max(cnt[a], 1));
+  const remap = new Int32Array(k);
+  order.forEach((c, r) => (remap[c] = r));
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = remap[labels[i]];
+  return { labels: out, method, separation: sep };
+}
