@@ -9,3 +9,5 @@ export * from "./analyses";
 export * from "./dpc";
 export { parseDType, type DType } from "./dtype";
 export * from "./writer";
+export * from "./bragg";
+export * from "./strain";

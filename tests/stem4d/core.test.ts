@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  synth, dataset4D, readDataset4D, virtualImage, virtualImages, detectorMask, meanPattern, maxPattern,
-  centerOfMass, runUDF, writeNpy4D, type UDF,
-} from "causalscope";
+// Direct source imports keep this suite independent of other capabilities' work in progress; tests/stem4d/api.test.ts checks the public "causalscope" exports.
+import * as synth from "../../src/synth/stem4d";
+import {dataset4D, readDataset4D, virtualImage, virtualImages, detectorMask, meanPattern, maxPattern, centerOfMass, runUDF, writeNpy4D, type UDF} from "../../src/stem4d";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "stem4d-core-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
