@@ -72,10 +72,18 @@ interface H5ModuleExtras {
 
 let h5wasmPromise: Promise<{ h5: H5Node; Module: H5ModuleExtras }> | undefined;
 
+/**
+ * A real dynamic `import()`. Written through `new Function` because a
+ * CommonJS transpile (ts-jest, which falls back from node16 to CommonJS)
+ * turns `import("x")` into `require("x")`, which cannot load h5wasm: its
+ * node build is ESM with top-level await, exported under "import" only.
+ */
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+
 /** Load h5wasm's node build once (ESM-only, so a dynamic import). */
 export function loadH5wasm(): Promise<{ h5: H5Node; Module: H5ModuleExtras }> {
   h5wasmPromise ??= (async () => {
-    const h5 = (await import("h5wasm/node")) as unknown as H5Node;
+    const h5 = (await importEsm("h5wasm/node")) as H5Node;
     const Module = (await h5.ready) as unknown as H5ModuleExtras;
     return { h5, Module };
   })();
@@ -541,7 +549,8 @@ export async function findHdf5Image(
       convention = "atomap";
     }
     if (!dataset) {
-      const numeric = (e: Hdf5Entry) => e.kind === "dataset" && /^[<>|][iuf]\d$|^\|b1$/.test(e.dtype ?? "") && (e.shape?.length ?? 0) >= 2;
+      const numeric = (e: Hdf5Entry) =>
+        e.kind === "dataset" && /^[<>|][iuf]\d$|^\|b1$/.test(e.dtype ?? "") && (e.shape?.length ?? 0) >= 2 && shapeSize(e.shape!) > 0;
       const m = entries.find((e) => numeric(e) && e.shape!.length === 2) ?? entries.find(numeric);
       if (!m) {
         const dsList = entries.filter((e) => e.kind === "dataset").map((e) => `${e.path} [${e.shape?.join("×")}] ${e.dtype}`);

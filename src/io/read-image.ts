@@ -229,7 +229,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
       const found = await findHdf5Image(path, { dataset: options.dataset, page: options.page, single: true, fn });
       warnings.push(...found.warnings);
       // for a 3-D dataset, findHdf5Image read only the requested page: shape [1, h, w]
-      const what = `dataset "${found.dataset}" (shape [${found.fullShape.join(", ")}], ${found.dtype})`;
+      const what = `dataset "${found.dataset}" (${found.dtype})`;
       const fr = framesOf(fn, path, found.shape, found.data, what);
       const data = frame(fr, 0);
       const stacked = found.fullShape.length === 3;
@@ -287,7 +287,7 @@ export async function readImageStack(path: string, options: Omit<ReadImageOption
       return [await readImage(path, options)];
     case "hdf5": {
       const found = await findHdf5Image(path, { dataset: options.dataset, fn });
-      const what = `dataset "${found.dataset}" (shape [${found.shape.join(", ")}], ${found.dtype})`;
+      const what = `dataset "${found.dataset}" (${found.dtype})`;
       const fr = framesOf(fn, path, found.shape, found.data, what);
       const cal = calibrationOf(found.pixelSize, found.unit, options);
       return Array.from({ length: fr.dims[0] }, (_, i) =>
