@@ -1,0 +1,578 @@
+/**
+ * The TypeScript execution engine: tslab's converter (type check and
+ * transpile one cell against the declarations of the previous cells) with
+ * our own executor around it.
+ *
+ * Differences from tslab's own executor (tslab/dist/executor.js):
+ * - the last expression's value is returned to the caller (for an
+ *   `execute_result` with a rich MIME bundle) instead of printed;
+ * - diagnostics and exceptions come back as structured errors (line and
+ *   column of each TypeScript diagnostic) instead of text on stderr;
+ * - modules are type-checked with `moduleResolution: bundler` (package.json
+ *   `exports` honoured, so `h5wasm/node` and vega-lite resolve), and ES
+ *   modules (vega-lite 6, h5wasm's node build, anything with top-level
+ *   await) are loaded with `import()` before the cell runs, then handed to
+ *   the cell's `require` calls, avoiding ERR_REQUIRE_ESM /
+ *   ERR_REQUIRE_ASYNC_MODULE;
+ * - kernel globals (`cs`, `display`, ...) are typed through an extra type
+ *   root (kernel/typings);
+ * - bare imports that do not resolve from the working directory fall back
+ *   to the kernel's own node_modules (so `causalscope` works anywhere).
+ */
+import * as fs from "node:fs";
+import Module from "node:module";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import * as vm from "node:vm";
+
+import type { Converter, Diagnostic } from "tslab/dist/converter";
+
+import { KERNEL_ROOT } from "./paths";
+
+export { KERNEL_ROOT };
+/** Directory holding the kernel-globals type package (a type root). */
+const TYPINGS_DIR = path.join(KERNEL_ROOT, "typings");
+
+/** Whether a TypeScript diagnostic code only concerns declaration (.d.ts) emit. */
+export function isDeclarationEmitDiagnostic(code: number): boolean {
+  return code === 2742 || code === 2883 || (code >= 4000 && code < 4200) || code === 9005 || code === 9006;
+}
+
+interface TimerHost {
+  setTimeout?(cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+  clearTimeout?(handle: unknown): void;
+}
+
+/**
+ * tslab's converter has a single timer slot that it fires by hand after each
+ * cell update, and throws "Unexpected pending rebuildTimer" when TypeScript
+ * schedules a second kind of timer (invalidating failed module lookups after
+ * a watched file changes, e.g. when the library is rebuilt while the kernel
+ * runs) — after which every cell fails. Give every timer except the program
+ * update a real Node.js timer instead.
+ */
+function routeForeignTimers(sys: TimerHost): void {
+  const convSet = sys.setTimeout?.bind(sys);
+  const convClear = sys.clearTimeout?.bind(sys);
+  if (!convSet || !convClear) return;
+  const foreign = new Set<unknown>();
+  sys.setTimeout = (cb, ms, ...args) => {
+    if (cb.name === "updateProgramWithWatchStatus") return convSet(cb, ms, ...args);
+    const handle = setTimeout(() => {
+      foreign.delete(handle);
+      try {
+        cb(...args);
+      } catch {
+        /* a failed lookup refresh only affects later type checks */
+      }
+    }, ms ?? 250);
+    handle.unref();
+    foreign.add(handle);
+    return handle;
+  };
+  sys.clearTimeout = (handle) => {
+    if (foreign.delete(handle)) clearTimeout(handle as NodeJS.Timeout);
+    else convClear(handle);
+  };
+}
+
+// --- Patch tslab's compiler options before its converter is loaded. -------
+// tslab hard-codes Node10 module resolution, which ignores package.json
+// "exports" (h5wasm/node fails to type-check). We wrap the TypeScript
+// module it loads so createWatchCompilerHost sees our options.
+const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] });
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tsModule = require(tsPath);
+let extraCompilerOptions: Record<string, unknown> = {};
+if (!(tsModule as { __causalscopePatched?: boolean }).__causalscopePatched) {
+  const original = tsModule.createWatchCompilerHost;
+  const patched = function (this: unknown, rootFiles: string[], options: Record<string, unknown>, sys: unknown, ...rest: unknown[]) {
+    routeForeignTimers(sys as TimerHost);
+    const typeRoots = Array.isArray(options.typeRoots) ? [...(options.typeRoots as string[])] : [];
+    typeRoots.push(TYPINGS_DIR);
+    const merged = {
+      ...options,
+      moduleResolution: tsModule.ModuleResolutionKind.Bundler,
+      resolvePackageJsonExports: true,
+      resolvePackageJsonImports: true,
+      customConditions: ["node"],
+      allowImportingTsExtensions: false,
+      typeRoots,
+      ...extraCompilerOptions,
+    };
+    return original.call(this, rootFiles, merged, sys, ...rest);
+  };
+  // Declaration-emit diagnostics (TS2742 "inferred type cannot be named",
+  // TS4xxx "has or is using private name") only concern the .d.ts tslab
+  // emits to carry types to later cells, not the user's code: drop them.
+  const originalDiagnostics = tsModule.getPreEmitDiagnosticsOfFiles;
+  const filteredDiagnostics = function (this: unknown, ...args: unknown[]) {
+    const diags = originalDiagnostics.apply(this, args) as { code: number }[];
+    return diags.filter((d) => !isDeclarationEmitDiagnostic(d.code));
+  };
+  const proxy = new Proxy(tsModule, {
+    get(target, key, receiver) {
+      if (key === "createWatchCompilerHost") return patched;
+      if (key === "getPreEmitDiagnosticsOfFiles" && typeof originalDiagnostics === "function") return filteredDiagnostics;
+      if (key === "__causalscopePatched") return true;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  require.cache[tsPath]!.exports = proxy;
+}
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { getCodeMetadata } = require("tslab/dist/metadata") as typeof import("tslab/dist/metadata");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { printQuickInfo } = require("tslab/dist/inspect") as typeof import("tslab/dist/inspect");
+
+/** A structured cell error, shaped like the protocol's error content. */
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** What executing one cell gave. */
+export type Outcome =
+  | { status: "ok"; hasValue: boolean; value?: unknown }
+  | ({ status: "error"; interrupted?: boolean } & CellError);
+
+/** Error class of type-check failures; `diagnostics` keeps line and column (1-based). */
+export class TypeScriptDiagnostics extends Error {
+  constructor(
+    readonly diagnostics: { line: number; column: number; code: number; message: string; file?: string }[],
+    message: string,
+  ) {
+    super(message);
+    this.name = "TypeScriptError";
+  }
+}
+
+const ESM_CACHE = new Map<string, unknown>();
+
+/** Nearest package.json "type" for `file`, to tell ESM from CommonJS. */
+function isEsmFile(file: string): boolean {
+  if (file.endsWith(".mjs")) return true;
+  if (file.endsWith(".cjs") || file.endsWith(".json") || file.endsWith(".node")) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const pj = path.join(dir, "package.json");
+    if (fs.existsSync(pj)) {
+      try {
+        return JSON.parse(fs.readFileSync(pj, "utf8")).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** Resolve a package "exports" target with ESM conditions (node, import, default). */
+function resolveExportsTarget(target: unknown, subst?: string): string | undefined {
+  if (typeof target === "string") return subst === undefined ? target : target.replace(/\*/g, subst);
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const r = resolveExportsTarget(t, subst);
+      if (r) return r;
+    }
+    return undefined;
+  }
+  if (target && typeof target === "object") {
+    for (const [cond, t] of Object.entries(target)) {
+      if (cond === "node" || cond === "import" || cond === "default" || cond === "module-sync") {
+        const r = resolveExportsTarget(t, subst);
+        if (r) return r;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Resolve a bare specifier the way `import()` would from `fromDir`: walk up
+ * node_modules, read the package's "exports" with ESM conditions. Used only
+ * when `require.resolve` refuses (an import-only export such as h5wasm/node).
+ */
+export function resolveEsm(specifier: string, fromDir: string): string | undefined {
+  const m = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(specifier);
+  if (!m) return undefined;
+  const [, name, sub] = m;
+  const subpath = "." + (sub ?? "");
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const pkgDir = path.join(dir, "node_modules", name);
+    const pj = path.join(pkgDir, "package.json");
+    if (fs.existsSync(pj)) {
+      const pkg = JSON.parse(fs.readFileSync(pj, "utf8"));
+      let exp = pkg.exports;
+      if (exp !== undefined) {
+        if (typeof exp === "string" || Array.isArray(exp) || !Object.keys(exp).some((k) => k.startsWith("."))) exp = { ".": exp };
+        let target: string | undefined;
+        if (subpath in exp) target = resolveExportsTarget(exp[subpath]);
+        else {
+          for (const [key, t] of Object.entries(exp)) {
+            const star = key.indexOf("*");
+            if (star < 0) continue;
+            const pre = key.slice(0, star);
+            const post = key.slice(star + 1);
+            if (subpath.startsWith(pre) && subpath.endsWith(post) && subpath.length >= pre.length + post.length) {
+              target = resolveExportsTarget(t, subpath.slice(pre.length, subpath.length - post.length));
+              if (target) break;
+            }
+          }
+        }
+        return target ? path.join(pkgDir, target) : undefined;
+      }
+      const main = sub ? path.join(pkgDir, sub) : path.join(pkgDir, pkg.module ?? pkg.main ?? "index.js");
+      return fs.existsSync(main) ? main : undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Wrap an ES module namespace so transpiled CommonJS interop helpers see it right. */
+function interopNamespace(ns: Record<string, unknown>): unknown {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(ns)) {
+    Object.defineProperty(out, k, { enumerable: true, get: () => ns[k] });
+  }
+  Object.defineProperty(out, "__esModule", { value: true });
+  return out;
+}
+
+/** The interrupted-cell error. */
+function interruptError(): CellError {
+  return { ename: "KeyboardInterrupt", evalue: "execution interrupted", traceback: ["KeyboardInterrupt: execution interrupted"] };
+}
+
+/**
+ * The stack of an error thrown by a cell, without the kernel's own frames:
+ * everything from the frame that entered the cell (vm.runInThisContext)
+ * down is dropped, as are Node internals.
+ */
+function userStack(e: Error): string[] {
+  const lines = (e.stack ?? `${e.name}: ${e.message}`).split("\n");
+  const kept: string[] = [];
+  for (const l of lines) {
+    if (/^\s+at /.test(l)) {
+      if (/\bnode:vm\b|runInThisContext/.test(l) || l.includes(path.join(KERNEL_ROOT, "dist"))) break;
+      if (l.includes("node:internal")) continue;
+    }
+    kept.push(l);
+  }
+  return kept;
+}
+
+/**
+ * Give `const x = await import("spec")` an explicit `typeof import("spec")`
+ * annotation, so the declaration tslab carries to later cells can name the
+ * module's type (otherwise TS2742 and `x` is lost after the cell).
+ * Only the annotated line grows; line numbers stay put.
+ */
+export function annotateDynamicImports(src: string): string {
+  return src.replace(
+    /\b(const|let|var)(\s+)([A-Za-z_$][\w$]*)(\s*)=(\s*)await(\s+)import\((\s*)(["'])([^"'\n]+)\8(\s*)\)/g,
+    (_m, kw, s1, name, s2, s3, s4, s5, q, spec, s6) => `${kw}${s1}${name}: typeof import(${q}${spec}${q})${s2}=${s3}await${s4}import(${s5}${q}${spec}${q}${s6})`,
+  );
+}
+
+/** Convert an exception thrown by a cell to the protocol's error shape. */
+export function errorOf(e: unknown): CellError {
+  if (e instanceof Error) {
+    const name = e.name && e.name !== "Error" ? e.name : e.constructor?.name && e.constructor.name !== "Object" ? e.constructor.name : "Error";
+    return { ename: name, evalue: e.message, traceback: userStack(e) };
+  }
+  const { inspect } = require("node:util") as typeof import("node:util");
+  const text = inspect(e);
+  return { ename: "Thrown", evalue: text, traceback: [`Uncaught ${text}`] };
+}
+
+/** Options of the engine. */
+export interface EngineOptions {
+  /** Directory modules resolve from (the kernel's working directory). */
+  rootDir?: string;
+}
+
+/**
+ * One kernel's TypeScript session: cells share declarations (`prevDecl`)
+ * and values (`locals`).
+ */
+export class Engine {
+  private converter: Converter;
+  private prevDecl = "";
+  private readonly rootDir: string;
+  private readonly req: NodeJS.Require;
+  private readonly kernelReq: NodeJS.Require;
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, Module>();
+  /** Values of cell-level declarations (tslab's `exports`). */
+  readonly locals: Record<string, unknown>;
+  private rejectInterrupt: (e: Error) => void = () => {};
+  private interruptPromise!: Promise<never>;
+  private cellCounter = 0;
+
+  constructor(options: EngineOptions = {}) {
+    this.rootDir = options.rootDir ?? process.cwd();
+    this.configureFallbackTypes();
+    this.converter = createConverter({ isJS: false, isBrowser: false });
+    const locals: Record<string, unknown> = {};
+    this.locals = locals;
+    const exportsProxy = new Proxy(locals, {
+      // TypeScript emits named imports as defineProperty getters; store
+      // values so later cells may reassign them (as tslab does).
+      defineProperty: (_t, prop, attrs) => {
+        if (prop === "__esModule") return true;
+        locals[prop as string] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+    this.req = Module.createRequire(path.join(this.rootDir, "__cell__.js"));
+    this.kernelReq = Module.createRequire(path.join(KERNEL_ROOT, "dist", "__kernel__.js"));
+    vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy, require: this.wrapRequire(this.req, this.rootDir) });
+    this.resetInterrupt();
+  }
+
+  /**
+   * When `causalscope` does not resolve from the working directory (a
+   * notebook outside the checkout), map it to the kernel's copy for the
+   * type checker too.
+   */
+  private configureFallbackTypes(): void {
+    try {
+      Module.createRequire(path.join(this.rootDir, "x.js")).resolve("causalscope");
+    } catch {
+      try {
+        const main = require.resolve("causalscope");
+        const dts = main.replace(/\.js$/, ".d.ts");
+        extraCompilerOptions = { paths: { causalscope: [dts] } };
+      } catch {
+        /* library not built: `cs` will say so when used */
+      }
+    }
+  }
+
+  private resetInterrupt(): void {
+    this.interruptPromise = new Promise<never>((_, reject) => {
+      this.rejectInterrupt = reject;
+    });
+    this.interruptPromise.catch(() => {});
+  }
+
+  /** Abandon the awaiting cell (a SIGINT or an interrupt_request). */
+  interrupt(): void {
+    this.rejectInterrupt(Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" }));
+    this.resetInterrupt();
+  }
+
+  /** `require` for cell code: side outputs (local .ts), preloaded ES modules, cwd, then the kernel's node_modules. */
+  private wrapRequire(base: NodeJS.Require, dirname: string): NodeJS.Require {
+    const self = this;
+    const fn = function (id: string): unknown {
+      const esm = ESM_CACHE.get(self.esmKey(id, dirname));
+      if (esm !== undefined) return esm;
+      const side = self.requireSideOutput(id, dirname);
+      if (side !== undefined) return side;
+      try {
+        return base(id);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === "MODULE_NOT_FOUND" && !id.startsWith(".") && !path.isAbsolute(id)) {
+          try {
+            return self.kernelReq(id);
+          } catch {
+            /* report the original error */
+          }
+        }
+        if (code === "ERR_REQUIRE_ESM" || code === "ERR_REQUIRE_ASYNC_MODULE" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+          // A computed import() of an ES module: hand back a thenable the
+          // caller's Promise chain unwraps into the namespace.
+          const file = self.resolveFile(id, dirname);
+          if (file) {
+            return {
+              __esModule: true,
+              then: (ok: (v: unknown) => void, fail: (e: unknown) => void) =>
+                import(pathToFileURL(file).href).then((ns) => ok(interopNamespace(ns)), fail),
+            };
+          }
+        }
+        throw e;
+      }
+    } as NodeJS.Require;
+    Object.assign(fn, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions });
+    return fn;
+  }
+
+  private esmKey(id: string, dirname: string): string {
+    return id.startsWith(".") ? path.resolve(dirname, id) : `${dirname}\0${id}`;
+  }
+
+  private requireSideOutput(id: string, dirname: string): unknown {
+    if (!id.startsWith(".") && !path.isAbsolute(id)) return undefined;
+    let filename = path.resolve(dirname, id);
+    if (path.extname(filename) === "") filename += ".js";
+    const cached = this.sideModules.get(filename);
+    if (cached) return cached.exports;
+    const src = this.sideOutputs.get(filename);
+    if (src === undefined) return undefined;
+    const mod = new Module(filename, module);
+    mod.filename = filename;
+    mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(filename));
+    mod.require = this.wrapRequire(mod.require as NodeJS.Require, path.dirname(filename)) as typeof mod.require;
+    (mod as unknown as { _compile(s: string, f: string): void })._compile(src, filename);
+    this.sideModules.set(filename, mod);
+    return mod.exports;
+  }
+
+  /** Resolve `id` from `dirname` to a file, with ESM conditions as fallback. */
+  private resolveFile(id: string, dirname: string): string | undefined {
+    const r = Module.createRequire(path.join(dirname, "__cell__.js"));
+    try {
+      return r.resolve(id);
+    } catch {
+      /* try ESM resolution below */
+    }
+    if (id.startsWith(".") || path.isAbsolute(id) || id.startsWith("node:")) return undefined;
+    return resolveEsm(id, dirname) ?? resolveEsm(id, KERNEL_ROOT);
+  }
+
+  /** Import every ES module the transpiled cell requires, so `require` can hand it over. */
+  private async preloadEsm(js: string, dirname: string): Promise<void> {
+    const specs = new Set<string>();
+    for (const m of js.matchAll(/\brequire\((["'])([^"'\n]+)\1\)/g)) specs.add(m[2]);
+    for (const id of specs) {
+      if (id.startsWith("node:") || Module.isBuiltin(id)) continue;
+      const key = this.esmKey(id, dirname);
+      if (ESM_CACHE.has(key)) continue;
+      if (id.startsWith(".") && this.sideOutputs.has(path.resolve(dirname, path.extname(id) ? id : id + ".js"))) continue;
+      const file = this.resolveFile(id, dirname);
+      if (!file || !isEsmFile(file)) continue;
+      const ns = await import(pathToFileURL(file).href);
+      ESM_CACHE.set(key, interopNamespace(ns));
+    }
+  }
+
+  /** Format TypeScript diagnostics as an error naming line:column (1-based) of each. */
+  private diagnosticsError(diags: Diagnostic[], src: string): CellError {
+    const lines = src.split("\n");
+    const items = diags.map((d) => ({
+      line: d.start.line + 1,
+      column: d.start.character + 1,
+      code: d.code,
+      message: typeof d.messageText === "string" ? d.messageText : String(d.messageText),
+      file: d.fileName,
+    }));
+    const traceback: string[] = [];
+    for (const [k, d] of items.entries()) {
+      const where = `${d.file ? d.file + ":" : ""}${d.line}:${d.column}`;
+      traceback.push(`${where} - error TS${d.code}: ${d.message}`);
+      if (!d.file && lines[d.line - 1] !== undefined) {
+        const diag = diags[k];
+        const width = Math.max(1, diag.end.line === diag.start.line ? diag.end.character - diag.start.character : 1);
+        traceback.push(`    ${lines[d.line - 1]}`);
+        traceback.push(`    ${" ".repeat(d.column - 1)}${"^".repeat(width)}`);
+      }
+    }
+    const first = items[0];
+    const evalue = `${first.line}:${first.column} - TS${first.code}: ${first.message}` + (items.length > 1 ? ` (and ${items.length - 1} more)` : "");
+    return { ename: "TypeScriptError", evalue, traceback };
+  }
+
+  /**
+   * Type-check, transpile and run one cell. Resolves with the last
+   * expression's value (when the cell ends in an expression) or a
+   * structured error; never rejects.
+   */
+  async execute(src: string, label?: string): Promise<Outcome> {
+    const meta = getCodeMetadata(src);
+    if (meta.mode === "browser") {
+      return { status: "error", ename: "UnsupportedError", evalue: "@browser cells are not supported by this kernel", traceback: [] };
+    }
+    if (meta.module) {
+      const diags = this.converter.addModule(meta.module, src, meta);
+      if (diags.length > 0) return { status: "error", ...this.diagnosticsError(diags, src) };
+      return { status: "ok", hasValue: false };
+    }
+    let converted;
+    try {
+      converted = this.converter.convert(this.prevDecl, annotateDynamicImports(src));
+    } catch (e) {
+      return { status: "error", ...errorOf(e) };
+    }
+    if (converted.sideOutputs) {
+      for (const out of converted.sideOutputs) {
+        this.sideModules.delete(out.path);
+        this.sideOutputs.set(out.path, out.data);
+      }
+    }
+    if (converted.diagnostics.length > 0) return { status: "error", ...this.diagnosticsError(converted.diagnostics, src) };
+    if (!converted.output) {
+      this.prevDecl = converted.declOutput || "";
+      return { status: "ok", hasValue: false };
+    }
+    try {
+      await this.preloadEsm(converted.output, this.rootDir);
+    } catch (e) {
+      return { status: "error", ...errorOf(e) };
+    }
+    this.cellCounter++;
+    const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
+    const wrapped = prefix + converted.output + "\n})(__tslab__.exports, __tslab__.require)";
+    let result: unknown;
+    let failure: Outcome | undefined;
+    try {
+      result = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: label ?? `cell${this.cellCounter}.js` });
+    } catch (e) {
+      if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") failure = { status: "error", interrupted: true, ...interruptError() };
+      else failure = { status: "error", ...errorOf(e) };
+    }
+    if (!failure && converted.hasToplevelAwait) {
+      try {
+        await Promise.race([result, this.interruptPromise]);
+      } catch (e) {
+        if ((e as Error)?.name === "KeyboardInterrupt" && (e as Error).message === "execution interrupted")
+          failure = { status: "error", interrupted: true, ...interruptError() };
+        else failure = { status: "error", ...errorOf(e) };
+      }
+    }
+    // Declarations of a cell that threw stay visible, as in IPython: the
+    // names exist (possibly undefined) in later cells.
+    this.prevDecl = converted.declOutput || "";
+    const lastVar = converted.lastExpressionVar;
+    let value: unknown;
+    if (lastVar) {
+      value = this.locals[lastVar];
+      delete this.locals[lastVar];
+    }
+    if (failure) return failure;
+    return lastVar && value !== undefined ? { status: "ok", hasValue: true, value } : { status: "ok", hasValue: false };
+  }
+
+  /** Completion candidates at UTF-16 offset `pos` of `src`. */
+  complete(src: string, pos: number): { start: number; end: number; candidates: string[] } {
+    const info = this.converter.complete(this.prevDecl, src, pos);
+    return { start: info.start, end: info.end, candidates: info.candidates };
+  }
+
+  /** Quick info (type and doc comment) at UTF-16 offset `pos`, or undefined. */
+  inspect(src: string, pos: number): string | undefined {
+    for (const p of [pos, pos - 1]) {
+      if (p < 0) continue;
+      const info = this.converter.inspect(this.prevDecl, src, p);
+      if (info) return printQuickInfo(info);
+    }
+    return undefined;
+  }
+
+  /** Evaluate a JavaScript expression against the cell locals (for `user_expressions`). */
+  evaluate(expr: string): unknown {
+    const fn = vm.runInThisContext(`(function(__locals) { with (__locals) { return (${expr}\n); } })`);
+    return fn(this.locals);
+  }
+
+  /** Release the compiler's watchers so the process can exit. */
+  close(): void {
+    this.converter.close();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Command line of the causalscope kernel:
+ *
+ *   causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name N] [--display-name D] [--python PY]
+ *   causalscope-kernel kernel -f CONNECTION_FILE     (what Jupyter runs; see kernel.json)
+ *   causalscope-kernel CONNECTION_FILE
+ */
+import { install, type InstallOptions } from "./install";
+
+const USAGE = `usage:
+  causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name NAME] [--display-name TEXT] [--python PY]
+  causalscope-kernel kernel -f CONNECTION_FILE`;
+
+/** Parse `argv` (without node and the script) and run the command. */
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === "install") {
+    const opts: InstallOptions = {};
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i];
+      const value = (): string => {
+        const [flag, inline] = a.split("=", 2);
+        if (inline !== undefined) return inline;
+        const v = rest[++i];
+        if (v === undefined) throw new Error(`install: ${flag} needs a value`);
+        return v;
+      };
+      if (a === "--user") opts.user = true;
+      else if (a === "--sys-prefix") opts.sysPrefix = true;
+      else if (a.startsWith("--prefix")) opts.prefix = value();
+      else if (a.startsWith("--name")) opts.name = value();
+      else if (a.startsWith("--display-name")) opts.displayName = value();
+      else if (a.startsWith("--python")) opts.python = value();
+      else throw new Error(`install: unknown option ${a}\n${USAGE}`);
+    }
+    const dir = install(opts);
+    console.log(`Installed kernelspec ${opts.name ?? "causalscope"} in ${dir}`);
+    return;
+  }
+  let file: string | undefined;
+  if (command === "kernel" || command === "run") {
+    const i = rest.findIndex((a) => a === "-f" || a === "--connection-file");
+    file = i >= 0 ? rest[i + 1] : rest[0];
+  } else if (command === "-f") file = rest[0];
+  else if (command && !command.startsWith("-")) file = command;
+  if (!file) {
+    console.error(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  // Loaded here so that `install` does not pay for the TypeScript compiler.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { runKernel } = require("./server") as typeof import("./server");
+  await runKernel(file);
+}

@@ -1,0 +1,738 @@
+/**
+ * The kernel's Jupyter protocol layer (messaging spec 5.3) over ZeroMQ:
+ * shell, control and stdin ROUTER sockets, the iopub XPUB socket (with
+ * `iopub_welcome`, JEP 65) and the heartbeat (in a worker thread).
+ *
+ * Shell requests are handled strictly one after another, every one of them
+ * (an error never drops or aborts the requests queued behind it); control
+ * requests (shutdown, interrupt, kernel_info) are handled as they arrive.
+ * Every request is bracketed by `status: busy` / `status: idle` on iopub
+ * with the request as parent header.
+ */
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import * as zmq from "zeromq";
+
+import { isComplete, qualifyMatches } from "./complete";
+import { Engine, errorOf, KERNEL_ROOT, type CellError } from "./engine";
+import { History, type HistoryRequest } from "./history";
+import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
+import { codePointsToUtf16, decode, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Header, type Message } from "./wire";
+
+/** A Jupyter connection file. */
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  shell_port: number;
+  control_port: number;
+  stdin_port: number;
+  iopub_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: string;
+  kernel_name?: string;
+}
+
+/** Read and check a connection file; errors name the file and the field. */
+export function readConnectionFile(file: string): ConnectionInfo {
+  let info: ConnectionInfo;
+  try {
+    info = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`connection file ${file}: ${(e as Error).message}`);
+  }
+  for (const k of ["shell_port", "control_port", "stdin_port", "iopub_port", "hb_port"] as const) {
+    if (typeof info[k] !== "number") throw new Error(`connection file ${file}: ${k} is missing or not a number`);
+  }
+  info.transport ??= "tcp";
+  info.ip ??= "127.0.0.1";
+  info.key ??= "";
+  info.signature_scheme ??= "hmac-sha256";
+  return info;
+}
+
+function url(info: ConnectionInfo, port: number): string {
+  return info.transport === "ipc" ? `ipc://${info.ip}-${port}` : `tcp://${info.ip}:${port}`;
+}
+
+/** Characters of stream text per `stream` message (large prints are split). */
+export const STREAM_CHUNK = 256 * 1024;
+/** How long stream text may wait before it is sent, in ms. */
+const STREAM_DELAY = 30;
+
+/** A comm (ipywidgets-style channel) known to the kernel. */
+interface Comm {
+  target: string;
+  onMessage?: (data: unknown, buffers?: Buffer[]) => unknown;
+  onClose?: (data: unknown) => unknown;
+}
+
+type CommTargetHandler = (
+  commId: string,
+  data: unknown,
+  send: (data: unknown) => void,
+) => ((data: unknown) => void) | void | { onMessage?: (data: unknown) => void; onClose?: (data: unknown) => void };
+
+/** Options of `display()` in cells and of the bridge. */
+export interface KernelDisplayOptions {
+  raw?: boolean;
+  displayId?: string | true;
+  display_id?: string | true;
+  update?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** The running kernel. */
+export class Kernel {
+  private readonly signer: Signer;
+  private readonly session = randomUUID();
+  private readonly shell = new zmq.Router({ linger: 1000 });
+  private readonly control = new zmq.Router({ linger: 1000 });
+  private readonly stdin = new zmq.Router({ linger: 0 });
+  private readonly iopub = new zmq.XPublisher({ linger: 1000, verbosity: "allSubs" });
+  private heartbeat?: Worker;
+  private readonly engine: Engine;
+  private readonly history = new History();
+  private executionCount = 0;
+  /** The request whose outputs are being produced (parent header of iopub messages). */
+  private parent?: Message;
+  private readonly shellQueue: Message[] = [];
+  private shellBusy = false;
+  private readonly comms = new Map<string, Comm>();
+  private readonly commTargets = new Map<string, CommTargetHandler>();
+  private readonly sendChains = new Map<zmq.Socket, Promise<void>>();
+  private streamSegments: { name: "stdout" | "stderr"; text: string }[] = [];
+  private streamTimer?: NodeJS.Timeout;
+  private readonly pendingInputs = new Map<string, { resolve: (v: string) => void; reject: (e: Error) => void }>();
+  private readonly originalWrite = {
+    stdout: process.stdout.write.bind(process.stdout),
+    stderr: process.stderr.write.bind(process.stderr),
+  };
+  private shuttingDown = false;
+  /** Set by shutdown_request: exit once its reply and idle status are out. */
+  private exitAfterRequest = false;
+
+  constructor(private readonly info: ConnectionInfo) {
+    this.signer = new Signer(info.key, info.signature_scheme);
+    this.engine = new Engine({ rootDir: process.cwd() });
+  }
+
+  /** Log a kernel-side problem to the real stderr (the Jupyter server's log). */
+  private log(...parts: unknown[]): void {
+    this.originalWrite.stderr(`[causalscope-kernel] ${parts.map((p) => (typeof p === "string" ? p : plainText(p))).join(" ")}\n`);
+  }
+
+  /** Bind every socket, install the globals and start serving. */
+  async start(): Promise<void> {
+    const i = this.info;
+    await Promise.all([
+      this.shell.bind(url(i, i.shell_port)),
+      this.control.bind(url(i, i.control_port)),
+      this.stdin.bind(url(i, i.stdin_port)),
+      this.iopub.bind(url(i, i.iopub_port)),
+    ]);
+    await this.startHeartbeat(url(i, i.hb_port));
+    this.captureStreams();
+    this.installGlobals();
+    process.on("SIGINT", () => this.engine.interrupt());
+    process.on("SIGTERM", () => void this.shutdown(0));
+    process.on("uncaughtException", (e) => this.reportBackgroundError("uncaught exception", e));
+    process.on("unhandledRejection", (e) => this.reportBackgroundError("unhandled promise rejection", e));
+    void this.serve(this.shell, (m) => this.enqueueShell(m));
+    void this.serve(this.control, (m) => void this.handleControl(m));
+    void this.serve(this.stdin, (m) => this.handleStdin(m));
+    void this.serveSubscriptions();
+    // No "starting" status: with XPUB the first message a subscriber sees
+    // must be its iopub_welcome (JEP 65).
+  }
+
+  private async startHeartbeat(hbUrl: string): Promise<void> {
+    const worker = new Worker(path.join(__dirname, "heartbeat.js"), { workerData: { url: hbUrl } });
+    this.heartbeat = worker;
+    await new Promise<void>((resolve, reject) => {
+      worker.once("message", (m) => (m === "ready" ? resolve() : reject(new Error(`heartbeat on ${hbUrl}: ${m}`))));
+      worker.once("error", reject);
+    });
+    worker.unref();
+  }
+
+  /** Receive loop of one ROUTER socket; bad messages are logged and dropped. */
+  private async serve(sock: zmq.Router, handle: (m: Message) => void): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        let msg: Message;
+        try {
+          msg = decode(frames as Buffer[], this.signer);
+        } catch (e) {
+          this.log("dropped a message:", (e as Error).message);
+          continue;
+        }
+        handle(msg);
+      }
+    } catch (e) {
+      if (!this.shuttingDown) this.log("socket loop ended:", (e as Error).message);
+    }
+  }
+
+  /** XPUB subscription events: answer each subscription with iopub_welcome (JEP 65). */
+  private async serveSubscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.iopub) {
+        if (frame.length > 0 && frame[0] === 1) {
+          const topic = frame.subarray(1).toString("utf8");
+          const header = makeHeader("iopub_welcome", this.session);
+          const frames = encode({ header, parent_header: {}, metadata: {}, content: { subscription: topic }, buffers: [] }, this.signer);
+          this.queueSend(this.iopub, topic ? [Buffer.from(topic), ...frames] : frames);
+        }
+      }
+    } catch (e) {
+      if (!this.shuttingDown) this.log("iopub subscription loop ended:", (e as Error).message);
+    }
+  }
+
+  /** Send frames on `sock` after every earlier send on it (zeromq allows one send at a time). */
+  private queueSend(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, frames: Buffer[]): Promise<void> {
+    const prev = this.sendChains.get(sock) ?? Promise.resolve();
+    const next = prev.then(
+      () => sock.send(frames),
+      () => sock.send(frames),
+    );
+    const settled = next.catch((e) => {
+      if (!this.shuttingDown) this.log("send failed:", (e as Error).message);
+    });
+    this.sendChains.set(sock, settled);
+    return settled;
+  }
+
+  /** Publish on iopub with `parent` as parent header (stream text buffered before is sent first). */
+  private publish(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Buffer[] = []): Promise<void> {
+    if (msgType !== "stream") this.flushStreams();
+    return this.publishRaw(msgType, content, parent, buffers);
+  }
+
+  private publishRaw(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Buffer[] = []): Promise<void> {
+    const header = makeHeader(msgType, this.session);
+    const frames = encode({ header, parent_header: parent?.header ?? {}, metadata: {}, content, buffers }, this.signer);
+    return this.queueSend(this.iopub, [Buffer.from(`kernel.${this.session}.${msgType}`), ...frames]);
+  }
+
+  /** Reply to `req` on `sock` (routing back through its identities). */
+  private reply(sock: zmq.Router, req: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<void> {
+    const header = makeHeader(msgType, this.session, req.header.username ?? "kernel");
+    const frames = encode({ identities: req.identities, header, parent_header: req.header, metadata, content, buffers: [] }, this.signer);
+    return this.queueSend(sock, frames);
+  }
+
+  /** Wait until everything queued on iopub has been handed to ZeroMQ. */
+  private async drainIopub(): Promise<void> {
+    this.flushStreams();
+    let chain: Promise<void> | undefined;
+    while (chain !== this.sendChains.get(this.iopub)) {
+      chain = this.sendChains.get(this.iopub);
+      await chain;
+    }
+  }
+
+  // --- stdout / stderr ------------------------------------------------------
+
+  /** Route process.stdout/stderr writes (console.log included) to `stream` messages. */
+  private captureStreams(): void {
+    for (const name of ["stdout", "stderr"] as const) {
+      const stream = process[name];
+      stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+        this.writeStream(name, text);
+        const done = typeof encoding === "function" ? encoding : cb;
+        if (typeof done === "function") process.nextTick(done as () => void);
+        return true;
+      }) as typeof stream.write;
+    }
+  }
+
+  /** Buffer stream text; full chunks go out at once, the rest after a short delay. */
+  writeStream(name: "stdout" | "stderr", text: string): void {
+    if (!text) return;
+    const last = this.streamSegments[this.streamSegments.length - 1];
+    if (last && last.name === name) last.text += text;
+    else this.streamSegments.push({ name, text });
+    let pending = 0;
+    for (const s of this.streamSegments) pending += s.text.length;
+    if (pending >= STREAM_CHUNK) this.flushStreams();
+    else if (!this.streamTimer) this.streamTimer = setTimeout(() => this.flushStreams(), STREAM_DELAY);
+  }
+
+  /** Send buffered stream text, in chunks of at most STREAM_CHUNK characters. */
+  private flushStreams(): void {
+    if (this.streamTimer) {
+      clearTimeout(this.streamTimer);
+      this.streamTimer = undefined;
+    }
+    const segments = this.streamSegments;
+    this.streamSegments = [];
+    for (const { name, text } of segments) {
+      for (let i = 0; i < text.length; ) {
+        let end = Math.min(text.length, i + STREAM_CHUNK);
+        // Never split a surrogate pair.
+        if (end < text.length && /[\udc00-\udfff]/.test(text[end])) end--;
+        void this.publishRaw("stream", { name, text: text.slice(i, end) }, this.parent);
+        i = end;
+      }
+    }
+  }
+
+  private reportBackgroundError(what: string, e: unknown): void {
+    const err = errorOf(e);
+    this.writeStream("stderr", `${what}: ${err.traceback.join("\n") || `${err.ename}: ${err.evalue}`}\n`);
+  }
+
+  // --- display, comms, input: what cells and the library see -----------------
+
+  /** Send a display_data / update_display_data for `bundle`. */
+  displayBundle(bundle: MimeBundle, options: KernelDisplayOptions = {}): void {
+    const id = options.displayId ?? options.display_id;
+    const content: Record<string, unknown> = { data: bundle, metadata: options.metadata ?? {}, transient: {} };
+    if (typeof id === "string") content.transient = { display_id: id };
+    if (options.update && typeof id !== "string") throw new Error("display: update needs a displayId (the output to replace)");
+    void this.publish(options.update ? "update_display_data" : "display_data", content, this.parent);
+  }
+
+  /**
+   * IPython-like `display(value, options?)`: a displayable value goes out as
+   * its MIME bundle, anything else as text/plain; with `raw: true` the value
+   * is sent as the bundle it is. With a display id (a string, or `true` for
+   * a fresh one) it returns a handle whose `update()` replaces that output.
+   */
+  display(value: unknown, options: KernelDisplayOptions = {}): DisplayHandle | undefined {
+    let id = options.displayId ?? options.display_id;
+    if (id === true) id = randomUUID();
+    const opts = { ...options, displayId: id, display_id: undefined };
+    const parent = this.parent;
+    if (options.raw) {
+      this.displayBundle(normalizeBundle(value as MimeBundle), opts);
+    } else {
+      // Keep output order: later prints wait behind this display.
+      this.flushStreams();
+      const prev = this.sendChains.get(this.iopub) ?? Promise.resolve();
+      const ready = bundleOf(value);
+      const hold = prev.then(() => ready).then(
+        (bundle) => {
+          const saved = this.parent;
+          this.parent = parent;
+          try {
+            this.displayBundle(bundle, opts);
+          } finally {
+            this.parent = saved;
+          }
+        },
+        (e) => {
+          const err = errorOf(e);
+          return this.publishRaw("stream", { name: "stderr", text: `display: could not make the MIME bundle: ${err.ename}: ${err.evalue}\n` }, parent);
+        },
+      ).then(() => undefined);
+      this.sendChains.set(this.iopub, hold);
+    }
+    if (typeof id !== "string") return undefined;
+    const displayId = id;
+    return {
+      displayId,
+      update: (v: unknown, o: KernelDisplayOptions = {}) => void this.display(v, { ...o, displayId, update: true }),
+      display: (v: unknown, o: KernelDisplayOptions = {}) => void this.display(v, { ...o, displayId }),
+    };
+  }
+
+  /** `clear_output` for the current cell. */
+  clearOutput(wait = false): void {
+    void this.publish("clear_output", { wait }, this.parent);
+  }
+
+  /** Open a comm to the front end; returns its id. */
+  openComm(target: string, data: unknown = {}, onMessage?: (data: unknown) => void, metadata: Record<string, unknown> = {}): string {
+    const commId = randomUUID();
+    this.comms.set(commId, { target, onMessage });
+    void this.publish("comm_open", { comm_id: commId, target_name: target, data: data ?? {}, metadata }, this.parent);
+    return commId;
+  }
+
+  /** Send `data` on an open comm. */
+  sendComm(commId: string, data: unknown = {}): void {
+    if (!this.comms.has(commId)) throw new Error(`sendComm: no open comm with id ${commId}`);
+    void this.publish("comm_msg", { comm_id: commId, data: data ?? {} }, this.parent);
+  }
+
+  /** Close an open comm (telling the front end). */
+  closeComm(commId: string, data: unknown = {}): void {
+    if (!this.comms.delete(commId)) throw new Error(`closeComm: no open comm with id ${commId}`);
+    void this.publish("comm_close", { comm_id: commId, data: data ?? {} }, this.parent);
+  }
+
+  /** Handle comms the front end opens on `target`. */
+  registerCommTarget(target: string, onOpen: CommTargetHandler): void {
+    if (typeof onOpen !== "function") throw new TypeError(`registerCommTarget(${JSON.stringify(target)}): onOpen must be a function`);
+    this.commTargets.set(target, onOpen);
+  }
+
+  /** Ask the front end for a line of input (stdin channel). */
+  input(prompt = "", options: { password?: boolean } = {}): Promise<string> {
+    const req = this.parent;
+    if (!req || req.header.msg_type !== "execute_request") return Promise.reject(new Error("input: only available while a cell runs"));
+    if (!(req.content as { allow_stdin?: boolean }).allow_stdin) return Promise.reject(new Error("input: this front end does not accept input requests (allow_stdin is false)"));
+    this.flushStreams();
+    const header = makeHeader("input_request", this.session);
+    const frames = encode({ identities: req.identities, header, parent_header: req.header, metadata: {}, content: { prompt: String(prompt), password: !!options.password }, buffers: [] }, this.signer);
+    return new Promise<string>((resolve, reject) => {
+      this.pendingInputs.set(header.msg_id, { resolve, reject });
+      void this.queueSend(this.stdin, frames);
+    });
+  }
+
+  private handleStdin(msg: Message): void {
+    if (msg.header.msg_type !== "input_reply") return;
+    const id = msg.parent_header.msg_id;
+    const pending = id ? this.pendingInputs.get(id) : undefined;
+    const first = this.pendingInputs.entries().next().value;
+    const entry = pending ? [id!, pending] as const : first;
+    if (!entry) return;
+    this.pendingInputs.delete(entry[0]);
+    entry[1].resolve(String((msg.content as { value?: unknown }).value ?? ""));
+  }
+
+  /** Globals of every cell: display, clearOutput, input, cs, and the library's kernel bridge. */
+  private installGlobals(): void {
+    const g = globalThis as Record<string | symbol, unknown>;
+    g.display = (value: unknown, options?: KernelDisplayOptions) => this.display(value, options);
+    g.clearOutput = (wait?: boolean) => this.clearOutput(wait);
+    g.input = (prompt?: string, options?: { password?: boolean }) => this.input(prompt, options);
+    g[KERNEL_BRIDGE] = {
+      display: (bundle: MimeBundle, options?: KernelDisplayOptions) => this.displayBundle(normalizeBundle(bundle), options),
+      openComm: (target: string, data: unknown, onMessage?: (data: unknown) => void) => this.openComm(target, data, onMessage),
+      registerCommTarget: (target: string, onOpen: CommTargetHandler) => this.registerCommTarget(target, onOpen),
+      sendComm: (commId: string, data: unknown) => this.sendComm(commId, data),
+      closeComm: (commId: string, data?: unknown) => this.closeComm(commId, data),
+      clearOutput: (wait?: boolean) => this.clearOutput(wait),
+    };
+    let lib: unknown;
+    Object.defineProperty(g, "cs", {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        if (lib === undefined) {
+          try {
+            lib = require(require.resolve("causalscope", { paths: [process.cwd(), KERNEL_ROOT] }));
+          } catch (e) {
+            throw new Error(`cs: the causalscope library could not be loaded (run \`npm run build -w src\`): ${(e as Error).message}`);
+          }
+        }
+        return lib;
+      },
+      set: (v) => {
+        lib = v;
+      },
+    });
+  }
+
+  // --- request handling ----------------------------------------------------
+
+  private enqueueShell(msg: Message): void {
+    this.shellQueue.push(msg);
+    if (!this.shellBusy) void this.drainShell();
+  }
+
+  private async drainShell(): Promise<void> {
+    this.shellBusy = true;
+    try {
+      while (this.shellQueue.length > 0) {
+        const msg = this.shellQueue.shift()!;
+        await this.handleRequest(this.shell, msg);
+      }
+    } finally {
+      this.shellBusy = false;
+    }
+  }
+
+  private async handleControl(msg: Message): Promise<void> {
+    await this.handleRequest(this.control, msg);
+  }
+
+  /** One request: busy, the handler, its outputs, idle. */
+  private async handleRequest(sock: zmq.Router, msg: Message): Promise<void> {
+    const savedParent = this.parent;
+    if (sock === this.shell) this.parent = msg;
+    void this.publish("status", { execution_state: "busy" }, msg);
+    try {
+      await this.dispatch(sock, msg);
+    } catch (e) {
+      this.log(`handling ${msg.header.msg_type} failed:`, e);
+    }
+    await this.drainIopub();
+    await this.publish("status", { execution_state: "idle" }, msg);
+    if (sock !== this.shell) this.parent = savedParent;
+    if (this.exitAfterRequest) await this.shutdown(0);
+  }
+
+  private async dispatch(sock: zmq.Router, msg: Message): Promise<void> {
+    const c = msg.content as Record<string, unknown>;
+    switch (msg.header.msg_type) {
+      case "kernel_info_request":
+        return this.reply(sock, msg, "kernel_info_reply", this.kernelInfo());
+      case "execute_request":
+        return this.execute(sock, msg);
+      case "complete_request":
+        return this.reply(sock, msg, "complete_reply", this.complete(String(c.code ?? ""), c.cursor_pos as number | undefined));
+      case "inspect_request":
+        return this.reply(sock, msg, "inspect_reply", this.inspect(String(c.code ?? ""), c.cursor_pos as number | undefined));
+      case "is_complete_request":
+        return this.reply(sock, msg, "is_complete_reply", { ...isComplete(String(c.code ?? "")) });
+      case "history_request":
+        return this.reply(sock, msg, "history_reply", { status: "ok", history: this.history.query(c as HistoryRequest) });
+      case "comm_info_request": {
+        const comms: Record<string, { target_name: string }> = {};
+        for (const [id, comm] of this.comms) {
+          if (!c.target_name || c.target_name === comm.target) comms[id] = { target_name: comm.target };
+        }
+        return this.reply(sock, msg, "comm_info_reply", { status: "ok", comms });
+      }
+      case "comm_open":
+        return this.commOpen(c);
+      case "comm_msg":
+        return this.commMsg(c, msg.buffers);
+      case "comm_close":
+        return this.commClose(c);
+      case "interrupt_request":
+        this.engine.interrupt();
+        return this.reply(sock, msg, "interrupt_reply", { status: "ok" });
+      case "shutdown_request": {
+        const restart = !!c.restart;
+        this.exitAfterRequest = true;
+        return this.reply(sock, msg, "shutdown_reply", { status: "ok", restart });
+      }
+      case "connect_request":
+        return this.reply(sock, msg, "connect_reply", {
+          shell_port: this.info.shell_port,
+          iopub_port: this.info.iopub_port,
+          stdin_port: this.info.stdin_port,
+          hb_port: this.info.hb_port,
+          control_port: this.info.control_port,
+        });
+      case "usage_request":
+        return this.reply(sock, msg, "usage_reply", {
+          hostname: require("node:os").hostname(),
+          pid: process.pid,
+          kernel_cpu: 0,
+          kernel_memory: process.memoryUsage().rss,
+        });
+      default: {
+        const type = msg.header.msg_type;
+        if (type.endsWith("_request")) {
+          await this.reply(sock, msg, type.replace(/_request$/, "_reply"), {
+            status: "error",
+            ename: "NotImplementedError",
+            evalue: `${type} is not supported by the causalscope kernel`,
+            traceback: [],
+          });
+        } else this.log("ignored message of type", type);
+      }
+    }
+  }
+
+  /** kernel_info_reply content. */
+  kernelInfo(): Record<string, unknown> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const tsVersion: string = require("@tslab/typescript-for-tslab").version;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const version: string = require(path.join(KERNEL_ROOT, "package.json")).version;
+    return {
+      status: "ok",
+      protocol_version: PROTOCOL_VERSION,
+      implementation: "causalscope",
+      implementation_version: version,
+      language_info: {
+        name: "typescript",
+        version: tsVersion,
+        mimetype: "text/typescript",
+        file_extension: ".ts",
+        pygments_lexer: "typescript",
+        codemirror_mode: { name: "javascript", typescript: true },
+        nbconvert_exporter: "script",
+      },
+      banner: `causalscope ${version}: TypeScript ${tsVersion} on Node.js ${process.version}; the library is loaded as \`cs\``,
+      help_links: [{ text: "causalscope", url: "https://github.com/causalscope/causalscope" }],
+      debugger: false,
+    };
+  }
+
+  /** `?name` / `name?` cells page the name's quick info, as IPython does. */
+  private pageRequest(code: string): string | undefined {
+    const t = code.trim();
+    const m = /^\?{1,2}\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)$/.exec(t) ?? /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\?{1,2}$/.exec(t);
+    return m?.[1];
+  }
+
+  private async execute(sock: zmq.Router, msg: Message): Promise<void> {
+    const c = msg.content as { code?: string; silent?: boolean; store_history?: boolean; user_expressions?: Record<string, string> };
+    const code = String(c.code ?? "");
+    const silent = !!c.silent;
+    const storeHistory = silent ? false : c.store_history !== false;
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) void this.publish("execute_input", { code, execution_count: count }, msg);
+    if (storeHistory) this.history.add(count, code);
+
+    const payload: Record<string, unknown>[] = [];
+    let error: CellError | undefined;
+    const page = this.pageRequest(code);
+    if (page) {
+      const text = this.engine.inspect(page, page.length);
+      if (text) payload.push({ source: "page", data: { "text/plain": text }, start: 0 });
+      else this.writeStream("stdout", `Object \`${page}\` not found.\n`);
+    } else if (code.trim() !== "") {
+      const outcome = await this.engine.execute(code, `In[${count}]`);
+      if (outcome.status === "error") {
+        error = { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback };
+      } else if (outcome.hasValue) {
+        try {
+          const data = await bundleOf(outcome.value);
+          if (!silent) await this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
+          if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
+        } catch (e) {
+          error = errorOf(e);
+        }
+      }
+    }
+    await this.drainIopub();
+    if (error && !silent) await this.publish("error", { ...error }, msg);
+    const userExpressions: Record<string, unknown> = {};
+    for (const [name, expr] of Object.entries(c.user_expressions ?? {})) {
+      try {
+        userExpressions[name] = { status: "ok", data: await bundleOf(this.engine.evaluate(String(expr))), metadata: {} };
+      } catch (e) {
+        userExpressions[name] = { status: "error", ...errorOf(e) };
+      }
+    }
+    if (error) {
+      await this.reply(sock, msg, "execute_reply", { status: "error", execution_count: count, ...error, user_expressions: userExpressions, payload: [] }, { status: "error" });
+    } else {
+      await this.reply(sock, msg, "execute_reply", { status: "ok", execution_count: count, payload, user_expressions: userExpressions }, { status: "ok" });
+    }
+  }
+
+  private complete(code: string, cursorPos?: number): Record<string, unknown> {
+    const pos = codePointsToUtf16(code, cursorPos ?? Number.MAX_SAFE_INTEGER);
+    let start = pos;
+    let end = pos;
+    let matches: string[] = [];
+    try {
+      const r = this.engine.complete(code, pos);
+      ({ start, end, matches } = qualifyMatches(code, r.start, r.end, r.candidates));
+    } catch (e) {
+      this.log("completion failed:", (e as Error).message);
+    }
+    return { status: "ok", matches, cursor_start: utf16ToCodePoints(code, start), cursor_end: utf16ToCodePoints(code, end), metadata: {} };
+  }
+
+  private inspect(code: string, cursorPos?: number): Record<string, unknown> {
+    const pos = codePointsToUtf16(code, cursorPos ?? Number.MAX_SAFE_INTEGER);
+    let text: string | undefined;
+    try {
+      text = this.engine.inspect(code, pos);
+    } catch (e) {
+      this.log("inspection failed:", (e as Error).message);
+    }
+    return text ? { status: "ok", found: true, data: { "text/plain": text }, metadata: {} } : { status: "ok", found: false, data: {}, metadata: {} };
+  }
+
+  private async commOpen(c: Record<string, unknown>): Promise<void> {
+    const commId = String(c.comm_id);
+    const target = String(c.target_name);
+    const onOpen = this.commTargets.get(target);
+    if (!onOpen) {
+      this.log(`comm_open for unknown target ${JSON.stringify(target)}; closing comm ${commId}`);
+      void this.publish("comm_close", { comm_id: commId, data: {} }, this.parent);
+      return;
+    }
+    const comm: Comm = { target };
+    this.comms.set(commId, comm);
+    try {
+      const r = onOpen(commId, c.data ?? {}, (data) => this.sendComm(commId, data));
+      if (typeof r === "function") comm.onMessage = r;
+      else if (r && typeof r === "object") {
+        comm.onMessage = r.onMessage;
+        comm.onClose = r.onClose;
+      }
+    } catch (e) {
+      this.reportBackgroundError(`comm target ${target}`, e);
+    }
+  }
+
+  private async commMsg(c: Record<string, unknown>, buffers: Buffer[]): Promise<void> {
+    const comm = this.comms.get(String(c.comm_id));
+    if (!comm) {
+      this.log("comm_msg for unknown comm", c.comm_id);
+      return;
+    }
+    try {
+      await comm.onMessage?.(c.data ?? {}, buffers);
+    } catch (e) {
+      this.reportBackgroundError(`comm ${comm.target}`, e);
+    }
+  }
+
+  private async commClose(c: Record<string, unknown>): Promise<void> {
+    const id = String(c.comm_id);
+    const comm = this.comms.get(id);
+    this.comms.delete(id);
+    try {
+      await comm?.onClose?.(c.data ?? {});
+    } catch (e) {
+      this.reportBackgroundError(`comm ${comm?.target}`, e);
+    }
+  }
+
+  /** Close every socket, stop the heartbeat and exit. */
+  async shutdown(code: number): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    try {
+      await Promise.race([this.drainIopub(), new Promise((r) => setTimeout(r, 1000))]);
+      this.engine.close();
+    } catch {
+      /* exiting anyway */
+    }
+    const hb = this.heartbeat;
+    if (hb) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        hb.once("exit", () => {
+          clearTimeout(t);
+          resolve();
+        });
+        hb.postMessage("close");
+      });
+    }
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) {
+      try {
+        s.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    setTimeout(() => process.exit(code), 50);
+  }
+}
+
+/** What `display(value, { displayId })` returns. */
+export interface DisplayHandle {
+  displayId: string;
+  update(value: unknown, options?: KernelDisplayOptions): void;
+  display(value: unknown, options?: KernelDisplayOptions): void;
+}
+
+/** Start a kernel on `connectionFile`. */
+export async function runKernel(connectionFile: string): Promise<Kernel> {
+  const kernel = new Kernel(readConnectionFile(connectionFile));
+  await kernel.start();
+  return kernel;
+}
+
+export type { Header };
