@@ -312,7 +312,7 @@ export class Histogram extends Chart {
     if (this.outOfRange) excluded.push(`${this.outOfRange} out of range`);
     const title = (this.spec.title as { text?: string } | undefined)?.text;
     return `Histogram of ${this.field}: ${this.counts.length} bins over [${formatNumber(e[0], 4)}, ${formatNumber(e[e.length - 1], 4)}], n = ${this.n}` +
-      (excluded.length ? ` (${excluded.join(", ")} excluded)` : "") + (title ? ` — ${title}` : "");
+      (excluded.length ? ` (${excluded.join(", ")} excluded)` : "") + (title && title !== `Histogram of ${this.field}` ? ` — ${title}` : "");
   }
 }
 
@@ -475,4 +475,99 @@ export function scatter(data: ChartData, options: ScatterOptions): Chart {
     },
     { scale: options.scale },
   );
+}
+
+/** Options of `heatmap`. */
+export interface HeatmapOptions extends RenderOptions {
+  /** Labels of the columns (x, left to right) and rows (y, top to bottom). Default "0", "1", ... */
+  xLabels?: string[];
+  yLabels?: string[];
+  /** Chart title. */
+  title?: string;
+  /** Name of the value shown by colour (legend title). Default "value". */
+  field?: string;
+  /** Vega colour scheme, e.g. "viridis" (default) or "redblue" for signed values such as correlations. */
+  scheme?: string;
+  /** Symmetric colour domain [-m, m] around 0 (for correlations). Default false. */
+  symmetric?: boolean;
+  /** Write the value in each cell (sensible up to ~20×20). Default: when there are ≤ 100 cells. */
+  annotate?: boolean;
+}
+
+/** The most cells `heatmap` draws (each is a Vega-Lite mark); use `showImage` for images. */
+export const HEATMAP_MAX_CELLS = 40000;
+
+/**
+ * A heatmap of a small matrix (rows of numbers, or an Image: row y, column
+ * x) as a Vega-Lite rect chart: correlation matrices, confusion matrices,
+ * adjacency. Cell (row i, column j) shows `values[i][j]`; row 0 is at the
+ * top. NaN and ±Inf cells are left blank and counted in the text. For whole
+ * images use `showImage` (a PNG), which has no size limit.
+ *
+ * @example heatmap(corr, { xLabels: names, yLabels: names, scheme: "redblue", symmetric: true })
+ */
+export function heatmap(values: ArrayLike<ArrayLike<number>> | Image, options: HeatmapOptions = {}): Chart {
+  let rows: number, cols: number, at: (i: number, j: number) => number;
+  if (isImageLike(values)) {
+    rows = values.height; cols = values.width;
+    const d = values.data, w = values.width;
+    at = (i, j) => d[i * w + j];
+  } else {
+    if (!values || typeof values.length !== "number") throw new TypeError(`heatmap: values must be an array of rows of numbers or an Image, got ${values === null ? "null" : typeof values}`);
+    rows = values.length; cols = rows ? values[0]?.length ?? 0 : 0;
+    for (let i = 0; i < rows; i++) {
+      if (!values[i] || values[i].length !== cols) throw new RangeError(`heatmap: values rows differ in length: row 0 has ${cols}, row ${i} has ${values[i]?.length}`);
+    }
+    at = (i, j) => values[i][j];
+  }
+  if (rows === 0 || cols === 0) throw new RangeError(`heatmap: values is empty (${rows}×${cols})`);
+  if (rows * cols > HEATMAP_MAX_CELLS) throw new RangeError(`heatmap: values has ${rows}×${cols} = ${rows * cols} cells, more than ${HEATMAP_MAX_CELLS}; use showImage for images`);
+  const xl = options.xLabels ?? Array.from({ length: cols }, (_, j) => String(j));
+  const yl = options.yLabels ?? Array.from({ length: rows }, (_, i) => String(i));
+  if (xl.length !== cols) throw new RangeError(`heatmap: options.xLabels has ${xl.length} labels for ${cols} columns`);
+  if (yl.length !== rows) throw new RangeError(`heatmap: options.yLabels has ${yl.length} labels for ${rows} rows`);
+  if (new Set(xl).size !== xl.length || new Set(yl).size !== yl.length) throw new RangeError("heatmap: options.xLabels and options.yLabels must be unique");
+  const field = options.field ?? "value";
+  const data: Array<{ x: string; y: string; v: number | null }> = [];
+  let invalid = 0, maxAbs = 0;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+    const v = at(i, j);
+    if (typeof v !== "number") throw new TypeError(`heatmap: values[${i}][${j}] is ${typeof v}, not a number`);
+    if (!Number.isFinite(v)) { invalid++; data.push({ x: xl[j], y: yl[i], v: null }); continue; }
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+    data.push({ x: xl[j], y: yl[i], v });
+  }
+  const color: Record<string, unknown> = { field: "v", type: "quantitative", title: field, scale: { scheme: options.scheme ?? "viridis", ...(options.symmetric ? { domain: [-maxAbs || -1, maxAbs || 1] } : {}) } };
+  const annotate = options.annotate ?? rows * cols <= 100;
+  const shortLabels = xl.every((l) => l.length <= 3);
+  const base = {
+    encoding: {
+      x: { field: "x", type: "ordinal", sort: xl, title: null, ...(shortLabels ? { axis: { labelAngle: 0 } } : {}) },
+      y: { field: "y", type: "ordinal", sort: yl, title: null },
+    },
+  };
+  const layers: unknown[] = [{ mark: "rect", encoding: { color, tooltip: [{ field: "y", title: "row" }, { field: "x", title: "column" }, { field: "v", title: field, format: ".4~g" }] } }];
+  if (annotate) {
+    layers.push({
+      transform: [{ filter: "isValid(datum.v)" }],
+      mark: { type: "text", fontSize: 10 },
+      encoding: { text: { field: "v", type: "quantitative", format: ".2~f" } },
+    });
+  }
+  // cells of 8..40 px, about 400 px across
+  const step = (n: number) => Math.max(8, Math.min(40, Math.floor(400 / n)));
+
+  const title = options.title ?? `${field} (${rows}×${cols})`;
+  const c = chart(
+    {
+      title: invalid ? { text: title, subtitle: `${invalid} non-finite cells blank` } : title,
+      width: { step: step(cols) },
+      height: { step: step(rows) },
+      data: { values: data },
+      ...base,
+      layer: layers,
+    },
+    { scale: options.scale },
+  );
+  return c;
 }

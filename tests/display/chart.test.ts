@@ -1,5 +1,5 @@
 import { PNG } from "pngjs";
-import { chart, histogram, scatter, mimeBundleOf, makeImage, table, chartFont, VEGALITE_MIME_TYPE, VEGALITE_SCHEMA, Histogram } from "causalscope";
+import { chart, histogram, scatter, heatmap, mimeBundleOf, makeImage, table, chartFont, VEGALITE_MIME_TYPE, VEGALITE_SCHEMA, Histogram } from "causalscope";
 
 function decodeBase64Png(b64: unknown) {
   expect(typeof b64).toBe("string");
@@ -144,5 +144,36 @@ describe("scatter", () => {
     expect(() => scatter(t, { x: "x", y: "z" })).toThrow(/scatter: no column "z"; columns are "x", "y", "element"/);
     const png = PNG.sync.read(Buffer.from(await c.toPng()));
     expect(png.width).toBeGreaterThan(400);
+  });
+});
+
+describe("heatmap", () => {
+  test("cells carry the matrix entries with their labels; non-finite cells blank and counted", async () => {
+    const corr = [
+      [1, 0.5, -0.25],
+      [0.5, 1, NaN],
+      [-0.25, NaN, 1],
+    ];
+    const names = ["a", "b", "c"];
+    const h = heatmap(corr, { xLabels: names, yLabels: names, scheme: "redblue", symmetric: true, field: "r" });
+    const spec = h.spec as { data: { values: Array<{ x: string; y: string; v: number | null }> }; title: { subtitle: string }; layer: Array<{ encoding: { color?: { scale: { domain: number[] } } } }> };
+    expect(spec.data.values).toHaveLength(9);
+    expect(spec.data.values.find((d) => d.y === "a" && d.x === "c")!.v).toBe(-0.25);
+    expect(spec.data.values.find((d) => d.y === "b" && d.x === "c")!.v).toBeNull();
+    expect(spec.title.subtitle).toBe("2 non-finite cells blank");
+    expect(spec.layer[0].encoding.color!.scale.domain).toEqual([-1, 1]);
+    expect(spec.layer).toHaveLength(2); // annotated: 9 cells ≤ 100
+    const png = PNG.sync.read(Buffer.from(await h.toPng()));
+    expect(inkStats(png).colours).toBeGreaterThan(5);
+  });
+
+  test("an Image: row y, column x; errors name the argument", () => {
+    const h = heatmap(makeImage([1, 2, 3, 4, 5, 6], 3, 2));
+    const vals = (h.spec as { data: { values: Array<{ x: string; y: string; v: number }> } }).data.values;
+    expect(vals.find((d) => d.x === "2" && d.y === "1")!.v).toBe(6);
+    expect(() => heatmap([[1, 2], [3]])).toThrow(/heatmap: values rows differ in length: row 0 has 2, row 1 has 1/);
+    expect(() => heatmap([[1, 2]], { xLabels: ["a"] })).toThrow(/options.xLabels has 1 labels for 2 columns/);
+    expect(() => heatmap(makeImage(new Float32Array(300 * 300), 300, 300))).toThrow(/90000 cells, more than 40000; use showImage/);
+    expect(() => heatmap([])).toThrow(/heatmap: values is empty/);
   });
 });
