@@ -11,3 +11,4 @@ export { parseDType, type DType } from "./dtype";
 export * from "./writer";
 export * from "./bragg";
 export * from "./strain";
+export * from "./decompose";
