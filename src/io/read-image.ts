@@ -166,7 +166,7 @@ function tiffDtype(p: TiffPage): string {
 }
 
 function loadNpyFrames(fn: string, path: string): { fr: Frames; src: Omit<ImageSource, "page" | "warnings"> } {
-  const arr = readNpy(readBytes(fn, path), { int64: "bigint" });
+  const arr = readNpy(path, { int64: "bigint" });
   return {
     fr: framesOf(fn, path, arr.shape, arr.data, `the array (dtype ${arr.dtype})`),
     src: { path, format: "npy", dtype: arr.dtype, shape: arr.shape, pageCount: 0 },
