@@ -1,5 +1,5 @@
 import { PNG } from "pngjs";
-import { imageToPng, imageBundle, showImage, makeImage, mimeBundleOf, greyLevelWindow, escapeHtml } from "causalscope";
+import { imageToPng, imageBundle, binImage, showImage, makeImage, mimeBundleOf, greyLevelWindow, escapeHtml } from "causalscope";
 
 function decode(bytes: Uint8Array) {
   const png = PNG.sync.read(Buffer.from(bytes));
@@ -97,4 +97,32 @@ describe("imageBundle / showImage", () => {
 
 test("escapeHtml", () => {
   expect(escapeHtml(`<script>alert("x") & 'y'</script>`)).toBe("&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
+});
+
+describe("large images are binned for display", () => {
+  test("maxSize: block means, window from the full image, text says so", () => {
+    // 6×4 image; 2×2 blocks of the values below; one NaN inside a block
+    const v = [
+      0, 2, 4, 4, 8, 8,
+      2, 0, 4, NaN, 8, 8,
+      10, 10, 1, 1, 6, 6,
+      10, 10, 1, 1, 6, 6,
+    ];
+    const img = makeImage(v, 6, 4, { pixelSize: 0.5, unit: "Å" });
+    const binned = binImage(img, 2);
+    expect([binned.width, binned.height]).toEqual([3, 2]);
+    expect(Array.from(binned.data)).toEqual([1, 4, 8, 10, 1, 6]);
+    expect(binned.calibration).toEqual({ pixelSize: 1, unit: "Å" });
+    const bundle = imageBundle(img, { maxSize: 3 });
+    const png = PNG.sync.read(Buffer.from(bundle["image/png"] as string, "base64"));
+    expect([png.width, png.height]).toEqual([3, 2]);
+    // window from the full image: [0, 10]
+    expect(png.data[4 * 0]).toBe(Math.round(25.5)); // 1 → 26
+    expect(png.data[4 * 3]).toBe(255); // 10
+    expect(bundle["text/plain"]).toBe("Image 6×4 px (3×2 Å, 0.5 Å/px), values [0, 10], 1 NaN, shown binned 2×2 as 3×2 px");
+    // partial blocks at the edges
+    const odd = binImage(makeImage([1, 2, 3, 4, 5, 6, 7, 8, 9], 3, 3), 2);
+    expect(Array.from(odd.data)).toEqual([3, 4.5, 7.5, 9]);
+    expect(() => imageBundle(img, { maxSize: 0 })).toThrow(/imageBundle: options.maxSize must be a positive integer, got 0/);
+  });
 });
