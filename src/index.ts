@@ -13,3 +13,4 @@ export * from "./stem4d";
 export * as show from "./show";
 export { selection } from "./show";
 export * from "./atoms";
+export * from "./causal";

@@ -1,0 +1,447 @@
+/**
+ * Conditional-independence tests with one interface: a `CITest` answers
+ * `pValue(x, y, S)` for H0: X ⟂ Y | S, with variables given by column name
+ * or index. Sufficient statistics (correlation matrix, level codes) are
+ * computed once per data set; results are cached per (x, y, S).
+ *
+ * - `fisherZ`: partial correlation with Fisher's z transform (Fisher 1924),
+ *   for (approximately) Gaussian continuous data; the statistic and p-value of
+ *   causal-learn's `fisherz`.
+ * - `gSquare`: likelihood-ratio G² test on contingency tables for discrete
+ *   data (Spirtes et al. 2000, §5.4.2), degrees of freedom adjusted for empty
+ *   strata/levels (as in Tetrad / bnlearn's "mi" with df adjustment).
+ * - `cmiKnn`: nonparametric conditional mutual information estimated with
+ *   k-nearest neighbours (Frenzel & Pompe 2007; Kraskov et al. 2004) on
+ *   rank-transformed data, p-value from a local permutation test (Runge 2018,
+ *   AISTATS); detects nonlinear and non-monotone dependence. O(B·n²) per test.
+ */
+import { CausalData, DataInput, DataOptions, prepareData } from "./data";
+import { chi2Sf, correlationFromCov, covarianceMatrix, normSf, Rng } from "./stats";
+
+export interface CIResult {
+  pValue: number;
+  statistic: number;
+  dof?: number;
+}
+
+/** A conditional-independence test bound to one data set. */
+export interface CITest {
+  readonly name: string;
+  readonly data: CausalData;
+  /** p-value of H0: x ⟂ y | S (variables by name or column index). */
+  pValue(x: number | string, y: number | string, S?: (number | string)[]): number;
+  /** p-value and statistic. */
+  test(x: number | string, y: number | string, S?: (number | string)[]): CIResult;
+  /** Number of tests actually computed (cache misses). */
+  readonly count: number;
+}
+
+export type CITestName = "fisherz" | "gsq" | "cmiknn";
+
+abstract class BaseTest implements CITest {
+  abstract readonly name: string;
+  count = 0;
+  private cache = new Map<string, CIResult>();
+  constructor(readonly data: CausalData) {}
+  protected idx(v: number | string, arg: string): number {
+    if (typeof v === "number") {
+      if (!(Number.isInteger(v) && v >= 0 && v < this.data.p)) throw new Error(`${this.name}: ${arg} index ${v} out of range 0..${this.data.p - 1}`);
+      return v;
+    }
+    const i = this.data.names.indexOf(v);
+    if (i < 0) throw new Error(`${this.name}: ${arg} "${v}" is not a column (columns: ${this.data.names.join(", ")})`);
+    return i;
+  }
+  test(x: number | string, y: number | string, S: (number | string)[] = []): CIResult {
+    let xi = this.idx(x, "x");
+    let yi = this.idx(y, "y");
+    const Si = S.map((s) => this.idx(s, "S"));
+    if (xi === yi) throw new Error(`${this.name}: x and y are the same variable "${this.data.names[xi]}"`);
+    if (Si.includes(xi) || Si.includes(yi)) throw new Error(`${this.name}: the conditioning set contains x or y`);
+    if (xi > yi) [xi, yi] = [yi, xi];
+    const key = Si.length ? `${xi},${yi}|${Si.slice().sort((a, b) => a - b).join(",")}` : `${xi},${yi}`;
+    let r = this.cache.get(key);
+    if (!r) {
+      r = this.compute(xi, yi, Si);
+      this.count++;
+      this.cache.set(key, r);
+    }
+    return r;
+  }
+  pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
+    return this.test(x, y, S).pValue;
+  }
+  protected abstract compute(x: number, y: number, S: number[]): CIResult;
+}
+
+/** Fisher-z test; see module comment. Needs continuous data. */
+export class FisherZ extends BaseTest {
+  readonly name = "fisherZ";
+  readonly corr: Float64Array;
+  private buf: Float64Array;
+  private tmpA: Float64Array;
+  private tmpB: Float64Array;
+  constructor(data: CausalData, corr?: Float64Array) {
+    super(data);
+    if (data.discrete && !corr) {
+      // allowed (numeric codes), but warn through the name of the statistic only
+    }
+    this.corr = corr ?? correlationFromCov(covarianceMatrix(data.columns), data.p);
+    const p = data.p;
+    this.buf = new Float64Array(p * p);
+    this.tmpA = new Float64Array(p);
+    this.tmpB = new Float64Array(p);
+  }
+  /** Partial correlation of x and y given S from the cached correlation matrix (Cholesky of R_SS; no allocation). */
+  partialCorrelation(x: number, y: number, S: number[]): number {
+    const R = this.corr;
+    const p = this.data.p;
+    const k = S.length;
+    if (k === 0) return R[x * p + y];
+    if (k === 1) {
+      const s = S[0];
+      const rxy = R[x * p + y];
+      const rxs = R[x * p + s];
+      const rys = R[y * p + s];
+      return (rxy - rxs * rys) / Math.sqrt((1 - rxs * rxs) * (1 - rys * rys));
+    }
+    // L Lᵀ = R_SS; a = L⁻¹ R_Sx, b = L⁻¹ R_Sy; residual cov = R_xy - a·b etc.
+    const L = this.buf;
+    for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = R[S[i] * p + S[j]];
+    for (let j = 0; j < k; j++) {
+      let d = L[j * k + j];
+      for (let m = 0; m < j; m++) d -= L[j * k + m] * L[j * k + m];
+      if (!(d > 1e-14)) throw new Error(`fisherZ: the correlation matrix of the conditioning set {${S.map((s) => this.data.names[s]).join(", ")}} is singular (collinear columns); cannot compute a partial correlation`);
+      d = Math.sqrt(d);
+      L[j * k + j] = d;
+      for (let i = j + 1; i < k; i++) {
+        let s = L[i * k + j];
+        for (let m = 0; m < j; m++) s -= L[i * k + m] * L[j * k + m];
+        L[i * k + j] = s / d;
+      }
+    }
+    const a = this.tmpA;
+    const b = this.tmpB;
+    for (let i = 0; i < k; i++) {
+      let sa = R[S[i] * p + x];
+      let sb = R[S[i] * p + y];
+      for (let m = 0; m < i; m++) {
+        sa -= L[i * k + m] * a[m];
+        sb -= L[i * k + m] * b[m];
+      }
+      a[i] = sa / L[i * k + i];
+      b[i] = sb / L[i * k + i];
+    }
+    let cxy = R[x * p + y];
+    let cxx = 1;
+    let cyy = 1;
+    for (let i = 0; i < k; i++) {
+      cxy -= a[i] * b[i];
+      cxx -= a[i] * a[i];
+      cyy -= b[i] * b[i];
+    }
+    return cxy / Math.sqrt(Math.abs(cxx * cyy));
+  }
+  protected compute(x: number, y: number, S: number[]): CIResult {
+    let r = this.partialCorrelation(x, y, S);
+    if (Math.abs(r) >= 1) r = (1 - 2.220446049250313e-16) * Math.sign(r);
+    const z = 0.5 * Math.log((1 + r) / (1 - r));
+    const dfn = this.data.n - S.length - 3;
+    if (dfn <= 0) return { pValue: 1, statistic: 0 };
+    const stat = Math.sqrt(dfn) * Math.abs(z);
+    return { pValue: Math.min(1, 2 * normSf(stat)), statistic: stat };
+  }
+}
+
+/** G² likelihood-ratio test; see module comment. Needs discrete data. */
+export class GSquare extends BaseTest {
+  readonly name = "gSquare";
+  private counts: Float64Array = new Float64Array(0);
+  constructor(data: CausalData) {
+    super(data);
+    if (!data.discrete || !data.codes || !data.cards) throw new Error(`gSquare: needs discrete data (category labels or small integers); these columns are continuous: use fisherZ or cmiKnn`);
+  }
+  protected compute(x: number, y: number, S: number[]): CIResult {
+    const codes = this.data.codes!;
+    const cards = this.data.cards!;
+    const n = this.data.n;
+    const cx = cards[x];
+    const cy = cards[y];
+    let ns = 1;
+    for (const s of S) ns *= cards[s];
+    // Stratum index per row; compress to observed strata when the product is large.
+    const cx_ = codes[x];
+    const cy_ = codes[y];
+    const strat = new Int32Array(n);
+    if (S.length) {
+      for (let i = 0; i < n; i++) {
+        let k = 0;
+        for (const s of S) k = k * cards[s] + codes[s][i];
+        strat[i] = k;
+      }
+    }
+    let nStrata = ns;
+    if (ns * cx * cy > 4 * n + 1024) {
+      const remap = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        let v = remap.get(strat[i]);
+        if (v === undefined) {
+          v = remap.size;
+          remap.set(strat[i], v);
+        }
+        strat[i] = v;
+      }
+      nStrata = remap.size;
+    }
+    const size = nStrata * cx * cy;
+    if (this.counts.length < size) this.counts = new Float64Array(size);
+    const c = this.counts;
+    c.fill(0, 0, size);
+    for (let i = 0; i < n; i++) c[(strat[i] * cx + cx_[i]) * cy + cy_[i]]++;
+    let g = 0;
+    let dof = 0;
+    const rowS = new Float64Array(cx);
+    const colS = new Float64Array(cy);
+    for (let s = 0; s < nStrata; s++) {
+      const base = s * cx * cy;
+      rowS.fill(0);
+      colS.fill(0);
+      let tot = 0;
+      for (let a = 0; a < cx; a++)
+        for (let b = 0; b < cy; b++) {
+          const v = c[base + a * cy + b];
+          rowS[a] += v;
+          colS[b] += v;
+          tot += v;
+        }
+      if (tot === 0) continue;
+      let nr = 0;
+      let nc = 0;
+      for (let a = 0; a < cx; a++) if (rowS[a] > 0) nr++;
+      for (let b = 0; b < cy; b++) if (colS[b] > 0) nc++;
+      dof += Math.max(0, nr - 1) * Math.max(0, nc - 1);
+      for (let a = 0; a < cx; a++)
+        for (let b = 0; b < cy; b++) {
+          const o = c[base + a * cy + b];
+          if (o > 0) g += o * Math.log((o * tot) / (rowS[a] * colS[b]));
+        }
+    }
+    g *= 2;
+    if (dof <= 0) return { pValue: 1, statistic: g, dof: 0 };
+    return { pValue: chi2Sf(g, dof), statistic: g, dof };
+  }
+}
+
+function digamma(x: number): number {
+  let r = 0;
+  while (x < 6) {
+    r -= 1 / x;
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+
+function ranks(x: Float64Array): Float64Array {
+  const n = x.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const r = new Float64Array(n);
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j + 1 < n && x[idx[j + 1]] === x[idx[i]]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 / (n - 1);
+    i = j + 1;
+  }
+  return r;
+}
+
+export interface CmiKnnOptions {
+  /** Neighbours for the CMI estimate (default max(5, n/20), ≤ 50). */
+  k?: number;
+  /** Neighbours in Z-space for the local permutation (default 5). */
+  kPerm?: number;
+  /** Permutations (default 200). */
+  permutations?: number;
+  /** Use at most this many rows (random subsample with `seed`; default 1000). */
+  maxRows?: number;
+  seed?: number;
+}
+
+/** Nonparametric CMI test (kNN estimate + local permutation); see module comment. */
+export class CmiKnn extends BaseTest {
+  readonly name = "cmiKnn";
+  private u: Float64Array[];
+  private n: number;
+  private k: number;
+  private kPerm: number;
+  private B: number;
+  private seed: number;
+  constructor(data: CausalData, opts: CmiKnnOptions = {}) {
+    super(data);
+    const rng = new Rng(opts.seed ?? 0);
+    const maxRows = opts.maxRows ?? 1000;
+    let rows: number[] | null = null;
+    if (data.n > maxRows) rows = rng.shuffle(Array.from({ length: data.n }, (_, i) => i)).slice(0, maxRows);
+    this.u = data.columns.map((c) => {
+      const sub = rows ? Float64Array.from(rows, (i) => c[i]) : c;
+      // ranks + tiny jitter to break ties (discrete codes)
+      const r = ranks(sub);
+      const jr = new Rng((opts.seed ?? 0) + 17);
+      for (let i = 0; i < r.length; i++) r[i] += 1e-9 * jr.next();
+      return r;
+    });
+    this.n = rows ? rows.length : data.n;
+    this.k = opts.k ?? Math.min(50, Math.max(5, Math.round(this.n / 20)));
+    this.kPerm = opts.kPerm ?? 5;
+    this.B = opts.permutations ?? 200;
+    this.seed = opts.seed ?? 0;
+  }
+  private cmi(xv: Float64Array, yv: Float64Array, Z: Float64Array[], dist: Float64Array): number {
+    const n = this.n;
+    const k = this.k;
+    // max-norm distances in joint space; eps_i = distance to the k-th neighbour
+    let sum = 0;
+    const dz = Z.length;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let d = Math.abs(xv[i] - xv[j]);
+        const e = Math.abs(yv[i] - yv[j]);
+        if (e > d) d = e;
+        for (let m = 0; m < dz; m++) {
+          const f = Math.abs(Z[m][i] - Z[m][j]);
+          if (f > d) d = f;
+        }
+        dist[j] = j === i ? Infinity : d;
+      }
+      const eps = kthSmallest(dist, n, k);
+      let nxz = 0;
+      let nyz = 0;
+      let nz = 0;
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        let z = 0;
+        for (let m = 0; m < dz; m++) {
+          const f = Math.abs(Z[m][i] - Z[m][j]);
+          if (f > z) z = f;
+        }
+        if (z >= eps) continue;
+        nz++;
+        if (Math.abs(xv[i] - xv[j]) < eps) nxz++;
+        if (Math.abs(yv[i] - yv[j]) < eps) nyz++;
+      }
+      if (dz === 0) sum += digamma(n) - digamma(nxz + 1) - digamma(nyz + 1);
+      else sum += digamma(nz + 1) - digamma(nxz + 1) - digamma(nyz + 1);
+    }
+    return digamma(k) + sum / n;
+  }
+  protected compute(x: number, y: number, S: number[]): CIResult {
+    const n = this.n;
+    const dist = new Float64Array(n);
+    const xv = this.u[x];
+    const yv = this.u[y];
+    const Z = S.map((s) => this.u[s]);
+    const obs = this.cmi(xv, yv, Z, dist);
+    const rng = new Rng(this.seed * 7919 + x * 131 + y * 31 + S.reduce((a, s) => a * 17 + s, 3));
+    // neighbour lists in Z for the local permutation
+    let nbrs: Int32Array[] | null = null;
+    if (Z.length) {
+      const kp = Math.min(this.kPerm, n - 1);
+      nbrs = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let z = 0;
+          for (const c of Z) {
+            const f = Math.abs(c[i] - c[j]);
+            if (f > z) z = f;
+          }
+          dist[j] = z + 1e-12 * rng.next();
+        }
+        const order = Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => dist[a] - dist[b]);
+        nbrs.push(order.slice(0, kp + 1));
+      }
+    }
+    const perm = new Float64Array(n);
+    const used = new Uint8Array(n);
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    let ge = 0;
+    for (let b = 0; b < this.B; b++) {
+      if (!nbrs) {
+        perm.set(xv);
+        rng.shuffle(perm);
+      } else {
+        used.fill(0);
+        rng.shuffle(order);
+        for (const i of order) {
+          const nb = nbrs[i];
+          // shuffled neighbours: take the first unused
+          let pick = -1;
+          const start = rng.int(nb.length);
+          for (let t = 0; t < nb.length; t++) {
+            const j = nb[(start + t) % nb.length];
+            if (!used[j]) {
+              pick = j;
+              break;
+            }
+          }
+          if (pick < 0) pick = nb[rng.int(nb.length)];
+          else used[pick] = 1;
+          perm[i] = xv[pick];
+        }
+      }
+      if (this.cmi(perm, yv, Z, dist) >= obs) ge++;
+    }
+    return { pValue: (ge + 1) / (this.B + 1), statistic: obs };
+  }
+}
+
+function kthSmallest(a: Float64Array, n: number, k: number): number {
+  // partial selection: keep the k smallest in a small sorted buffer
+  const buf = new Float64Array(k).fill(Infinity);
+  for (let j = 0; j < n; j++) {
+    const v = a[j];
+    if (v >= buf[k - 1]) continue;
+    let t = k - 1;
+    while (t > 0 && buf[t - 1] > v) {
+      buf[t] = buf[t - 1];
+      t--;
+    }
+    buf[t] = v;
+  }
+  return buf[k - 1];
+}
+
+/** Fisher-z CI test bound to `data` (continuous columns). */
+export function fisherZ(data: DataInput | CausalData, options: DataOptions = {}): FisherZ {
+  const d = isPrepared(data) ? data : prepareData(data, { ...options, dataType: "continuous" }, "fisherZ");
+  return new FisherZ(d);
+}
+
+/** G² CI test bound to `data` (discrete columns). */
+export function gSquare(data: DataInput | CausalData, options: DataOptions = {}): GSquare {
+  const d = isPrepared(data) ? data : prepareData(data, { ...options, dataType: "discrete" }, "gSquare");
+  return new GSquare(d);
+}
+
+/** Nonparametric kNN-CMI permutation CI test bound to `data`. */
+export function cmiKnn(data: DataInput | CausalData, options: CmiKnnOptions & DataOptions = {}): CmiKnn {
+  const d = isPrepared(data) ? data : prepareData(data, options, "cmiKnn");
+  return new CmiKnn(d, options);
+}
+
+export function isPrepared(d: unknown): d is CausalData {
+  const o = d as CausalData;
+  return !!o && Array.isArray(o.names) && Array.isArray(o.columns) && typeof o.n === "number" && typeof o.p === "number" && typeof o.discrete === "boolean";
+}
+
+/** Make a CI test by name for prepared data. */
+export function makeTest(name: CITestName | undefined, d: CausalData, opts: { seed?: number } = {}): CITest {
+  const t = name ?? (d.discrete ? "gsq" : "fisherz");
+  if (t === "fisherz") {
+    if (d.discrete) throw new Error(`test "fisherz" needs continuous data but the columns are discrete (categorical or small integers); use test "gsq", or pass dataType: "continuous"`);
+    return new FisherZ(d);
+  }
+  if (t === "gsq") return new GSquare(d);
+  if (t === "cmiknn") return new CmiKnn(d, { seed: opts.seed });
+  throw new Error(`test: unknown CI test "${t}"; expected "fisherz", "gsq" or "cmiknn"`);
+}

@@ -1,0 +1,36 @@
+/**
+ * Causal discovery and inference over columnar descriptor tables
+ * (per-atom / per-unit-cell measurements). See each module for methods and
+ * references:
+ * - graph.ts: Graph (DAG / CPDAG / PAG), d-separation, Markov blanket,
+ *   back-door sets, DAG → CPDAG, SHD, DOT / JSON / SVG;
+ * - citest.ts: fisherZ, gSquare, cmiKnn (one CITest interface);
+ * - learn.ts: learnStructure and pcStable, fci, hillClimb, tabuSearch, ges,
+ *   directLingam (shared options, prior knowledge, seed);
+ * - pairwise.ts: causalDirection (igci, anm, lingam);
+ * - bootstrap.ts: edge / direction frequencies;
+ * - sem.ts: fitSEM, effect (back-door, with CI), simulate, doIntervention;
+ * - simpson.ts: simpson, partialCorrelations;
+ * - networks.ts: readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM.
+ */
+export { Graph, dag, graphFromJSON, isAcyclic, topologicalOrder, ancestors, descendants, dSeparated, markovBlanket, backdoorAdjustmentSets, dagToCpdag, shd, compareGraphs, toDot, toJSON, toSvg } from "./graph";
+export type { GraphEdge, EdgeMarks, EndpointMark, GraphKind, GraphJSON } from "./graph";
+export { fisherZ, gSquare, cmiKnn } from "./citest";
+export type { CITest, CIResult, CITestName, CmiKnnOptions } from "./citest";
+export { prepareData } from "./data";
+export type { CausalData, DataInput, DataOptions } from "./data";
+export type { Prior, EdgeSpec } from "./prior";
+export type { ScoreName, ScoreOptions } from "./score";
+export { learnStructure, pcStable, fci, hillClimb, tabuSearch, ges, directLingam } from "./learn";
+export type { Algorithm, LearnOptions } from "./learn";
+export { structureScore } from "./scoring";
+export { causalDirection } from "./pairwise";
+export type { DirectionResult } from "./pairwise";
+export { bootstrap } from "./bootstrap";
+export type { BootstrapResult, EdgeFrequency } from "./bootstrap";
+export { fitSEM, effect, simulate, doIntervention, SEMModel } from "./sem";
+export type { EffectResult, NodeEquation, DiscreteCPT } from "./sem";
+export { simpson, partialCorrelations } from "./simpson";
+export type { SimpsonResult, StratumAssociation } from "./simpson";
+export { readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM } from "./networks";
+export type { BayesNet, LinearSEM } from "./networks";

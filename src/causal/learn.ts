@@ -1,0 +1,179 @@
+/**
+ * Structure learning: one function per algorithm, all taking the same
+ * options (bnlearn's shape) and returning a `Graph`, plus `learnStructure`
+ * which dispatches on `algorithm`.
+ *
+ * | algorithm | function | output | reference |
+ * | --- | --- | --- | --- |
+ * | "pc" | `pcStable` | CPDAG | Colombo & Maathuis 2014; causal-learn `pc` |
+ * | "fci" | `fci` | PAG | Spirtes et al. 2000; Zhang 2008; causal-learn `fci` |
+ * | "hc" | `hillClimb` | DAG | bnlearn `hc`; pgmpy `HillClimbSearch` |
+ * | "tabu" | `tabuSearch` | DAG | bnlearn `tabu` |
+ * | "ges" | `ges` | CPDAG | Chickering 2002; causal-learn `ges` |
+ * | "lingam" | `directLingam` | DAG with weights | Shimizu et al. 2011; lingam `DirectLiNGAM` |
+ */
+import { CITestName, isPrepared, makeTest } from "./citest";
+import { CausalData, DataInput, DataOptions, prepareData } from "./data";
+import { fciCore } from "./fci";
+import { gesCore } from "./ges";
+import { cpdagIdx, fromMarkGraph, Graph, MarkGraph } from "./graph";
+import { directLingamCore } from "./lingam";
+import { orientPC, skeletonStable } from "./pc";
+import { Knowledge, Prior } from "./prior";
+import { LocalScore, ScoreName, ScoreOptions } from "./score";
+import { scoreSearch } from "./search";
+
+export type Algorithm = "pc" | "fci" | "hc" | "tabu" | "ges" | "lingam";
+
+/** Options shared by every structure-learning function. */
+export interface LearnOptions extends DataOptions, ScoreOptions {
+  algorithm?: Algorithm;
+  /** Structure score for hc / tabu / ges: "bic-g" (default for continuous), "bic-d" (default for discrete), "bdeu", "bge". */
+  score?: ScoreName;
+  /** CI test for pc / fci: "fisherz" (default for continuous), "gsq" (default for discrete), "cmiknn" (nonparametric). */
+  test?: CITestName;
+  /** Significance level for pc / fci (default 0.05). */
+  alpha?: number;
+  /** Prior knowledge: required / forbidden edges, tiers. */
+  prior?: Prior;
+  /** Seed for randomised parts (restarts, permutation tests, bootstrap). */
+  seed?: number;
+  /** pc / fci: maximum conditioning-set size. */
+  maxDepth?: number;
+  /** hc / tabu: maximum number of parents. */
+  maxIndegree?: number;
+  /** hc: random restarts (default 0). */
+  restarts?: number;
+  /** tabu: tabu list length (default 10). */
+  tabuLength?: number;
+  /** hc / tabu: return the CPDAG of the learned DAG instead of the DAG. */
+  cpdag?: boolean;
+}
+
+function prep(data: DataInput | CausalData, o: LearnOptions, fn: string, need?: "continuous"): CausalData {
+  const d = isPrepared(data) ? data : prepareData(data, need ? { ...o, dataType: o.dataType === "discrete" ? "discrete" : "continuous" } : o, fn);
+  if (need === "continuous" && d.discrete) throw new Error(`${fn}: needs continuous data but the columns are discrete`);
+  return d;
+}
+
+function checkAlpha(a: number | undefined, fn: string): number {
+  const alpha = a ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new Error(`${fn}: alpha must be in (0, 1), got ${a}`);
+  return alpha;
+}
+
+/**
+ * PC-stable: constraint-based search returning a CPDAG. Tests of order
+ * 0, 1, 2, ... with `test` at level `alpha`; see pc.ts. O(p^(d+2)) tests for
+ * maximum degree d.
+ */
+export function pcStable(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  const fn = "pcStable";
+  const d = prep(data, options, fn);
+  const alpha = checkAlpha(options.alpha, fn);
+  const K = new Knowledge(d.names, options.prior, fn);
+  const test = makeTest(options.test, d, { seed: options.seed });
+  const sk = skeletonStable(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K });
+  const g = orientPC(sk, d.p, K);
+  const out = fromMarkGraph(g, d.names, "cpdag");
+  out.meta = { algorithm: "pc", test: test.name, alpha, tests: test.count, n: d.n };
+  return out;
+}
+
+/** FCI: like PC but allows latent confounders and returns a PAG; see fci.ts. */
+export function fci(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  const fn = "fci";
+  const d = prep(data, options, fn);
+  const alpha = checkAlpha(options.alpha, fn);
+  const K = new Knowledge(d.names, options.prior, fn);
+  const test = makeTest(options.test, d, { seed: options.seed });
+  const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K });
+  const out = fromMarkGraph(g, d.names, "pag");
+  out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n };
+  return out;
+}
+
+function parentsToGraph(parents: number[][], names: string[], cpdag: boolean): Graph {
+  const mg = new MarkGraph(names.length);
+  parents.forEach((pa, j) => pa.forEach((i) => mg.orient(i, j)));
+  return fromMarkGraph(cpdag ? cpdagIdx(mg) : mg, names, cpdag ? "cpdag" : "dag");
+}
+
+/**
+ * Greedy hill climbing over DAGs from the empty graph with add / remove /
+ * reverse, maximising `score` (default BIC); see search.ts. Returns a DAG
+ * (`meta.score` is its score).
+ */
+export function hillClimb(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  return scoreBased(data, options, "hillClimb", 0);
+}
+
+/** Tabu search (bnlearn `tabu`): hill climbing that escapes local optima through non-improving moves, keeping the best DAG. */
+export function tabuSearch(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  return scoreBased(data, options, "tabuSearch", options.tabuLength ?? 10);
+}
+
+function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, tabuLength: number): Graph {
+  const d = prep(data, o, fn);
+  const K = new Knowledge(d.names, o.prior, fn);
+  const sc = new LocalScore(d, o.score, o);
+  if (o.maxIndegree !== undefined && !(Number.isInteger(o.maxIndegree) && o.maxIndegree >= 0)) throw new Error(`${fn}: maxIndegree must be a non-negative integer, got ${o.maxIndegree}`);
+  const res = scoreSearch(sc, { knowledge: K, maxIndegree: o.maxIndegree, tabuLength, restarts: o.restarts, seed: o.seed });
+  const g = parentsToGraph(res.parents, d.names, !!o.cpdag);
+  g.meta = { algorithm: tabuLength ? "tabu" : "hc", score: sc.name, scoreValue: res.score, iterations: res.iterations, n: d.n };
+  return g;
+}
+
+/** Greedy equivalence search over CPDAGs (forward insertions, backward deletions) with a decomposable score; see ges.ts. */
+export function ges(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  const fn = "ges";
+  const d = prep(data, options, fn);
+  const K = new Knowledge(d.names, options.prior, fn);
+  const sc = new LocalScore(d, options.score, options);
+  const { g, score } = gesCore(sc, K);
+  const out = fromMarkGraph(g, d.names, "cpdag");
+  out.meta = { algorithm: "ges", score: sc.name, scoreValue: score, n: d.n };
+  return out;
+}
+
+/**
+ * DirectLiNGAM for linear non-Gaussian data: a DAG whose edge weights are
+ * the connection strengths B (x_target = Σ B·x_source + e). `meta.order`
+ * is the causal order. See lingam.ts.
+ */
+export function directLingam(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  const fn = "directLingam";
+  const d = prep(data, options, fn, "continuous");
+  const K = new Knowledge(d.names, options.prior, fn);
+  const { order, B } = directLingamCore(d, K);
+  const p = d.p;
+  const mg = new MarkGraph(p);
+  for (let t = 0; t < p; t++) for (let s = 0; s < p; s++) if (B[t * p + s] !== 0) mg.orient(s, t);
+  const g = fromMarkGraph(mg, d.names, "dag", (i, j) => B[j * p + i]);
+  g.meta = { algorithm: "lingam", order: order.map((i) => d.names[i]), n: d.n };
+  return g;
+}
+
+/**
+ * Learn a causal graph from data with the chosen `algorithm` (default "pc").
+ * `data` is a table or `{ [column]: Float64Array | number[] | string[] }`.
+ */
+export function learnStructure(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
+  const alg = options.algorithm ?? "pc";
+  switch (alg) {
+    case "pc":
+      return pcStable(data, options);
+    case "fci":
+      return fci(data, options);
+    case "hc":
+      return hillClimb(data, options);
+    case "tabu":
+      return tabuSearch(data, options);
+    case "ges":
+      return ges(data, options);
+    case "lingam":
+      return directLingam(data, options);
+    default:
+      throw new Error(`learnStructure: unknown algorithm "${alg as string}"; expected "pc", "fci", "hc", "tabu", "ges" or "lingam"`);
+  }
+}

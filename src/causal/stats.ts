@@ -1,0 +1,375 @@
+/**
+ * Numerical helpers shared by the causal module: distribution functions,
+ * a seeded random generator, small dense linear algebra on Float64Array
+ * (row-major), covariance. Nothing here allocates inside per-test loops
+ * unless it returns a new array.
+ */
+
+/** Complementary error function, |relative error| < 1.2e-16 over the real line (W. J. Cody's rational approximations, as in most libm ports). */
+export function erfc(x: number): number {
+  // Use the relationship with the regularized upper incomplete gamma Q(1/2, x^2)
+  // for large |x| and a series for small |x|; accurate to ~1e-15.
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 0.5) {
+    // Maclaurin series of erf
+    const t = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 60; n++) {
+      term *= -t / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // continued fraction for Q(1/2, x^2) (Lentz), valid for x^2 > 0.25
+  r = gammaQcf(0.5, ax * ax);
+  return x > 0 ? r : 2 - r;
+}
+
+/** Standard normal survival function 1 - Φ(z), accurate in the far tail. */
+export function normSf(z: number): number {
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+/** Standard normal CDF Φ(z). */
+export function normCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/** Inverse standard normal CDF (Acklam's algorithm with one Newton refinement). */
+export function normPpf(p: number): number {
+  if (!(p > 0 && p < 1)) {
+    if (p === 0) return -Infinity;
+    if (p === 1) return Infinity;
+    return NaN;
+  }
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const pl = 0.02425;
+  let x: number;
+  if (p < pl) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - pl) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  const e = normCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
+/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
+export function lgamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  const g = 7;
+  const coef = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  x -= 1;
+  let a = coef[0];
+  const t = x + g + 0.5;
+  for (let i = 1; i < 9; i++) a += coef[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+function gammaPseries(a: number, x: number): number {
+  let sum = 1 / a;
+  let del = sum;
+  let ap = a;
+  for (let n = 0; n < 10000; n++) {
+    ap += 1;
+    del *= x / ap;
+    sum += del;
+    if (Math.abs(del) < Math.abs(sum) * 1e-16) break;
+  }
+  return sum * Math.exp(-x + a * Math.log(x) - lgamma(a));
+}
+
+function gammaQcf(a: number, x: number): number {
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 10000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-16) break;
+  }
+  return Math.exp(-x + a * Math.log(x) - lgamma(a)) * h;
+}
+
+/** Regularized upper incomplete gamma Q(a, x). */
+export function gammaQ(a: number, x: number): number {
+  if (x <= 0) return 1;
+  if (x < a + 1) return 1 - gammaPseries(a, x);
+  return gammaQcf(a, x);
+}
+
+/** Chi-square survival function P(X² > x) with `df` degrees of freedom. */
+export function chi2Sf(x: number, df: number): number {
+  if (df <= 0) return 1;
+  return gammaQ(df / 2, x / 2);
+}
+
+/**
+ * Seeded pseudo-random generator (xoshiro128** seeded through splitmix32).
+ * `next()` is uniform in [0, 1); `normal()` is standard normal (Box–Muller).
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare = NaN;
+  constructor(seed = 0) {
+    let z = (seed >>> 0) ^ 0x9e3779b9;
+    const sm = () => {
+      z = (z + 0x9e3779b9) | 0;
+      let t = z ^ (z >>> 16);
+      t = Math.imul(t, 0x21f0aaad);
+      t = t ^ (t >>> 15);
+      t = Math.imul(t, 0x735a2d97);
+      return (t ^ (t >>> 15)) >>> 0;
+    };
+    this.s0 = sm();
+    this.s1 = sm();
+    this.s2 = sm();
+    this.s3 = sm();
+  }
+  /** Uniform 32-bit unsigned integer. */
+  u32(): number {
+    const r = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r;
+  }
+  /** Uniform in [0, 1) with 53 random bits. */
+  next(): number {
+    return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6)) / 9007199254740992;
+  }
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  /** Standard normal deviate. */
+  normal(): number {
+    if (!Number.isNaN(this.spare)) {
+      const s = this.spare;
+      this.spare = NaN;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  /** In-place Fisher–Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Mean of a column. */
+export function mean(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}
+
+/** Variance with denominator n - ddof. */
+export function variance(x: ArrayLike<number>, ddof = 0): number {
+  const m = mean(x);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - m;
+    s += d * d;
+  }
+  return s / (x.length - ddof);
+}
+
+/** Sample covariance matrix (denominator n - 1), p×p row-major, of the given columns. Two-pass (centred) for accuracy. */
+export function covarianceMatrix(cols: Float64Array[]): Float64Array {
+  const p = cols.length;
+  const n = p ? cols[0].length : 0;
+  const centred = cols.map((c) => {
+    const m = mean(c);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = c[i] - m;
+    return out;
+  });
+  const S = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    const ca = centred[a];
+    for (let b = a; b < p; b++) {
+      const cb = centred[b];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += ca[i] * cb[i];
+      s /= n - 1;
+      S[a * p + b] = s;
+      S[b * p + a] = s;
+    }
+  }
+  return S;
+}
+
+/** Correlation matrix from a covariance matrix. */
+export function correlationFromCov(S: Float64Array, p: number): Float64Array {
+  const R = new Float64Array(p * p);
+  for (let a = 0; a < p; a++)
+    for (let b = 0; b < p; b++) R[a * p + b] = S[a * p + b] / Math.sqrt(S[a * p + a] * S[b * p + b]);
+  return R;
+}
+
+/**
+ * In-place Cholesky factorisation of a k×k SPD matrix stored row-major in
+ * `a` (lower triangle gets L). Returns false when not positive definite.
+ */
+export function cholesky(a: Float64Array, k: number): boolean {
+  for (let j = 0; j < k; j++) {
+    let d = a[j * k + j];
+    for (let m = 0; m < j; m++) d -= a[j * k + m] * a[j * k + m];
+    if (!(d > 0)) return false;
+    d = Math.sqrt(d);
+    a[j * k + j] = d;
+    for (let i = j + 1; i < k; i++) {
+      let s = a[i * k + j];
+      for (let m = 0; m < j; m++) s -= a[i * k + m] * a[j * k + m];
+      a[i * k + j] = s / d;
+    }
+  }
+  return true;
+}
+
+/**
+ * Inverse of a k×k matrix by Gauss–Jordan with partial pivoting; returns
+ * null when singular (pivot below 1e-300 relative). `work` must hold 2k².
+ */
+export function invert(a: Float64Array, k: number, out: Float64Array = new Float64Array(k * k)): Float64Array | null {
+  const w = 2 * k;
+  const m = new Float64Array(k * w);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) m[i * w + j] = a[i * k + j];
+    m[i * w + k + i] = 1;
+  }
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    let best = Math.abs(m[c * w + c]);
+    for (let r = c + 1; r < k; r++) {
+      const v = Math.abs(m[r * w + c]);
+      if (v > best) {
+        best = v;
+        piv = r;
+      }
+    }
+    if (best < 1e-300) return null;
+    if (piv !== c)
+      for (let j = 0; j < w; j++) {
+        const t = m[c * w + j];
+        m[c * w + j] = m[piv * w + j];
+        m[piv * w + j] = t;
+      }
+    const inv = 1 / m[c * w + c];
+    for (let j = 0; j < w; j++) m[c * w + j] *= inv;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r * w + c];
+      if (f === 0) continue;
+      for (let j = 0; j < w; j++) m[r * w + j] -= f * m[c * w + j];
+    }
+  }
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) out[i * k + j] = m[i * w + k + j];
+  return out;
+}
+
+/**
+ * Ordinary least squares of y on the columns X (with intercept). Returns
+ * coefficients (without intercept), intercept, residual sum of squares and
+ * the coefficient covariance (σ̂² (XᵀX)⁻¹ with σ̂² = RSS/(n - k - 1)).
+ */
+export function ols(y: Float64Array, X: Float64Array[]): { coef: Float64Array; intercept: number; rss: number; covCoef: Float64Array; df: number } {
+  const n = y.length;
+  const k = X.length;
+  const my = mean(y);
+  const mx = X.map((c) => mean(c));
+  const XtX = new Float64Array(k * k);
+  const Xty = new Float64Array(k);
+  for (let a = 0; a < k; a++) {
+    const ca = X[a];
+    for (let b = a; b < k; b++) {
+      const cb = X[b];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (ca[i] - mx[a]) * (cb[i] - mx[b]);
+      XtX[a * k + b] = s;
+      XtX[b * k + a] = s;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (ca[i] - mx[a]) * (y[i] - my);
+    Xty[a] = s;
+  }
+  const inv = k ? invert(XtX, k) : new Float64Array(0);
+  if (!inv) throw new Error("ols: the regressors are perfectly collinear (singular XᵀX)");
+  const coef = new Float64Array(k);
+  for (let a = 0; a < k; a++) {
+    let s = 0;
+    for (let b = 0; b < k; b++) s += inv[a * k + b] * Xty[b];
+    coef[a] = s;
+  }
+  let intercept = my;
+  for (let a = 0; a < k; a++) intercept -= coef[a] * mx[a];
+  let rss = 0;
+  for (let i = 0; i < n; i++) {
+    let r = y[i] - intercept;
+    for (let a = 0; a < k; a++) r -= coef[a] * X[a][i];
+    rss += r * r;
+  }
+  const df = n - k - 1;
+  const s2 = rss / df;
+  const covCoef = new Float64Array(k * k);
+  for (let i = 0; i < k * k; i++) covCoef[i] = inv[i] * s2;
+  return { coef, intercept, rss, covCoef, df };
+}
+
+/** Student-t two-sided quantile via the normal quantile with Cornish–Fisher correction (accurate to ~1e-4 for df ≥ 3). */
+export function tPpf(p: number, df: number): number {
+  const z = normPpf(p);
+  if (!isFinite(df) || df > 1e6) return z;
+  const z2 = z * z;
+  const g1 = (z * (z2 + 1)) / 4;
+  const g2 = (z * (5 * z2 * z2 + 16 * z2 + 3)) / 96;
+  const g3 = (z * (3 * z2 * z2 * z2 + 19 * z2 * z2 + 17 * z2 - 15)) / 384;
+  const g4 = (z * (79 * z2 * z2 * z2 * z2 + 776 * z2 * z2 * z2 + 1482 * z2 * z2 - 1920 * z2 - 945)) / 92160;
+  return z + g1 / df + g2 / (df * df) + g3 / (df * df * df) + g4 / (df * df * df * df);
+}
