@@ -12,3 +12,4 @@ export * from "./writer";
 export * from "./bragg";
 export * from "./strain";
 export * from "./decompose";
+export { writeHdf5_4D } from "./hdf5";
