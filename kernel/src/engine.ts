@@ -289,6 +289,32 @@ export function errorOf(e: unknown): CellError {
   return { ename: "Thrown", evalue: text, traceback: [`Uncaught ${text}`] };
 }
 
+/**
+ * Route each top-level `await X` of a transpiled cell (awaits outside any
+ * function) through `__csAwait(X)`, which throws KeyboardInterrupt once the
+ * cell has been interrupted. So `while (true) { await sleep(10); }` stops at
+ * its next await instead of running on in the background. Text edits keep
+ * line numbers; nested awaits inside an instrumented one are left alone.
+ */
+export function instrumentTopLevelAwaits(js: string): string {
+  const sf = tsModule.createSourceFile("cell.js", js, tsModule.ScriptTarget.Latest, true, tsModule.ScriptKind.JS);
+  const edits: { start: number; end: number }[] = [];
+  const visit = (node: { kind: number; expression?: { getStart(): number; end: number } }): void => {
+    if (tsModule.isFunctionLike(node) || tsModule.isClassLike(node)) return;
+    if (tsModule.isAwaitExpression(node) && node.expression) {
+      edits.push({ start: node.expression.getStart(), end: node.expression.end });
+      return;
+    }
+    tsModule.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = js;
+  for (const e of edits.sort((a, b) => b.start - a.start)) {
+    out = out.slice(0, e.start) + "__csAwait(" + out.slice(e.start, e.end) + ")" + out.slice(e.end);
+  }
+  return out;
+}
+
 /** Options of the engine. */
 export interface EngineOptions {
   /** Directory modules resolve from (the kernel's working directory). */
@@ -309,6 +335,10 @@ export class Engine {
   private readonly sideModules = new Map<string, Module>();
   /** Values of cell-level declarations (tslab's `exports`). */
   readonly locals: Record<string, unknown>;
+  /** The object cells reach as `__tslab__` (exports, require). */
+  private readonly cellGlobals: Record<string, unknown>;
+  /** Interrupt flag of the running cell, checked by its top-level awaits. */
+  private currentCell = { interrupted: false };
   private rejectInterrupt: (e: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
   private cellCounter = 0;
@@ -330,7 +360,8 @@ export class Engine {
     });
     this.req = Module.createRequire(path.join(this.rootDir, "__cell__.js"));
     this.kernelReq = Module.createRequire(path.join(KERNEL_ROOT, "dist", "__kernel__.js"));
-    vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy, require: this.wrapRequire(this.req, this.rootDir) });
+    this.cellGlobals = { exports: exportsProxy, require: this.wrapRequire(this.req, this.rootDir) };
+    vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")(this.cellGlobals);
     this.resetInterrupt();
   }
 
@@ -362,6 +393,7 @@ export class Engine {
 
   /** Abandon the awaiting cell (a SIGINT or an interrupt_request). */
   interrupt(): void {
+    this.currentCell.interrupted = true;
     this.rejectInterrupt(Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" }));
     this.resetInterrupt();
   }
@@ -517,8 +549,29 @@ export class Engine {
       return { status: "error", ...errorOf(e) };
     }
     this.cellCounter++;
-    const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
-    const wrapped = prefix + converted.output + "\n})(__tslab__.exports, __tslab__.require)";
+    const cell = { interrupted: false };
+    this.currentCell = cell;
+    const interrupted = () => Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" });
+    this.cellGlobals.checkpoint = (v: unknown) =>
+      Promise.resolve(v).then(
+        (x) => {
+          if (cell.interrupted) throw interrupted();
+          return x;
+        },
+        (e) => {
+          throw cell.interrupted ? interrupted() : e;
+        },
+      );
+    let body = converted.output;
+    if (converted.hasToplevelAwait) {
+      try {
+        body = instrumentTopLevelAwaits(body);
+      } catch {
+        /* run uninstrumented: interrupt then only abandons the cell */
+      }
+    }
+    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait) { " : "(function(exports, require) { ";
+    const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint)";
     let result: unknown;
     let failure: Outcome | undefined;
     try {

@@ -192,18 +192,32 @@ export class Kernel {
     }
   }
 
-  /** Send frames on `sock` after every earlier send on it (zeromq allows one send at a time). */
-  private queueSend(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, frames: Buffer[]): Promise<void> {
+  /**
+   * Queue a send on `sock` after every earlier one (zeromq allows one send
+   * at a time, and outputs must keep their order). `produce` runs when the
+   * earlier sends are done and may wait (e.g. for an async MIME bundle).
+   */
+  private enqueue(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, produce: () => Buffer[][] | Promise<Buffer[][]>): Promise<void> {
     const prev = this.sendChains.get(sock) ?? Promise.resolve();
-    const next = prev.then(
-      () => sock.send(frames),
-      () => sock.send(frames),
-    );
+    const next = prev.then(async () => {
+      for (const frames of await produce()) await sock.send(frames);
+    });
     const settled = next.catch((e) => {
       if (!this.shuttingDown) this.log("send failed:", (e as Error).message);
     });
     this.sendChains.set(sock, settled);
     return settled;
+  }
+
+  private queueSend(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, frames: Buffer[]): Promise<void> {
+    return this.enqueue(sock, () => [frames]);
+  }
+
+  /** Frames of an iopub message (topic frame first). */
+  private iopubFrames(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Buffer[] = []): Buffer[] {
+    const header = makeHeader(msgType, this.session);
+    const frames = encode({ header, parent_header: parent?.header ?? {}, metadata: {}, content, buffers }, this.signer);
+    return [Buffer.from(`kernel.${this.session}.${msgType}`), ...frames];
   }
 
   /** Publish on iopub with `parent` as parent header (stream text buffered before is sent first). */
@@ -213,9 +227,7 @@ export class Kernel {
   }
 
   private publishRaw(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Buffer[] = []): Promise<void> {
-    const header = makeHeader(msgType, this.session);
-    const frames = encode({ header, parent_header: parent?.header ?? {}, metadata: {}, content, buffers }, this.signer);
-    return this.queueSend(this.iopub, [Buffer.from(`kernel.${this.session}.${msgType}`), ...frames]);
+    return this.queueSend(this.iopub, this.iopubFrames(msgType, content, parent, buffers));
   }
 
   /** Reply to `req` on `sock` (routing back through its identities). */
@@ -289,13 +301,18 @@ export class Kernel {
 
   // --- display, comms, input: what cells and the library see -----------------
 
+  /** The display_data / update_display_data message (type and content) for `bundle`. */
+  private displayMessage(bundle: MimeBundle, options: KernelDisplayOptions): [string, Record<string, unknown>] {
+    const id = options.displayId ?? options.display_id;
+    if (options.update && typeof id !== "string") throw new Error("display: update needs a displayId (the output to replace)");
+    const content: Record<string, unknown> = { data: bundle, metadata: options.metadata ?? {}, transient: typeof id === "string" ? { display_id: id } : {} };
+    return [options.update ? "update_display_data" : "display_data", content];
+  }
+
   /** Send a display_data / update_display_data for `bundle`. */
   displayBundle(bundle: MimeBundle, options: KernelDisplayOptions = {}): void {
-    const id = options.displayId ?? options.display_id;
-    const content: Record<string, unknown> = { data: bundle, metadata: options.metadata ?? {}, transient: {} };
-    if (typeof id === "string") content.transient = { display_id: id };
-    if (options.update && typeof id !== "string") throw new Error("display: update needs a displayId (the output to replace)");
-    void this.publish(options.update ? "update_display_data" : "display_data", content, this.parent);
+    const [type, content] = this.displayMessage(bundle, options);
+    void this.publish(type, content, this.parent);
   }
 
   /**
@@ -303,6 +320,7 @@ export class Kernel {
    * its MIME bundle, anything else as text/plain; with `raw: true` the value
    * is sent as the bundle it is. With a display id (a string, or `true` for
    * a fresh one) it returns a handle whose `update()` replaces that output.
+   * Outputs keep their order even when a bundle is made asynchronously.
    */
   display(value: unknown, options: KernelDisplayOptions = {}): DisplayHandle | undefined {
     let id = options.displayId ?? options.display_id;
@@ -312,26 +330,19 @@ export class Kernel {
     if (options.raw) {
       this.displayBundle(normalizeBundle(value as MimeBundle), opts);
     } else {
-      // Keep output order: later prints wait behind this display.
+      if (opts.update && typeof id !== "string") throw new Error("display: update needs a displayId (the output to replace)");
       this.flushStreams();
-      const prev = this.sendChains.get(this.iopub) ?? Promise.resolve();
       const ready = bundleOf(value);
-      const hold = prev.then(() => ready).then(
-        (bundle) => {
-          const saved = this.parent;
-          this.parent = parent;
-          try {
-            this.displayBundle(bundle, opts);
-          } finally {
-            this.parent = saved;
-          }
-        },
-        (e) => {
+      ready.catch(() => {});
+      void this.enqueue(this.iopub, async () => {
+        try {
+          const [type, content] = this.displayMessage(await ready, opts);
+          return [this.iopubFrames(type, content, parent)];
+        } catch (e) {
           const err = errorOf(e);
-          return this.publishRaw("stream", { name: "stderr", text: `display: could not make the MIME bundle: ${err.ename}: ${err.evalue}\n` }, parent);
-        },
-      ).then(() => undefined);
-      this.sendChains.set(this.iopub, hold);
+          return [this.iopubFrames("stream", { name: "stderr", text: `display: could not make the MIME bundle: ${err.ename}: ${err.evalue}\n` }, parent)];
+        }
+      });
     }
     if (typeof id !== "string") return undefined;
     const displayId = id;

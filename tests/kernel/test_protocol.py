@@ -1,0 +1,474 @@
+"""Protocol behaviour of the causalscope kernel beyond jupyter_kernel_test:
+comms both ways, interrupt, restart, errors back to back, 10 MB of output,
+exceptions and type errors with positions, display updates, stdin, the
+preloaded library and ES-module imports.
+
+Each test talks to a real kernel through the venv's jupyter_client.
+"""
+import queue
+import time
+import uuid
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def drain_iopub(kc):
+    while True:
+        try:
+            kc.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            return
+
+
+def collect(kc, msg_id, timeout=TIMEOUT):
+    """All iopub messages of request msg_id up to and including its idle status."""
+    out = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        except queue.Empty:
+            break
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        out.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return out
+    raise AssertionError(f"no idle status for {msg_id} within {timeout}s; got {[m['msg_type'] for m in out]}")
+
+
+def shell_reply(kc, msg_id, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msg = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+    raise AssertionError(f"no reply to {msg_id}")
+
+
+def run(kc, code, timeout=TIMEOUT, **kw):
+    """Execute code; return (reply content, iopub messages of the request)."""
+    drain_iopub(kc)
+    msg_id = kc.execute(code, **kw)
+    reply = shell_reply(kc, msg_id, timeout)
+    return reply["content"], collect(kc, msg_id, timeout)
+
+
+def result_text(msgs):
+    res = [m for m in msgs if m["msg_type"] == "execute_result"]
+    assert len(res) == 1, [m["msg_type"] for m in msgs]
+    return res[0]["content"]["data"]["text/plain"]
+
+
+def stdout_of(msgs):
+    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+
+
+def send_shell(kc, msg_type, content):
+    msg = kc.session.msg(msg_type, content)
+    kc.shell_channel.send(msg)
+    return msg["header"]["msg_id"]
+
+
+BRIDGE = '(globalThis as any)[Symbol.for("causalscope.kernelBridge")]'
+
+
+def test_kernel_info_language(kernel):
+    _, kc = kernel
+    msg_id = kc.kernel_info()
+    reply = shell_reply(kc, msg_id)["content"]
+    assert reply["status"] == "ok"
+    assert reply["implementation"] == "causalscope"
+    assert tuple(int(x) for x in reply["protocol_version"].split(".")) >= (5, 3)
+    info = reply["language_info"]
+    assert info["name"] == "typescript"
+    assert info["file_extension"] == ".ts"
+    assert info["mimetype"] == "text/typescript"
+    assert "codemirror_mode" in info
+
+
+def test_last_expression_is_execute_result(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, "const answer: number = 6 * 7;\nanswer")
+    assert reply["status"] == "ok"
+    assert result_text(msgs) == "42"
+    # Values declared in one cell are typed and visible in the next.
+    reply, msgs = run(kc, "answer + 1")
+    assert result_text(msgs) == "43"
+    # A cell ending in a statement has no execute_result.
+    reply, msgs = run(kc, "let unused = 1;")
+    assert reply["status"] == "ok"
+    assert not [m for m in msgs if m["msg_type"] == "execute_result"]
+
+
+def test_rich_execute_result_bundle(kernel):
+    _, kc = kernel
+    code = 'const sym = Symbol.for("causalscope.mimeBundle");\n({ [sym]: async () => ({ "image/svg+xml": "<svg/>", "text/plain": "a picture" }) })'
+    reply, msgs = run(kc, code)
+    assert reply["status"] == "ok"
+    (res,) = [m for m in msgs if m["msg_type"] == "execute_result"]
+    assert res["content"]["data"] == {"image/svg+xml": "<svg/>", "text/plain": "a picture"}
+    assert res["content"]["execution_count"] == reply["execution_count"]
+
+
+def test_throwing_cell(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'function inner() { throw new RangeError("radius must be positive, got -1"); }\ninner()')
+    assert reply["status"] == "error"
+    assert reply["ename"] == "RangeError"
+    assert reply["evalue"] == "radius must be positive, got -1"
+    errors = [m for m in msgs if m["msg_type"] == "error"]
+    assert len(errors) == 1
+    tb = "\n".join(errors[0]["content"]["traceback"])
+    assert "RangeError: radius must be positive, got -1" in tb
+    assert "inner" in tb
+    # the kernel's own frames are not shown
+    assert "kernel/dist" not in tb and "node:vm" not in tb
+
+
+def test_thrown_non_error_value(kernel):
+    _, kc = kernel
+    reply, _ = run(kc, 'throw { code: 7 }')
+    assert reply["status"] == "error"
+    assert "code: 7" in reply["evalue"]
+
+
+def test_type_error_reports_line_and_column(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'const ok = 1;\nconst n: number = "text";')
+    assert reply["status"] == "error"
+    assert reply["ename"] == "TypeScriptError"
+    assert reply["evalue"].startswith("2:7 - TS2322:"), reply["evalue"]
+    tb = reply["traceback"]
+    assert tb[0].startswith("2:7 - error TS2322")
+    assert tb[1].strip() == 'const n: number = "text";'
+    assert tb[2].index("^") == tb[1].index("n:")
+
+
+def test_errors_back_to_back_then_good_cell(kernel):
+    """Three requests sent without waiting: every one gets its reply (nothing dropped or aborted)."""
+    _, kc = kernel
+    drain_iopub(kc)
+    ids = [
+        kc.execute('throw new Error("first")'),
+        kc.execute('const wrong: string = 1;'),
+        kc.execute('"third ran"'),
+    ]
+    replies = [shell_reply(kc, i) for i in ids]
+    assert [r["content"]["status"] for r in replies] == ["error", "error", "ok"]
+    assert replies[0]["content"]["evalue"] == "first"
+    assert replies[1]["content"]["ename"] == "TypeScriptError"
+    msgs = collect(kc, ids[2])
+    assert result_text(msgs) == "'third ran'"
+
+
+def test_error_immediately_followed_by_cell(kernel):
+    """tslab dropped requests arriving within 200 ms of an error; ours runs them."""
+    _, kc = kernel
+    for _ in range(3):
+        reply, _ = run(kc, 'throw new Error("again")')
+        assert reply["status"] == "error"
+        reply, msgs = run(kc, "1 + 1")
+        assert reply["status"] == "ok"
+        assert result_text(msgs) == "2"
+
+
+def test_display_with_update(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'const h = display("first", { displayId: "progress-1" });\nh.update("second");\ndisplay({ "text/html": "<b>raw</b>" }, { raw: true });')
+    assert reply["status"] == "ok"
+    shown = [m for m in msgs if m["msg_type"] in ("display_data", "update_display_data")]
+    assert [m["msg_type"] for m in shown] == ["display_data", "update_display_data", "display_data"]
+    assert shown[0]["content"]["data"]["text/plain"] == "'first'"
+    assert shown[0]["content"]["transient"] == {"display_id": "progress-1"}
+    assert shown[1]["content"]["data"]["text/plain"] == "'second'"
+    assert shown[1]["content"]["transient"] == {"display_id": "progress-1"}
+    # raw bundles go out exactly as given
+    assert shown[2]["content"]["data"] == {"text/html": "<b>raw</b>"}
+
+
+def test_library_bridge_display_and_output_order(kernel):
+    _, kc = kernel
+    code = (
+        'console.log("before");\n'
+        f'{BRIDGE}.display({{ "text/plain": "from library" }}, {{ displayId: "lib-1" }});\n'
+        f'{BRIDGE}.display({{ "text/plain": "updated" }}, {{ displayId: "lib-1", update: true }});\n'
+        'console.log("after");'
+    )
+    reply, msgs = run(kc, code)
+    assert reply["status"] == "ok"
+    kinds = [(m["msg_type"], m["content"].get("text", m["content"].get("data", {}).get("text/plain"))) for m in msgs if m["msg_type"] in ("stream", "display_data", "update_display_data")]
+    assert kinds == [("stream", "before\n"), ("display_data", "from library"), ("update_display_data", "updated"), ("stream", "after\n")]
+
+
+def test_clear_output(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'console.log("x"); clearOutput(true); console.log("y");')
+    types = [m["msg_type"] for m in msgs if m["msg_type"] in ("stream", "clear_output")]
+    assert types == ["stream", "clear_output", "stream"]
+    assert [m for m in msgs if m["msg_type"] == "clear_output"][0]["content"] == {"wait": True}
+
+
+def test_stdout_stderr_streams(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'console.log("to out"); console.error("to err"); process.stdout.write("raw\\n");')
+    streams = [(m["content"]["name"], m["content"]["text"]) for m in msgs if m["msg_type"] == "stream"]
+    assert ("stderr", "to err\n") in streams
+    assert "".join(t for n, t in streams if n == "stdout") == "to out\nraw\n"
+
+
+def test_ten_megabytes_of_output(kernel):
+    _, kc = kernel
+    n = 10 * 1024 * 1024
+    reply, msgs = run(kc, f'console.log("y".repeat({n}));', timeout=120)
+    assert reply["status"] == "ok"
+    chunks = [m["content"]["text"] for m in msgs if m["msg_type"] == "stream"]
+    assert len(chunks) > 1, "10 MB must be split into several stream messages"
+    assert max(len(c) for c in chunks) <= 256 * 1024
+    assert sum(len(c) for c in chunks) == n + 1
+    reply, msgs = run(kc, '"still alive"')
+    assert result_text(msgs) == "'still alive'"
+
+
+def test_comm_opened_by_frontend(kernel):
+    _, kc = kernel
+    reply, _ = run(
+        kc,
+        f'{BRIDGE}.registerCommTarget("echo", (id: string, data: any, send: (d: unknown) => void) => {{\n'
+        '  send({ opened: data });\n'
+        '  return (msg: any) => send({ echo: msg });\n'
+        '});',
+    )
+    assert reply["status"] == "ok"
+    drain_iopub(kc)
+    comm_id = uuid.uuid4().hex
+    open_id = send_shell(kc, "comm_open", {"comm_id": comm_id, "target_name": "echo", "data": {"hello": 1}})
+    msgs = collect(kc, open_id)
+    sent = [m["content"] for m in msgs if m["msg_type"] == "comm_msg"]
+    assert sent == [{"comm_id": comm_id, "data": {"opened": {"hello": 1}}}]
+
+    msg_id = send_shell(kc, "comm_msg", {"comm_id": comm_id, "data": {"x": [1, 2]}})
+    msgs = collect(kc, msg_id)
+    sent = [m["content"] for m in msgs if m["msg_type"] == "comm_msg"]
+    assert sent == [{"comm_id": comm_id, "data": {"echo": {"x": [1, 2]}}}]
+
+    info_id = kc.comm_info(target_name="echo")
+    comms = shell_reply(kc, info_id)["content"]["comms"]
+    assert comms[comm_id] == {"target_name": "echo"}
+
+    close_id = send_shell(kc, "comm_close", {"comm_id": comm_id, "data": {}})
+    collect(kc, close_id)
+    info_id = kc.comm_info()
+    assert comm_id not in shell_reply(kc, info_id)["content"]["comms"]
+
+
+def test_comm_open_to_unknown_target_is_closed(kernel):
+    _, kc = kernel
+    drain_iopub(kc)
+    comm_id = uuid.uuid4().hex
+    open_id = send_shell(kc, "comm_open", {"comm_id": comm_id, "target_name": "no-such-target", "data": {}})
+    msgs = collect(kc, open_id)
+    assert [m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"] == [comm_id]
+
+
+def test_comm_opened_by_kernel(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, f'const probe = {BRIDGE}.openComm("probe", {{ a: 1 }}, (d: unknown) => {{ (globalThis as any).received = d; }});\nprobe')
+    assert reply["status"] == "ok"
+    (opened,) = [m["content"] for m in msgs if m["msg_type"] == "comm_open"]
+    assert opened["target_name"] == "probe"
+    assert opened["data"] == {"a": 1}
+    comm_id = opened["comm_id"]
+    assert result_text(msgs) == repr(comm_id)
+
+    msg_id = send_shell(kc, "comm_msg", {"comm_id": comm_id, "data": {"b": 2}})
+    collect(kc, msg_id)
+    reply, msgs = run(kc, "JSON.stringify((globalThis as any).received)")
+    assert result_text(msgs) == "'{\"b\":2}'"
+
+    reply, msgs = run(kc, f'{BRIDGE}.sendComm(probe, {{ c: 3 }});\n{BRIDGE}.closeComm(probe);')
+    assert reply["status"] == "ok"
+    assert [m["content"] for m in msgs if m["msg_type"] == "comm_msg"] == [{"comm_id": comm_id, "data": {"c": 3}}]
+    assert [m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"] == [comm_id]
+
+
+def test_interrupt_busy_loop(kernel):
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute("while (true) {}")
+    time.sleep(2)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert reply["status"] == "error"
+    assert reply["ename"] == "KeyboardInterrupt"
+    reply, msgs = run(kc, '"after interrupt"')
+    assert result_text(msgs) == "'after interrupt'"
+
+
+def test_interrupt_awaiting_cell(kernel):
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute("await new Promise(() => {});")
+    time.sleep(1.5)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert reply["status"] == "error"
+    assert reply["ename"] == "KeyboardInterrupt"
+    reply, msgs = run(kc, "2 + 2")
+    assert result_text(msgs) == "4"
+
+
+def test_interrupt_async_loop_stops_it(kernel):
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute(
+        "(globalThis as any).ticks = 0;\n"
+        "while (true) { (globalThis as any).ticks++; await new Promise((r) => setTimeout(r, 5)); }"
+    )
+    time.sleep(1.5)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert reply["ename"] == "KeyboardInterrupt"
+    _, msgs = run(kc, "(globalThis as any).ticks")
+    first = int(result_text(msgs))
+    time.sleep(0.5)
+    _, msgs = run(kc, "(globalThis as any).ticks")
+    assert int(result_text(msgs)) == first, "the interrupted loop kept running"
+
+
+def test_heartbeat_while_cell_blocks(kernel):
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute("const t0 = Date.now(); while (Date.now() - t0 < 4000) {}")
+    time.sleep(3)
+    assert km.is_alive()
+    assert kc.hb_channel.is_beating(), "heartbeat must answer while the main thread is busy"
+    assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+
+
+def test_stdin_input(kernel):
+    _, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute('const name = await input("name? ");\n"hello " + name', allow_stdin=True)
+    req = kc.get_stdin_msg(timeout=TIMEOUT)
+    assert req["msg_type"] == "input_request"
+    assert req["content"]["prompt"] == "name? "
+    kc.input("Ada")
+    assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+    assert result_text(collect(kc, msg_id)) == "'hello Ada'"
+
+
+def test_input_without_stdin_is_a_clear_error(kernel):
+    _, kc = kernel
+    reply, _ = run(kc, 'await input("x")', allow_stdin=False)
+    assert reply["status"] == "error"
+    assert "allow_stdin" in reply["evalue"]
+
+
+def test_library_preloaded_as_cs(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'import * as lib from "causalscope";\n[typeof cs, typeof lib.kernelBridge, cs.kernelBridge() !== undefined, lib.MIME_BUNDLE === cs.MIME_BUNDLE]')
+    assert reply["status"] == "ok", reply
+    assert result_text(msgs) == "[ 'object', 'function', true, true ]"
+    # cs is type-checked against the library's declarations
+    reply, _ = run(kc, "cs.noSuchFunctionAnywhere()")
+    assert reply["status"] == "error"
+    assert reply["ename"] == "TypeScriptError"
+    assert "noSuchFunctionAnywhere" in reply["evalue"]
+
+
+def test_esm_only_packages(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'import * as vl from "vega-lite";\nconst spec = vl.compile({ mark: "point", data: { values: [] }, encoding: {} }).spec;\ntypeof spec', timeout=120)
+    assert reply["status"] == "ok", reply
+    assert result_text(msgs) == "'object'"
+    reply, msgs = run(kc, 'import h5wasm from "h5wasm/node";\nawait h5wasm.ready;\ntypeof h5wasm.File', timeout=120)
+    assert reply["status"] == "ok", reply
+    assert result_text(msgs) == "'function'"
+    # the dynamic-import form recommended in DEVELOPERS.md keeps its type for later cells
+    reply, msgs = run(kc, 'const vega = await import("vega");')
+    assert reply["status"] == "ok", reply
+    reply, msgs = run(kc, "typeof vega.View")
+    assert result_text(msgs) == "'function'"
+
+
+def test_user_expressions_and_silent(kernel):
+    _, kc = kernel
+    run(kc, "const uex = 5;")
+    drain_iopub(kc)
+    msg_id = kc.execute("uex * 2", silent=True, user_expressions={"double": "uex * 2", "bad": "noSuchName"})
+    reply = shell_reply(kc, msg_id)["content"]
+    msgs = collect(kc, msg_id)
+    assert reply["status"] == "ok"
+    assert [m["msg_type"] for m in msgs] == ["status", "status"], "silent execution broadcasts no output"
+    assert reply["user_expressions"]["double"]["data"]["text/plain"] == "10"
+    assert reply["user_expressions"]["bad"]["status"] == "error"
+
+
+def test_complete_inspect_is_complete(kernel):
+    _, kc = kernel
+    run(kc, "const microscopeVoltage = 300;")
+    msg_id = kc.complete("microscopeVo")
+    reply = shell_reply(kc, msg_id)["content"]
+    assert reply["matches"] == ["microscopeVoltage"]
+    assert (reply["cursor_start"], reply["cursor_end"]) == (0, len("microscopeVo"))
+    # cursor positions are in code points (an astral character counts once)
+    code = '"\U0001F52C"; Math.ab'
+    msg_id = kc.complete(code, len(code))
+    reply = shell_reply(kc, msg_id)["content"]
+    assert reply["matches"] == ["Math.abs"]
+    assert reply["cursor_start"] == code.index("Math")
+    msg_id = kc.inspect("microscopeVoltage", 5)
+    reply = shell_reply(kc, msg_id)["content"]
+    assert reply["found"] and "microscopeVoltage: 300" in reply["data"]["text/plain"]
+    msg_id = kc.is_complete("for (let i = 0; i < 3; i++) {")
+    reply = shell_reply(kc, msg_id)["content"]
+    assert reply == {"status": "incomplete", "indent": "  "}
+
+
+def test_history_records_inputs_and_outputs(kernel):
+    _, kc = kernel
+    run(kc, "const histMarker = 11 * 11;\nhistMarker")
+    msg_id = kc.history(hist_access_type="search", pattern="*histMarker*", output=True, raw=True)
+    hist = shell_reply(kc, msg_id)["content"]["history"]
+    assert hist and hist[-1][2] == ["const histMarker = 11 * 11;\nhistMarker", "121"]
+
+
+def test_restart():
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    try:
+        reply, _ = run(kc, "(globalThis as any).beforeRestart = 1;")
+        assert reply["status"] == "ok"
+        old_pid = km.provisioner.process.pid
+        km.restart_kernel(now=False)
+        assert km.provisioner.process.pid != old_pid
+        kc.wait_for_ready(timeout=TIMEOUT)
+        reply, msgs = run(kc, "typeof (globalThis as any).beforeRestart")
+        assert reply["status"] == "ok"
+        assert result_text(msgs) == "'undefined'"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+
+
+def test_clean_shutdown():
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    proc = km.provisioner.process
+    kc.stop_channels()
+    km.request_shutdown()
+    deadline = time.time() + 20
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() == 0, f"kernel exited with {proc.poll()} after shutdown_request"
+    km.cleanup_resources()
