@@ -17,22 +17,22 @@ import { MIME_BUNDLE, type MimeBundle } from "../display/mime";
 import type * as Arrow from "apache-arrow";
 
 /** One column: every column of a table has the same length. */
-export type Column = Float64Array | Int32Array | Uint8Array | string[];
+export type TableColumn = Float64Array | Int32Array | Uint8Array | string[];
 
 /** What `table` and `withColumn` accept as a column (number[] becomes Float64Array, boolean[] Uint8Array). */
-export type ColumnInput = Column | Float32Array | number[] | boolean[] | ArrayLike<number>;
+export type TableColumnInput = TableColumn | Float32Array | number[] | boolean[] | ArrayLike<number>;
 
 /** A row of `toRows()`: numbers for numeric columns, strings for string columns. */
-export type Row = Record<string, number | string>;
+export type TableRow = Record<string, number | string>;
 
-function kindOf(c: Column): string {
+function kindOf(c: TableColumn): string {
   if (c instanceof Float64Array) return "float64";
   if (c instanceof Int32Array) return "int32";
   if (c instanceof Uint8Array) return "uint8";
   return "string";
 }
 
-function toColumn(name: string, values: unknown, where: string): Column {
+function toColumn(name: string, values: unknown, where: string): TableColumn {
   if (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array) return values;
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     if (typeof (values as unknown as ArrayLike<unknown>)[0] === "bigint") throw new TypeError(`${where}: column "${name}" is a BigInt array; convert it to numbers first`);
@@ -77,17 +77,17 @@ export interface TablePreviewOptions {
 
 /** An immutable columnar table; build one with `table(...)`. */
 export class Table {
-  readonly #columns: ReadonlyMap<string, Column>;
+  readonly #columns: ReadonlyMap<string, TableColumn>;
   readonly #numRows: number;
 
   /** Use `table(...)`; this constructor trusts its arguments. */
-  private constructor(columns: Map<string, Column>, numRows: number) {
+  private constructor(columns: Map<string, TableColumn>, numRows: number) {
     this.#columns = columns;
     this.#numRows = numRows;
   }
 
   /** @internal Build from checked columns. */
-  static of(columns: Map<string, Column>, where = "table"): Table {
+  static of(columns: Map<string, TableColumn>, where = "table"): Table {
     let n: number | undefined, first = "";
     for (const [name, c] of columns) {
       if (n === undefined) { n = c.length; first = name; }
@@ -103,7 +103,7 @@ export class Table {
    */
   static fromArrow(arrowTable: Arrow.Table): Table {
     const arrow = loadArrow();
-    const cols = new Map<string, Column>();
+    const cols = new Map<string, TableColumn>();
     for (const field of arrowTable.schema.fields) {
       const vec = arrowTable.getChild(field.name)!;
       const t = field.type;
@@ -151,7 +151,7 @@ export class Table {
    * The column `name` (the stored array itself: do not modify it).
    * @throws RangeError naming the missing column and listing the present ones.
    */
-  column(name: string): Column {
+  column(name: string): TableColumn {
     const c = this.#columns.get(name);
     if (!c) throw new RangeError(`Table.column: no column "${name}"; columns are ${quoteList(this.columnNames)}`);
     return c;
@@ -180,13 +180,13 @@ export class Table {
       const i = indices[k];
       if (!Number.isInteger(i) || i < 0 || i >= this.#numRows) throw new RangeError(`Table.take: indices[${k}] = ${i} is not a row index in 0..${this.#numRows - 1}`);
     }
-    const cols = new Map<string, Column>();
+    const cols = new Map<string, TableColumn>();
     for (const [name, c] of this.#columns) {
       if (Array.isArray(c)) cols.set(name, Array.from(indices, (i) => c[i]));
       else {
         const out = new (c.constructor as Float64ArrayConstructor)(indices.length);
         for (let k = 0; k < indices.length; k++) out[k] = c[indices[k]];
-        cols.set(name, out as Column);
+        cols.set(name, out as TableColumn);
       }
     }
     return new Table(cols, indices.length);
@@ -205,8 +205,8 @@ export class Table {
     const n = this.#numRows;
     const s = Math.max(0, start < 0 ? n + start : Math.min(start, n));
     const e = Math.max(s, end < 0 ? n + end : Math.min(end, n));
-    const cols = new Map<string, Column>();
-    for (const [name, c] of this.#columns) cols.set(name, c.slice(s, e) as Column);
+    const cols = new Map<string, TableColumn>();
+    for (const [name, c] of this.#columns) cols.set(name, c.slice(s, e) as TableColumn);
     return new Table(cols, e - s);
   }
 
@@ -214,7 +214,7 @@ export class Table {
    * A table with column `name` added (or replaced, keeping its position).
    * `values` must have `numRows` entries; number[] becomes Float64Array.
    */
-  withColumn(name: string, values: ColumnInput): Table {
+  withColumn(name: string, values: TableColumnInput): Table {
     if (typeof name !== "string" || name === "") throw new TypeError(`Table.withColumn: name must be a non-empty string, got ${JSON.stringify(name)}`);
     const col = toColumn(name, values, "Table.withColumn");
     if (this.#columns.size > 0 && col.length !== this.#numRows) {
@@ -226,11 +226,11 @@ export class Table {
   }
 
   /** The rows as plain objects (numbers and strings), e.g. for Vega-Lite `data.values`. */
-  toRows(): Row[] {
+  toRows(): TableRow[] {
     const entries = [...this.#columns];
-    const rows = new Array<Row>(this.#numRows);
+    const rows = new Array<TableRow>(this.#numRows);
     for (let i = 0; i < this.#numRows; i++) {
-      const r: Row = {};
+      const r: TableRow = {};
       for (const [name, c] of entries) r[name] = c[i];
       rows[i] = r;
     }
@@ -238,7 +238,7 @@ export class Table {
   }
 
   /** The columns as a plain object (the stored arrays). */
-  toColumns(): Record<string, Column> {
+  toColumns(): Record<string, TableColumn> {
     return Object.fromEntries(this.#columns);
   }
 
@@ -262,7 +262,7 @@ export class Table {
     return [...Array.from({ length: head }, (_, i) => i), null, ...Array.from({ length: tail }, (_, i) => n - tail + i)];
   }
 
-  private cell(c: Column, i: number, digits: number): string {
+  private cell(c: TableColumn, i: number, digits: number): string {
     const v = c[i];
     return typeof v === "string" ? v : c instanceof Float64Array ? formatNumber(v, digits) : String(v);
   }
@@ -321,14 +321,15 @@ function loadArrow(): typeof Arrow {
 }
 
 /** Input of `table`: named columns, or an array of row objects. */
-export type TableInput = Record<string, ColumnInput> | ReadonlyArray<Record<string, unknown>> | Table;
+export type TableInput = Record<string, TableColumnInput> | ReadonlyArray<Record<string, unknown>> | Table;
 
 /**
  * A table from named columns (`{ x: Float64Array, label: string[] }`;
  * number[] → Float64Array, boolean[] → Uint8Array, Float32Array → Float64Array)
  * or from rows (`[{ x: 1, label: "Sr" }, ...]`: a column per key of the
  * first row, numbers → Float64Array, strings → string[]; null/undefined
- * numbers → NaN). A Table is returned as is.
+ * numbers → NaN). A Table is returned as is. Float64Array, Int32Array and
+ * Uint8Array columns are used as given, not copied: do not modify them later.
  *
  * @throws naming the column when lengths differ, a column mixes types, or a row lacks a key.
  * @example table({ x: xs, y: ys, element: names }).filter((i, t) => t.numeric("x")[i] > 10)
@@ -338,7 +339,7 @@ export function table(columnsOrRows: TableInput): Table {
   if (columnsOrRows === null || typeof columnsOrRows !== "object") {
     throw new TypeError(`table: columnsOrRows must be an object of columns or an array of rows, got ${columnsOrRows === null ? "null" : typeof columnsOrRows}`);
   }
-  const cols = new Map<string, Column>();
+  const cols = new Map<string, TableColumn>();
   if (Array.isArray(columnsOrRows)) {
     const rows = columnsOrRows as ReadonlyArray<Record<string, unknown>>;
     if (rows.length === 0) return Table.of(cols);
