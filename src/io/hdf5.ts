@@ -78,7 +78,13 @@ let h5wasmPromise: Promise<{ h5: H5Node; Module: H5ModuleExtras }> | undefined;
  * turns `import("x")` into `require("x")`, which cannot load h5wasm: its
  * node build is ESM with top-level await, exported under "import" only.
  */
-const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+const importEsm = new Function(
+  "specifier",
+  // The unique comment defeats V8's compilation cache, which would otherwise
+  // reuse the first compilation, and with it the first jest test file's
+  // (torn-down) module loader, in every later test file of a worker.
+  `return import(specifier); // ${Date.now()}-${Math.random()}`,
+) as (specifier: string) => Promise<unknown>;
 
 /** Load h5wasm's node build once (ESM-only, so a dynamic import). */
 export function loadH5wasm(): Promise<{ h5: H5Node; Module: H5ModuleExtras }> {
