@@ -47,6 +47,7 @@ describe("readTiff: layouts and codecs", () => {
   const pil = () => fx.names().filter((n) => n.startsWith("tif_pil_"));
   it("LZW, PackBits and Adobe Deflate written by Pillow/libtiff (8-bit, 16-bit, float32; 300×300 LZW reaching 12-bit codes)", () => {
     const names = pil();
+    expect(names).toContain("tif_pil_lzw_large.tif");
     expect(names.length).toBeGreaterThanOrEqual(7);
     for (const name of names) {
       const [page] = readTiff(fx.path(name));
@@ -56,6 +57,15 @@ describe("readTiff: layouts and codecs", () => {
       expect(`${name}: ${mismatch}`).toBe(`${name}: null`);
     }
   });
+
+  it.each(["tif_pred3_tiff_adobe_deflate.tif", "tif_pred3_tiff_lzw.tif", "tif_pred2_lzw_u16.tif"])(
+    "predictors written by libtiff: %s",
+    (name) => {
+      const [page] = readTiff(fx.path(name));
+      expect(page.data.constructor.name).toBe(name.includes("pred3") ? "Float32Array" : "Uint16Array");
+      expect(firstMismatch(page.data, fx.entry(name).values)).toBeNull();
+    },
+  );
 
   it("reads every page of a multi-page file, and one page on request", () => {
     const e = fx.entry("tif_multipage.tif");
