@@ -57,16 +57,49 @@ function describe(v: unknown): string {
 }
 
 /**
- * Percentile `p` (0..100) of sorted values, linear interpolation between
- * order statistics (numpy `percentile`, method "linear").
+ * Rearrange `a[lo..hi]` so that `a[k]` holds the value it would have if
+ * sorted, smaller-or-equal values before it and larger-or-equal after
+ * (Hoare's selection, median-of-three pivot). Expected O(n).
  */
-function percentileOfSorted(sorted: Float32Array | Float64Array, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (p / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+function selectKth(a: Float32Array, k: number, lo = 0, hi = a.length - 1): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as pivot
+    const x = a[lo], y = a[mid], z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return; // j < k < i: a[k] equals the pivot
+  }
+}
+
+/**
+ * Percentiles `ps` (0..100) of the finite values, linear interpolation
+ * between order statistics (numpy `percentile`, method "linear"). Works on
+ * a copy with selection, O(n) expected per percentile.
+ */
+function percentilesOfFinite(d: Float32Array, finite: number, ps: number[]): number[] {
+  const a = new Float32Array(finite);
+  let k = 0;
+  for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) a[k++] = d[i];
+  const n = finite;
+  return ps.map((p) => {
+    const pos = (p / 100) * (n - 1);
+    const lo = Math.floor(pos);
+    selectKth(a, lo);
+    const vlo = a[lo];
+    if (pos === lo || lo + 1 >= n) return vlo;
+    // the next order statistic is the smallest value after position lo
+    let vhi = Infinity;
+    for (let i = lo + 1; i < n; i++) if (a[i] < vhi) vhi = a[i];
+    return vlo + (vhi - vlo) * (pos - lo);
+  });
 }
 
 /**
@@ -88,7 +121,7 @@ export function checkGreyLevelArgs(image: Image, options: GreyLevelOptions, wher
 /**
  * The grey-level window `imageToPng` uses for `image` and `options`: the
  * explicit `min`/`max`, else the percentiles, else the finite range.
- * Cost: O(n) without percentiles, O(n log n) with (one sorted copy).
+ * Cost: O(n) (percentiles by selection on one copy of the finite values).
  */
 export function greyLevelWindow(image: Image, options: GreyLevelOptions = {}, where = "greyLevelWindow"): GreyLevelWindow {
   checkGreyLevelArgs(image, options, where);
@@ -108,12 +141,7 @@ export function greyLevelWindow(image: Image, options: GreyLevelOptions = {}, wh
   if (finite === 0) { dataMin = NaN; dataMax = NaN; }
   let lo = dataMin, hi = dataMax;
   if (percentile && finite > 0 && (min === undefined || max === undefined)) {
-    const sorted = new Float32Array(finite);
-    let k = 0;
-    for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) sorted[k++] = d[i];
-    sorted.sort();
-    lo = percentileOfSorted(sorted, percentile[0]);
-    hi = percentileOfSorted(sorted, percentile[1]);
+    [lo, hi] = percentilesOfFinite(d, finite, percentile);
   }
   return { min: min ?? lo, max: max ?? hi, dataMin, dataMax, nanCount, infCount };
 }

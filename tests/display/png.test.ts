@@ -126,3 +126,22 @@ describe("large images are binned for display", () => {
     expect(() => imageBundle(img, { maxSize: 0 })).toThrow(/imageBundle: options.maxSize must be a positive integer, got 0/);
   });
 });
+
+test("percentile window by selection equals the sorted-array definition (duplicates, NaN, Inf)", () => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const n of [1, 2, 3, 10, 1001, 5000]) {
+    const v = Float32Array.from({ length: n }, () => Math.round(rand() * 50) / 5); // many ties
+    if (n > 3) { v[1] = NaN; v[2] = Infinity; }
+    const finite = Array.from(v).filter(Number.isFinite).sort((a, b) => a - b);
+    const ref = (p: number) => {
+      const pos = (p / 100) * (finite.length - 1), lo = Math.floor(pos), hi = Math.min(finite.length - 1, lo + 1);
+      return finite[lo] + (finite[hi] - finite[lo]) * (pos - lo);
+    };
+    for (const [a, b] of [[0, 100], [0.5, 99.5], [1, 99], [25, 75], [33.3, 66.7]] as Array<[number, number]>) {
+      const w = greyLevelWindow({ data: v, width: n, height: 1 }, { percentile: [a, b] });
+      expect(w.min).toBeCloseTo(ref(a), 5);
+      expect(w.max).toBeCloseTo(ref(b), 5);
+    }
+  }
+});
