@@ -8,7 +8,7 @@
  */
 import { Image } from "../image/image";
 import { fft2dInPlace } from "../image/fft";
-import { gaussianFilter, maximumFilter, minimumFilter, laplacianOfGaussian } from "../image/filters";
+import { gaussianFilter, maximumFilter, laplacianOfGaussian } from "../image/filters";
 
 /** Result of {@link estimateSpacing}. */
 export interface SpacingEstimate {
@@ -90,6 +90,22 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   return { spacing, halfWidth: half, sigma };
 }
 
+/** k-th smallest value (0-based), in O(n) expected time; reorders `a`. */
+export function quickselect(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j; else if (k >= i) lo = i; else return a[k];
+  }
+  return a[k];
+}
+
 /**
  * Robust standard deviation of white noise in an image: median absolute value
  * of the 3×3 second-difference operator [[1,−2,1],[−2,4,−2],[1,−2,1]]
@@ -108,8 +124,7 @@ export function estimateNoise(image: Image): number {
     if (Number.isFinite(v)) vals.push(Math.abs(v));
   }
   if (vals.length === 0) return 0;
-  const s = Float64Array.from(vals).sort();
-  return s[Math.floor(s.length / 2)] / (0.6745 * 6);
+  return quickselect(Float64Array.from(vals), Math.floor(vals.length / 2)) / (0.6745 * 6);
 }
 
 /** Options of {@link detectPeaks}. */
@@ -120,13 +135,13 @@ export interface DetectOptions {
   smoothing: number;
   /** Peak filter: "gaussian" (smoothed image, default) or "log" (scale-normalised Laplacian of Gaussian at σ = smoothing). */
   filter?: "gaussian" | "log";
-  /** Minimum prominence above the local floor, as a multiple of the filtered image's noise sd (default 6). */
+  /** Minimum contrast (value − ring mean), as a multiple of the filtered image's noise sd (default 6). */
   snr?: number;
-  /** Relative threshold in [0, 1]: also require prominence ≥ threshold × the 95th-percentile prominence (default 0). */
+  /** Relative threshold in [0, 1]: also require contrast ≥ threshold × the 95th-percentile prominence (default 0). */
   threshold?: number;
-  /** Radius (pixels) of the neighbourhood whose minimum is the local floor (default 2·minDistance). */
-  floorRadius?: number;
-  /** Pixels this close to the border are ignored (default 0). */
+  /** Radius (pixels) of the ring whose mean is the local reference level for the contrast (default 2·minDistance; findAtoms uses half the column spacing). */
+  ringRadius?: number;
+  /** Pixels this close to the border are ignored (default 1: maxima on the outermost pixels are edge artefacts). */
   excludeBorder?: number;
 }
 
@@ -142,8 +157,9 @@ export interface Peaks {
 
 /**
  * Local maxima of the filtered image separated by at least `minDistance`
- * (square footprint, as `skimage.feature.peak_local_max`) whose prominence
- * above the local floor (minimum within `floorRadius`) passes both the noise
+ * (square footprint, as `skimage.feature.peak_local_max`) whose contrast
+ * (value minus the mean of the filtered image on a ring of radius `ringRadius`,
+ * so that smooth gradients do not count) passes both the noise
  * test (≥ snr × noise sd of the filtered image) and the relative threshold.
  * Plateaus keep one pixel. O(wh) besides the filtering.
  */
@@ -162,21 +178,38 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     if (options.smoothing > 0) noise /= 2 * Math.sqrt(Math.PI) * options.smoothing;
   }
   const mx = maximumFilter(f, w, h, md);
-  const floorR = Math.max(1, Math.round(options.floorRadius ?? 2 * md));
-  const mn = minimumFilter(f, w, h, floorR);
-  const border = Math.max(0, Math.round(options.excludeBorder ?? 0));
+  const border = Math.max(0, Math.round(options.excludeBorder ?? 1));
+  const ringR = Math.max(1.5, options.ringRadius ?? 2 * md);
+  // Bilinear sample of the filtered image (clamped at the edges).
+  const sample = (x: number, y: number): number => {
+    x = Math.min(w - 1, Math.max(0, x)); y = Math.min(h - 1, Math.max(0, y));
+    const x0 = Math.min(w - 2, Math.floor(x)), y0 = Math.min(h - 2, Math.floor(y));
+    const fx = w > 1 ? x - x0 : 0, fy = h > 1 ? y - y0 : 0;
+    const i = y0 * w + x0;
+    if (w === 1 || h === 1) return f[Math.round(y) * w + Math.round(x)];
+    return (1 - fy) * ((1 - fx) * f[i] + fx * f[i + 1]) + fy * ((1 - fx) * f[i + w] + fx * f[i + w + 1]);
+  };
   const cand: number[] = [];
+  const prom: number[] = [];
   const taken = new Uint8Array(w * h);
+  const NR = 24;
   for (let y = border; y < h - border; y++) for (let x = border; x < w - border; x++) {
     const i = y * w + x;
     const v = f[i];
     if (v !== mx[i] || !Number.isFinite(v) || taken[i]) continue;
     // Plateau: suppress equal pixels within md (keep the first, as skimage).
-    if (v === mn[i]) continue; // flat region: not a peak
-    for (let yy = Math.max(0, y - md); yy <= Math.min(h - 1, y + md); yy++) for (let xx = Math.max(0, x - md); xx <= Math.min(w - 1, x + md); xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
+    let flat = true;
+    for (let yy = Math.max(0, y - md); yy <= Math.min(h - 1, y + md); yy++) for (let xx = Math.max(0, x - md); xx <= Math.min(w - 1, x + md); xx++) {
+      const u = f[yy * w + xx];
+      if (u === v) taken[yy * w + xx] = 1; else flat = false;
+    }
+    if (flat) continue;
+    // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
+    let ring = 0;
+    for (let k = 0; k < NR; k++) { const t = (2 * Math.PI * k) / NR; ring += sample(x + ringR * Math.cos(t), y + ringR * Math.sin(t)); }
     cand.push(i);
+    prom.push(v - ring / NR);
   }
-  const prom = cand.map((i) => f[i] - mn[i]);
   let relCut = 0;
   if (options.threshold && options.threshold > 0 && prom.length) {
     const s = Float64Array.from(prom).sort();

@@ -15,6 +15,7 @@
  * top-left pixel.
  */
 import { Image, Calibration } from "../image/image";
+import { svdDenoise } from "../image/denoise";
 import { Table, table } from "../table";
 import { estimateSpacing, detectPeaks, estimateNoise } from "./detect";
 import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource } from "./refine";
@@ -47,6 +48,10 @@ export interface FindAtomsOptions {
   fitRadius?: number;
   /** Columns closer than this are fitted jointly (pixels). Default 3σ. */
   jointDistance?: number;
+  /** Fit-window background: "constant" (default) or "plane" (for columns on a sloping support such as a nanoparticle). */
+  background?: "constant" | "plane";
+  /** Denoise before detection by a rank-k truncated SVD of the image (as Atomap's `pca=True`, k = 22 there); default none. Refinement uses the raw pixels. */
+  denoise?: number;
   /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
   elliptical?: boolean;
   /** Ignore peaks this close to the image border (pixels, default 0). */
@@ -173,8 +178,10 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   const smoothing = options.smoothing ?? Math.max(0.5, Math.min(sigma, 0.2 * spacing));
   Object.assign(params, { sigma, spacing, minDistance, smoothing });
 
-  // 2. Detection.
-  const peaks = detectPeaks(img, { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, floorRadius: Math.max(2, Math.round(spacing)) });
+  // 2. Detection (optionally on a low-rank denoised copy).
+  if (options.denoise !== undefined && !(Number.isInteger(options.denoise) && options.denoise >= 1)) throw new RangeError(`findAtoms: options.denoise must be a positive integer rank, got ${options.denoise}`);
+  const detImg = options.denoise ? svdDenoise(img, options.denoise) : img;
+  const peaks = detectPeaks(detImg, { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) });
   params.imageNoise = estimateNoise(img);
   const n = peaks.x.length;
   if (n === 0) { warnings.push("no significant peaks"); return emptyTable(params); }
@@ -219,7 +226,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     const grid = new PointGrid(X, Y, Math.max(2, spacing));
     const neigh: number[][] = [];
     for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
-    fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical });
+    fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical, background: options.background });
     for (let i = 0; i < n; i++) {
       const det = state.pa[i] * state.pc[i] - state.pb[i] ** 2;
       if (state.fitted[i] && det > 0) intensity[i] = (2 * Math.PI * state.amp[i]) / Math.sqrt(det);

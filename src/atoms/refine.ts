@@ -9,7 +9,8 @@
  *   g(x, y) = A · exp(−½ [a·dx² + 2b·dx·dy + c·dy²]),  dx = x − x0, dy = y − y0,
  * i.e. a Gaussian whose inverse covariance is [[a, b], [b, c]]; this
  * parameterisation has no singularity at circular columns (unlike σx, σy, θ).
- * The window model adds one constant background. Weights: 1 (least squares)
+ * The window model adds a constant background, or optionally a plane
+ * b0 + bx·x + by·y (columns on a sloping support, e.g. a nanoparticle). Weights: 1 (least squares)
  * or 1/μ (Poisson: iteratively reweighted least squares ≡ Fisher scoring for
  * the Poisson likelihood, which reaches the Cramér–Rao bound asymptotically).
  * LM: K. Levenberg 1944, D. Marquardt 1963 (multiplicative damping of the
@@ -91,7 +92,9 @@ export interface GaussianFitOptions {
   sweeps?: number;
   /** Fit elliptical Gaussians (default true); false fixes b = 0, a = c (circular). */
   elliptical?: boolean;
-  /** Max LM iterations per group (default 40). */
+  /** Window background: "constant" (default) or "plane" (b0 + bx·x + by·y; for sloping supports, costs some precision). */
+  background?: "constant" | "plane";
+  /** Max LM iterations per group (default 25). */
   maxIterations?: number;
 }
 
@@ -139,8 +142,9 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
   const { data, width: w, height: h, valid } = src;
   const maxGroup = opts.maxGroup ?? 6;
   const ell = opts.elliptical !== false;
-  const maxIt = opts.maxIterations ?? 40;
+  const maxIt = opts.maxIterations ?? 25;
   const poisson = opts.weights === "poisson";
+  const plane = opts.background === "plane";
   // Joint groups: union-find over pairs closer than jointDistance.
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; } return i; };
@@ -159,6 +163,9 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
   const sweeps = opts.sweeps ?? 2;
   let fits = 0;
   let todo = groupList;
+  const stamp = new Int32Array(w * h);
+  let stampId = 0;
+  let px = new Float64Array(1024), py = new Float64Array(1024), pv = new Float64Array(1024), Wt = new Float64Array(1024);
   for (let sweep = 0; sweep < sweeps && todo.length; sweep++) {
     const next: number[][] = [];
     for (const G of todo) {
@@ -166,48 +173,54 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       const others = new Set<number>();
       for (const i of G) for (const j of neighbors(i)) if (!inG.has(j)) others.add(j);
       // Pixel set: union of the members' disks.
-      const px: number[] = [], py: number[] = [], pv: number[] = [];
-      const seen = new Set<number>();
+      let npx = 0;
+      stampId++;
       for (const i of G) {
         const r = opts.radius[i], cx = state.x[i], cy = state.y[i];
         const xa = Math.max(0, Math.ceil(cx - r)), xb = Math.min(w - 1, Math.floor(cx + r));
         const ya = Math.max(0, Math.ceil(cy - r)), yb = Math.min(h - 1, Math.floor(cy + r));
         for (let y = ya; y <= yb; y++) for (let x = xa; x <= xb; x++) {
           const k = y * w + x;
-          if ((x - cx) ** 2 + (y - cy) ** 2 > r * r || seen.has(k) || (valid && !valid[k])) continue;
-          seen.add(k);
-          px.push(x); py.push(y); pv.push(data[k]);
+          if ((x - cx) ** 2 + (y - cy) ** 2 > r * r || stamp[k] === stampId || (valid && !valid[k])) continue;
+          stamp[k] = stampId;
+          if (npx === px.length) { const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; }; px = grow(px); py = grow(py); pv = grow(pv); Wt = grow(Wt); }
+          px[npx] = x; py[npx] = y; pv[npx] = data[k]; npx++;
         }
       }
       let tails = false;
+      // Another sweep only where a neighbour's tail exceeds 5 % of this group's peak.
+      let tailCut = Infinity;
+      for (const i of G) tailCut = Math.min(tailCut, 0.05 * state.amp[i]);
       if (others.size) {
-        for (let t = 0; t < px.length; t++) {
+        for (let t = 0; t < npx; t++) {
           let s = 0;
           for (const j of others) s += gaussAt(state, j, px[t], py[t]);
-          if (s > 0) { pv[t] -= s; if (s > 1e-3 * Math.abs(pv[t] + s) + 1e-12) tails = true; }
+          if (s > 0) { pv[t] -= s; if (s > tailCut) tails = true; }
         }
       }
-      const npx = px.length;
-      const m = G.length, P = 1 + (ell ? 6 : 4) * m;
+      const m = G.length, NB = plane ? 3 : 1, P = NB + (ell ? 6 : 4) * m;
       if (npx <= P + 2) { for (const i of G) { state.converged[i] = 0; } continue; }
       const stride = ell ? 6 : 4;
       // Parameter vector: [bg, (x, y, A, a, b, c) | (x, y, A, a)].
       const p = new Float64Array(P);
       p[0] = state.bg[G[0]];
+      // Plane background b0 + bx·(x − gx) + by·(y − gy) about the group centroid.
+      let gx = 0, gy = 0;
+      for (const i of G) { gx += state.x[i] / m; gy += state.y[i] / m; }
       G.forEach((i, k) => {
-        const o = 1 + stride * k;
+        const o = NB + stride * k;
         p[o] = state.x[i]; p[o + 1] = state.y[i]; p[o + 2] = state.amp[i];
         if (ell) { p[o + 3] = state.pa[i]; p[o + 4] = state.pb[i]; p[o + 5] = state.pc[i]; }
         else p[o + 3] = 0.5 * (state.pa[i] + state.pc[i]);
       });
       const x0 = G.map((i) => state.x[i]), y0 = G.map((i) => state.y[i]), rad = G.map((i) => opts.radius[i]);
-      const J = new Float64Array(P), H = new Float64Array(P * P), g = new Float64Array(P), delta = new Float64Array(P);
-      const Wt = new Float64Array(npx);
+      const J = new Float64Array(P), H = new Float64Array(P * P), Hd = new Float64Array(P * P), g = new Float64Array(P), delta = new Float64Array(P);
       const model = (q: Float64Array, t: number, Jout: Float64Array | null): number => {
-        let mu = q[0];
-        if (Jout) { Jout.fill(0); Jout[0] = 1; }
+        const ddx = px[t] - gx, ddy = py[t] - gy;
+        let mu = plane ? q[0] + q[1] * ddx + q[2] * ddy : q[0];
+        if (Jout) { Jout.fill(0); Jout[0] = 1; if (plane) { Jout[1] = ddx; Jout[2] = ddy; } }
         for (let k = 0; k < m; k++) {
-          const o = 1 + stride * k;
+          const o = NB + stride * k;
           const dx = px[t] - q[o], dy = py[t] - q[o + 1];
           const a = q[o + 3], b = ell ? q[o + 4] : 0, c = ell ? q[o + 5] : q[o + 3];
           const qq = a * dx * dx + 2 * b * dx * dy + c * dy * dy;
@@ -226,7 +239,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       };
       const okParams = (q: Float64Array): boolean => {
         for (let k = 0; k < m; k++) {
-          const o = 1 + stride * k;
+          const o = NB + stride * k;
           if (!(q[o + 2] > 0)) return false;
           const a = q[o + 3], b = ell ? q[o + 4] : 0, c = ell ? q[o + 5] : a;
           if (!(a > 0 && c > 0 && a * c - b * b > 0)) return false;
@@ -249,11 +262,12 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       const trial = new Float64Array(P);
       let it = 0;
       for (; it < maxIt; it++) {
-        setWeights(p);
         H.fill(0); g.fill(0);
         let chi2 = 0;
         for (let t = 0; t < npx; t++) {
-          const r = pv[t] - model(p, t, J), wt = Wt[t];
+          const mu = model(p, t, J);
+          const wt = (Wt[t] = poisson ? 1 / Math.max(mu, 1) : 1);
+          const r = pv[t] - mu;
           chi2 += wt * r * r;
           for (let u = 0; u < P; u++) {
             const ju = J[u] * wt;
@@ -265,7 +279,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         for (let u = 0; u < P; u++) for (let v = 0; v < u; v++) H[v * P + u] = H[u * P + v];
         let improved = false;
         for (let tries = 0; tries < 12; tries++) {
-          const Hd = Float64Array.from(H);
+          Hd.set(H);
           for (let u = 0; u < P; u++) Hd[u * P + u] = H[u * P + u] * (1 + lambda) + 1e-12;
           if (!cholSolve(Hd, g, P, delta)) { lambda *= 10; continue; }
           for (let u = 0; u < P; u++) trial[u] = p[u] + delta[u];
@@ -276,7 +290,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
             lambda = Math.max(lambda / 5, 1e-9);
             improved = true;
             let maxShift = 0;
-            for (let k = 0; k < m; k++) maxShift = Math.max(maxShift, Math.abs(delta[1 + stride * k]), Math.abs(delta[2 + stride * k]));
+            for (let k = 0; k < m; k++) maxShift = Math.max(maxShift, Math.abs(delta[NB + stride * k]), Math.abs(delta[NB + 1 + stride * k]));
             if (maxShift < 1e-5 || chi2 - c2 < 1e-10 * chi2) converged = true;
             break;
           }
@@ -299,11 +313,11 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       const scale = chi2 / Math.max(1, npx - P);
       const cov = invertSPD(H, P);
       G.forEach((i, k) => {
-        const o = 1 + stride * k;
+        const o = NB + stride * k;
         state.x[i] = p[o]; state.y[i] = p[o + 1]; state.amp[i] = p[o + 2];
         if (ell) { state.pa[i] = p[o + 3]; state.pb[i] = p[o + 4]; state.pc[i] = p[o + 5]; }
         else { state.pa[i] = state.pc[i] = p[o + 3]; state.pb[i] = 0; }
-        state.bg[i] = p[0];
+        state.bg[i] = plane ? p[0] + p[1] * (state.x[i] - gx) + p[2] * (state.y[i] - gy) : p[0];
         state.uncX[i] = cov ? Math.sqrt(Math.max(0, cov[o * P + o] * scale)) : NaN;
         state.uncY[i] = cov ? Math.sqrt(Math.max(0, cov[(o + 1) * P + o + 1] * scale)) : NaN;
         state.converged[i] = converged ? 1 : 0;

@@ -1,3 +1,4 @@
 export * from "./image";
 export * from "./fft";
 export * from "./filters";
+export * from "./denoise";
