@@ -207,11 +207,14 @@ function preflight(fn: string, path: string): void {
   }
   try {
     const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(64, size));
-    readSync(fd, head, 0, head.length, 0);
-    if (!isHdf5(head)) {
-      throw ioError(fn, path, `not an HDF5 file: first bytes ${Array.from(head.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" ")}, expected 89 48 44 46 0d 0a 1a 0a ("\\x89HDF\\r\\n\\x1a\\n")`);
+    const at = hdf5SignatureOffset(fd, size);
+    if (at < 0) {
+      const first = Buffer.alloc(Math.min(8, size));
+      readSync(fd, first, 0, first.length, 0);
+      throw ioError(fn, path, `not an HDF5 file: first bytes ${Array.from(first, (x) => x.toString(16).padStart(2, "0")).join(" ")}, expected 89 48 44 46 0d 0a 1a 0a ("\\x89HDF\\r\\n\\x1a\\n")`);
     }
+    const head = Buffer.alloc(Math.min(64, size - at));
+    readSync(fd, head, 0, head.length, at);
     const eof = superblockEof(head);
     if (eof !== undefined && eof > size) {
       throw ioError(fn, path, `truncated: the HDF5 superblock says the file is ${eof} bytes long, it has ${size}`);
@@ -221,7 +224,23 @@ function preflight(fn: string, path: string): void {
   }
 }
 
-/** End-of-file address from a version 0-3 superblock at offset 0, if it can be read. */
+/**
+ * Where the HDF5 signature is: offset 0, or after a user block at 512, 1024,
+ * 2048, ... bytes (HDF5 File Format Specification, "Format Signature"); -1 if none.
+ */
+export function hdf5SignatureOffset(fd: number, size: number): number {
+  const sig = Buffer.alloc(8);
+  for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+    readSync(fd, sig, 0, 8, at);
+    if (isHdf5(sig)) return at;
+  }
+  return -1;
+}
+
+/**
+ * Bytes the file must have according to a version 0-3 superblock (its
+ * end-of-file address), if readable.
+ */
 function superblockEof(h: Uint8Array): number | undefined {
   if (h.length < 12) return undefined;
   const version = h[8];
@@ -235,16 +254,22 @@ function superblockEof(h: Uint8Array): number | undefined {
     if (size === 4) return dv.getUint32(at, true);
     return undefined;
   };
+  let eofAt: number;
+  let so: number;
   if (version === 0 || version === 1) {
-    const so = h[13];
-    const base = 24 + (version === 1 ? 4 : 0);
-    return readAddr(base + 2 * so, so);
+    so = h[13];
+    eofAt = 24 + (version === 1 ? 4 : 0) + 2 * so; // after base and free-space addresses
+  } else if (version === 2 || version === 3) {
+    so = h[9];
+    eofAt = 12 + 2 * so; // after base and superblock-extension addresses
+  } else {
+    return undefined;
   }
-  if (version === 2 || version === 3) {
-    const so = h[9];
-    return readAddr(12 + 2 * so, so);
-  }
-  return undefined;
+  // The format specification makes addresses relative to the base address,
+  // but files written with a user block by HDF5 1.x store the absolute end
+  // of file here; comparing it with the file size without the base is right
+  // for both (and never flags an intact file).
+  return readAddr(eofAt, so);
 }
 
 /**

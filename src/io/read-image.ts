@@ -4,7 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Calibration, Image } from "../image/image";
-import { findHdf5Image, isHdf5, type Hdf5Convention } from "./hdf5";
+import { findHdf5Image, hdf5SignatureOffset, isHdf5, type Hdf5Convention } from "./hdf5";
 import { NPY_MAGIC, readBytes, readNpy } from "./npy";
 import { decodePng, isPng } from "./png";
 import { decodeTiff, isTiff, tiffPageCount, type TiffPage } from "./tiff";
@@ -74,15 +74,18 @@ function sniff(fn: string, path: string): ImageFormat {
   }
   let head: Buffer;
   let size: number;
+  let format: ImageFormat | null;
   try {
     size = fstatSync(fd).size;
     head = Buffer.alloc(Math.min(16, size));
     readSync(fd, head, 0, head.length, 0);
+    format = detectFormat(head);
+    // HDF5 may follow a user block of 512, 1024, 2048, ... bytes
+    if (!format && size > 512 && hdf5SignatureOffset(fd, size) > 0) format = "hdf5";
   } finally {
     closeSync(fd);
   }
   if (size === 0) throw ioError(fn, path, "the file is empty (0 bytes)");
-  const format = detectFormat(head);
   if (!format) {
     const hex = Array.from(head.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" ");
     const ascii = Array.from(head.subarray(0, 8), (x) => (x >= 32 && x < 127 ? String.fromCharCode(x) : ".")).join("");

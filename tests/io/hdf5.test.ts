@@ -80,6 +80,12 @@ describe("HDF5: unsupported filters and broken files never give silent garbage",
     await expect(readImage(fx.path("bad_h5_truncated.h5"))).rejects.toThrow(/readImage\(".*bad_h5_truncated\.h5"\): truncated: the HDF5 superblock says the file is \d+ bytes long, it has \d+/);
     await expect(listHdf5(fx.path("bad_h5_truncated.h5"))).rejects.toThrow(/listHdf5\(".*"\): truncated/);
   });
+  it("a file with a user block (signature at byte 512), intact and truncated", async () => {
+    const img = await readImage(fx.path("h5_userblock.h5"));
+    expect(img.source).toMatchObject({ format: "hdf5", dataset: "/img" });
+    expect(firstMismatch(img.data, fx.entry("h5_misc.h5:/images/nan").values)).toBeNull();
+    await expect(readImage(fx.path("bad_h5_userblock_truncated.h5"))).rejects.toThrow(/truncated: the HDF5 superblock says the file is \d+ bytes long, it has 1500/);
+  });
   it("a corrupted gzip chunk", async () => {
     await expect(readHdf5Dataset(fx.path("bad_h5_corrupt_chunk.h5"), "data")).rejects.toThrow(
       /readHdf5Dataset\(".*bad_h5_corrupt_chunk\.h5"\): reading "data" failed \(corrupt or truncated file\?\): .*filter/i,
