@@ -575,6 +575,17 @@ export async function findHdf5Image(
         convention = "hyperspy";
       }
     }
+    if (!dataset) {
+      const velox = entries.find((e) => /^\/Data\/Image\/[^/]+\/Data$/.test(e.path) && e.kind === "dataset");
+      if (velox) {
+        throw ioError(
+          fn,
+          path,
+          `this looks like a Thermo Fisher Velox EMD file (${velox.path}, shape [${velox.shape?.join(", ")}]), which readImage does not interpret yet: ` +
+            `Velox stores images as [height, width, frames] with calibration in a JSON Metadata dataset. Read the array with readHdf5Dataset(path, "${velox.path}")`,
+        );
+      }
+    }
     if (!dataset && has("/image_data0")) {
       dataset = "/image_data0";
       convention = "atomap";
@@ -589,6 +600,8 @@ export async function findHdf5Image(
       }
       dataset = m.path;
       convention = "first-numeric";
+      warnings.push(`no known layout (EMD, HyperSpy, atomap): using the first numeric dataset, ${m.path}`);
+      if (m.shape!.length === 3) warnings.push(`${m.path} is 3-D: its first axis is taken as the frame index ([frames, height, width])`);
     }
     const entry = entries.find((e) => e.path === dataset)!;
     const fullShape = entry.shape ?? [];

@@ -136,6 +136,7 @@ describe("readImage on HDF5: finding the image and its calibration", () => {
   it("falls back to the first numeric dataset with 2+ axes and says which", async () => {
     const img = await readImage(fx.path("h5_misc.h5"));
     expect(img.source).toMatchObject({ dataset: "/images/nan", convention: "first-numeric" });
+    expect(img.source.warnings).toEqual(["no known layout (EMD, HyperSpy, atomap): using the first numeric dataset, /images/nan"]);
     expect(firstMismatch(img.data, fx.entry("h5_misc.h5:/images/nan").values)).toBeNull();
     expect(Number.isNaN(img.data[0])).toBe(true);
     expect(img.data[8]).toBe(Infinity);
@@ -156,6 +157,9 @@ describe("readImage on HDF5: finding the image and its calibration", () => {
     expect(img.source).toMatchObject({ dataset: "/i2_be", convention: "option" });
     await expect(readImage(fx.path("h5_dtypes.h5"), { dataset: "missing" })).rejects.toThrow(/no dataset "\/missing"; datasets: \/bool \[4×5\] \|b1/);
     await expect(readImage(fx.path("h5_noimage.h5"))).rejects.toThrow(/no image-like dataset \(numeric, 2 or more axes\) found; datasets: \/vector \[5\] <f8/);
+  });
+  it("refuses to guess the axis order of a Velox EMD file", async () => {
+    await expect(readImage(fx.path("h5_velox_like.emd"))).rejects.toThrow(/looks like a Thermo Fisher Velox EMD file \(\/Data\/Image\/0123abcd\/Data, shape \[4, 5, 2\]\)/);
   });
   it("findHdf5Image reports the convention used", async () => {
     const found = await findHdf5Image(fx.path("h5_emd.emd"));
