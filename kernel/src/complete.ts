@@ -14,7 +14,11 @@ export interface IsCompleteAnswer {
 function nextIndent(code: string): string {
   const line = /[^\n]*$/.exec(code)![0];
   const current = /^\s*/.exec(line)![0];
-  return /[{([]\s*$/.test(line) ? current + "  " : current;
+  // One level deeper when the last line opens more brackets than it closes.
+  const bare = line.replace(/(["'`])(?:\\.|(?!\1).)*\1/g, "");
+  const opens = (bare.match(/[{([]/g) ?? []).length;
+  const closes = (bare.match(/[})\]]/g) ?? []).length;
+  return opens > closes ? current + "  " : current;
 }
 
 /**

@@ -1,0 +1,176 @@
+/**
+ * Unit tests of the kernel's pure parts: wire format and HMAC, history
+ * queries, completeness and completion shaping, MIME bundles, and the
+ * source transforms of the engine. The protocol end to end is tested in
+ * test_protocol.py / test_conformance.py against a running kernel.
+ */
+import { createHmac } from "node:crypto";
+import * as path from "node:path";
+
+import { isComplete, qualifyMatches } from "../../kernel/src/complete";
+import { globToRegExp, History } from "../../kernel/src/history";
+import { bundleOf, MIME_BUNDLE, normalizeBundle } from "../../kernel/src/mime";
+import { annotateDynamicImports, instrumentTopLevelAwaits, isDeclarationEmitDiagnostic, resolveEsm } from "../../kernel/src/transform";
+import { codePointsToUtf16, decode, encode, makeHeader, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+describe("wire", () => {
+  const signer = new Signer("secret-key");
+
+  test("signature is the HMAC-SHA256 of the four JSON frames", () => {
+    const frames = ["{\"a\":1}", "{}", "{}", "{\"b\":2}"];
+    const expected = createHmac("sha256", "secret-key").update(frames.join("")).digest("hex");
+    expect(signer.sign(frames)).toBe(expected);
+  });
+
+  test("encode then decode round-trips identities, header, content and buffers", () => {
+    const header = makeHeader("execute_request", "sess");
+    const frames = encode(
+      { identities: [Buffer.from("client-1")], header, parent_header: {}, metadata: { m: 1 }, content: { code: "1+1", bytes: new Uint8Array([1, 2, 3]) }, buffers: [Buffer.from([9])] },
+      signer,
+    );
+    const msg = decode(frames, signer);
+    expect(msg.identities.map((b) => b.toString())).toEqual(["client-1"]);
+    expect(msg.header).toEqual(header);
+    expect(msg.header.version).toBe("5.3");
+    expect(msg.content).toEqual({ code: "1+1", bytes: "AQID" });
+    expect(msg.metadata).toEqual({ m: 1 });
+    expect(msg.buffers).toEqual([Buffer.from([9])]);
+  });
+
+  test("a tampered message is rejected", () => {
+    const frames = encode({ header: makeHeader("x", "s"), parent_header: {}, metadata: {}, content: { v: 1 }, buffers: [] }, signer);
+    frames[frames.length - 1] = Buffer.from("{\"v\":2}");
+    expect(() => decode(frames, signer)).toThrow(/invalid HMAC/);
+    expect(() => decode([Buffer.from("no delimiter")], signer)).toThrow(/delimiter/);
+  });
+
+  test("an empty key disables signing", () => {
+    const none = new Signer("");
+    const frames = encode({ header: makeHeader("x", "s"), parent_header: {}, metadata: {}, content: {}, buffers: [] }, none);
+    expect(frames[1].toString()).toBe("");
+    expect(decode(frames, none).header.msg_type).toBe("x");
+  });
+
+  test("unknown signature schemes are refused by name", () => {
+    expect(() => new Signer("k", "rsa-foo")).toThrow(/rsa-foo/);
+  });
+
+  test("cursor positions convert between code points and UTF-16", () => {
+    const text = "a\u{1F52C}b"; // microscope emoji: 2 UTF-16 units, 1 code point
+    expect(codePointsToUtf16(text, 2)).toBe(3);
+    expect(utf16ToCodePoints(text, 3)).toBe(2);
+    expect(codePointsToUtf16(text, 99)).toBe(text.length);
+  });
+});
+
+describe("history", () => {
+  test("glob patterns match whole inputs as sqlite GLOB does", () => {
+    expect(globToRegExp("6*7").test("6 * 7")).toBe(true);
+    expect(globToRegExp("6*7").test("x6 * 7")).toBe(false);
+    expect(globToRegExp("a?c").test("abc")).toBe(true);
+    expect(globToRegExp("[ab]x").test("bx")).toBe(true);
+    expect(globToRegExp("1+1").test("1+1")).toBe(true);
+  });
+
+  test("tail, range and search (unique, n) answer like IPython", () => {
+    const h = new History(1000);
+    ["a = 1", "6 * 7", "b = 2", "6 * 7", "6 * 7"].forEach((code, i) => h.add(i + 1, code));
+    h.setOutput(2, "42");
+    expect(h.query({ hist_access_type: "tail", n: 2 })).toEqual([
+      [1000, 4, "6 * 7"],
+      [1000, 5, "6 * 7"],
+    ]);
+    expect(h.query({ hist_access_type: "range", session: 1000, start: 2, stop: 3, output: true })).toEqual([[1000, 2, ["6 * 7", "42"]]]);
+    expect(h.query({ hist_access_type: "range", session: 999, start: 1, stop: 9 })).toEqual([]);
+    expect(h.query({ hist_access_type: "search", pattern: "6*" })).toHaveLength(3);
+    expect(h.query({ hist_access_type: "search", pattern: "6*", unique: true })).toEqual([[1000, 5, "6 * 7"]]);
+    expect(h.query({ hist_access_type: "search", pattern: "*=*", n: 1 })).toEqual([[1000, 3, "b = 2"]]);
+  });
+});
+
+describe("is_complete and completion", () => {
+  test.each([
+    ["1 + 1", "complete"],
+    ["", "complete"],
+    ["function f() {", "incomplete"],
+    ["const a = [1,", "incomplete"],
+    ["const s = `open", "incomplete"],
+    ["/* open comment", "incomplete"],
+    ["x +", "incomplete"],
+    ["}", "invalid"],
+    ["const = 1;", "invalid"],
+    ['const s = "unterminated', "invalid"],
+    ["if (a) {\n\n\n", "complete"],
+  ])("%j is %s", (code, status) => {
+    expect(isComplete(code).status).toBe(status);
+  });
+
+  test("incomplete blocks suggest an indent", () => {
+    expect(isComplete("if (a) {")).toEqual({ status: "incomplete", indent: "  " });
+    expect(isComplete("  foo(1,")).toEqual({ status: "incomplete", indent: "    " });
+  });
+
+  test("member completions are qualified with their dotted chain, as IPython does", () => {
+    expect(qualifyMatches("Math.ab", 5, 7, ["abs"])).toEqual({ start: 0, end: 7, matches: ["Math.abs"] });
+    expect(qualifyMatches("x = cs.io.rea", 10, 13, ["readNpy"])).toEqual({ start: 4, end: 13, matches: ["cs.io.readNpy"] });
+    expect(qualifyMatches("foo().ba", 6, 8, ["bar"])).toEqual({ start: 6, end: 8, matches: ["bar"] });
+    expect(qualifyMatches("alp", 0, 3, ["alpha"])).toEqual({ start: 0, end: 3, matches: ["alpha"] });
+  });
+});
+
+describe("MIME bundles", () => {
+  test("displayables give their bundle; text/plain is added when missing", async () => {
+    const v = { [MIME_BUNDLE]: async () => ({ "image/png": new Uint8Array([137, 80]) }) };
+    const b = await bundleOf(v);
+    expect(b["image/png"]).toBe("iVA=");
+    expect(typeof b["text/plain"]).toBe("string");
+    expect(await bundleOf({ toMimeBundle: () => ({ "text/plain": "x", "application/vnd.vegalite.v5+json": { mark: "bar" } }) })).toEqual({
+      "text/plain": "x",
+      "application/vnd.vegalite.v5+json": { mark: "bar" },
+    });
+  });
+
+  test("other values show as util.inspect text", async () => {
+    expect(await bundleOf(42)).toEqual({ "text/plain": "42" });
+    expect(await bundleOf("ab")).toEqual({ "text/plain": "'ab'" });
+    expect(await bundleOf([1, 2])).toEqual({ "text/plain": "[ 1, 2 ]" });
+  });
+
+  test("bad bundles are refused, naming the key", () => {
+    expect(() => normalizeBundle({ notamime: "x" })).toThrow(/"notamime" is not a MIME type/);
+    expect(() => normalizeBundle([] as never)).toThrow(/must be an object/);
+  });
+});
+
+describe("engine source transforms", () => {
+  test("dynamic imports get a typeof-import annotation on the same line", () => {
+    const src = 'const vl = await import("vega-lite");\nlet x = 1;';
+    const out = annotateDynamicImports(src);
+    expect(out).toBe('const vl: typeof import("vega-lite") = await import("vega-lite");\nlet x = 1;');
+    expect(out.split("\n")).toHaveLength(2);
+  });
+
+  test("only top-level awaits are routed through the interrupt checkpoint", () => {
+    const js = "await a();\nwhile (x) { await b; }\nasync function f() { await c; }\nconst g = async () => await d;";
+    const out = instrumentTopLevelAwaits(js);
+    expect(out).toContain("await __csAwait(a())");
+    expect(out).toContain("await __csAwait(b)");
+    expect(out).toContain("await c;");
+    expect(out).toContain("await d;");
+    expect(out.split("\n")).toHaveLength(4);
+  });
+
+  test("declaration-emit diagnostics are recognised", () => {
+    expect(isDeclarationEmitDiagnostic(2742)).toBe(true);
+    expect(isDeclarationEmitDiagnostic(4025)).toBe(true);
+    expect(isDeclarationEmitDiagnostic(2322)).toBe(false);
+  });
+
+  test("import-only package exports resolve (h5wasm/node), bare names too", () => {
+    expect(resolveEsm("h5wasm/node", ROOT)).toBe(path.join(ROOT, "node_modules", "h5wasm", "dist", "node", "hdf5_hl.js"));
+    expect(resolveEsm("h5wasm", ROOT)).toBe(path.join(ROOT, "node_modules", "h5wasm", "dist", "esm", "hdf5_hl.js"));
+    expect(resolveEsm("no-such-package-here", ROOT)).toBeUndefined();
+  });
+});
