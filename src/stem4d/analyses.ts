@@ -143,28 +143,52 @@ export function detectorMask(detector: Detector, detShape: [number, number]): Fl
   throw new TypeError(`${where}: expected { type: "circle" | "annulus" | "sector", ... } or a ky×kx mask`);
 }
 
-interface VirtualParams { index: Int32Array; weight: Float32Array; binary: boolean }
+interface VirtualParams { mode: number; runs: Int32Array; index: Int32Array; weight: Float32Array }
 
-/** UDF: weighted sum of each pattern over a detector mask → one value per scan position. */
+/**
+ * UDF: weighted sum of each pattern over a detector mask → one value per
+ * scan position. Binary masks are summed over runs of consecutive pixels
+ * (no index indirection); sparse weighted masks over their non-zero pixels;
+ * dense weighted masks as a dot product. Four partial sums per loop keep
+ * the CPU's adders busy; every path accumulates in float64.
+ */
 export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Float64Array, VirtualParams> {
   if (meta && mask.length !== meta.frameSize) throw new RangeError(`virtualImageUDF: mask has ${mask.length} values, frames have ${meta.frameSize}`);
-  let count = 0;
-  for (let j = 0; j < mask.length; j++) if (mask[j] !== 0) count++;
+  let count = 0, binary = true;
+  for (let j = 0; j < mask.length; j++) if (mask[j] !== 0) { count++; if (mask[j] !== 1) binary = false; }
   const index = new Int32Array(count), weight = new Float32Array(count);
-  let binary = true;
-  for (let j = 0, c = 0; j < mask.length; j++) if (mask[j] !== 0) { index[c] = j; weight[c] = mask[j]; if (mask[j] !== 1) binary = false; c++; }
+  for (let j = 0, c = 0; j < mask.length; j++) if (mask[j] !== 0) { index[c] = j; weight[c] = mask[j]; c++; }
+  const runs: number[] = [];
+  if (binary) for (let c = 0; c < count; c++) {
+    if (c > 0 && index[c] === index[c - 1] + 1) runs[runs.length - 1] = index[c] + 1;
+    else runs.push(index[c], index[c] + 1);
+  }
+  // mode 0: runs (binary); 1: sparse weighted; 2: dense weighted
+  const mode = binary ? 0 : count > mask.length / 2 ? 2 : 1;
   return {
     name: "virtualImage",
-    params: { index, weight, binary },
+    params: { mode, runs: Int32Array.from(runs), index, weight: mode === 2 ? Float32Array.from(mask) : weight },
     buffers: () => ({ intensity: { kind: "nav" } }),
     process: (frames, n, _start, b, p, meta) => {
-      const out = b.intensity, idx = p.index, w = p.weight, m = idx.length, fs = meta.frameSize;
+      const out = b.intensity, fs = meta.frameSize, runs = p.runs, idx = p.index, w = p.weight;
       for (let i = 0; i < n; i++) {
         const o = i * fs;
-        let s = 0;
-        if (p.binary) for (let j = 0; j < m; j++) s += frames[o + idx[j]];
-        else for (let j = 0; j < m; j++) s += frames[o + idx[j]] * w[j];
-        out[i] = s;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (p.mode === 0) {
+          for (let r = 0; r < runs.length; r += 2) {
+            let j = o + runs[r];
+            const e = o + runs[r + 1];
+            for (; j + 3 < e; j += 4) { s0 += frames[j]; s1 += frames[j + 1]; s2 += frames[j + 2]; s3 += frames[j + 3]; }
+            for (; j < e; j++) s0 += frames[j];
+          }
+        } else if (p.mode === 1) {
+          for (let j = 0; j < idx.length; j++) s0 += frames[o + idx[j]] * w[j];
+        } else {
+          let j = 0;
+          for (; j + 3 < fs; j += 4) { s0 += frames[o + j] * w[j]; s1 += frames[o + j + 1] * w[j + 1]; s2 += frames[o + j + 2] * w[j + 2]; s3 += frames[o + j + 3] * w[j + 3]; }
+          for (; j < fs; j++) s0 += frames[o + j] * w[j];
+        }
+        out[i] = (s0 + s1) + (s2 + s3);
       }
     },
     finalize: (b) => b.intensity,
@@ -209,19 +233,38 @@ export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: bool
     buffers: () => ({ com: { kind: "nav", extra: 3 } }),
     process: (frames, n, _start, b, p, meta) => {
       const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
+      const cols = new Float64Array(kx);
       for (let i = 0; i < n; i++) {
         const o = i * fs;
         let s = 0, sx = 0, sy = 0;
-        for (let y = 0; y < ky; y++) {
-          let rs = 0, rx = 0;
-          const ro = o + y * kx;
-          for (let x = 0; x < kx; x++) {
-            let v = frames[ro + x];
-            if (mask !== null) v *= mask[y * kx + x];
-            if (p.ignoreNaN && v !== v) continue;
-            rs += v; rx += v * x;
+        if (mask === null && !p.ignoreNaN) {
+          // Fast path: column sums (independent adds) and row sums (four partial sums).
+          cols.fill(0);
+          for (let y = 0; y < ky; y++) {
+            const ro = o + y * kx;
+            let r0 = 0, r1 = 0, r2 = 0, r3 = 0, x = 0;
+            for (; x + 3 < kx; x += 4) {
+              const a = frames[ro + x], b1 = frames[ro + x + 1], c = frames[ro + x + 2], d = frames[ro + x + 3];
+              r0 += a; r1 += b1; r2 += c; r3 += d;
+              cols[x] += a; cols[x + 1] += b1; cols[x + 2] += c; cols[x + 3] += d;
+            }
+            for (; x < kx; x++) { const a = frames[ro + x]; r0 += a; cols[x] += a; }
+            const rs = (r0 + r1) + (r2 + r3);
+            s += rs; sy += rs * y;
           }
-          s += rs; sx += rx; sy += rs * y;
+          for (let x = 0; x < kx; x++) sx += cols[x] * x;
+        } else {
+          for (let y = 0; y < ky; y++) {
+            let rs = 0, rx = 0;
+            const ro = o + y * kx;
+            for (let x = 0; x < kx; x++) {
+              let v = frames[ro + x];
+              if (mask !== null) v *= mask[y * kx + x];
+              if (p.ignoreNaN && v !== v) continue;
+              rs += v; rx += v * x;
+            }
+            s += rs; sx += rx; sy += rs * y;
+          }
         }
         out[3 * i] = s; out[3 * i + 1] = sx; out[3 * i + 2] = sy;
       }

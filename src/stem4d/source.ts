@@ -64,6 +64,18 @@ export function readChunk(
   }
 }
 
+/**
+ * A zero-copy float32 view of frames [start, start+count) when the spec is
+ * float32 little-endian, contiguous and aligned in memory; else undefined.
+ * Self-contained (shipped to workers like readChunk).
+ */
+export function viewChunk(spec: ChunkSpec, start: number, count: number): Float32Array | undefined {
+  if (spec.type !== "memory" || spec.kind !== "f" || spec.size !== 4 || !spec.littleEndian || spec.stride !== spec.frameSize * 4) return undefined;
+  const off = spec.bytes.byteOffset + spec.offset + start * spec.stride;
+  if (off % 4 !== 0) return undefined;
+  return new Float32Array(spec.bytes.buffer, off, count * spec.frameSize);
+}
+
 /** Where a dataset's frames come from. */
 export interface FrameSource {
   /** Human-readable origin, e.g. "file data.npy (<u2)". */
@@ -71,6 +83,8 @@ export interface FrameSource {
   readonly dtype: DType;
   /** Read frames [start, start+count) as float32 into out (length >= count*frameSize). */
   read(start: number, count: number, out: Float32Array): void;
+  /** A read-only zero-copy view of the frames when the storage allows (float32 in memory), else undefined. */
+  view?(start: number, count: number): Float32Array | undefined;
   /** A description a worker thread can read from itself, or undefined (the main thread then reads). */
   chunkSpec(): ChunkSpec | undefined;
   /** Whether the bytes live on disk (streaming) rather than in memory. */
@@ -85,6 +99,9 @@ export class ChunkSource implements FrameSource {
   get onDisk(): boolean { return this.spec.type === "file"; }
   read(start: number, count: number, out: Float32Array): void {
     readChunk(fs, decodeInto, this.spec, this.state, start, count, out);
+  }
+  view(start: number, count: number): Float32Array | undefined {
+    return viewChunk(this.spec, start, count);
   }
   chunkSpec(): ChunkSpec | undefined {
     if (this.spec.type === "file") return this.spec;

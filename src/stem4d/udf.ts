@@ -29,7 +29,7 @@ import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import * as display from "../display";
 import { decodeInto } from "./dtype";
-import { readChunk, type ChunkSpec } from "./source";
+import { readChunk, viewChunk, type ChunkSpec } from "./source";
 import type { Dataset4D } from "./dataset";
 
 /** Shapes of the dataset a UDF runs over. */
@@ -53,7 +53,7 @@ export interface BufferSpec {
 }
 
 /**
- * `process(frames, n, start, buffers, params, meta)`: `frames` holds `n`
+ * `process(frames, n, start, buffers, params, meta)`: `frames` (read-only: it may be a view of the dataset itself) holds `n`
  * float32 patterns (frame `start + i` at `[i*frameSize, (i+1)*frameSize)`);
  * write results into `buffers` (see the module comment).
  */
@@ -183,11 +183,15 @@ export async function runUDFs<T extends readonly UDF<any, any>[]>(ds: Dataset4D,
 }
 
 function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: number, nParts: number, bar?: { update(n: number): void }): void {
-  const chunk = new Float32Array(pf * meta.frameSize);
+  let chunk: Float32Array | undefined;
   for (let k = 0; k < nParts; k++) {
     const start = k * pf, n = Math.min(pf, meta.nFrames - start);
-    const frames = chunk.subarray(0, n * meta.frameSize);
-    ds.source.read(start, n, frames);
+    let frames = ds.source.view?.(start, n);
+    if (!frames) {
+      chunk ??= new Float32Array(pf * meta.frameSize);
+      frames = chunk.subarray(0, n * meta.frameSize);
+      ds.source.read(start, n, frames);
+    }
     for (const p of planned) {
       const b = partitionBuffers(p, meta, start, n, true);
       p.udf.process(frames, n, start, b, p.udf.params, meta);
@@ -211,6 +215,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const fs = require("node:fs");
 const decode = (${decodeInto.toString()});
 const readChunk = (${readChunk.toString()});
+const viewChunk = (${viewChunk.toString()});
 const { meta, spec, udfs } = workerData;
 const procs = udfs.map((u) => new Function("return " + u.src)());
 const state = {};
@@ -221,6 +226,7 @@ parentPort.on("message", (msg) => {
   try {
     let frames;
     if (msg.frames) frames = msg.frames;
+    else if ((frames = viewChunk(spec, start, n)) !== undefined) { /* zero-copy view of shared memory */ }
     else {
       if (!chunk || chunk.length < n * meta.frameSize) chunk = new Float32Array(n * meta.frameSize);
       frames = chunk.subarray(0, n * meta.frameSize);

@@ -1,0 +1,219 @@
+// 4D-STEM throughput and accuracy benchmark: causalscope vs py4DSTEM and
+// NumPy on the same files, beside a plain sequential read of the same bytes,
+// all in one run. Prints GB/s (1 GB = 1e9 bytes) and ratios.
+//
+//   node bench/stem4d/run.mjs [--sizes 1,4] [--dir DIR] [--no-py4dstem] [--no-bragg] [--keep]
+//
+// Sizes: 1 = 128×128 scan × 128×128 float32 (1 GiB, measured in memory and
+// from the file), 4 = 256×256 × 128×128 (4 GiB, from disk: evicted from the
+// page cache with posix_fadvise(DONTNEED) before every pass, so the reads
+// really hit the disk). Also: peak RSS of our streaming run on the 4 GiB
+// file in a child process limited to a 256 MiB heap, and Bragg disk
+// accuracy/speed against py4DSTEM's find_Bragg_disks on synthetic truth.
+// The reference tools live in bench/stem4d/.venv (requirements.txt; made on
+// first run) or in $STEM4D_BENCH_PYTHON.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const flag = (name) => args.includes(name);
+const sizes = opt("--sizes", "1,4").split(",").map(Number);
+const dir = opt("--dir", path.join(os.tmpdir(), "causalscope-bench-stem4d"));
+fs.mkdirSync(dir, { recursive: true });
+
+// ---------------------------------------------------------------- setup
+if (!fs.existsSync(path.join(root, "src/dist/stem4d/index.js"))) {
+  console.log("building src/dist ...");
+  execFileSync("npm", ["run", "build", "-w", "src"], { cwd: root, stdio: "inherit" });
+}
+const require = createRequire(import.meta.url);
+const cs = require(path.join(root, "src/dist/index.js"));
+
+function python() {
+  if (process.env.STEM4D_BENCH_PYTHON) return process.env.STEM4D_BENCH_PYTHON;
+  const venv = path.join(here, ".venv"), py = path.join(venv, "bin", "python");
+  if (!fs.existsSync(py)) {
+    const base = spawnSync("python3.11", ["--version"]).status === 0 ? "python3.11" : "python3";
+    execFileSync(base, ["-m", "venv", venv], { stdio: "inherit" });
+    execFileSync(py, ["-m", "pip", "install", "-q", "-r", path.join(here, "requirements.txt")], { stdio: "inherit" });
+  }
+  return py;
+}
+const py = python();
+const ref = (...a) => {
+  const r = spawnSync(py, [path.join(here, "ref.py"), ...a.map(String)], { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`ref.py ${a[0]} failed: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+};
+const evict = (p) => ref("evict", p);
+
+// ---------------------------------------------------------------- data
+/** Write a (rows, cols, 128, 128) float32 .npy of BF disk + Bragg disks + noise, 8 MiB at a time. */
+function makeFile(file, rows, cols) {
+  const ky = 128, kx = 128, fsz = ky * kx, want = 128 + rows * cols * fsz * 4;
+  if (fs.existsSync(file) && fs.statSync(file).size === want) return;
+  console.log(`writing ${file} (${(want / 2 ** 30).toFixed(2)} GiB) ...`);
+  const variants = [];
+  for (let v = 0; v < 16; v++) {
+    const { dataset } = cs.synth.stem4d({ scanShape: [1, 1], detShape: [ky, kx], diskRadius: 9, center: [63.5 + (v % 4) * 0.3, 63.5 + Math.floor(v / 4) * 0.3], deflection: 0, lattice: { g1: [24, 2], g2: [-2, 24], orders: 2, intensity: 0.4 }, dose: 2e5, seed: v });
+    variants.push(dataset.readFrames(0, 1));
+  }
+  const fd = fs.openSync(file, "w");
+  const shape = `(${rows}, ${cols}, ${ky}, ${kx})`;
+  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  dict += " ".repeat(128 - 10 - dict.length - 1) + "\n";
+  const head = Buffer.alloc(10);
+  head[0] = 0x93; head.write("NUMPY", 1, "latin1"); head[6] = 1; head.writeUInt16LE(dict.length, 8);
+  fs.writeSync(fd, head); fs.writeSync(fd, Buffer.from(dict, "latin1"));
+  const per = 128, chunk = new Float32Array(per * fsz);
+  for (let f = 0; f < rows * cols; f += per) {
+    const n = Math.min(per, rows * cols - f);
+    for (let i = 0; i < n; i++) chunk.set(variants[(f + i) * 7 % 16], i * fsz);
+    fs.writeSync(fd, new Uint8Array(chunk.buffer, 0, n * fsz * 4));
+  }
+  fs.closeSync(fd);
+}
+
+const det = { cx: 63.5, cy: 63.5, ri: 20, ro: 60 };
+const annulus = { type: "annulus", center: [det.cx, det.cy], inner: det.ri, outer: det.ro };
+const gbs = (bytes, s) => bytes / s / 1e9;
+const fmt = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
+const timeit = async (fn) => { const t = performance.now(); const r = await fn(); return [(performance.now() - t) / 1000, r]; };
+
+function seqReadNode(file) {
+  const fd = fs.openSync(file, "r"), buf = Buffer.allocUnsafe(8 << 20);
+  let n = 0, pos = 0;
+  const t = performance.now();
+  for (;;) { const k = fs.readSync(fd, buf, 0, buf.length, pos); if (k <= 0) break; n += k; pos += k; }
+  fs.closeSync(fd);
+  return [(performance.now() - t) / 1000, n];
+}
+
+const results = [];
+const row = (size, where, what, tool, bytes, s, extra = "") => { results.push({ size, where, what, tool, gbs: gbs(bytes, s), s, extra }); console.log(`${size} GiB ${where.padEnd(7)} ${what.padEnd(14)} ${tool.padEnd(22)} ${fmt(gbs(bytes, s)).padStart(6)} GB/s  (${s.toFixed(2)} s) ${extra}`); };
+
+for (const size of sizes) {
+  const [rows, cols] = size === 4 ? [256, 256] : [128, 128];
+  const file = path.join(dir, `stem4d-${rows}x${cols}x128x128-f4.npy`);
+  makeFile(file, rows, cols);
+  const ds = await cs.readDataset4D(file);
+  const bytes = ds.byteLength;
+  console.log(`\n== ${size} GiB: ${ds} ; ${os.availableParallelism()} CPUs`);
+  const cold = size >= 4;
+  const where = cold ? "disk" : "file";
+  // plain sequential read of the same bytes
+  if (cold) evict(file);
+  let [s] = seqReadNode(file); row(size, where, "read", "node readSync 8 MiB", bytes, s);
+  if (cold) evict(file);
+  const pr = ref("seqread", file); row(size, where, "read", "python readinto 8 MiB", bytes, pr.seconds);
+  // ours, streaming from the file
+  if (cold) evict(file);
+  let [t1, vi] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false })); row(size, where, "virtual ADF", "causalscope (stream)", bytes, t1);
+  if (cold) evict(file);
+  let [t2, com] = await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false })); row(size, where, "COM", "causalscope (stream)", bytes, t2);
+  if (cold) evict(file);
+  let [t3] = await timeit(() => cs.runUDFs(ds, [cs.virtualImageUDF(cs.detectorMask(annulus, ds.detShape)), cs.centerOfMassUDF()], { progress: false })); row(size, where, "ADF+COM 1 pass", "causalscope (stream)", bytes, t3);
+  const oursSum = vi.data.reduce((a, b) => a + b, 0);
+  // NumPy on the memory map
+  if (cold) evict(file);
+  const nm = ref("numpy", file, "mmap", det.cx, det.cy, det.ri, det.ro);
+  row(size, where, "virtual ADF", "NumPy (mmap, chunked)", bytes, nm.vi_s, `sum rel.diff ${(Math.abs(nm.vi_sum - oursSum) / oursSum).toExponential(1)}`);
+  row(size, where, "COM", "NumPy (mmap, chunked)", bytes, nm.com_s);
+  if (!flag("--no-py4dstem")) {
+    if (cold) evict(file);
+    const p4 = ref("py4dstem", file, "mmap", det.cx, det.cy, det.ri, det.ro);
+    row(size, where, "virtual ADF", `py4DSTEM ${p4.version} (mmap)`, bytes, p4.vi_s, `sum rel.diff ${(Math.abs(p4.vi_sum - oursSum) / oursSum).toExponential(1)}`);
+    row(size, where, "COM", `py4DSTEM get_CoM (mmap)`, bytes, p4.com_s);
+  }
+  if (!cold) {
+    // in memory: ours from a SharedArrayBuffer, NumPy/py4DSTEM from a loaded array; limit = memcpy
+    const sab = new Float32Array(new SharedArrayBuffer(bytes));
+    ds.readFrames(0, ds.nFrames, sab);
+    const mem = cs.dataset4D(sab, ds.scanShape, ds.detShape);
+    const dst = new Float32Array(8 << 18);
+    let t = performance.now();
+    for (let o = 0; o < sab.length; o += dst.length) dst.set(sab.subarray(o, o + dst.length));
+    row(size, "memory", "read", "memcpy 8 MiB blocks", bytes, (performance.now() - t) / 1000);
+    t = performance.now(); let acc = 0; for (let i = 0; i < sab.length; i++) acc += sab[i];
+    row(size, "memory", "read", "JS sum, 1 thread", bytes, (performance.now() - t) / 1000);
+    [t1] = await timeit(() => cs.virtualImage(mem, annulus, { progress: false })); row(size, "memory", "virtual ADF", "causalscope", bytes, t1);
+    [t2] = await timeit(() => cs.centerOfMass(mem, { raw: true, progress: false })); row(size, "memory", "COM", "causalscope", bytes, t2);
+    [t1] = await timeit(() => cs.virtualImage(mem, annulus, { progress: false, workers: 0 })); row(size, "memory", "virtual ADF", "causalscope 1 thread", bytes, t1);
+    const nmm = ref("numpy", file, "memory", det.cx, det.cy, det.ri, det.ro);
+    row(size, "memory", "virtual ADF", "NumPy", bytes, nmm.vi_s);
+    row(size, "memory", "COM", "NumPy", bytes, nmm.com_s);
+    if (!flag("--no-py4dstem")) {
+      const p4m = ref("py4dstem", file, "memory", det.cx, det.cy, det.ri, det.ro);
+      row(size, "memory", "virtual ADF", "py4DSTEM", bytes, p4m.vi_s);
+      row(size, "memory", "COM", "py4DSTEM get_CoM", bytes, p4m.com_s);
+    }
+    void acc;
+  }
+  if (cold) {
+    // peak RSS of a streaming run in a child with a 256 MiB heap limit
+    evict(file);
+    const code = `const cs=require(${JSON.stringify(path.join(root, "src/dist/index.js"))});(async()=>{const ds=await cs.readDataset4D(${JSON.stringify(file)});const t=Date.now();await cs.runUDFs(ds,[cs.virtualImageUDF(cs.detectorMask(${JSON.stringify(annulus)},ds.detShape)),cs.centerOfMassUDF()],{progress:false});console.log(JSON.stringify({maxRSS:process.resourceUsage().maxRSS*1024,s:(Date.now()-t)/1000}))})()`;
+    const r = spawnSync(process.execPath, ["--max-old-space-size=256", "-e", code], { encoding: "utf8" });
+    if (r.status !== 0) console.log(`RSS run failed: ${r.stderr.slice(-500)}`);
+    else { const m = JSON.parse(r.stdout.trim().split("\n").pop()); console.log(`peak RSS streaming ADF+COM over ${(bytes / 2 ** 30).toFixed(1)} GiB (heap limit 256 MiB): ${(m.maxRSS / 2 ** 20).toFixed(0)} MiB, ${fmt(gbs(bytes, m.s))} GB/s`); results.push({ size, what: "peak RSS", rssMiB: m.maxRSS / 2 ** 20 }); }
+  }
+  ds.close();
+  if (!flag("--keep") && size >= 4) fs.rmSync(file, { force: true });
+}
+
+// ---------------------------------------------------------------- Bragg disks
+if (!flag("--no-bragg") && !flag("--no-py4dstem")) {
+  const g1 = [21.3, 2.2], g2 = [-1.8, 20.6], orders = 2, r = 5;
+  const { dataset, truth } = cs.synth.stem4d({ scanShape: [16, 16], detShape: [128, 128], diskRadius: r, deflection: 1.5, descan: [0.05, 0.02, -0.03, 0.04], lattice: { g1, g2, orders, intensity: 0.5 }, dose: 5e4, seed: 5 });
+  const params = { thresholdRel: 0.02, minDistance: 10, edgeBoundary: 6 };
+  const dataFile = path.join(dir, "bragg.npy"), probeFile = path.join(dir, "probe.npy"), truthFile = path.join(dir, "bragg-truth.json");
+  await cs.writeNpy4D(dataFile, dataset);
+  const ph = Buffer.from(`{'descr': '<f4', 'fortran_order': False, 'shape': (128, 128), }`.padEnd(117) + "\n", "latin1");
+  const h = Buffer.alloc(10); h[0] = 0x93; h.write("NUMPY", 1, "latin1"); h[6] = 1; h.writeUInt16LE(ph.length, 8);
+  fs.writeFileSync(probeFile, Buffer.concat([h, ph, Buffer.from(truth.probe.data.buffer)]));
+  // true disk centres: pattern centre + h g1 + k g2, inside the edge boundary
+  const want = [];
+  for (let f = 0; f < dataset.nFrames; f++) {
+    const list = [];
+    for (let a = -orders; a <= orders; a++) for (let b = -orders; b <= orders; b++) {
+      const x = truth.rawX.data[f] + a * g1[0] + b * g2[0], y = truth.rawY.data[f] + a * g1[1] + b * g2[1];
+      if (x >= params.edgeBoundary + 1 && y >= params.edgeBoundary + 1 && x <= 126 - params.edgeBoundary && y <= 126 - params.edgeBoundary) list.push([x, y]);
+    }
+    want.push(list);
+  }
+  fs.writeFileSync(truthFile, JSON.stringify({ params }));
+  const score = (found) => {
+    let n = 0, hit = 0, e2 = 0, extra = 0;
+    for (let f = 0; f < want.length; f++) {
+      const fx = found[f].x, fy = found[f].y, used = new Set();
+      for (const [x, y] of want[f]) {
+        n++;
+        let best = Infinity, bj = -1;
+        for (let j = 0; j < fx.length; j++) { const d = Math.hypot(fx[j] - x, fy[j] - y); if (d < best) { best = d; bj = j; } }
+        if (best < 1.5) { hit++; e2 += best * best; used.add(bj); }
+      }
+      extra += fx.length - used.size;
+    }
+    return { recall: hit / n, rms: Math.sqrt(e2 / hit), extra, n };
+  };
+  const oursFound = async (subpixel) => {
+    const [s, d] = await timeit(() => cs.braggDisks(dataset, truth.probe, { ...params, subpixel, upsample: 16, maxPeaks: 70, progress: false }));
+    const found = [];
+    for (let f = 0; f < dataset.nFrames; f++) found.push({ x: Array.from(d.x.subarray(d.offsets[f], d.offsets[f + 1])), y: Array.from(d.y.subarray(d.offsets[f], d.offsets[f + 1])) });
+    return [s, score(found)];
+  };
+  console.log(`\n== Bragg disks: 16×16 scan × 128×128, r = ${r} px, dose 5e4 e/pattern, true positions from synth`);
+  const line = (tool, s, sc) => console.log(`${tool.padEnd(34)} ${(s * 1000 / dataset.nFrames).toFixed(2).padStart(7)} ms/pattern  recall ${(100 * sc.recall).toFixed(1)} %  RMS error ${sc.rms.toFixed(3)} px  extra ${sc.extra} (of ${sc.n} true disks)`);
+  const [s1, sc1] = await oursFound("parabolic"); line("causalscope (parabolic)", s1, sc1);
+  const [s2, sc2] = await oursFound("upsample"); line("causalscope (DFT upsample ×16)", s2, sc2);
+  const p = ref("bragg", dataFile, probeFile, truthFile);
+  line(`py4DSTEM ${p.version} (multicorr ×16)`, p.seconds, score(p.found));
+}
+console.log("\nGB/s = bytes / seconds / 1e9. Ratios: compare rows of the same size and place.");
