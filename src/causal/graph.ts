@@ -265,9 +265,25 @@ function nodeIndex(g: Graph, name: string, arg: string, fn: string): number {
 
 /** Topological order of the directed part (Kahn), or null when it has a directed cycle. */
 export function topologicalOrder(g: Graph): string[] | null {
-  const { mg } = toMarkGraph(g);
-  const order = topoIdx(mg);
-  return order ? order.map((i) => g.nodes[i]) : null;
+  // from the edge list (so 2-cycles a->b, b->a are seen), Kahn's algorithm
+  const idx = new Map(g.nodes.map((v, i) => [v, i]));
+  const p = g.nodes.length;
+  const out: number[][] = Array.from({ length: p }, () => []);
+  const indeg = new Int32Array(p);
+  for (const e of g.edges)
+    if (e.directed) {
+      out[idx.get(e.from)!].push(idx.get(e.to)!);
+      indeg[idx.get(e.to)!]++;
+    }
+  const q: number[] = [];
+  for (let i = 0; i < p; i++) if (indeg[i] === 0) q.push(i);
+  const order: number[] = [];
+  for (let h = 0; h < q.length; h++) {
+    const i = q[h];
+    order.push(i);
+    for (const j of out[i]) if (--indeg[j] === 0) q.push(j);
+  }
+  return order.length === p ? order.map((i) => g.nodes[i]) : null;
 }
 
 export function topoIdx(mg: MarkGraph): number[] | null {
@@ -366,7 +382,7 @@ function reachableIdx(mg: MarkGraph, xs: number[], zs: Set<number>): Set<number>
 function requireDag(g: Graph, fn: string): MarkGraph {
   const { mg } = toMarkGraph(g);
   for (const e of g.edges) if (!e.directed) throw new Error(`${fn}: needs a DAG but edge ${e.from} - ${e.to} is undirected; pick a member of the equivalence class (e.g. orient it) first`);
-  if (!topoIdx(mg)) throw new Error(`${fn}: the graph has a directed cycle`);
+  if (!topologicalOrder(g)) throw new Error(`${fn}: the graph has a directed cycle`);
   return mg;
 }
 

@@ -118,7 +118,9 @@ function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, t
   const K = new Knowledge(d.names, o.prior, fn);
   const sc = new LocalScore(d, o.score, o);
   if (o.maxIndegree !== undefined && !(Number.isInteger(o.maxIndegree) && o.maxIndegree >= 0)) throw new Error(`${fn}: maxIndegree must be a non-negative integer, got ${o.maxIndegree}`);
-  const res = scoreSearch(sc, { knowledge: K, maxIndegree: o.maxIndegree, tabuLength, restarts: o.restarts, seed: o.seed });
+  // Greedy climbing from the empty graph is path-dependent (score-equivalent moves tie), so
+  // hill climbing defaults to 20 restarts (random tie-breaking orders and perturbations, bnlearn restart semantics).
+  const res = scoreSearch(sc, { knowledge: K, maxIndegree: o.maxIndegree, tabuLength, restarts: o.restarts ?? (tabuLength ? 0 : 20), seed: o.seed });
   const g = parentsToGraph(res.parents, d.names, !!o.cpdag);
   g.meta = { algorithm: tabuLength ? "tabu" : "hc", score: sc.name, scoreValue: res.score, iterations: res.iterations, n: d.n };
   return g;

@@ -107,8 +107,10 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
 export function orientPC(sk: Skeleton, p: number, K?: Knowledge): MarkGraph {
   const g = sk.g.clone();
   if (K && !K.empty) orientByKnowledge(g, K);
-  for (let x = 0; x < p; x++)
-    for (let y = 0; y < p; y++) {
+  // triples in causal-learn's order (middle node, then x, then z): with priority 2 the
+  // first collider oriented wins a conflict
+  for (let y = 0; y < p; y++)
+    for (let x = 0; x < p; x++) {
       if (y === x || !g.adjacent(x, y)) continue;
       for (let z = x + 1; z < p; z++) {
         if (z === y || !g.adjacent(y, z) || g.adjacent(x, z)) continue;

@@ -147,16 +147,30 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
           const d = dRem[i * p + j] + (parents[i].length >= maxIn ? -Infinity : score.local(i, [...parents[i], j]) - local[i]);
           cands.push({ kind: 2, i, j, delta: d });
         }
-    // stable sort by delta descending keeps the enumeration order among ties
+    // Highest delta first; operators whose deltas tie up to rounding (score-equivalent
+    // moves such as a->b vs b->a) are ordered by `rank` (enumeration order, or a
+    // random order in restarts), so float noise does not decide the path.
     const order = cands.map((_, k) => k).sort((a, b) => cands[b].delta - cands[a].delta || a - b);
+    let chosen: Op | null = null;
+    let chosenRank = Infinity;
+    let top = -Infinity;
     for (const k of order) {
       const op = cands[k];
-      if (!(op.delta > -Infinity)) return null;
+      if (!(op.delta > -Infinity)) break;
+      if (chosen && op.delta < top - 1e-9 * Math.max(1, Math.abs(top))) break;
       if (isTabu(op)) continue;
-      if (legal(op)) return op;
+      if (!legal(op)) continue;
+      if (!chosen) top = op.delta;
+      const r = rank(op);
+      if (r < chosenRank) {
+        chosen = op;
+        chosenRank = r;
+      }
     }
-    return null;
+    return chosen;
   };
+  let prio: Int32Array | null = null; // node priorities for tie-breaking
+  const rank = (op: Op) => (prio ? (op.kind * p + prio[op.i]) * p + prio[op.j] : (op.kind * p + op.i) * p + op.j);
 
   const climb = (): { parents: number[][]; score: number; iterations: number } => {
     let it = 0;
@@ -194,6 +208,15 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
   const perturb = opts.perturb ?? Math.max(1, Math.round(p / 2));
   let iterations = result.iterations;
   for (let r = 0; r < restarts; r++) {
+    // restart: alternate random tie-breaking orders from the empty graph and perturbations of the best DAG
+    prio = Int32Array.from(rng.shuffle(Array.from({ length: p }, (_, i) => i)));
+    if (r % 2 === 0) {
+      init(opts.start);
+      const r2 = climb();
+      iterations += r2.iterations;
+      if (r2.score > result.score + eps) result = r2;
+      continue;
+    }
     init(result.parents);
     for (let k = 0; k < perturb; k++) {
       const i = rng.int(p);

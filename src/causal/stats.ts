@@ -68,16 +68,23 @@ export function normPpf(p: number): number {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
+/** log Γ(x) for x > 0: upward recurrence to x ≥ 15, then the Stirling series (|error| < 1e-15 relative). */
 export function lgamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
-  const g = 7;
-  const coef = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  x -= 1;
-  let a = coef[0];
-  const t = x + g + 0.5;
-  for (let i = 1; i < 9; i++) a += coef[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+  let shift = 0;
+  let prod = 1;
+  while (x < 15) {
+    prod *= x;
+    x += 1;
+    if (prod > 1e280) {
+      shift += Math.log(prod);
+      prod = 1;
+    }
+  }
+  shift += Math.log(prod);
+  const z2 = 1 / (x * x);
+  const series = (1 / x) * (1 / 12 - z2 * (1 / 360 - z2 * (1 / 1260 - z2 * (1 / 1680 - z2 * (1 / 1188 - z2 * (691 / 360360 - z2 / 156))))));
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
 }
 
 function gammaPseries(a: number, x: number): number {
