@@ -31,7 +31,11 @@ export interface PngImage {
   bitDepth: number;
   /** True when the file is colour (RGB, RGBA or palette) and `data` is luminance. */
   colour: boolean;
-  /** Row-major grey levels (0..255 for 8-bit, 0..65535 for 16-bit), or luminance of colour pixels. */
+  /**
+   * Row-major grey levels as stored (0..2^bitDepth − 1: 0..255 for 8-bit,
+   * 0..65535 for 16-bit, 0..15 for 4-bit; low depths are not rescaled), or
+   * the luminance of colour and palette pixels.
+   */
   data: Float32Array;
 }
 

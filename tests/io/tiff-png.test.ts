@@ -131,6 +131,16 @@ describe("readPng", () => {
       expect(firstMismatch(p.data, fx.entry(name).values, { tol: 1e-6 })).toBeNull();
     }
   });
+  it("palette PNGs become the luminance of their palette colours", () => {
+    const p = readPng(fx.path("png_palette.png"));
+    expect(p.colour).toBe(true);
+    expect(firstMismatch(p.data, fx.entry("png_palette.png").values, { tol: 1e-6 })).toBeNull();
+  });
+  it("low bit depths keep the stored levels (4-bit: 0..15, not rescaled to 0..255)", () => {
+    const p = readPng(fx.path("png_g4.png"));
+    expect(p.bitDepth).toBe(4);
+    expect(firstMismatch(p.data, fx.entry("png_g4.png").values)).toBeNull();
+  });
   it.each([
     ["bad_png_truncated.png", /readPng\(".*bad_png_truncated\.png"\): corrupt or truncated PNG/],
     ["bad_png_crc.png", /readPng\(".*bad_png_crc\.png"\): corrupt or truncated PNG/],
