@@ -272,6 +272,15 @@ export class Engine {
     this.interruptPromise.catch(() => {});
   }
 
+  /**
+   * `promise`, or a KeyboardInterrupt rejection if the kernel is interrupted
+   * first (for work the kernel awaits outside a cell, e.g. an async
+   * `toMimeBundle()` that never settles).
+   */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.interruptPromise]);
+  }
+
   /** Abandon the awaiting cell (a SIGINT or an interrupt_request). */
   interrupt(): void {
     this.currentCell.interrupted = true;

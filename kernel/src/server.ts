@@ -336,7 +336,7 @@ export class Kernel {
       ready.catch(() => {});
       void this.enqueue(this.iopub, async () => {
         try {
-          const [type, content] = this.displayMessage(await ready, opts);
+          const [type, content] = this.displayMessage(await this.engine.race(ready), opts);
           return [this.iopubFrames(type, content, parent)];
         } catch (e) {
           const err = errorOf(e);
@@ -603,7 +603,7 @@ export class Kernel {
         error = { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback };
       } else if (outcome.hasValue) {
         try {
-          const data = await bundleOf(outcome.value);
+          const data = await this.engine.race(bundleOf(outcome.value));
           if (!silent) await this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
           if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
         } catch (e) {

@@ -347,6 +347,19 @@ def test_interrupt_async_loop_stops_it(kernel):
     assert int(result_text(msgs)) == first, "the interrupted loop kept running"
 
 
+def test_interrupt_hanging_mime_bundle(kernel):
+    """A value whose async toMimeBundle() never settles does not wedge the kernel."""
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute("({ toMimeBundle: () => new Promise<Record<string, unknown>>(() => {}) })")
+    time.sleep(1.5)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
+    reply, msgs = run(kc, '"unwedged"')
+    assert result_text(msgs) == "'unwedged'"
+
+
 def test_heartbeat_while_cell_blocks(kernel):
     km, kc = kernel
     drain_iopub(kc)
