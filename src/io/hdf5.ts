@@ -686,3 +686,73 @@ function hyperspyCalibration(f: H5File, h5: H5Node, group: string, shape: number
   if (!x.unit) warnings.push(`HyperSpy: axis-${k - 1} has a scale (${x.scale}) but no units; calibration unit left empty (pass { unit } to readImage to set it)`);
   return { pixelSize: x.scale, unit: x.unit };
 }
+
+/** An HDF5 file kept open for many reads (see `openHdf5`). */
+export interface Hdf5Reader {
+  readonly path: string;
+  /** `listHdf5` on the open file. */
+  list(): Hdf5Entry[];
+  /** `readHdf5Dataset` on the open file (e.g. one frame at a time with `slice`). */
+  read(datasetPath: string, options?: ReadHdf5Options): Hdf5Dataset;
+  /** Attributes of a group or dataset ("/" for the file's root). */
+  attrs(objectPath?: string): Record<string, unknown>;
+  /** Close the file; later calls throw. */
+  close(): void;
+}
+
+/**
+ * Open an HDF5 file once for many reads: streaming frames of a 4D-STEM
+ * dataset with `read(path, { slice })` costs one hyperslab read each,
+ * without reopening the file. Same checks as `readHdf5Dataset`. Close it
+ * when done (`try { ... } finally { reader.close() }`).
+ *
+ * @example
+ *   const h = await openHdf5("scan.h5");
+ *   try { for (let i = 0; i < n; i++) use(h.read("/data", { slice: [[i, i + 1]] }).data); }
+ *   finally { h.close(); }
+ */
+export async function openHdf5(path: string): Promise<Hdf5Reader> {
+  const fn = "openHdf5";
+  preflight(fn, path);
+  const { h5, Module } = await loadH5wasm();
+  let f: H5File | undefined;
+  Module.activate_throwing_error_handler();
+  try {
+    f = new h5.File(resolve(path), "r");
+  } catch (e) {
+    throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
+  } finally {
+    Module.deactivate_throwing_error_handler();
+  }
+  const file = f;
+  let open = true;
+  const guarded = <T>(what: string, body: () => T): T => {
+    if (!open) throw ioError(what, path, "the file has been closed");
+    Module.activate_throwing_error_handler();
+    try {
+      return body();
+    } finally {
+      Module.deactivate_throwing_error_handler();
+    }
+  };
+  return {
+    path,
+    list: () => guarded("Hdf5Reader.list", () => walk(file, h5)),
+    read: (datasetPath, options = {}) => guarded("Hdf5Reader.read", () => readDataset("Hdf5Reader.read", path, datasetPath, file, Module, h5, options)),
+    attrs: (objectPath = "/") =>
+      guarded("Hdf5Reader.attrs", () => {
+        const obj = objectPath === "/" ? file : file.get(objectPath);
+        if (!obj || !(obj instanceof h5.Group || obj instanceof h5.Dataset)) throw ioError("Hdf5Reader.attrs", path, `no group or dataset at "${objectPath}"`);
+        return attrsOf(obj as unknown as { attrs: Record<string, { json_value: unknown }> });
+      }),
+    close: () => {
+      if (!open) return;
+      open = false;
+      try {
+        file.close();
+      } catch {
+        /* already unusable */
+      }
+    },
+  };
+}

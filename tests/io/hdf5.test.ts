@@ -1,4 +1,4 @@
-import { findHdf5Image, listHdf5, readHdf5Attrs, readHdf5Dataset, readImage, readImageStack } from "../../src/io";
+import { findHdf5Image, listHdf5, openHdf5, readHdf5Attrs, readHdf5Dataset, readImage, readImageStack } from "../../src/io";
 import { Fixtures, firstMismatch, makeFixtures } from "./fixtures";
 
 let fx: Fixtures;
@@ -165,5 +165,31 @@ describe("readImage on HDF5: finding the image and its calibration", () => {
     const found = await findHdf5Image(fx.path("h5_emd.emd"));
     expect(found.convention).toBe("emd");
     expect(found.fullShape).toEqual([6, 8]);
+  });
+});
+
+describe("openHdf5: one open file, many reads", () => {
+  it("streams frames of a stack and lists, reads attributes, then refuses use after close", async () => {
+    const h = await openHdf5(fx.path("h5_stack.h5"));
+    const all = fx.entry("h5_stack.h5").values;
+    try {
+      expect(h.list().map((e) => e.path)).toEqual(["/frames", "/meta", "/meta/notes"]);
+      for (let i = 0; i < 3; i++) {
+        const f = h.read("frames", { slice: [[i, i + 1]] });
+        expect(f.shape).toEqual([1, 5, 6]);
+        expect(firstMismatch(f.data as Float32Array, all.slice(i * 30, (i + 1) * 30))).toBeNull();
+      }
+      expect(() => h.read("meta")).toThrow(/Hdf5Reader\.read\(".*h5_stack\.h5"\): "meta" is a group, not a dataset/);
+    } finally {
+      h.close();
+    }
+    expect(() => h.read("frames")).toThrow(/Hdf5Reader\.read\(".*"\): the file has been closed/);
+    const hs = await openHdf5(fx.path("h5_hyperspy.hspy"));
+    expect(hs.attrs("/")).toEqual({ file_format: "HyperSpy", file_format_version: "3.1" });
+    expect(() => hs.read("Experiments/sig/data", { slice: [[0, 1]] })).not.toThrow();
+    hs.close();
+    const lzf = await openHdf5(fx.path("h5_lzf.h5"));
+    expect(() => lzf.read("lzf")).toThrow(/Hdf5Reader\.read\(".*h5_lzf\.h5"\): dataset "lzf" is compressed with HDF5 filter 32000 \(LZF/);
+    lzf.close();
   });
 });
