@@ -144,6 +144,8 @@ function calibrationOf(pixelSize: number | undefined, unit: string | undefined, 
 
 function tiffPageToPixels(page: TiffPage, warnings: string[]): Float32Array {
   const spp = page.samplesPerPixel;
+  if (page.photometric === 0) warnings.push("PhotometricInterpretation is WhiteIsZero: values are as stored (not inverted), as tifffile reads them");
+  if (page.photometric === 3) warnings.push("palette TIFF: values are palette indices, not colours");
   if (spp === 1) return toFloat32(page.data as ArrayLike<number>);
   const n = page.width * page.height;
   const out = new Float32Array(n);
