@@ -5,7 +5,7 @@
  * Markov blanket, drag nodes, export the drawing as a standalone SVG file.
  */
 import type { GraphPayload } from './schema';
-import { DagreLike, GraphLayout, NodeBox, boxExit, layoutGraph, neighbourhood, pathData } from './layout';
+import { DagreLike, GraphLayout, NodeBox, boxExit, layoutGraph, neighbourhood, pathData, shortLabel } from './layout';
 import { edgeOpacity, edgeWidth } from './colors';
 import { el, fmt, svgEl } from './dom';
 
@@ -134,7 +134,7 @@ export class GraphView {
       g.dataset.id = n.id;
       const rect = svgEl('rect', { x: -box.width / 2, y: -box.height / 2, width: box.width, height: box.height, rx: 8, ry: 8 });
       const text = svgEl('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-      text.textContent = n.label;
+      text.textContent = shortLabel(n.label);
       const title = svgEl('title');
       title.textContent = n.label === n.id ? n.id : `${n.label} (${n.id})`;
       g.append(title, rect, text);

@@ -32,9 +32,17 @@ export interface DagreLike {
   layout(g: any): void;
 }
 
-/** Approximate text width (px) of a node label at 13 px sans-serif. */
+/** Longest label drawn in full; longer ones are shortened with "…" (the full label is the node's tooltip). */
+export const MAX_LABEL = 30;
+
+/** The label as drawn in a node box. */
+export function shortLabel(label: string): string {
+  return label.length > MAX_LABEL ? label.slice(0, MAX_LABEL - 1) + '…' : label;
+}
+
+/** Approximate width (px) of a node box for a label at 13 px sans-serif. */
 export function labelWidth(label: string): number {
-  return Math.max(40, Math.min(260, 7.4 * label.length + 24));
+  return Math.max(40, 7.6 * shortLabel(label).length + 24);
 }
 
 /** Layered layout, top to bottom; bidirected/undirected edges are laid out as from → to. */

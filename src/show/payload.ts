@@ -76,7 +76,7 @@ export type AtomsInput =
 export interface ShowAtomsOptions extends GreyLevelOptions {
   /** Title shown above the widget and in the text fallback. */
   title?: string;
-  /** Column holding each atom's class (sublattice, species...). Default: "sublattice", else "class", else none. */
+  /** Column holding each atom's class (sublattice, species...). Default: "sublattice", else "class", else none. Classes are listed (and coloured) in sorted order. */
   classColumn?: string | null;
   /** Colours per class name ("#rrggbb"); others come from the palette. */
   colors?: Record<string, string>;
@@ -166,6 +166,7 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     for (let i = 0; i < n; i++) keys.push(c[i] as string | number);
     const uniq = [...new Set(keys)];
     if (uniq.every((k) => typeof k === "number")) (uniq as number[]).sort((a, b) => a - b);
+    else uniq.sort((a, b) => String(a).localeCompare(String(b), "en"));
     if (uniq.length > 65535) throw new RangeError(`${where}: column "${classColumn}" has ${uniq.length} distinct values; at most 65535 classes`);
     const index = new Map(uniq.map((k, i) => [k, i]));
     for (let i = 0; i < n; i++) cls[i] = index.get(keys[i])!;

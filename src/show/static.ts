@@ -82,7 +82,8 @@ export function graphSvg(g: GraphPayloadJSON): string {
   const dg = new dagre.graphlib.Graph({ multigraph: true });
   dg.setGraph({ rankdir: "TB", nodesep: 30, ranksep: 55, marginx: 16, marginy: 16 });
   dg.setDefaultEdgeLabel(() => ({}));
-  for (const n of g.nodes) dg.setNode(n.id, { width: Math.max(40, Math.min(260, 7.4 * n.label.length + 24)), height: 32 });
+  const short = (l: string) => (l.length > 30 ? l.slice(0, 29) + "…" : l);
+  for (const n of g.nodes) dg.setNode(n.id, { width: Math.max(40, 7.6 * short(n.label).length + 24), height: 32 });
   g.edges.forEach((e, i) => dg.setEdge(e.from, e.to, {}, `e${i}`));
   dagre.layout(dg);
   const gg = dg.graph();
@@ -116,9 +117,9 @@ export function graphSvg(g: GraphPayloadJSON): string {
   });
   for (const n of g.nodes) {
     const b = dg.node(n.id);
-    parts.push(`<g class="node" transform="translate(${b.x.toFixed(1)},${b.y.toFixed(1)})"><title>${escapeXml(n.id)}</title>`);
+    parts.push(`<g class="node" transform="translate(${b.x.toFixed(1)},${b.y.toFixed(1)})"><title>${escapeXml(n.label === n.id ? n.id : `${n.label} (${n.id})`)}</title>`);
     parts.push(`<rect x="${-b.width / 2}" y="${-b.height / 2}" width="${b.width}" height="${b.height}" rx="8" ry="8" fill="#ffffff" stroke="#333333" stroke-width="1.5"/>`);
-    parts.push(`<text text-anchor="middle" dominant-baseline="central">${escapeXml(n.label)}</text></g>`);
+    parts.push(`<text text-anchor="middle" dominant-baseline="central">${escapeXml(short(n.label))}</text></g>`);
   }
   parts.push(`</g></svg>`);
   return parts.join("\n");

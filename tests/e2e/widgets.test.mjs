@@ -1,0 +1,389 @@
+// Browser end-to-end test of the causalscope widgets (issue 3).
+//
+// Starts a real `jupyter lab` from .venv on 127.0.0.1 (random port and
+// token), opens a copy of notebooks/05-widgets.ipynb (the tutorial, plus a
+// few test cells appended) with the causalscope kernel in Debian's Chromium,
+// runs all cells, and checks what a person sees: atoms drawn in their class
+// colours at their positions (canvas pixels), the hover tooltip, a class
+// toggle, zoom, a lasso selection arriving in the kernel (cs.selection() in
+// the next cell), every graph node and edge, neighbour highlighting on
+// click, node dragging, SVG export, a readable error for a bad payload, data
+// strings shown as text; then converts the saved notebook with nbconvert
+// and checks the HTML carries the PNG/SVG fallbacks.
+// Screenshots: test-artifacts/e2e/*.png.
+//
+// Run: node --test tests/e2e/   (after the build, see checkPreconditions)
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  artifacts, checkPreconditions, decodePng, distanceToPolygon, hexRgb, launchBrowser, near, pixel, pointInPolygon, root, startLab, venvBin,
+} from "./lab.mjs";
+import { installLabextension } from "../../scripts/install-labextension.mjs";
+
+const NB_DIR = "test-artifacts"; // one level below the repository root, like notebooks/, so ../../shared/data resolves
+const NB_NAME = "05-widgets.e2e.ipynb";
+const NB_PATH = join(root, NB_DIR, NB_NAME);
+const ATOMS_MIME = "application/vnd.causalscope.atoms+json";
+const INJECT = '<img src=x onerror="window.__csInjected=1">';
+
+// Test cells appended to the tutorial copy (they use the tutorial's `atoms` and `graph`).
+const TEST_CELLS = [
+  'console.log("E2E-DATA " + JSON.stringify({ x: Array.from(atoms.numeric("x")), y: Array.from(atoms.numeric("y")), site: atoms.column("site"), graph: graph }))',
+  'console.log("E2E-SELECTION " + JSON.stringify(cs.selection()))',
+  `display({ "${ATOMS_MIME}": { version: 99, image: {} }, "text/plain": "a payload from a newer causalscope" }, { raw: true })`,
+  `cs.show.graph({ nodes: [${JSON.stringify(INJECT)}, "b"], edges: [{ from: ${JSON.stringify(INJECT)}, to: "b" }] }, { title: "<b>not bold</b>" })`,
+];
+
+let lab, browser, page, data;
+const pageErrors = [];
+
+function prepareNotebook() {
+  const nb = JSON.parse(readFileSync(join(root, "notebooks", "05-widgets.ipynb"), "utf8"));
+  for (const c of nb.cells) if (c.cell_type === "code") { c.outputs = []; c.execution_count = null; }
+  for (const src of TEST_CELLS) nb.cells.push({ cell_type: "code", metadata: { tags: ["e2e"] }, execution_count: null, outputs: [], source: src });
+  mkdirSync(join(root, NB_DIR), { recursive: true });
+  writeFileSync(NB_PATH, JSON.stringify(nb, null, 1));
+  return nb.cells.length;
+}
+
+const shot = (name, target = page) => target.screenshot({ path: join(artifacts, name) });
+
+/** Wait until the notebook's kernel is idle and no cell is queued or running. */
+async function waitIdle(timeout = 240_000) {
+  await page.waitForFunction(() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const k = panel?.sessionContext?.session?.kernel;
+    if (!k || k.status !== "idle") return false;
+    return !Array.from(document.querySelectorAll(".jp-InputArea-prompt")).some((p) => p.textContent.includes("*"));
+  }, null, { timeout, polling: 250 });
+}
+
+/** Outputs (nbformat JSON) of code cell `index` of the open notebook. */
+function outputsOf(index) {
+  return page.evaluate((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.toJSON().outputs, index);
+}
+
+async function runCell(index) {
+  const before = await page.evaluate((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount, index);
+  await page.evaluate((i) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    panel.content.activeCellIndex = i;
+    return window.jupyterapp.commands.execute("notebook:run-cell");
+  }, index);
+  await page.waitForFunction(([i, b]) => {
+    const c = window.jupyterapp.shell.currentWidget.content.widgets[i].model;
+    return c.executionCount !== null && c.executionCount !== b;
+  }, [index, before], { timeout: 60_000 });
+  await waitIdle();
+  return outputsOf(index);
+}
+
+const streamText = (outputs) => outputs.filter((o) => o.output_type === "stream").map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text)).join("");
+
+let cellCount;
+before(async () => {
+  checkPreconditions();
+  installLabextension(); // no-op when up to date
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  cellCount = prepareNotebook();
+  lab = await startLab(root);
+  browser = await launchBrowser();
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  await page.goto(`${lab.url}/lab/tree/${NB_DIR}/${NB_NAME}?token=${lab.token}`);
+  await page.waitForFunction(() => {
+    const panel = window.jupyterapp?.shell?.currentWidget;
+    return panel?.sessionContext?.session?.kernel?.status === "idle" && panel.content?.widgets?.length > 0;
+  }, null, { timeout: 120_000, polling: 250 });
+});
+
+after(async () => {
+  await browser?.close();
+  await lab?.stop();
+});
+
+test("the notebook opens with the causalscope kernel and every cell runs without error", { timeout: 300_000 }, async () => {
+  const kernelName = await page.evaluate(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.name);
+  assert.equal(kernelName, "causalscope");
+  await page.evaluate(() => window.jupyterapp.commands.execute("notebook:run-all-cells"));
+  await page.waitForFunction((n) => {
+    const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+    return cells.filter((c) => c.model.type === "code").every((c) => c.model.executionCount !== null) && cells.length === n;
+  }, cellCount, { timeout: 300_000, polling: 500 });
+  await waitIdle();
+  const errors = await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets
+    .map((c, i) => [i, c.model.type === "code" ? c.model.toJSON().outputs.filter((o) => o.output_type === "error") : []])
+    .filter(([, e]) => e.length).map(([i, e]) => `cell ${i}: ${e[0].ename}: ${e[0].evalue}`));
+  assert.deepEqual(errors, []);
+  const n = await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets.length);
+  const out = await outputsOf(n - TEST_CELLS.length);
+  const line = streamText(out).split("\n").find((l) => l.startsWith("E2E-DATA "));
+  assert.ok(line, "the data cell printed the atom positions");
+  data = JSON.parse(line.slice("E2E-DATA ".length));
+  assert.ok(data.x.length > 100, `the tutorial found ${data.x.length} atoms`);
+  await page.locator(".cs-atoms").first().scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await shot("01-notebook-run-all.png");
+});
+
+/** The tutorial's overlay: its elements, view transform and a screenshot of its canvas. */
+async function overlay() {
+  const root = page.locator(".cs-atoms").first();
+  await root.scrollIntoViewIfNeeded();
+  const canvas = root.locator("canvas.cs-atom-layer");
+  const box = await canvas.boundingBox();
+  const view = JSON.parse(await root.getAttribute("data-view"));
+  const png = decodePng(await canvas.screenshot());
+  const screen = (i) => [data.x[i] * view.scale + view.tx, data.y[i] * view.scale + view.ty];
+  const onCanvas = (i) => { const [sx, sy] = screen(i); return sx > 8 && sy > 8 && sx < box.width - 8 && sy < box.height - 8; };
+  return { root, canvas, box, view, png, screen, onCanvas };
+}
+
+async function classColors() {
+  return page.locator(".cs-atoms").first().locator(".cs-legend-item").evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector(".cs-class-name").textContent, getComputedStyle(r.querySelector(".cs-swatch")).backgroundColor])));
+}
+const cssRgb = (s) => s.match(/\d+/g).slice(0, 3).map(Number);
+
+test("the atom overlay draws every atom in its class colour at its position", { timeout: 60_000 }, async () => {
+  const o = await overlay();
+  const colors = Object.fromEntries(Object.entries(await classColors()).map(([k, v]) => [k, cssRgb(v)]));
+  assert.deepEqual(Object.keys(colors).sort(), ["Sr (A site)", "Ti (B site)"]);
+  assert.deepEqual(colors["Sr (A site)"], hexRgb("#e69f00"));
+  let checked = 0;
+  const wrong = [];
+  for (let i = 0; i < data.x.length; i++) {
+    if (!o.onCanvas(i)) continue;
+    const [sx, sy] = o.screen(i);
+    checked++;
+    if (!near(pixel(o.png, sx, sy), colors[data.site[i]], 10)) wrong.push(`atom ${i} (${data.site[i]}) at ${sx.toFixed(1)},${sy.toFixed(1)}: ${pixel(o.png, sx, sy)}`);
+  }
+  assert.ok(checked > 100, `checked ${checked} atoms on the canvas`);
+  assert.deepEqual(wrong, []);
+  // between two neighbouring atoms the image shows through (grey, R = G = B)
+  const [ax, ay] = o.screen(0);
+  const grey = pixel(o.png, ax, ay - 0.5 * 26 * o.view.scale * 0.5 - 6);
+  assert.ok(Math.abs(grey[0] - grey[1]) < 3 && Math.abs(grey[1] - grey[2]) < 3, `image pixel between atoms is grey: ${grey}`);
+  await o.root.screenshot({ path: join(artifacts, "02-atoms-overlay.png") });
+});
+
+test("hovering an atom shows its index, class and measurements as a tooltip", { timeout: 60_000 }, async () => {
+  const o = await overlay();
+  const i = data.x.findIndex((_, k) => o.onCanvas(k) && data.site[k] === "Ti (B site)");
+  const [sx, sy] = o.screen(i);
+  await page.mouse.move(o.box.x + sx + 1, o.box.y + sy + 1);
+  const tip = o.root.locator(".cs-tooltip");
+  await tip.waitFor({ state: "visible", timeout: 5000 });
+  const text = await tip.textContent();
+  assert.match(text, new RegExp(`^atom ${i}\\n`));
+  assert.match(text, /class: Ti \(B site\)/);
+  assert.match(text, new RegExp(`x: ${Number(data.x[i].toPrecision(4))} px \\(`));
+  assert.match(text, /nm\)/);
+  assert.match(text, /intensity: /);
+  assert.match(text, /uncertainty: /);
+  await o.root.screenshot({ path: join(artifacts, "03-hover-tooltip.png") });
+  await page.mouse.move(5, 5);
+  await tip.waitFor({ state: "hidden", timeout: 5000 });
+});
+
+test("unticking a class in the legend hides its atoms and keeps the others", { timeout: 60_000 }, async () => {
+  const root = page.locator(".cs-atoms").first();
+  const ti = root.locator(".cs-legend-item", { hasText: "Ti (B site)" }).locator("input");
+  await ti.uncheck();
+  await page.waitForTimeout(200);
+  const o = await overlay();
+  let hidden = 0, kept = 0;
+  const bad = [];
+  for (let i = 0; i < data.x.length; i++) {
+    if (!o.onCanvas(i)) continue;
+    const [sx, sy] = o.screen(i);
+    const p = pixel(o.png, sx, sy);
+    if (data.site[i] === "Ti (B site)") {
+      hidden++;
+      if (near(p, hexRgb("#56b4e9"), 40) || !(Math.abs(p[0] - p[2]) < 4)) bad.push(`Ti atom ${i} still drawn: ${p}`);
+    } else {
+      kept++;
+      if (!near(p, hexRgb("#e69f00"), 10)) bad.push(`Sr atom ${i} not drawn: ${p}`);
+    }
+  }
+  assert.ok(hidden > 50 && kept > 50);
+  assert.deepEqual(bad, []);
+  await o.root.screenshot({ path: join(artifacts, "04-class-hidden.png") });
+  await ti.check();
+});
+
+test("the wheel zooms about the cursor and atoms stay on their columns", { timeout: 60_000 }, async () => {
+  let o = await overlay();
+  const before = o.view;
+  await page.mouse.move(o.box.x + o.box.width / 2, o.box.y + o.box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await page.waitForTimeout(300);
+  o = await overlay();
+  assert.ok(o.view.scale > before.scale * 1.5, `zoomed from ${before.scale} to ${o.view.scale}`);
+  const colors = { "Sr (A site)": hexRgb("#e69f00"), "Ti (B site)": hexRgb("#56b4e9") };
+  let checked = 0;
+  for (let i = 0; i < data.x.length; i++) {
+    if (!o.onCanvas(i)) continue;
+    const [sx, sy] = o.screen(i);
+    assert.ok(near(pixel(o.png, sx, sy), colors[data.site[i]], 10), `atom ${i} drawn at its zoomed position`);
+    checked++;
+  }
+  assert.ok(checked > 10 && checked < data.x.length);
+  await o.root.screenshot({ path: join(artifacts, "05-zoomed.png") });
+  await o.root.getByRole("button", { name: "Reset view" }).click();
+});
+
+test("a lasso selection arrives in the kernel: the next cell's cs.selection() returns the atoms inside", { timeout: 120_000 }, async () => {
+  let o = await overlay();
+  await o.root.getByRole("button", { name: "Lasso" }).click();
+  const cx = o.box.width * 0.45, cy = o.box.height * 0.5, r = Math.min(o.box.width, o.box.height) * 0.22;
+  const poly = Array.from({ length: 7 }, (_, k) => [cx + r * Math.cos((2 * Math.PI * k) / 7), cy + r * Math.sin((2 * Math.PI * k) / 7) * 0.8]);
+  await page.mouse.move(o.box.x + poly[0][0], o.box.y + poly[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of [...poly.slice(1), poly[0]]) await page.mouse.move(o.box.x + x, o.box.y + y, { steps: 6 });
+  await page.mouse.up();
+  const status = o.root.locator(".cs-status");
+  await page.waitForFunction((el) => /sent to the kernel|not sent/.test(el.textContent), await status.elementHandle(), { timeout: 10_000 });
+  const statusText = await status.textContent();
+  assert.match(statusText, /^\d+ atoms selected \(lasso\) · sent to the kernel/);
+  const widgetCount = Number(statusText.match(/^(\d+)/)[1]);
+  o = await overlay();
+  await o.root.screenshot({ path: join(artifacts, "06-lasso.png") });
+  const surelyIn = [], surelyOut = [];
+  for (let i = 0; i < data.x.length; i++) {
+    const [sx, sy] = o.screen(i);
+    if (distanceToPolygon(sx, sy, poly) < 2) continue;
+    (pointInPolygon(sx, sy, poly) ? surelyIn : surelyOut).push(i);
+  }
+  assert.ok(surelyIn.length >= 10, `${surelyIn.length} atoms inside the lasso`);
+  const n = await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets.length);
+  const out = await runCell(n - TEST_CELLS.length + 1);
+  const line = streamText(out).split("\n").find((l) => l.startsWith("E2E-SELECTION "));
+  const received = JSON.parse(line.slice("E2E-SELECTION ".length));
+  assert.equal(received.length, widgetCount);
+  const set = new Set(received);
+  assert.deepEqual(surelyIn.filter((i) => !set.has(i)), [], "every atom well inside the lasso was received");
+  assert.deepEqual(surelyOut.filter((i) => set.has(i)), [], "no atom well outside the lasso was received");
+  await o.root.getByRole("button", { name: "Pan" }).click();
+});
+
+test("the graph widget shows every node and edge, weights as widths, confidence as opacity", { timeout: 60_000 }, async () => {
+  const g = page.locator(".cs-graph").first();
+  await g.scrollIntoViewIfNeeded();
+  const labels = await g.locator(".cs-node text").allTextContents();
+  assert.deepEqual([...labels].sort(), [...data.graph.nodes].sort());
+  const edges = await g.locator(".cs-edge").evaluateAll((els) => els.map((e) => ({
+    from: e.dataset.from, to: e.dataset.to, heads: e.querySelectorAll(".cs-edge-head").length,
+    width: Number(e.querySelector(".cs-edge-line").getAttribute("stroke-width")), opacity: Number(e.getAttribute("opacity")),
+    visible: e.querySelector(".cs-edge-line").getBoundingClientRect().height + e.querySelector(".cs-edge-line").getBoundingClientRect().width > 0,
+  })));
+  assert.equal(edges.length, data.graph.edges.length);
+  data.graph.edges.forEach((e, k) => {
+    assert.equal(edges[k].from, e.from);
+    assert.equal(edges[k].to, e.to);
+    assert.equal(edges[k].heads, e.type === "bidirected" ? 2 : e.directed === false ? 0 : 1, `arrowheads of ${e.from} → ${e.to}`);
+    assert.ok(edges[k].visible);
+    if (e.confidence !== undefined) assert.ok(Math.abs(edges[k].opacity - (0.15 + 0.85 * e.confidence)) < 1e-3);
+  });
+  const w = (a, b) => edges.find((e) => e.from === a && e.to === b).width;
+  assert.ok(w("probe defocus", "column width σ") > w("column width σ", "fit uncertainty"));
+  assert.ok(w("column width σ", "fit uncertainty") > w("B-site off-centring", "fit uncertainty"));
+  await g.screenshot({ path: join(artifacts, "07-graph.png") });
+});
+
+test("clicking a node highlights its parents, children and Markov blanket", { timeout: 60_000 }, async () => {
+  const g = page.locator(".cs-graph").first();
+  await g.locator(".cs-node", { hasText: "B-site off-centring" }).click();
+  const cls = await g.locator(".cs-node").evaluateAll((els) => Object.fromEntries(els.map((e) => [e.querySelector("text").textContent, [...e.classList].filter((c) => c !== "cs-node").join(" ")])));
+  assert.deepEqual(cls, {
+    "local strain": "cs-node--parent",
+    "B-site off-centring": "cs-node--selected",
+    "A-site intensity": "cs-node--parent",
+    "column width σ": "cs-node--blanket",
+    "probe defocus": "cs-node--dim",
+    "fit uncertainty": "cs-node--child",
+  });
+  const info = await g.locator(".cs-status").textContent();
+  assert.equal(info, "B-site off-centring: parents local strain, A-site intensity · children fit uncertainty · Markov blanket local strain, A-site intensity, fit uncertainty, column width σ");
+  // what a person sees: the parent's box is filled differently from a dimmed one
+  const fills = await g.locator(".cs-node rect").evaluateAll((els) => els.map((r) => getComputedStyle(r).fill));
+  assert.ok(new Set(fills).size >= 4, `distinct fills for selected/parent/child/blanket: ${fills}`);
+  await g.screenshot({ path: join(artifacts, "08-graph-highlight.png") });
+  await g.locator(".cs-node", { hasText: "B-site off-centring" }).click();
+  assert.equal(await g.locator("g.cs-node--dim").count(), 0);
+});
+
+test("nodes can be dragged, their edges follow, and Export SVG downloads the drawing", { timeout: 60_000 }, async () => {
+  const g = page.locator(".cs-graph").first();
+  const node = g.locator(".cs-node", { hasText: "probe defocus" });
+  const edge = g.locator('.cs-edge[data-from="probe defocus"][data-to="column width σ"] .cs-edge-line');
+  const d0 = await edge.getAttribute("d");
+  const t0 = await node.getAttribute("transform");
+  const b = await node.boundingBox();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2 + 60, b.y + b.height / 2 + 30, { steps: 8 });
+  await page.mouse.up();
+  const [x0, y0] = t0.match(/-?[\d.]+/g).map(Number);
+  const [x1, y1] = (await node.getAttribute("transform")).match(/-?[\d.]+/g).map(Number);
+  assert.ok(Math.abs(x1 - x0 - 60) < 2 && Math.abs(y1 - y0 - 30) < 2, `moved by ${x1 - x0}, ${y1 - y0}`);
+  assert.notEqual(await edge.getAttribute("d"), d0);
+  assert.equal(await g.locator("g.cs-node--selected").count(), 0, "a drag is not a click");
+  await g.screenshot({ path: join(artifacts, "09-graph-dragged.png") });
+  const [download] = await Promise.all([page.waitForEvent("download"), g.getByRole("button", { name: "Export SVG" }).click()]);
+  const file = join(artifacts, "graph-export.svg");
+  await download.saveAs(file);
+  const svg = readFileSync(file, "utf8");
+  assert.match(svg, /^<\?xml[^>]*>\n<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const n of data.graph.nodes) assert.ok(svg.includes(`>${n}<`), `exported SVG has node ${n}`);
+  assert.ok(!/var\(--/.test(svg), "theme variables are resolved to colours");
+});
+
+test("a malformed or unknown-version payload shows a readable error; data strings are text, never HTML", { timeout: 60_000 }, async () => {
+  const err = page.locator(".cs-error").first();
+  await err.scrollIntoViewIfNeeded();
+  assert.equal(await err.locator(".cs-error-title").textContent(), "causalscope: cannot show this atom overlay");
+  assert.match(await err.locator(".cs-error-message").textContent(), /atoms payload version 99 is newer than this extension understands \(version 1\); upgrade/);
+  assert.ok(await err.isVisible());
+  await err.screenshot({ path: join(artifacts, "10-bad-payload.png") });
+  const g = page.locator(".cs-graph").nth(1);
+  assert.equal(await g.locator(".cs-title").textContent(), "<b>not bold</b>");
+  assert.equal(await g.locator("b, img").count(), 0);
+  // a long label is shortened in the box and given in full as the node's tooltip, as text
+  assert.ok((await g.locator(".cs-node title").allTextContents()).includes(INJECT));
+  assert.ok((await g.locator(".cs-node text").allTextContents()).includes(INJECT.slice(0, 29) + "…"));
+  assert.equal(await page.evaluate(() => window.__csInjected), undefined);
+  await g.screenshot({ path: join(artifacts, "11-strings-as-text.png") });
+  assert.deepEqual(pageErrors.filter((e) => /causalscope|cs-/.test(e)), []);
+});
+
+test("nbconvert HTML of the saved notebook carries the PNG and SVG fallbacks", { timeout: 120_000 }, async () => {
+  await page.evaluate(() => window.jupyterapp.commands.execute("docmanager:save"));
+  await page.waitForFunction(() => !window.jupyterapp.shell.currentWidget.context.model.dirty, null, { timeout: 30_000 });
+  const saved = JSON.parse(readFileSync(NB_PATH, "utf8"));
+  const bundles = saved.cells.flatMap((c) => c.outputs ?? []).map((o) => o.data ?? {});
+  assert.ok(bundles.some((d) => d[ATOMS_MIME] && d["image/png"]), "the saved notebook keeps the atoms payload with its PNG");
+  assert.ok(bundles.some((d) => d["application/vnd.causalscope.graph+json"] && d["image/svg+xml"]), "and the graph payload with its SVG");
+  const html = join(artifacts, "05-widgets.html");
+  execFileSync(join(venvBin, "jupyter"), ["nbconvert", "--to", "html", NB_PATH, "--output", html], { stdio: "pipe" });
+  const text = readFileSync(html, "utf8");
+  assert.ok(/<img[^>]*src="data:image\/png;base64,/.test(text), "the HTML shows the atoms PNG");
+  // nbconvert embeds SVG outputs as <img src="data:image/svg+xml;base64,...">
+  const svgs = [...text.matchAll(/src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8"));
+  const graphSvg = svgs.find((s) => s.includes("B-site off-centring"));
+  assert.ok(graphSvg && /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/.test(graphSvg), "the HTML shows the graph SVG");
+  for (const n of data.graph.nodes) assert.ok(graphSvg.includes(`>${n}</text>`), `the SVG fallback labels node ${n}`);
+  const injected = svgs.find((s) => s.includes("not bold"));
+  assert.ok(injected && !injected.includes("<img") && injected.includes("&lt;img src=x"), "data strings are escaped in the SVG fallback");
+  // look at the HTML as a reader would
+  const reader = await browser.context.newPage();
+  await reader.goto(`file://${html}`);
+  await reader.locator("img[src^='data:image/png']").first().scrollIntoViewIfNeeded();
+  await reader.screenshot({ path: join(artifacts, "12-nbconvert-html.png"), fullPage: false });
+  const imgOk = await reader.locator("img[src^='data:image/png']").first().evaluate((img) => img.complete && img.naturalWidth > 300);
+  assert.ok(imgOk, "the PNG fallback decodes in the browser");
+  await reader.close();
+});
