@@ -187,7 +187,13 @@ function loadNpyFrames(fn: string, path: string): { fr: Frames; src: Omit<ImageS
  *   `page`; without it the error says how many pages there are.
  * - Calibration comes from the file where it states one: EMD dim vectors,
  *   HyperSpy axis scale/units, ImageJ TIFF metadata. The x spacing is used;
- *   non-square pixels add a warning to `source.warnings`.
+ *   non-square pixels add a warning to `source.warnings`. A scale without
+ *   units (atomap's HyperSpy files) gives `unit: ""` and a warning, unless
+ *   `options.unit` supplies one.
+ * - int64/uint64 arrays convert to float32 like every other type (exact up
+ *   to 2^24, as float32 always is).
+ * - Memory: .npy, TIFF and PNG files are read whole; HDF5 reads only the
+ *   dataset (only the page, for a 3-D dataset with `page`).
  * - Colour PNG/TIFF is converted to BT.601 luminance (see `LUMA_WEIGHTS`).
  * - NaN and ±Inf pixels are kept as they are.
  * - Zero-size arrays, unknown formats, truncated or corrupt files,
