@@ -42,6 +42,8 @@ export interface FitLatticeOptions {
   maxError?: number;
   /** Weight disks by intensity (default true). */
   weighted?: boolean;
+  /** A pattern gets a fit only when at least this fraction of its disks index on the lattice (others: NaN, e.g. another phase or orientation). Default 0.5. */
+  minIndexedFraction?: number;
   /** Frames used to guess the lattice (scan-sized mask). Default all. */
   frames?: ArrayLike<number | boolean>;
 }
@@ -100,13 +102,15 @@ export function guessLattice(disks: BraggDisks, frames?: ArrayLike<number | bool
  * weighted least squares, re-index with the fitted lattice and solve again.
  * The (0,0) disk of each pattern is taken as the disk nearest the initial
  * origin (this follows descan shifts). Patterns with fewer than 3
- * non-collinear indexed disks give NaN.
+ * non-collinear indexed disks, or where fewer than `minIndexedFraction` of
+ * the disks index (another phase or orientation), give NaN.
  */
 export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): LatticeFit {
   const lat = options.lattice ?? guessLattice(disks, options.frames);
   const nF = disks.offsets.length - 1;
   const maxErr = options.maxError ?? 0.25 * Math.min(Math.hypot(...lat.g1), Math.hypot(...lat.g2));
   const weighted = options.weighted ?? true;
+  const minFrac = options.minIndexedFraction ?? 0.5;
   const f32 = () => new Float32Array(nF).fill(NaN);
   const res: LatticeFit = { scanShape: [...disks.scanShape] as [number, number], originX: f32(), originY: f32(), g1x: f32(), g1y: f32(), g2x: f32(), g2y: f32(), error: f32(), count: new Uint16Array(nF) };
   for (let f = 0; f < nF; f++) {
@@ -138,7 +142,7 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
         n++; used.push(j, h, k);
       }
       const sx = solve3(A, bx), sy = solve3(A, by);
-      if (n < 3 || !sx || !sy) { fit = null; break; }
+      if (n < 3 || n < minFrac * (j1 - j0) || !sx || !sy) { fit = null; break; }
       fit = [sx[0], sy[0], sx[1], sy[1], sx[2], sy[2]];
       o = [fit[0], fit[1]]; g1 = [fit[2], fit[3]]; g2 = [fit[4], fit[5]];
       let e2 = 0;
