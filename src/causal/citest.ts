@@ -277,18 +277,21 @@ export class CmiKnn extends BaseTest {
   private kPerm: number;
   private B: number;
   private seed: number;
+  /** Cached per-variable |u_i - u_j| matrices (Float32, n×n), built on first use. */
+  private dist = new Map<number, Float32Array>();
+  private kbuf: Float64Array;
   constructor(data: CausalData, opts: CmiKnnOptions = {}) {
     super(data);
     const rng = new Rng(opts.seed ?? 0);
     const maxRows = opts.maxRows ?? 1000;
     let rows: number[] | null = null;
     if (data.n > maxRows) rows = rng.shuffle(Array.from({ length: data.n }, (_, i) => i)).slice(0, maxRows);
+    const jr = new Rng((opts.seed ?? 0) + 17);
     this.u = data.columns.map((c) => {
       const sub = rows ? Float64Array.from(rows, (i) => c[i]) : c;
-      // ranks + tiny jitter to break ties (discrete codes)
+      // ranks (copula transform) + tiny jitter to break ties (discrete codes)
       const r = ranks(sub);
-      const jr = new Rng((opts.seed ?? 0) + 17);
-      for (let i = 0; i < r.length; i++) r[i] += 1e-9 * jr.next();
+      for (let i = 0; i < r.length; i++) r[i] += 1e-6 * jr.next();
       return r;
     });
     this.n = rows ? rows.length : data.n;
@@ -296,25 +299,40 @@ export class CmiKnn extends BaseTest {
     this.kPerm = opts.kPerm ?? 5;
     this.B = opts.permutations ?? 200;
     this.seed = opts.seed ?? 0;
+    this.kbuf = new Float64Array(this.k);
   }
-  private cmi(xv: Float64Array, yv: Float64Array, Z: Float64Array[], dist: Float64Array): number {
+  private D(v: number): Float32Array {
+    let m = this.dist.get(v);
+    if (!m) {
+      const n = this.n;
+      const u = this.u[v];
+      m = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = Math.abs(u[i] - u[j]);
+      this.dist.set(v, m);
+    }
+    return m;
+  }
+  /** CMI estimate with x permuted by `perm` (identity when null). */
+  private cmi(Dx: Float32Array, perm: Int32Array | null, Dy: Float32Array, Dz: Float32Array[], row: Float64Array): number {
     const n = this.n;
     const k = this.k;
-    // max-norm distances in joint space; eps_i = distance to the k-th neighbour
+    const dz = Dz.length;
     let sum = 0;
-    const dz = Z.length;
     for (let i = 0; i < n; i++) {
+      const pi = perm ? perm[i] * n : i * n;
+      const ii = i * n;
       for (let j = 0; j < n; j++) {
-        let d = Math.abs(xv[i] - xv[j]);
-        const e = Math.abs(yv[i] - yv[j]);
+        let d = Dx[pi + (perm ? perm[j] : j)];
+        const e = Dy[ii + j];
         if (e > d) d = e;
         for (let m = 0; m < dz; m++) {
-          const f = Math.abs(Z[m][i] - Z[m][j]);
+          const f = Dz[m][ii + j];
           if (f > d) d = f;
         }
-        dist[j] = j === i ? Infinity : d;
+        row[j] = d;
       }
-      const eps = kthSmallest(dist, n, k);
+      row[i] = Infinity;
+      const eps = kthSmallest(row, n, k, this.kbuf);
       let nxz = 0;
       let nyz = 0;
       let nz = 0;
@@ -322,13 +340,13 @@ export class CmiKnn extends BaseTest {
         if (j === i) continue;
         let z = 0;
         for (let m = 0; m < dz; m++) {
-          const f = Math.abs(Z[m][i] - Z[m][j]);
+          const f = Dz[m][ii + j];
           if (f > z) z = f;
         }
         if (z >= eps) continue;
         nz++;
-        if (Math.abs(xv[i] - xv[j]) < eps) nxz++;
-        if (Math.abs(yv[i] - yv[j]) < eps) nyz++;
+        if (Dx[pi + (perm ? perm[j] : j)] < eps) nxz++;
+        if (Dy[ii + j] < eps) nyz++;
       }
       if (dz === 0) sum += digamma(n) - digamma(nxz + 1) - digamma(nyz + 1);
       else sum += digamma(nz + 1) - digamma(nxz + 1) - digamma(nyz + 1);
@@ -337,44 +355,45 @@ export class CmiKnn extends BaseTest {
   }
   protected compute(x: number, y: number, S: number[]): CIResult {
     const n = this.n;
-    const dist = new Float64Array(n);
-    const xv = this.u[x];
-    const yv = this.u[y];
-    const Z = S.map((s) => this.u[s]);
-    const obs = this.cmi(xv, yv, Z, dist);
+    const row = new Float64Array(n);
+    const Dx = this.D(x);
+    const Dy = this.D(y);
+    const Dz = S.map((s) => this.D(s));
+    const obs = this.cmi(Dx, null, Dy, Dz, row);
     const rng = new Rng(this.seed * 7919 + x * 131 + y * 31 + S.reduce((a, s) => a * 17 + s, 3));
-    // neighbour lists in Z for the local permutation
+    // neighbour lists in Z-space for the local permutation (Runge 2018)
     let nbrs: Int32Array[] | null = null;
-    if (Z.length) {
+    if (S.length) {
       const kp = Math.min(this.kPerm, n - 1);
       nbrs = [];
+      const order = Int32Array.from({ length: n }, (_, j) => j);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           let z = 0;
-          for (const c of Z) {
-            const f = Math.abs(c[i] - c[j]);
+          for (const D of Dz) {
+            const f = D[i * n + j];
             if (f > z) z = f;
           }
-          dist[j] = z + 1e-12 * rng.next();
+          row[j] = z + 1e-12 * rng.next();
         }
-        const order = Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => dist[a] - dist[b]);
+        order.sort((a, b) => row[a] - row[b]);
         nbrs.push(order.slice(0, kp + 1));
       }
     }
-    const perm = new Float64Array(n);
+    const perm = new Int32Array(n);
     const used = new Uint8Array(n);
-    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const visit = Int32Array.from({ length: n }, (_, i) => i);
     let ge = 0;
-    for (let b = 0; b < this.B; b++) {
+    let b = 0;
+    for (; b < this.B; b++) {
       if (!nbrs) {
-        perm.set(xv);
+        for (let i = 0; i < n; i++) perm[i] = i;
         rng.shuffle(perm);
       } else {
         used.fill(0);
-        rng.shuffle(order);
-        for (const i of order) {
+        rng.shuffle(visit);
+        for (const i of visit) {
           const nb = nbrs[i];
-          // shuffled neighbours: take the first unused
           let pick = -1;
           const start = rng.int(nb.length);
           for (let t = 0; t < nb.length; t++) {
@@ -386,18 +405,23 @@ export class CmiKnn extends BaseTest {
           }
           if (pick < 0) pick = nb[rng.int(nb.length)];
           else used[pick] = 1;
-          perm[i] = xv[pick];
+          perm[i] = pick;
         }
       }
-      if (this.cmi(perm, yv, Z, dist) >= obs) ge++;
+      if (this.cmi(Dx, perm, Dy, Dz, row) >= obs) ge++;
+      // sequential early stop once the p-value is clearly large (Besag & Clifford 1991)
+      if (ge >= 20 && b >= 40) {
+        b++;
+        break;
+      }
     }
-    return { pValue: (ge + 1) / (this.B + 1), statistic: obs };
+    return { pValue: (ge + 1) / (b + 1), statistic: obs };
   }
 }
 
-function kthSmallest(a: Float64Array, n: number, k: number): number {
+function kthSmallest(a: Float64Array, n: number, k: number, buf: Float64Array): number {
   // partial selection: keep the k smallest in a small sorted buffer
-  const buf = new Float64Array(k).fill(Infinity);
+  buf.fill(Infinity);
   for (let j = 0; j < n; j++) {
     const v = a[j];
     if (v >= buf[k - 1]) continue;

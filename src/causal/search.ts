@@ -124,6 +124,7 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
     const { i, j } = op;
     if (op.kind === 0) {
       if (K && K.forbidden(i, j)) return false;
+      if (parents[j].length >= maxIn) return false;
       return !reaches(adj, p, j, i);
     }
     if (op.kind === 1) return !(K && K.required(i, j));
