@@ -27,7 +27,17 @@ import * as vm from "node:vm";
 
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 
-import { annotateDynamicImports, instrumentTopLevelAwaits, isDeclarationEmitDiagnostic, isEsmFile, resolveEsm } from "./transform";
+import {
+  annotateDynamicImports,
+  CellSourceMap,
+  decodeMappings,
+  inlineSourceMap,
+  instrumentTopLevelAwaits,
+  isDeclarationEmitDiagnostic,
+  isEsmFile,
+  mapStack,
+  resolveEsm,
+} from "./transform";
 
 export { annotateDynamicImports, instrumentTopLevelAwaits, isDeclarationEmitDiagnostic, resolveEsm };
 
@@ -84,6 +94,8 @@ const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const tsModule = require(tsPath);
 let extraCompilerOptions: Record<string, unknown> = {};
+/** Source maps of recent CommonJS outputs (see transpileWithMap). */
+const TRANSPILE_MAPS = new Map<string, { toEsm: ReturnType<typeof decodeMappings>; toTs: ReturnType<typeof decodeMappings> }>();
 if (!(tsModule as { __causalscopePatched?: boolean }).__causalscopePatched) {
   const original = tsModule.createWatchCompilerHost;
   const patched = function (this: unknown, rootFiles: string[], options: Record<string, unknown>, sys: unknown, ...rest: unknown[]) {
@@ -96,6 +108,9 @@ if (!(tsModule as { __causalscopePatched?: boolean }).__causalscopePatched) {
       resolvePackageJsonExports: true,
       resolvePackageJsonImports: true,
       customConditions: ["node"],
+      // For tracebacks in the cell's own lines (see transpileWithMap).
+      inlineSourceMap: true,
+      sourceMap: false,
       allowImportingTsExtensions: false,
       typeRoots,
       ...extraCompilerOptions,
@@ -110,8 +125,25 @@ if (!(tsModule as { __causalscopePatched?: boolean }).__causalscopePatched) {
     const diags = originalDiagnostics.apply(this, args) as { code: number }[];
     return diags.filter((d) => !isDeclarationEmitDiagnostic(d.code));
   };
+  // tslab turns the emitted ES module into CommonJS with transpileModule;
+  // ask it for that step's source map too and keep both maps per output.
+  const originalTranspile = tsModule.transpileModule;
+  const transpileWithMap = function (this: unknown, input: string, opts: { compilerOptions?: Record<string, unknown> }) {
+    const r = originalTranspile.call(this, input, { ...opts, compilerOptions: { ...opts.compilerOptions, sourceMap: true, inlineSourceMap: false } });
+    try {
+      const toTs = inlineSourceMap(input);
+      if (toTs && r.sourceMapText) {
+        TRANSPILE_MAPS.set(r.outputText, { toEsm: decodeMappings(JSON.parse(r.sourceMapText).mappings), toTs });
+        while (TRANSPILE_MAPS.size > 16) TRANSPILE_MAPS.delete(TRANSPILE_MAPS.keys().next().value!);
+      }
+    } catch {
+      /* no map: tracebacks keep JavaScript positions */
+    }
+    return r;
+  };
   const proxy = new Proxy(tsModule, {
     get(target, key, receiver) {
+      if (key === "transpileModule" && typeof originalTranspile === "function") return transpileWithMap;
       if (key === "createWatchCompilerHost") return patched;
       if (key === "getPreEmitDiagnosticsOfFiles" && typeof originalDiagnostics === "function") return filteredDiagnostics;
       if (key === "__causalscopePatched") return true;
@@ -179,6 +211,9 @@ function userStack(e: Error): string[] {
     if (/^\s+at /.test(l)) {
       if (/\bnode:vm\b|runInThisContext/.test(l) || l.includes(path.join(KERNEL_ROOT, "dist"))) break;
       if (l.includes("node:internal")) continue;
+      // Cell functions are called through tslab's exports proxy.
+      kept.push(l.replace(/^(\s+at )Proxy\./, "$1"));
+      continue;
     }
     kept.push(l);
   }
@@ -216,6 +251,8 @@ export class Engine {
   private readonly sideModules = new Map<string, Module>();
   /** Values of cell-level declarations (tslab's `exports`). */
   readonly locals: Record<string, unknown>;
+  /** Source maps of the cells run so far, by their stack-frame label. */
+  private readonly cellMaps = new Map<string, CellSourceMap>();
   /** The object cells reach as `__tslab__` (exports, require). */
   private readonly cellGlobals: Record<string, unknown>;
   /** Interrupt flag of the running cell, checked by its top-level awaits. */
@@ -461,14 +498,17 @@ export class Engine {
       }
     }
     const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait) { " : "(function(exports, require) { ";
+    const fileLabel = label ?? `cell${this.cellCounter}.js`;
+    const maps = TRANSPILE_MAPS.get(converted.output);
+    if (maps) this.cellMaps.set(fileLabel, new CellSourceMap(maps.toEsm, maps.toTs, src.split("\n"), prefix.length));
     const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint)";
     let result: unknown;
     let failure: Outcome | undefined;
     try {
-      result = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: label ?? `cell${this.cellCounter}.js` });
+      result = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: fileLabel });
     } catch (e) {
       if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") failure = { status: "error", interrupted: true, ...interruptError() };
-      else failure = { status: "error", ...errorOf(e) };
+      else failure = { status: "error", ...this.describeError(e) };
     }
     if (!failure && converted.hasToplevelAwait) {
       try {
@@ -476,7 +516,7 @@ export class Engine {
       } catch (e) {
         if ((e as Error)?.name === "KeyboardInterrupt" && (e as Error).message === "execution interrupted")
           failure = { status: "error", interrupted: true, ...interruptError() };
-        else failure = { status: "error", ...errorOf(e) };
+        else failure = { status: "error", ...this.describeError(e) };
       }
     }
     // Declarations of a cell that threw stay visible, as in IPython: the
@@ -490,6 +530,28 @@ export class Engine {
     }
     if (failure) return failure;
     return lastVar && value !== undefined ? { status: "ok", hasValue: true, value } : { status: "ok", hasValue: false };
+  }
+
+  /**
+   * The protocol error for an exception: name, message and the stack with
+   * cell positions mapped back to the cells' TypeScript lines, followed by
+   * the source line of the innermost cell frame with a caret.
+   */
+  describeError(e: unknown): CellError {
+    const err = errorOf(e);
+    const tb = mapStack(err.traceback, this.cellMaps);
+    for (const line of tb) {
+      const m = /(In\[\d+\]|cell\d+\.js):(\d+):(\d+)/.exec(line);
+      if (!m || !/^\s+at /.test(line)) continue;
+      const map = this.cellMaps.get(m[1]);
+      const n = Number(m[2]);
+      const text = map?.source[n - 1];
+      if (text === undefined) break;
+      const gutter = `${n} | `;
+      tb.push(`${m[1]}, line ${n}:`, `  ${gutter}${text}`, `  ${" ".repeat(gutter.length + Number(m[3]) - 1)}^`);
+      break;
+    }
+    return { ...err, traceback: tb };
   }
 
   /** Completion candidates at UTF-16 offset `pos` of `src`. */

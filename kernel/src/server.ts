@@ -295,7 +295,7 @@ export class Kernel {
   }
 
   private reportBackgroundError(what: string, e: unknown): void {
-    const err = errorOf(e);
+    const err = this.engine.describeError(e);
     this.writeStream("stderr", `${what}: ${err.traceback.join("\n") || `${err.ename}: ${err.evalue}`}\n`);
   }
 
@@ -339,7 +339,7 @@ export class Kernel {
           const [type, content] = this.displayMessage(await this.engine.race(ready), opts);
           return [this.iopubFrames(type, content, parent)];
         } catch (e) {
-          const err = errorOf(e);
+          const err = this.engine.describeError(e);
           return [this.iopubFrames("stream", { name: "stderr", text: `display: could not make the MIME bundle: ${err.ename}: ${err.evalue}\n` }, parent)];
         }
       });
@@ -607,7 +607,7 @@ export class Kernel {
           if (!silent) await this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
           if (storeHistory) this.history.setOutput(count, String(data["text/plain"] ?? ""));
         } catch (e) {
-          error = errorOf(e);
+          error = this.engine.describeError(e);
         }
       }
     }

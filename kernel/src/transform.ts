@@ -130,3 +130,133 @@ export function instrumentTopLevelAwaits(js: string): string {
   return out;
 }
 
+
+// --- Source maps: stack frames of a cell in the cell's own lines ----------
+
+/** One decoded source-map segment: generated column → source line/column (all 0-based). */
+type Segment = [genCol: number, srcLine: number, srcCol: number];
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
+
+/**
+ * Decode a source map's `mappings` (Base64 VLQ, source map v3) into
+ * segments per generated line. Segments without a source are skipped.
+ * Reference: Source Map Revision 3 Proposal, "Mappings" section.
+ */
+export function decodeMappings(mappings: string): Segment[][] {
+  const lines: Segment[][] = [];
+  let srcLine = 0;
+  let srcCol = 0;
+  let src = 0;
+  let name = 0;
+  for (const line of mappings.split(";")) {
+    const segs: Segment[] = [];
+    let genCol = 0;
+    for (const seg of line.split(",")) {
+      if (!seg) continue;
+      const values: number[] = [];
+      let shift = 0;
+      let value = 0;
+      for (const ch of seg) {
+        const digit = B64_INDEX.get(ch);
+        if (digit === undefined) throw new Error(`source map: invalid base64 character ${JSON.stringify(ch)} in mappings`);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      genCol += values[0];
+      if (values.length >= 4) {
+        src += values[1];
+        srcLine += values[2];
+        srcCol += values[3];
+        if (values.length >= 5) name += values[4];
+        segs.push([genCol, srcLine, srcCol]);
+      }
+    }
+    lines.push(segs);
+  }
+  void src;
+  void name;
+  return lines;
+}
+
+/** Look up a 0-based (line, column) in decoded mappings: the last segment at or before the column. */
+export function lookup(map: Segment[][], line: number, col: number): [number, number] | undefined {
+  const segs = map[line];
+  if (!segs || segs.length === 0) return undefined;
+  let best = segs[0];
+  for (const s of segs) {
+    if (s[0] <= col) best = s;
+    else break;
+  }
+  return [best[1], best[2]];
+}
+
+/** The inline (data: URL) source map at the end of `js`, decoded, or undefined. */
+export function inlineSourceMap(js: string): Segment[][] | undefined {
+  const m = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/m.exec(js);
+  if (!m) return undefined;
+  try {
+    return decodeMappings(JSON.parse(Buffer.from(m[1], "base64").toString("utf8")).mappings);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Maps positions in the JavaScript a cell ran as (after tslab's two
+ * transpile steps, TS → ES module → CommonJS) back to the cell's own lines.
+ */
+export class CellSourceMap {
+  constructor(
+    /** final CommonJS → intermediate ES module */
+    private readonly toEsm: Segment[][],
+    /** intermediate ES module → TypeScript file (whose first line is tslab's `export {};` prefix) */
+    private readonly toTs: Segment[][],
+    /** Lines of the cell source, for context in tracebacks. */
+    readonly source: string[],
+    /** Characters the kernel prepends to the first generated line. */
+    private readonly firstLineShift = 0,
+  ) {}
+
+  /** 1-based (line, column) in the cell for a 1-based position in the run JavaScript. */
+  map(line: number, column: number): [number, number] | undefined {
+    const col0 = line === 1 ? Math.max(0, column - 1 - this.firstLineShift) : column - 1;
+    const esm = lookup(this.toEsm, line - 1, col0);
+    if (!esm) return undefined;
+    const ts = lookup(this.toTs, esm[0], esm[1]);
+    if (!ts) return undefined;
+    const cellLine = ts[0]; // the prefix line `export {};` is line 0 of the TS file
+    if (cellLine < 1 || cellLine > this.source.length) return undefined;
+    return [cellLine, ts[1] + 1];
+  }
+}
+
+/**
+ * Rewrite `label:line:column` positions in stack lines with `maps` (label →
+ * map). Frames of a mapped cell that fall outside its source (the kernel's
+ * wrapper around the cell) are dropped; other positions stay as they are.
+ */
+export function mapStack(lines: string[], maps: Map<string, CellSourceMap>): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    let drop = false;
+    const mapped = l.replace(/(In\[\d+\]|cell\d+\.js):(\d+):(\d+)/g, (whole, label: string, line: string, col: string) => {
+      const map = maps.get(label);
+      if (!map) return whole;
+      const m = map.map(Number(line), Number(col));
+      if (!m) {
+        drop = /^\s+at /.test(l);
+        return whole;
+      }
+      return `${label}:${m[0]}:${m[1]}`;
+    });
+    if (!drop) out.push(mapped);
+  }
+  return out;
+}

@@ -10,7 +10,16 @@ import * as path from "node:path";
 import { isComplete, qualifyMatches } from "../../kernel/src/complete";
 import { globToRegExp, History } from "../../kernel/src/history";
 import { bundleOf, MIME_BUNDLE, normalizeBundle } from "../../kernel/src/mime";
-import { annotateDynamicImports, instrumentTopLevelAwaits, isDeclarationEmitDiagnostic, resolveEsm } from "../../kernel/src/transform";
+import {
+  annotateDynamicImports,
+  CellSourceMap,
+  decodeMappings,
+  instrumentTopLevelAwaits,
+  isDeclarationEmitDiagnostic,
+  lookup,
+  mapStack,
+  resolveEsm,
+} from "../../kernel/src/transform";
 import { codePointsToUtf16, decode, encode, makeHeader, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -172,5 +181,37 @@ describe("engine source transforms", () => {
     expect(resolveEsm("h5wasm/node", ROOT)).toBe(path.join(ROOT, "node_modules", "h5wasm", "dist", "node", "hdf5_hl.js"));
     expect(resolveEsm("h5wasm", ROOT)).toBe(path.join(ROOT, "node_modules", "h5wasm", "dist", "esm", "hdf5_hl.js"));
     expect(resolveEsm("no-such-package-here", ROOT)).toBeUndefined();
+  });
+});
+
+describe("source maps", () => {
+  test("VLQ mappings decode to (generated column, source line, source column)", () => {
+    // AAAA = [0,0,0,0]; IAAM = [+4,0,0,+6]; next line AACN = [0,0,+1,-6]
+    expect(decodeMappings("AAAA,IAAM;AACN")).toEqual([
+      [
+        [0, 0, 0],
+        [4, 0, 6],
+      ],
+      [[0, 1, 0]],
+    ]);
+    expect(decodeMappings(";;gBAAgB")).toEqual([[], [], [[16, 0, 16]]]);
+    expect(() => decodeMappings("A!")).toThrow(/invalid base64/);
+  });
+
+  test("lookup takes the last segment at or before the column", () => {
+    const map = decodeMappings("AAAA,IAAM");
+    expect(lookup(map, 0, 3)).toEqual([0, 0]);
+    expect(lookup(map, 0, 9)).toEqual([0, 6]);
+    expect(lookup(map, 5, 0)).toBeUndefined();
+  });
+
+  test("stack positions of a cell map through both maps; wrapper frames are dropped", () => {
+    // run JS line 2 → ESM line 1; ESM line 1 → TS line 2 (cell line 2, after the `export {};` prefix line)
+    const toEsm = decodeMappings(";AACA"); // line 1 (0-based): col 0 → src line 1, col 0
+    const toTs = decodeMappings(";AACA"); // line 1 → src line 2... relative: line 1 → 1
+    const map = new CellSourceMap(toEsm, toTs, ["const a = 1;", "boom();"]);
+    expect(map.map(2, 1)).toEqual([1, 1]);
+    const stack = mapStack(["Error: x", "    at boom (In[4]:2:1)", "    at In[4]:40:3", "    at elsewhere (lib.js:1:1)"], new Map([["In[4]", map]]));
+    expect(stack).toEqual(["Error: x", "    at boom (In[4]:1:1)", "    at elsewhere (lib.js:1:1)"]);
   });
 });

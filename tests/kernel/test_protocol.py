@@ -132,7 +132,12 @@ def test_throwing_cell(kernel):
     assert len(errors) == 1
     tb = "\n".join(errors[0]["content"]["traceback"])
     assert "RangeError: radius must be positive, got -1" in tb
-    assert "inner" in tb
+    # frames point into the cell's own TypeScript lines, with the source line shown
+    count = reply["execution_count"]
+    assert f"at inner (In[{count}]:1:26)" in tb
+    assert f"at In[{count}]:2:1" in tb
+    assert f"In[{count}], line 1:" in tb
+    assert 'throw new RangeError("radius must be positive, got -1")' in tb
     # the kernel's own frames are not shown
     assert "kernel/dist" not in tb and "node:vm" not in tb
 
