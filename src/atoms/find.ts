@@ -38,13 +38,15 @@ export interface FindAtomsOptions {
   refine?: "com" | "gaussian" | false;
   /** Number of sublattices to split the columns into (default 1); 0 = brightest. */
   sublattices?: number;
+  /** Feature for the sublattice split: "contrast" (default: detection contrast of the smoothed image, robust) or "intensity" (fitted integrated intensity). */
+  sublatticeFeature?: "contrast" | "intensity";
   /** Noise model of the Gaussian fit: "poisson" (counts), "gaussian" (uniform weights), or "auto" (poisson when all pixels are non-negative integers). */
   noise?: "poisson" | "gaussian" | "auto";
   /** Detection filter: "gaussian" smoothing (default) or "log" (Laplacian of Gaussian). */
   filter?: "gaussian" | "log";
   /** Smoothing σ for detection (pixels). Default min(σ, 0.2 × spacing). */
   smoothing?: number;
-  /** Fit/centre-of-mass window radius (pixels). Default per atom: half the distance to its nearest neighbour, at most 4σ. */
+  /** Fit/centre-of-mass window radius (pixels). Default per atom: half the distance to its nearest neighbour, at most 3.5σ. */
   fitRadius?: number;
   /** Columns closer than this are fitted jointly (pixels). Default 3σ. */
   jointDistance?: number;
@@ -67,6 +69,8 @@ export interface FindAtomsParameters {
   noise: "poisson" | "gaussian";
   refine: "com" | "gaussian" | false;
   sublatticeMethod: string;
+  /** Fisher separation (gap / pooled sd of the log feature) of the intensity split; ≥ 2.5 → intensity split used. */
+  sublatticeSeparation: number;
   imageNoise: number;
   calibration?: Calibration;
   width: number;
@@ -153,7 +157,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   }
   const noiseModel = options.noise === undefined || options.noise === "auto" ? (allCounts ? "poisson" : "gaussian") : options.noise;
   if (noiseModel !== "poisson" && noiseModel !== "gaussian") throw new RangeError(`findAtoms: options.noise must be "poisson", "gaussian" or "auto", got ${JSON.stringify(options.noise)}`);
-  const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
+  const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
   if (!(hi > lo)) {
     warnings.push("the image is constant: no columns");
     return emptyTable(params);
@@ -165,7 +169,8 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     try {
       const est = estimateSpacing(img);
       spacing = est.spacing;
-      if (!(sigma > 0)) sigma = Math.min(est.sigma, 0.3 * spacing);
+      // The autocorrelation's central peak is narrowed by pixel-correlated (scan) noise: keep σ within the range of real images.
+      if (!(sigma > 0)) sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
     } catch (e) {
       if (options.minDistance === undefined) throw new RangeError(`findAtoms: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.minDistance (and options.sigma)`);
       sigma = sigma > 0 ? sigma : options.minDistance / 3;
@@ -192,9 +197,9 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   for (let i = 0; i < n; i++) {
     const r = grid0.nearest(peaks.x[i], peaks.y[i], 1, i);
     const dnn = r.distance.length ? r.distance[0] : 2 * spacing;
-    radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 4 * sigma));
+    radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 3.5 * sigma));
   }
-  let X = Float64Array.from(peaks.x), Y = Float64Array.from(peaks.y);
+  let X: Float64Array = Float64Array.from(peaks.x), Y: Float64Array = Float64Array.from(peaks.y);
   const state: GaussianState = {
     x: X, y: Y, amp: new Float64Array(n), pa: new Float64Array(n).fill(1 / (sigma * sigma)), pb: new Float64Array(n), pc: new Float64Array(n).fill(1 / (sigma * sigma)),
     bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
@@ -247,8 +252,11 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   }
   const unc = Float64Array.from({ length: n }, (_, i) => Math.sqrt(0.5 * (state.uncX[i] ** 2 + state.uncY[i] ** 2)));
   // Sublattices.
-  const split = splitSublattices(X, Y, intensity, nSub);
+  // Split on the detection contrast (filtered peak minus its ring: robust to noise and background) unless told otherwise.
+  const feature = options.sublatticeFeature === "intensity" ? intensity : Float64Array.from(peaks.prominence);
+  const split = splitSublattices(X, Y, feature, nSub);
   params.sublatticeMethod = split.method;
+  params.sublatticeSeparation = split.separation;
   const t = table({
     x: Float64Array.from(X), y: Float64Array.from(Y), sublattice: split.labels, intensity, amplitude: Float64Array.from(state.amp), background: Float64Array.from(state.bg),
     sigma: sig, sigmaX, sigmaY, rotation: rot, uncertaintyX: Float64Array.from(state.uncX), uncertaintyY: Float64Array.from(state.uncY), uncertainty: unc,

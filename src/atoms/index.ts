@@ -4,3 +4,5 @@ export * from "./refine";
 export * from "./sublattice";
 export * from "./find";
 export * from "./crb";
+export * from "./lattice";
+export * from "./crystallography";

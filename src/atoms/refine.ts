@@ -291,7 +291,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
             improved = true;
             let maxShift = 0;
             for (let k = 0; k < m; k++) maxShift = Math.max(maxShift, Math.abs(delta[NB + stride * k]), Math.abs(delta[NB + 1 + stride * k]));
-            if (maxShift < 1e-5 || chi2 - c2 < 1e-10 * chi2) converged = true;
+            if (maxShift < 1e-4 || chi2 - c2 < 1e-8 * chi2) converged = true;
             break;
           }
           lambda *= 10;
@@ -320,7 +320,8 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         state.bg[i] = plane ? p[0] + p[1] * (state.x[i] - gx) + p[2] * (state.y[i] - gy) : p[0];
         state.uncX[i] = cov ? Math.sqrt(Math.max(0, cov[o * P + o] * scale)) : NaN;
         state.uncY[i] = cov ? Math.sqrt(Math.max(0, cov[(o + 1) * P + o + 1] * scale)) : NaN;
-        state.converged[i] = converged ? 1 : 0;
+        // A positional uncertainty beyond the window means the column is not identifiable.
+        state.converged[i] = converged && state.uncX[i] < rad[k] && state.uncY[i] < rad[k] ? 1 : 0;
         state.fitted[i] = 1;
       });
       if (tails) next.push(G);

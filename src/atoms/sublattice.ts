@@ -7,6 +7,7 @@
  * (0 = brightest).
  */
 import { PointGrid } from "./grid";
+import { latticeBasis, latticeIndices } from "./lattice";
 
 /** 1-D k-means (k-means++-like deterministic start at quantiles), returns labels and centres ascending. */
 export function kmeans1d(values: ArrayLike<number>, k: number, iterations = 100): { labels: Int32Array; centers: Float64Array } {
@@ -50,22 +51,25 @@ function separation(values: ArrayLike<number>, labels: Int32Array, k: number): n
   const m = Array.from(s, (v, l) => v / Math.max(c[l], 1));
   for (let l = 0; l < k; l++) { pooled += s2[l] - c[l] * m[l] ** 2; dof += c[l]; if (l > 0) minGap = Math.min(minGap, m[l] - m[l - 1]); }
   const sd = Math.sqrt(pooled / Math.max(dof - k, 1));
-  return sd > 0 ? minGap / sd : Infinity;
+  return sd > 0 ? minGap / sd : minGap > 0 ? Infinity : 0;
 }
 
 /** Result of {@link splitSublattices}. */
 export interface SublatticeSplit {
   labels: Int32Array;
-  /** "intensity", "geometry" or "none". */
+  /** "lattice parity", "intensity", "geometry" or "none". */
   method: string;
   /** Fisher separation of the intensity split (gap / pooled sd). */
   separation: number;
 }
 
 /**
- * Assign each column to one of `k` sublattices. Intensity k-means on
- * log(intensity) is used when its clusters are well separated (Fisher
- * separation ≥ 2.5), else the geometric split: columns are grouped by the
+ * Assign each column to one of `k` sublattices. For k = 2, when all columns
+ * form one centred lattice (perovskite A + B along [001]), the parity of their
+ * lattice indices splits them exactly, and is used when the two parity classes
+ * differ in log intensity (Fisher separation ≥ 1). Otherwise intensity
+ * k-means on log(intensity) is used when its clusters are well separated
+ * (separation ≥ 2.5), else the geometric split: columns are grouped by the
  * direction of the vector to their nearest neighbour (±v of a dumbbell).
  * Labels are renumbered so that sublattice 0 is the brightest.
  */
@@ -78,7 +82,31 @@ export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, int
   const sep = separation(li, km.labels, k);
   let labels = km.labels;
   let method = "intensity";
-  if (!(sep >= 2.5) && k === 2 && n >= 4) {
+  // Lattice parity: when all columns together form a (centred) Bravais lattice, as A and B
+  // of a perovskite along [001] do, (i + j) mod 2 of their indices separates the two
+  // sublattices exactly; use it when the two parity classes differ in intensity.
+  let paritySep = -Infinity;
+  if (k === 2 && n >= 8) {
+    try {
+      const b = latticeBasis(x, y);
+      if (b.support[0] > 0.6 && b.support[1] > 0.6) {
+        const idx = latticeIndices(x, y, b);
+        const par = new Int32Array(n);
+        for (let i = 0; i < n; i++) par[i] = idx.assigned[i] ? (((idx.i[i] + idx.j[i]) % 2) + 2) % 2 : km.labels[i];
+        const cnt = par.reduce((a, v) => a + v, 0);
+        if (cnt > 0.2 * n && cnt < 0.8 * n) {
+          // Order parity classes by mean (as k-means labels are ascending).
+          const m0 = li.reduce((a, v, i) => a + (par[i] === 0 ? v : 0), 0) / (n - cnt), m1 = li.reduce((a, v, i) => a + (par[i] === 1 ? v : 0), 0) / cnt;
+          const ordered = m0 <= m1 ? par : Int32Array.from(par, (v) => 1 - v);
+          paritySep = separation(li, ordered, 2);
+          if (paritySep >= 1) { labels = ordered; method = "lattice parity"; }
+        }
+      }
+    } catch {
+      // not a lattice: fall through to intensity / geometry
+    }
+  }
+  if (method === "intensity" && !(sep >= 2.5) && k === 2 && n >= 4) {
     // Geometry: nearest-neighbour direction, folded into [0, π) then split by sign relative to the dominant axis.
     const grid = new PointGrid(x, y);
     const vx = new Float64Array(n), vy = new Float64Array(n);

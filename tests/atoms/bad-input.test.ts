@@ -1,0 +1,50 @@
+/** Bad input: clear results or errors, never a hang. */
+import { synth, findAtoms, makeImage } from "causalscope";
+import { matchPositions } from "./match";
+
+function timed<T>(f: () => T): { value: T; ms: number } { const t = Date.now(); const value = f(); return { value, ms: Date.now() - t }; }
+
+describe("findAtoms on bad input", () => {
+  it("blank image: an empty table with a warning", () => {
+    const { value: a, ms } = timed(() => findAtoms(makeImage(new Float32Array(64 * 64).fill(7), 64, 64)));
+    expect(a.numRows).toBe(0);
+    expect(a.columnNames).toEqual(expect.arrayContaining(["x", "y", "sublattice", "intensity", "sigma", "uncertainty"]));
+    expect(a.parameters.warnings.join(" ")).toMatch(/constant/);
+    expect(ms).toBeLessThan(5000);
+  });
+  it("pure noise: no lattice → a clear error, and with a given scale (almost) no columns", () => {
+    const r = synth.rng(1);
+    const img = makeImage(Float32Array.from({ length: 128 * 128 }, () => r.poisson(100)), 128, 128);
+    let found: number | string;
+    try { found = findAtoms(img).numRows; } catch (e) { found = (e as Error).message; }
+    if (typeof found === "string") expect(found).toMatch(/spacing|periodicity/);
+    else expect(found).toBeLessThan(5);
+    const { value: a, ms } = timed(() => findAtoms(img, { minDistance: 5, sigma: 2 }));
+    console.log(`pure Poisson noise (128², mean 100): ${typeof found === "string" ? "error: " + found : found + " columns"}; with minDistance 5, sigma 2: ${a.numRows} columns (${ms} ms)`);
+    expect(a.numRows).toBeLessThan(5);
+    expect(ms).toBeLessThan(10000);
+  });
+  it("NaN pixels: excluded, the columns are still found, with a warning", () => {
+    const s = synth.perovskite({ width: 128, height: 128, dose: 1e4, seed: 2 });
+    const d = Float32Array.from(s.image.data);
+    for (let k = 0; k < 200; k++) d[(k * 7919) % d.length] = NaN;
+    d[5] = Infinity;
+    const a = findAtoms(makeImage(d, 128, 128), { sublattices: 2 });
+    const m = matchPositions(a.numeric("x"), a.numeric("y"), s.atoms.x, s.atoms.y, 3, { width: 128, height: 128, border: 6 });
+    expect(m.recall).toBe(1);
+    expect(m.precision).toBe(1);
+    expect(m.rmsPerAxis).toBeLessThan(0.06);
+    expect(a.parameters.warnings.join(" ")).toMatch(/201 non-finite/);
+    expect(a.numeric("x").every(Number.isFinite)).toBe(true);
+  });
+  it("tiny, all-NaN and malformed images: errors naming the argument", () => {
+    expect(() => findAtoms(makeImage([1], 1, 1))).toThrow(/image is 1×1 pixels; at least 3×3/);
+    expect(() => findAtoms(makeImage([1, 2], 2, 1))).toThrow(/at least 3×3/);
+    expect(() => findAtoms(makeImage(new Float32Array(16).fill(NaN), 4, 4))).toThrow(/all 16 pixels are NaN/);
+    expect(() => findAtoms({ data: [1, 2, 3], width: 3, height: 1 } as never)).toThrow(/findAtoms\(image\): image must be an Image/);
+    expect(() => findAtoms(makeImage(new Float32Array(9), 3, 3), { sublattices: 0 })).toThrow(/options.sublattices/);
+    // A 3×3 image with one bright pixel: a result, not a hang.
+    const tiny = findAtoms(makeImage([0, 0, 0, 0, 5, 0, 0, 0, 0], 3, 3), { minDistance: 1, sigma: 0.8 });
+    expect(tiny.numRows).toBeLessThanOrEqual(1);
+  });
+});
