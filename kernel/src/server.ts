@@ -136,7 +136,7 @@ export class Kernel {
     await this.startHeartbeat(url(i, i.hb_port));
     this.captureStreams();
     this.installGlobals();
-    process.on("SIGINT", () => this.engine.interrupt());
+    process.on("SIGINT", () => this.interrupt());
     process.on("SIGTERM", () => void this.shutdown(0));
     process.on("uncaughtException", (e) => this.reportBackgroundError("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportBackgroundError("unhandled promise rejection", e));
@@ -366,10 +366,11 @@ export class Kernel {
     return commId;
   }
 
-  /** Send `data` on an open comm. */
-  sendComm(commId: string, data: unknown = {}): void {
+  /** Send `data` (and binary `buffers`, as ipywidgets does) on an open comm. */
+  sendComm(commId: string, data: unknown = {}, buffers: Uint8Array[] = []): void {
     if (!this.comms.has(commId)) throw new Error(`sendComm: no open comm with id ${commId}`);
-    void this.publish("comm_msg", { comm_id: commId, data: data ?? {} }, this.parent);
+    const bufs = buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    void this.publish("comm_msg", { comm_id: commId, data: data ?? {} }, this.parent, bufs);
   }
 
   /** Close an open comm (telling the front end). */
@@ -398,6 +399,15 @@ export class Kernel {
     });
   }
 
+  /** Interrupt: abandon the awaiting cell and any input request it waits on. */
+  private interrupt(): void {
+    this.engine.interrupt();
+    for (const [id, p] of this.pendingInputs) {
+      this.pendingInputs.delete(id);
+      p.reject(Object.assign(new Error("input interrupted"), { name: "KeyboardInterrupt" }));
+    }
+  }
+
   private handleStdin(msg: Message): void {
     if (msg.header.msg_type !== "input_reply") return;
     const id = msg.parent_header.msg_id;
@@ -419,7 +429,7 @@ export class Kernel {
       display: (bundle: MimeBundle, options?: KernelDisplayOptions) => this.displayBundle(normalizeBundle(bundle), options),
       openComm: (target: string, data: unknown, onMessage?: (data: unknown) => void) => this.openComm(target, data, onMessage),
       registerCommTarget: (target: string, onOpen: CommTargetHandler) => this.registerCommTarget(target, onOpen),
-      sendComm: (commId: string, data: unknown) => this.sendComm(commId, data),
+      sendComm: (commId: string, data: unknown, buffers?: Uint8Array[]) => this.sendComm(commId, data, buffers),
       closeComm: (commId: string, data?: unknown) => this.closeComm(commId, data),
       clearOutput: (wait?: boolean) => this.clearOutput(wait),
     };
@@ -511,7 +521,7 @@ export class Kernel {
       case "comm_close":
         return this.commClose(c);
       case "interrupt_request":
-        this.engine.interrupt();
+        this.interrupt();
         return this.reply(sock, msg, "interrupt_reply", { status: "ok" });
       case "shutdown_request": {
         const restart = !!c.restart;

@@ -302,9 +302,11 @@ def test_comm_opened_by_kernel(kernel):
     reply, msgs = run(kc, "JSON.stringify((globalThis as any).received)")
     assert result_text(msgs) == "'{\"b\":2}'"
 
-    reply, msgs = run(kc, f'{BRIDGE}.sendComm(probe, {{ c: 3 }});\n{BRIDGE}.closeComm(probe);')
+    reply, msgs = run(kc, f'{BRIDGE}.sendComm(probe, {{ c: 3 }}, [new Uint8Array([1, 2, 255])]);\n{BRIDGE}.closeComm(probe);')
     assert reply["status"] == "ok"
-    assert [m["content"] for m in msgs if m["msg_type"] == "comm_msg"] == [{"comm_id": comm_id, "data": {"c": 3}}]
+    sent = [m for m in msgs if m["msg_type"] == "comm_msg"]
+    assert [m["content"] for m in sent] == [{"comm_id": comm_id, "data": {"c": 3}}]
+    assert [bytes(b) for b in sent[0]["buffers"]] == [b"\x01\x02\xff"]
     assert [m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"] == [comm_id]
 
 
