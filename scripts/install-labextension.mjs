@@ -1,12 +1,15 @@
-// Builds the JupyterLab extension (labextension/) and installs it into .venv.
-// Idempotent and fast when nothing changed: a stamp in .venv holds the hash
-// of the extension's sources; when it matches and the extension is installed,
+// Builds the JupyterLab extension (labextension/) and pip-installs it into a
+// Python environment: the project's .venv by default. Idempotent and fast
+// when nothing changed: a stamp in the environment holds the hash of the
+// extension's sources; when it matches and the extension is installed,
 // nothing runs.
 //
-// Usage: node scripts/install-labextension.mjs [--build-only] [--force]
+// Usage: node scripts/install-labextension.mjs [--build-only] [--force] [--python PATH]
 //   --build-only  compile TypeScript and build the prebuilt bundle
 //                 (labextension/causalscope_labextension/labextension), no pip
 //   --force       rebuild and reinstall even when the stamp matches
+//   --python PATH install into the environment of this Python (default
+//                 .venv/bin/python; Binder's postBuild passes its own)
 // As a library: import { installLabextension } from "./install-labextension.mjs"
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,15 +19,22 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ext = join(root, "labextension");
-const venvBin = join(root, ".venv", "bin");
-const python = join(venvBin, "python");
-const stamp = join(root, ".venv", ".causalscope-labextension.sha256");
 const bundle = join(ext, "causalscope_labextension", "labextension");
-const installed = join(root, ".venv", "share", "jupyter", "labextensions", "causalscope-labextension", "package.json");
 
-function run(cmd, args, opts = {}) {
+/** Paths of the Python environment that `python` belongs to. */
+function envOf(python = join(root, ".venv", "bin", "python")) {
+  const bin = dirname(python);
+  const prefix = execFileSync(python, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" }).trim();
+  return {
+    python, bin, prefix,
+    stamp: join(prefix, ".causalscope-labextension.sha256"),
+    installed: join(prefix, "share", "jupyter", "labextensions", "causalscope-labextension", "package.json"),
+  };
+}
+
+function run(cmd, args, bin, opts = {}) {
   console.log(`$ ${relative(root, cmd) || cmd} ${args.join(" ")}`);
-  execFileSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, PATH: `${venvBin}:${process.env.PATH}` }, ...opts });
+  execFileSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, ...opts });
 }
 
 function files(dir) {
@@ -36,8 +46,9 @@ function files(dir) {
 }
 
 /** `jupyter labextension list` of the venv (it writes to stderr), without colour codes. */
-export function labextensionList() {
-  const r = spawnSync(join(venvBin, "jupyter"), ["labextension", "list"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${venvBin}:${process.env.PATH}` } });
+export function labextensionList(python) {
+  const { bin } = envOf(python);
+  const r = spawnSync(join(bin, "jupyter"), ["labextension", "list"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   return `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
@@ -57,44 +68,42 @@ export function sourceHash() {
   return h.digest("hex");
 }
 
-export function buildLabextension() {
-  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(ext, "tsconfig.json")]);
-  const builder = existsSync(join(venvBin, "jupyter-builder")) ? join(venvBin, "jupyter-builder") : "jupyter-builder";
-  run(builder, ["build", ext]);
+export function buildLabextension(python) {
+  const bin = python ? dirname(python) : join(root, ".venv", "bin");
+  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(ext, "tsconfig.json")], bin);
+  const builder = existsSync(join(bin, "jupyter-builder")) ? join(bin, "jupyter-builder") : "jupyter-builder";
+  run(builder, ["build", ext], bin);
   if (!existsSync(join(bundle, "static", "style.js"))) throw new Error(`install-labextension: the build did not produce ${relative(root, bundle)}/static/style.js`);
 }
 
-export function installLabextension({ force = false } = {}) {
-  if (!existsSync(python)) throw new Error("install-labextension: .venv is missing; run `node scripts/venv.mjs` first");
+export function installLabextension({ force = false, python } = {}) {
+  const py = python ?? join(root, ".venv", "bin", "python");
+  if (!existsSync(py)) throw new Error(`install-labextension: no Python at ${py}${python ? "" : "; run `node scripts/venv.mjs` first"}`);
+  const env = envOf(py);
   const digest = sourceHash();
-  if (!force && existsSync(stamp) && readFileSync(stamp, "utf8") === digest && existsSync(installed) && existsSync(join(bundle, "static", "style.js"))) {
+  if (!force && existsSync(env.stamp) && readFileSync(env.stamp, "utf8") === digest && existsSync(env.installed) && existsSync(join(bundle, "static", "style.js"))) {
     console.log("causalscope-labextension: up to date");
     return;
   }
-  buildLabextension();
-  // Build tools come from requirements/labextension.txt (in the venv), so no isolated build env is downloaded.
-  const haveHatch = (() => {
-    try {
-      execFileSync(python, ["-c", "import hatchling, hatch_jupyter_builder, hatch_nodejs_version"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  run(python, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps", "--force-reinstall", ...(haveHatch ? ["--no-build-isolation"] : []), ext]);
-  const list = labextensionList();
+  buildLabextension(py);
+  // With the build tools of requirements/labextension.txt in the environment, pip needs no isolated build env (no download).
+  const haveHatch = spawnSync(py, ["-c", "import hatchling, hatch_jupyter_builder, hatch_nodejs_version"], { stdio: "ignore" }).status === 0;
+  run(py, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps", "--force-reinstall", ...(haveHatch ? ["--no-build-isolation"] : []), ext], env.bin);
+  const list = labextensionList(py);
   if (!/causalscope-labextension v\S+ enabled\s+OK/.test(list)) {
     throw new Error(`install-labextension: after pip install, \`jupyter labextension list\` does not show causalscope-labextension enabled and OK:\n${list}`);
   }
-  writeFileSync(stamp, digest);
-  console.log("causalscope-labextension: installed into .venv (enabled, OK)");
+  writeFileSync(env.stamp, digest);
+  console.log(`causalscope-labextension: installed into ${env.prefix} (enabled, OK)`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
+  const pi = args.indexOf("--python");
+  const python = pi >= 0 ? args[pi + 1] : undefined;
   try {
-    if (args.includes("--build-only")) buildLabextension();
-    else installLabextension({ force: args.includes("--force") });
+    if (args.includes("--build-only")) buildLabextension(python);
+    else installLabextension({ force: args.includes("--force"), python });
   } catch (e) {
     console.error(e.message || e);
     process.exit(1);
