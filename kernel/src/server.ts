@@ -57,6 +57,18 @@ function url(info: ConnectionInfo, port: number): string {
   return info.transport === "ipc" ? `ipc://${info.ip}-${port}` : `tcp://${info.ip}:${port}`;
 }
 
+/**
+ * Where input history persists: `$CAUSALSCOPE_HISTORY` ("off" or "" for
+ * memory only), else `<Jupyter data dir>/causalscope/history.jsonl`.
+ */
+export function historyFile(): string | undefined {
+  const env = process.env.CAUSALSCOPE_HISTORY;
+  if (env !== undefined) return env === "" || env === "off" ? undefined : env;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { userDataDir } = require("./install") as typeof import("./install");
+  return path.join(userDataDir(), "causalscope", "history.jsonl");
+}
+
 /** Characters of stream text per `stream` message (large prints are split). */
 export const STREAM_CHUNK = 256 * 1024;
 /** How long stream text may wait before it is sent, in ms. */
@@ -94,7 +106,7 @@ export class Kernel {
   private readonly iopub = new zmq.XPublisher({ linger: 1000, verbosity: "allSubs" });
   private heartbeat?: Worker;
   private readonly engine: Engine;
-  private readonly history = new History();
+  private readonly history = new History(Math.floor(Date.now() / 1000), historyFile());
   private executionCount = 0;
   /** The request whose outputs are being produced (parent header of iopub messages). */
   private parent?: Message;

@@ -99,6 +99,29 @@ describe("history", () => {
   });
 });
 
+describe("history file", () => {
+  test("earlier sessions load from the JSON-lines file; torn lines are skipped", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const os = require("node:os") as typeof import("node:os");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cs-hist-")), "sub", "history.jsonl");
+    const first = new History(100, file);
+    first.add(1, "const a = 1;");
+    first.add(2, "a + 1");
+    fs.appendFileSync(file, '{"session": 100, "line": 3, "inp');
+    const second = new History(200, file);
+    second.add(1, "b");
+    expect(second.query({ hist_access_type: "tail", n: 3 })).toEqual([
+      [100, 1, "const a = 1;"],
+      [100, 2, "a + 1"],
+      [200, 1, "b"],
+    ]);
+    expect(second.query({ hist_access_type: "range", session: 100, start: 2, stop: 3 })).toEqual([[100, 2, "a + 1"]]);
+    expect(second.query({ hist_access_type: "range", start: 1, stop: 9 })).toEqual([[200, 1, "b"]]);
+    // the entry written after the torn line survives a reload
+    expect(new History(300, file).query({ hist_access_type: "range", session: 200, start: 1, stop: 2 })).toEqual([[200, 1, "b"]]);
+  });
+});
+
 describe("is_complete and completion", () => {
   test.each([
     ["1 + 1", "complete"],

@@ -3,10 +3,12 @@
 The kernel must be built first (`npm run build`, which scripts/test.mjs runs);
 when it is not, the tests fail with that instruction rather than skip.
 """
+import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KERNEL_BIN = ROOT / "kernel" / "bin" / "causalscope-kernel.js"
@@ -21,6 +23,8 @@ def install_kernelspec() -> None:
     global _installed
     if _installed:
         return
+    # Kernels started by the tests keep their input history out of the user's home.
+    os.environ.setdefault("CAUSALSCOPE_HISTORY", os.path.join(tempfile.mkdtemp(prefix="causalscope-history-"), "history.jsonl"))
     if not KERNEL_MAIN.exists():
         raise RuntimeError(f"{KERNEL_MAIN} is missing: build first (npm run build, or npm run build -w kernel)")
     node = shutil.which("node")

@@ -465,6 +465,31 @@ def test_history_records_inputs_and_outputs(kernel):
     assert hist and hist[-1][2] == ["const histMarker = 11 * 11;\nhistMarker", "121"]
 
 
+def test_history_persists_across_kernel_runs():
+    marker = f"persisted_{uuid.uuid4().hex[:8]}"
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    try:
+        run(kc, f"const {marker} = 1;")
+        first = shell_reply(kc, kc.history(hist_access_type="tail", n=1, output=False, raw=True))["content"]["history"][-1]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    time.sleep(1.1)  # session numbers are kernel start times in seconds
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    try:
+        hist = shell_reply(kc, kc.history(hist_access_type="search", pattern=f"*{marker}*", output=False, raw=True))["content"]["history"]
+        assert [h[2] for h in hist] == [f"const {marker} = 1;"]
+        assert hist[0][0] == first[0]
+        old = shell_reply(kc, kc.history(hist_access_type="range", session=first[0], start=first[1], stop=first[1] + 1, output=False, raw=True))["content"]["history"]
+        assert old == [first]
+        run(kc, "1")
+        now = shell_reply(kc, kc.history(hist_access_type="tail", n=1, output=False, raw=True))["content"]["history"]
+        assert now[0][0] > first[0], "a new kernel run is a new session"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+
+
 def test_restart():
     km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
     try:
