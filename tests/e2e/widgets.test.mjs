@@ -342,6 +342,24 @@ test("nodes can be dragged, their edges follow, and Export SVG downloads the dra
   assert.ok(!/var\(--/.test(svg), "theme variables are resolved to colours");
 });
 
+test("the widgets follow JupyterLab's theme (dark theme: light text on dark boxes)", { timeout: 60_000 }, async () => {
+  const g = page.locator(".cs-graph").first();
+  const colours = () => g.locator(".cs-node").first().evaluate((n) => ({ text: getComputedStyle(n.querySelector("text")).fill, box: getComputedStyle(n.querySelector("rect")).fill }));
+  const lum = (c) => { const [r, gg, b] = c.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * gg + 0.0722 * b; };
+  const light = await colours();
+  await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }));
+  await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", null, { timeout: 30_000 });
+  await page.waitForTimeout(500);
+  const dark = await colours();
+  assert.ok(lum(light.text) < lum(light.box), `light theme: dark text on a light box (${JSON.stringify(light)})`);
+  assert.ok(lum(dark.text) > lum(dark.box), `dark theme: light text on a dark box (${JSON.stringify(dark)})`);
+  await g.scrollIntoViewIfNeeded();
+  await g.screenshot({ path: join(artifacts, "13-graph-dark-theme.png") });
+  await page.locator(".cs-atoms").first().screenshot({ path: join(artifacts, "14-atoms-dark-theme.png") });
+  await page.evaluate(() => window.jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Light" }));
+  await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true", null, { timeout: 30_000 });
+});
+
 test("a malformed or unknown-version payload shows a readable error; data strings are text, never HTML", { timeout: 60_000 }, async () => {
   const err = page.locator(".cs-error").first();
   await err.scrollIntoViewIfNeeded();
