@@ -34,6 +34,8 @@ export interface CITest {
   test(x: number | string, y: number | string, S?: (number | string)[]): CIResult;
   /** Number of tests actually computed (cache misses). */
   readonly count: number;
+  /** Fast path for search algorithms: column indices, no validation. */
+  pIdx(x: number, y: number, S: number[]): number;
 }
 
 export type CITestName = "fisherz" | "gsq" | "cmiknn";
@@ -70,6 +72,36 @@ abstract class BaseTest implements CITest {
   }
   pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
     return this.test(x, y, S).pValue;
+  }
+  private numCache = new Map<number, number>();
+  private sortBuf: number[] = [];
+  /**
+   * Fast path for the search algorithms: valid, distinct column indices, no
+   * validation, numeric cache key (the sorted set packed in base p + 1).
+   */
+  pIdx(x: number, y: number, S: number[]): number {
+    const p = this.data.p;
+    if (x > y) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const b = this.sortBuf;
+    b.length = S.length;
+    for (let i = 0; i < S.length; i++) b[i] = S[i];
+    if (b.length > 1) b.sort((u, v) => u - v);
+    // digits x+1, y+1, s+1 in base p + 1 (all nonzero: unique for every set size)
+    const fits = Math.pow(p + 1, S.length + 2) < 9e15;
+    let key = (x + 1) * (p + 1) + y + 1;
+    if (fits) for (const s of b) key = key * (p + 1) + s + 1;
+    if (!fits) return this.test(x, y, S).pValue;
+    let v = this.numCache.get(key);
+    if (v === undefined) {
+      v = this.compute(x, y, b.slice()).pValue;
+      this.count++;
+      this.numCache.set(key, v);
+    }
+    return v;
   }
   protected abstract compute(x: number, y: number, S: number[]): CIResult;
 }
@@ -156,54 +188,91 @@ export class FisherZ extends BaseTest {
 /** G² likelihood-ratio test; see module comment. Needs discrete data. */
 export class GSquare extends BaseTest {
   readonly name = "gSquare";
-  private counts: Float64Array = new Float64Array(0);
   constructor(data: CausalData) {
     super(data);
     if (!data.discrete || !data.codes || !data.cards) throw new Error(`gSquare: needs discrete data (category labels or small integers); these columns are continuous: use fisherZ or cmiKnn`);
+    this.rows = distinctRows(data);
   }
+  private cnt = new Int32Array(0);
+  private remap = new Int32Array(0);
+  private touched = new Int32Array(0);
+  private strat = new Int32Array(0);
+  private rowS = new Float64Array(0);
+  private colS = new Float64Array(0);
+  /** Distinct data rows (codes per variable) and their multiplicities: counting runs over distinct rows. */
+  private rows: { codes: Int32Array[]; w: Int32Array; m: number };
   protected compute(x: number, y: number, S: number[]): CIResult {
-    const codes = this.data.codes!;
+    const { codes, w, m: n } = this.rows;
     const cards = this.data.cards!;
-    const n = this.data.n;
     const cx = cards[x];
     const cy = cards[y];
+    const cxy = cx * cy;
     let ns = 1;
     for (const s of S) ns *= cards[s];
-    // Stratum index per row; compress to observed strata when the product is large.
-    const cx_ = codes[x];
-    const cy_ = codes[y];
-    const strat = new Int32Array(n);
-    if (S.length) {
-      for (let i = 0; i < n; i++) {
-        let k = 0;
-        for (const s of S) k = k * cards[s] + codes[s][i];
-        strat[i] = k;
-      }
-    }
+    const X = codes[x];
+    const Y = codes[y];
     let nStrata = ns;
-    if (ns * cx * cy > 4 * n + 1024) {
-      const remap = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        let v = remap.get(strat[i]);
-        if (v === undefined) {
-          v = remap.size;
-          remap.set(strat[i], v);
-        }
-        strat[i] = v;
+    let strat: Int32Array | null = null;
+    const k = S.length;
+    if (k >= 2) {
+      if (this.strat.length < n) this.strat = new Int32Array(n);
+      strat = this.strat;
+      const c0 = codes[S[0]];
+      const c1 = codes[S[1]];
+      const k1 = cards[S[1]];
+      for (let i = 0; i < n; i++) strat[i] = c0[i] * k1 + c1[i];
+      for (let t = 2; t < k; t++) {
+        const ct = codes[S[t]];
+        const kt = cards[S[t]];
+        for (let i = 0; i < n; i++) strat[i] = strat[i] * kt + ct[i];
       }
-      nStrata = remap.size;
+      // compress to the observed strata when the full table would be sparse
+      if (ns * cxy > 4 * n + 1024) {
+        if (ns <= 1 << 24) {
+          if (this.remap.length < ns) this.remap = new Int32Array(ns).fill(-1);
+          if (this.touched.length < n) this.touched = new Int32Array(n);
+          const rm = this.remap;
+          const touched = this.touched;
+          let m = 0;
+          for (let i = 0; i < n; i++) {
+            const key = strat[i];
+            let v = rm[key];
+            if (v < 0) {
+              v = rm[key] = m;
+              touched[m++] = key;
+            }
+            strat[i] = v;
+          }
+          for (let t = 0; t < m; t++) rm[touched[t]] = -1; // reset only the touched entries
+          nStrata = m;
+        } else {
+          const mp = new Map<number, number>();
+          for (let i = 0; i < n; i++) {
+            let v = mp.get(strat[i]);
+            if (v === undefined) mp.set(strat[i], (v = mp.size));
+            strat[i] = v;
+          }
+          nStrata = mp.size;
+        }
+      }
     }
-    const size = nStrata * cx * cy;
-    if (this.counts.length < size) this.counts = new Float64Array(size);
-    const c = this.counts;
+    const size = nStrata * cxy;
+    if (this.cnt.length < size) this.cnt = new Int32Array(size);
+    const c = this.cnt;
     c.fill(0, 0, size);
-    for (let i = 0; i < n; i++) c[(strat[i] * cx + cx_[i]) * cy + cy_[i]]++;
+    if (k === 0) for (let i = 0; i < n; i++) c[X[i] * cy + Y[i]] += w[i];
+    else if (k === 1) {
+      const Z = codes[S[0]];
+      for (let i = 0; i < n; i++) c[Z[i] * cxy + X[i] * cy + Y[i]] += w[i];
+    } else for (let i = 0; i < n; i++) c[strat![i] * cxy + X[i] * cy + Y[i]] += w[i];
     let g = 0;
     let dof = 0;
-    const rowS = new Float64Array(cx);
-    const colS = new Float64Array(cy);
+    if (this.rowS.length < cx) this.rowS = new Float64Array(cx);
+    if (this.colS.length < cy) this.colS = new Float64Array(cy);
+    const rowS = this.rowS;
+    const colS = this.colS;
     for (let s = 0; s < nStrata; s++) {
-      const base = s * cx * cy;
+      const base = s * cxy;
       rowS.fill(0);
       colS.fill(0);
       let tot = 0;
@@ -230,6 +299,55 @@ export class GSquare extends BaseTest {
     if (dof <= 0) return { pValue: 1, statistic: g, dof: 0 };
     return { pValue: chi2Sf(g, dof), statistic: g, dof };
   }
+}
+
+/**
+ * Distinct rows of discrete data with multiplicities (counts are sums over
+ * distinct rows, so large samples of few-level variables count fast). Falls
+ * back to the raw rows when there are hardly any duplicates.
+ */
+export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Array; m: number } {
+  const n = d.n;
+  const p = d.p;
+  const codes = d.codes!;
+  const ident = () => ({ codes, w: new Int32Array(n).fill(1), m: n });
+  if (n < 2000) return ident();
+  // hash rows: two 32-bit multiplicative hashes, exact check on collision
+  const map = new Map<number, number>();
+  const first: number[] = [];
+  const w: number[] = [];
+  const rowOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let h1 = 0x811c9dc5 | 0;
+    let h2 = 0x01000193;
+    for (let j = 0; j < p; j++) {
+      const v = codes[j][i];
+      h1 = Math.imul(h1 ^ v, 0x01000193);
+      h2 = Math.imul(h2 + v + 0x9e3779b9, 0x85ebca6b) ^ (h2 >>> 13);
+    }
+    const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff);
+    let u = map.get(key);
+    if (u !== undefined) {
+      const f = first[u];
+      for (let j = 0; j < p; j++)
+        if (codes[j][f] !== codes[j][i]) {
+          u = undefined;
+          break;
+        }
+    }
+    if (u === undefined) {
+      if (map.has(key)) return ident(); // hash collision between different rows: give up compressing
+      u = first.length;
+      map.set(key, u);
+      first.push(i);
+      w.push(0);
+    }
+    w[u]++;
+    rowOf[i] = u;
+  }
+  const m = first.length;
+  if (m > 0.7 * n) return ident();
+  return { codes: codes.map((c) => Int32Array.from(first, (i) => c[i])), w: Int32Array.from(w), m };
 }
 
 function digamma(x: number): number {

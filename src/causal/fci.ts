@@ -259,7 +259,7 @@ export function fciCore(test: CITest, p: number, opts: FciOptions): MarkGraph {
       let sep: number[] | null = null;
       for (let k = 0; k <= Math.min(maxPds, pds.length) && !sep; k++)
         for (const S of combinations(pds, k)) {
-          if (test.pValue(a, b, S) > opts.alpha) {
+          if (test.pIdx(a, b, S) > opts.alpha) {
             sep = S;
             break;
           }

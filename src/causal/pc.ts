@@ -77,7 +77,7 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
           S.length = depth;
           for (let i = 0; i < depth; i++) S[i] = rest[comb[i]];
           tests++;
-          const pv = test.pValue(x, y, S);
+          const pv = test.pIdx(x, y, S);
           if (pv > opts.alpha) {
             found = true;
             for (const s of S) sepUnion.add(s);

@@ -14,6 +14,7 @@
  *   α_w = p + 2 (bnlearn's defaults), prior mean the sample mean.
  */
 import { CausalData } from "./data";
+import { distinctRows } from "./citest";
 import { covarianceMatrix, lgamma, mean } from "./stats";
 
 export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";
@@ -41,6 +42,7 @@ export class LocalScore {
   private vec: Float64Array;
   private cnt: Float64Array = new Float64Array(0);
   private cfg: Int32Array;
+  private rows?: { codes: Int32Array[]; w: Int32Array; m: number };
 
   constructor(readonly data: CausalData, name: ScoreName | undefined, opts: ScoreOptions = {}) {
     const s = name ?? (data.discrete ? "bic-d" : "bic-g");
@@ -54,6 +56,7 @@ export class LocalScore {
     this.buf = new Float64Array((this.p + 1) * (this.p + 1));
     this.vec = new Float64Array(this.p + 1);
     this.cfg = new Int32Array(this.n);
+    if (s === "bic-d" || s === "bdeu") this.rows = distinctRows(data);
     if (s === "bic-g") this.cov = covarianceMatrix(data.columns);
     if (s === "bge") {
       const p = this.p;
@@ -146,25 +149,27 @@ export class LocalScore {
 
   private discrete(child: number, pa: number[]): number {
     const d = this.data;
-    const codes = d.codes!;
+    const { codes, w, m } = this.rows!;
     const cards = d.cards!;
     const n = this.n;
     const r = cards[child];
     let q = 1;
     for (const v of pa) q *= cards[v];
-    // parent configuration index; compress when the table would be large
+    // parent configuration index over the distinct rows; compress when the table would be large
     const cfg = this.cfg;
     let nq = q;
-    if (pa.length === 0) cfg.fill(0);
+    if (pa.length === 0) cfg.fill(0, 0, m);
     else {
-      for (let i = 0; i < n; i++) {
-        let k = 0;
-        for (const v of pa) k = k * cards[v] + codes[v][i];
-        cfg[i] = k;
+      const c0 = codes[pa[0]];
+      for (let i = 0; i < m; i++) cfg[i] = c0[i];
+      for (let t = 1; t < pa.length; t++) {
+        const ct = codes[pa[t]];
+        const kt = cards[pa[t]];
+        for (let i = 0; i < m; i++) cfg[i] = cfg[i] * kt + ct[i];
       }
-      if (q * r > 4 * n + 4096) {
+      if (q * r > 4 * m + 4096) {
         const remap = new Map<number, number>();
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < m; i++) {
           let v = remap.get(cfg[i]);
           if (v === undefined) {
             v = remap.size;
@@ -180,7 +185,7 @@ export class LocalScore {
     const c = this.cnt;
     c.fill(0, 0, size);
     const cc = codes[child];
-    for (let i = 0; i < n; i++) c[cfg[i] * r + cc[i]]++;
+    for (let i = 0; i < m; i++) c[cfg[i] * r + cc[i]] += w[i];
     if (this.name === "bic-d") {
       let ll = 0;
       for (let j = 0; j < nq; j++) {

@@ -91,7 +91,7 @@ function gammaPseries(a: number, x: number): number {
   let sum = 1 / a;
   let del = sum;
   let ap = a;
-  for (let n = 0; n < 10000; n++) {
+  for (let n = 0; n < 2000; n++) {
     ap += 1;
     del *= x / ap;
     sum += del;
@@ -106,7 +106,7 @@ function gammaQcf(a: number, x: number): number {
   let c = 1 / tiny;
   let d = 1 / b;
   let h = d;
-  for (let i = 1; i < 10000; i++) {
+  for (let i = 1; i < 2000; i++) {
     const an = -i * (i - a);
     b += 2;
     d = an * d + b;
@@ -116,7 +116,7 @@ function gammaQcf(a: number, x: number): number {
     d = 1 / d;
     const del = d * c;
     h *= del;
-    if (Math.abs(del - 1) < 1e-16) break;
+    if (Math.abs(del - 1) < 1e-15) break;
   }
   return Math.exp(-x + a * Math.log(x) - lgamma(a)) * h;
 }

@@ -1,0 +1,176 @@
+// Causal-discovery benchmark: causalscope vs causal-learn (PC, GES, FCI),
+// pgmpy (HillClimbSearch, PC) and lingam (DirectLiNGAM) on the same data in
+// the same run. Prints wall time and SHD per tool and the ratios
+// (their time / our time, our SHD − their SHD).
+//
+//   node bench/causal/run.mjs [--quick] [--sizes 1000,10000,100000] [--timeout 600] [--only alarm,sachs,gauss50,gauss100,lingam]
+//
+// Data: the alarm (37 nodes, 46 edges) and sachs (11 nodes, 17 edges)
+// networks of the bnlearn repository (tests/fixtures/causal/networks),
+// forward-sampled; random linear-Gaussian DAGs with 50 and 100 variables
+// (expected degree 2, weights ±U(0.5, 2)); a linear non-Gaussian (uniform
+// noise) DAG for DirectLiNGAM. SHD is measured on CPDAGs against the true
+// CPDAG (DAG outputs are converted), on PAG skeletons for FCI, and on DAGs for
+// LiNGAM. Only the structure-learning call is timed (data already in memory)
+// for every tool. Reference calls that exceed --timeout are reported as such.
+// Reference tools: bench/causal/requirements.txt, in $CAUSAL_BENCH_PYTHON,
+// bench/causal/.venv, or the project .venv (where `npm run bench` installs them).
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const flag = (name) => args.includes(name);
+const quick = flag("--quick");
+const sizes = opt("--sizes", quick ? "1000,10000" : "1000,10000,100000").split(",").map(Number);
+const timeoutS = Number(opt("--timeout", quick ? "300" : "600"));
+const only = opt("--only", quick ? "alarm,sachs,gauss50,lingam" : "alarm,sachs,gauss50,gauss100,lingam").split(",");
+const dir = path.join(os.tmpdir(), "causalscope-bench-causal");
+fs.mkdirSync(dir, { recursive: true });
+
+// ------------------------------------------------------------------ library
+// Compile the library sources into the temp dir (tsc emits even when another
+// capability has a type error, so the bench does not depend on the whole tree).
+const out = path.join(dir, "dist");
+if (!fs.existsSync(path.join(out, "causal", "index.js")) || flag("--rebuild")) {
+  console.log("compiling src -> " + out);
+  spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "src/tsconfig.json"), "--outDir", out, "--declaration", "false", "--sourceMap", "false"], { stdio: "ignore" });
+}
+const require = createRequire(import.meta.url);
+const cs = require(path.join(out, "causal", "index.js"));
+
+// ------------------------------------------------------------------ python
+function python() {
+  if (process.env.CAUSAL_BENCH_PYTHON) return process.env.CAUSAL_BENCH_PYTHON;
+  const local = path.join(here, ".venv", "bin", "python");
+  if (fs.existsSync(local)) return local;
+  const shared = path.join(root, ".venv", "bin", "python");
+  if (fs.existsSync(shared) && spawnSync(shared, ["-c", "import causallearn, lingam, pgmpy"]).status === 0) return shared;
+  console.log("creating bench/causal/.venv with the reference tools ...");
+  execFileSync("python3", ["-m", "venv", path.join(here, ".venv")], { stdio: "inherit" });
+  execFileSync(local, ["-m", "pip", "install", "-q", "-r", path.join(here, "requirements.txt")], { stdio: "inherit" });
+  return local;
+}
+const py = python();
+function ref(spec) {
+  const r = spawnSync(py, [path.join(here, "ref.py"), JSON.stringify(spec)], { encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutS * 1000, killSignal: "SIGKILL" });
+  if (r.error && r.error.code === "ETIMEDOUT" || r.signal === "SIGKILL") return { timeout: true };
+  if (r.status !== 0) return { error: (r.stderr || "").trim().split("\n").slice(-1)[0] };
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+// ------------------------------------------------------------------ data
+function writeCsv(file, cols) {
+  const names = Object.keys(cols);
+  const n = cols[names[0]].length;
+  const lines = [names.join(",")];
+  for (let i = 0; i < n; i++) lines.push(names.map((c) => (typeof cols[c][i] === "number" ? +cols[c][i].toPrecision(10) : cols[c][i])).join(","));
+  fs.writeFileSync(file, lines.join("\n") + "\n");
+}
+/** Read the CSV back (so both sides see identical numbers). */
+function readCsv(file) {
+  const t = fs.readFileSync(file, "utf8").trim().split("\n");
+  const names = t[0].split(",");
+  const cols = names.map(() => new Float64Array(t.length - 1));
+  for (let i = 1; i < t.length; i++) { const p = t[i].split(","); for (let j = 0; j < names.length; j++) cols[j][i - 1] = +p[j]; }
+  return Object.fromEntries(names.map((n, j) => [n, cols[j]]));
+}
+function bnData(name, n, seed) {
+  const net = cs.readBIF(fs.readFileSync(path.join(root, "tests/fixtures/causal/networks", `${name}.bif`), "utf8"), name);
+  const s = cs.sampleBayesNet(net, n, { seed });
+  // integer codes in BIF state order (CSV stays small, both sides read the same numbers)
+  const cols = Object.fromEntries(net.nodes.map((v) => [v, Float64Array.from(s[v], (x) => net.states[v].indexOf(x))]));
+  return { truth: net.graph, cols };
+}
+
+const cases = [];
+for (const net of ["alarm", "sachs"]) if (only.includes(net)) for (const n of sizes) cases.push({ name: `${net}-${n / 1000}k`, discrete: true, make: () => bnData(net, n, n + 1) });
+for (const p of [50, 100]) if (only.includes(`gauss${p}`)) cases.push({ name: `gauss${p}-5k`, discrete: false, make: () => { const sem = cs.randomLinearSEM(p, { seed: p, expectedDegree: 2 }); return { truth: sem.graph, cols: cs.sampleLinearSEM(sem, 5000, { seed: p + 1 }) }; } });
+if (only.includes("lingam")) for (const [p, n] of quick ? [[10, 2000], [20, 2000]] : [[10, 2000], [20, 5000], [50, 5000]]) cases.push({ name: `nongauss${p}-${n / 1000}k`, discrete: false, lingamOnly: true, make: () => { const sem = cs.randomLinearSEM(p, { seed: 7 * p, expectedDegree: 2 }); return { truth: sem.graph, cols: cs.sampleLinearSEM(sem, n, { seed: 7 * p + 1, noise: "uniform" }) }; } });
+
+// ------------------------------------------------------------------ scoring
+function toGraph(nodes, edges) {
+  const ch = (m) => (m === -1 ? "-" : m === 1 ? ">" : "o");
+  const es = edges.map(([a, b, ma, mb]) => (ma === 1 && mb !== 1 ? [b, a, mb, ma] : [a, b, ma, mb]));
+  const pag = es.some(([, , ma, mb]) => ma === 2 || mb === 2 || (ma === 1 && mb === 1));
+  return new cs.Graph(nodes, es.map(([a, b, ma, mb]) => ({ from: a, to: b, directed: ma === -1 && mb === 1 })), pag ? "pag" : "pdag", pag ? { marks: es.map(([a, b, ma, mb]) => ({ from: a, to: b, fromMark: ch(ma), toMark: ch(mb) })) } : {});
+}
+function skeletonShd(g, truth) {
+  const key = (e) => [e.from, e.to].sort().join("\u0000");
+  const a = new Set(g.edges.map(key));
+  const b = new Set(truth.edges.map(key));
+  let d = 0;
+  for (const k of a) if (!b.has(k)) d++;
+  for (const k of b) if (!a.has(k)) d++;
+  return d;
+}
+function shdOf(g, truth, kind) {
+  if (kind === "skeleton") return skeletonShd(g, truth);
+  if (kind === "dag") return cs.shd(g, truth);
+  const gg = g.kind === "dag" || (g.edges.every((e) => e.directed) && cs.isAcyclic(g) && kind === "cpdag-from-dag") ? cs.dagToCpdag(new cs.Graph(g.nodes, g.edges, "dag")) : g;
+  return cs.shd(gg, cs.dagToCpdag(truth));
+}
+const time = (f, reps) => {
+  let best = Infinity, res;
+  for (let r = 0; r < reps; r++) { const t0 = process.hrtime.bigint(); res = f(); best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9); }
+  return { seconds: best, res };
+};
+
+// ------------------------------------------------------------------ run
+const rows = [];
+const fmt = (s) => (s === undefined ? "-" : s < 0.01 ? s.toExponential(1) : s.toFixed(s < 10 ? 3 : 1));
+console.log(`causal bench: sizes ${sizes.join(",")}, reference timeout ${timeoutS}s, python ${py}`);
+for (const c of cases) {
+  const { truth, cols: raw } = c.make();
+  const csv = path.join(dir, `${c.name}.csv`);
+  writeCsv(csv, raw);
+  const cols = readCsv(csv);
+  const nodes = Object.keys(cols);
+  const dataOpt = { dataType: c.discrete ? "discrete" : "continuous" };
+  const algs = c.lingamOnly
+    ? [{ alg: "lingam", kind: "dag", refs: [["lingam", "lingam"]] }]
+    : [
+        { alg: "pc", kind: "cpdag", refs: [["causal-learn", "pc"], ["pgmpy", "pc"]] },
+        { alg: "hc", kind: "cpdag-from-dag", refs: [["pgmpy", "hc"]] },
+        { alg: "ges", kind: "cpdag", refs: [["causal-learn", "ges"]] },
+        { alg: "fci", kind: "skeleton", refs: [["causal-learn", "fci"]] },
+      ];
+  for (const a of algs) {
+    const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05 };
+    if (a.alg === "ges" && c.discrete) opts.score = "bdeu";
+    let ours;
+    try {
+      const reps = c.name.includes("100k") ? 1 : 3;
+      ours = time(() => cs.learnStructure(cols, opts), reps);
+    } catch (e) {
+      console.log(`${c.name} ${a.alg}: ours failed: ${e.message}`);
+      continue;
+    }
+    const ourShd = shdOf(ours.res, truth, a.kind);
+    const row = { case: c.name, alg: a.alg, ours: { seconds: ours.seconds, shd: ourShd }, refs: {} };
+    for (const [tool, alg] of a.refs) {
+      const r = ref({ tool, alg, csv, discrete: c.discrete, alpha: 0.05 });
+      if (r.timeout || r.error) row.refs[tool] = r.timeout ? { timeout: timeoutS } : { error: r.error };
+      else {
+        const g = toGraph(nodes, r.edges);
+        const kind = tool === "pgmpy" && alg === "hc" ? "cpdag-from-dag" : a.kind;
+        row.refs[tool] = { seconds: r.seconds, shd: shdOf(kind === "cpdag-from-dag" ? new cs.Graph(nodes, g.edges, "dag") : g, truth, kind) };
+      }
+      const rr = row.refs[tool];
+      const speed = rr.seconds !== undefined ? `${(rr.seconds / ours.seconds).toFixed(1)}x` : rr.timeout ? `>${(timeoutS / ours.seconds).toFixed(0)}x (timeout)` : `error: ${rr.error}`;
+      const dShd = rr.shd !== undefined ? `${ourShd - rr.shd >= 0 ? "+" : ""}${ourShd - rr.shd}` : "-";
+      console.log(`${c.name.padEnd(16)} ${a.alg.padEnd(6)} vs ${(tool + " " + alg).padEnd(16)} ours ${fmt(ours.seconds).padStart(8)}s SHD ${String(ourShd).padStart(3)} | theirs ${fmt(rr.seconds).padStart(8)}s SHD ${String(rr.shd ?? "-").padStart(3)} | speedup ${speed}, SHD diff ${dShd}`);
+    }
+    rows.push(row);
+  }
+}
+const resDir = path.join(root, "bench", "results");
+fs.mkdirSync(resDir, { recursive: true });
+fs.writeFileSync(path.join(resDir, "causal.json"), JSON.stringify({ date: new Date().toISOString(), sizes, timeoutS, rows }, null, 1));
+console.log(`results: ${path.join(resDir, "causal.json")}`);
