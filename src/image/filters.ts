@@ -52,24 +52,53 @@ export function gaussianKernel(sigma: number, order: 0 | 1 | 2 = 0): Float64Arra
   return k;
 }
 
-/** Correlate every row (axis 0 = x) or column (axis 1 = y) with a 1-D kernel. */
-export function convolve1d(src: Float32Array, width: number, height: number, kernel: Float64Array, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
-  const r = (kernel.length - 1) >> 1;
-  const n = axis === 0 ? width : height;
-  const lines = axis === 0 ? height : width;
-  const stride = axis === 0 ? 1 : width;
-  const lineStep = axis === 0 ? width : 1;
+/** Transpose a row-major w×h array into h×w (cache-blocked). */
+export function transpose(src: Float32Array, width: number, height: number, out = new Float32Array(width * height)): Float32Array {
+  const B = 32;
+  for (let y0 = 0; y0 < height; y0 += B) for (let x0 = 0; x0 < width; x0 += B) {
+    const y1 = Math.min(height, y0 + B), x1 = Math.min(width, x0 + B);
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out[x * height + y] = src[y * width + x];
+  }
+  return out;
+}
+
+/** Correlate every row with a 1-D kernel (mirror boundaries), into `out`. */
+function convolveRows(src: Float32Array, width: number, height: number, kernel: Float64Array, out: Float32Array): Float32Array {
+  const r = (kernel.length - 1) >> 1, n = width;
   const buf = new Float64Array(n + 2 * r);
-  for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
-    for (let i = -r; i < n + r; i++) buf[i + r] = src[base + mirror(i, n) * stride];
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < kernel.length; j++) s += kernel[j] * buf[i + j];
-      out[base + i * stride] = s;
+  let symmetric = true;
+  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) { symmetric = false; break; }
+  const kc = kernel[r];
+  for (let l = 0; l < height; l++) {
+    const base = l * width;
+    for (let i = 0; i < r; i++) { buf[i] = src[base + mirror(i - r, n)]; buf[n + r + i] = src[base + mirror(n + i, n)]; }
+    for (let i = 0; i < n; i++) buf[i + r] = src[base + i];
+    if (symmetric) {
+      for (let i = 0; i < n; i++) {
+        let s = kc * buf[i + r];
+        for (let j = 0; j < r; j++) s += kernel[j] * (buf[i + j] + buf[i + 2 * r - j]);
+        out[base + i] = s;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < kernel.length; j++) s += kernel[j] * buf[i + j];
+        out[base + i] = s;
+      }
     }
   }
   return out;
+}
+
+/**
+ * Correlate every row (axis 0 = x) or column (axis 1 = y) with a 1-D kernel
+ * (mirror boundaries). Columns are done as rows of the transpose.
+ */
+export function convolve1d(src: Float32Array, width: number, height: number, kernel: Float64Array, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
+  if (axis === 0) return convolveRows(src, width, height, kernel, out);
+  const t = transpose(src, width, height);
+  const c = convolveRows(t, height, width, kernel, new Float32Array(width * height));
+  return transpose(c, height, width, out);
 }
 
 /**
@@ -230,42 +259,43 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
-/** 1-D running max/min over windows of half-width r (van Herk / Gil–Werman, O(n)). */
-function runningExtreme(src: Float32Array, width: number, height: number, r: number, axis: 0 | 1, isMax: boolean): Float32Array {
+/** 1-D running max (or min, via negation) over windows of half-width r along rows (van Herk / Gil–Werman, O(n)). */
+function runningMaxRows(src: Float32Array, width: number, height: number, r: number, negate: boolean): Float32Array {
   const out = new Float32Array(width * height);
-  const n = axis === 0 ? width : height;
-  const lines = axis === 0 ? height : width;
-  const stride = axis === 0 ? 1 : width;
-  const lineStep = axis === 0 ? width : 1;
-  const k = 2 * r + 1;
-  const len = n + 2 * r;
-  const padded = Math.ceil(len / k) * k;
+  const n = width, k = 2 * r + 1;
+  const padded = Math.ceil((n + 2 * r) / k) * k;
   const buf = new Float32Array(padded), g = new Float32Array(padded), hh = new Float32Array(padded);
-  const fill = isMax ? -Infinity : Infinity;
-  const pick = isMax ? (a: number, b: number) => (a > b ? a : b) : (a: number, b: number) => (a < b ? a : b);
-  for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
-    for (let i = 0; i < padded; i++) {
-      const j = i - r;
-      buf[i] = j >= 0 && j < n ? src[base + j * stride] : fill;
+  const sgn = negate ? -1 : 1;
+  for (let l = 0; l < height; l++) {
+    const base = l * width;
+    buf.fill(-Infinity, 0, r);
+    for (let j = 0; j < n; j++) buf[j + r] = sgn * src[base + j];
+    buf.fill(-Infinity, n + r);
+    for (let s0 = 0; s0 < padded; s0 += k) {
+      let m = buf[s0];
+      g[s0] = m;
+      for (let i = 1; i < k; i++) { const v = buf[s0 + i]; if (v > m) m = v; g[s0 + i] = m; }
+      m = buf[s0 + k - 1];
+      hh[s0 + k - 1] = m;
+      for (let i = k - 2; i >= 0; i--) { const v = buf[s0 + i]; if (v > m) m = v; hh[s0 + i] = m; }
     }
-    for (let s = 0; s < padded; s += k) {
-      g[s] = buf[s];
-      for (let i = 1; i < k; i++) g[s + i] = pick(g[s + i - 1], buf[s + i]);
-      hh[s + k - 1] = buf[s + k - 1];
-      for (let i = k - 2; i >= 0; i--) hh[s + i] = pick(hh[s + i + 1], buf[s + i]);
-    }
-    for (let i = 0; i < n; i++) out[base + i * stride] = pick(hh[i], g[i + k - 1]);
+    for (let i = 0; i < n; i++) { const a = hh[i], b = g[i + k - 1]; out[base + i] = sgn * (a > b ? a : b); }
   }
   return out;
 }
 
+function extreme2d(data: Float32Array, width: number, height: number, r: number, isMax: boolean): Float32Array {
+  const a = runningMaxRows(data, width, height, r, !isMax);
+  const t = runningMaxRows(transpose(a, width, height), height, width, r, !isMax);
+  return transpose(t, height, width);
+}
+
 /** Maximum over the (2r+1)×(2r+1) square around each pixel (edges: only pixels inside). O(wh). */
 export function maximumFilter(data: Float32Array, width: number, height: number, r: number): Float32Array {
-  return runningExtreme(runningExtreme(data, width, height, r, 0, true), width, height, r, 1, true);
+  return extreme2d(data, width, height, r, true);
 }
 
 /** Minimum over the (2r+1)×(2r+1) square around each pixel. O(wh). */
 export function minimumFilter(data: Float32Array, width: number, height: number, r: number): Float32Array {
-  return runningExtreme(runningExtreme(data, width, height, r, 0, false), width, height, r, 1, false);
+  return extreme2d(data, width, height, r, false);
 }
