@@ -7,6 +7,11 @@
 import { makeImage, type Image } from "../image";
 import type { Dataset4D } from "./dataset";
 import { runUDF, runUDFs, type DatasetMeta, type RunOptions, type UDF } from "./udf";
+import { simdKernels, wasmKernels } from "./simd";
+
+const WASM_HELPER = wasmKernels.toString();
+type SimdParams = { wasm: Uint8Array | null; helper: string };
+function simdParams(): SimdParams { return { wasm: simdKernels(), helper: WASM_HELPER }; }
 
 /** Scan-sized image from a nav buffer (calibrated by the scan step when known). */
 export function scanImage(ds: Dataset4D, values: ArrayLike<number>): Image {
@@ -20,6 +25,10 @@ export function detectorImage(ds: Dataset4D, values: ArrayLike<number>): Image {
   const c = ds.calibration;
   return makeImage(values instanceof Float32Array ? values : Float32Array.from(values), ds.detShape[1], ds.detShape[0],
     c.detPixelSize ? { pixelSize: c.detPixelSize, unit: c.detUnit ?? "" } : undefined);
+}
+
+function metaOf(ds: Dataset4D): DatasetMeta {
+  return { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: ds.frameSize };
 }
 
 // ---------------------------------------------------------------- mean / max
@@ -143,14 +152,18 @@ export function detectorMask(detector: Detector, detShape: [number, number]): Fl
   throw new TypeError(`${where}: expected { type: "circle" | "annulus" | "sector", ... } or a ky×kx mask`);
 }
 
-interface VirtualParams { mode: number; runs: Int32Array; index: Int32Array; weight: Float32Array }
+interface VirtualParams extends SimdParams { mode: number; runs: Int32Array; index: Int32Array; weight: Float32Array; mask: Float32Array; ranges: Int32Array }
 
 /**
  * UDF: weighted sum of each pattern over a detector mask → one value per
  * scan position. Binary masks are summed over runs of consecutive pixels
  * (no index indirection); sparse weighted masks over their non-zero pixels;
  * dense weighted masks as a dot product. Four partial sums per loop keep
- * the CPU's adders busy; every path accumulates in float64.
+ * the CPU's adders busy; every path accumulates in float64. When kx is a
+ * multiple of 4 and WebAssembly SIMD is available, the sum runs in the SIMD
+ * kernel (./simd.ts: float32 lanes within a row, float64 across rows);
+ * frames whose SIMD sum is not finite are recomputed by the float64 loop so
+ * that NaN/Inf outside the detector never leak in.
  */
 export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Float64Array, VirtualParams> {
   if (meta && mask.length !== meta.frameSize) throw new RangeError(`virtualImageUDF: mask has ${mask.length} values, frames have ${meta.frameSize}`);
@@ -165,13 +178,44 @@ export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Flo
   }
   // mode 0: runs (binary); 1: sparse weighted; 2: dense weighted
   const mode = binary ? 0 : count > mask.length / 2 ? 2 : 1;
+  // Per-row column range of the mask (multiples of 4) for the SIMD kernel.
+  const kx = meta?.detShape[1] ?? 0, ky = meta?.detShape[0] ?? 0;
+  const ranges = new Int32Array(2 * ky);
+  let simd = simdParams();
+  if (!(kx > 0 && kx % 4 === 0 && ky * kx === mask.length)) simd = { wasm: null, helper: "" };
+  else for (let y = 0; y < ky; y++) {
+    let x0 = kx, x1 = 0;
+    for (let x = 0; x < kx; x++) if (mask[y * kx + x] !== 0) { if (x < x0) x0 = x; x1 = x + 1; }
+    if (x1 > x0) { ranges[2 * y] = x0 & ~3; ranges[2 * y + 1] = Math.min(kx, (x1 + 3) & ~3); }
+  }
   return {
     name: "virtualImage",
-    params: { mode, runs: Int32Array.from(runs), index, weight: mode === 2 ? Float32Array.from(mask) : weight },
+    params: { mode, runs: Int32Array.from(runs), index, weight: mode === 2 ? Float32Array.from(mask) : weight, mask: simd.wasm ? Float32Array.from(mask) : new Float32Array(0), ranges, ...simd },
     buffers: () => ({ intensity: { kind: "nav" } }),
     process: (frames, n, _start, b, p, meta) => {
       const out = b.intensity, fs = meta.frameSize, runs = p.runs, idx = p.index, w = p.weight;
-      for (let i = 0; i < n; i++) {
+      let from = 0;
+      if (p.wasm) {
+        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
+        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
+        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+        const kx = meta.detShape[1], ky = meta.detShape[0];
+        const outP = B * fs * 4, maskP = outP + B * 8, rangesP = maskP + fs * 4;
+        const k = g.__causalscopeSimdHelper[1](p.wasm, rangesP + ky * 8);
+        new Float32Array(k.memory.buffer, maskP, fs).set(p.mask);
+        new Int32Array(k.memory.buffer, rangesP, 2 * ky).set(p.ranges);
+        for (let f0 = 0; f0 < n; f0 += B) {
+          const m = Math.min(B, n - f0);
+          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+          k.vi(0, m, kx, ky, outP, maskP, rangesP);
+          out.set(new Float64Array(k.memory.buffer, outP, m), f0);
+        }
+        from = n;
+        // Frames with a non-finite SIMD sum are redone below in float64 (exact NaN/Inf semantics).
+        for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) { from = i; break; }
+      }
+      for (let i = from; i < n; i++) {
+        if (p.wasm && Number.isFinite(out[i])) continue;
         const o = i * fs;
         let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         if (p.mode === 0) {
@@ -207,19 +251,19 @@ export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Flo
  */
 export async function virtualImage(ds: Dataset4D, detector: Detector, options?: RunOptions): Promise<Image> {
   const mask = detectorMask(detector, ds.detShape);
-  return scanImage(ds, await runUDF(ds, virtualImageUDF(mask), options));
+  return scanImage(ds, await runUDF(ds, virtualImageUDF(mask, metaOf(ds)), options));
 }
 
 /** Several virtual images in one pass over the data (e.g. BF + ADF while streaming a large file). */
 export async function virtualImages(ds: Dataset4D, detectors: Detector[], options?: RunOptions): Promise<Image[]> {
-  const udfs = detectors.map((d) => virtualImageUDF(detectorMask(d, ds.detShape)));
+  const udfs = detectors.map((d) => virtualImageUDF(detectorMask(d, ds.detShape), metaOf(ds)));
   const res = await runUDFs(ds, udfs, options);
   return res.map((r) => scanImage(ds, r as Float64Array));
 }
 
 // ---------------------------------------------------------------- COM
 
-interface ComParams { mask: Float32Array | null; ignoreNaN: boolean }
+interface ComParams extends SimdParams { mask: Float32Array | null; ignoreNaN: boolean }
 
 /**
  * UDF: per-pattern total intensity and intensity-weighted mean position
@@ -229,10 +273,25 @@ interface ComParams { mask: Float32Array | null; ignoreNaN: boolean }
 export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: boolean } = {}): UDF<{ sum: Float64Array; comX: Float64Array; comY: Float64Array }, ComParams> {
   return {
     name: "centerOfMass",
-    params: { mask: options.mask ?? null, ignoreNaN: !!options.ignoreNaN },
+    params: { mask: options.mask ?? null, ignoreNaN: !!options.ignoreNaN, ...simdParams() },
     buffers: () => ({ com: { kind: "nav", extra: 3 } }),
     process: (frames, n, _start, b, p, meta) => {
       const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
+      if (p.wasm && mask === null && !p.ignoreNaN && kx % 4 === 0) {
+        // SIMD kernel (./simd.ts); NaN/Inf propagate exactly as in the loop below.
+        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
+        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
+        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+        const outP = B * fs * 4;
+        const k = g.__causalscopeSimdHelper[1](p.wasm, outP + B * 24);
+        for (let f0 = 0; f0 < n; f0 += B) {
+          const m = Math.min(B, n - f0);
+          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+          k.com(0, m, kx, ky, outP);
+          out.set(new Float64Array(k.memory.buffer, outP, 3 * m), 3 * f0);
+        }
+        return;
+      }
       const cols = new Float64Array(kx);
       for (let i = 0; i < n; i++) {
         const o = i * fs;

@@ -5,9 +5,12 @@
  * correlated with the vacuum probe (optionally "hybrid" correlation,
  * |F|^corrPower with the phase kept), local maxima above a threshold are
  * kept, strongest first, at least `minDistance` apart, and refined to
- * sub-pixel precision by a parabola through the peak and its neighbours or
- * by local DFT upsampling of the correlation (Guizar-Sicairos et al., Opt.
- * Lett. 33 (2008) 156).
+ * sub-pixel precision by a parabola through the peak and its neighbours,
+ * optionally followed by exact evaluation of the band-limited correlation
+ * off the pixel grid by matrix DFT (as in Guizar-Sicairos et al., Opt.
+ * Lett. 33 (2008) 156, and py4DSTEM's "multicorr"): a parabola fit on
+ * 3×3 exact correlation values min(0.25, 1.6/upsample) px apart around
+ * the first estimate.
  *
  * Positions are detector pixels, kx = column, ky = row, for the centre of
  * each disk (the template's own centre of mass is the reference point).
@@ -27,9 +30,9 @@ export interface BraggDiskOptions extends RunOptions {
   maxPeaks?: number;
   /** 1: cross-correlation; 0: phase correlation; in between: hybrid. Default 1. */
   corrPower?: number;
-  /** Sub-pixel refinement: "parabolic" (default), "upsample" (DFT upsampling, slower, more accurate) or "none". */
+  /** Sub-pixel refinement: "upsample" (default: parabola, then two DFT-evaluated 3×3 refinements), "parabolic" (faster) or "none". */
   subpixel?: "none" | "parabolic" | "upsample";
-  /** Upsampling factor for subpixel "upsample". Default 16. */
+  /** Final refinement step is 1/upsample px for subpixel "upsample". Default 16. */
   upsample?: number;
   /** Drop disks whose centre is closer than this to the detector edge (pixels). Default 0. */
   edgeBoundary?: number;
@@ -152,46 +155,49 @@ export function braggKernelLib() {
       if (kept.length / 3 >= o.maxPeaks) break;
       const ix = idx % W, iy = (idx - ix) / W;
       let px = ix, py = iy, val = c[idx];
-      if (o.subpixel === "parabolic") {
+      // Parabola through the peak and its 4 neighbours (all sub-pixel modes start here).
+      if (o.subpixel !== "none") {
         const l = c[iy * W + (ix - 1 + W) % W], r = c[iy * W + (ix + 1) % W], u = c[((iy - 1 + H) % H) * W + ix], d = c[((iy + 1) % H) * W + ix];
         const denx = l - 2 * val + r, deny = u - 2 * val + d;
         if (denx < 0) px += Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denx));
         if (deny < 0) py += Math.max(-0.5, Math.min(0.5, (0.5 * (u - d)) / deny));
-      } else if (o.subpixel === "upsample") {
-        const up = o.upsample, half = up, n = 2 * half + 1;
-        // Local DFT of the correlation spectrum on a grid ±1 px around (ix, iy), step 1/up.
-        const xs = new Float64Array(n), ys = new Float64Array(n);
-        for (let k = 0; k < n; k++) { xs[k] = ix + (k - half) / up; ys[k] = iy + (k - half) / up; }
-        // A[ky][j] = sum_kx S[ky,kx] e^{2πi kx xs[j]/W}
-        const Ar = new Float64Array(H * n), Ai = new Float64Array(H * n);
-        const ex = new Float64Array(W * n * 2);
-        for (let kxi = 0; kxi < W; kxi++) {
-          const f = kxi <= W / 2 ? kxi : kxi - W;
-          for (let j = 0; j < n; j++) { const a = (2 * Math.PI * f * xs[j]) / W; ex[2 * (kxi * n + j)] = Math.cos(a); ex[2 * (kxi * n + j) + 1] = Math.sin(a); }
-        }
-        for (let kyi = 0; kyi < H; kyi++) {
-          const ro = kyi * W;
+      }
+      if (o.subpixel === "upsample") {
+        // Evaluate the band-limited correlation exactly (matrix DFT of its spectrum) on 3×3 points
+        // around the estimate and fit a parabola (step min(0.25, 1.6/upsample) px; 0.1 px for upsample 16).
+        for (const h of [Math.min(0.25, 1.6 / o.upsample)]) {
+          const xs = [px - h, px, px + h], ys = [py - h, py, py + h];
+          const exr = new Float64Array(W * 3), exi = new Float64Array(W * 3);
           for (let kxi = 0; kxi < W; kxi++) {
-            const sr = spRe![ro + kxi], si = spIm![ro + kxi];
-            if (sr === 0 && si === 0) continue;
-            const eo = 2 * kxi * n;
-            for (let j = 0; j < n; j++) {
-              const er = ex[eo + 2 * j], ei = ex[eo + 2 * j + 1];
-              Ar[kyi * n + j] += sr * er - si * ei; Ai[kyi * n + j] += sr * ei + si * er;
+            const f = kxi < W / 2 ? kxi : kxi - W, nyq = 2 * kxi === W;
+            for (let j = 0; j < 3; j++) { const a = (2 * Math.PI * f * xs[j]) / W; exr[kxi * 3 + j] = Math.cos(a); exi[kxi * 3 + j] = nyq ? 0 : Math.sin(a); }
+          }
+          const Ar = new Float64Array(H * 3), Ai = new Float64Array(H * 3);
+          for (let kyi = 0; kyi < H; kyi++) {
+            const ro = kyi * W;
+            let a0r = 0, a0i = 0, a1r = 0, a1i = 0, a2r = 0, a2i = 0;
+            for (let kxi = 0; kxi < W; kxi++) {
+              const sr = spRe![ro + kxi], si = spIm![ro + kxi], e = kxi * 3;
+              a0r += sr * exr[e] - si * exi[e]; a0i += sr * exi[e] + si * exr[e];
+              a1r += sr * exr[e + 1] - si * exi[e + 1]; a1i += sr * exi[e + 1] + si * exr[e + 1];
+              a2r += sr * exr[e + 2] - si * exi[e + 2]; a2i += sr * exi[e + 2] + si * exr[e + 2];
+            }
+            Ar[kyi * 3] = a0r; Ai[kyi * 3] = a0i; Ar[kyi * 3 + 1] = a1r; Ai[kyi * 3 + 1] = a1i; Ar[kyi * 3 + 2] = a2r; Ai[kyi * 3 + 2] = a2i;
+          }
+          const g = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+          for (let q = 0; q < 3; q++) {
+            for (let kyi = 0; kyi < H; kyi++) {
+              const f = kyi < H / 2 ? kyi : kyi - H, nyq = 2 * kyi === H;
+              const a = (2 * Math.PI * f * ys[q]) / H, cr = Math.cos(a), ci = nyq ? 0 : Math.sin(a);
+              for (let j = 0; j < 3; j++) g[q * 3 + j] += Ar[kyi * 3 + j] * cr - Ai[kyi * 3 + j] * ci;
             }
           }
+          const cc = g[4], gl = g[3], gr = g[5], gu = g[1], gd = g[7];
+          const dx2 = gl - 2 * cc + gr, dy2 = gu - 2 * cc + gd;
+          if (dx2 < 0) px += h * Math.max(-1, Math.min(1, (0.5 * (gl - gr)) / dx2));
+          if (dy2 < 0) py += h * Math.max(-1, Math.min(1, (0.5 * (gu - gd)) / dy2));
+          val = cc / (W * H);
         }
-        let best = -Infinity, bx = ix, by = iy;
-        for (let q = 0; q < n; q++) {
-          const cyv = new Float64Array(H * 2);
-          for (let kyi = 0; kyi < H; kyi++) { const f = kyi <= H / 2 ? kyi : kyi - H; const a = (2 * Math.PI * f * ys[q]) / H; cyv[2 * kyi] = Math.cos(a); cyv[2 * kyi + 1] = Math.sin(a); }
-          for (let j = 0; j < n; j++) {
-            let s = 0;
-            for (let kyi = 0; kyi < H; kyi++) s += Ar[kyi * n + j] * cyv[2 * kyi] - Ai[kyi * n + j] * cyv[2 * kyi + 1];
-            if (s > best) { best = s; bx = xs[j]; by = ys[q]; }
-          }
-        }
-        px = bx; py = by; val = best / (W * H);
       }
       // Unwrap (correlation is circular) and shift by the template's sub-pixel centre.
       if (W > kx && px >= (W + kx) / 2) px -= W;
@@ -227,7 +233,7 @@ export function braggDisksUDF(template: Image, detShape: [number, number], optio
     thresholdAbs: options.thresholdAbs ?? 0,
     maxPeaks: options.maxPeaks ?? 64,
     corrPower: options.corrPower ?? 1,
-    subpixel: options.subpixel ?? "parabolic",
+    subpixel: options.subpixel ?? "upsample",
     upsample: options.upsample ?? 16,
     edgeBoundary: options.edgeBoundary ?? 0,
   };
