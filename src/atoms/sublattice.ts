@@ -70,7 +70,9 @@ export interface SublatticeSplit {
  * differ in log intensity (Fisher separation ≥ 1). Otherwise intensity
  * k-means on log(intensity) is used when its clusters are well separated
  * (separation ≥ 2.5), else the geometric split: columns are grouped by the
- * direction of the vector to their nearest neighbour (±v of a dumbbell).
+ * direction of the vector to their nearest neighbour (±v of a dumbbell) or,
+ * when clearer, by the 3-fold orientation of their three nearest neighbours
+ * (the two sites of a honeycomb lattice such as graphene).
  * Labels are renumbered so that sublattice 0 is the brightest.
  */
 export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, intensity: ArrayLike<number>, k: number): SublatticeSplit {
@@ -107,20 +109,28 @@ export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, int
     }
   }
   if (method === "intensity" && !(sep >= 2.5) && k === 2 && n >= 4) {
-    // Geometry: nearest-neighbour direction, folded into [0, π) then split by sign relative to the dominant axis.
+    // Geometry: (1) dumbbells: direction of the vector to the nearest neighbour, split by its sign
+    // along the dominant axis; (2) honeycomb: the 3-fold orientation Σ e^{3iφ} of the three nearest
+    // neighbours, which is opposite on the two sites. The statistic with the clearer split wins.
     const grid = new PointGrid(x, y);
-    const vx = new Float64Array(n), vy = new Float64Array(n);
+    const vx = new Float64Array(n), vy = new Float64Array(n), tc = new Float64Array(n), tsn = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const r = grid.nearest(x[i], y[i], 1, i);
-      if (r.index.length) { vx[i] = x[r.index[0]] - x[i]; vy[i] = y[r.index[0]] - y[i]; }
+      const r = grid.nearest(x[i], y[i], 3, i);
+      if (r.index.length) { const d = r.distance[0] || 1; vx[i] = (x[r.index[0]] - x[i]) / d; vy[i] = (y[r.index[0]] - y[i]) / d; }
+      for (const j of r.index) { const f = Math.atan2(y[j] - y[i], x[j] - x[i]); tc[i] += Math.cos(3 * f) / 3; tsn[i] += Math.sin(3 * f) / 3; }
     }
-    // Dominant axis: principal direction of the doubled-angle mean.
-    let c2 = 0, s2 = 0;
-    for (let i = 0; i < n; i++) { const t = Math.atan2(vy[i], vx[i]); c2 += Math.cos(2 * t); s2 += Math.sin(2 * t); }
-    const axis = 0.5 * Math.atan2(s2, c2);
-    const ux = Math.cos(axis), uy = Math.sin(axis);
+    const split1 = (cx: Float64Array, cy: Float64Array, fold: number) => {
+      let c2 = 0, s2 = 0;
+      for (let i = 0; i < n; i++) { const t = Math.atan2(cy[i], cx[i]); const m = Math.hypot(cx[i], cy[i]); c2 += m * Math.cos(fold * t); s2 += m * Math.sin(fold * t); }
+      const axis = Math.atan2(s2, c2) / fold;
+      const ux = Math.cos(axis), uy = Math.sin(axis);
+      const proj = Float64Array.from({ length: n }, (_, i) => cx[i] * ux + cy[i] * uy);
+      return { proj, score: proj.reduce((a, v) => a + Math.abs(v), 0) / n };
+    };
+    const g1 = split1(vx, vy, 2), g3 = split1(tc, tsn, 2);
+    const best = g3.score > g1.score ? g3 : g1;
     const geo = new Int32Array(n);
-    for (let i = 0; i < n; i++) geo[i] = vx[i] * ux + vy[i] * uy >= 0 ? 0 : 1;
+    for (let i = 0; i < n; i++) geo[i] = best.proj[i] >= 0 ? 0 : 1;
     labels = geo;
     method = "geometry";
   }

@@ -96,9 +96,34 @@ function convolveRows(src: Float32Array, width: number, height: number, kernel: 
  */
 export function convolve1d(src: Float32Array, width: number, height: number, kernel: Float64Array, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
   if (axis === 0) return convolveRows(src, width, height, kernel, out);
-  const t = transpose(src, width, height);
-  const c = convolveRows(t, height, width, kernel, new Float32Array(width * height));
-  return transpose(c, height, width, out);
+  return convolveColumns(src, width, height, kernel, out);
+}
+
+/** Correlate every column with a 1-D kernel, streaming whole rows (contiguous memory, no transpose). */
+function convolveColumns(src: Float32Array, width: number, height: number, kernel: Float64Array, out: Float32Array): Float32Array {
+  const r = (kernel.length - 1) >> 1;
+  const acc = new Float64Array(width);
+  let symmetric = true;
+  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) { symmetric = false; break; }
+  for (let y = 0; y < height; y++) {
+    const c0 = y * width;
+    const kc = kernel[r];
+    for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
+    if (symmetric) {
+      for (let j = 0; j < r; j++) {
+        const a = mirror(y + j - r, height) * width, b = mirror(y + r - j, height) * width, kj = kernel[j];
+        for (let x = 0; x < width; x++) acc[x] += kj * (src[a + x] + src[b + x]);
+      }
+    } else {
+      for (let j = 0; j < kernel.length; j++) {
+        if (j === r) continue;
+        const a = mirror(y + j - r, height) * width, kj = kernel[j];
+        for (let x = 0; x < width; x++) acc[x] += kj * src[a + x];
+      }
+    }
+    for (let x = 0; x < width; x++) out[c0 + x] = acc[x];
+  }
+  return out;
 }
 
 /**

@@ -57,6 +57,15 @@ describe("latticeBasis / latticeIndices", () => {
     const agree = t.filter((v, k) => v === s.labels[k]).length;
     expect(agree === t.length || agree === 0).toBe(true);
   });
+  it("splits the two equal sites of a honeycomb (graphene-like) lattice by geometry", () => {
+    const h = synth.hexagonal({ width: 160, height: 160, latticeConstant: 16, seed: 2 });
+    const s = splitSublattices(h.atoms.x, h.atoms.y, h.atoms.x.map(() => 1), 2);
+    expect(s.method).toBe("geometry");
+    // Interior columns (3 neighbours inside the field) agree with the truth up to a label swap.
+    let agree = 0, m = 0;
+    h.atoms.x.forEach((x, k) => { if (x > 12 && x < 148 && h.atoms.y[k] > 12 && h.atoms.y[k] < 148) { m++; if (s.labels[k] === h.atoms.sublattice[k]) agree++; } });
+    expect(agree === m || agree === 0).toBe(true);
+  });
 });
 
 describe("localCrystallography", () => {
