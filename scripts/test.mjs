@@ -23,11 +23,13 @@ function jestCounts(file) {
   return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
 }
 
+/** Counts from a JUnit XML report (pytest's or node's): each <testcase> passed, failed (failure/error) or skipped. */
 function junitCounts(file) {
-  const xml = readFileSync(file, "utf8");
-  const attr = (name) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, "g"))].reduce((s, m) => s + Number(m[1]), 0);
-  const tests = attr("tests"), failed = attr("failures") + attr("errors"), skipped = attr("skipped");
-  return { passed: tests - failed - skipped, failed, skipped };
+  // Each chunk runs from one <testcase to the next: that test's children and closing tags only.
+  const cases = readFileSync(file, "utf8").split("<testcase").slice(1);
+  const failed = cases.filter((c) => /<(failure|error)\b/.test(c)).length;
+  const skipped = cases.filter((c) => !/<(failure|error)\b/.test(c) && /<skipped\b/.test(c)).length;
+  return { passed: cases.length - failed - skipped, failed, skipped };
 }
 
 const jestBin = join(root, "node_modules", "jest", "bin", "jest.js");
@@ -47,14 +49,15 @@ const stages = [
     counts: junitCounts,
   },
 ];
-if (existsSync(join(root, "jest.e2e.config.js"))) {
+if (existsSync(join(root, "tests", "e2e"))) {
   stages.push({
-    name: "browser end-to-end (jest + Chromium)",
+    name: "browser end-to-end (node --test + Chromium)",
     before: () => spawnSync("bash", [join(root, "scripts", "ensure-chromium.sh")], { stdio: "inherit", cwd: root }).status === 0,
     cmd: process.execPath,
-    args: ["--experimental-vm-modules", jestBin, "--ci", "--config", "jest.e2e.config.js", "--runInBand", "--json", `--outputFile=${join(artifacts, "e2e.json")}`],
-    out: join(artifacts, "e2e.json"),
-    counts: jestCounts,
+    args: ["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-reporter-destination=stdout",
+      "--test-reporter=junit", `--test-reporter-destination=${join(artifacts, "e2e.xml")}`, "tests/e2e/"],
+    out: join(artifacts, "e2e.xml"),
+    counts: junitCounts,
   });
 }
 
