@@ -37,7 +37,7 @@ fs.mkdirSync(dir, { recursive: true });
 // ------------------------------------------------------------------ library
 // Compile the library sources into the temp dir (tsc emits even when another
 // capability has a type error, so the bench does not depend on the whole tree).
-const out = path.join(dir, "dist");
+const out = path.join(root, "bench", "results", "causal-dist"); // inside the repo so node_modules resolve (bench/results is git-ignored)
 if (!fs.existsSync(path.join(out, "causal", "index.js")) || flag("--rebuild")) {
   console.log("compiling src -> " + out);
   spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "src/tsconfig.json"), "--outDir", out, "--declaration", "false", "--sourceMap", "false"], { stdio: "ignore" });

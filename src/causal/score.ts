@@ -8,7 +8,8 @@
  * - "bic-d": discrete BIC/MDL, Σ N_ijk log(N_ijk / N_ij) − ½ log n · q_i (r_i − 1)
  *   (pgmpy's `BIC`, Schwarz 1978).
  * - "bdeu": Bayesian Dirichlet equivalent uniform with equivalent sample size
- *   `ess` (default 10, as pgmpy; Heckerman, Geiger & Chickering 1995).
+ *   `ess` (default 1 as bnlearn and causal-learn; pgmpy uses 10; Heckerman,
+ *   Geiger & Chickering 1995).
  * - "bge": Bayesian Gaussian equivalent score (Geiger & Heckerman 2002, with
  *   the corrections of Kuipers, Moffa & Heckerman 2014), α_μ = 1,
  *   α_w = p + 2 (bnlearn's defaults), prior mean the sample mean.
@@ -20,7 +21,7 @@ import { covarianceMatrix, lgamma, mean } from "./stats";
 export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";
 
 export interface ScoreOptions {
-  /** Equivalent sample size for BDeu (default 10). */
+  /** Equivalent sample size for BDeu (default 1, as bnlearn and causal-learn; pgmpy uses 10). */
   ess?: number;
   /** BGe: α_μ (default 1) and α_w (default p + 2). */
   alphaMu?: number;
@@ -52,7 +53,7 @@ export class LocalScore {
     this.name = s;
     this.p = data.p;
     this.n = data.n;
-    this.ess = opts.ess ?? 10;
+    this.ess = opts.ess ?? 1;
     this.buf = new Float64Array((this.p + 1) * (this.p + 1));
     this.vec = new Float64Array(this.p + 1);
     this.cfg = new Int32Array(this.n);
