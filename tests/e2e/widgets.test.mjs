@@ -292,6 +292,12 @@ test("the graph widget shows every node and edge, weights as widths, confidence 
   assert.ok(w("probe defocus", "column width σ") > w("column width σ", "fit uncertainty"));
   assert.ok(w("column width σ", "fit uncertainty") > w("B-site off-centring", "fit uncertainty"));
   await g.screenshot({ path: join(artifacts, "07-graph.png") });
+  // the tutorial's learned graph (cs.bootstrap consensus) renders too, with every descriptor as a node
+  const learned = page.locator(".cs-graph").nth(1);
+  await learned.scrollIntoViewIfNeeded();
+  assert.deepEqual((await learned.locator(".cs-node text").allTextContents()).sort(), ["ellipticity", "intensity", "off-centring", "uncertainty", "width σ"]);
+  assert.ok((await learned.locator(".cs-edge").count()) >= 1);
+  await learned.screenshot({ path: join(artifacts, "07b-learned-graph.png") });
 });
 
 test("clicking a node highlights its parents, children and Markov blanket", { timeout: 60_000 }, async () => {
@@ -367,7 +373,7 @@ test("a malformed or unknown-version payload shows a readable error; data string
   assert.match(await err.locator(".cs-error-message").textContent(), /atoms payload version 99 is newer than this extension understands \(version 1\); upgrade/);
   assert.ok(await err.isVisible());
   await err.screenshot({ path: join(artifacts, "10-bad-payload.png") });
-  const g = page.locator(".cs-graph").nth(1);
+  const g = page.locator(".cs-graph").last(); // the test cell's graph
   assert.equal(await g.locator(".cs-title").textContent(), "<b>not bold</b>");
   assert.equal(await g.locator("b, img").count(), 0);
   // a long label is shortened in the box and given in full as the node's tooltip, as text
