@@ -15,8 +15,8 @@
  *   rank-transformed data, p-value from a local permutation test (Runge 2018,
  *   AISTATS); detects nonlinear and non-monotone dependence. O(B·n²) per test.
  */
-import { CausalData, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, correlationFromCov, covarianceMatrix, normSf, Rng } from "./stats";
+import { CausalData, covarianceOf, DataInput, DataOptions, prepareData } from "./data";
+import { chi2Sf, correlationFromCov, normSf, Rng } from "./stats";
 
 export interface CIResult {
   pValue: number;
@@ -118,7 +118,7 @@ export class FisherZ extends BaseTest {
     if (data.discrete && !corr) {
       // allowed (numeric codes), but warn through the name of the statistic only
     }
-    this.corr = corr ?? correlationFromCov(covarianceMatrix(data.columns), data.p);
+    this.corr = corr ?? correlationFromCov(covarianceOf(data), data.p);
     const p = data.p;
     this.buf = new Float64Array(p * p);
     this.tmpA = new Float64Array(p);

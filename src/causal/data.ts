@@ -17,6 +17,7 @@
  * - Fewer rows than columns: an error (covariance and counts are singular).
  */
 import { Table } from "../table";
+import { covarianceMatrix } from "./stats";
 
 /** Raw columns of a Table (string columns kept as categorical labels). */
 function tableAsColumns(t: unknown): Record<string, ArrayLike<unknown>> {
@@ -55,6 +56,14 @@ export interface CausalData {
   cards?: number[];
   /** Level labels per variable (discrete data only). */
   levels?: string[][];
+  /** Sample covariance matrix (p×p, ddof 1), cached (continuous data only). */
+  cov?: Float64Array;
+}
+
+/** The cached sample covariance matrix of continuous data (computed once). */
+export function covarianceOf(d: CausalData): Float64Array {
+  if (!d.cov) d.cov = covarianceMatrix(d.columns);
+  return d.cov;
 }
 
 export function rawColumns(data: DataInput, fn: string): Record<string, ArrayLike<unknown>> {
@@ -184,36 +193,31 @@ function smallInteger(col: ArrayLike<unknown>, rows: number[], maxLevels: number
   return true;
 }
 
-/** Throws when a continuous column is (numerically) a linear combination of earlier ones. */
+/**
+ * Throws when a continuous column is (numerically) a linear combination of
+ * earlier ones: Cholesky of the correlation matrix (from the cached
+ * covariance, O(p³) after the O(n p²) covariance); a pivot below 1e-10 means
+ * the column's residual variance given the earlier columns is < 1e-10 of its
+ * variance.
+ */
 function checkCollinear(d: CausalData, fn: string): void {
   const p = d.p;
-  const n = d.n;
-  // Gram–Schmidt on standardised columns; residual norm² / n below 1e-10 means collinear.
-  const basis: Float64Array[] = [];
+  const C = covarianceOf(d);
+  const L = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) L[i * p + j] = C[i * p + j] / Math.sqrt(C[i * p + i] * C[j * p + j]);
   for (let j = 0; j < p; j++) {
-    const c = d.columns[j];
-    let m = 0;
-    for (let i = 0; i < n; i++) m += c[i];
-    m /= n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (c[i] - m) * (c[i] - m);
-    const sd = Math.sqrt(ss / n);
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = (c[i] - m) / sd;
-    for (let pass = 0; pass < 2; pass++)
-      for (const b of basis) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += v[i] * b[i];
-        for (let i = 0; i < n; i++) v[i] -= dot * b[i];
-      }
-    let r = 0;
-    for (let i = 0; i < n; i++) r += v[i] * v[i];
-    if (r / n < 1e-10) {
+    let dj = L[j * p + j];
+    for (let m = 0; m < j; m++) dj -= L[j * p + m] * L[j * p + m];
+    if (!(dj > 1e-10)) {
       throw new Error(`${fn}: column "${d.names[j]}" is perfectly collinear with earlier columns (${d.names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
     }
-    const nr = Math.sqrt(r);
-    for (let i = 0; i < n; i++) v[i] /= nr;
-    basis.push(v);
+    dj = Math.sqrt(dj);
+    L[j * p + j] = dj;
+    for (let i = j + 1; i < p; i++) {
+      let v = L[i * p + j];
+      for (let m = 0; m < j; m++) v -= L[i * p + m] * L[j * p + m];
+      L[i * p + j] = v / dj;
+    }
   }
 }
 

@@ -26,7 +26,7 @@ export type { Algorithm, LearnOptions } from "./learn";
 export { structureScore } from "./scoring";
 export { causalDirection } from "./pairwise";
 export type { DirectionResult } from "./pairwise";
-export { bootstrap } from "./bootstrap";
+export { bootstrap, bootstrapAsync } from "./bootstrap";
 export type { BootstrapResult, EdgeFrequency } from "./bootstrap";
 export { fitSEM, effect, simulate, doIntervention, SEMModel } from "./sem";
 export type { EffectResult, NodeEquation, DiscreteCPT } from "./sem";

@@ -24,12 +24,19 @@ export function entropyApprox(u: ArrayLike<number>, scale = 1, shift = 0, v?: Ar
   const n = u.length;
   let a = 0;
   let b = 0;
-  for (let i = 0; i < n; i++) {
-    const x = ((v ? u[i] - rho * v[i] : u[i]) - shift) * scale;
-    const ax = Math.abs(x);
-    // log cosh x = |x| + log1p(exp(-2|x|)) - log 2 (stable for large |x|)
-    a += ax + Math.log1p(Math.exp(-2 * ax)) - Math.LN2;
-    b += x * Math.exp(-(x * x) / 2);
+  if (v) {
+    for (let i = 0; i < n; i++) {
+      const x = (u[i] - rho * v[i] - shift) * scale;
+      const e = Math.exp(-(x * x) / 2);
+      a += Math.log(Math.cosh(x));
+      b += x * e;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = (u[i] - shift) * scale;
+      a += Math.log(Math.cosh(x));
+      b += x * Math.exp(-(x * x) / 2);
+    }
   }
   a /= n;
   b /= n;

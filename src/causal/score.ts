@@ -14,9 +14,9 @@
  *   the corrections of Kuipers, Moffa & Heckerman 2014), α_μ = 1,
  *   α_w = p + 2 (bnlearn's defaults), prior mean the sample mean.
  */
-import { CausalData } from "./data";
+import { CausalData, covarianceOf } from "./data";
 import { distinctRows } from "./citest";
-import { covarianceMatrix, lgamma, mean } from "./stats";
+import { lgamma, mean } from "./stats";
 
 export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";
 
@@ -58,7 +58,7 @@ export class LocalScore {
     this.vec = new Float64Array(this.p + 1);
     this.cfg = new Int32Array(this.n);
     if (s === "bic-d" || s === "bdeu") this.rows = distinctRows(data);
-    if (s === "bic-g") this.cov = covarianceMatrix(data.columns);
+    if (s === "bic-g") this.cov = covarianceOf(data);
     if (s === "bge") {
       const p = this.p;
       const n = this.n;
@@ -66,7 +66,7 @@ export class LocalScore {
       const aW = opts.alphaW ?? p + 2;
       if (!(aW > p - 1)) throw new Error(`score "bge": alphaW must exceed p - 1 = ${p - 1}, got ${aW}`);
       const t = (aMu * (aW - p - 1)) / (aMu + 1);
-      const S = covarianceMatrix(data.columns); // scatter/(n-1)
+      const S = covarianceOf(data); // scatter/(n-1)
       const R = new Float64Array(p * p);
       for (let i = 0; i < p * p; i++) R[i] = S[i] * (n - 1);
       // prior mean ν = sample mean, so the (ν - x̄) term vanishes

@@ -1,4 +1,4 @@
-import { fitSEM, effect, simulate, doIntervention, simpson, partialCorrelations, causalDirection, bootstrap, dag, learnStructure, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, compareGraphs } from "../../src/causal";
+import { fitSEM, effect, simulate, doIntervention, simpson, partialCorrelations, causalDirection, bootstrap, bootstrapAsync, dag, learnStructure, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, compareGraphs } from "../../src/causal";
 import { Rng } from "../../src/causal/stats";
 import { bif } from "./helpers";
 
@@ -180,6 +180,13 @@ describe("bootstrap", () => {
     const m = compareGraphs(res.graph, sem.graph);
     expect(m.adjacencyRecall).toBe(1);
     expect(String(res.toMimeBundle()["text/plain"])).toMatch(/Bootstrap edge frequencies over 20 resamples/);
+  });
+  test("bootstrapAsync gives the same frequencies (resample b seeded by (seed, b))", async () => {
+    const sem = randomLinearSEM(5, { seed: 13, expectedDegree: 1.5 });
+    const data = sampleLinearSEM(sem, 500, { seed: 14 });
+    const a = bootstrap(data, { algorithm: "hc", seed: 4 }, 6);
+    const b = await bootstrapAsync(data, { algorithm: "hc", seed: 4, workers: 2 }, 6);
+    expect(b.edges).toEqual(a.edges);
   });
   test("direction frequencies with LiNGAM on non-Gaussian data", () => {
     const sem = randomLinearSEM(4, { seed: 3, expectedDegree: 1.5 });
