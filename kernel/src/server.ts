@@ -1,7 +1,9 @@
 /**
  * The kernel's Jupyter protocol layer (messaging spec 5.3) over ZeroMQ:
- * shell, control and stdin ROUTER sockets, the iopub XPUB socket (with
- * `iopub_welcome`, JEP 65) and the heartbeat (in a worker thread).
+ * shell, control and stdin ROUTER sockets on the main thread; the iopub XPUB
+ * socket (with `iopub_welcome`, JEP 65) and the heartbeat in an I/O worker
+ * thread (heartbeat.ts), so output and liveness keep flowing while a cell
+ * computes synchronously.
  *
  * Shell requests are handled strictly one after another, every one of them
  * (an error never drops or aborts the requests queued behind it); control
@@ -103,8 +105,11 @@ export class Kernel {
   private readonly shell = new zmq.Router({ linger: 1000 });
   private readonly control = new zmq.Router({ linger: 1000 });
   private readonly stdin = new zmq.Router({ linger: 0 });
-  private readonly iopub = new zmq.XPublisher({ linger: 1000, verbosity: "allSubs" });
-  private heartbeat?: Worker;
+  /** The I/O worker: heartbeat and iopub (see heartbeat.ts). */
+  private io?: Worker;
+  /** Async iopub work (displays awaiting their bundle) and the sends queued behind it. */
+  private iopubChain: Promise<void> = Promise.resolve();
+  private iopubQueued = 0;
   private readonly engine: Engine;
   private readonly history = new History(Math.floor(Date.now() / 1000), historyFile());
   private executionCount = 0;
@@ -117,6 +122,7 @@ export class Kernel {
   private readonly sendChains = new Map<zmq.Socket, Promise<void>>();
   private streamSegments: { name: "stdout" | "stderr"; text: string }[] = [];
   private streamTimer?: NodeJS.Timeout;
+  private lastStreamFlush = 0;
   private readonly pendingInputs = new Map<string, { resolve: (v: string) => void; reject: (e: Error) => void }>();
   private readonly originalWrite = {
     stdout: process.stdout.write.bind(process.stdout),
@@ -143,9 +149,8 @@ export class Kernel {
       this.shell.bind(url(i, i.shell_port)),
       this.control.bind(url(i, i.control_port)),
       this.stdin.bind(url(i, i.stdin_port)),
-      this.iopub.bind(url(i, i.iopub_port)),
     ]);
-    await this.startHeartbeat(url(i, i.hb_port));
+    await this.startIoWorker(url(i, i.hb_port), url(i, i.iopub_port));
     this.captureStreams();
     this.installGlobals();
     process.on("SIGINT", () => this.interrupt());
@@ -155,18 +160,20 @@ export class Kernel {
     void this.serve(this.shell, (m) => this.enqueueShell(m));
     void this.serve(this.control, (m) => void this.handleControl(m));
     void this.serve(this.stdin, (m) => this.handleStdin(m));
-    void this.serveSubscriptions();
     // No "starting" status: with XPUB the first message a subscriber sees
     // must be its iopub_welcome (JEP 65).
   }
 
-  private async startHeartbeat(hbUrl: string): Promise<void> {
-    const worker = new Worker(path.join(__dirname, "heartbeat.js"), { workerData: { url: hbUrl } });
-    this.heartbeat = worker;
+  private async startIoWorker(hbUrl: string, iopubUrl: string): Promise<void> {
+    const worker = new Worker(path.join(__dirname, "heartbeat.js"), {
+      workerData: { hbUrl, iopubUrl, key: this.info.key, scheme: this.info.signature_scheme, session: this.session },
+    });
+    this.io = worker;
     await new Promise<void>((resolve, reject) => {
-      worker.once("message", (m) => (m === "ready" ? resolve() : reject(new Error(`heartbeat on ${hbUrl}: ${m}`))));
+      worker.once("message", (m) => (m === "ready" ? resolve() : reject(new Error(`I/O thread (heartbeat ${hbUrl}, iopub ${iopubUrl}): ${m}`))));
       worker.once("error", reject);
     });
+    worker.on("error", (e) => this.log("I/O thread failed:", e.message));
     worker.unref();
   }
 
@@ -185,22 +192,6 @@ export class Kernel {
       }
     } catch (e) {
       if (!this.shuttingDown) this.log("socket loop ended:", (e as Error).message);
-    }
-  }
-
-  /** XPUB subscription events: answer each subscription with iopub_welcome (JEP 65). */
-  private async serveSubscriptions(): Promise<void> {
-    try {
-      for await (const [frame] of this.iopub) {
-        if (frame.length > 0 && frame[0] === 1) {
-          const topic = frame.subarray(1).toString("utf8");
-          const header = makeHeader("iopub_welcome", this.session);
-          const frames = encode({ header, parent_header: {}, metadata: {}, content: { subscription: topic }, buffers: [] }, this.signer);
-          this.queueSend(this.iopub, topic ? [Buffer.from(topic), ...frames] : frames);
-        }
-      }
-    } catch (e) {
-      if (!this.shuttingDown) this.log("iopub subscription loop ended:", (e as Error).message);
     }
   }
 
@@ -239,7 +230,8 @@ export class Kernel {
   }
 
   private publishRaw(msgType: string, content: Record<string, unknown>, parent: Message | undefined, buffers: Buffer[] = []): Promise<void> {
-    return this.queueSend(this.iopub, this.iopubFrames(msgType, content, parent, buffers));
+    this.sendIopub(this.iopubFrames(msgType, content, parent, buffers));
+    return this.iopubChain;
   }
 
   /** Reply to `req` on `sock` (routing back through its identities). */
@@ -249,14 +241,44 @@ export class Kernel {
     return this.queueSend(sock, frames);
   }
 
-  /** Wait until everything queued on iopub has been handed to ZeroMQ. */
+  /** Hand frames to the I/O thread (synchronously, unless async displays are queued before them). */
+  private postIopub(frames: Buffer[]): void {
+    if (this.shuttingDown && !this.io) return;
+    this.io?.postMessage({ type: "iopub", frames });
+  }
+
+  /** Send iopub frames, after any queued async display. */
+  private sendIopub(frames: Buffer[]): void {
+    if (this.iopubQueued === 0) {
+      this.postIopub(frames);
+      return;
+    }
+    this.iopubQueued++;
+    this.iopubChain = this.iopubChain.then(() => {
+      this.iopubQueued--;
+      this.postIopub(frames);
+    });
+  }
+
+  /** Queue iopub messages that must wait for something (an async MIME bundle), keeping output order. */
+  private enqueueIopub(produce: () => Promise<Buffer[][]>): void {
+    this.iopubQueued++;
+    this.iopubChain = this.iopubChain.then(async () => {
+      let list: Buffer[][] = [];
+      try {
+        list = await produce();
+      } catch (e) {
+        this.log("display failed:", (e as Error).message);
+      }
+      this.iopubQueued--;
+      for (const f of list) this.postIopub(f);
+    });
+  }
+
+  /** Wait until everything for iopub has been handed to the I/O thread. */
   private async drainIopub(): Promise<void> {
     this.flushStreams();
-    let chain: Promise<void> | undefined;
-    while (chain !== this.sendChains.get(this.iopub)) {
-      chain = this.sendChains.get(this.iopub);
-      await chain;
-    }
+    while (this.iopubQueued > 0) await this.iopubChain;
   }
 
   // --- stdout / stderr ------------------------------------------------------
@@ -283,12 +305,15 @@ export class Kernel {
     else this.streamSegments.push({ name, text });
     let pending = 0;
     for (const s of this.streamSegments) pending += s.text.length;
-    if (pending >= STREAM_CHUNK) this.flushStreams();
+    // Flush at once when a chunk is full, or when the text has waited long
+    // enough (a synchronous loop never lets the timer below fire).
+    if (pending >= STREAM_CHUNK || Date.now() - this.lastStreamFlush >= STREAM_DELAY) this.flushStreams();
     else if (!this.streamTimer) this.streamTimer = setTimeout(() => this.flushStreams(), STREAM_DELAY);
   }
 
   /** Send buffered stream text, in chunks of at most STREAM_CHUNK characters. */
   private flushStreams(): void {
+    this.lastStreamFlush = Date.now();
     if (this.streamTimer) {
       clearTimeout(this.streamTimer);
       this.streamTimer = undefined;
@@ -346,7 +371,7 @@ export class Kernel {
       this.flushStreams();
       const ready = bundleOf(value);
       ready.catch(() => {});
-      void this.enqueue(this.iopub, async () => {
+      this.enqueueIopub(async () => {
         try {
           const [type, content] = this.displayMessage(await this.engine.race(ready), opts);
           return [this.iopubFrames(type, content, parent)];
@@ -732,18 +757,19 @@ export class Kernel {
     } catch {
       /* exiting anyway */
     }
-    const hb = this.heartbeat;
-    if (hb) {
+    const io = this.io;
+    if (io) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        hb.once("exit", () => {
+        const t = setTimeout(resolve, 2000);
+        io.once("exit", () => {
           clearTimeout(t);
           resolve();
         });
-        hb.postMessage("close");
+        io.postMessage({ type: "close" });
       });
+      this.io = undefined;
     }
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) {
+    for (const s of [this.shell, this.control, this.stdin]) {
       try {
         s.close();
       } catch {

@@ -367,6 +367,32 @@ def test_interrupt_hanging_mime_bundle(kernel):
     assert result_text(msgs) == "'unwedged'"
 
 
+def test_output_is_live_during_a_synchronous_loop(kernel):
+    """Prints from a blocking computation reach the front end while it runs (iopub lives in the I/O thread)."""
+    _, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute(
+        "for (let i = 0; i < 3; i++) {\n"
+        "  console.log(`step ${i}`);\n"
+        "  const t = Date.now(); while (Date.now() - t < 1000) {}\n"
+        "}"
+    )
+    start = time.time()
+    first_step = None
+    while time.time() - start < 30:
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            first_step = time.time() - start
+            assert msg["content"]["text"].startswith("step 0")
+            break
+    reply = shell_reply(kc, msg_id)
+    done = time.time() - start
+    assert first_step is not None
+    assert reply["content"]["status"] == "ok"
+    assert done - first_step > 1.5, f"first print arrived at {first_step:.2f}s, cell ended at {done:.2f}s"
+    collect(kc, msg_id)
+
+
 def test_heartbeat_while_cell_blocks(kernel):
     km, kc = kernel
     drain_iopub(kc)
