@@ -158,14 +158,15 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
   }
   const groups = new Map<number, number[]>();
   for (let i = 0; i < n; i++) { const r = find(i); let g = groups.get(r); if (!g) groups.set(r, (g = [])); g.push(i); }
-  const groupList = [...groups.values()];
+  // Brightest groups first, so that dimmer columns see their bright neighbours' fitted tails.
+  const groupList = [...groups.values()].sort((g1, g2) => Math.max(...g2.map((i) => state.amp[i])) - Math.max(...g1.map((i) => state.amp[i])));
   // Which groups have other atoms' tails in their windows (those need another sweep).
   const sweeps = opts.sweeps ?? 2;
   let fits = 0;
   let todo = groupList;
   const stamp = new Int32Array(w * h);
   let stampId = 0;
-  let px = new Float64Array(1024), py = new Float64Array(1024), pv = new Float64Array(1024), Wt = new Float64Array(1024);
+  let px = new Float64Array(1024), py = new Float64Array(1024), pv = new Float64Array(1024), Wt = new Float64Array(1024), tl = new Float64Array(1024);
   for (let sweep = 0; sweep < sweeps && todo.length; sweep++) {
     const next: number[][] = [];
     for (const G of todo) {
@@ -183,8 +184,8 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
           const k = y * w + x;
           if ((x - cx) ** 2 + (y - cy) ** 2 > r * r || stamp[k] === stampId || (valid && !valid[k])) continue;
           stamp[k] = stampId;
-          if (npx === px.length) { const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; }; px = grow(px); py = grow(py); pv = grow(pv); Wt = grow(Wt); }
-          px[npx] = x; py[npx] = y; pv[npx] = data[k]; npx++;
+          if (npx === px.length) { const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; }; px = grow(px); py = grow(py); pv = grow(pv); Wt = grow(Wt); tl = grow(tl); }
+          px[npx] = x; py[npx] = y; pv[npx] = data[k]; tl[npx] = 0; npx++;
         }
       }
       let tails = false;
@@ -195,7 +196,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         for (let t = 0; t < npx; t++) {
           let s = 0;
           for (const j of others) s += gaussAt(state, j, px[t], py[t]);
-          if (s > 0) { pv[t] -= s; if (s > tailCut) tails = true; }
+          if (s > 0) { pv[t] -= s; tl[t] = s; if (s > tailCut) tails = true; }
         }
       }
       const m = G.length, NB = plane ? 3 : 1, P = NB + (ell ? 6 : 4) * m;
@@ -256,7 +257,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       };
       const setWeights = (q: Float64Array) => {
         if (!poisson) { Wt.fill(1); return; }
-        for (let t = 0; t < npx; t++) Wt[t] = 1 / Math.max(model(q, t, null), 1);
+        for (let t = 0; t < npx; t++) Wt[t] = 1 / Math.max(model(q, t, null) + tl[t], 1);
       };
       let lambda = 1e-3, converged = false;
       const trial = new Float64Array(P);
@@ -266,7 +267,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         let chi2 = 0;
         for (let t = 0; t < npx; t++) {
           const mu = model(p, t, J);
-          const wt = (Wt[t] = poisson ? 1 / Math.max(mu, 1) : 1);
+          const wt = (Wt[t] = poisson ? 1 / Math.max(mu + tl[t], 1) : 1);
           const r = pv[t] - mu;
           chi2 += wt * r * r;
           for (let u = 0; u < P; u++) {
