@@ -119,7 +119,7 @@ for (const size of sizes) {
   if (cold) evict(file);
   let [t2, com] = await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false })); row(size, where, "COM", "causalscope (stream)", bytes, t2);
   if (cold) evict(file);
-  let [t3] = await timeit(() => cs.runUDFs(ds, [cs.virtualImageUDF(cs.detectorMask(annulus, ds.detShape)), cs.centerOfMassUDF()], { progress: false })); row(size, where, "ADF+COM 1 pass", "causalscope (stream)", bytes, t3);
+  let [t3] = await timeit(() => cs.runUDFs(ds, [cs.virtualImageUDF(cs.detectorMask(annulus, ds.detShape), { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: ds.frameSize }), cs.centerOfMassUDF()], { progress: false })); row(size, where, "ADF+COM 1 pass", "causalscope (stream)", bytes, t3);
   const oursSum = vi.data.reduce((a, b) => a + b, 0);
   // NumPy on the memory map
   if (cold) evict(file);
@@ -159,10 +159,10 @@ for (const size of sizes) {
   if (cold) {
     // peak RSS of a streaming run in a child with a 256 MiB heap limit
     evict(file);
-    const code = `const cs=require(${JSON.stringify(path.join(root, "src/dist/index.js"))});(async()=>{const ds=await cs.readDataset4D(${JSON.stringify(file)});const t=Date.now();await cs.runUDFs(ds,[cs.virtualImageUDF(cs.detectorMask(${JSON.stringify(annulus)},ds.detShape)),cs.centerOfMassUDF()],{progress:false});console.log(JSON.stringify({maxRSS:process.resourceUsage().maxRSS*1024,s:(Date.now()-t)/1000}))})()`;
+    const code = `const cs=require(${JSON.stringify(path.join(root, "src/dist/index.js"))});let peak=0;const timer=setInterval(()=>{peak=Math.max(peak,process.memoryUsage().rss)},20);(async()=>{const ds=await cs.readDataset4D(${JSON.stringify(file)});const t=Date.now();await cs.runUDFs(ds,[cs.virtualImageUDF(cs.detectorMask(${JSON.stringify(annulus)},ds.detShape),{scanShape:ds.scanShape,detShape:ds.detShape,nFrames:ds.nFrames,frameSize:ds.frameSize}),cs.centerOfMassUDF()],{progress:false});clearInterval(timer);console.log(JSON.stringify({maxRSS:process.resourceUsage().maxRSS*1024,sampled:peak,s:(Date.now()-t)/1000}))})()`;
     const r = spawnSync(process.execPath, ["--max-old-space-size=256", "-e", code], { encoding: "utf8" });
     if (r.status !== 0) console.log(`RSS run failed: ${r.stderr.slice(-500)}`);
-    else { const m = JSON.parse(r.stdout.trim().split("\n").pop()); console.log(`peak RSS streaming ADF+COM over ${(bytes / 2 ** 30).toFixed(1)} GiB (heap limit 256 MiB): ${(m.maxRSS / 2 ** 20).toFixed(0)} MiB, ${fmt(gbs(bytes, m.s))} GB/s`); results.push({ size, what: "peak RSS", rssMiB: m.maxRSS / 2 ** 20 }); }
+    else { const m = JSON.parse(r.stdout.trim().split("\n").pop()); console.log(`peak RSS streaming ADF+COM over ${(bytes / 2 ** 30).toFixed(1)} GiB (heap limit 256 MiB): ${(m.maxRSS / 2 ** 20).toFixed(0)} MiB (getrusage), ${(m.sampled / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms), ${fmt(gbs(bytes, m.s))} GB/s`); results.push({ size, what: "peak RSS", rssMiB: m.maxRSS / 2 ** 20 }); }
   }
   ds.close();
   if (!flag("--keep") && size >= 4) fs.rmSync(file, { force: true });

@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import { makeImage, type Image } from "../image";
 import { dtypeOfArray, parseDType, type DType } from "./dtype";
-import { readNpyHeader } from "./npy";
+import { npyHeader } from "../io/npy";
 import { ChunkSource, type FrameSource } from "./source";
 import { readHdf5Dataset4D } from "./hdf5";
 
@@ -171,9 +171,10 @@ export async function readDataset4D(path: string, options: ReadDataset4DOptions 
   const size = fileSize(path, where);
   let dtype: DType, offset: number, shape: number[], frameHeader = 0, frameFooter = 0;
   if (format === "npy") {
-    const h = readNpyHeader(path);
+    let h: ReturnType<typeof npyHeader>;
+    try { h = npyHeader(path); } catch (e) { throw new Error(`${where}: ${(e as Error).message.replace(/^npyHeader\([^)]*\): /, "")}`); }
     if (h.fortranOrder) throw new Error(`${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
-    dtype = h.dtype; offset = h.dataOffset; shape = h.shape;
+    dtype = parseDType(h.dtype, where); offset = h.dataOffset; shape = h.shape;
   } else {
     if (!options.scanShape || !options.detShape || !options.dtype) throw new Error(`${where}: raw files need options.scanShape, options.detShape and options.dtype`);
     dtype = parseDType(options.dtype, where);
