@@ -8,7 +8,7 @@
  */
 import { Image } from "../image/image";
 import { fft2dInPlace } from "../image/fft";
-import { gaussianFilter, maximumFilter, laplacianOfGaussian } from "../image/filters";
+import { gaussianFilter, laplacianOfGaussian } from "../image/filters";
 
 /** Result of {@link estimateSpacing}. */
 export interface SpacingEstimate {
@@ -177,7 +177,6 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing).data : Float32Array.from(image.data);
     if (options.smoothing > 0) noise /= 2 * Math.sqrt(Math.PI) * options.smoothing;
   }
-  const mx = maximumFilter(f, w, h, md);
   const border = Math.max(0, Math.round(options.excludeBorder ?? 1));
   const ringR = Math.max(1.5, options.ringRadius ?? 2 * md);
   // Bilinear sample of the filtered image (clamped at the edges).
@@ -193,13 +192,21 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   const prom: number[] = [];
   const taken = new Uint8Array(w * h);
   const NR = 24;
+  // A peak is the maximum of the (2md+1)² square around it (as a maximum filter), found as a
+  // 3×3 maximum first and then checked against its square: O(wh + candidates·md²).
   for (let y = border; y < h - border; y++) for (let x = border; x < w - border; x++) {
     const i = y * w + x;
     const v = f[i];
-    if (v !== mx[i] || !Number.isFinite(v) || taken[i]) continue;
+    if (!(v === v) || taken[i]) continue;
+    if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) continue;
+    if (!Number.isFinite(v)) continue;
+    let isMax = true;
+    const ya = Math.max(0, y - md), yb = Math.min(h - 1, y + md), xa = Math.max(0, x - md), xb = Math.min(w - 1, x + md);
+    for (let yy = ya; yy <= yb && isMax; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] > v) { isMax = false; break; }
+    if (!isMax) continue;
     // Plateau: suppress equal pixels within md (keep the first, as skimage).
     let flat = true;
-    for (let yy = Math.max(0, y - md); yy <= Math.min(h - 1, y + md); yy++) for (let xx = Math.max(0, x - md); xx <= Math.min(w - 1, x + md); xx++) {
+    for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) {
       const u = f[yy * w + xx];
       if (u === v) taken[yy * w + xx] = 1; else flat = false;
     }
