@@ -116,3 +116,8 @@ export function graph(g: GraphInput, options: ShowGraphOptions = {}): GraphView 
   const text = `${options.title ? `${options.title}: ` : ""}graph with ${payload.nodes.length} nodes, ${payload.edges.length} edges\n${lines.join("\n")}`;
   return new GraphView(id, payload, svg, text);
 }
+
+// Inside a kernel, accept selections as soon as the library is loaded (the
+// kernel loads it on the first use of `cs`), so an overlay in a reopened
+// notebook can send its selection without first re-running `show.atoms`.
+ensureSelectionTarget();

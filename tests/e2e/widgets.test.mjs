@@ -384,6 +384,19 @@ test("a malformed or unknown-version payload shows a readable error; data string
   assert.deepEqual(pageErrors.filter((e) => /causalscope|cs-/.test(e)), []);
 });
 
+test("a .graph.json file opens in the graph widget", { timeout: 60_000 }, async () => {
+  const file = join(root, NB_DIR, "e2e-file.graph.json");
+  writeFileSync(file, JSON.stringify({ version: 1, title: "from a file", nodes: [{ id: "a" }, { id: "b" }, { id: "c" }], edges: [{ from: "a", to: "b" }, { from: "c", to: "b", type: "bidirected" }] }));
+  await page.evaluate((path) => window.jupyterapp.commands.execute("docmanager:open", { path }).then(() => true), `${NB_DIR}/e2e-file.graph.json`);
+  const g = page.locator(".jp-MainAreaWidget:not(.lm-mod-hidden) .cs-graph");
+  await g.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await g.locator(".cs-node text").allTextContents(), ["a", "b", "c"]);
+  assert.equal(await g.locator(".cs-edge").count(), 2);
+  await page.screenshot({ path: join(artifacts, "15-graph-file.png") });
+  await page.evaluate(() => window.jupyterapp.commands.execute("application:close").then(() => true));
+  await page.waitForFunction(() => window.jupyterapp.shell.currentWidget?.content?.widgets !== undefined, null, { timeout: 10_000 });
+});
+
 test("nbconvert HTML of the saved notebook carries the PNG and SVG fallbacks", { timeout: 120_000 }, async () => {
   await page.evaluate(() => window.jupyterapp.commands.execute("docmanager:save"));
   await page.waitForFunction(() => !window.jupyterapp.shell.currentWidget.context.model.dirty, null, { timeout: 30_000 });
