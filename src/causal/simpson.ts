@@ -212,7 +212,23 @@ export function partialCorrelations(data: DataInput, options: { given?: string[]
       const head = `<tr><th></th>${columns.map((c) => `<th>${esc(c)}</th>`).join("")}</tr>`;
       const rows = columns.map((c, i) => `<tr><th>${esc(c)}</th>${columns.map((_, j) => `<td>${out[i * p + j].toFixed(3)}</td>`).join("")}</tr>`).join("");
       const text = columns.map((c, i) => `${c.padEnd(12)} ${columns.map((_, j) => out[i * p + j].toFixed(3).padStart(7)).join(" ")}`).join("\n");
-      return { "text/plain": text, "text/html": `<table>${head}${rows}</table>` };
+      // static heat map (blue negative, red positive)
+      const cell = 34;
+      const lab = 110;
+      const W = lab + p * cell + 10;
+      const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W}" font-family="sans-serif" font-size="10">`];
+      columns.forEach((c, i) => {
+        parts.push(`<text x="${lab - 4}" y="${lab + i * cell + cell / 2 + 3}" text-anchor="end">${esc(c.slice(0, 16))}</text>`);
+        parts.push(`<text transform="translate(${lab + i * cell + cell / 2 + 3},${lab - 4}) rotate(-60)">${esc(c.slice(0, 16))}</text>`);
+        for (let j = 0; j < p; j++) {
+          const v = Math.max(-1, Math.min(1, out[i * p + j]));
+          const a = Math.round(255 * (1 - Math.abs(v)));
+          const fill = v >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`;
+          parts.push(`<rect x="${lab + j * cell}" y="${lab + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"/><text x="${lab + j * cell + cell / 2}" y="${lab + i * cell + cell / 2 + 3}" text-anchor="middle">${v.toFixed(2)}</text>`);
+        }
+      });
+      parts.push("</svg>");
+      return { "text/plain": text, "text/html": `<table>${head}${rows}</table>`, "image/svg+xml": parts.join("") };
     },
   };
 }
