@@ -3,6 +3,7 @@
 Usage (each prints one JSON object on the last line of stdout):
   ref.py evict PATH                       drop PATH from the page cache (posix_fadvise DONTNEED)
   ref.py seqread PATH                     plain sequential read, 8 MiB chunks
+  ref.py parread PATH N                   the same bytes read by N threads (interleaved 8 MiB blocks)
   ref.py numpy PATH MODE CX CY RI RO      MODE: memory | mmap; annulus virtual image + raw COM
   ref.py py4dstem PATH MODE CX CY RI RO   same through py4DSTEM (get_virtual_image, get_CoM)
   ref.py bragg DATA.npy PROBE.npy TRUTH.json   py4DSTEM find_Bragg_disks accuracy and time
@@ -39,6 +40,32 @@ def seqread(path):
             n += k
     dt = time.perf_counter() - t
     return {"bytes": n, "seconds": dt}
+
+
+def parread(path, nthreads):
+    """Read the file in 8 MiB blocks with `nthreads` threads (os.preadv releases the GIL)."""
+    import threading
+    size = os.path.getsize(path)
+    block = 8 << 20
+    nblocks = (size + block - 1) // block
+    total = [0] * nthreads
+
+    def work(k):
+        fd = os.open(path, os.O_RDONLY)
+        buf = bytearray(block)
+        try:
+            for b in range(k, nblocks, nthreads):
+                total[k] += os.preadv(fd, [buf], b * block)
+        finally:
+            os.close(fd)
+
+    t = time.perf_counter()
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(nthreads)]
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    return {"bytes": sum(total), "seconds": time.perf_counter() - t}
 
 
 def annulus_mask(ky, kx, cx, cy, ri, ro):
@@ -133,6 +160,8 @@ def main():
         out = evict(args[0])
     elif cmd == "seqread":
         out = seqread(args[0])
+    elif cmd == "parread":
+        out = parread(args[0], int(args[1]))
     elif cmd in ("numpy", "py4dstem"):
         path, mode = args[0], args[1]
         cx, cy, ri, ro = map(float, args[2:6])

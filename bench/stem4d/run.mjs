@@ -113,6 +113,9 @@ for (const size of sizes) {
   let [s] = seqReadNode(file); row(size, where, "read", "node readSync 8 MiB", bytes, s);
   if (cold) evict(file);
   const pr = ref("seqread", file); row(size, where, "read", "python readinto 8 MiB", bytes, pr.seconds);
+  if (cold) evict(file);
+  const nthr = os.availableParallelism();
+  const pp = ref("parread", file, nthr); row(size, where, "read", `python ${nthr} threads 8 MiB`, bytes, pp.seconds);
   // ours, streaming from the file
   if (cold) evict(file);
   let [t1, vi] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false })); row(size, where, "virtual ADF", "causalscope (stream)", bytes, t1);
