@@ -555,9 +555,11 @@ export class Engine {
   }
 
   /** Completion candidates at UTF-16 offset `pos` of `src`. */
-  complete(src: string, pos: number): { start: number; end: number; candidates: string[] } {
+  complete(src: string, pos: number): { start: number; end: number; candidates: string[]; kinds: Map<string, string> } {
     const info = this.converter.complete(this.prevDecl, src, pos);
-    return { start: info.start, end: info.end, candidates: info.candidates };
+    const kinds = new Map<string, string>();
+    for (const e of info.original?.entries ?? []) kinds.set(e.name, e.kind);
+    return { start: info.start, end: info.end, candidates: info.candidates, kinds };
   }
 
   /** Quick info (type and doc comment) at UTF-16 offset `pos`, or undefined. */

@@ -89,6 +89,42 @@ type CommTargetHandler = (
   send: (data: unknown) => void,
 ) => ((data: unknown) => void) | void | { onMessage?: (data: unknown) => void; onClose?: (data: unknown) => void };
 
+/** JupyterLab's completion type for a TypeScript completion-entry kind. */
+function completionType(kind: string): string {
+  switch (kind) {
+    case "function":
+    case "local function":
+    case "method":
+      return "function";
+    case "class":
+    case "local class":
+      return "class";
+    case "interface":
+    case "type":
+    case "enum":
+      return "class";
+    case "module":
+    case "external module name":
+    case "alias":
+      return "module";
+    case "keyword":
+      return "keyword";
+    case "parameter":
+      return "param";
+    case "property":
+    case "getter":
+    case "setter":
+      return "property";
+    case "var":
+    case "let":
+    case "const":
+    case "local var":
+      return "instance";
+    default:
+      return kind || "<unknown>";
+  }
+}
+
 /** Options of `display()` in cells and of the bridge. */
 export interface KernelDisplayOptions {
   raw?: boolean;
@@ -611,7 +647,7 @@ export class Kernel {
         mimetype: "text/typescript",
         file_extension: ".ts",
         pygments_lexer: "typescript",
-        codemirror_mode: { name: "javascript", typescript: true },
+        codemirror_mode: "typescript",
         nbconvert_exporter: "script",
       },
       banner: `causalscope ${version}: TypeScript ${tsVersion} on Node.js ${process.version}; the library is loaded as \`cs\``,
@@ -680,13 +716,24 @@ export class Kernel {
     let start = pos;
     let end = pos;
     let matches: string[] = [];
+    let types: { start: number; end: number; text: string; type: string }[] = [];
     try {
       const r = this.engine.complete(code, pos);
       ({ start, end, matches } = qualifyMatches(code, r.start, r.end, r.candidates));
+      const cs = utf16ToCodePoints(code, start);
+      const ce = utf16ToCodePoints(code, end);
+      // JupyterLab shows these kinds next to the matches (an IPython extension of the protocol).
+      types = matches.map((text, k) => ({ start: cs, end: ce, text, type: completionType(r.kinds.get(r.candidates[k]) ?? "") }));
     } catch (e) {
       this.log("completion failed:", (e as Error).message);
     }
-    return { status: "ok", matches, cursor_start: utf16ToCodePoints(code, start), cursor_end: utf16ToCodePoints(code, end), metadata: {} };
+    return {
+      status: "ok",
+      matches,
+      cursor_start: utf16ToCodePoints(code, start),
+      cursor_end: utf16ToCodePoints(code, end),
+      metadata: { _jupyter_types_experimental: types },
+    };
   }
 
   private inspect(code: string, cursorPos?: number): Record<string, unknown> {

@@ -95,7 +95,7 @@ def test_kernel_info_language(kernel):
     assert info["name"] == "typescript"
     assert info["file_extension"] == ".ts"
     assert info["mimetype"] == "text/typescript"
-    assert "codemirror_mode" in info
+    assert info["codemirror_mode"] == "typescript"
 
 
 def test_last_expression_is_execute_result(kernel):
@@ -475,6 +475,8 @@ def test_complete_inspect_is_complete(kernel):
     reply = shell_reply(kc, msg_id)["content"]
     assert reply["matches"] == ["Math.abs"]
     assert reply["cursor_start"] == code.index("Math")
+    types = reply["metadata"]["_jupyter_types_experimental"]
+    assert types == [{"start": reply["cursor_start"], "end": reply["cursor_end"], "text": "Math.abs", "type": "function"}]
     msg_id = kc.inspect("microscopeVoltage", 5)
     reply = shell_reply(kc, msg_id)["content"]
     assert reply["found"] and "microscopeVoltage: 300" in reply["data"]["text/plain"]
