@@ -2,6 +2,9 @@
  * Code-completeness checks (`is_complete_request`) and the IPython-style
  * shaping of completion matches (`complete_request`).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 import * as ts from "@tslab/typescript-for-tslab";
 
 /** The answer to `is_complete_request`. */
@@ -66,4 +69,45 @@ export function qualifyMatches(code: string, start: number, end: number, candida
   if (prevChar === "." || prevChar === ")" || prevChar === "]") return { start, end, matches: candidates };
   const prefix = chain[0].replace(/\s+/g, "");
   return { start: chainStart, end, matches: candidates.map((c) => prefix + c) };
+}
+
+/**
+ * File-name completion inside a string literal, as IPython offers: when the
+ * cursor sits in a quoted string on its line, complete the last path
+ * component from the directory the string names (relative to `cwd`).
+ * Directories end in "/". Returns undefined outside a string.
+ */
+export function completePath(code: string, pos: number, cwd: string): Completion | undefined {
+  const lineStart = code.lastIndexOf("\n", pos - 1) + 1;
+  const before = code.slice(lineStart, pos);
+  // Find an unclosed quote on the line before the cursor.
+  let quote: string | undefined;
+  let open = -1;
+  for (let i = 0; i < before.length; i++) {
+    const c = before[i];
+    if (c === "\\") i++;
+    else if (quote === undefined && (c === '"' || c === "'" || c === "`")) {
+      quote = c;
+      open = i;
+    } else if (c === quote) quote = undefined;
+  }
+  if (quote === undefined) return undefined;
+  const typed = before.slice(open + 1);
+  if (/[\n${}]/.test(typed)) return undefined;
+  const slash = typed.lastIndexOf("/");
+  const dirPart = slash >= 0 ? typed.slice(0, slash + 1) : "";
+  const prefix = typed.slice(slash + 1);
+  const dir = path.resolve(cwd, dirPart || ".");
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const matches = entries
+    .filter((e) => e.name.startsWith(prefix) && (prefix.startsWith(".") || !e.name.startsWith(".")))
+    .map((e) => dirPart + e.name + (e.isDirectory() ? "/" : ""))
+    .sort();
+  const start = lineStart + open + 1;
+  return { start, end: pos, matches };
 }

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 
-import { isComplete, qualifyMatches } from "./complete";
+import { completePath, isComplete, qualifyMatches } from "./complete";
 import { Engine, errorOf, KERNEL_ROOT, type CellError } from "./engine";
 import { History, type HistoryRequest } from "./history";
 import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
@@ -720,10 +720,18 @@ export class Kernel {
     try {
       const r = this.engine.complete(code, pos);
       ({ start, end, matches } = qualifyMatches(code, r.start, r.end, r.candidates));
+      let kinds = matches.map((_m, k) => completionType(r.kinds.get(r.candidates[k]) ?? ""));
+      if (matches.length === 0) {
+        const files = completePath(code, pos, process.cwd());
+        if (files) {
+          ({ start, end, matches } = files);
+          kinds = matches.map((m) => (m.endsWith("/") ? "path" : "file"));
+        }
+      }
       const cs = utf16ToCodePoints(code, start);
       const ce = utf16ToCodePoints(code, end);
       // JupyterLab shows these kinds next to the matches (an IPython extension of the protocol).
-      types = matches.map((text, k) => ({ start: cs, end: ce, text, type: completionType(r.kinds.get(r.candidates[k]) ?? "") }));
+      types = matches.map((text, k) => ({ start: cs, end: ce, text, type: kinds[k] }));
     } catch (e) {
       this.log("completion failed:", (e as Error).message);
     }

@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import * as path from "node:path";
 
-import { isComplete, qualifyMatches } from "../../kernel/src/complete";
+import { completePath, isComplete, qualifyMatches } from "../../kernel/src/complete";
 import { globToRegExp, History } from "../../kernel/src/history";
 import { bundleOf, MIME_BUNDLE, normalizeBundle } from "../../kernel/src/mime";
 import {
@@ -149,6 +149,21 @@ describe("is_complete and completion", () => {
     expect(qualifyMatches("x = cs.io.rea", 10, 13, ["readNpy"])).toEqual({ start: 4, end: 13, matches: ["cs.io.readNpy"] });
     expect(qualifyMatches("foo().ba", 6, 8, ["bar"])).toEqual({ start: 6, end: 8, matches: ["bar"] });
     expect(qualifyMatches("alp", 0, 3, ["alpha"])).toEqual({ start: 0, end: 3, matches: ["alpha"] });
+  });
+});
+
+describe("file-name completion in strings", () => {
+  test("completes the last path component inside a string, directories with /", () => {
+    const code = 'cs.readImage("kernel/lo';
+    expect(completePath(code, code.length, ROOT)).toEqual({ start: 14, end: code.length, matches: ["kernel/logos/"] });
+    const code2 = "x = 'kernel/logos/logo-3";
+    expect(completePath(code2, code2.length, ROOT)?.matches).toEqual(["kernel/logos/logo-32x32.png"]);
+  });
+
+  test("outside a string, or in a closed one, there is nothing to complete", () => {
+    expect(completePath("kernel/lo", 9, ROOT)).toBeUndefined();
+    expect(completePath('"a" + kern', 10, ROOT)).toBeUndefined();
+    expect(completePath('"no/such/dir/x', 14, ROOT)).toBeUndefined();
   });
 });
 

@@ -5,6 +5,7 @@ preloaded library and ES-module imports.
 
 Each test talks to a real kernel through the venv's jupyter_client.
 """
+import pathlib
 import queue
 import time
 import uuid
@@ -477,6 +478,12 @@ def test_complete_inspect_is_complete(kernel):
     assert reply["cursor_start"] == code.index("Math")
     types = reply["metadata"]["_jupyter_types_experimental"]
     assert types == [{"start": reply["cursor_start"], "end": reply["cursor_end"], "text": "Math.abs", "type": "function"}]
+    # file names complete inside strings
+    logos = pathlib.Path(__file__).resolve().parents[2] / "kernel" / "logos"
+    code = f'const f = "{logos}/logo-6'
+    reply = shell_reply(kc, kc.complete(code, len(code)))["content"]
+    assert reply["matches"] == [f"{logos}/logo-64x64.png"]
+    assert reply["cursor_start"] == len('const f = "')
     msg_id = kc.inspect("microscopeVoltage", 5)
     reply = shell_reply(kc, msg_id)["content"]
     assert reply["found"] and "microscopeVoltage: 300" in reply["data"]["text/plain"]
