@@ -143,7 +143,7 @@ for (const c of cases) {
       ];
   for (const a of algs) {
     const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05 };
-    if (a.alg === "ges" && c.discrete) opts.score = "bdeu";
+    if (a.alg === "ges" && c.discrete) Object.assign(opts, { score: "bdeu", ess: 1, edgePrior: 1 }); // causal-learn's local_score_BDeu settings
     let ours;
     try {
       const reps = c.name.includes("100k") ? 1 : 3;

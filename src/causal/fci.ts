@@ -15,7 +15,7 @@ export interface FciOptions {
   alpha: number;
   maxDepth?: number;
   knowledge?: Knowledge;
-  /** Largest Possible-D-Sep conditioning set tested (default 3 + maxDepth limit). */
+  /** Largest Possible-D-Sep conditioning set tested (default min(maxDepth, 3); causal-learn tests all sizes). */
   maxPdsSize?: number;
 }
 

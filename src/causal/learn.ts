@@ -40,6 +40,8 @@ export interface LearnOptions extends DataOptions, ScoreOptions {
   seed?: number;
   /** pc / fci: maximum conditioning-set size. */
   maxDepth?: number;
+  /** fci: largest Possible-D-Sep conditioning set tested (default min(maxDepth, 3)). */
+  maxPdsSize?: number;
   /** hc / tabu: maximum number of parents. */
   maxIndegree?: number;
   /** hc: random restarts (default 0). */
@@ -87,7 +89,7 @@ export function fci(data: DataInput | CausalData, options: LearnOptions = {}): G
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
   const test = makeTest(options.test, d, { seed: options.seed });
-  const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K });
+  const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K, maxPdsSize: options.maxPdsSize });
   const out = fromMarkGraph(g, d.names, "pag");
   out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n };
   return out;

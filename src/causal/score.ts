@@ -23,6 +23,13 @@ export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";
 export interface ScoreOptions {
   /** Equivalent sample size for BDeu (default 1, as bnlearn and causal-learn; pgmpy uses 10). */
   ess?: number;
+  /**
+   * Expected number of parents per node for a binomial structure prior
+   * (each possible parent independently with probability edgePrior / (p − 1)),
+   * added to every local score: |pa| log(q) + (p − 1 − |pa|) log(1 − q). causal-learn's
+   * BDeu uses 1 (`structure_prior`); default none (uniform over DAGs, as bnlearn).
+   */
+  edgePrior?: number;
   /** BGe: α_μ (default 1) and α_w (default p + 2). */
   alphaMu?: number;
   alphaW?: number;
@@ -39,6 +46,7 @@ export class LocalScore {
   private R?: Float64Array; // BGe posterior scale matrix
   private bge?: { aMu: number; aW: number; t: number };
   private ess: number;
+  private edgePrior?: number;
   private buf: Float64Array;
   private vec: Float64Array;
   private cnt: Float64Array = new Float64Array(0);
@@ -54,6 +62,8 @@ export class LocalScore {
     this.p = data.p;
     this.n = data.n;
     this.ess = opts.ess ?? 1;
+    if (opts.edgePrior !== undefined && !(opts.edgePrior > 0 && opts.edgePrior < this.p - 1)) throw new Error(`score: edgePrior must be in (0, p - 1 = ${this.p - 1}), got ${opts.edgePrior}`);
+    this.edgePrior = opts.edgePrior;
     this.buf = new Float64Array((this.p + 1) * (this.p + 1));
     this.vec = new Float64Array(this.p + 1);
     this.cfg = new Int32Array(this.n);
@@ -84,6 +94,10 @@ export class LocalScore {
     let v = this.cache.get(key);
     if (v === undefined) {
       v = this.compute(child, pa);
+      if (this.edgePrior !== undefined) {
+        const q = this.edgePrior / (this.p - 1);
+        v += pa.length * Math.log(q) + (this.p - 1 - pa.length) * Math.log(1 - q);
+      }
       this.evaluations++;
       this.cache.set(key, v);
     }

@@ -162,6 +162,16 @@ describe("scores", () => {
     expect(t.meta!.algorithm).toBe("tabu");
   });
 
+  test("binomial structure prior (edgePrior) adds |pa| log q + (p - 1 - |pa|) log(1 - q) per node", () => {
+    const asia = readBIF(bif("asia"), "asia");
+    const d = sampleBayesNet(asia, 2000, { seed: 8 });
+    const g = dag(asia.nodes, ["smoke->lung", "smoke->bronc", "lung->either"]);
+    const q = 1 / 7;
+    const expected = structureScore(g, d, { score: "bdeu" }) + 3 * Math.log(q) + (8 * 7 - 3) * Math.log(1 - q);
+    expect(structureScore(g, d, { score: "bdeu", edgePrior: 1 })).toBeCloseTo(expected, 8);
+    expect(() => structureScore(g, d, { score: "bdeu", edgePrior: 9 })).toThrow(/edgePrior must be in \(0, p - 1 = 7\)/);
+  });
+
   test("same seed, same result", () => {
     const sem = randomLinearSEM(8, { seed: 71 });
     const data = sampleLinearSEM(sem, 500, { seed: 72 });
