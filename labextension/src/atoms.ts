@@ -48,6 +48,7 @@ export class AtomsView {
   private readonly overlay: HTMLCanvasElement;
   private readonly tooltip: HTMLDivElement;
   private readonly status: HTMLDivElement;
+  private scaleBar: { bar: HTMLDivElement; label: HTMLSpanElement } | null = null;
   private readonly grey: HTMLCanvasElement = document.createElement('canvas');
   private greyPixels: Uint8Array | null = null;
   private readonly visible: boolean[];
@@ -268,6 +269,14 @@ export class AtomsView {
     if (a.vectors) {
       legend.appendChild(el('div', 'cs-legend-note', `arrows: ${a.vectors.label} (${a.vectors.unit}) × gain`));
     }
+    if (this.p.image.calibration) {
+      const box = el('div', 'cs-scalebar');
+      const bar = el('div', 'cs-scalebar-bar');
+      const label = el('span', 'cs-scalebar-label');
+      box.append(bar, label);
+      legend.appendChild(box);
+      this.scaleBar = { bar, label };
+    }
     return legend;
   }
 
@@ -324,9 +333,23 @@ export class AtomsView {
       bctx.setTransform(1, 0, 0, 1, 0, 0);
     }
     this.drawAtoms();
+    this.updateScaleBar();
     this.node.dataset.view = JSON.stringify({ scale: this.view.scale, tx: this.view.tx, ty: this.view.ty });
     this.lastDrawMs = performance.now() - t0;
     this.node.dataset.drawMs = this.lastDrawMs.toFixed(2);
+  }
+
+  /** The legend's scale bar: a 1, 2 or 5 × 10^k length about 100 screen pixels long. */
+  private updateScaleBar(): void {
+    const cal = this.p.image.calibration;
+    if (!cal || !this.scaleBar) return;
+    const perScreenPx = cal.pixelSize / this.view.scale;
+    const target = 100 * perScreenPx;
+    const e = Math.floor(Math.log10(target));
+    const m = target / Math.pow(10, e);
+    const nice = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * Math.pow(10, e);
+    this.scaleBar.bar.style.width = `${(nice / perScreenPx).toFixed(1)}px`;
+    this.scaleBar.label.textContent = `${fmt(nice)} ${cal.unit}`;
   }
 
   /** Screen radius (device px) of an atom disc at the current zoom. */

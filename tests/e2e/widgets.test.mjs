@@ -239,6 +239,11 @@ test("the wheel zooms about the cursor and atoms stay on their columns", { timeo
     checked++;
   }
   assert.ok(checked > 10 && checked < data.x.length);
+  // the scale bar in the legend follows the zoom: its drawn length / its label = screen px per nm
+  const bar = await o.root.locator(".cs-scalebar").evaluate((b) => ({ width: b.querySelector(".cs-scalebar-bar").getBoundingClientRect().width, label: b.querySelector(".cs-scalebar-label").textContent }));
+  const [, value, unit] = bar.label.match(/^([\d.e+-]+) (\S+)$/);
+  assert.equal(unit, "nm");
+  assert.ok(Math.abs(bar.width / Number(value) - o.view.scale / 0.009326270238006416) < 1, `scale bar ${bar.width.toFixed(1)} px for ${bar.label} at ${o.view.scale.toFixed(3)} screen px per image px`);
   await o.root.screenshot({ path: join(artifacts, "05-zoomed.png") });
   await o.root.getByRole("button", { name: "Reset view" }).click();
 });
