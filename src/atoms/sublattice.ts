@@ -61,6 +61,8 @@ export interface SublatticeSplit {
   method: string;
   /** Fisher separation of the intensity split (gap / pooled sd). */
   separation: number;
+  /** Clarity of the geometric split, mean |projection| in [0, 1] (NaN when not tried). */
+  geometryScore?: number;
 }
 
 /**
@@ -69,7 +71,7 @@ export interface SublatticeSplit {
  * lattice indices splits them exactly, and is used when the two parity classes
  * differ in log intensity (Fisher separation ≥ 1). Otherwise intensity
  * k-means on log(intensity) is used when its clusters are well separated
- * (separation ≥ 2.5), else the geometric split: columns are grouped by the
+ * (separation ≥ 4, or ≥ 2.5 when geometry is unclear), else the geometric split: columns are grouped by the
  * direction of the vector to their nearest neighbour (±v of a dumbbell) or,
  * when clearer, by the 3-fold orientation of their three nearest neighbours
  * (the two sites of a honeycomb lattice such as graphene).
@@ -88,6 +90,7 @@ export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, int
   // of a perovskite along [001] do, (i + j) mod 2 of their indices separates the two
   // sublattices exactly; use it when the two parity classes differ in intensity.
   let paritySep = -Infinity;
+  let geometryScore = NaN;
   if (k === 2 && n >= 8) {
     try {
       const b = latticeBasis(x, y);
@@ -108,7 +111,7 @@ export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, int
       // not a lattice: fall through to intensity / geometry
     }
   }
-  if (method === "intensity" && !(sep >= 2.5) && k === 2 && n >= 4) {
+  if (method === "intensity" && !(sep >= 4) && k === 2 && n >= 4) {
     // Geometry: (1) dumbbells: direction of the vector to the nearest neighbour, split by its sign
     // along the dominant axis; (2) honeycomb: the 3-fold orientation Σ e^{3iφ} of the three nearest
     // neighbours, which is opposite on the two sites. The statistic with the clearer split wins.
@@ -131,16 +134,23 @@ export function splitSublattices(x: ArrayLike<number>, y: ArrayLike<number>, int
     const best = g3.score > g1.score ? g3 : g1;
     const geo = new Int32Array(n);
     for (let i = 0; i < n; i++) geo[i] = best.proj[i] >= 0 ? 0 : 1;
+    // A weak intensity split (2.5 ≤ separation < 4) yields to a clear geometric one (score ≥ 0.8).
+    if (sep >= 2.5 && best.score < 0.8) return finish(km.labels, "intensity");
+    geometryScore = best.score;
     labels = geo;
     method = "geometry";
   }
-  // Renumber: 0 = brightest mean intensity.
-  const sum = new Float64Array(k), cnt = new Float64Array(k);
-  for (let i = 0; i < n; i++) { sum[labels[i]] += intensity[i]; cnt[labels[i]]++; }
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => sum[b] / Math.max(cnt[b], 1) - sum[a] / Math.max(cnt[a], 1));
-  const remap = new Int32Array(k);
-  order.forEach((c, r) => (remap[c] = r));
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = remap[labels[i]];
-  return { labels: out, method, separation: sep };
+  return finish(labels, method);
+
+  function finish(lab: Int32Array, how: string): SublatticeSplit {
+    // Renumber: 0 = brightest mean intensity.
+    const sum = new Float64Array(k), cnt = new Float64Array(k);
+    for (let i = 0; i < n; i++) { sum[lab[i]] += intensity[i]; cnt[lab[i]]++; }
+    const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => sum[b] / Math.max(cnt[b], 1) - sum[a] / Math.max(cnt[a], 1));
+    const remap = new Int32Array(k);
+    order.forEach((c, r) => (remap[c] = r));
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = remap[lab[i]];
+    return { labels: out, method: how, separation: sep, geometryScore };
+  }
 }

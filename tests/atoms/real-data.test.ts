@@ -3,7 +3,7 @@
  * nanoparticle against Atomap's 141 reference columns, the SrTiO3 ADF B-site
  * count and sublattices, the SrTiO3 HAADF EMD lattice parameter (3.905 Å).
  */
-import { readImage, readHdf5Dataset, findAtoms, latticeBasis, localCrystallography } from "causalscope";
+import { readImage, readHdf5Dataset, findAtoms, latticeBasis, localCrystallography, nearestNeighbors } from "causalscope";
 import { describeWithData } from "../helpers/shared-data";
 import { matchPositions } from "./match";
 
@@ -76,5 +76,24 @@ describeWithData("stem/sto_haadf_team05.emd", "SrTiO3 HAADF 1024² EMD (0.1225 �
     // size is ~5 % small; we check agreement within that calibration uncertainty.
     expect(Math.abs(a1 / 3.905 - 1)).toBeLessThan(0.06);
     expect(Math.abs(aPm / 390.5 - 1)).toBeLessThan(0.06);
+  });
+});
+
+describeWithData("stem/si110_dumbbells.png", "Si [110] dumbbells (AtomSegNet test image)", (path) => {
+  it("resolves both columns of each dumbbell and splits them geometrically", async () => {
+    const image = await readImage(path);
+    const blobs = findAtoms(image, { refine: false });
+    const atoms = findAtoms(image, { sigma: 3, minDistance: 5, sublattices: 2 });
+    const x = atoms.numeric("x"), y = atoms.numeric("y"), s = atoms.numeric("sublattice");
+    const nn = nearestNeighbors(x, y, 1);
+    let partner = 0;
+    const d: number[] = [];
+    for (let i = 0; i < atoms.numRows; i++) { if (s[nn.index[i]] !== s[i]) partner++; d.push(nn.distance[i]); }
+    d.sort((p, q) => p - q);
+    console.log(`Si dumbbells: ${blobs.numRows} dumbbells at the default scale, ${atoms.numRows} columns at σ = 3 px; split ${atoms.parameters.sublatticeMethod}; nearest neighbour on the other sublattice for ${(100 * partner / atoms.numRows).toFixed(1)} %; dumbbell spacing median ${d[d.length >> 1].toFixed(2)} px`);
+    expect(atoms.numRows / blobs.numRows).toBeGreaterThan(1.8);
+    expect(atoms.numRows / blobs.numRows).toBeLessThan(2.1);
+    expect(atoms.parameters.sublatticeMethod).toBe("geometry");
+    expect(partner / atoms.numRows).toBeGreaterThan(0.85);
   });
 });
