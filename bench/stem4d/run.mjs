@@ -97,7 +97,14 @@ function seqReadNode(file) {
 }
 
 const results = [];
-const row = (size, where, what, tool, bytes, s, extra = "") => { results.push({ size, where, what, tool, gbs: gbs(bytes, s), s, extra }); console.log(`${size} GiB ${where.padEnd(7)} ${what.padEnd(14)} ${tool.padEnd(22)} ${fmt(gbs(bytes, s)).padStart(6)} GB/s  (${s.toFixed(2)} s) ${extra}`); };
+const repeat = Number(opt("--repeat", "3"));
+/** Median and range of repeated timings, as GB/s. */
+function report(size, where, what, tool, bytes, times, extra = "") {
+  const t = [...times].sort((x, y) => x - y), med = t[t.length >> 1];
+  results.push({ size, where, what, tool, gbs: gbs(bytes, med), seconds: t, extra });
+  const range = t.length > 1 ? ` [${fmt(gbs(bytes, t[t.length - 1]))}–${fmt(gbs(bytes, t[0]))}]` : "";
+  console.log(`${size} GiB ${where.padEnd(7)} ${what.padEnd(14)} ${tool.padEnd(26)} ${fmt(gbs(bytes, med)).padStart(6)} GB/s${range.padEnd(14)} ${extra}`);
+}
 
 for (const size of sizes) {
   const [rows, cols] = size === 4 ? [256, 256] : [128, 128];
@@ -105,67 +112,76 @@ for (const size of sizes) {
   makeFile(file, rows, cols);
   const ds = await cs.readDataset4D(file);
   const bytes = ds.byteLength;
-  console.log(`\n== ${size} GiB: ${ds} ; ${os.availableParallelism()} CPUs`);
   const cold = size >= 4;
   const where = cold ? "disk" : "file";
-  // plain sequential read of the same bytes
-  if (cold) evict(file);
-  let [s] = seqReadNode(file); row(size, where, "read", "node readSync 8 MiB", bytes, s);
-  if (cold) evict(file);
-  const pr = ref("seqread", file); row(size, where, "read", "python readinto 8 MiB", bytes, pr.seconds);
-  if (cold) evict(file);
+  console.log(`\n== ${size} GiB: ${ds} ; ${os.availableParallelism()} CPUs; ${cold ? "page cache evicted before every pass" : "file in the page cache"}; median of ${repeat} interleaved rounds [range]`);
+  const meta = { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: ds.frameSize };
   const nthr = os.availableParallelism();
-  const pp = ref("parread", file, nthr); row(size, where, "read", `python ${nthr} threads 8 MiB`, bytes, pp.seconds);
-  // ours, streaming from the file
-  if (cold) evict(file);
-  let [t1, vi] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false })); row(size, where, "virtual ADF", "causalscope (stream)", bytes, t1);
-  if (cold) evict(file);
-  let [t2, com] = await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false })); row(size, where, "COM", "causalscope (stream)", bytes, t2);
-  if (cold) evict(file);
-  let [t3] = await timeit(() => cs.runUDFs(ds, [cs.virtualImageUDF(cs.detectorMask(annulus, ds.detShape), { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: ds.frameSize }), cs.centerOfMassUDF()], { progress: false })); row(size, where, "ADF+COM 1 pass", "causalscope (stream)", bytes, t3);
-  const oursSum = vi.data.reduce((a, b) => a + b, 0);
-  // NumPy on the memory map
-  if (cold) evict(file);
-  const nm = ref("numpy", file, "mmap", det.cx, det.cy, det.ri, det.ro);
-  row(size, where, "virtual ADF", "NumPy (mmap, chunked)", bytes, nm.vi_s, `sum rel.diff ${(Math.abs(nm.vi_sum - oursSum) / oursSum).toExponential(1)}`);
-  row(size, where, "COM", "NumPy (mmap, chunked)", bytes, nm.com_s);
-  if (!flag("--no-py4dstem")) {
-    if (cold) evict(file);
-    const p4 = ref("py4dstem", file, "mmap", det.cx, det.cy, det.ri, det.ro);
-    row(size, where, "virtual ADF", `py4DSTEM ${p4.version} (mmap)`, bytes, p4.vi_s, `sum rel.diff ${(Math.abs(p4.vi_sum - oursSum) / oursSum).toExponential(1)}`);
-    row(size, where, "COM", `py4DSTEM get_CoM (mmap)`, bytes, p4.com_s);
+  let oursSum = NaN;
+  // Each round runs every measurement once, so drifts of a shared disk or CPU hit all tools alike.
+  const jobs = [
+    ["read", "node readSync 8 MiB", async () => seqReadNode(file)[0]],
+    ["read", "python readinto 8 MiB", async () => ref("seqread", file).seconds],
+    ["read", `python ${nthr} threads 8 MiB`, async () => ref("parread", file, nthr).seconds],
+    ["virtual ADF", "causalscope (stream)", async () => { const [t, vi] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false })); oursSum = vi.data.reduce((x, y) => x + y, 0); return t; }],
+    ["COM", "causalscope (stream)", async () => (await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false })))[0]],
+    ["ADF+COM 1 pass", "causalscope (stream)", async () => (await timeit(() => cs.runUDFs(ds, [cs.virtualImageUDF(cs.detectorMask(annulus, ds.detShape), meta), cs.centerOfMassUDF()], { progress: false })))[0]],
+    ["numpy", "", async () => ref("numpy", file, "mmap", det.cx, det.cy, det.ri, det.ro)],
+    ...(flag("--no-py4dstem") ? [] : [["py4dstem", "", async () => ref("py4dstem", file, "mmap", det.cx, det.cy, det.ri, det.ro)]]),
+  ];
+  const times = new Map();
+  const add = (k, v) => { if (!times.has(k)) times.set(k, []); times.get(k).push(v); };
+  let p4version = "";
+  for (let r = 0; r < repeat; r++) {
+    for (const [what, tool, fn] of jobs) {
+      if (cold) evict(file);
+      const v = await fn();
+      if (what === "numpy") { add("virtual ADF|NumPy (mmap, chunked)", v.vi_s); add("COM|NumPy (mmap, chunked)", v.com_s); add("sum|numpy", v.vi_sum); }
+      else if (what === "py4dstem") { p4version = v.version; add("virtual ADF|py4DSTEM (mmap)", v.vi_s); add("COM|py4DSTEM get_CoM (mmap)", v.com_s); add("sum|py4dstem", v.vi_sum); }
+      else add(`${what}|${tool}`, v);
+    }
+  }
+  for (const [k, v] of times) {
+    if (k.startsWith("sum|")) continue;
+    const [what, tool] = k.split("|");
+    const sumKey = tool.startsWith("NumPy") ? "sum|numpy" : tool.startsWith("py4DSTEM") ? "sum|py4dstem" : null;
+    const extra = what === "virtual ADF" && sumKey ? `sum rel.diff vs ours ${(Math.abs(times.get(sumKey)[0] - oursSum) / oursSum).toExponential(1)}` : "";
+    report(size, where, what, tool.replace("py4DSTEM", `py4DSTEM ${p4version}`), bytes, v, extra);
   }
   if (!cold) {
-    // in memory: ours from a SharedArrayBuffer, NumPy/py4DSTEM from a loaded array; limit = memcpy
+    // in memory: ours from a SharedArrayBuffer, NumPy/py4DSTEM from a loaded array; limits = memcpy and a JS sum
     const sab = new Float32Array(new SharedArrayBuffer(bytes));
     ds.readFrames(0, ds.nFrames, sab);
     const mem = cs.dataset4D(sab, ds.scanShape, ds.detShape);
     const dst = new Float32Array(8 << 18);
-    let t = performance.now();
-    for (let o = 0; o < sab.length; o += dst.length) dst.set(sab.subarray(o, o + dst.length));
-    row(size, "memory", "read", "memcpy 8 MiB blocks", bytes, (performance.now() - t) / 1000);
-    t = performance.now(); let acc = 0; for (let i = 0; i < sab.length; i++) acc += sab[i];
-    row(size, "memory", "read", "JS sum, 1 thread", bytes, (performance.now() - t) / 1000);
-    [t1] = await timeit(() => cs.virtualImage(mem, annulus, { progress: false })); row(size, "memory", "virtual ADF", "causalscope", bytes, t1);
-    [t2] = await timeit(() => cs.centerOfMass(mem, { raw: true, progress: false })); row(size, "memory", "COM", "causalscope", bytes, t2);
-    [t1] = await timeit(() => cs.virtualImage(mem, annulus, { progress: false, workers: 0 })); row(size, "memory", "virtual ADF", "causalscope 1 thread", bytes, t1);
-    const nmm = ref("numpy", file, "memory", det.cx, det.cy, det.ri, det.ro);
-    row(size, "memory", "virtual ADF", "NumPy", bytes, nmm.vi_s);
-    row(size, "memory", "COM", "NumPy", bytes, nmm.com_s);
-    if (!flag("--no-py4dstem")) {
-      const p4m = ref("py4dstem", file, "memory", det.cx, det.cy, det.ri, det.ro);
-      row(size, "memory", "virtual ADF", "py4DSTEM", bytes, p4m.vi_s);
-      row(size, "memory", "COM", "py4DSTEM get_CoM", bytes, p4m.com_s);
+    const mt = new Map();
+    const madd = (k, v) => { if (!mt.has(k)) mt.set(k, []); mt.get(k).push(v); };
+    for (let r = 0; r < repeat; r++) {
+      let t = performance.now();
+      for (let o = 0; o < sab.length; o += dst.length) dst.set(sab.subarray(o, o + dst.length));
+      madd("read|memcpy 8 MiB blocks", (performance.now() - t) / 1000);
+      t = performance.now(); let acc = 0; for (let i = 0; i < sab.length; i++) acc += sab[i];
+      madd("read|JS sum, 1 thread", (performance.now() - t) / 1000 + (acc === -1 ? 1 : 0));
+      madd("virtual ADF|causalscope", (await timeit(() => cs.virtualImage(mem, annulus, { progress: false })))[0]);
+      madd("virtual ADF|causalscope 1 thread", (await timeit(() => cs.virtualImage(mem, annulus, { progress: false, workers: 0 })))[0]);
+      madd("COM|causalscope", (await timeit(() => cs.centerOfMass(mem, { raw: true, progress: false })))[0]);
+      madd("COM|causalscope 1 thread", (await timeit(() => cs.centerOfMass(mem, { raw: true, progress: false, workers: 0 })))[0]);
+      const nmm = ref("numpy", file, "memory", det.cx, det.cy, det.ri, det.ro);
+      madd("virtual ADF|NumPy", nmm.vi_s); madd("COM|NumPy", nmm.com_s);
+      if (!flag("--no-py4dstem")) {
+        const p4m = ref("py4dstem", file, "memory", det.cx, det.cy, det.ri, det.ro);
+        madd(`virtual ADF|py4DSTEM ${p4m.version}`, p4m.vi_s); madd(`COM|py4DSTEM ${p4m.version} get_CoM`, p4m.com_s);
+      }
     }
-    void acc;
+    for (const [k, v] of mt) { const [what, tool] = k.split("|"); report(size, "memory", what, tool, bytes, v); }
   }
   if (cold) {
     // peak RSS of a streaming run in a child with a 256 MiB heap limit
     evict(file);
-    const code = `const cs=require(${JSON.stringify(path.join(root, "src/dist/index.js"))});let peak=0;const timer=setInterval(()=>{peak=Math.max(peak,process.memoryUsage().rss)},20);(async()=>{const ds=await cs.readDataset4D(${JSON.stringify(file)});const t=Date.now();await cs.runUDFs(ds,[cs.virtualImageUDF(cs.detectorMask(${JSON.stringify(annulus)},ds.detShape),{scanShape:ds.scanShape,detShape:ds.detShape,nFrames:ds.nFrames,frameSize:ds.frameSize}),cs.centerOfMassUDF()],{progress:false});clearInterval(timer);console.log(JSON.stringify({maxRSS:process.resourceUsage().maxRSS*1024,sampled:peak,s:(Date.now()-t)/1000}))})()`;
+    const code = `const cs=require(${JSON.stringify(path.join(root, "src/dist/index.js"))});let peak=0;const timer=setInterval(()=>{peak=Math.max(peak,process.memoryUsage().rss)},20);(async()=>{const ds=await cs.readDataset4D(${JSON.stringify(file)});const t=Date.now();await cs.runUDFs(ds,[cs.virtualImageUDF(cs.detectorMask(${JSON.stringify(annulus)},ds.detShape),{scanShape:ds.scanShape,detShape:ds.detShape,nFrames:ds.nFrames,frameSize:ds.frameSize}),cs.centerOfMassUDF()],{progress:false});clearInterval(timer);const hwm=/VmHWM:\\s+(\\d+)/.exec(require("fs").readFileSync("/proc/self/status","utf8"));console.log(JSON.stringify({maxRSS:hwm?Number(hwm[1])*1024:NaN,sampled:peak,s:(Date.now()-t)/1000}))})()`;
     const r = spawnSync(process.execPath, ["--max-old-space-size=256", "-e", code], { encoding: "utf8" });
     if (r.status !== 0) console.log(`RSS run failed: ${r.stderr.slice(-500)}`);
-    else { const m = JSON.parse(r.stdout.trim().split("\n").pop()); console.log(`peak RSS streaming ADF+COM over ${(bytes / 2 ** 30).toFixed(1)} GiB (heap limit 256 MiB): ${(m.maxRSS / 2 ** 20).toFixed(0)} MiB (getrusage), ${(m.sampled / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms), ${fmt(gbs(bytes, m.s))} GB/s`); results.push({ size, what: "peak RSS", rssMiB: m.maxRSS / 2 ** 20 }); }
+    else { const m = JSON.parse(r.stdout.trim().split("\n").pop()); console.log(`peak RSS streaming ADF+COM over ${(bytes / 2 ** 30).toFixed(1)} GiB (heap limit 256 MiB): ${(m.maxRSS / 2 ** 20).toFixed(0)} MiB (VmHWM of the child; getrusage's maxrss would include the parent's), ${(m.sampled / 2 ** 20).toFixed(0)} MiB (sampled every 20 ms), ${fmt(gbs(bytes, m.s))} GB/s`); results.push({ size, what: "peak RSS", rssMiB: m.maxRSS / 2 ** 20 }); }
   }
   ds.close();
   if (!flag("--keep") && size >= 4) fs.rmSync(file, { force: true });
