@@ -192,6 +192,7 @@ export class GSquare extends BaseTest {
     super(data);
     if (!data.discrete || !data.codes || !data.cards) throw new Error(`gSquare: needs discrete data (category labels or small integers); these columns are continuous: use fisherZ or cmiKnn`);
     this.rows = distinctRows(data);
+    this.unit = this.rows.w.every((v) => v === 1);
   }
   private cnt = new Int32Array(0);
   private remap = new Int32Array(0);
@@ -201,6 +202,24 @@ export class GSquare extends BaseTest {
   private colS = new Float64Array(0);
   /** Distinct data rows (codes per variable) and their multiplicities: counting runs over distinct rows. */
   private rows: { codes: Int32Array[]; w: Int32Array; m: number };
+  /** Joint codes x·card(y) + y per pair over the distinct rows (built on demand; most tests reuse a pair). */
+  private pairCodes = new Map<number, Uint16Array>();
+  private unit: boolean;
+  private pair(x: number, y: number): Uint16Array | null {
+    const cy = this.data.cards![y];
+    if (this.data.cards![x] * cy > 65535) return null;
+    const key = x * this.data.p + y;
+    let a = this.pairCodes.get(key);
+    if (!a) {
+      const { codes, m } = this.rows;
+      const X = codes[x];
+      const Y = codes[y];
+      a = new Uint16Array(m);
+      for (let i = 0; i < m; i++) a[i] = X[i] * cy + Y[i];
+      if (this.pairCodes.size < 4096) this.pairCodes.set(key, a);
+    }
+    return a;
+  }
   protected compute(x: number, y: number, S: number[]): CIResult {
     const { codes, w, m: n } = this.rows;
     const cards = this.data.cards!;
@@ -260,10 +279,18 @@ export class GSquare extends BaseTest {
     if (this.cnt.length < size) this.cnt = new Int32Array(size);
     const c = this.cnt;
     c.fill(0, 0, size);
+    const XY = this.pair(x, y);
     if (k === 0) for (let i = 0; i < n; i++) c[X[i] * cy + Y[i]] += w[i];
-    else if (k === 1) {
+    else if (k === 1 && XY) {
+      const Z = codes[S[0]];
+      if (this.unit) for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]]++;
+      else for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]] += w[i];
+    } else if (k === 1) {
       const Z = codes[S[0]];
       for (let i = 0; i < n; i++) c[Z[i] * cxy + X[i] * cy + Y[i]] += w[i];
+    } else if (XY) {
+      if (this.unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
+      else for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]] += w[i];
     } else for (let i = 0; i < n; i++) c[strat![i] * cxy + X[i] * cy + Y[i]] += w[i];
     let g = 0;
     let dof = 0;

@@ -133,42 +133,58 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
     if (parents[i].length >= maxIn) return false;
     return !reaches(adj, p, i, j, i, j);
   };
-  /** Best legal, non-tabu operator, scanning in pgmpy's order; null when none. */
+  // candidate buffers (reused every iteration: no per-iteration allocation of p² objects)
+  const cap = 3 * p * p;
+  const cK = new Int8Array(cap);
+  const cI = new Int32Array(cap);
+  const cJ = new Int32Array(cap);
+  const cD = new Float64Array(cap);
+  const op1: Op = { kind: 0, i: 0, j: 0, delta: 0 };
+  /** Best legal, non-tabu operator (pgmpy's enumeration order among exact ties); null when none. */
   const best = (): Op | null => {
-    const cands: Op[] = [];
+    let m = 0;
+    const push = (k: 0 | 1 | 2, i: number, j: number, d: number) => {
+      cK[m] = k;
+      cI[m] = i;
+      cJ[m] = j;
+      cD[m] = d;
+      m++;
+    };
     for (let i = 0; i < p; i++)
-      for (let j = 0; j < p; j++) {
-        if (i === j) continue;
-        if (!adj[i * p + j] && !adj[j * p + i]) cands.push({ kind: 0, i, j, delta: dAdd[i * p + j] });
-      }
-    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) if (adj[i * p + j]) cands.push({ kind: 1, i, j, delta: dRem[i * p + j] });
+      for (let j = 0; j < p; j++) if (i !== j && !adj[i * p + j] && !adj[j * p + i]) push(0, i, j, dAdd[i * p + j]);
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) if (adj[i * p + j]) push(1, i, j, dRem[i * p + j]);
     for (let i = 0; i < p; i++)
       for (let j = 0; j < p; j++)
-        if (adj[i * p + j]) {
-          const d = dRem[i * p + j] + (parents[i].length >= maxIn ? -Infinity : score.local(i, [...parents[i], j]) - local[i]);
-          cands.push({ kind: 2, i, j, delta: d });
-        }
-    // Highest delta first; operators whose deltas tie up to rounding (score-equivalent
-    // moves such as a->b vs b->a) are ordered by `rank` (enumeration order, or a
-    // random order in restarts), so float noise does not decide the path.
-    const order = cands.map((_, k) => k).sort((a, b) => cands[b].delta - cands[a].delta || a - b);
-    let chosen: Op | null = null;
+        if (adj[i * p + j]) push(2, i, j, dRem[i * p + j] + (parents[i].length >= maxIn ? -Infinity : score.local(i, [...parents[i], j]) - local[i]));
+    // Repeatedly take the highest remaining delta; the first legal one sets `top`. Operators whose
+    // deltas tie with it up to rounding (score-equivalent moves such as a->b vs b->a) are ordered
+    // by `rank` (enumeration order, or a random order in restarts), so float noise does not decide.
+    let chosen = -1;
     let chosenRank = Infinity;
     let top = -Infinity;
-    for (const k of order) {
-      const op = cands[k];
-      if (!(op.delta > -Infinity)) break;
-      if (chosen && op.delta < top - 1e-9 * Math.max(1, Math.abs(top))) break;
-      if (isTabu(op)) continue;
-      if (!legal(op)) continue;
-      if (!chosen) top = op.delta;
-      const r = rank(op);
+    for (;;) {
+      let k = -1;
+      let bd = -Infinity;
+      for (let t = 0; t < m; t++) if (cD[t] > bd) {
+        bd = cD[t];
+        k = t;
+      }
+      if (k < 0) break;
+      if (chosen >= 0 && bd < top - 1e-9 * Math.max(1, Math.abs(top))) break;
+      cD[k] = -Infinity; // consumed
+      op1.kind = cK[k] as 0 | 1 | 2;
+      op1.i = cI[k];
+      op1.j = cJ[k];
+      op1.delta = bd;
+      if (isTabu(op1) || !legal(op1)) continue;
+      if (chosen < 0) top = bd;
+      const r = rank(op1);
       if (r < chosenRank) {
-        chosen = op;
+        chosen = k;
         chosenRank = r;
       }
     }
-    return chosen;
+    return chosen < 0 ? null : { kind: cK[chosen] as 0 | 1 | 2, i: cI[chosen], j: cJ[chosen], delta: top };
   };
   let prio: Int32Array | null = null; // node priorities for tie-breaking
   const rank = (op: Op) => (prio ? (op.kind * p + prio[op.i]) * p + prio[op.j] : (op.kind * p + op.i) * p + op.j);
