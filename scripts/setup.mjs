@@ -19,7 +19,10 @@ function npmDependenciesCurrent() {
 }
 
 export function setup() {
-  if (!npmDependenciesCurrent()) run("npm", [process.env.CI ? "ci" : "install", "--no-audit", "--no-fund"]);
+  // `npm install`, not `npm ci`: the registry mirror lacks other platforms'
+  // optional binaries (@unrs/resolver-binding-*), so the lock cannot list them
+  // and `npm ci` rejects it as out of sync; `npm install` keeps the locked versions.
+  if (!npmDependenciesCurrent()) run("npm", ["install", "--no-audit", "--no-fund"]);
   run("npm", ["run", "build"]);
   ensureVenv();
   run(process.execPath, ["kernel/bin/causalscope-kernel.js", "install", "--prefix", venv]);
