@@ -6,9 +6,11 @@
  *   back-door sets, DAG → CPDAG, SHD, DOT / JSON / SVG;
  * - citest.ts: fisherZ, gSquare, cmiKnn (one CITest interface);
  * - learn.ts: learnStructure and pcStable, fci, hillClimb, tabuSearch, ges,
- *   directLingam (shared options, prior knowledge, seed);
+ *   directLingam (shared options, prior knowledge, seed); scoring.ts:
+ *   structureScore (BIC-G, BIC-D, BDeu, BGe of a given DAG);
  * - pairwise.ts: causalDirection (igci, anm, lingam);
- * - bootstrap.ts: edge / direction frequencies;
+ * - bootstrap.ts: bootstrap / bootstrapAsync (worker threads): edge and
+ *   direction frequencies, consensus graph with confidences;
  * - sem.ts: fitSEM, effect (back-door, with CI), simulate, doIntervention;
  * - simpson.ts: simpson, partialCorrelations;
  * - networks.ts: readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM.
