@@ -73,6 +73,23 @@ describe("known discrete networks (bnlearn repository, sampled)", () => {
   });
 });
 
+describe("larger repository networks at n = 5000 (measured SHD on CPDAGs, with slack)", () => {
+  test.each([
+    // network, algorithm, max SHD, min adjacency precision, min adjacency recall
+    ["alarm", "pc", 12, 0.95, 0.85],
+    ["alarm", "hc", 40, 0.75, 0.85],
+    ["insurance", "pc", 32, 0.95, 0.7],
+    ["child", "pc", 14, 0.95, 0.95],
+    ["child", "hc", 3, 0.95, 0.95],
+  ] as const)("%s with %s", (name, algorithm, maxShd, minP, minR) => {
+    const net = readBIF(bif(name), name);
+    const m = cpdagMetrics(learnStructure(sampleBayesNet(net, 5000, { seed: 3 }), { algorithm }), net.graph);
+    expect(m.shd).toBeLessThanOrEqual(maxShd);
+    expect(m.adjacencyPrecision).toBeGreaterThanOrEqual(minP);
+    expect(m.adjacencyRecall).toBeGreaterThanOrEqual(minR);
+  });
+});
+
 describe("random linear SEMs", () => {
   test("Gaussian (p = 15): pc / ges / hc SHD on the CPDAG", () => {
     const sem = randomLinearSEM(15, { seed: 21, expectedDegree: 2 });
