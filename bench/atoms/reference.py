@@ -9,7 +9,8 @@ pixels in a disk of radius separation/2 around each peak
 atomap: `get_atom_positions(signal, separation)`, `Sublattice`,
 `find_nearest_neighbors()`, `refine_atom_positions_using_center_of_mass()`,
 `refine_atom_positions_using_2d_gaussian()` (Atomap's documented workflow).
-Prints/writes JSON: x, y (pixels, x = column), detect_s, refine_s.
+Prints/writes JSON: x, y (pixels, x = column), detect_s, refine_s (wall) and
+detect_cpu_s, refine_cpu_s (process CPU time, all threads).
 """
 import argparse, json, time, warnings
 import numpy as np
@@ -28,9 +29,14 @@ res = {}
 if a.tool == "skimage":
     from skimage.feature import peak_local_max
     from scipy import ndimage
-    t0 = time.perf_counter()
-    pk = peak_local_max(img, min_distance=sep, threshold_rel=a.threshold_rel)
-    t1 = time.perf_counter()
+    best = None
+    for _ in range(2):  # best of two, as the causalscope side
+        t0, c0 = time.perf_counter(), time.process_time()
+        pk = peak_local_max(img, min_distance=sep, threshold_rel=a.threshold_rel)
+        t1, c1 = time.perf_counter(), time.process_time()
+        if best is None or t1 - t0 < best[0]:
+            best = (t1 - t0, c1 - c0)
+    det_wall, det_cpu = best
     r = max(1, sep // 2)
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
     disk = (xx ** 2 + yy ** 2) <= r * r
@@ -44,21 +50,21 @@ if a.tool == "skimage":
         win = np.where(disk, win - win[disk].min(), 0)
         cy, cx = ndimage.center_of_mass(win)
         xs.append(x0 + cx); ys.append(y0 + cy)
-    t2 = time.perf_counter()
-    res = {"x": xs, "y": ys, "detect_s": t1 - t0, "refine_s": t2 - t1}
+    t2, c2 = time.perf_counter(), time.process_time()
+    res = {"x": xs, "y": ys, "detect_s": det_wall, "refine_s": t2 - t1, "detect_cpu_s": det_cpu, "refine_cpu_s": c2 - c1}
 else:
     import hyperspy.api as hs
     import atomap.api as am
     s = hs.signals.Signal2D(img)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pos = am.get_atom_positions(s, separation=sep, threshold_rel=a.threshold_rel)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     sub = am.Sublattice(pos, image=img)
     sub.find_nearest_neighbors()
     sub.refine_atom_positions_using_center_of_mass(show_progressbar=False)
     sub.refine_atom_positions_using_2d_gaussian(show_progressbar=False)
-    t2 = time.perf_counter()
-    res = {"x": [float(v) for v in sub.x_position], "y": [float(v) for v in sub.y_position], "detect_s": t1 - t0, "refine_s": t2 - t1}
+    t2, c2 = time.perf_counter(), time.process_time()
+    res = {"x": [float(v) for v in sub.x_position], "y": [float(v) for v in sub.y_position], "detect_s": t1 - t0, "refine_s": t2 - t1, "detect_cpu_s": c1 - c0, "refine_cpu_s": c2 - c1}
 out = json.dumps(res)
 if a.out:
     open(a.out, "w").write(out)

@@ -116,15 +116,17 @@ export function quickselect(a: Float64Array, k: number): number {
 export function estimateNoise(image: Image): number {
   const { width: w, height: h, data: d } = image;
   if (w < 3 || h < 3) return 0;
-  const vals: number[] = [];
-  const step = Math.max(1, Math.floor(Math.sqrt(((w - 2) * (h - 2)) / 200000)));
+  // Subsample to at most ~50 000 positions (a regular grid), enough for a median.
+  const step = Math.max(1, Math.ceil(Math.sqrt(((w - 2) * (h - 2)) / 50000)));
+  const vals = new Float64Array(Math.ceil((w - 2) / step) * Math.ceil((h - 2) / step));
+  let n = 0;
   for (let y = 1; y < h - 1; y += step) for (let x = 1; x < w - 1; x += step) {
     const i = y * w + x;
     const v = d[i - w - 1] - 2 * d[i - w] + d[i - w + 1] - 2 * d[i - 1] + 4 * d[i] - 2 * d[i + 1] + d[i + w - 1] - 2 * d[i + w] + d[i + w + 1];
-    if (Number.isFinite(v)) vals.push(Math.abs(v));
+    if (v === v && Math.abs(v) !== Infinity) vals[n++] = Math.abs(v);
   }
-  if (vals.length === 0) return 0;
-  return quickselect(Float64Array.from(vals), Math.floor(vals.length / 2)) / (0.6745 * 6);
+  if (n === 0) return 0;
+  return quickselect(vals.subarray(0, n), n >> 1) / (0.6745 * 6);
 }
 
 /** Options of {@link detectPeaks}. */
@@ -153,6 +155,8 @@ export interface Peaks {
   prominence: Float64Array;
   /** Noise sd of the filtered image used for the `snr` test. */
   noise: number;
+  /** Noise sd of the input image (`estimateNoise`). */
+  imageNoise: number;
 }
 
 /**
@@ -168,13 +172,14 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   const md = Math.max(1, Math.round(options.minDistance));
   const filt = options.filter ?? "gaussian";
   let f: Float32Array;
-  let noise = estimateNoise(image);
+  const imageNoise = estimateNoise(image);
+  let noise = imageNoise;
   if (filt === "log") {
     const s = Math.max(0.5, options.smoothing);
     f = laplacianOfGaussian(image, s).data;
     noise /= s * Math.sqrt(2 * Math.PI); // sd of −σ²∇²G_σ * white noise: ∫(σ²∇²G)² = 1/(2πσ²)
   } else {
-    f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing).data : Float32Array.from(image.data);
+    f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing, options.smoothing, 3).data : Float32Array.from(image.data);
     if (options.smoothing > 0) noise /= 2 * Math.sqrt(Math.PI) * options.smoothing;
   }
   const border = Math.max(0, Math.round(options.excludeBorder ?? 1));
@@ -229,5 +234,5 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     if (prom[k] < relCut || prom[k] < absCut || prom[k] <= 0) return;
     X.push(i % w); Y.push(Math.floor(i / w)); V.push(f[i]); P.push(prom[k]);
   });
-  return { x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P), noise };
+  return { x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P), noise, imageNoise };
 }

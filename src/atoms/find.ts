@@ -17,7 +17,7 @@
 import { Image, Calibration } from "../image/image";
 import { svdDenoise } from "../image/denoise";
 import { Table, table } from "../table";
-import { estimateSpacing, detectPeaks, estimateNoise } from "./detect";
+import { estimateSpacing, detectPeaks } from "./detect";
 import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource } from "./refine";
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
@@ -137,8 +137,15 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   // Non-finite pixels.
   let valid: Uint8Array | null = null;
   let data = image.data;
-  let nBad = 0;
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) nBad++;
+  // One pass: non-finite pixels, range, and whether the data are counts (non-negative integers).
+  let nBad = 0, lo = Infinity, hi = -Infinity, allCounts = true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== v || v === Infinity || v === -Infinity) { nBad++; continue; }
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (allCounts && (v < 0 || v !== Math.round(v))) allCounts = false;
+  }
   if (nBad === data.length) throw new RangeError(`findAtoms(image): all ${data.length} pixels are NaN or infinite`);
   if (nBad) {
     valid = new Uint8Array(data.length);
@@ -149,12 +156,6 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     warnings.push(`${nBad} non-finite pixel(s) replaced by the median for detection and excluded from the fits`);
   }
   const img: Image = { data, width: w, height: h };
-  let lo = Infinity, hi = -Infinity, allCounts = true;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v; if (v > hi) hi = v;
-    if (allCounts && (v < 0 || v !== Math.round(v))) allCounts = false;
-  }
   const noiseModel = options.noise === undefined || options.noise === "auto" ? (allCounts ? "poisson" : "gaussian") : options.noise;
   if (noiseModel !== "poisson" && noiseModel !== "gaussian") throw new RangeError(`findAtoms: options.noise must be "poisson", "gaussian" or "auto", got ${JSON.stringify(options.noise)}`);
   const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
@@ -187,7 +188,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   if (options.denoise !== undefined && !(Number.isInteger(options.denoise) && options.denoise >= 1)) throw new RangeError(`findAtoms: options.denoise must be a positive integer rank, got ${options.denoise}`);
   const detImg = options.denoise ? svdDenoise(img, options.denoise) : img;
   const peaks = detectPeaks(detImg, { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) });
-  params.imageNoise = estimateNoise(img);
+  params.imageNoise = peaks.imageNoise;
   const n = peaks.x.length;
   if (n === 0) { warnings.push("no significant peaks"); return emptyTable(params); }
   const src: PixelSource = { data, width: w, height: h, valid };

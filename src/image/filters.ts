@@ -33,11 +33,11 @@ function mirror(i: number, n: number): number {
   return i < n ? i : period - i;
 }
 
-/** Gaussian kernel (order 0, 1 or 2 derivative), truncated at 4σ, order-0 normalised to sum 1. */
-export function gaussianKernel(sigma: number, order: 0 | 1 | 2 = 0): Float64Array {
+/** Gaussian kernel (order 0, 1 or 2 derivative), truncated at `truncate`·σ (default 4), order-0 normalised to sum 1. */
+export function gaussianKernel(sigma: number, order: 0 | 1 | 2 = 0, truncate = 4): Float64Array {
   checkSigma("gaussianKernel", "sigma", sigma);
   if (sigma === 0) return Float64Array.of(order === 0 ? 1 : 0);
-  const r = Math.max(1, Math.ceil(4 * sigma));
+  const r = Math.max(1, Math.ceil(truncate * sigma));
   const k = new Float64Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) { const g = Math.exp((-0.5 * i * i) / (sigma * sigma)); k[i + r] = g; sum += g; }
@@ -158,23 +158,24 @@ function recursiveGaussian1d(src: Float32Array, width: number, height: number, s
   return out;
 }
 
-function smooth1d(src: Float32Array, w: number, h: number, sigma: number, axis: 0 | 1): Float32Array {
-  return sigma > 8 ? recursiveGaussian1d(src, w, h, sigma, axis) : convolve1d(src, w, h, gaussianKernel(sigma), axis);
+function smooth1d(src: Float32Array, w: number, h: number, sigma: number, axis: 0 | 1, truncate = 4): Float32Array {
+  return sigma > 8 ? recursiveGaussian1d(src, w, h, sigma, axis) : convolve1d(src, w, h, gaussianKernel(sigma, 0, truncate), axis);
 }
 
 /**
  * Gaussian smoothing with standard deviation `sigma` pixels (separate
  * `sigmaY` for anisotropic smoothing). Equivalent to
- * `scipy.ndimage.gaussian_filter(image, sigma, mode="mirror", truncate=4)`
+ * `scipy.ndimage.gaussian_filter(image, sigma, mode="mirror", truncate=truncate)`
  * for σ ≤ 8 px; larger σ use the recursive filter (Young & van Vliet 1995).
  */
-export function gaussianFilter(image: Image, sigma: number, sigmaY = sigma): Image {
+export function gaussianFilter(image: Image, sigma: number, sigmaY = sigma, truncate = 4): Image {
   checkImage("gaussianFilter", image);
   checkSigma("gaussianFilter", "sigma", sigma);
   checkSigma("gaussianFilter", "sigmaY", sigmaY);
+  if (!(truncate >= 1)) throw new RangeError(`gaussianFilter: truncate must be >= 1 (kernel half-width in σ), got ${truncate}`);
   const { width: w, height: h } = image;
-  const tmp = smooth1d(image.data, w, h, sigma, 0);
-  return withCal(image, smooth1d(tmp, w, h, sigmaY, 1));
+  const tmp = smooth1d(image.data, w, h, sigma, 0, truncate);
+  return withCal(image, smooth1d(tmp, w, h, sigmaY, 1, truncate));
 }
 
 /**
