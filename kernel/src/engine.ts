@@ -30,8 +30,10 @@ import type { Converter, Diagnostic } from "tslab/dist/converter";
 import {
   annotateDynamicImports,
   CellSourceMap,
+  type ColumnShifts,
   decodeMappings,
   inlineSourceMap,
+  instrumentAwaits,
   instrumentTopLevelAwaits,
   isDeclarationEmitDiagnostic,
   isEsmFile,
@@ -489,10 +491,13 @@ export class Engine {
           throw cell.interrupted ? interrupted() : e;
         },
       );
-    let body = converted.output;
+    // Our own maps place cell frames (see describeError); source-map comments
+    // left in the code would make Node (--enable-source-maps) remap them wrongly.
+    let body = converted.output.replace(/^\/\/# sourceMappingURL=.*$/gm, "");
+    let shifts: ColumnShifts | undefined;
     if (converted.hasToplevelAwait) {
       try {
-        body = instrumentTopLevelAwaits(body);
+        ({ code: body, shifts } = instrumentAwaits(body));
       } catch {
         /* run uninstrumented: interrupt then only abandons the cell */
       }
@@ -500,7 +505,7 @@ export class Engine {
     const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait) { " : "(function(exports, require) { ";
     const fileLabel = label ?? `cell${this.cellCounter}.js`;
     const maps = TRANSPILE_MAPS.get(converted.output);
-    if (maps) this.cellMaps.set(fileLabel, new CellSourceMap(maps.toEsm, maps.toTs, src.split("\n"), prefix.length));
+    if (maps) this.cellMaps.set(fileLabel, new CellSourceMap(maps.toEsm, maps.toTs, src.split("\n"), prefix.length, shifts));
     const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint)";
     let result: unknown;
     let failure: Outcome | undefined;

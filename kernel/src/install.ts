@@ -44,7 +44,8 @@ export function userDataDir(): string {
 /** The kernel.json this installation writes. */
 export function kernelJson(displayName = DISPLAY_NAME): Record<string, unknown> {
   return {
-    argv: [process.execPath, path.join(KERNEL_ROOT, "bin", "causalscope-kernel.js"), "kernel", "-f", "{connection_file}"],
+    // --enable-source-maps: errors from the library point at its TypeScript sources.
+    argv: [process.execPath, "--enable-source-maps", path.join(KERNEL_ROOT, "bin", "causalscope-kernel.js"), "kernel", "-f", "{connection_file}"],
     display_name: displayName,
     language: "typescript",
     interrupt_mode: "signal",

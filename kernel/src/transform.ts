@@ -112,6 +112,14 @@ export function annotateDynamicImports(src: string): string {
  * line numbers; nested awaits inside an instrumented one are left alone.
  */
 export function instrumentTopLevelAwaits(js: string): string {
+  return instrumentAwaits(js).code;
+}
+
+/** Columns inserted per line (0-based line → [column in the new text, length], ascending). */
+export type ColumnShifts = Map<number, [number, number][]>;
+
+/** `instrumentTopLevelAwaits`, also telling where text was inserted (for mapping stack columns back). */
+export function instrumentAwaits(js: string): { code: string; shifts: ColumnShifts } {
   const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const edits: { start: number; end: number }[] = [];
   const visit = (node: ts.Node): void => {
@@ -123,13 +131,38 @@ export function instrumentTopLevelAwaits(js: string): string {
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  let out = js;
-  for (const e of edits.sort((a, b) => b.start - a.start)) {
-    out = out.slice(0, e.start) + "__csAwait(" + out.slice(e.start, e.end) + ")" + out.slice(e.end);
+  edits.sort((a, b) => a.start - b.start);
+  const shifts: ColumnShifts = new Map();
+  const lineShift = new Map<number, number>();
+  const record = (offset: number, length: number) => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(offset);
+    const before = lineShift.get(line) ?? 0;
+    const list = shifts.get(line) ?? [];
+    list.push([character + before, length]);
+    shifts.set(line, list);
+    lineShift.set(line, before + length);
+  };
+  let code = "";
+  let at = 0;
+  for (const e of edits) {
+    code += js.slice(at, e.start) + "__csAwait(" + js.slice(e.start, e.end) + ")";
+    at = e.end;
+    record(e.start, "__csAwait(".length);
+    record(e.end, 1);
+  }
+  code += js.slice(at);
+  return { code, shifts };
+}
+
+/** The column (0-based) in the text before `shifts` were inserted. */
+export function unshiftColumn(shifts: ColumnShifts | undefined, line: number, col: number): number {
+  let out = col;
+  for (const [c, len] of shifts?.get(line) ?? []) {
+    if (col >= c + len) out -= len;
+    else if (col >= c) out -= col - c;
   }
   return out;
 }
-
 
 // --- Source maps: stack frames of a cell in the cell's own lines ----------
 
@@ -222,11 +255,14 @@ export class CellSourceMap {
     readonly source: string[],
     /** Characters the kernel prepends to the first generated line. */
     private readonly firstLineShift = 0,
+    /** Text the kernel inserted into the JavaScript (interrupt checkpoints). */
+    private readonly shifts?: ColumnShifts,
   ) {}
 
   /** 1-based (line, column) in the cell for a 1-based position in the run JavaScript. */
   map(line: number, column: number): [number, number] | undefined {
-    const col0 = line === 1 ? Math.max(0, column - 1 - this.firstLineShift) : column - 1;
+    const raw = line === 1 ? Math.max(0, column - 1 - this.firstLineShift) : column - 1;
+    const col0 = unshiftColumn(this.shifts, line - 1, raw);
     const esm = lookup(this.toEsm, line - 1, col0);
     if (!esm) return undefined;
     const ts = lookup(this.toTs, esm[0], esm[1]);

@@ -14,11 +14,13 @@ import {
   annotateDynamicImports,
   CellSourceMap,
   decodeMappings,
+  instrumentAwaits,
   instrumentTopLevelAwaits,
   isDeclarationEmitDiagnostic,
   lookup,
   mapStack,
   resolveEsm,
+  unshiftColumn,
 } from "../../kernel/src/transform";
 import { codePointsToUtf16, decode, encode, makeHeader, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
 
@@ -207,6 +209,24 @@ describe("engine source transforms", () => {
     expect(out).toContain("await c;");
     expect(out).toContain("await d;");
     expect(out.split("\n")).toHaveLength(4);
+  });
+
+  test("inserted checkpoint text is recorded so stack columns map back", () => {
+    const js = "const a = await f(1), b = await g;";
+    const { code, shifts } = instrumentAwaits(js);
+    expect(code).toBe("const a = await __csAwait(f(1)), b = await __csAwait(g);");
+    // every column of the original text is recovered from the instrumented one
+    for (const [inCode, inJs] of [
+      ["f(1)", "f(1)"],
+      ["g)", "g;"],
+      ["b =", "b ="],
+      [";", ";"],
+    ]) {
+      expect(unshiftColumn(shifts, 0, code.indexOf(inCode))).toBe(js.indexOf(inJs));
+    }
+    // a column inside inserted text maps to where it was inserted
+    expect(unshiftColumn(shifts, 0, code.indexOf("__csAwait") + 3)).toBe(js.indexOf("f(1)"));
+    expect(unshiftColumn(shifts, 1, 5)).toBe(5);
   });
 
   test("declaration-emit diagnostics are recognised", () => {

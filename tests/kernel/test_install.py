@@ -24,7 +24,8 @@ def check_spec(spec_dir: pathlib.Path):
     assert spec["interrupt_mode"] == "signal"
     assert spec["argv"][-2:] == ["-f", "{connection_file}"]
     assert pathlib.Path(spec["argv"][0]).exists(), "argv[0] must be the node that installed it"
-    assert pathlib.Path(spec["argv"][1]) == BIN
+    assert spec["argv"][1] == "--enable-source-maps"
+    assert pathlib.Path(spec["argv"][2]) == BIN
     for logo, size in (("logo-32x32.png", 32), ("logo-64x64.png", 64)):
         data = (spec_dir / logo).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -143,6 +143,18 @@ def test_throwing_cell(kernel):
     assert "kernel/dist" not in tb and "node:vm" not in tb
 
 
+def test_library_frames_point_at_typescript_sources(kernel):
+    """The kernelspec runs node --enable-source-maps: library frames show src/*.ts lines; the cell frame its own line."""
+    _, kc = kernel
+    reply, _ = run(kc, 'const missing = await cs.readImage("no-such-file.npy");')
+    assert reply["status"] == "error"
+    assert "no-such-file.npy" in reply["evalue"]
+    tb = reply["traceback"]
+    assert any("/src/" in line and ".ts:" in line for line in tb), tb
+    count = reply["execution_count"]
+    assert f"In[{count}]:1:26" in "\n".join(tb), tb  # the readImage call, columns of the cell itself
+
+
 def test_thrown_non_error_value(kernel):
     _, kc = kernel
     reply, _ = run(kc, 'throw { code: 7 }')
