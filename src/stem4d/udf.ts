@@ -24,6 +24,21 @@
  * self-contained: it may use its arguments and globals (Math, typed arrays),
  * not variables of the enclosing module. A `process` that cannot be shipped
  * fails with an error naming the UDF; run it with `{ workers: 0 }`.
+ *
+ * @example
+ *   // Brightest pixel value of every pattern, as a scan-sized map:
+ *   const peak = await runUDF(ds, {
+ *     name: "peak", params: null,
+ *     buffers: () => ({ peak: { kind: "nav" } }),
+ *     process: (frames, n, _start, b, _p, meta) => {
+ *       for (let i = 0; i < n; i++) {
+ *         let m = -Infinity;
+ *         for (let j = 0; j < meta.frameSize; j++) m = Math.max(m, frames[i * meta.frameSize + j]);
+ *         b.peak[i] = m;
+ *       }
+ *     },
+ *     finalize: (b, meta) => makeImage(Float32Array.from(b.peak), meta.scanShape[1], meta.scanShape[0]),
+ *   });
  */
 import * as os from "node:os";
 import { Worker } from "node:worker_threads";

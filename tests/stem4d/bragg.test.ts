@@ -32,7 +32,7 @@ describe("Bragg disks", () => {
     const probe = synth.stem4d({ scanShape: [1, 1], detShape: [64, 64], diskRadius: 3, deflection: 0 }).truth.probe;
     const want = truePositions(center[0], center[1], 64, 64, 3);
     const p = dataset.pattern(0, 0);
-    const par = braggDisksInPattern(p, probe, { thresholdRel: 0.02, edgeBoundary: 3 });
+    const par = braggDisksInPattern(p, probe, { thresholdRel: 0.02, edgeBoundary: 3, subpixel: "parabolic" });
     const up = braggDisksInPattern(p, probe, { thresholdRel: 0.02, edgeBoundary: 3, subpixel: "upsample", upsample: 16 });
     const ep = matchError(par, want), eu = matchError(up, want);
     console.log(`disk position error (noiseless, r=3 px): parabolic rms ${ep.rms.toFixed(3)} max ${ep.max.toFixed(3)} px; upsample×16 rms ${eu.rms.toFixed(3)} max ${eu.max.toFixed(3)} px; found ${ep.n}/${want.length} disks`);
