@@ -19,7 +19,6 @@
  * - bare imports that do not resolve from the working directory fall back
  *   to the kernel's own node_modules (so `causalscope` works anywhere).
  */
-import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";

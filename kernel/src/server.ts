@@ -2,7 +2,7 @@
  * The kernel's Jupyter protocol layer (messaging spec 5.3) over ZeroMQ:
  * shell, control and stdin ROUTER sockets on the main thread; the iopub XPUB
  * socket (with `iopub_welcome`, JEP 65) and the heartbeat in an I/O worker
- * thread (heartbeat.ts), so output and liveness keep flowing while a cell
+ * thread (io-thread.ts), so output and liveness keep flowing while a cell
  * computes synchronously.
  *
  * Shell requests are handled strictly one after another, every one of them
@@ -21,7 +21,7 @@ import { completePath, isComplete, qualifyMatches } from "./complete";
 import { Engine, errorOf, KERNEL_ROOT, type CellError } from "./engine";
 import { History, type HistoryRequest } from "./history";
 import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
-import { codePointsToUtf16, decode, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Header, type Message } from "./wire";
+import { codePointsToUtf16, decode, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Message } from "./wire";
 
 /** A Jupyter connection file. */
 export interface ConnectionInfo {
@@ -141,7 +141,7 @@ export class Kernel {
   private readonly shell = new zmq.Router({ linger: 1000 });
   private readonly control = new zmq.Router({ linger: 1000 });
   private readonly stdin = new zmq.Router({ linger: 0 });
-  /** The I/O worker: heartbeat and iopub (see heartbeat.ts). */
+  /** The I/O worker: heartbeat and iopub (see io-thread.ts). */
   private io?: Worker;
   /** Async iopub work (displays awaiting their bundle) and the sends queued behind it. */
   private iopubChain: Promise<void> = Promise.resolve();
@@ -201,7 +201,7 @@ export class Kernel {
   }
 
   private async startIoWorker(hbUrl: string, iopubUrl: string): Promise<void> {
-    const worker = new Worker(path.join(__dirname, "heartbeat.js"), {
+    const worker = new Worker(path.join(__dirname, "io-thread.js"), {
       workerData: { hbUrl, iopubUrl, key: this.info.key, scheme: this.info.signature_scheme, session: this.session },
     });
     this.io = worker;
@@ -849,4 +849,3 @@ export async function runKernel(connectionFile: string): Promise<Kernel> {
   return kernel;
 }
 
-export type { Header };
