@@ -65,3 +65,19 @@ class CausalscopeIopubWelcomeTests(jupyter_kernel_test.IopubWelcomeTests):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def test_every_feature_of_the_suite_is_enabled():
+    """Every feature switch jupyter_kernel_test defines (code_*, *_samples, history
+    operations, iopub welcome) is set for our kernel, so no conformance test skips."""
+    switches = [
+        name
+        for cls in (jupyter_kernel_test.KernelTests, jupyter_kernel_test.IopubWelcomeTests)
+        for name in vars(cls)
+        if name.startswith(("code_", "support")) or name.endswith("_samples") or name in ("language_name", "file_extension")
+    ]
+    assert len(switches) >= 15, switches
+    ours = {**vars(CausalscopeKernelTests), **vars(CausalscopeIopubWelcomeTests)}
+    missing = [name for name in switches if not ours.get(name)]
+    assert not missing, f"conformance features left off: {missing}"
+    assert set(CausalscopeKernelTests.supported_history_operations) == {"tail", "range", "search"}
