@@ -651,7 +651,11 @@ export class Kernel {
         nbconvert_exporter: "script",
       },
       banner: `causalscope ${version}: TypeScript ${tsVersion} on Node.js ${process.version}; the library is loaded as \`cs\``,
-      help_links: [{ text: "causalscope", url: "https://github.com/causalscope/causalscope" }],
+      help_links: [
+        { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
+        { text: "Node.js API", url: "https://nodejs.org/docs/latest-v20.x/api/" },
+        { text: "Vega-Lite", url: "https://vega.github.io/vega-lite/docs/" },
+      ],
       debugger: false,
     };
   }
