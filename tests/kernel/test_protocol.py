@@ -162,6 +162,17 @@ def test_thrown_non_error_value(kernel):
     assert "code: 7" in reply["evalue"]
 
 
+def test_background_errors_do_not_kill_the_kernel(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, 'setTimeout(() => { throw new Error("late failure"); }, 10);\nPromise.reject(new Error("unhandled one"));\nawait new Promise((r) => setTimeout(r, 100));')
+    assert reply["status"] == "ok"
+    err = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    assert "uncaught exception: Error: late failure" in err
+    assert "unhandled promise rejection: Error: unhandled one" in err
+    reply, msgs = run(kc, '"alive"')
+    assert result_text(msgs) == "'alive'"
+
+
 def test_type_error_reports_line_and_column(kernel):
     _, kc = kernel
     reply, msgs = run(kc, 'const ok = 1;\nconst n: number = "text";')
