@@ -23,7 +23,7 @@ export interface SpacingEstimate {
 /**
  * Estimate the nearest-neighbour spacing and column width from the image's
  * autocorrelation (Wiener–Khinchin: inverse FFT of the power spectrum, any
- * image size). The image is high-passed (Gaussian background of σ = min(w,h)/10
+ * image size; zero-padded to powers of two). The image is high-passed (Gaussian background of σ = min(w,h)/10
  * removed) and Hann-windowed first. The spacing is the first radius at which
  * the maximum of the autocorrelation over a ring has a prominent local
  * maximum (the nearest lattice vector). O(wh log wh).
@@ -32,7 +32,11 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   const { width: w, height: h } = image;
   if (w < 8 || h < 8) throw new RangeError(`estimateSpacing: image is ${w}×${h} pixels; at least 8×8 is needed to estimate a lattice spacing (pass options.minDistance / options.sigma instead)`);
   const bg = gaussianFilter(image, Math.max(4, Math.min(w, h) / 10)).data;
-  const re = new Float64Array(w * h), im = new Float64Array(w * h);
+  // Zero-padded to powers of two (radix-2 FFTs; the Hann window makes the padding seamless).
+  let W2 = 1, H2 = 1;
+  while (W2 < w) W2 <<= 1;
+  while (H2 < h) H2 <<= 1;
+  const re = new Float64Array(W2 * H2), im = new Float64Array(W2 * H2);
   let mean = 0;
   for (let i = 0; i < w * h; i++) mean += image.data[i] - bg[i];
   mean /= w * h;
@@ -40,20 +44,20 @@ export function estimateSpacing(image: Image): SpacingEstimate {
     const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (y + 0.5)) / h);
     for (let x = 0; x < w; x++) {
       const wx = 0.5 - 0.5 * Math.cos((2 * Math.PI * (x + 0.5)) / w);
-      re[y * w + x] = (image.data[y * w + x] - bg[y * w + x] - mean) * wx * wy;
+      re[y * W2 + x] = (image.data[y * w + x] - bg[y * w + x] - mean) * wx * wy;
     }
   }
-  fft2dInPlace({ re, im, width: w, height: h });
-  for (let i = 0; i < w * h; i++) { re[i] = re[i] * re[i] + im[i] * im[i]; im[i] = 0; }
-  fft2dInPlace({ re, im, width: w, height: h }, true);
+  fft2dInPlace({ re, im, width: W2, height: H2 });
+  for (let i = 0; i < W2 * H2; i++) { re[i] = re[i] * re[i] + im[i] * im[i]; im[i] = 0; }
+  fft2dInPlace({ re, im, width: W2, height: H2 }, true);
   const rmax = Math.floor(Math.min(w, h) / 3);
   const ring = new Float64Array(rmax + 1).fill(-Infinity);
   for (let dy = -rmax; dy <= rmax; dy++) {
-    const yy = ((dy % h) + h) % h;
+    const yy = ((dy % H2) + H2) % H2;
     for (let dx = -rmax; dx <= rmax; dx++) {
       const r = Math.round(Math.hypot(dx, dy));
       if (r > rmax) continue;
-      const v = re[yy * w + (((dx % w) + w) % w)];
+      const v = re[yy * W2 + (((dx % W2) + W2) % W2)];
       if (v > ring[r]) ring[r] = v;
     }
   }
