@@ -195,6 +195,25 @@ function interopNamespace(ns: Record<string, unknown>): unknown {
   return out;
 }
 
+/** Name of the one-line script through which `__csRun` enters guarded code. */
+const GUARD_FILE = "causalscope-interrupt-guard";
+const guardScript = new vm.Script("globalThis.__csGuarded()", { filename: GUARD_FILE });
+
+/**
+ * Run `fn` under vm breakOnSigint, so SIGINT stops it even when it was
+ * reached from the microtask queue (code after a top-level await).
+ */
+function runInterruptible<T>(fn: () => T): T {
+  const g = globalThis as Record<string, unknown>;
+  const saved = g.__csGuarded;
+  g.__csGuarded = fn;
+  try {
+    return guardScript.runInThisContext({ breakOnSigint: true, displayErrors: false }) as T;
+  } finally {
+    g.__csGuarded = saved;
+  }
+}
+
 /** The interrupted-cell error. */
 function interruptError(): CellError {
   return { ename: "KeyboardInterrupt", evalue: "execution interrupted", traceback: ["KeyboardInterrupt: execution interrupted"] };
@@ -211,7 +230,7 @@ function userStack(e: Error): string[] {
   for (const l of lines) {
     if (/^\s+at /.test(l)) {
       if (/\bnode:vm\b|runInThisContext/.test(l) || l.includes(path.join(KERNEL_ROOT, "dist"))) break;
-      if (l.includes("node:internal")) continue;
+      if (l.includes("node:internal") || l.includes(GUARD_FILE)) continue;
       // Cell functions are called through tslab's exports proxy.
       kept.push(l.replace(/^(\s+at )Proxy\./, "$1"));
       continue;
@@ -501,11 +520,12 @@ export class Engine {
         /* run uninstrumented: interrupt then only abandons the cell */
       }
     }
-    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait) { " : "(function(exports, require) { ";
+    this.cellGlobals.run = runInterruptible;
+    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait, __csRun) { " : "(function(exports, require) { ";
     const fileLabel = label ?? `cell${this.cellCounter}.js`;
     const maps = TRANSPILE_MAPS.get(converted.output);
     if (maps) this.cellMaps.set(fileLabel, new CellSourceMap(maps.toEsm, maps.toTs, src.split("\n"), prefix.length, shifts));
-    const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint)";
+    const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint, __tslab__.run)";
     let result: unknown;
     let failure: Outcome | undefined;
     try {
@@ -518,7 +538,10 @@ export class Engine {
       try {
         await Promise.race([result, this.interruptPromise]);
       } catch (e) {
-        if ((e as Error)?.name === "KeyboardInterrupt" && (e as Error).message === "execution interrupted")
+        if (
+          ((e as Error)?.name === "KeyboardInterrupt" && (e as Error).message === "execution interrupted") ||
+          (e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED"
+        )
           failure = { status: "error", interrupted: true, ...interruptError() };
         else failure = { status: "error", ...this.describeError(e) };
       }

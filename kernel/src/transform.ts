@@ -118,39 +118,90 @@ export function instrumentTopLevelAwaits(js: string): string {
 /** Columns inserted per line (0-based line → [column in the new text, length], ascending). */
 export type ColumnShifts = Map<number, [number, number][]>;
 
-/** `instrumentTopLevelAwaits`, also telling where text was inserted (for mapping stack columns back). */
-export function instrumentAwaits(js: string): { code: string; shifts: ColumnShifts } {
-  const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
-  const edits: { start: number; end: number }[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isAwaitExpression(node) && node.expression) {
-      edits.push({ start: node.expression.getStart(), end: node.expression.end });
+/** Whether `node` contains an `await` outside nested functions. */
+function hasTopLevelAwait(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) {
+      found = true;
       return;
     }
-    ts.forEachChild(node, visit);
+    ts.forEachChild(n, visit);
   };
-  visit(sf);
-  edits.sort((a, b) => a.start - b.start);
+  visit(node);
+  return found;
+}
+
+/**
+ * Instrument an async cell for interrupts:
+ * - every top-level `await X` becomes `await __csAwait(X)` (see
+ *   instrumentTopLevelAwaits);
+ * - every top-level statement after the first await that has no await of
+ *   its own runs inside `__csRun(() => ...)`, which executes it under
+ *   `vm` breakOnSigint. Code after an await runs from the microtask queue,
+ *   where Node cannot stop a synchronous loop on SIGINT; inside `__csRun`
+ *   it can (`const img = await read(); heavyLoop(img)` is interruptible).
+ *   Only expressions are wrapped for declarations, so names keep their scope.
+ * Returns the code and where text was inserted (for mapping stack columns back).
+ */
+export function instrumentAwaits(js: string): { code: string; shifts: ColumnShifts } {
+  const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const inserts: { at: number; text: string; order: number }[] = [];
+  let order = 0;
+  const wrap = (from: number, to: number, open: string, close: string) => {
+    inserts.push({ at: from, text: open, order: order++ });
+    inserts.push({ at: to, text: close, order: order++ });
+  };
+  const visitAwaits = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isAwaitExpression(node) && node.expression) {
+      wrap(node.expression.getStart(sf), node.expression.end, "__csAwait(", ")");
+      return;
+    }
+    ts.forEachChild(node, visitAwaits);
+  };
+  let afterAwait = false;
+  for (const st of sf.statements) {
+    if (hasTopLevelAwait(st)) {
+      afterAwait = true;
+      visitAwaits(st);
+      continue;
+    }
+    if (!afterAwait) continue;
+    if (ts.isExpressionStatement(st)) {
+      wrap(st.expression.getStart(sf), st.expression.end, "__csRun(() => (", "))");
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (d.initializer) wrap(d.initializer.getStart(sf), d.initializer.end, "__csRun(() => (", "))");
+      }
+    } else if (
+      ts.isIterationStatement(st, false) ||
+      ts.isIfStatement(st) ||
+      ts.isBlock(st) ||
+      ts.isTryStatement(st) ||
+      ts.isSwitchStatement(st) ||
+      ts.isLabeledStatement(st)
+    ) {
+      wrap(st.getStart(sf), st.end, "__csRun(() => { ", " });");
+    }
+  }
+  inserts.sort((a, b) => a.at - b.at || a.order - b.order);
   const shifts: ColumnShifts = new Map();
   const lineShift = new Map<number, number>();
-  const record = (offset: number, length: number) => {
-    const { line, character } = sf.getLineAndCharacterOfPosition(offset);
+  let code = "";
+  let pos = 0;
+  for (const ins of inserts) {
+    code += js.slice(pos, ins.at) + ins.text;
+    pos = ins.at;
+    const { line, character } = sf.getLineAndCharacterOfPosition(ins.at);
     const before = lineShift.get(line) ?? 0;
     const list = shifts.get(line) ?? [];
-    list.push([character + before, length]);
+    list.push([character + before, ins.text.length]);
     shifts.set(line, list);
-    lineShift.set(line, before + length);
-  };
-  let code = "";
-  let at = 0;
-  for (const e of edits) {
-    code += js.slice(at, e.start) + "__csAwait(" + js.slice(e.start, e.end) + ")";
-    at = e.end;
-    record(e.start, "__csAwait(".length);
-    record(e.end, 1);
+    lineShift.set(line, before + ins.text.length);
   }
-  code += js.slice(at);
+  code += js.slice(pos);
   return { code, shifts };
 }
 

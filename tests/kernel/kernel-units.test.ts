@@ -207,8 +207,20 @@ describe("engine source transforms", () => {
     expect(out).toContain("await __csAwait(a())");
     expect(out).toContain("await __csAwait(b)");
     expect(out).toContain("await c;");
-    expect(out).toContain("await d;");
+    expect(out).toContain("async () => await d");
+    expect(out).not.toContain("__csAwait(d)");
     expect(out.split("\n")).toHaveLength(4);
+  });
+
+  test("synchronous statements after the first await run under the SIGINT guard", () => {
+    const js = "x();\nconst a = await f();\nconst b = heavy(a), c = 1;\nwhile (1) { spin(); }\nfunction h() {}\nlast(b);";
+    const out = instrumentAwaits(js).code.split("\n");
+    expect(out[0]).toBe("x();"); // before the first await: already inside runInThisContext
+    expect(out[1]).toBe("const a = await __csAwait(f());");
+    expect(out[2]).toBe("const b = __csRun(() => (heavy(a))), c = __csRun(() => (1));");
+    expect(out[3]).toBe("__csRun(() => { while (1) { spin(); } });");
+    expect(out[4]).toBe("function h() {}"); // declarations keep their hoisting
+    expect(out[5]).toBe("__csRun(() => (last(b)));");
   });
 
   test("inserted checkpoint text is recorded so stack columns map back", () => {

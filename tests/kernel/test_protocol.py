@@ -347,6 +347,20 @@ def test_interrupt_busy_loop(kernel):
     assert result_text(msgs) == "'after interrupt'"
 
 
+def test_interrupt_busy_loop_after_an_await(kernel):
+    """Synchronous code that runs after a top-level await (from the microtask queue) is interruptible too."""
+    km, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute("const loaded = await Promise.resolve(1);\nlet spins = 0;\nwhile (loaded > 0) { spins++; }")
+    time.sleep(2)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert reply["status"] == "error"
+    assert reply["ename"] == "KeyboardInterrupt"
+    reply, msgs = run(kc, "spins > 0")
+    assert result_text(msgs) == "true"
+
+
 def test_interrupt_awaiting_cell(kernel):
     km, kc = kernel
     drain_iopub(kc)
