@@ -203,7 +203,7 @@ const guardScript = new vm.Script("globalThis.__csGuarded()", { filename: GUARD_
  * Run `fn` under vm breakOnSigint, so SIGINT stops it even when it was
  * reached from the microtask queue (code after a top-level await).
  */
-function runInterruptible<T>(fn: () => T): T {
+export function runInterruptible<T>(fn: () => T): T {
   const g = globalThis as Record<string, unknown>;
   const saved = g.__csGuarded;
   g.__csGuarded = fn;

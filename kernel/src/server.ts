@@ -18,7 +18,7 @@ import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 
 import { completePath, isComplete, qualifyMatches } from "./complete";
-import { Engine, errorOf, KERNEL_ROOT, type CellError } from "./engine";
+import { Engine, errorOf, KERNEL_ROOT, runInterruptible, type CellError } from "./engine";
 import { History, type HistoryRequest } from "./history";
 import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
 import { codePointsToUtf16, decode, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Message } from "./wire";
@@ -771,7 +771,7 @@ export class Kernel {
     const comm: Comm = { target };
     this.comms.set(commId, comm);
     try {
-      const r = onOpen(commId, c.data ?? {}, (data) => this.sendComm(commId, data));
+      const r = runInterruptible(() => onOpen(commId, c.data ?? {}, (data) => this.sendComm(commId, data)));
       if (typeof r === "function") comm.onMessage = r;
       else if (r && typeof r === "object") {
         comm.onMessage = r.onMessage;
@@ -789,7 +789,9 @@ export class Kernel {
       return;
     }
     try {
-      await comm.onMessage?.(c.data ?? {}, buffers);
+      // Under breakOnSigint: an interrupt stops a runaway handler.
+      const handler = comm.onMessage;
+      if (handler) await runInterruptible(() => handler(c.data ?? {}, buffers));
     } catch (e) {
       this.reportBackgroundError(`comm ${comm.target}`, e);
     }
@@ -800,7 +802,8 @@ export class Kernel {
     const comm = this.comms.get(id);
     this.comms.delete(id);
     try {
-      await comm?.onClose?.(c.data ?? {});
+      const onClose = comm?.onClose;
+      if (onClose) await runInterruptible(() => onClose(c.data ?? {}));
     } catch (e) {
       this.reportBackgroundError(`comm ${comm?.target}`, e);
     }

@@ -302,6 +302,23 @@ def test_comm_opened_by_frontend(kernel):
     assert comm_id not in shell_reply(kc, info_id)["content"]["comms"]
 
 
+def test_interrupt_runaway_comm_handler(kernel):
+    km, kc = kernel
+    reply, _ = run(kc, f'{BRIDGE}.registerCommTarget("spin", () => (msg: any) => {{ while (msg.forever) {{}} }});')
+    assert reply["status"] == "ok"
+    drain_iopub(kc)
+    comm_id = uuid.uuid4().hex
+    collect(kc, send_shell(kc, "comm_open", {"comm_id": comm_id, "target_name": "spin", "data": {}}))
+    msg_id = send_shell(kc, "comm_msg", {"comm_id": comm_id, "data": {"forever": True}})
+    time.sleep(1.5)
+    km.interrupt_kernel()
+    msgs = collect(kc, msg_id, timeout=30)
+    err = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    assert "comm spin" in err and "interrupted" in err.lower()
+    reply, msgs = run(kc, '"responsive"')
+    assert result_text(msgs) == "'responsive'"
+
+
 def test_comm_open_to_unknown_target_is_closed(kernel):
     _, kc = kernel
     drain_iopub(kc)
