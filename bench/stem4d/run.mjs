@@ -6,8 +6,10 @@
 //
 // Sizes: 1 = 128×128 scan × 128×128 float32 (1 GiB, measured in memory and
 // from the file), 4 = 256×256 × 128×128 (4 GiB, from disk: evicted from the
-// page cache with posix_fadvise(DONTNEED) before every pass, so the reads
-// really hit the disk). Also: peak RSS of our streaming run on the 4 GiB
+// page cache with posix_fadvise(DONTNEED) before every pass; on a virtual
+// machine the host may still cache the file, so "disk" rates vary a lot).
+// Every measurement runs --repeat times (default 3) in interleaved rounds
+// whose order rotates; the median and the range are printed. Also: peak RSS of our streaming run on the 4 GiB
 // file in a child process limited to a 256 MiB heap, and Bragg disk
 // accuracy/speed against py4DSTEM's find_Bragg_disks on synthetic truth.
 // The reference tools live in bench/stem4d/.venv (requirements.txt; made on
@@ -133,7 +135,9 @@ for (const size of sizes) {
   const add = (k, v) => { if (!times.has(k)) times.set(k, []); times.get(k).push(v); };
   let p4version = "";
   for (let r = 0; r < repeat; r++) {
-    for (const [what, tool, fn] of jobs) {
+    // rotate the order each round so that no tool always runs right after the same one
+    const order = jobs.map((_, i) => jobs[(i + r * 3) % jobs.length]);
+    for (const [what, tool, fn] of order) {
       if (cold) evict(file);
       const v = await fn();
       if (what === "numpy") { add("virtual ADF|NumPy (mmap, chunked)", v.vi_s); add("COM|NumPy (mmap, chunked)", v.com_s); add("sum|numpy", v.vi_sum); }
