@@ -292,8 +292,37 @@ export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: bool
         }
         return;
       }
+      let simdDone = false;
+      if (p.wasm && mask !== null && !p.ignoreNaN && kx % 4 === 0) {
+        // Masked COM = three SIMD detector sums with weights m, m·x, m·y over the mask's row ranges.
+        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
+        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
+        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+        const outP = B * fs * 4, maskP = outP + 3 * B * 8, rangesP = maskP + 3 * fs * 4;
+        const k = g.__causalscopeSimdHelper[1](p.wasm, rangesP + ky * 8);
+        const m3 = new Float32Array(k.memory.buffer, maskP, 3 * fs), rg = new Int32Array(k.memory.buffer, rangesP, 2 * ky);
+        for (let y = 0; y < ky; y++) {
+          let x0 = kx, x1 = 0;
+          for (let x = 0; x < kx; x++) {
+            const w = mask[y * kx + x];
+            m3[y * kx + x] = w; m3[fs + y * kx + x] = w * x; m3[2 * fs + y * kx + x] = w * y;
+            if (w !== 0) { if (x < x0) x0 = x; x1 = x + 1; }
+          }
+          rg[2 * y] = x1 > x0 ? x0 & ~3 : 0; rg[2 * y + 1] = x1 > x0 ? Math.min(kx, (x1 + 3) & ~3) : 0;
+        }
+        for (let f0 = 0; f0 < n; f0 += B) {
+          const m = Math.min(B, n - f0);
+          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+          for (let q = 0; q < 3; q++) k.vi(0, m, kx, ky, outP + q * B * 8, maskP + q * fs * 4, rangesP);
+          const r = new Float64Array(k.memory.buffer, outP, 3 * B);
+          for (let i = 0; i < m; i++) { out[3 * (f0 + i)] = r[i]; out[3 * (f0 + i) + 1] = r[B + i]; out[3 * (f0 + i) + 2] = r[2 * B + i]; }
+        }
+        simdDone = true;
+      }
       const cols = new Float64Array(kx);
       for (let i = 0; i < n; i++) {
+        // Frames whose SIMD sums are not finite are redone in float64 (a NaN outside the mask must not leak in).
+        if (simdDone && Number.isFinite(out[3 * i]) && Number.isFinite(out[3 * i + 1]) && Number.isFinite(out[3 * i + 2])) continue;
         const o = i * fs;
         let s = 0, sx = 0, sy = 0;
         if (mask === null && !p.ignoreNaN) {
@@ -318,7 +347,7 @@ export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: bool
             const ro = o + y * kx;
             for (let x = 0; x < kx; x++) {
               let v = frames[ro + x];
-              if (mask !== null) v *= mask[y * kx + x];
+              if (mask !== null) { const w = mask[y * kx + x]; if (w === 0) continue; v *= w; }
               if (p.ignoreNaN && v !== v) continue;
               rs += v; rx += v * x;
             }
