@@ -1,33 +1,41 @@
 /**
  * Loading ESM-only packages (vega, vega-lite, h5wasm's node build) from this
- * CommonJS library.
+ * CommonJS library: `await importEsm("vega")`, cached by the caller in a
+ * module-level promise (never at module load).
  *
- * A plain `await import("pkg")` is right for the compiled library (tsc keeps
- * `import()` in CommonJS output under `module: node16`), but ts-jest rewrites
- * it to `require()`, which fails on an ES module ("Must use import to load ES
- * Module"). `importEsm` hides the `import()` from the compilers inside a
- * `Function` and resolves the package from this file's location first (so
- * the import does not depend on the process's working directory). Works in
- * Node ≥ 20 and under jest with `--experimental-vm-modules`.
+ * The compiled library keeps a real `import()` (tsc, `module: node16`),
+ * resolved from this file's location like `require`. Under jest, ts-jest
+ * rewrites `import()` to `require()`, which cannot load an ES module, and
+ * jest's own ESM loader fails intermittently on large module graphs ("Cannot
+ * read properties of undefined (reading 'identifier')"). There the import
+ * goes through Node's own loader in the main context
+ * (`vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER`), still resolved from this
+ * file.
  */
-import { pathToFileURL } from "node:url";
+import * as vm from "node:vm";
 
-const nativeImport = new Function("url", "return import(url)") as (url: string) => Promise<unknown>;
+type Importer = (specifier: string) => Promise<unknown>;
+
+function mainContextImporter(): Importer {
+  const script = new vm.Script("(specifier) => import(specifier)", {
+    filename: __filename,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  return script.runInThisContext() as Importer;
+}
+
+const nativeImport: Importer = process.env.JEST_WORKER_ID === undefined ? (specifier) => import(specifier) : mainContextImporter();
 
 /**
- * Import an ES module package by name (resolved from causalscope's own
- * node_modules), e.g. `await importEsm<typeof import("vega")>("vega")`.
- * Cache the promise in a module-level variable: each call re-imports
- * (cheaply: Node caches modules by URL).
+ * Import an ES module package by name, resolved from causalscope's own
+ * location, e.g. `await importEsm<typeof import("vega")>("vega")`.
  *
- * @throws Error naming the package when it is not installed.
+ * @throws Error naming the package when it cannot be loaded.
  */
 export async function importEsm<T = unknown>(specifier: string): Promise<T> {
-  let resolved: string;
   try {
-    resolved = require.resolve(specifier);
+    return (await nativeImport(specifier)) as T;
   } catch (e) {
-    throw new Error(`importEsm: cannot find package "${specifier}" from ${__dirname}: ${(e as Error).message.split("\n")[0]}`);
+    throw new Error(`importEsm("${specifier}"): cannot load it from ${__dirname}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return (await nativeImport(pathToFileURL(resolved).href)) as T;
 }

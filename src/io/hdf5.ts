@@ -16,6 +16,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { NumericArray, decodeHalf, ioError, shapeSize } from "./util";
+import { importEsm } from "../display/esm";
 
 /*
  * The parts of h5wasm's API used here, declared locally: h5wasm is
@@ -71,20 +72,6 @@ interface H5ModuleExtras {
 }
 
 let h5wasmPromise: Promise<{ h5: H5Node; Module: H5ModuleExtras }> | undefined;
-
-/**
- * A real dynamic `import()`. Written through `new Function` because a
- * CommonJS transpile (ts-jest, which falls back from node16 to CommonJS)
- * turns `import("x")` into `require("x")`, which cannot load h5wasm: its
- * node build is ESM with top-level await, exported under "import" only.
- */
-const importEsm = new Function(
-  "specifier",
-  // The unique comment defeats V8's compilation cache, which would otherwise
-  // reuse the first compilation, and with it the first jest test file's
-  // (torn-down) module loader, in every later test file of a worker.
-  `return import(specifier); // ${Date.now()}-${Math.random()}`,
-) as (specifier: string) => Promise<unknown>;
 
 /** Load h5wasm's node build once (ESM-only, so a dynamic import). */
 export function loadH5wasm(): Promise<{ h5: H5Node; Module: H5ModuleExtras }> {
