@@ -288,4 +288,21 @@ describe("files, streaming and workers", () => {
     fs.writeFileSync(g, npyBytes("<f4", [4, 4], new Uint8Array(64)));
     await expect(readDataset4D(g)).rejects.toThrow(/expected a 4-D \(rows, cols, ky, kx\) or 3-D \(N, ky, kx\) array, got shape \(4, 4\)/);
   });
+
+  test("streaming runs show a progress bar in the kernel (through kernelBridge)", async () => {
+    const file = path.join(tmp, "progress.npy");
+    await writeNpy4D(file, ds);
+    const disk = await readDataset4D(file);
+    const shown: string[] = [];
+    const key = Symbol.for("causalscope.kernelBridge");
+    (globalThis as Record<symbol, unknown>)[key] = { display: (bundle: Record<string, unknown>) => shown.push(String(bundle["text/plain"])) };
+    try {
+      await virtualImage(disk, { type: "circle", center: [6, 8], radius: 4 }, { workers: 0, partitionFrames: 8 });
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+      disk.close();
+    }
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown[shown.length - 1]).toMatch(/virtualImage.*100%.*63\/63/);
+  });
 });
