@@ -20,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
@@ -38,17 +39,7 @@ if (!fs.existsSync(path.join(root, "src/dist/stem4d/index.js"))) {
 const require = createRequire(import.meta.url);
 const cs = require(path.join(root, "src/dist/index.js"));
 
-function python() {
-  if (process.env.STEM4D_BENCH_PYTHON) return process.env.STEM4D_BENCH_PYTHON;
-  const venv = path.join(here, ".venv"), py = path.join(venv, "bin", "python");
-  if (!fs.existsSync(py)) {
-    const base = spawnSync("python3.11", ["--version"]).status === 0 ? "python3.11" : "python3";
-    execFileSync(base, ["-m", "venv", venv], { stdio: "inherit" });
-    execFileSync(py, ["-m", "pip", "install", "-q", "-r", path.join(here, "requirements.txt")], { stdio: "inherit" });
-  }
-  return py;
-}
-const py = python();
+const py = process.env.STEM4D_BENCH_PYTHON || referencePython(here);
 const ref = (...a) => {
   const r = spawnSync(py, [path.join(here, "ref.py"), ...a.map(String)], { encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`ref.py ${a[0]} failed: ${r.stderr.slice(-2000)}`);

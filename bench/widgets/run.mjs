@@ -9,7 +9,7 @@
 //   frame ms  – intervals between requestAnimationFrame callbacks during the
 //               interaction (what a person feels; 16.7 ms = 60 fps).
 // Prints a table and writes bench/results/widgets.json.
-// Usage: node bench/widgets/frame-time.mjs [--atoms 100000]
+// Usage: node bench/widgets/run.mjs [--atoms 100000]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkPreconditions, launchBrowser, root, startLab } from "../../tests/e2e/lab.mjs";
