@@ -9,7 +9,8 @@ first on PATH (postBuild runs `npm ci`, the builds, the kernel and extension
 installs).
 
 It takes minutes (a full `npm ci` and a pip install of JupyterLab), so it runs
-only when CAUSALSCOPE_BINDER_TEST=1; otherwise it is skipped with a message.
+only when CAUSALSCOPE_BINDER_TEST=1 (which `npm test` sets on CI); otherwise
+it is skipped with a message.
 Run: CAUSALSCOPE_BINDER_TEST=1 .venv/bin/python -m pytest tests/binder -s
 """
 import os
