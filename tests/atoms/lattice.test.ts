@@ -1,5 +1,5 @@
 /** Neighbours, lattice basis and indices, sublattice split, local crystallography against ground truth. */
-import { synth, findAtoms, nearestNeighbors, PointGrid, latticeBasis, latticeIndices, localCrystallography, atomPatches, splitSublattices, makeImage } from "causalscope";
+import { synth, findAtoms, nearestNeighbors, PointGrid, latticeBasis, latticeIndices, localCrystallography, atomPatches, splitSublattices, makeImage, estimateSpacing, estimateNoise } from "causalscope";
 
 describe("nearest neighbours (bucket grid)", () => {
   it("agrees with brute force", () => {
@@ -108,5 +108,24 @@ describe("localCrystallography", () => {
     expect(() => localCrystallography({ x: [1], y: [1], sublattice: [0] })).toThrow(/at least 4/);
     expect(() => localCrystallography({ x, y })).not.toThrow();
     expect(() => localCrystallography({ y } as never)).toThrow(/no column "x"/);
+  });
+});
+
+describe("estimateSpacing / estimateNoise", () => {
+  it("finds the nearest-neighbour spacing and column width of synthetic lattices", () => {
+    const p = synth.perovskite({ width: 200, height: 180, latticeConstant: 20, dose: 3000, seed: 1 });
+    const e = estimateSpacing(p.image);
+    expect(e.spacing).toBeCloseTo(20 / Math.SQRT2, 0); // A–B distance
+    expect(Math.abs(e.sigma / p.sigma - 1)).toBeLessThan(0.3);
+    const t = synth.hexagonal({ width: 200, height: 200, latticeConstant: 18, lattice: "triangular", seed: 2 });
+    expect(estimateSpacing(t.image).spacing).toBeCloseTo(18, 0);
+    expect(() => estimateSpacing(makeImage(new Float32Array(16), 4, 4))).toThrow(/at least 8×8/);
+  });
+  it("estimates white-noise sd robustly despite structure", () => {
+    const r = synth.rng(4);
+    const p = synth.perovskite({ width: 160, height: 160, latticeConstant: 20, seed: 1 });
+    const noisy = makeImage(Float32Array.from(p.image.data, (v) => v + r.normal(0, 5)), 160, 160);
+    expect(estimateNoise(noisy)).toBeGreaterThan(4.5);
+    expect(estimateNoise(noisy)).toBeLessThan(6.5);
   });
 });
