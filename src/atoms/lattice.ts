@@ -6,6 +6,7 @@
  * patches around columns for clustering. x = column, y = row, pixels.
  */
 import { Image } from "../image/image";
+import { powerSpectrum } from "../image/fft";
 import { PointGrid } from "./grid";
 
 /** Two lattice basis vectors (pixels). a1 points towards +x (|a1x| ≥ |a1y| preferred), a2 has a2y > 0. */
@@ -160,4 +161,50 @@ export function atomPatches(image: Image, x: ArrayLike<number>, y: ArrayLike<num
     }
   }
   return { patches: out, size, count: n };
+}
+
+/**
+ * Lattice basis from the image's Fourier transform, without finding columns:
+ * Bragg peaks of the (Hann-windowed, mean-removed) power spectrum are local
+ * maxima above `threshold` × the strongest (default 0.1), refined to sub-pixel
+ * frequency by parabolas; g1 = the shortest, g2 = the shortest not nearly
+ * parallel, and the real-space basis solves a_i · g_j = δ_ij (pixels).
+ * Frequencies below `minFrequency` cycles/px (default 4/min(w, h)) are ignored.
+ * For a multi-sublattice crystal this is the lattice of the strongest
+ * periodicity (e.g. the centred A+B lattice of a perovskite when B is bright).
+ * O(wh log wh).
+ */
+export function latticeBasisFFT(image: Image, options: { threshold?: number; minFrequency?: number } = {}): LatticeBasis {
+  const { width: w, height: h } = image;
+  if (w < 16 || h < 16) throw new RangeError(`latticeBasisFFT: image is ${w}×${h} pixels; at least 16×16 is needed`);
+  const ps = powerSpectrum(image).data;
+  const cx = Math.floor(w / 2), cy = Math.floor(h / 2);
+  const fmin = options.minFrequency ?? 4 / Math.min(w, h);
+  const peaks: Array<{ fx: number; fy: number; p: number }> = [];
+  let pmax = 0;
+  for (let y = 1; y < h - 1; y++) for (let x = 1; x < w - 1; x++) {
+    const fx0 = (x - cx) / w, fy0 = (y - cy) / h;
+    if (Math.hypot(fx0, fy0) < fmin) continue;
+    const i = y * w + x, v = ps[i];
+    if (v < ps[i - 1] || v < ps[i + 1] || v < ps[i - w] || v < ps[i + w] || v < ps[i - w - 1] || v < ps[i - w + 1] || v < ps[i + w - 1] || v < ps[i + w + 1]) continue;
+    const l = Math.log(Math.max(ps[i - 1], 1e-300)), c = Math.log(Math.max(v, 1e-300)), r = Math.log(Math.max(ps[i + 1], 1e-300));
+    const u = Math.log(Math.max(ps[i - w], 1e-300)), d = Math.log(Math.max(ps[i + w], 1e-300));
+    const dx = l - 2 * c + r < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / (l - 2 * c + r))) : 0;
+    const dy = u - 2 * c + d < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (u - d)) / (u - 2 * c + d))) : 0;
+    peaks.push({ fx: (x + dx - cx) / w, fy: (y + dy - cy) / h, p: v });
+    if (v > pmax) pmax = v;
+  }
+  const strong = peaks.filter((q) => q.p >= (options.threshold ?? 0.1) * pmax).sort((a, b) => Math.hypot(a.fx, a.fy) - Math.hypot(b.fx, b.fy));
+  if (strong.length < 2) throw new RangeError(`latticeBasisFFT: found ${strong.length} Bragg peak(s) in the ${w}×${h} image; no 2-D lattice`);
+  const g1 = strong[0];
+  const g2 = strong.find((q) => Math.abs(g1.fx * q.fy - g1.fy * q.fx) > 0.3 * Math.hypot(g1.fx, g1.fy) * Math.hypot(q.fx, q.fy));
+  if (!g2) throw new RangeError(`latticeBasisFFT: the Bragg peaks of the ${w}×${h} image lie along one direction; no second basis vector`);
+  // Real basis: rows of inv([g1; g2])ᵀ, i.e. a_i · g_j = δ_ij.
+  const det = g1.fx * g2.fy - g1.fy * g2.fx;
+  let a1: [number, number] = [g2.fy / det, -g2.fx / det];
+  let a2: [number, number] = [-g1.fy / det, g1.fx / det];
+  if (Math.abs(a2[0]) > Math.abs(a1[0])) [a1, a2] = [a2, a1];
+  if (a1[0] < 0) a1 = [-a1[0], -a1[1]];
+  if (a2[1] < 0) a2 = [-a2[0], -a2[1]];
+  return { a1, a2, support: [NaN, NaN] };
 }

@@ -1,5 +1,5 @@
 /** Neighbours, lattice basis and indices, sublattice split, local crystallography against ground truth. */
-import { synth, findAtoms, nearestNeighbors, PointGrid, latticeBasis, latticeIndices, localCrystallography, atomPatches, splitSublattices, makeImage, estimateSpacing, estimateNoise } from "causalscope";
+import { synth, findAtoms, nearestNeighbors, PointGrid, latticeBasis, latticeIndices, localCrystallography, atomPatches, splitSublattices, makeImage, estimateSpacing, estimateNoise, latticeBasisFFT } from "causalscope";
 
 describe("nearest neighbours (bucket grid)", () => {
   it("agrees with brute force", () => {
@@ -127,5 +127,22 @@ describe("estimateSpacing / estimateNoise", () => {
     const noisy = makeImage(Float32Array.from(p.image.data, (v) => v + r.normal(0, 5)), 160, 160);
     expect(estimateNoise(noisy)).toBeGreaterThan(4.5);
     expect(estimateNoise(noisy)).toBeLessThan(6.5);
+  });
+});
+
+describe("latticeBasisFFT", () => {
+  it("recovers the basis of a rotated lattice from Bragg peaks, agreeing with neighbour statistics", () => {
+    const t = synth.hexagonal({ width: 256, height: 256, latticeConstant: 18, lattice: "triangular", rotation: 7, dose: 2000, seed: 3 });
+    const b = latticeBasisFFT(t.image);
+    expect(Math.hypot(...b.a1)).toBeCloseTo(18, 0);
+    expect(Math.hypot(...b.a2)).toBeCloseTo(18, 0);
+    const p = synth.perovskite({ width: 256, height: 256, latticeConstant: 16, intensityB: 0, rotation: -5, dose: 2000, seed: 4 });
+    const f = latticeBasisFFT(p.image);
+    const onA = (v: ArrayLike<number>) => Array.from(v).filter((_, k) => p.atoms.sublattice[k] === 0);
+    const n = latticeBasis(onA(p.atoms.x), onA(p.atoms.y));
+    const ang = (v: [number, number]) => Math.atan2(v[1], v[0]);
+    expect(Math.hypot(...f.a1)).toBeCloseTo(Math.hypot(...n.a1), 0);
+    expect(Math.abs(ang(f.a1) - ang(n.a1))).toBeLessThan(0.02);
+    expect(() => latticeBasisFFT(makeImage(new Float32Array(64), 8, 8))).toThrow(/at least 16×16/);
   });
 });
