@@ -173,9 +173,13 @@ export class Graph {
   toString(): string {
     return graphText(this);
   }
-  /** MIME bundle: SVG drawing, plain-text edge list, and the graph JSON. */
+  /**
+   * MIME bundle: SVG drawing and plain-text edge list (no application/json:
+   * JupyterLab would rank its JSON viewer above the picture). `cs.show.graph`
+   * adds the interactive widget.
+   */
   toMimeBundle(): MimeBundle {
-    return { "image/svg+xml": toSvg(this), "text/plain": graphText(this), "application/json": toJSON(this) };
+    return { "image/svg+xml": toSvg(this), "text/plain": graphText(this) };
   }
 }
 
