@@ -209,10 +209,43 @@ export function runInterruptible<T>(fn: () => T): T {
   g.__csGuarded = fn;
   try {
     return guardScript.runInThisContext({ breakOnSigint: true, displayErrors: false }) as T;
+  } catch (e) {
+    // While guarded code runs, SIGINT goes to the guard, not to the process
+    // listener: pass the interrupt on, or an awaiting cell would never hear it.
+    if ((e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") interruptHook();
+    throw e;
   } finally {
     g.__csGuarded = saved;
   }
 }
+
+/** Called when a guarded region swallowed a SIGINT (set by the engine). */
+let interruptHook: () => void = () => {};
+
+/**
+ * setTimeout/setInterval/setImmediate whose callbacks run under
+ * breakOnSigint, handed to cells in place of the globals: an interrupt stops
+ * a runaway timer callback (reported as an uncaught exception on stderr).
+ * `util.promisify` keeps working (the custom promisified forms are copied).
+ */
+const GUARDED_TIMERS = (() => {
+  const guard =
+    (fn: unknown) =>
+    (...args: unknown[]) =>
+      runInterruptible(() => (fn as (...a: unknown[]) => unknown)(...args));
+  const wrapTimer = <F extends (...a: never[]) => unknown>(original: F): F => {
+    const wrapped = function (this: unknown, callback: unknown, ...rest: unknown[]) {
+      return (original as unknown as (...a: unknown[]) => unknown).call(this, typeof callback === "function" ? guard(callback) : callback, ...rest);
+    };
+    for (const key of Reflect.ownKeys(original)) {
+      if (key === "length" || key === "name" || key === "prototype") continue;
+      const d = Object.getOwnPropertyDescriptor(original, key);
+      if (d) Object.defineProperty(wrapped, key, d);
+    }
+    return wrapped as unknown as F;
+  };
+  return { setTimeout: wrapTimer(setTimeout), setInterval: wrapTimer(setInterval), setImmediate: wrapTimer(setImmediate) };
+})();
 
 /** The interrupted-cell error. */
 function interruptError(): CellError {
@@ -301,6 +334,7 @@ export class Engine {
     this.cellGlobals = { exports: exportsProxy, require: this.wrapRequire(this.req, this.rootDir) };
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")(this.cellGlobals);
     this.resetInterrupt();
+    interruptHook = () => this.interrupt();
   }
 
   /**
@@ -338,8 +372,14 @@ export class Engine {
     return Promise.race([promise, this.interruptPromise]);
   }
 
+  /** Called on every interrupt, after the engine's own handling (the kernel rejects pending input requests). */
+  readonly interruptListeners: (() => void)[] = [];
+
   /** Abandon the awaiting cell (a SIGINT or an interrupt_request). */
   interrupt(): void {
+    queueMicrotask(() => {
+      for (const l of this.interruptListeners) l();
+    });
     this.currentCell.interrupted = true;
     this.rejectInterrupt(Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" }));
     this.resetInterrupt();
@@ -521,11 +561,17 @@ export class Engine {
       }
     }
     this.cellGlobals.run = runInterruptible;
-    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __csAwait, __csRun) { " : "(function(exports, require) { ";
+    this.cellGlobals.timers = GUARDED_TIMERS;
+    // Cells see guarded timers (callbacks run under breakOnSigint); library code keeps the originals.
+    const params = "exports, require, __csAwait, __csRun, setTimeout, setInterval, setImmediate";
+    const prefix = converted.hasToplevelAwait ? `(async function(${params}) { ` : `(function(${params}) { `;
     const fileLabel = label ?? `cell${this.cellCounter}.js`;
     const maps = TRANSPILE_MAPS.get(converted.output);
     if (maps) this.cellMaps.set(fileLabel, new CellSourceMap(maps.toEsm, maps.toTs, src.split("\n"), prefix.length, shifts));
-    const wrapped = prefix + body + "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint, __tslab__.run)";
+    const wrapped =
+      prefix +
+      body +
+      "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint, __tslab__.run, __tslab__.timers.setTimeout, __tslab__.timers.setInterval, __tslab__.timers.setImmediate)";
     let result: unknown;
     let failure: Outcome | undefined;
     try {

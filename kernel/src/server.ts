@@ -171,6 +171,7 @@ export class Kernel {
   constructor(private readonly info: ConnectionInfo) {
     this.signer = new Signer(info.key, info.signature_scheme);
     this.engine = new Engine({ rootDir: process.cwd() });
+    this.engine.interruptListeners.push(() => this.rejectInputs());
   }
 
   /** Log a kernel-side problem to the real stderr (the Jupyter server's log). */
@@ -368,6 +369,10 @@ export class Kernel {
   }
 
   private reportBackgroundError(what: string, e: unknown): void {
+    if ((e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+      this.writeStream("stderr", `KeyboardInterrupt: stopped a running ${what === "uncaught exception" ? "callback" : what}\n`);
+      return;
+    }
     const err = this.engine.describeError(e);
     this.writeStream("stderr", `${what}: ${err.traceback.join("\n") || `${err.ename}: ${err.evalue}`}\n`);
   }
@@ -472,9 +477,13 @@ export class Kernel {
     });
   }
 
-  /** Interrupt: abandon the awaiting cell and any input request it waits on. */
+  /** Interrupt: abandon the awaiting cell (and, through the listener below, any input request it waits on). */
   private interrupt(): void {
     this.engine.interrupt();
+  }
+
+  /** Reject pending input requests (an interrupt listener of the engine). */
+  private rejectInputs(): void {
     for (const [id, p] of this.pendingInputs) {
       this.pendingInputs.delete(id);
       p.reject(Object.assign(new Error("input interrupted"), { name: "KeyboardInterrupt" }));
