@@ -30,7 +30,9 @@ import {
   annotateDynamicImports,
   CellSourceMap,
   type ColumnShifts,
+  declaredNames,
   decodeMappings,
+  expandShorthandOfPrevious,
   inlineSourceMap,
   instrumentAwaits,
   instrumentTopLevelAwaits,
@@ -515,7 +517,7 @@ export class Engine {
     }
     let converted;
     try {
-      converted = this.converter.convert(this.prevDecl, annotateDynamicImports(src));
+      converted = this.converter.convert(this.prevDecl, expandShorthandOfPrevious(annotateDynamicImports(src), declaredNames(this.prevDecl)));
     } catch (e) {
       return { status: "error", ...errorOf(e) };
     }

@@ -104,6 +104,51 @@ export function annotateDynamicImports(src: string): string {
   );
 }
 
+/** Names declared at the top level of tslab's carried declarations (`declare const x…`, functions, classes, enums, imports). */
+export function declaredNames(decl: string): Set<string> {
+  const names = new Set<string>();
+  const sf = ts.createSourceFile("decl.d.ts", decl, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const addBinding = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
+  };
+  for (const st of sf.statements) {
+    if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) addBinding(d.name);
+    else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name) names.add(st.name.text);
+    else if (ts.isImportEqualsDeclaration(st)) names.add(st.name.text);
+    else if (ts.isImportDeclaration(st) && st.importClause) {
+      const c = st.importClause;
+      if (c.name) names.add(c.name.text);
+      if (c.namedBindings && ts.isNamespaceImport(c.namedBindings)) names.add(c.namedBindings.name.text);
+      else if (c.namedBindings) for (const e of c.namedBindings.elements) names.add(e.name.text);
+    }
+  }
+  return names;
+}
+
+/**
+ * Write shorthand properties that name an earlier cell's declaration in full:
+ * `{ gg }` becomes `{ gg: gg }`. tslab rewrites references to earlier cells'
+ * variables to `exports.x` but misses shorthand properties, which then throw
+ * "x is not defined". The two forms mean the same in object literals and in
+ * destructuring assignments; only the rewritten lines grow (line numbers stay).
+ */
+export function expandShorthandOfPrevious(src: string, previous: Set<string>): string {
+  if (previous.size === 0) return src;
+  const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const inserts: { pos: number; text: string }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isShorthandPropertyAssignment(node) && previous.has(node.name.text)) {
+      inserts.push({ pos: node.name.end, text: `: ${node.name.text}` });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = src;
+  for (const { pos, text } of inserts.sort((a, b) => b.pos - a.pos)) out = out.slice(0, pos) + text + out.slice(pos);
+  return out;
+}
+
 /**
  * Route each top-level `await X` of a transpiled cell (awaits outside any
  * function) through `__csAwait(X)`, which throws KeyboardInterrupt once the

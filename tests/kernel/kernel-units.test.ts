@@ -13,7 +13,9 @@ import { bundleOf, MIME_BUNDLE, normalizeBundle } from "../../kernel/src/mime";
 import {
   annotateDynamicImports,
   CellSourceMap,
+  declaredNames,
   decodeMappings,
+  expandShorthandOfPrevious,
   instrumentAwaits,
   instrumentTopLevelAwaits,
   isDeclarationEmitDiagnostic,
@@ -199,6 +201,14 @@ describe("engine source transforms", () => {
     const out = annotateDynamicImports(src);
     expect(out).toBe('const vl: typeof import("vega-lite") = await import("vega-lite");\nlet x = 1;');
     expect(out.split("\n")).toHaveLength(2);
+  });
+
+  test("shorthand properties naming earlier cells' declarations are written in full, on the same line", () => {
+    const prev = declaredNames("declare const gg = 5;\ndeclare let [p, { q }]: any;\ndeclare function f(): void;\nimport * as ns from \"x\";");
+    expect([...prev].sort()).toEqual(["f", "gg", "ns", "p", "q"]);
+    const src = "const o = { gg, local, f };\nfunction h(gg: number) { return { gg }; }";
+    expect(expandShorthandOfPrevious(src, prev)).toBe("const o = { gg: gg, local, f: f };\nfunction h(gg: number) { return { gg: gg }; }");
+    expect(expandShorthandOfPrevious(src, new Set())).toBe(src);
   });
 
   test("only top-level awaits are routed through the interrupt checkpoint", () => {

@@ -113,6 +113,18 @@ def test_last_expression_is_execute_result(kernel):
     assert not [m for m in msgs if m["msg_type"] == "execute_result"]
 
 
+def test_shorthand_property_naming_an_earlier_cells_variable(kernel):
+    _, kc = kernel
+    run(kc, "const shortA = 5;\nlet shortB = { k: 1 };")
+    reply, msgs = run(kc, "JSON.stringify({ shortA, shortB, c: 3 })")
+    assert reply["status"] == "ok", reply
+    assert result_text(msgs) == "'{\"shortA\":5,\"shortB\":{\"k\":1},\"c\":3}'"
+    # As a destructuring assignment target it assigns the earlier cell's variable.
+    reply, msgs = run(kc, "({ shortB } = { shortB: { k: 2 } });\nshortB.k")
+    assert reply["status"] == "ok", reply
+    assert result_text(msgs) == "2"
+
+
 def test_rich_execute_result_bundle(kernel):
     _, kc = kernel
     code = 'const sym = Symbol.for("causalscope.mimeBundle");\n({ [sym]: async () => ({ "image/svg+xml": "<svg/>", "text/plain": "a picture" }) })'
