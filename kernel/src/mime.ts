@@ -17,6 +17,8 @@ export type MimeBundle = Record<string, unknown>;
 export const MIME_BUNDLE = Symbol.for("causalscope.mimeBundle");
 /** The library's well-known symbol for the kernel bridge (same as `KERNEL_BRIDGE`). */
 export const KERNEL_BRIDGE = Symbol.for("causalscope.kernelBridge");
+/** The library's formatter for values without a bundle of their own, e.g. a plain Image (same as `DISPLAY_FORMATTER`). */
+export const DISPLAY_FORMATTER = Symbol.for("causalscope.displayFormatter");
 
 /** MIME type keys the protocol accepts (jupyter msgspec pattern). */
 const MIME_KEY = /^[\w\-+.]+\/[\w\-+.]+$/;
@@ -62,14 +64,20 @@ export function normalizeBundle(bundle: MimeBundle, fallbackText?: () => string)
 
 /**
  * The display bundle of any value: the value's own bundle when it is
- * displayable (with a `text/plain` fallback added if it lacks one), else
- * `{ "text/plain": util.inspect(value) }`.
+ * displayable (with a `text/plain` fallback added if it lacks one), else the
+ * library's formatter's bundle when it has one for the value (a plain Image
+ * shows as a picture), else `{ "text/plain": util.inspect(value) }`.
  */
 export async function bundleOf(value: unknown): Promise<MimeBundle> {
   if (isDisplayable(value)) {
     const v = value as Record<string | symbol, () => MimeBundle | Promise<MimeBundle>>;
     const bundle = typeof v[MIME_BUNDLE] === "function" ? await v[MIME_BUNDLE]() : await v.toMimeBundle();
     return normalizeBundle(bundle, () => plainText(value));
+  }
+  const formatter = (globalThis as Record<symbol, unknown>)[DISPLAY_FORMATTER];
+  if (typeof formatter === "function" && value !== null && typeof value === "object") {
+    const bundle = (await formatter(value)) as MimeBundle | undefined;
+    if (bundle) return normalizeBundle(bundle, () => plainText(value));
   }
   return { "text/plain": plainText(value) };
 }

@@ -5,3 +5,4 @@ export * from "./png";
 export * from "./image-display";
 export * from "./chart";
 export * from "./progress";
+export * from "./formatter";

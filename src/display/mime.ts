@@ -37,6 +37,12 @@ export interface DisplayOptions {
 /** What the kernel offers the library; see the module comment. */
 export interface KernelBridge {
   display(bundle: MimeBundle, options?: DisplayOptions): void;
+  /** Clear the running cell's output (`wait`: when the next output arrives). */
+  clearOutput?(wait?: boolean): void;
+  /** Send a message on an open comm. */
+  sendComm?(commId: string, data: unknown, buffers?: Uint8Array[]): void;
+  /** Close an open comm. */
+  closeComm?(commId: string, data?: unknown): void;
   /** Open a comm to the front end on `target`; returns its id. */
   openComm?(target: string, data: unknown, onMessage?: (data: unknown) => void): string;
   /** Register a handler for comms the front end opens on `target`. */
@@ -44,6 +50,14 @@ export interface KernelBridge {
 }
 
 export const KERNEL_BRIDGE: unique symbol = Symbol.for("causalscope.kernelBridge") as never;
+
+/**
+ * Symbol under which the library installs, on globalThis, its formatter for
+ * values that carry no bundle of their own (a plain `Image` object):
+ * `(value) => Promise<MimeBundle | undefined>`. The kernel asks it before
+ * falling back to `text/plain` (see `displayBundle` in formatter.ts).
+ */
+export const DISPLAY_FORMATTER: unique symbol = Symbol.for("causalscope.displayFormatter") as never;
 
 /** The running kernel's bridge, or undefined outside a kernel. */
 export function kernelBridge(): KernelBridge | undefined {

@@ -5,6 +5,7 @@ preloaded library and ES-module imports.
 
 Each test talks to a real kernel through the venv's jupyter_client.
 """
+import base64
 import pathlib
 import queue
 import time
@@ -123,6 +124,16 @@ def test_shorthand_property_naming_an_earlier_cells_variable(kernel):
     reply, msgs = run(kc, "({ shortB } = { shortB: { k: 2 } });\nshortB.k")
     assert reply["status"] == "ok", reply
     assert result_text(msgs) == "2"
+
+
+def test_image_value_shows_as_picture(kernel):
+    _, kc = kernel
+    reply, msgs = run(kc, "cs.makeImage([0, 1, 2, 3], 2, 2)")
+    assert reply["status"] == "ok", reply
+    (res,) = [m for m in msgs if m["msg_type"] == "execute_result"]
+    data = res["content"]["data"]
+    assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data["text/plain"].startswith("Image 2×2 px")
 
 
 def test_rich_execute_result_bundle(kernel):
