@@ -233,7 +233,9 @@ export class GSquare extends BaseTest {
     let nStrata = ns;
     let strat: Int32Array | null = null;
     const k = S.length;
-    if (k >= 2) {
+    // dense table, k = 2 or 3: stratum codes computed inside the counting pass (no strat array)
+    const fused = (k === 2 || k === 3) && ns * cxy <= 4 * n + 1024;
+    if (k >= 2 && !fused) {
       if (this.strat.length < n) this.strat = new Int32Array(n);
       strat = this.strat;
       const c0 = codes[S[0]];
@@ -288,6 +290,19 @@ export class GSquare extends BaseTest {
     } else if (k === 1) {
       const Z = codes[S[0]];
       for (let i = 0; i < n; i++) c[Z[i] * cxy + X[i] * cy + Y[i]] += w[i];
+    } else if (fused) {
+      const c0 = codes[S[0]];
+      const c1 = codes[S[1]];
+      const k1 = cards[S[1]];
+      if (k === 2) {
+        if (XY) for (let i = 0; i < n; i++) c[(c0[i] * k1 + c1[i]) * cxy + XY[i]] += w[i];
+        else for (let i = 0; i < n; i++) c[(c0[i] * k1 + c1[i]) * cxy + X[i] * cy + Y[i]] += w[i];
+      } else {
+        const c2 = codes[S[2]];
+        const k2 = cards[S[2]];
+        if (XY) for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + XY[i]] += w[i];
+        else for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + X[i] * cy + Y[i]] += w[i];
+      }
     } else if (XY) {
       if (this.unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
       else for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]] += w[i];
@@ -374,7 +389,14 @@ export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Arra
   }
   const m = first.length;
   if (m > 0.7 * n) return ident();
-  return { codes: codes.map((c) => Int32Array.from(first, (i) => c[i])), w: Int32Array.from(w), m };
+  const out: Int32Array[] = [];
+  for (let j = 0; j < p; j++) {
+    const c = codes[j];
+    const a = new Int32Array(m);
+    for (let u = 0; u < m; u++) a[u] = c[first[u]];
+    out.push(a);
+  }
+  return { codes: out, w: Int32Array.from(w), m };
 }
 
 function digamma(x: number): number {

@@ -100,6 +100,24 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
   const keep = new Uint8Array(n0).fill(1);
   for (const c of names) {
     const col = raw[c];
+    if (col instanceof Float64Array || col instanceof Float32Array || col instanceof Int32Array) {
+      // typed numeric column: only NaN / non-finite values need checking
+      for (let i = 0; i < n0; i++) {
+        const v = col[i];
+        if (v - v !== 0) {
+          if (Number.isNaN(v)) {
+            if (options.missing === "drop") {
+              keep[i] = 0;
+              continue;
+            }
+            throw new Error(`${fn}: column "${c}" has a missing value (NaN/null) at row ${i}; clean it or pass missing: "drop" for listwise deletion`);
+          }
+          throw new Error(`${fn}: column "${c}" has a non-finite value (${v}) at row ${i}`);
+        }
+      }
+      isCat.push(false);
+      continue;
+    }
     let nums = 0;
     let strs = 0;
     for (let i = 0; i < n0; i++) {
@@ -147,6 +165,15 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
     out.levels = [];
     for (const c of names) {
       const col = raw[c];
+      const fast = integerCodes(col, rows, n === n0);
+      if (fast) {
+        if (fast.labels.length < 2) throw new Error(`${fn}: column "${c}" is constant (a single level ${JSON.stringify(fast.labels[0])}); it carries no causal information, drop it`);
+        out.codes.push(fast.codes);
+        out.cards.push(fast.labels.length);
+        out.levels.push(fast.labels.map(String));
+        out.columns.push(Float64Array.from(fast.codes));
+        continue;
+      }
       const labels = Array.from(new Set(rows.map((i) => col[i] as number | string | boolean)));
       if (labels.every((v) => typeof v === "number")) (labels as number[]).sort((a, b) => a - b);
       else labels.sort((a, b) => String(a).localeCompare(String(b)));
@@ -176,6 +203,37 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
     checkCollinear(out, fn);
   }
   return out;
+}
+
+/**
+ * Level codes of a numeric column whose values are integers in a small range
+ * (the common case: integer-coded categories), by a lookup table instead of a
+ * Map; same labels (ascending) and codes as the general path. Null otherwise.
+ */
+function integerCodes(col: ArrayLike<unknown>, rows: number[], all: boolean): { codes: Int32Array; labels: number[] } | null {
+  const n = rows.length;
+  if (!n) return null;
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (let r = 0; r < n; r++) {
+    const v = col[all ? r : rows[r]];
+    if (typeof v !== "number" || !Number.isInteger(v)) return null;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  if (mx - mn > 65536) return null;
+  const span = mx - mn + 1;
+  const map = new Int32Array(span).fill(-1);
+  for (let r = 0; r < n; r++) map[(col[all ? r : rows[r]] as number) - mn] = 0;
+  const labels: number[] = [];
+  for (let t = 0; t < span; t++) if (map[t] === 0) {
+    map[t] = labels.length;
+    // -0 and 0 are one level (as in a Set); keep the label the general path would print
+    labels.push(t + mn === 0 ? 0 : t + mn);
+  }
+  const codes = new Int32Array(n);
+  for (let r = 0; r < n; r++) codes[r] = map[(col[all ? r : rows[r]] as number) - mn];
+  return { codes, labels };
 }
 
 function smallInteger(col: ArrayLike<unknown>, rows: number[], maxLevels: number): boolean {
