@@ -49,7 +49,7 @@ export class LocalScore {
   private edgePrior?: number;
   private buf: Float64Array;
   private vec: Float64Array;
-  private cnt: Float64Array = new Float64Array(0);
+  private cnt: Int32Array = new Int32Array(0);
   private cfg: Int32Array;
   private rows?: { codes: Int32Array[]; w: Int32Array; m: number };
 
@@ -102,6 +102,89 @@ export class LocalScore {
       this.cache.set(key, v);
     }
     return v;
+  }
+
+  /**
+   * Hint for the discrete scores: the next local scores of `child` are mostly
+   * for `parents` plus one more variable (a search scoring every candidate
+   * addition). Their parent-configuration codes are then built from cached
+   * prefix / suffix codes of `parents` in one pass over the rows instead of
+   * one pass per parent; the counts (and so the scores) are identical.
+   */
+  hint(child: number, parents: ArrayLike<number>): void {
+    if (!this.rows) return;
+    const pa = Array.from(parents).sort((a, b) => a - b);
+    const b = this.base;
+    if (b && b.child === child && b.pa.length === pa.length && b.pa.every((v, i) => v === pa[i])) return;
+    this.base = { child, pa, P: null, Suf: null, sufProd: [] };
+  }
+  private base?: { child: number; pa: number[]; P: Int32Array[] | null; Suf: Int32Array[] | null; sufProd: number[] };
+  private zeros?: Int32Array;
+
+  /**
+   * Parent-configuration codes of `pa` (sorted) = base ∪ {e} in the mixed radix of `pa`'s order,
+   * from the base's prefix/suffix codes, into this.cfg; false when `pa` is not base plus one.
+   */
+  private extendBase(child: number, pa: number[]): boolean {
+    const b = this.base;
+    if (!b || b.child !== child || pa.length !== b.pa.length + 1) return false;
+    const L = b.pa.length;
+    // position t of the extra element: pa[0..t) = base[0..t), pa[t+1..] = base[t..]
+    let t = 0;
+    while (t < L && pa[t] === b.pa[t]) t++;
+    for (let u = t; u < L; u++) if (pa[u + 1] !== b.pa[u]) return false;
+    const { codes, m } = this.rows!;
+    const cards = this.data.cards!;
+    if (!b.P) {
+      const z = this.zeros ?? (this.zeros = new Int32Array(m));
+      b.P = new Array(L + 1);
+      b.Suf = new Array(L + 1);
+      b.P[0] = z;
+      b.Suf[L] = z;
+      b.sufProd = new Array(L + 1);
+      b.sufProd[L] = 1;
+      for (let u = L - 1; u >= 0; u--) b.sufProd[u] = b.sufProd[u + 1] * cards[b.pa[u]];
+    }
+    // prefix codes P[t] (base[0..t)) and suffix codes Suf[t] (base[t..L)), built lazily from their neighbours
+    if (!b.P[t]) {
+      let u = t;
+      while (!b.P[u]) u--;
+      for (; u < t; u++) {
+        const a = new Int32Array(m);
+        const prev = b.P[u];
+        const cu = codes[b.pa[u]];
+        const ku = cards[b.pa[u]];
+        for (let i = 0; i < m; i++) a[i] = prev[i] * ku + cu[i];
+        b.P[u + 1] = a;
+      }
+    }
+    if (!b.Suf![t]) {
+      let u = t;
+      while (!b.Suf![u]) u++;
+      for (; u > t; u--) {
+        const a = new Int32Array(m);
+        const next = b.Suf![u];
+        const cu = codes[b.pa[u - 1]];
+        const mult = b.sufProd[u];
+        for (let i = 0; i < m; i++) a[i] = cu[i] * mult + next[i];
+        b.Suf![u - 1] = a;
+      }
+    }
+    const Pt = b.P[t];
+    const St = b.Suf![t];
+    const sp = b.sufProd[t];
+    const e = codes[pa[t]];
+    const ke = cards[pa[t]];
+    // count child levels per configuration directly (no configuration array)
+    const r = cards[child];
+    const size = b.sufProd[0] * ke * r;
+    if (this.cnt.length < size) this.cnt = new Int32Array(size);
+    const c = this.cnt;
+    c.fill(0, 0, size);
+    const cc = codes[child];
+    const w = this.rows!.w;
+    for (let i = 0; i < m; i++) c[((Pt[i] * ke + e[i]) * sp + St[i]) * r + cc[i]] += w[i];
+    return true;
   }
 
   /** Total score of a DAG given as parent lists. */
@@ -173,8 +256,11 @@ export class LocalScore {
     // parent configuration index over the distinct rows; compress when the table would be large
     const cfg = this.cfg;
     let nq = q;
+    let counted = false;
     if (pa.length === 0) cfg.fill(0, 0, m);
-    else {
+    else if (q * r <= 4 * m + 4096 && this.extendBase(child, pa)) {
+      counted = true; // counts filled from the hinted base (same table as below)
+    } else {
       const c0 = codes[pa[0]];
       for (let i = 0; i < m; i++) cfg[i] = c0[i];
       for (let t = 1; t < pa.length; t++) {
@@ -196,11 +282,14 @@ export class LocalScore {
       }
     }
     const size = nq * r;
-    if (this.cnt.length < size) this.cnt = new Float64Array(size);
+    if (!counted) {
+      if (this.cnt.length < size) this.cnt = new Int32Array(size);
+      const cc = codes[child];
+      const c0 = this.cnt;
+      c0.fill(0, 0, size);
+      for (let i = 0; i < m; i++) c0[cfg[i] * r + cc[i]] += w[i];
+    }
     const c = this.cnt;
-    c.fill(0, 0, size);
-    const cc = codes[child];
-    for (let i = 0; i < m; i++) c[cfg[i] * r + cc[i]] += w[i];
     if (this.name === "bic-d") {
       let ll = 0;
       for (let j = 0; j < nq; j++) {

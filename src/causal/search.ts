@@ -81,6 +81,7 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
   const rescore = (j: number) => {
     local[j] = score.local(j, parents[j]);
     const pa = parents[j];
+    score.hint(j, pa);
     for (let i = 0; i < p; i++) {
       if (i === j) continue;
       if (adj[i * p + j]) dRem[i * p + j] = score.local(j, pa.filter((v) => v !== i)) - local[j];
