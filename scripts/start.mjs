@@ -8,6 +8,8 @@ import { root, venvBin } from "./venv.mjs";
 
 setup();
 const args = ["lab", `--ServerApp.root_dir=${join(root, "notebooks")}`, ...process.argv.slice(2)];
+// Jupyter refuses to run as root without this (containers, CI machines).
+if (process.getuid?.() === 0 && !args.includes("--allow-root")) args.push("--allow-root");
 console.log(`\n$ jupyter ${args.join(" ")}`);
 const lab = spawn(join(venvBin, "jupyter"), args, { stdio: "inherit", cwd: root });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => lab.kill(sig));
