@@ -7,7 +7,7 @@ import { setup } from "./setup.mjs";
 import { root, venvBin } from "./venv.mjs";
 
 setup();
-const args = ["lab", `--ServerApp.root_dir=${join(root, "notebooks")}`, ...process.argv.slice(2)];
+const args = ["lab", `--ServerApp.root_dir=${join(root, "notebooks")}`, "--MappingKernelManager.default_kernel_name=causalscope", ...process.argv.slice(2)];
 // Jupyter refuses to run as root without this (containers, CI machines).
 if (process.getuid?.() === 0 && !args.includes("--allow-root")) args.push("--allow-root");
 console.log(`\n$ jupyter ${args.join(" ")}`);
