@@ -143,6 +143,11 @@ export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void
   if (inverse) for (let i = 0; i < n; i++) { re[i] /= n; im[i] /= n; }
 }
 
+/** Signed frequency (cycles per sample) of FFT bin k of n, as NumPy's `fftfreq`. */
+export function fftFreq(k: number, n: number): number {
+  return (k <= (n - 1) / 2 ? k : k - n) / n;
+}
+
 /** A complex 2-D array, row-major (`re[ky * width + kx]`). */
 export interface ComplexImage {
   re: Float64Array;

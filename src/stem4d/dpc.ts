@@ -15,7 +15,7 @@
 import { makeImage, type Image } from "../image";
 import type { Dataset4D } from "./dataset";
 import { centerOfMassUDF, detectorMask, scanImage, type Detector } from "./analyses";
-import { fft2, fftFreq } from "./fft";
+import { fft2dInPlace, fftFreq } from "../image/fft";
 import { runUDF, type RunOptions } from "./udf";
 
 export interface CenterOfMassOptions extends RunOptions {
@@ -245,7 +245,7 @@ export function idpc(comX: Image, comY: Image, calibration?: { scanStep?: number
     gxr[y * W + x] = fx * (gx === gx ? gx : 0);
     gyr[y * W + x] = fy * (gy === gy ? gy : 0);
   }
-  fft2(gxr, gxi, W, H); fft2(gyr, gyi, W, H);
+  fft2dInPlace({ re: gxr, im: gxi, width: W, height: H }); fft2dInPlace({ re: gyr, im: gyi, width: W, height: H });
   const pr = new Float64Array(W * H), pi = new Float64Array(W * H);
   for (let y = 0; y < H; y++) {
     const ky = fftFreq(y, H);
@@ -258,7 +258,7 @@ export function idpc(comX: Image, comY: Image, calibration?: { scanStep?: number
       pr[i] = ni * s; pi[i] = -nr * s;
     }
   }
-  fft2(pr, pi, W, H, true);
+  fft2dInPlace({ re: pr, im: pi, width: W, height: H }, true);
   const scale = calibration?.scanStep && calibration?.detPixelSize ? 2 * Math.PI * calibration.scanStep * calibration.detPixelSize : 1;
   const out = new Float32Array(w * h);
   let mean = 0;

@@ -1,7 +1,7 @@
 // Direct source imports keep this suite independent of other capabilities' work in progress.
 import * as synth from "../../src/synth/stem4d";
 import { centerOfMass, dpcRotation, idpc, ddpc, curl, fitPlane, descanCorrect } from "../../src/stem4d";
-import { fft1 } from "../../src/stem4d/fft";
+import { fft1d } from "../../src/image/fft";
 import type { Image } from "../../src/image";
 
 function rms(a: Image, b: Image, removePlane = false): number {
@@ -30,13 +30,13 @@ describe("FFT", () => {
     for (const n of [8, 12, 17, 30]) {
       const re = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) + i / n), im = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.7));
       const r0 = Float64Array.from(re), i0 = Float64Array.from(im);
-      fft1(re, im);
+      fft1d(re, im);
       for (let k = 0; k < n; k++) {
         let sr = 0, si = 0;
         for (let j = 0; j < n; j++) { const a = (-2 * Math.PI * j * k) / n; sr += r0[j] * Math.cos(a) - i0[j] * Math.sin(a); si += r0[j] * Math.sin(a) + i0[j] * Math.cos(a); }
         expect(re[k]).toBeCloseTo(sr, 9); expect(im[k]).toBeCloseTo(si, 9);
       }
-      fft1(re, im, true);
+      fft1d(re, im, true);
       for (let j = 0; j < n; j++) expect(re[j]).toBeCloseTo(r0[j], 10);
     }
   });
