@@ -36,6 +36,8 @@ export interface CITest {
   readonly count: number;
   /** Fast path for search algorithms: column indices, no validation. */
   pIdx(x: number, y: number, S: number[]): number;
+  /** Optional hint: the next tests involve only `vars` (about `expectedTests` of them); null ends it. Results are unchanged. */
+  scope?(vars: number[] | null, expectedTests?: number): void;
 }
 
 export type CITestName = "fisherz" | "gsq" | "cmiknn";
@@ -220,8 +222,98 @@ export class GSquare extends BaseTest {
     }
     return a;
   }
+  /** Distinct rows over a variable subset (see `scope`), codes indexed by variable; null when none. */
+  private scoped: { codes: Int32Array[]; w: Int32Array; m: number } | null = null;
+  private inScope = new Uint8Array(0);
+  private scopePairs = new Map<number, Uint16Array>();
+  /**
+   * Hint from a search: the next tests involve only the variables `vars`
+   * (about `expectedTests` of them). When that pays, the distinct rows are
+   * collapsed once over these variables (with summed multiplicities), so
+   * each of those tests counts over fewer rows; the counts are the same.
+   * `scope(null)` ends the hint.
+   */
+  scope(vars: number[] | null, expectedTests = 0): void {
+    this.scoped = null;
+    this.scopePairs.clear();
+    if (!vars) return;
+    const { codes, w, m } = this.rows;
+    const cards = this.data.cards!;
+    if (m < 512 || expectedTests < 2 * vars.length) return;
+    // collapse variable by variable: ids stay dense (< m), so a direct table of size ids·card does
+    if (this.remap.length < 4 * m + 64) this.remap = new Int32Array(4 * m + 64).fill(-1);
+    if (this.touched.length < m) this.touched = new Int32Array(m);
+    const ids = Int32Array.from(codes[vars[0]].subarray(0, m));
+    let M = cards[vars[0]];
+    const touched = this.touched;
+    for (let t = 1; t < vars.length; t++) {
+      const cv = codes[vars[t]];
+      const kv = cards[vars[t]];
+      if (M * kv > this.remap.length) {
+        if (M * kv > 1 << 24) return;
+        this.remap = new Int32Array(M * kv).fill(-1);
+      }
+      const rm = this.remap;
+      let next = 0;
+      for (let i = 0; i < m; i++) {
+        const key = ids[i] * kv + cv[i];
+        let v = rm[key];
+        if (v < 0) {
+          v = rm[key] = next;
+          touched[next++] = key;
+        }
+        ids[i] = v;
+      }
+      for (let u = 0; u < next; u++) rm[touched[u]] = -1;
+      M = next;
+      if (M > 0.6 * m) return; // not worth it: keep the full rows
+    }
+    const sw = new Int32Array(M);
+    const rep = new Int32Array(M);
+    for (let i = 0; i < m; i++) {
+      sw[ids[i]] += w[i];
+      rep[ids[i]] = i;
+    }
+    const sc: Int32Array[] = new Array(this.data.p);
+    for (const v of vars) {
+      const c = codes[v];
+      const a = new Int32Array(M);
+      for (let u = 0; u < M; u++) a[u] = c[rep[u]];
+      sc[v] = a;
+    }
+    if (this.inScope.length < this.data.p) this.inScope = new Uint8Array(this.data.p);
+    this.inScope.fill(0);
+    for (const v of vars) this.inScope[v] = 1;
+    this.scoped = { codes: sc, w: sw, m: M };
+  }
+  private pairScoped(x: number, y: number): Uint16Array | null {
+    const cy = this.data.cards![y];
+    if (this.data.cards![x] * cy > 65535) return null;
+    const key = x * this.data.p + y;
+    let a = this.scopePairs.get(key);
+    if (!a) {
+      const { codes, m } = this.scoped!;
+      const X = codes[x];
+      const Y = codes[y];
+      a = new Uint16Array(m);
+      for (let i = 0; i < m; i++) a[i] = X[i] * cy + Y[i];
+      this.scopePairs.set(key, a);
+    }
+    return a;
+  }
   protected compute(x: number, y: number, S: number[]): CIResult {
-    const { codes, w, m: n } = this.rows;
+    let R = this.rows;
+    let unit = this.unit;
+    if (this.scoped) {
+      const f = this.inScope;
+      let all = f[x] === 1 && f[y] === 1;
+      for (let t = 0; all && t < S.length; t++) all = f[S[t]] === 1;
+      if (all) {
+        R = this.scoped;
+        unit = false;
+      }
+    }
+    const { codes, w, m: n } = R;
     const cards = this.data.cards!;
     const cx = cards[x];
     const cy = cards[y];
@@ -257,22 +349,21 @@ export class GSquare extends BaseTest {
           let m = 0;
           for (let i = 0; i < n; i++) {
             const key = strat[i];
-            let v = rm[key];
-            if (v < 0) {
-              v = rm[key] = m;
+            if (rm[key] < 0) {
+              rm[key] = 0;
               touched[m++] = key;
             }
-            strat[i] = v;
           }
-          for (let t = 0; t < m; t++) rm[touched[t]] = -1; // reset only the touched entries
+          // observed strata in ascending code order (the order of the dense table: same sums)
+          const tk = touched.subarray(0, m).sort();
+          for (let t = 0; t < m; t++) rm[tk[t]] = t;
+          for (let i = 0; i < n; i++) strat[i] = rm[strat[i]];
+          for (let t = 0; t < m; t++) rm[tk[t]] = -1; // reset only the touched entries
           nStrata = m;
         } else {
-          const mp = new Map<number, number>();
-          for (let i = 0; i < n; i++) {
-            let v = mp.get(strat[i]);
-            if (v === undefined) mp.set(strat[i], (v = mp.size));
-            strat[i] = v;
-          }
+          const keys = Array.from(new Set(strat.subarray(0, n))).sort((a, b) => a - b);
+          const mp = new Map<number, number>(keys.map((key, t) => [key, t]));
+          for (let i = 0; i < n; i++) strat[i] = mp.get(strat[i])!;
           nStrata = mp.size;
         }
       }
@@ -281,11 +372,11 @@ export class GSquare extends BaseTest {
     if (this.cnt.length < size) this.cnt = new Int32Array(size);
     const c = this.cnt;
     c.fill(0, 0, size);
-    const XY = this.pair(x, y);
+    const XY = R === this.rows ? this.pair(x, y) : this.pairScoped(x, y);
     if (k === 0) for (let i = 0; i < n; i++) c[X[i] * cy + Y[i]] += w[i];
     else if (k === 1 && XY) {
       const Z = codes[S[0]];
-      if (this.unit) for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]]++;
+      if (unit) for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]]++;
       else for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]] += w[i];
     } else if (k === 1) {
       const Z = codes[S[0]];
@@ -304,7 +395,7 @@ export class GSquare extends BaseTest {
         else for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + X[i] * cy + Y[i]] += w[i];
       }
     } else if (XY) {
-      if (this.unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
+      if (unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
       else for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]] += w[i];
     } else for (let i = 0; i < n; i++) c[strat![i] * cxy + X[i] * cy + Y[i]] += w[i];
     let g = 0;

@@ -77,6 +77,12 @@ function possibleDsep(g: MarkGraph, a: number): number[] {
   return [...out];
 }
 
+function binomialSum(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
 function* combinations(a: number[], k: number): Generator<number[]> {
   const n = a.length;
   if (k > n) return;
@@ -252,7 +258,14 @@ export function fciCore(test: CITest, p: number, opts: FciOptions): MarkGraph {
   // Possible-D-Sep removal
   const maxPds = opts.maxPdsSize ?? Math.min(opts.maxDepth ?? Infinity, 3);
   const removal: [number, number, number[]][] = [];
-  for (let a = 0; a < p; a++)
+  for (let a = 0; a < p; a++) {
+    if (test.scope) {
+      // the tests of a involve a, its adjacents and Possible-D-Sep(a) only (adj(a) ⊆ Possible-D-Sep(a))
+      const pa = possibleDsep(g, a);
+      let expected = 0;
+      for (let k = 0; k <= Math.min(maxPds, pa.length - 1); k++) expected += binomialSum(pa.length - 1, k);
+      test.scope([a, ...pa], expected * g.adj(a).length);
+    }
     for (const b of g.adj(a)) {
       if (opts.knowledge?.adjacencyRequired(a, b)) continue;
       const pds = possibleDsep(g, a).filter((v) => v !== b);
@@ -266,6 +279,8 @@ export function fciCore(test: CITest, p: number, opts: FciOptions): MarkGraph {
         }
       if (sep) removal.push([a, b, sep]);
     }
+  }
+  test.scope?.(null);
   for (const [a, b, S] of removal) {
     if (!g.adjacent(a, b)) continue;
     g.remove(a, b);

@@ -64,6 +64,8 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
     for (let x = 0; x < p; x++) {
       const nx = g.adj(x);
       if (nx.length - 1 < depth) continue;
+      // every test of x at this depth involves only x and its adjacents
+      if (test.scope && depth > 0) test.scope([x, ...nx], nx.length * binomial(nx.length - 1, depth));
       for (const y of nx) {
         if (K && K.adjacencyRequired(x, y)) continue;
         const rest = nx.filter((v) => v !== y);
@@ -100,7 +102,15 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
     }
     for (const [x, y] of removal) g.remove(x, y);
   }
+  test.scope?.(null);
   return { g, sepsets, tests };
+}
+
+function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
 }
 
 /** Orient unshielded colliders (causal-learn uc_sepset, priority 2) then apply Meek's rules; knowledge first. */

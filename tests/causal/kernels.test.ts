@@ -52,6 +52,23 @@ describe("causal kernels", () => {
     }
   });
 
+  test("G² over rows collapsed to a scope equals G² over all rows", () => {
+    const { cols } = alarmData(6000);
+    const d = prepareData(cols, { dataType: "discrete" });
+    const plain = new GSquare(d);
+    const scoped = new GSquare(d);
+    const V = [4, 6, 11, 20, 25, 30];
+    scoped.scope(V, 1000);
+    for (const [x, y, S] of [[4, 6, []], [11, 20, [25]], [4, 30, [6, 11]], [6, 25, [4, 11, 20]], [4, 11, [6, 20, 25, 30]], [0, 4, [6]]] as [number, number, number[]][]) {
+      const a = plain.test(x, y, S);
+      const b = scoped.test(x, y, S);
+      expect(b.statistic).toBe(a.statistic);
+      expect(b.pValue).toBe(a.pValue);
+      expect(b.dof).toBe(a.dof);
+    }
+    scoped.scope(null);
+  });
+
   test("G² with fused stratum codes equals a direct count", () => {
     const { cols } = alarmData(4000);
     const d = prepareData(cols, { dataType: "discrete" });
