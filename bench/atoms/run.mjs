@@ -136,17 +136,7 @@ function ratios(name, o, r) {
   console.log(`  ratios (${name}):\n    ` + lines.join("\n    "));
 }
 
-console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY})`);
-const s = cs.synth.perovskite({ width: size, height: size, latticeConstant: a, dose, polarization: [0.8, -0.5], origin: [11.37, 12.71], seed: 1 });
-const npy = path.join(dir, `perovskite-${size}.npy`);
-cs.writeNpy(npy, s.image.data, [size, size]);
-const sep = Math.max(1, Math.floor(0.3 * a));
-const box = { width: size, height: size, border: 8 };
-console.log(`  ${s.atoms.x.length} true columns; separation ${sep} px; σ = ${s.sigma.toFixed(2)} px; CRB(A) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: dose, background: s.background, radius: 0.35 * a }), 4)} px, CRB(B) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: 0.45 * dose, background: s.background, radius: 0.35 * a }), 4)} px`);
-const o = ours("synthetic", s.image, { minDistance: sep, sigma: s.sigma, sublattices: 2 }, s.atoms, 3, box);
-const r = refs("synthetic", npy, sep, s.atoms, 3, box);
-ratios("synthetic", o, r);
-
+// Real images first (a fresh heap, as a user analysing one image), then the large synthetic one.
 if (!flag("--no-real")) {
   const data = path.join(root, "..", "shared", "data", "stem");
   const real = [
@@ -180,4 +170,16 @@ if (!flag("--no-real")) {
     if (rr.sk) console.log(`    scikit-image detection / causalscope detection with the scale given: wall ${fmt(rr.sk.detect_s / tg, 2)}×, cpu ${fmt(rr.sk.detect_cpu_s / cg, 2)}×`);
   }
 }
+
+console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY})`);
+const s = cs.synth.perovskite({ width: size, height: size, latticeConstant: a, dose, polarization: [0.8, -0.5], origin: [11.37, 12.71], seed: 1 });
+const npy = path.join(dir, `perovskite-${size}.npy`);
+cs.writeNpy(npy, s.image.data, [size, size]);
+const sep = Math.max(1, Math.floor(0.3 * a));
+const box = { width: size, height: size, border: 8 };
+console.log(`  ${s.atoms.x.length} true columns; separation ${sep} px; σ = ${s.sigma.toFixed(2)} px; CRB(A) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: dose, background: s.background, radius: 0.35 * a }), 4)} px, CRB(B) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: 0.45 * dose, background: s.background, radius: 0.35 * a }), 4)} px`);
+const o = ours("synthetic", s.image, { minDistance: sep, sigma: s.sigma, sublattices: 2 }, s.atoms, 3, box);
+const r = refs("synthetic", npy, sep, s.atoms, 3, box);
+ratios("synthetic", o, r);
+
 fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(rows, null, 1));
