@@ -126,13 +126,38 @@ export class LocalScore {
    * from the base's prefix/suffix codes, into this.cfg; false when `pa` is not base plus one.
    */
   private extendBase(child: number, pa: number[]): boolean {
+    const t = this.splitOf(child, pa);
+    if (t < 0) return false;
+    const b = this.base!;
+    const m = this.rows!.m;
+    const codes = this.rows!.codes;
+    const cards = this.data.cards!;
+    const Pt = b.P![t]!;
+    const St = b.Suf![t]!;
+    const sp = b.sufProd[t];
+    const e = codes[pa[t]];
+    const ke = cards[pa[t]];
+    // count child levels per configuration directly (no configuration array)
+    const r = cards[child];
+    const size = b.sufProd[0] * ke * r;
+    if (this.cnt.length < size) this.cnt = new Int32Array(size);
+    const c = this.cnt;
+    c.fill(0, 0, size);
+    const cc = codes[child];
+    const w = this.rows!.w;
+    for (let i = 0; i < m; i++) c[((Pt[i] * ke + e[i]) * sp + St[i]) * r + cc[i]] += w[i];
+    return true;
+  }
+
+  /** Position of the extra element when `pa` (sorted) is the hinted base plus one, its prefix/suffix codes built; -1 otherwise. */
+  private splitOf(child: number, pa: number[]): number {
     const b = this.base;
-    if (!b || b.child !== child || pa.length !== b.pa.length + 1) return false;
+    if (!b || b.child !== child || pa.length !== b.pa.length + 1) return -1;
     const L = b.pa.length;
     // position t of the extra element: pa[0..t) = base[0..t), pa[t+1..] = base[t..]
     let t = 0;
     while (t < L && pa[t] === b.pa[t]) t++;
-    for (let u = t; u < L; u++) if (pa[u + 1] !== b.pa[u]) return false;
+    for (let u = t; u < L; u++) if (pa[u + 1] !== b.pa[u]) return -1;
     const { codes, m } = this.rows!;
     const cards = this.data.cards!;
     if (!b.P) {
@@ -170,21 +195,84 @@ export class LocalScore {
         b.Suf![u - 1] = a;
       }
     }
-    const Pt = b.P[t];
-    const St = b.Suf![t];
-    const sp = b.sufProd[t];
-    const e = codes[pa[t]];
-    const ke = cards[pa[t]];
-    // count child levels per configuration directly (no configuration array)
+    return t;
+  }
+
+  private cntMany = new Int32Array(0);
+  /**
+   * Score (into the cache) every `child` parent set `parents` ∪ {e}, e in `extra`, not yet cached, four
+   * at a time in one pass over the rows (independent count tables, so the increments
+   * do not wait on each other). Same values as `local` one by one.
+   */
+  prefetch(child: number, parents: ArrayLike<number>, extra: number[]): void {
+    if (!this.rows) return;
+    this.hint(child, parents);
+    const b = this.base!;
+    const { codes, w, m } = this.rows;
+    const cards = this.data.cards!;
     const r = cards[child];
-    const size = b.sufProd[0] * ke * r;
-    if (this.cnt.length < size) this.cnt = new Int32Array(size);
-    const c = this.cnt;
-    c.fill(0, 0, size);
     const cc = codes[child];
-    const w = this.rows!.w;
-    for (let i = 0; i < m; i++) c[((Pt[i] * ke + e[i]) * sp + St[i]) * r + cc[i]] += w[i];
-    return true;
+    let q0 = 1;
+    for (const v of b.pa) q0 *= cards[v];
+    const pend: { key: string; pa: number[]; t: number; q: number }[] = [];
+    for (const e of extra) {
+      if (e === child || b.pa.includes(e)) continue;
+      const pa = [...b.pa, e].sort((u, v) => u - v);
+      const key = `${child}|${pa.join(",")}`;
+      if (this.cache.has(key)) continue;
+      const q = q0 * cards[e];
+      if (q * r > 4 * m + 4096) continue;
+      const t = this.splitOf(child, pa);
+      if (t < 0) continue;
+      pend.push({ key, pa, t, q });
+    }
+    for (let g = 0; g < pend.length; g += 4) {
+      const grp = pend.slice(g, g + 4);
+      const off = [0, 0, 0, 0];
+      let tot = 0;
+      for (let u = 0; u < grp.length; u++) {
+        off[u] = tot;
+        tot += grp[u].q * r;
+      }
+      if (this.cntMany.length < tot) this.cntMany = new Int32Array(tot);
+      const c = this.cntMany;
+      c.fill(0, 0, tot);
+      const arr = (u: number) => {
+        const x = grp[Math.min(u, grp.length - 1)];
+        return { P: b.P![x.t]!, S: b.Suf![x.t]!, sp: b.sufProd[x.t], e: codes[x.pa[x.t]], ke: cards[x.pa[x.t]] };
+      };
+      if (grp.length === 4) {
+        const A = arr(0), B = arr(1), C = arr(2), D = arr(3);
+        const oa = off[0], ob = off[1], oc = off[2], od = off[3];
+        const AP = A.P, Ae = A.e, AS = A.S, Ak = A.ke, As = A.sp;
+        const BP = B.P, Be = B.e, BS = B.S, Bk = B.ke, Bs = B.sp;
+        const CP = C.P, Ce = C.e, CS = C.S, Ck = C.ke, Cs = C.sp;
+        const DP = D.P, De = D.e, DS = D.S, Dk = D.ke, Ds = D.sp;
+        for (let i = 0; i < m; i++) {
+          const k = cc[i];
+          const wi = w[i];
+          c[oa + ((AP[i] * Ak + Ae[i]) * As + AS[i]) * r + k] += wi;
+          c[ob + ((BP[i] * Bk + Be[i]) * Bs + BS[i]) * r + k] += wi;
+          c[oc + ((CP[i] * Ck + Ce[i]) * Cs + CS[i]) * r + k] += wi;
+          c[od + ((DP[i] * Dk + De[i]) * Ds + DS[i]) * r + k] += wi;
+        }
+      } else
+        for (let u = 0; u < grp.length; u++) {
+          const A = arr(u);
+          const oa = off[u];
+          for (let i = 0; i < m; i++) c[oa + ((A.P[i] * A.ke + A.e[i]) * A.sp + A.S[i]) * r + cc[i]] += w[i];
+        }
+      for (let u = 0; u < grp.length; u++) {
+        const x = grp[u];
+        let v = this.fromCounts(c, off[u], x.q, r, x.q);
+        if (this.edgePrior !== undefined) {
+          const qq = this.edgePrior / (this.p - 1);
+          v += x.pa.length * Math.log(qq) + (this.p - 1 - x.pa.length) * Math.log(1 - qq);
+        }
+        this.evaluations++;
+        this.cache.set(x.key, v);
+      }
+    }
   }
 
   /** Total score of a DAG given as parent lists. */
@@ -289,19 +377,23 @@ export class LocalScore {
       c0.fill(0, 0, size);
       for (let i = 0; i < m; i++) c0[cfg[i] * r + cc[i]] += w[i];
     }
-    const c = this.cnt;
+    return this.fromCounts(this.cnt, 0, nq, r, q);
+  }
+
+  /** Discrete score from the counts c[off + j·r + k] (configuration j, child level k). */
+  private fromCounts(c: Int32Array, off: number, nq: number, r: number, q: number): number {
     if (this.name === "bic-d") {
       let ll = 0;
       for (let j = 0; j < nq; j++) {
         let nj = 0;
-        for (let k = 0; k < r; k++) nj += c[j * r + k];
+        for (let k = 0; k < r; k++) nj += c[off + j * r + k];
         if (nj === 0) continue;
         for (let k = 0; k < r; k++) {
-          const v = c[j * r + k];
+          const v = c[off + j * r + k];
           if (v > 0) ll += v * Math.log(v / nj);
         }
       }
-      return ll - 0.5 * Math.log(n) * q * (r - 1);
+      return ll - 0.5 * Math.log(this.n) * q * (r - 1);
     }
     // BDeu: observed configurations only (unobserved ones contribute 0)
     const alpha = this.ess / q;
@@ -311,11 +403,11 @@ export class LocalScore {
     let s = 0;
     for (let j = 0; j < nq; j++) {
       let nj = 0;
-      for (let k = 0; k < r; k++) nj += c[j * r + k];
+      for (let k = 0; k < r; k++) nj += c[off + j * r + k];
       if (nj === 0) continue;
       s += lga - lgamma(nj + alpha);
       for (let k = 0; k < r; k++) {
-        const v = c[j * r + k];
+        const v = c[off + j * r + k];
         if (v > 0) s += lgamma(v + beta) - lgb;
       }
     }

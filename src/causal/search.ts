@@ -73,6 +73,7 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
   const dAdd = new Float64Array(p * p);
   const dRem = new Float64Array(p * p);
 
+  const allNodes = Array.from({ length: p }, (_, i) => i);
   const setEdge = (i: number, j: number, on: boolean) => {
     adj[i * p + j] = on ? 1 : 0;
     if (on) parents[j].push(i);
@@ -82,6 +83,7 @@ export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): Search
     local[j] = score.local(j, parents[j]);
     const pa = parents[j];
     score.hint(j, pa);
+    if (pa.length < maxIn) score.prefetch(j, pa, allNodes);
     for (let i = 0; i < p; i++) {
       if (i === j) continue;
       if (adj[i * p + j]) dRem[i * p + j] = score.local(j, pa.filter((v) => v !== i)) - local[j];

@@ -43,6 +43,12 @@ describe("causal kernels", () => {
       const hinted = new LocalScore(d, name);
       for (const [child, base] of [[4, []], [4, [1, 7]], [20, [3, 11, 30]], [36, [0, 35]]] as [number, number[]][]) {
         hinted.hint(child, base);
+        const batched = new LocalScore(d, name);
+        batched.prefetch(child, base, Array.from({ length: d.p }, (_, i) => i));
+        for (let e = 0; e < d.p; e++) {
+          if (e === child || base.includes(e)) continue;
+          expect(batched.local(child, [...base, e])).toBe(plain.local(child, [...base, e]));
+        }
         for (let e = 0; e < d.p; e++) {
           if (e === child || base.includes(e)) continue;
           const pa = [...base, e];
