@@ -252,9 +252,16 @@ export function larsLassoPath(X: Float64Array[], y: Float64Array): Float64Array[
     for (let i = 0; i < n; i++) s += c[i] * resid[i];
     return s;
   });
+  // Gram entries are needed again at every step for the active set: computed once each (same sums)
+  const gramCache = new Float64Array(k * k).fill(NaN);
   const gram = (a: number, b: number) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += X[a][i] * X[b][i];
+    let s = gramCache[a * k + b];
+    if (s === s) return s;
+    s = 0;
+    const xa = X[a];
+    const xb = X[b];
+    for (let i = 0; i < n; i++) s += xa[i] * xb[i];
+    gramCache[a * k + b] = s;
     return s;
   };
   let drop = -1;
@@ -348,22 +355,26 @@ export function adaptiveLasso(Xraw: Float64Array[], Xstd: Float64Array[], preds:
   const path = larsLassoPath(Xw, yc);
   // noise variance from OLS on the weighted design
   const olsW = olsCoef(Xw, yc);
-  let rssOls = 0;
-  for (let i = 0; i < n; i++) {
-    let r = yc[i];
-    for (let j = 0; j < k; j++) r -= olsW[j] * Xw[j][i];
-    rssOls += r * r;
-  }
+  // residuals column by column (per row the same subtractions in the same order as row by row)
+  const res = new Float64Array(n);
+  const rssOf = (coef: ArrayLike<number>, skipZero: boolean): number => {
+    res.set(yc);
+    for (let j = 0; j < k; j++) {
+      const cj = coef[j];
+      if (skipZero && cj === 0) continue;
+      const col = Xw[j];
+      for (let i = 0; i < n; i++) res[i] -= cj * col[i];
+    }
+    let rss = 0;
+    for (let i = 0; i < n; i++) rss += res[i] * res[i];
+    return rss;
+  };
+  const rssOls = rssOf(olsW, false);
   const sigma2 = rssOls / (n - k - 1);
   let best = Infinity;
   let bestCoef = path[0];
   for (const coef of path) {
-    let rss = 0;
-    for (let i = 0; i < n; i++) {
-      let r = yc[i];
-      for (let j = 0; j < k; j++) if (coef[j] !== 0) r -= coef[j] * Xw[j][i];
-      rss += r * r;
-    }
+    const rss = rssOf(coef, true);
     let df = 0;
     for (let j = 0; j < k; j++) if (Math.abs(coef[j]) > 2.220446049250313e-16) df++;
     const crit = n * Math.log(2 * Math.PI * sigma2) + rss / sigma2 + Math.log(n) * df;
