@@ -36,6 +36,8 @@ export interface CITest {
   readonly count: number;
   /** Fast path for search algorithms: column indices, no validation. */
   pIdx(x: number, y: number, S: number[]): number;
+  /** Optional batch of order-1 tests: out[t] = pIdx(x, y, [zs[t]]). */
+  pBatch1?(x: number, y: number, zs: number[], out: Float64Array): void;
   /** Optional hint: the next tests involve only `vars` (about `expectedTests` of them); null ends it. Results are unchanged. */
   scope?(vars: number[] | null, expectedTests?: number): void;
 }
@@ -75,7 +77,7 @@ abstract class BaseTest implements CITest {
   pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
     return this.test(x, y, S).pValue;
   }
-  private numCache = new Map<number, number>();
+  protected numCache = new Map<number, number>();
   private sortBuf: number[] = [];
   /**
    * Fast path for the search algorithms: valid, distinct column indices, no
@@ -286,6 +288,81 @@ export class GSquare extends BaseTest {
     for (const v of vars) this.inScope[v] = 1;
     this.scoped = { codes: sc, w: sw, m: M };
   }
+  private cnt4 = new Int32Array(0);
+  /**
+   * p-values of x ⟂ y | {z} for every z in zs into out (the order-1 tests of one
+   * pair in PC), as `pIdx` one by one (same cache, same values); the counts of
+   * four tests are taken in one pass over the rows into independent tables.
+   */
+  pBatch1(x: number, y: number, zs: number[], out: Float64Array): void {
+    const p = this.data.p;
+    if (x > y) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const cards = this.data.cards!;
+    const pend: number[] = [];
+    const pkey: number[] = [];
+    for (let t = 0; t < zs.length; t++) {
+      const key = ((x + 1) * (p + 1) + y + 1) * (p + 1) + zs[t] + 1;
+      const v = this.numCache.get(key);
+      if (v !== undefined) out[t] = v;
+      else {
+        pend.push(t);
+        pkey.push(key);
+      }
+    }
+    if (!pend.length) return;
+    let R = this.rows;
+    if (this.scoped) {
+      const f = this.inScope;
+      let all = f[x] === 1 && f[y] === 1;
+      for (let t = 0; all && t < pend.length; t++) all = f[zs[pend[t]]] === 1;
+      if (all) R = this.scoped;
+    }
+    const XY = R === this.rows ? this.pair(x, y) : this.pairScoped(x, y);
+    const cx = cards[x];
+    const cy = cards[y];
+    const cxy = cx * cy;
+    const { codes, w, m: n } = R;
+    for (let g = 0; g < pend.length; g += 4) {
+      const grp = pend.slice(g, g + 4);
+      if (!XY || grp.length < 4) {
+        for (let u = 0; u < grp.length; u++) {
+          const t = grp[u];
+          const v = this.compute(x, y, [zs[t]]).pValue;
+          this.count++;
+          this.numCache.set(pkey[g + u], v);
+          out[t] = v;
+        }
+        continue;
+      }
+      const za = codes[zs[grp[0]]], zb = codes[zs[grp[1]]], zc = codes[zs[grp[2]]], zd = codes[zs[grp[3]]];
+      const sa = cards[zs[grp[0]]] * cxy, sb = cards[zs[grp[1]]] * cxy, sc = cards[zs[grp[2]]] * cxy, sd = cards[zs[grp[3]]] * cxy;
+      const ob = sa, oc = sa + sb, od = sa + sb + sc;
+      const tot = od + sd;
+      if (this.cnt4.length < tot) this.cnt4 = new Int32Array(tot);
+      const c = this.cnt4;
+      c.fill(0, 0, tot);
+      for (let i = 0; i < n; i++) {
+        const xy = XY[i];
+        const wi = w[i];
+        c[za[i] * cxy + xy] += wi;
+        c[ob + zb[i] * cxy + xy] += wi;
+        c[oc + zc[i] * cxy + xy] += wi;
+        c[od + zd[i] * cxy + xy] += wi;
+      }
+      const offs = [0, ob, oc, od];
+      for (let u = 0; u < 4; u++) {
+        const t = grp[u];
+        const v = this.g2(c, offs[u], cards[zs[t]], cx, cy).pValue;
+        this.count++;
+        this.numCache.set(pkey[g + u], v);
+        out[t] = v;
+      }
+    }
+  }
   private pairScoped(x: number, y: number): Uint16Array | null {
     const cy = this.data.cards![y];
     if (this.data.cards![x] * cy > 65535) return null;
@@ -398,6 +475,12 @@ export class GSquare extends BaseTest {
       if (unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
       else for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]] += w[i];
     } else for (let i = 0; i < n; i++) c[strat![i] * cxy + X[i] * cy + Y[i]] += w[i];
+    return this.g2(c, 0, nStrata, cx, cy);
+  }
+
+  /** G² and its p-value from the counts c[off + (s·cx + a)·cy + b] of nStrata strata. */
+  private g2(c: Int32Array, off: number, nStrata: number, cx: number, cy: number): CIResult {
+    const cxy = cx * cy;
     let g = 0;
     let dof = 0;
     if (this.rowS.length < cx) this.rowS = new Float64Array(cx);
@@ -405,7 +488,7 @@ export class GSquare extends BaseTest {
     const rowS = this.rowS;
     const colS = this.colS;
     for (let s = 0; s < nStrata; s++) {
-      const base = s * cxy;
+      const base = off + s * cxy;
       rowS.fill(0);
       colS.fill(0);
       let tot = 0;

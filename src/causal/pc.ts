@@ -56,6 +56,7 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
   };
   const S: number[] = [];
   const comb = new Int32Array(p);
+  let pv1 = new Float64Array(p);
   while (maxDegree() - 1 > depth) {
     depth++;
     if (depth > maxDepth) break;
@@ -73,6 +74,24 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
         let found = false;
         // enumerate combinations of `rest` of size `depth` in lexicographic order
         const m = rest.length;
+        if (depth === 1 && test.pBatch1) {
+          // order 1: all tests of the pair at once (same p-values, same order of use)
+          if (pv1.length < m) pv1 = new Float64Array(p);
+          test.pBatch1(x, y, rest, pv1);
+          for (let t = 0; t < m; t++) {
+            tests++;
+            if (pv1[t] > opts.alpha) {
+              found = true;
+              sepUnion.add(rest[t]);
+            }
+          }
+          if (found) {
+            removal.push([x, y]);
+            removed[x * p + y] = removed[y * p + x] = 1;
+          }
+          if (removed[x * p + y]) addSep(x, y, [...sepUnion]);
+          continue;
+        }
         for (let i = 0; i < depth; i++) comb[i] = i;
         let more = depth <= m;
         while (more) {

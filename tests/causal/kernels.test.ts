@@ -75,6 +75,20 @@ describe("causal kernels", () => {
     scoped.scope(null);
   });
 
+  test("batched order-1 G² tests equal the tests one by one", () => {
+    const { cols } = alarmData(6000);
+    const d = prepareData(cols, { dataType: "discrete" });
+    const one = new GSquare(d);
+    const batch = new GSquare(d);
+    const zs = [0, 2, 5, 7, 9, 13, 21, 30, 36];
+    const out = new Float64Array(zs.length);
+    for (const [x, y] of [[3, 17], [20, 4]]) {
+      batch.pBatch1(x, y, zs, out);
+      zs.forEach((z, t) => expect(out[t]).toBe(one.pIdx(x, y, [z])));
+    }
+    expect(batch.count).toBe(one.count);
+  });
+
   test("G² with fused stratum codes equals a direct count", () => {
     const { cols } = alarmData(4000);
     const d = prepareData(cols, { dataType: "discrete" });
