@@ -4,6 +4,7 @@
 // (their time / our time, our SHD − their SHD).
 //
 //   node bench/causal/run.mjs [--quick] [--sizes 1000,10000,100000] [--timeout 600] [--only alarm,sachs,gauss50,gauss100,lingam]
+//                             [--algs pc,hc,ges,fci,lingam] [--refs causal-learn:pc,pgmpy:hc,...] [--rebuild]
 //
 // Data: the alarm (37 nodes, 46 edges) and sachs (11 nodes, 17 edges)
 // networks of the bnlearn repository (tests/fixtures/causal/networks),
@@ -31,6 +32,9 @@ const quick = flag("--quick");
 const sizes = opt("--sizes", quick ? "1000,10000" : "1000,10000,100000").split(",").map(Number);
 const timeoutS = Number(opt("--timeout", quick ? "300" : "600"));
 const only = opt("--only", quick ? "alarm,sachs,gauss50,lingam" : "alarm,sachs,gauss50,gauss100,lingam").split(",");
+// optional filters: --algs pc,hc (our algorithms), --refs causal-learn:pc,pgmpy:hc (reference calls; others skipped)
+const algsOnly = opt("--algs", "") ? opt("--algs", "").split(",") : null;
+const refsOnly = opt("--refs", "") ? opt("--refs", "").split(",") : null;
 const dir = path.join(os.tmpdir(), "causalscope-bench-causal");
 fs.mkdirSync(dir, { recursive: true });
 
@@ -142,6 +146,9 @@ for (const c of cases) {
         { alg: "fci", kind: "skeleton", refs: [["causal-learn", "fci"]] },
       ];
   for (const a of algs) {
+    if (algsOnly && !algsOnly.includes(a.alg)) continue;
+    if (refsOnly) a.refs = a.refs.filter(([tool, alg]) => refsOnly.includes(`${tool}:${alg}`));
+    if (!a.refs.length) continue;
     const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05 };
     if (a.alg === "ges" && c.discrete) Object.assign(opts, { score: "bdeu", ess: 1, edgePrior: 1 }); // causal-learn's local_score_BDeu settings
     let ours;

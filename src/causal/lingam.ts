@@ -82,25 +82,48 @@ export function pairwiseLingamMeasure(xi: Float64Array, xj: Float64Array, hi?: n
   r /= n; // correlation (both standardised, ddof 0)
   const Hi = hi ?? entropyApprox(xi);
   const Hj = hj ?? entropyApprox(xj);
-  // ri_j = xi - r xj; its std (ddof 0) is sqrt(1 - r²) up to rounding; compute exactly like numpy
-  const sdij = residualStd(xi, xj, r);
-  const sdji = residualStd(xj, xi, r);
-  const Hri = entropyApprox(xi, 1 / sdij, 0, xj, r);
-  const Hrj = entropyApprox(xj, 1 / sdji, 0, xi, r);
-  return Hj + Hri - (Hi + Hrj);
-}
-
-function residualStd(a: Float64Array, b: Float64Array, r: number): number {
-  const n = a.length;
-  let m = 0;
-  for (let k = 0; k < n; k++) m += a[k] - r * b[k];
-  m /= n;
-  let s = 0;
+  // ri_j = xi - r xj; its std (ddof 0) is sqrt(1 - r²) up to rounding; compute exactly like numpy.
+  // Both directions in the same passes (each sum accumulates in the same order as residualStd /
+  // entropyApprox one at a time, so the values are identical).
+  let m1 = 0;
+  let m2 = 0;
   for (let k = 0; k < n; k++) {
-    const d = a[k] - r * b[k] - m;
-    s += d * d;
+    m1 += xi[k] - r * xj[k];
+    m2 += xj[k] - r * xi[k];
   }
-  return Math.sqrt(s / n);
+  m1 /= n;
+  m2 /= n;
+  let s1 = 0;
+  let s2 = 0;
+  for (let k = 0; k < n; k++) {
+    const d1 = xi[k] - r * xj[k] - m1;
+    const d2 = xj[k] - r * xi[k] - m2;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+  }
+  const sc1 = 1 / Math.sqrt(s1 / n);
+  const sc2 = 1 / Math.sqrt(s2 / n);
+  let a1 = 0;
+  let b1 = 0;
+  let a2 = 0;
+  let b2 = 0;
+  for (let k = 0; k < n; k++) {
+    const x = (xi[k] - r * xj[k] - 0) * sc1;
+    const y = (xj[k] - r * xi[k] - 0) * sc2;
+    const ex = Math.exp(-(x * x) / 2);
+    const ey = Math.exp(-(y * y) / 2);
+    a1 += Math.log(Math.cosh(x));
+    b1 += x * ex;
+    a2 += Math.log(Math.cosh(y));
+    b2 += y * ey;
+  }
+  a1 /= n;
+  b1 /= n;
+  a2 /= n;
+  b2 /= n;
+  const Hri = H0 - K1 * (a1 - GAMMA) ** 2 - K2 * b1 * b1;
+  const Hrj = H0 - K1 * (a2 - GAMMA) ** 2 - K2 * b2 * b2;
+  return Hj + Hri - (Hi + Hrj);
 }
 
 export interface LingamResult {
