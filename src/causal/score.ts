@@ -40,7 +40,7 @@ export class LocalScore {
   readonly name: ScoreName;
   readonly p: number;
   readonly n: number;
-  private cache = new Map<string, number>();
+  private cache = new Map<number | string, number>();
   evaluations = 0;
   private cov?: Float64Array;
   private R?: Float64Array; // BGe posterior scale matrix
@@ -89,10 +89,10 @@ export class LocalScore {
 
   /** Local score of `child` with the given parent indices (order-insensitive). */
   local(child: number, parents: ArrayLike<number>): number {
-    const pa = Array.from(parents).sort((a, b) => a - b);
-    const key = `${child}|${pa.join(",")}`;
+    const key = this.keyOf(child, parents);
     let v = this.cache.get(key);
     if (v === undefined) {
+      const pa = Array.from(parents).sort((a, b) => a - b);
       v = this.compute(child, pa);
       if (this.edgePrior !== undefined) {
         const q = this.edgePrior / (this.p - 1);
@@ -214,11 +214,11 @@ export class LocalScore {
     const cc = codes[child];
     let q0 = 1;
     for (const v of b.pa) q0 *= cards[v];
-    const pend: { key: string; pa: number[]; t: number; q: number }[] = [];
+    const pend: { key: number | string; pa: number[]; t: number; q: number }[] = [];
     for (const e of extra) {
       if (e === child || b.pa.includes(e)) continue;
       const pa = [...b.pa, e].sort((u, v) => u - v);
-      const key = `${child}|${pa.join(",")}`;
+      const key = this.keyOf(child, pa);
       if (this.cache.has(key)) continue;
       const q = q0 * cards[e];
       if (q * r > 4 * m + 4096) continue;
@@ -273,6 +273,33 @@ export class LocalScore {
         this.cache.set(x.key, v);
       }
     }
+  }
+
+  /**
+   * Cache key of (child, parent set): for p ≤ 47 a number, the parent bit mask (order-free,
+   * no sorting) times 64 plus the child; otherwise (or with a repeated parent) a string.
+   */
+  private keyOf(child: number, parents: ArrayLike<number>): number | string {
+    if (this.p <= 47) {
+      let lo = 0;
+      let hi = 0;
+      let dup = false;
+      for (let t = 0; t < parents.length; t++) {
+        const v = parents[t];
+        if (v < 32) {
+          const b = 1 << v;
+          if (lo & b) dup = true;
+          lo |= b;
+        } else {
+          const b = 1 << (v - 32);
+          if (hi & b) dup = true;
+          hi |= b;
+        }
+      }
+      if (!dup) return (hi * 4294967296 + (lo >>> 0)) * 64 + child;
+    }
+    const pa = Array.from(parents).sort((a, b) => a - b);
+    return `${child}|${pa.join(",")}`;
   }
 
   /** Total score of a DAG given as parent lists. */
