@@ -118,7 +118,7 @@ export class LocalScore {
     if (b && b.child === child && b.pa.length === pa.length && b.pa.every((v, i) => v === pa[i])) return;
     this.base = { child, pa, P: null, Suf: null, sufProd: [] };
   }
-  private base?: { child: number; pa: number[]; P: Int32Array[] | null; Suf: Int32Array[] | null; sufProd: number[] };
+  private base?: { child: number; pa: number[]; P: Int32Array[] | null; Suf: Int32Array[] | null; sufProd: number[]; G?: Int32Array };
   private zeros?: Int32Array;
 
   /**
@@ -211,10 +211,13 @@ export class LocalScore {
     const { codes, w, m } = this.rows;
     const cards = this.data.cards!;
     const r = cards[child];
-    const cc = codes[child];
-    let q0 = 1;
-    for (const v of b.pa) q0 *= cards[v];
-    const pend: { key: number | string; pa: number[]; t: number; q: number }[] = [];
+    const L = b.pa.length;
+    // suffix radices of the base (sp[t] = Π cards of base[t..L))
+    const sp = new Array<number>(L + 1);
+    sp[L] = 1;
+    for (let u = L - 1; u >= 0; u--) sp[u] = sp[u + 1] * cards[b.pa[u]];
+    const q0 = sp[0];
+    const pend: { key: number | string; pa: number[]; t: number; q: number; e: number }[] = [];
     for (const e of extra) {
       if (e === child || b.pa.includes(e)) continue;
       const pa = [...b.pa, e].sort((u, v) => u - v);
@@ -222,10 +225,24 @@ export class LocalScore {
       if (this.cache.has(key)) continue;
       const q = q0 * cards[e];
       if (q * r > 4 * m + 4096) continue;
-      const t = this.splitOf(child, pa);
-      if (t < 0) continue;
-      pend.push({ key, pa, t, q });
+      pend.push({ key, pa, t: pa.indexOf(e), q, e });
     }
+    if (!pend.length) return;
+    // G = (configuration of the base) · r + child level, one code per row shared by every candidate;
+    // a candidate e counts into G · card(e) + e, then the table is read back in the canonical order
+    // of the parent set (configurations in mixed radix of the sorted parents, child level last)
+    if (!b.G) {
+      const G = new Int32Array(m);
+      for (let u = 0; u < L; u++) {
+        const cu = codes[b.pa[u]];
+        const ku = cards[b.pa[u]];
+        for (let i = 0; i < m; i++) G[i] = G[i] * ku + cu[i];
+      }
+      const cc = codes[child];
+      for (let i = 0; i < m; i++) G[i] = G[i] * r + cc[i];
+      b.G = G;
+    }
+    const G = b.G;
     for (let g = 0; g < pend.length; g += 4) {
       const grp = pend.slice(g, g + 4);
       const off = [0, 0, 0, 0];
@@ -237,34 +254,42 @@ export class LocalScore {
       if (this.cntMany.length < tot) this.cntMany = new Int32Array(tot);
       const c = this.cntMany;
       c.fill(0, 0, tot);
-      const arr = (u: number) => {
-        const x = grp[Math.min(u, grp.length - 1)];
-        return { P: b.P![x.t]!, S: b.Suf![x.t]!, sp: b.sufProd[x.t], e: codes[x.pa[x.t]], ke: cards[x.pa[x.t]] };
-      };
       if (grp.length === 4) {
-        const A = arr(0), B = arr(1), C = arr(2), D = arr(3);
+        const Ae = codes[grp[0].e], Be = codes[grp[1].e], Ce = codes[grp[2].e], De = codes[grp[3].e];
+        const Ak = cards[grp[0].e], Bk = cards[grp[1].e], Ck = cards[grp[2].e], Dk = cards[grp[3].e];
         const oa = off[0], ob = off[1], oc = off[2], od = off[3];
-        const AP = A.P, Ae = A.e, AS = A.S, Ak = A.ke, As = A.sp;
-        const BP = B.P, Be = B.e, BS = B.S, Bk = B.ke, Bs = B.sp;
-        const CP = C.P, Ce = C.e, CS = C.S, Ck = C.ke, Cs = C.sp;
-        const DP = D.P, De = D.e, DS = D.S, Dk = D.ke, Ds = D.sp;
         for (let i = 0; i < m; i++) {
-          const k = cc[i];
+          const gi = G[i];
           const wi = w[i];
-          c[oa + ((AP[i] * Ak + Ae[i]) * As + AS[i]) * r + k] += wi;
-          c[ob + ((BP[i] * Bk + Be[i]) * Bs + BS[i]) * r + k] += wi;
-          c[oc + ((CP[i] * Ck + Ce[i]) * Cs + CS[i]) * r + k] += wi;
-          c[od + ((DP[i] * Dk + De[i]) * Ds + DS[i]) * r + k] += wi;
+          c[oa + gi * Ak + Ae[i]] += wi;
+          c[ob + gi * Bk + Be[i]] += wi;
+          c[oc + gi * Ck + Ce[i]] += wi;
+          c[od + gi * Dk + De[i]] += wi;
         }
       } else
         for (let u = 0; u < grp.length; u++) {
-          const A = arr(u);
+          const E = codes[grp[u].e];
+          const ke = cards[grp[u].e];
           const oa = off[u];
-          for (let i = 0; i < m; i++) c[oa + ((A.P[i] * A.ke + A.e[i]) * A.sp + A.S[i]) * r + cc[i]] += w[i];
+          for (let i = 0; i < m; i++) c[oa + G[i] * ke + E[i]] += w[i];
         }
       for (let u = 0; u < grp.length; u++) {
         const x = grp[u];
-        let v = this.fromCounts(c, off[u], x.q, r, x.q);
+        // canonical table: index ((P·ke + ev)·S + s)·r + k  <-  layout ((P·S + s)·r + k)·ke + ev
+        if (this.cnt.length < x.q * r) this.cnt = new Int32Array(x.q * r);
+        const dst = this.cnt;
+        const ke = cards[x.e];
+        const S = sp[x.t];
+        const nP = q0 / S;
+        const o = off[u];
+        let jc = 0;
+        for (let P = 0; P < nP; P++)
+          for (let ev = 0; ev < ke; ev++)
+            for (let s2 = 0; s2 < S; s2++) {
+              const lb = ((P * S + s2) * r) * ke + ev;
+              for (let k = 0; k < r; k++) dst[jc++] = c[o + lb + k * ke];
+            }
+        let v = this.fromCounts(dst, 0, x.q, r, x.q);
         if (this.edgePrior !== undefined) {
           const qq = this.edgePrior / (this.p - 1);
           v += x.pa.length * Math.log(qq) + (this.p - 1 - x.pa.length) * Math.log(1 - qq);
@@ -274,6 +299,7 @@ export class LocalScore {
       }
     }
   }
+
 
   /**
    * Cache key of (child, parent set): for p ≤ 47 a number, the parent bit mask (order-free,
