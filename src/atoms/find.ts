@@ -15,7 +15,7 @@
  * top-left pixel.
  */
 import { Image, Calibration } from "../image/image";
-import { svdDenoise } from "../image/denoise";
+import { pcaDenoise } from "./pca";
 import { Table, table } from "../table";
 import { estimateSpacing, detectPeaks } from "./detect";
 import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource } from "./refine";
@@ -44,7 +44,7 @@ export interface FindAtomsOptions {
   noise?: "poisson" | "gaussian" | "auto";
   /** Detection filter: "gaussian" smoothing (default) or "log" (Laplacian of Gaussian). */
   filter?: "gaussian" | "log";
-  /** Smoothing σ for detection (pixels). Default min(σ, 0.2 × spacing). */
+  /** Smoothing σ for detection (pixels; 0: none, as Atomap after `pca`). Default min(σ, 0.2 × spacing). */
   smoothing?: number;
   /** Fit/centre-of-mass window radius (pixels). Default per atom: half the distance to its nearest neighbour, at most 3.5σ. */
   fitRadius?: number;
@@ -52,7 +52,7 @@ export interface FindAtomsOptions {
   jointDistance?: number;
   /** Fit-window background: "constant" (default) or "plane" (for columns on a sloping support such as a nanoparticle). */
   background?: "constant" | "plane";
-  /** Denoise before detection by a rank-k truncated SVD of the image (as Atomap's `pca=True`, k = 22 there); default none. Refinement uses the raw pixels. */
+  /** Denoise before detection by the exact rank-k truncated SVD of the image (`pcaDenoise`; as Atomap's `pca=True`, k = 22 there); default none. Refinement uses the raw pixels. */
   denoise?: number;
   /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
   elliptical?: boolean;
@@ -127,9 +127,10 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   const refineMode = options.refine === undefined ? "gaussian" : options.refine;
   if (refineMode !== "gaussian" && refineMode !== "com" && refineMode !== false) throw new RangeError(`findAtoms: options.refine must be "gaussian", "com" or false, got ${JSON.stringify(options.refine)}`);
   const sigmaOpt = options.sigma ?? options.scale;
-  for (const [k, v] of Object.entries({ sigma: sigmaOpt, minDistance: options.minDistance, smoothing: options.smoothing, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
+  for (const [k, v] of Object.entries({ sigma: sigmaOpt, minDistance: options.minDistance, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`findAtoms: options.${k} must be a positive number of pixels, got ${v}`);
   }
+  if (options.smoothing !== undefined && !(Number.isFinite(options.smoothing) && options.smoothing >= 0)) throw new RangeError(`findAtoms: options.smoothing must be a number of pixels ≥ 0 (0: none), got ${options.smoothing}`);
   if (options.threshold !== undefined && !(options.threshold >= 0 && options.threshold <= 1)) throw new RangeError(`findAtoms: options.threshold must be in [0, 1] (relative to the 95th-percentile prominence), got ${options.threshold}`);
   const nSub = options.sublattices ?? 1;
   if (!Number.isInteger(nSub) || nSub < 1) throw new RangeError(`findAtoms: options.sublattices must be a positive integer, got ${nSub}`);
@@ -186,7 +187,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
 
   // 2. Detection (optionally on a low-rank denoised copy).
   if (options.denoise !== undefined && !(Number.isInteger(options.denoise) && options.denoise >= 1)) throw new RangeError(`findAtoms: options.denoise must be a positive integer rank, got ${options.denoise}`);
-  const detImg = options.denoise ? svdDenoise(img, options.denoise) : img;
+  const detImg = options.denoise ? pcaDenoise(img, options.denoise) : img;
   const peaks = detectPeaks(detImg, { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) });
   params.imageNoise = peaks.imageNoise;
   const n = peaks.x.length;

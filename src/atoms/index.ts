@@ -6,3 +6,4 @@ export * from "./find";
 export * from "./crb";
 export * from "./lattice";
 export * from "./crystallography";
+export * from "./pca";

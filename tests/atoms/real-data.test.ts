@@ -3,34 +3,79 @@
  * nanoparticle against Atomap's 141 reference columns, the SrTiO3 ADF B-site
  * count and sublattices, the SrTiO3 HAADF EMD lattice parameter (3.905 Å).
  */
-import { readImage, readHdf5Dataset, findAtoms, latticeBasis, localCrystallography, nearestNeighbors } from "causalscope";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readImage, readHdf5Dataset, findAtoms, FindAtomsOptions, latticeBasis, localCrystallography, nearestNeighbors } from "causalscope";
 import { describeWithData } from "../helpers/shared-data";
 import { matchPositions } from "./match";
 
 const med = (a: ArrayLike<number>) => Float64Array.from(a).filter(Number.isFinite).sort()[Math.floor(a.length / 2)];
 
 describeWithData("stem/au_np_atom_lattice.hdf5", "Au nanoparticle vs Atomap's 141 reference columns", (path) => {
-  it("matches the reference columns within 6 px (0.22 × the 27-px column spacing)", async () => {
+  const load = async () => {
     const image = await readImage(path);
     const ref = await readHdf5Dataset(path, "_sublattice/atom_positions");
     const d = ref.data as Float64Array;
     expect(ref.shape).toEqual([141, 2]);
-    const rx = Array.from({ length: 141 }, (_, i) => d[2 * i]), ry = Array.from({ length: 141 }, (_, i) => d[2 * i + 1]);
+    return { image, rx: Array.from({ length: 141 }, (_, i) => d[2 * i]), ry: Array.from({ length: 141 }, (_, i) => d[2 * i + 1]) };
+  };
+  const run = (image: Awaited<ReturnType<typeof load>>["image"], options: FindAtomsOptions, rx: number[], ry: number[]) => {
     const t0 = Date.now();
-    const atoms = findAtoms(image, AU_OPTIONS);
+    const atoms = findAtoms(image, options);
     const ms = Date.now() - t0;
-    const m = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 6);
-    console.log(`Au NP (${image.width}×${image.height}) ${JSON.stringify(AU_OPTIONS)}: ${atoms.numRows} columns in ${ms} ms; vs 141 reference: ${m.truePositives} matched (RMS ${m.rms.toFixed(2)} px), ${m.falsePositives} extra, ${m.falseNegatives} missing`);
-    expect(m.truePositives).toBeGreaterThanOrEqual(AU_MIN_MATCHED);
-    expect(m.falsePositives).toBeLessThanOrEqual(AU_MAX_EXTRA);
+    const m3 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 3);
+    const m6 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 6);
+    console.log(`Au NP (${image.width}×${image.height}) ${JSON.stringify(options)}: ${atoms.numRows} columns in ${ms} ms; vs 141 reference: within 3 px ${m3.truePositives} matched, ${m3.falsePositives} extra, ${m3.falseNegatives} missing; within 6 px ${m6.truePositives} / ${m6.falsePositives} / ${m6.falseNegatives} (RMS ${m6.rms.toFixed(2)} px)`);
+    return { atoms, m3, m6 };
+  };
+
+  it("default options: matches the reference columns within 6 px (0.22 × the 27-px column spacing)", async () => {
+    const { image, rx, ry } = await load();
+    const { m6 } = run(image, {}, rx, ry);
+    expect(m6.truePositives).toBeGreaterThanOrEqual(AU_DEFAULT_MIN_MATCHED);
+    expect(m6.falsePositives).toBeLessThanOrEqual(AU_DEFAULT_MAX_EXTRA);
+  });
+
+  it("Atomap-style detection (exact rank-22 PCA, peaks with separation 10 px): fewer extra columns and more matched-minus-extra than Atomap's own automatic pipeline", async () => {
+    const { image, rx, ry } = await load();
+    const integer = run(image, AU_OPTIONS, rx, ry);
+    const com = run(image, { ...AU_OPTIONS, refine: "com" }, rx, ry);
+    // Measured: 3 px 117 / 30 / 24, 6 px 127 / 20 / 14 (integer peaks); COM: 6 px 128 / 19 / 13.
+    expect(integer.m3.truePositives).toBeGreaterThanOrEqual(115);
+    expect(integer.m3.falsePositives).toBeLessThanOrEqual(32);
+    expect(integer.m6.truePositives).toBeGreaterThanOrEqual(125);
+    expect(integer.m6.falsePositives).toBeLessThanOrEqual(22);
+    expect(com.m6.truePositives).toBeGreaterThanOrEqual(126);
+    expect(com.m6.falsePositives).toBeLessThanOrEqual(21);
+    // Atomap 0.4.2's automatic pipeline on the same image (get_atom_positions with pca, then
+    // centre of mass and 2-D Gaussian refinement), stored by bench/atoms/au_atomap_auto.py.
+    const fx = JSON.parse(readFileSync(join(__dirname, "fixtures", "au-atomap-auto.json"), "utf8")) as AtomapAuto;
+    for (const r of fx.runs.filter((r) => r.pca)) {
+      const { matched: am3, extra: ae3 } = r.gaussian["3"], { matched: am6, extra: ae6 } = r.gaussian["6"];
+      // The fixture's counts are what this test's matching gives on its positions.
+      const mm = matchPositions(r.x, r.y, rx, ry, 6);
+      expect([mm.truePositives, mm.falsePositives]).toEqual([am6, ae6]);
+      console.log(`  Atomap separation ${r.separation}${r.subtract_background ? " +background +normalize" : ""}: 3 px ${am3} / ${ae3} / ${141 - am3}, 6 px ${am6} / ${ae6} / ${141 - am6}`);
+      // Atomap's PCA is unseeded (a rerun moves its counts by a few, and separation 8 has
+      // matched up to 131 within 6 px, with ~100 extra), so: fewer extras, and more
+      // matched-minus-extra, than every stored run.
+      expect(integer.m3.falsePositives).toBeLessThanOrEqual(ae3);
+      expect(integer.m3.truePositives - integer.m3.falsePositives).toBeGreaterThan(am3 - ae3);
+      expect(com.m6.falsePositives).toBeLessThanOrEqual(ae6);
+      expect(com.m6.truePositives - com.m6.falsePositives).toBeGreaterThan(am6 - ae6);
+    }
   });
 });
 
-// Measured on this image (see the report): the reference positions are Atomap's
-// integer peaks of a PCA-denoised image, curated by hand.
-const AU_OPTIONS = {} as const;
-const AU_MIN_MATCHED = 95;
-const AU_MAX_EXTRA = 12;
+// Measured on this image. The reference is Atomap's integer peaks of its rank-22 PCA image
+// (111 of 141 positions are integers), curated by hand; ~25 of those peaks move by more than
+// 3 px when the rank is 16 or 30 instead of 22 (bench/atoms/au_atomap_auto.py, "pcaRank"), so
+// agreement within 3 px needs the same exact rank-22 truncation (options.denoise = 22).
+const AU_DEFAULT_MIN_MATCHED = 98;
+const AU_DEFAULT_MAX_EXTRA = 12;
+const AU_OPTIONS: FindAtomsOptions = { denoise: 22, smoothing: 0, minDistance: 10, threshold: 0.3, refine: false };
+interface AtomapCounts { matched: number; extra: number; missing: number }
+interface AtomapAuto { runs: Array<{ separation: number; pca: boolean; subtract_background: boolean; gaussian: Record<"3" | "6", AtomapCounts>; x: number[]; y: number[] }> }
 
 describeWithData("stem/sto_adf_atomap.hdf5", "SrTiO3 ADF (Atomap test image)", (path) => {
   it("finds 104 B-site columns and splits A/B sublattices", async () => {

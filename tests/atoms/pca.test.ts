@@ -1,0 +1,72 @@
+/**
+ * pcaDenoise: the exact rank-k truncated SVD used by findAtoms' `denoise`
+ * (Atomap's pca=True). Checked by properties that hold only for the exact
+ * truncation: a rank-r image is returned unchanged for k ≥ r, the residual is
+ * orthogonal to the approximation, the Eckart–Young residual equals the sum
+ * of the discarded squared singular values (from symmetricEigen of the Gram
+ * matrix), and the randomized svdDenoise never beats it.
+ */
+import { pcaDenoise, symmetricEigen, svdDenoise, makeImage } from "causalscope";
+
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296 - 0.5; };
+}
+
+function randomImage(w: number, h: number, rank: number, noise: number, seed: number) {
+  const r = lcg(seed), d = new Float32Array(w * h);
+  for (let c = 0; c < rank; c++) {
+    const u = Array.from({ length: h }, r), v = Array.from({ length: w }, r), s = 10 * (rank - c);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d[y * w + x] += s * u[y] * v[x];
+  }
+  for (let i = 0; i < d.length; i++) d[i] += noise * r();
+  return makeImage(d, w, h);
+}
+
+const ss = (a: ArrayLike<number>, b?: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += (a[i] - (b ? b[i] : 0)) ** 2; return s; };
+
+describe("pcaDenoise / symmetricEigen", () => {
+  it("symmetricEigen diagonalises a symmetric matrix (A v = λ v, orthonormal v)", () => {
+    const n = 7, r = lcg(3), A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) A[i * n + j] = A[j * n + i] = r();
+    const { values, vecs } = symmetricEigen(Float64Array.from(A), n);
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < n; a++) {
+        let Av = 0;
+        for (let b = 0; b < n; b++) Av += A[a * n + b] * vecs[i * n + b];
+        expect(Av).toBeCloseTo(values[i] * vecs[i * n + a], 10);
+      }
+      for (let j = 0; j < n; j++) { let d = 0; for (let k = 0; k < n; k++) d += vecs[i * n + k] * vecs[j * n + k]; expect(d).toBeCloseTo(i === j ? 1 : 0, 10); }
+    }
+  });
+  for (const [w, h] of [[40, 25], [25, 40]]) {
+    it(`returns a rank-3 ${w}×${h} image unchanged at k ≥ 3; exact Eckart–Young residual with noise`, () => {
+      const clean = randomImage(w, h, 3, 0, 1);
+      for (const k of [3, 5]) {
+        const p = pcaDenoise(clean, k);
+        expect(Math.sqrt(ss(p.data, clean.data) / ss(clean.data))).toBeLessThan(1e-5);
+      }
+      const noisy = randomImage(w, h, 3, 2, 2);
+      const k = 4, p = pcaDenoise(noisy, k);
+      // Residual ⟂ approximation.
+      let dot = 0;
+      for (let i = 0; i < p.data.length; i++) dot += (noisy.data[i] - p.data[i]) * p.data[i];
+      expect(Math.abs(dot) / ss(p.data)).toBeLessThan(1e-5);
+      // ‖A − A_k‖² = Σ_{i>k} σ_i² (eigenvalues of the Gram matrix over the short side).
+      const m = Math.min(w, h), n = Math.max(w, h), G = new Float64Array(m * m);
+      const at = (a: number, j: number) => (h <= w ? noisy.data[a * w + j] : noisy.data[j * w + a]);
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) { let s = 0; for (let j = 0; j < n; j++) s += at(a, j) * at(b, j); G[a * m + b] = s; }
+      const ev = Array.from(symmetricEigen(G, m).values).sort((x, y) => y - x);
+      const tail = ev.slice(k).reduce((s, v) => s + v, 0);
+      expect(ss(noisy.data, p.data) / tail).toBeCloseTo(1, 4);
+      // The randomized range finder cannot do better than the exact truncation.
+      expect(ss(noisy.data, svdDenoise(noisy, k).data)).toBeGreaterThanOrEqual(ss(noisy.data, p.data) * (1 - 1e-6));
+    });
+  }
+  it("rejects a bad rank or non-finite pixels", () => {
+    const im = randomImage(8, 8, 1, 0, 4);
+    expect(() => pcaDenoise(im, 0)).toThrow(/rank/);
+    const bad = makeImage(Float32Array.from(im.data, (v, i) => (i === 9 ? NaN : v)), 8, 8);
+    expect(() => pcaDenoise(bad, 2)).toThrow(/x=1, y=1/);
+  });
+});
