@@ -268,7 +268,8 @@ export class GSquare extends BaseTest {
       }
       for (let u = 0; u < next; u++) rm[touched[u]] = -1;
       M = next;
-      if (M > 0.6 * m) return; // not worth it: keep the full rows
+      // stop when the passes still to make cost more than the tests could still save
+      if (expectedTests * (m - M) < 2 * (vars.length - 1 - t) * m || M > 0.95 * m) return;
     }
     const sw = new Int32Array(M);
     const rep = new Int32Array(M);
