@@ -238,18 +238,27 @@ function solve(A: Float64Array, b: Float64Array, k: number): Float64Array | null
 export function olsCoef(cols: Float64Array[], y: Float64Array): Float64Array {
   const k = cols.length;
   const n = y.length;
-  const mx = cols.map((c) => c.reduce((a, b) => a + b, 0) / n);
-  const my = y.reduce((a, b) => a + b, 0) / n;
+  const sum = (c: Float64Array) => {
+    let a = 0;
+    for (let i = 0; i < n; i++) a += c[i];
+    return a;
+  };
+  const mx = cols.map((c) => sum(c) / n);
+  const my = sum(y) / n;
   const G = new Float64Array(k * k);
   const g = new Float64Array(k);
   for (let a = 0; a < k; a++) {
+    const ca = cols[a];
+    const ma = mx[a];
     for (let b = a; b < k; b++) {
+      const cb = cols[b];
+      const mb = mx[b];
       let s = 0;
-      for (let i = 0; i < n; i++) s += (cols[a][i] - mx[a]) * (cols[b][i] - mx[b]);
+      for (let i = 0; i < n; i++) s += (ca[i] - ma) * (cb[i] - mb);
       G[a * k + b] = G[b * k + a] = s;
     }
     let s = 0;
-    for (let i = 0; i < n; i++) s += (cols[a][i] - mx[a]) * (y[i] - my);
+    for (let i = 0; i < n; i++) s += (ca[i] - ma) * (y[i] - my);
     g[a] = s;
   }
   const x = solve(G, g, k);
@@ -369,12 +378,16 @@ export function adaptiveLasso(Xraw: Float64Array[], Xstd: Float64Array[], preds:
     let m = 0;
     for (let i = 0; i < n; i++) m += col[i] * w[r];
     m /= n;
-    return Float64Array.from(col, (v) => v * w[r] - m);
+    const wr = w[r];
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = col[i] * wr - m;
+    return out;
   });
   let my = 0;
   for (let i = 0; i < n; i++) my += y[i];
   my /= n;
-  const yc = Float64Array.from(y, (v) => v - my);
+  const yc = new Float64Array(n);
+  for (let i = 0; i < n; i++) yc[i] = y[i] - my;
   const path = larsLassoPath(Xw, yc);
   // noise variance from OLS on the weighted design
   const olsW = olsCoef(Xw, yc);
