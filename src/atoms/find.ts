@@ -233,7 +233,23 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     const grid = new PointGrid(X, Y, Math.max(2, spacing));
     const neigh: number[][] = [];
     for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
+    const start = { x: Float64Array.from(X), y: Float64Array.from(Y), amp: Float64Array.from(state.amp), bg: Float64Array.from(state.bg), pa: Float64Array.from(state.pa), pb: Float64Array.from(state.pb), pc: Float64Array.from(state.pc) };
     fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical, background: options.background });
+    // A fit whose Gaussian outgrew its window (major-axis σ above the window radius) or whose centre
+    // moved by more than half the radius modelled the background, not the column (weak columns on a
+    // nanoparticle's thickness profile): keep the centre of mass and flag it.
+    let left = 0;
+    for (let i = 0; i < n; i++) {
+      if (!state.fitted[i]) continue;
+      const a = state.pa[i], b = state.pb[i], c = state.pc[i];
+      const lmin = 0.5 * (a + c) - Math.hypot(0.5 * (a - c), b);
+      if (lmin > 0 && 1 / Math.sqrt(lmin) <= radius[i] && Math.hypot(state.x[i] - start.x[i], state.y[i] - start.y[i]) <= 0.5 * radius[i]) continue;
+      state.x[i] = start.x[i]; state.y[i] = start.y[i]; state.amp[i] = start.amp[i]; state.bg[i] = start.bg[i];
+      state.pa[i] = start.pa[i]; state.pb[i] = start.pb[i]; state.pc[i] = start.pc[i];
+      state.uncX[i] = state.uncY[i] = NaN; state.converged[i] = 0; state.fitted[i] = 0;
+      left++;
+    }
+    if (left) warnings.push(`${left} Gaussian fit(s) left their column (σ above the window radius or centre moved by more than half of it): centre of mass kept, converged = 0`);
     for (let i = 0; i < n; i++) {
       const det = state.pa[i] * state.pc[i] - state.pb[i] ** 2;
       if (state.fitted[i] && det > 0) intensity[i] = (2 * Math.PI * state.amp[i]) / Math.sqrt(det);
