@@ -6,7 +6,7 @@ skimage: `skimage.feature.peak_local_max(image, min_distance=separation,
 threshold_rel=...)` then the centre of mass of the background-subtracted
 pixels in a disk of radius separation/2 around each peak
 (`scipy.ndimage.center_of_mass`), as a typical scikit-image pipeline.
-atomap: `get_atom_positions(signal, separation)`, `Sublattice`,
+atomap: `get_atom_positions(signal, separation)` (with `pca=True` under --pca), `Sublattice`,
 `find_nearest_neighbors()`, `refine_atom_positions_using_center_of_mass()`,
 `refine_atom_positions_using_2d_gaussian()` (Atomap's documented workflow).
 Prints/writes JSON: x, y (pixels, x = column), detect_s, refine_s (wall) and
@@ -21,6 +21,7 @@ p.add_argument("image")
 p.add_argument("--tool", required=True, choices=["skimage", "atomap"])
 p.add_argument("--separation", type=float, required=True)
 p.add_argument("--threshold-rel", type=float, default=0.02)
+p.add_argument("--pca", action="store_true", help="atomap: get_atom_positions(pca=True) (rank-22 denoising before the peaks)")
 p.add_argument("--out")
 a = p.parse_args()
 img = np.load(a.image).astype(np.float32)
@@ -57,7 +58,7 @@ else:
     import atomap.api as am
     s = hs.signals.Signal2D(img)
     t0, c0 = time.perf_counter(), time.process_time()
-    pos = am.get_atom_positions(s, separation=sep, threshold_rel=a.threshold_rel)
+    pos = am.get_atom_positions(s, separation=sep, threshold_rel=a.threshold_rel, pca=a.pca)
     t1, c1 = time.perf_counter(), time.process_time()
     sub = am.Sublattice(pos, image=img)
     sub.find_nearest_neighbors()
