@@ -6,7 +6,7 @@
  * of the discarded squared singular values (from symmetricEigen of the Gram
  * matrix), and the randomized svdDenoise never beats it.
  */
-import { pcaDenoise, symmetricEigen, svdDenoise, makeImage } from "causalscope";
+import { pcaDenoise, symmetricEigen, svdDenoise, makeImage, findAtoms, synth } from "causalscope";
 
 function lcg(seed: number) {
   let s = seed >>> 0;
@@ -63,6 +63,14 @@ describe("pcaDenoise / symmetricEigen", () => {
       expect(ss(noisy.data, svdDenoise(noisy, k).data)).toBeGreaterThanOrEqual(ss(noisy.data, p.data) * (1 - 1e-6));
     });
   }
+  it("findAtoms' denoise: exact up to 768 px on the short side, randomized (with a warning) beyond", () => {
+    const small = synth.hexagonal({ width: 200, height: 160, dose: 2000, seed: 3 });
+    expect(findAtoms(small.image, { denoise: 12, refine: false }).parameters.warnings.join(" ")).not.toMatch(/randomized/);
+    const big = synth.hexagonal({ width: 780, height: 772, dose: 2000, seed: 3 });
+    const a = findAtoms(big.image, { denoise: 12, refine: false });
+    expect(a.parameters.warnings.join(" ")).toMatch(/randomized rank-12 SVD/);
+    expect(a.numRows).toBeGreaterThan(0.95 * big.atoms.x.length);
+  });
   it("rejects a bad rank or non-finite pixels", () => {
     const im = randomImage(8, 8, 1, 0, 4);
     expect(() => pcaDenoise(im, 0)).toThrow(/rank/);
