@@ -19,14 +19,15 @@
 // "detect" is peak finding alone; the COM and Gaussian rows include detection
 // and the sublattice split. Matching: mutual nearest
 // neighbours within 3 px, columns within 8 px of the border ignored.
-// Reference tools: bench/atoms/requirements.txt in $ATOMS_BENCH_PYTHON or the
-// project .venv (where `npm run bench` installs them).
+// Reference tools: bench/atoms/requirements.txt, in $ATOMS_BENCH_PYTHON or
+// bench/atoms/.venv (made on first use by bench/reference-venv.mjs).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
@@ -51,12 +52,7 @@ if (!fs.existsSync(nm)) fs.symlinkSync(path.join(root, "node_modules"), nm, "dir
 const require = createRequire(import.meta.url);
 const cs = require(path.join(out, "index.js"));
 
-function python() {
-  if (process.env.ATOMS_BENCH_PYTHON) return process.env.ATOMS_BENCH_PYTHON;
-  const v = path.join(root, ".venv", "bin", "python");
-  return fs.existsSync(v) ? v : "python3";
-}
-const PY = python();
+const PY = process.env.ATOMS_BENCH_PYTHON || referencePython(path.dirname(fileURLToPath(import.meta.url)));
 
 function reference(tool, npy, separation, extra = []) {
   const outJson = path.join(dir, `${tool}-${path.basename(npy)}.json`);
