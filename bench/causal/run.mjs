@@ -14,14 +14,15 @@
 // CPDAG (DAG outputs are converted), on PAG skeletons for FCI, and on DAGs for
 // LiNGAM. Only the structure-learning call is timed (data already in memory)
 // for every tool. Reference calls that exceed --timeout are reported as such.
-// Reference tools: bench/causal/requirements.txt, in $CAUSAL_BENCH_PYTHON,
-// bench/causal/.venv, or the project .venv (where `npm run bench` installs them).
-import { execFileSync, spawnSync } from "node:child_process";
+// Reference tools: bench/causal/requirements.txt, in $CAUSAL_BENCH_PYTHON or
+// bench/causal/.venv (made on first use by bench/reference-venv.mjs).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
@@ -50,18 +51,7 @@ const require = createRequire(import.meta.url);
 const cs = require(path.join(out, "causal", "index.js"));
 
 // ------------------------------------------------------------------ python
-function python() {
-  if (process.env.CAUSAL_BENCH_PYTHON) return process.env.CAUSAL_BENCH_PYTHON;
-  const local = path.join(here, ".venv", "bin", "python");
-  if (fs.existsSync(local)) return local;
-  const shared = path.join(root, ".venv", "bin", "python");
-  if (fs.existsSync(shared) && spawnSync(shared, ["-c", "import causallearn, lingam, pgmpy"]).status === 0) return shared;
-  console.log("creating bench/causal/.venv with the reference tools ...");
-  execFileSync("python3", ["-m", "venv", path.join(here, ".venv")], { stdio: "inherit" });
-  execFileSync(local, ["-m", "pip", "install", "-q", "-r", path.join(here, "requirements.txt")], { stdio: "inherit" });
-  return local;
-}
-const py = python();
+const py = process.env.CAUSAL_BENCH_PYTHON || referencePython(here);
 function ref(spec) {
   const r = spawnSync(py, [path.join(here, "ref.py"), JSON.stringify(spec)], { encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutS * 1000, killSignal: "SIGKILL" });
   if (r.error && r.error.code === "ETIMEDOUT" || r.signal === "SIGKILL") return { timeout: true };
