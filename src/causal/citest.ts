@@ -16,7 +16,7 @@
  *   AISTATS); detects nonlinear and non-monotone dependence. O(B·n²) per test.
  */
 import { CausalData, covarianceOf, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, correlationFromCov, normSf, Rng } from "./stats";
+import { chi2Sf, cholesky, correlationFromCov, normSf, Rng } from "./stats";
 
 export interface CIResult {
   pValue: number;
@@ -144,17 +144,9 @@ export class FisherZ extends BaseTest {
     // L Lᵀ = R_SS; a = L⁻¹ R_Sx, b = L⁻¹ R_Sy; residual cov = R_xy - a·b etc.
     const L = this.buf;
     for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = R[S[i] * p + S[j]];
-    for (let j = 0; j < k; j++) {
-      let d = L[j * k + j];
-      for (let m = 0; m < j; m++) d -= L[j * k + m] * L[j * k + m];
-      if (!(d > 1e-14)) throw new Error(`fisherZ: the correlation matrix of the conditioning set {${S.map((s) => this.data.names[s]).join(", ")}} is singular (collinear columns); cannot compute a partial correlation`);
-      d = Math.sqrt(d);
-      L[j * k + j] = d;
-      for (let i = j + 1; i < k; i++) {
-        let s = L[i * k + j];
-        for (let m = 0; m < j; m++) s -= L[i * k + m] * L[j * k + m];
-        L[i * k + j] = s / d;
-      }
+    // Unit diagonal (a correlation matrix): the relative pivot tolerance is absolute.
+    if (!cholesky(L, k, 1e-14)) {
+      throw new Error(`fisherZ: the correlation matrix of the conditioning set {${S.map((s) => this.data.names[s]).join(", ")}} is singular (collinear columns); cannot compute a partial correlation`);
     }
     const a = this.tmpA;
     const b = this.tmpB;

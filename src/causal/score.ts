@@ -16,7 +16,7 @@
  */
 import { CausalData, covarianceOf } from "./data";
 import { distinctRows } from "./citest";
-import { lgamma, mean } from "./stats";
+import { cholesky, lgamma, mean } from "./stats";
 
 export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";
 
@@ -355,18 +355,7 @@ export class LocalScore {
     if (k === 0) return v;
     const L = this.buf;
     for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = C[pa[i] * p + pa[j]];
-    for (let j = 0; j < k; j++) {
-      let d = L[j * k + j];
-      for (let m = 0; m < j; m++) d -= L[j * k + m] * L[j * k + m];
-      if (!(d > 1e-12 * C[pa[j] * p + pa[j]])) return NaN;
-      d = Math.sqrt(d);
-      L[j * k + j] = d;
-      for (let i = j + 1; i < k; i++) {
-        let s = L[i * k + j];
-        for (let m = 0; m < j; m++) s -= L[i * k + m] * L[j * k + m];
-        L[i * k + j] = s / d;
-      }
-    }
+    if (!cholesky(L, k, 1e-12)) return NaN;
     const a = this.vec;
     for (let i = 0; i < k; i++) {
       let s = C[pa[i] * p + child];

@@ -261,14 +261,18 @@ export function correlationFromCov(S: Float64Array, p: number): Float64Array {
 }
 
 /**
- * In-place Cholesky factorisation of a k×k SPD matrix stored row-major in
- * `a` (lower triangle gets L). Returns false when not positive definite.
+ * In-place Cholesky factorisation of a k×k symmetric matrix whose lower
+ * triangle is stored row-major in `a` (the lower triangle gets L; the upper is
+ * not read). Returns false when a pivot is not above `relTol` times its
+ * diagonal entry (not positive definite, or numerically singular at that
+ * tolerance). O(k³), allocation-free.
  */
-export function cholesky(a: Float64Array, k: number): boolean {
+export function cholesky(a: Float64Array, k: number, relTol = 0): boolean {
   for (let j = 0; j < k; j++) {
-    let d = a[j * k + j];
+    const diagonal = a[j * k + j];
+    let d = diagonal;
     for (let m = 0; m < j; m++) d -= a[j * k + m] * a[j * k + m];
-    if (!(d > 0)) return false;
+    if (!(d > relTol * diagonal)) return false;
     d = Math.sqrt(d);
     a[j * k + j] = d;
     for (let i = j + 1; i < k; i++) {
