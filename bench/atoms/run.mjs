@@ -5,7 +5,7 @@
 // or against Atomap's curated reference positions (Au nanoparticle), and the
 // ratios (their time / our time, our RMS / their RMS).
 //
-//   node bench/atoms/run.mjs [--size 2048] [--lattice 24] [--dose 5000] [--no-atomap] [--no-real]
+//   node bench/atoms/run.mjs [--size 2048] [--lattice 24] [--dose 5000] [--no-atomap] [--no-real] [--no-synth]
 // (the Au nanoparticle is also run with PCA denoising on both sides, Atomap's usual setting there)
 //
 // Synthetic: synth.perovskite (a = 24.3 px, A = 1, B = 0.45 relative intensity, σ = 0.12 a,
@@ -179,15 +179,17 @@ if (!flag("--no-real")) {
   }
 }
 
-console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY})`);
-const s = cs.synth.perovskite({ width: size, height: size, latticeConstant: a, dose, polarization: [0.8, -0.5], origin: [11.37, 12.71], seed: 1 });
-const npy = path.join(dir, `perovskite-${size}.npy`);
-cs.writeNpy(npy, s.image.data, [size, size]);
-const sep = Math.max(1, Math.floor(0.3 * a));
-const box = { width: size, height: size, border: 8 };
-console.log(`  ${s.atoms.x.length} true columns; separation ${sep} px; σ = ${s.sigma.toFixed(2)} px; CRB(A) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: dose, background: s.background, radius: 0.35 * a }), 4)} px, CRB(B) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: 0.45 * dose, background: s.background, radius: 0.35 * a }), 4)} px`);
-const o = ours("synthetic", s.image, { minDistance: sep, sigma: s.sigma, sublattices: 2 }, s.atoms, 3, box);
-const r = refs("synthetic", npy, sep, s.atoms, 3, box);
-ratios("synthetic", o, r);
+if (!flag("--no-synth")) {
+  console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY})`);
+  const s = cs.synth.perovskite({ width: size, height: size, latticeConstant: a, dose, polarization: [0.8, -0.5], origin: [11.37, 12.71], seed: 1 });
+  const npy = path.join(dir, `perovskite-${size}.npy`);
+  cs.writeNpy(npy, s.image.data, [size, size]);
+  const sep = Math.max(1, Math.floor(0.3 * a));
+  const box = { width: size, height: size, border: 8 };
+  console.log(`  ${s.atoms.x.length} true columns; separation ${sep} px; σ = ${s.sigma.toFixed(2)} px; CRB(A) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: dose, background: s.background, radius: 0.35 * a }), 4)} px, CRB(B) = ${fmt(cs.cramerRaoBound({ sigma: s.sigma, counts: 0.45 * dose, background: s.background, radius: 0.35 * a }), 4)} px`);
+  const o = ours("synthetic", s.image, { minDistance: sep, sigma: s.sigma, sublattices: 2 }, s.atoms, 3, box);
+  const r = refs("synthetic", npy, sep, s.atoms, 3, box);
+  ratios("synthetic", o, r);
+}
 
 fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(rows, null, 1));
