@@ -8,6 +8,7 @@
  */
 import { Image } from "../image/image";
 import { gaussianFilter, laplacianOfGaussian } from "../image/filters";
+import { fftPow2, fftPow2Columns } from "../image/fft";
 
 /** Result of {@link estimateSpacing}. */
 export interface SpacingEstimate {
@@ -19,83 +20,6 @@ export interface SpacingEstimate {
   sigma: number;
 }
 
-/** Twiddles and bit reversal of a radix-2 FFT of length n (the same values as `image/fft`'s plans). */
-function pow2Plan(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32Array } {
-  const cos = new Float64Array(n >> 1), sin = new Float64Array(n >> 1);
-  for (let i = 0; i < n >> 1; i++) { cos[i] = Math.cos((2 * Math.PI * i) / n); sin[i] = Math.sin((2 * Math.PI * i) / n); }
-  const rev = new Uint32Array(n);
-  const bits = Math.round(Math.log2(n));
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
-    rev[i] = r >>> 0;
-  }
-  return { cos, sin, rev };
-}
-
-/** Radix-2 FFT of one contiguous row of length n (unnormalised; the arithmetic of `image/fft`'s transformPow2). */
-function fftRow(p: { cos: Float64Array; sin: Float64Array; rev: Uint32Array }, re: Float64Array, im: Float64Array, off: number, n: number, inverse: boolean): void {
-  const { cos, sin, rev } = p;
-  for (let i = 0; i < n; i++) {
-    const j = rev[i];
-    if (j > i) {
-      const a = off + i, b = off + j;
-      let t = re[a]; re[a] = re[b]; re[b] = t;
-      t = im[a]; im[a] = im[b]; im[b] = t;
-    }
-  }
-  const sgn = inverse ? 1 : -1;
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size >> 1, step = n / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = cos[k * step], wi = sgn * sin[k * step];
-        const a = off + start + k, b = a + half;
-        const xr = re[b] * wr - im[b] * wi;
-        const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr; im[b] = im[a] - xi;
-        re[a] += xr; im[a] += xi;
-      }
-    }
-  }
-}
-
-/**
- * Radix-2 FFT down the columns x ∈ [x0, x1) of a W×H row-major array, all columns at once
- * (each butterfly sweeps a contiguous stretch of two rows: cache-friendly). Per column, the
- * same operations in the same order as a 1-D transform of that column.
- */
-function fftColumns(p: { cos: Float64Array; sin: Float64Array; rev: Uint32Array }, re: Float64Array, im: Float64Array, W: number, H: number, x0: number, x1: number, inverse: boolean): void {
-  const { cos, sin, rev } = p;
-  for (let i = 0; i < H; i++) {
-    const j = rev[i];
-    if (j > i) {
-      const a = i * W, b = j * W;
-      for (let x = x0; x < x1; x++) {
-        let t = re[a + x]; re[a + x] = re[b + x]; re[b + x] = t;
-        t = im[a + x]; im[a + x] = im[b + x]; im[b + x] = t;
-      }
-    }
-  }
-  const sgn = inverse ? 1 : -1;
-  for (let size = 2; size <= H; size <<= 1) {
-    const half = size >> 1, step = H / size;
-    for (let start = 0; start < H; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = cos[k * step], wi = sgn * sin[k * step];
-        const a = (start + k) * W, b = a + half * W;
-        for (let x = x0; x < x1; x++) {
-          const rb = re[b + x], ib = im[b + x];
-          const xr = rb * wr - ib * wi;
-          const xi = rb * wi + ib * wr;
-          re[b + x] = re[a + x] - xr; im[b + x] = im[a + x] - xi;
-          re[a + x] += xr; im[a + x] += xi;
-        }
-      }
-    }
-  }
-}
-
 /**
  * Unnormalised autocorrelation of the W×H (powers of two) real array `re` whose rows ≥ h are
  * zero: forward FFT, |F|², inverse FFT, leaving W·H × the autocorrelation in `re` at lags
@@ -103,14 +27,13 @@ function fftColumns(p: { cos: Float64Array; sin: Float64Array; rev: Uint32Array 
  * one by one, columns in batches; the zero rows skip their (zero) forward row transforms.
  */
 function autocorrelationInPlace(re: Float64Array, im: Float64Array, W: number, H: number, h: number, rx: number): void {
-  const pw = pow2Plan(W), ph = H === W ? pw : pow2Plan(H);
-  if (W > 1) for (let y = 0; y < h; y++) fftRow(pw, re, im, y * W, W, false);
-  if (H > 1) fftColumns(ph, re, im, W, H, 0, W, false);
+  if (W > 1) for (let y = 0; y < h; y++) fftPow2(re, im, W, false, y * W);
+  if (H > 1) fftPow2Columns(re, im, W, H, 0, W, false);
   for (let i = 0; i < W * H; i++) { re[i] = re[i] * re[i] + im[i] * im[i]; im[i] = 0; }
-  if (W > 1) for (let y = 0; y < H; y++) fftRow(pw, re, im, y * W, W, true);
+  if (W > 1) for (let y = 0; y < H; y++) fftPow2(re, im, W, true, y * W);
   if (H > 1) {
-    if (2 * rx + 1 >= W) fftColumns(ph, re, im, W, H, 0, W, true);
-    else { fftColumns(ph, re, im, W, H, 0, rx + 1, true); fftColumns(ph, re, im, W, H, W - rx, W, true); }
+    if (2 * rx + 1 >= W) fftPow2Columns(re, im, W, H, 0, W, true);
+    else { fftPow2Columns(re, im, W, H, 0, rx + 1, true); fftPow2Columns(re, im, W, H, W - rx, W, true); }
   }
 }
 

@@ -143,6 +143,53 @@ export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void
   if (inverse) for (let i = 0; i < n; i++) { re[i] /= n; im[i] /= n; }
 }
 
+/**
+ * Unnormalised in-place radix-2 FFT of the n values `re/im[offset + i·stride]`
+ * (n a power of two; the inverse is not divided by n). O(n log n).
+ */
+export function fftPow2(re: Float64Array, im: Float64Array, n: number, inverse = false, offset = 0, stride = 1): void {
+  if (!isPow2(n)) throw new RangeError(`fftPow2: n must be a power of two, got ${n}`);
+  transformPow2(makePlan(n), re, im, inverse, offset, stride);
+}
+
+/**
+ * Unnormalised in-place radix-2 FFT down the columns x ∈ [x0, x1) of a W×H
+ * row-major array (H a power of two), all columns in one sweep: each
+ * butterfly runs along a contiguous stretch of two rows (cache-friendly).
+ * Per column, the same operations in the same order as `fftPow2` of that column.
+ */
+export function fftPow2Columns(re: Float64Array, im: Float64Array, W: number, H: number, x0 = 0, x1 = W, inverse = false): void {
+  if (!isPow2(H)) throw new RangeError(`fftPow2Columns: H must be a power of two, got ${H}`);
+  const { cos, sin, rev } = makePlan(H) as Required<Pick<Plan, "cos" | "sin" | "rev">>;
+  for (let i = 0; i < H; i++) {
+    const j = rev[i];
+    if (j > i) {
+      const a = i * W, b = j * W;
+      for (let x = x0; x < x1; x++) {
+        let t = re[a + x]; re[a + x] = re[b + x]; re[b + x] = t;
+        t = im[a + x]; im[a + x] = im[b + x]; im[b + x] = t;
+      }
+    }
+  }
+  const sgn = inverse ? 1 : -1;
+  for (let size = 2; size <= H; size <<= 1) {
+    const half = size >> 1, step = H / size;
+    for (let start = 0; start < H; start += size) {
+      for (let k = 0; k < half; k++) {
+        const wr = cos[k * step], wi = sgn * sin[k * step];
+        const a = (start + k) * W, b = a + half * W;
+        for (let x = x0; x < x1; x++) {
+          const rb = re[b + x], ib = im[b + x];
+          const xr = rb * wr - ib * wi;
+          const xi = rb * wi + ib * wr;
+          re[b + x] = re[a + x] - xr; im[b + x] = im[a + x] - xi;
+          re[a + x] += xr; im[a + x] += xi;
+        }
+      }
+    }
+  }
+}
+
 /** Signed frequency (cycles per sample) of FFT bin k of n, as NumPy's `fftfreq`. */
 export function fftFreq(k: number, n: number): number {
   return (k <= (n - 1) / 2 ? k : k - n) / n;
@@ -168,7 +215,8 @@ export function fft2dInPlace(c: ComplexImage, inverse = false): ComplexImage {
     const p = makePlan(w);
     for (let y = 0; y < h; y++) transformAny(p, re, im, inverse, y * w, 1);
   }
-  if (h > 1) {
+  if (h > 1 && isPow2(h)) fftPow2Columns(re, im, w, h, 0, w, inverse);
+  else if (h > 1) {
     // Columns: copy to a contiguous buffer for cache efficiency.
     const p = makePlan(h);
     const cr = new Float64Array(h), ci = new Float64Array(h);
