@@ -145,7 +145,7 @@ export class FisherZ extends BaseTest {
     const L = this.buf;
     for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = R[S[i] * p + S[j]];
     // Unit diagonal (a correlation matrix): the relative pivot tolerance is absolute.
-    if (!cholesky(L, k, 1e-14)) {
+    if (cholesky(L, k, 1e-14) >= 0) {
       throw new Error(`fisherZ: the correlation matrix of the conditioning set {${S.map((s) => this.data.names[s]).join(", ")}} is singular (collinear columns); cannot compute a partial correlation`);
     }
     const a = this.tmpA;

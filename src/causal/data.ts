@@ -17,7 +17,7 @@
  * - Fewer rows than columns: an error (covariance and counts are singular).
  */
 import { Table } from "../table";
-import { covarianceMatrix } from "./stats";
+import { cholesky, covarianceMatrix } from "./stats";
 
 /** Raw columns of a Table (string columns kept as categorical labels). */
 function tableAsColumns(t: unknown): Record<string, ArrayLike<unknown>> {
@@ -263,19 +263,10 @@ function checkCollinear(d: CausalData, fn: string): void {
   const C = covarianceOf(d);
   const L = new Float64Array(p * p);
   for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) L[i * p + j] = C[i * p + j] / Math.sqrt(C[i * p + i] * C[j * p + j]);
-  for (let j = 0; j < p; j++) {
-    let dj = L[j * p + j];
-    for (let m = 0; m < j; m++) dj -= L[j * p + m] * L[j * p + m];
-    if (!(dj > 1e-10)) {
-      throw new Error(`${fn}: column "${d.names[j]}" is perfectly collinear with earlier columns (${d.names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
-    }
-    dj = Math.sqrt(dj);
-    L[j * p + j] = dj;
-    for (let i = j + 1; i < p; i++) {
-      let v = L[i * p + j];
-      for (let m = 0; m < j; m++) v -= L[i * p + m] * L[j * p + m];
-      L[i * p + j] = v / dj;
-    }
+  // Unit diagonal (a correlation matrix): the relative pivot tolerance is absolute.
+  const j = cholesky(L, p, 1e-10);
+  if (j >= 0) {
+    throw new Error(`${fn}: column "${d.names[j]}" is perfectly collinear with earlier columns (${d.names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
   }
 }
 

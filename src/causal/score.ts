@@ -355,7 +355,7 @@ export class LocalScore {
     if (k === 0) return v;
     const L = this.buf;
     for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = C[pa[i] * p + pa[j]];
-    if (!cholesky(L, k, 1e-12)) return NaN;
+    if (cholesky(L, k, 1e-12) >= 0) return NaN;
     const a = this.vec;
     for (let i = 0; i < k; i++) {
       let s = C[pa[i] * p + child];

@@ -263,16 +263,16 @@ export function correlationFromCov(S: Float64Array, p: number): Float64Array {
 /**
  * In-place Cholesky factorisation of a k×k symmetric matrix whose lower
  * triangle is stored row-major in `a` (the lower triangle gets L; the upper is
- * not read). Returns false when a pivot is not above `relTol` times its
- * diagonal entry (not positive definite, or numerically singular at that
- * tolerance). O(k³), allocation-free.
+ * not read). Returns -1 on success, else the index of the first pivot that
+ * is not above `relTol` times its diagonal entry (that row is numerically a
+ * linear combination of the earlier ones). O(k³), allocation-free.
  */
-export function cholesky(a: Float64Array, k: number, relTol = 0): boolean {
+export function cholesky(a: Float64Array, k: number, relTol = 0): number {
   for (let j = 0; j < k; j++) {
     const diagonal = a[j * k + j];
     let d = diagonal;
     for (let m = 0; m < j; m++) d -= a[j * k + m] * a[j * k + m];
-    if (!(d > relTol * diagonal)) return false;
+    if (!(d > relTol * diagonal)) return j;
     d = Math.sqrt(d);
     a[j * k + j] = d;
     for (let i = j + 1; i < k; i++) {
@@ -281,7 +281,7 @@ export function cholesky(a: Float64Array, k: number, relTol = 0): boolean {
       a[i * k + j] = s / d;
     }
   }
-  return true;
+  return -1;
 }
 
 /**
