@@ -46,6 +46,11 @@ export interface ColumnSpec {
   intensity: number;
 }
 
+/** Check that `options.<name>.fraction` (dopants, vacancies), when given, lies in [0, 1]. */
+export function checkFraction(fn: string, name: string, v: { fraction: number } | undefined): void {
+  if (v && !(v.fraction >= 0 && v.fraction <= 1)) throw new RangeError(`${fn}: options.${name}.fraction must be in [0, 1], got ${v.fraction}`);
+}
+
 export function checkPositive(fn: string, name: string, v: number | undefined, allowZero = false): void {
   if (v === undefined) return;
   if (!Number.isFinite(v) || (allowZero ? v < 0 : v <= 0)) throw new RangeError(`${fn}: options.${name} must be a finite number ${allowZero ? ">= 0" : "> 0"}, got ${v}`);

@@ -5,7 +5,7 @@
  * `synth.perovskite` (see `columns.ts`). x = column, y = row, pixels.
  */
 import { rng } from "./random";
-import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive } from "./columns";
+import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive, checkFraction } from "./columns";
 import { SyntheticLattice, DisplacementField, fieldAt } from "./perovskite";
 
 /** Options of {@link hexagonal}. */
@@ -54,8 +54,8 @@ export function hexagonal(options: HexagonalOptions = {}): SyntheticLattice {
   const drift = options.drift ?? [0, 0];
   const r = rng(options.seed ?? 0);
   const dop = options.dopants, vac = options.vacancies;
-  if (dop && !(dop.fraction >= 0 && dop.fraction <= 1)) throw new RangeError(`${fn}: options.dopants.fraction must be in [0, 1], got ${dop.fraction}`);
-  if (vac && !(vac.fraction >= 0 && vac.fraction <= 1)) throw new RangeError(`${fn}: options.vacancies.fraction must be in [0, 1], got ${vac.fraction}`);
+  checkFraction(fn, "dopants", dop);
+  checkFraction(fn, "vacancies", vac);
   const det = a1[0] * a2[1] - a1[1] * a2[0];
   let imin = Infinity, imax = -Infinity, jmin = Infinity, jmax = -Infinity;
   for (const [x, y] of [[0, 0], [w, 0], [0, h], [w, h]]) {

@@ -9,7 +9,7 @@
  */
 import { Image } from "../image/image";
 import { rng } from "./random";
-import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive } from "./columns";
+import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive, checkFraction } from "./columns";
 
 /** A B-site displacement field: constant [dx, dy] pixels, or a function of the undisplaced B position (pixels). */
 export type DisplacementField = [number, number] | ((x: number, y: number) => [number, number]);
@@ -118,8 +118,8 @@ export function perovskite(options: PerovskiteOptions = {}): SyntheticPerovskite
   const drift = options.drift ?? [0, 0];
   const r = rng(options.seed ?? 0);
   const dop = options.dopants, vac = options.vacancies;
-  if (dop && !(dop.fraction >= 0 && dop.fraction <= 1)) throw new RangeError(`${fn}: options.dopants.fraction must be in [0, 1], got ${dop.fraction}`);
-  if (vac && !(vac.fraction >= 0 && vac.fraction <= 1)) throw new RangeError(`${fn}: options.vacancies.fraction must be in [0, 1], got ${vac.fraction}`);
+  checkFraction(fn, "dopants", dop);
+  checkFraction(fn, "vacancies", vac);
 
   // Range of lattice indices covering the image.
   const det = a1[0] * a2[1] - a1[1] * a2[0];
