@@ -10,6 +10,10 @@
  * - Strings and booleans: the column is categorical (discrete); when the data
  *   set must be continuous (Fisher-z, Gaussian scores, LiNGAM) an error names
  *   the column. A column mixing numbers and strings is an error.
+ * - Mixed data (some columns discrete, some continuous; see `DataOptions`)
+ *   are returned with `columnTypes` only to callers that handle them (the
+ *   mixed CI test and score of mixed.ts, through learnStructure); every
+ *   other caller gets an error naming a discrete and a continuous column.
  * - A constant column: an error naming it (it carries no causal information
  *   and makes correlation undefined).
  * - Perfectly collinear continuous columns: an error naming the column that
@@ -34,9 +38,23 @@ export type DataInput = { [column: string]: ColumnInput } | object;
 export interface DataOptions {
   /** Columns to use (default: all). */
   columns?: string[];
-  /** "continuous", "discrete", or "auto" (default): discrete when every column is categorical (strings/booleans) or small-integer valued (≤ `maxLevels` levels). */
-  dataType?: "continuous" | "discrete" | "auto";
-  /** Integer levels above which an integer column counts as continuous in "auto" mode (default 20). */
+  /**
+   * "continuous", "discrete", "mixed" or "auto" (default). "auto": every
+   * column discrete when every column is categorical (strings/booleans) or
+   * small-integer valued (≤ `maxLevels` levels); otherwise string/boolean
+   * columns and those listed in `discreteColumns` are discrete and the rest
+   * continuous (mixed data when both kinds remain). "mixed" applies the
+   * second rule always (so small-integer columns stay continuous unless
+   * listed).
+   */
+  dataType?: "continuous" | "discrete" | "mixed" | "auto";
+  /**
+   * Numeric columns to read as discrete next to continuous ones, e.g. an
+   * integer-coded dopant class or frame index (string/boolean columns are
+   * discrete anyway). Each must have at most `maxLevels` levels.
+   */
+  discreteColumns?: string[];
+  /** Integer levels above which an integer column counts as continuous in "auto" mode, and the most levels a discrete column of mixed data may have (default 20). */
   maxLevels?: number;
   /** "error" (default) or "drop": listwise deletion of rows with NaN / null. */
   missing?: "error" | "drop";
@@ -58,6 +76,17 @@ export interface CausalData {
   levels?: string[][];
   /** Sample covariance matrix (p×p, ddof 1), cached (continuous data only). */
   cov?: Float64Array;
+  /**
+   * Mixed data only: the type of each variable. `discrete` is then false and
+   * `codes`, `cards`, `levels` have an entry per variable, empty (card 0) for
+   * the continuous ones; `columns` holds the level codes of the discrete ones.
+   */
+  columnTypes?: ("continuous" | "discrete")[];
+}
+
+/** Names of the discrete columns of mixed data (empty for pure data). */
+export function discreteNames(d: CausalData): string[] {
+  return d.columnTypes ? d.names.filter((_, j) => d.columnTypes![j] === "discrete") : [];
 }
 
 /** The cached sample covariance matrix of continuous data (computed once). */
@@ -87,12 +116,17 @@ export function rawColumns(data: DataInput, fn: string): Record<string, ArrayLik
 /**
  * Read and validate data for causal analysis. Throws errors that name the
  * offending column and the reason; see the module comment for the handling.
+ * `allowMixed`: the caller handles mixed discrete/continuous data (see
+ * `CausalData.columnTypes`); otherwise mixed data are an error.
  */
-export function prepareData(data: DataInput, options: DataOptions = {}, fn = "learnStructure"): CausalData {
+export function prepareData(data: DataInput, options: DataOptions = {}, fn = "learnStructure", allowMixed = false): CausalData {
   const raw = rawColumns(data, fn);
   let names = options.columns ?? Object.keys(raw);
   for (const c of names) if (!(c in raw)) throw new Error(`${fn}: column "${c}" not found; columns are ${Object.keys(raw).join(", ")}`);
   if (names.length < 2) throw new Error(`${fn}: need at least 2 columns, got ${names.length}`);
+  const declared = options.discreteColumns ?? [];
+  if (!Array.isArray(declared)) throw new TypeError(`${fn}: discreteColumns must be an array of column names`);
+  for (const c of declared) if (!names.includes(c)) throw new Error(`${fn}: discreteColumns: "${c}" is not one of the columns used (${names.join(", ")})`);
   const n0 = raw[names[0]].length;
   for (const c of names) if (raw[c].length !== n0) throw new Error(`${fn}: column "${c}" has ${raw[c].length} rows, column "${names[0]}" has ${n0}`);
   // classify columns, find missing rows
@@ -144,65 +178,84 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
   const p = names.length;
   if (n < p + 1 || n < 3) throw new Error(`${fn}: fewer rows (${n}${n !== n0 ? ` after dropping missing, of ${n0}` : ""}) than columns (${p}) + 1; covariances and counts are singular, collect more rows or use fewer columns`);
   const maxLevels = options.maxLevels ?? 20;
-  let discrete: boolean;
   const mode = options.dataType ?? "auto";
-  if (mode === "discrete") discrete = true;
+  if (!["continuous", "discrete", "mixed", "auto"].includes(mode)) throw new Error(`${fn}: dataType must be "continuous", "discrete", "mixed" or "auto", got ${JSON.stringify(mode)}`);
+  // isDisc[j]: column j is discrete
+  let isDisc: boolean[];
+  if (mode === "discrete") isDisc = names.map(() => true);
   else if (mode === "continuous") {
     const bad = names.find((_, j) => isCat[j]);
     if (bad) throw new TypeError(`${fn}: column "${bad}" holds strings (non-numeric) but dataType is "continuous"; encode it as numbers or use dataType "discrete"`);
-    discrete = false;
-  } else {
-    if (isCat.some((b) => b)) {
-      const bad = names.find((c, j) => !isCat[j] && !smallInteger(raw[c], rows, maxLevels));
-      if (bad) throw new TypeError(`${fn}: column "${names[isCat.indexOf(true)]}" holds strings (categorical) but column "${bad}" is continuous; mixed discrete/continuous data is not supported: discretise "${bad}" or encode the strings as numbers`);
-      discrete = true;
-    } else discrete = names.every((c) => smallInteger(raw[c], rows, maxLevels));
+    if (declared.length) throw new Error(`${fn}: discreteColumns (${declared.join(", ")}) given but dataType is "continuous"`);
+    isDisc = names.map(() => false);
+  } else if (mode === "auto" && names.every((c, j) => isCat[j] || smallInteger(raw[c], rows, maxLevels))) isDisc = names.map(() => true);
+  else isDisc = names.map((c, j) => isCat[j] || declared.includes(c));
+  const nDisc = isDisc.filter((b) => b).length;
+  const mixed = nDisc > 0 && nDisc < p;
+  if (mixed && !allowMixed) {
+    const dj = isDisc.indexOf(true);
+    const cj = isDisc.indexOf(false);
+    const why = isCat[dj] ? "holds strings (categorical)" : "is listed in discreteColumns";
+    throw new TypeError(`${fn}: column "${names[dj]}" ${why} but column "${names[cj]}" is continuous; ${fn} does not handle mixed discrete/continuous data (learnStructure with algorithm "pc", "fci", "hc" or "tabu" does): discretise "${names[cj]}" or encode the strings as numbers`);
   }
-  const out: CausalData = { names: names.slice(), n, p, discrete, columns: [] };
-  if (discrete) {
+  const out: CausalData = { names: names.slice(), n, p, discrete: nDisc === p, columns: [] };
+  if (nDisc) {
     out.codes = [];
     out.cards = [];
     out.levels = [];
-    for (const c of names) {
-      const col = raw[c];
-      const fast = integerCodes(col, rows, n === n0);
-      if (fast) {
-        if (fast.labels.length < 2) throw new Error(`${fn}: column "${c}" is constant (a single level ${JSON.stringify(fast.labels[0])}); it carries no causal information, drop it`);
-        out.codes.push(fast.codes);
-        out.cards.push(fast.labels.length);
-        out.levels.push(fast.labels.map(String));
-        out.columns.push(Float64Array.from(fast.codes));
-        continue;
-      }
-      const labels = Array.from(new Set(rows.map((i) => col[i] as number | string | boolean)));
-      if (labels.every((v) => typeof v === "number")) (labels as number[]).sort((a, b) => a - b);
-      else labels.sort((a, b) => String(a).localeCompare(String(b)));
-      const idx = new Map(labels.map((v, k) => [v, k]));
-      const codes = new Int32Array(n);
-      for (let r = 0; r < n; r++) codes[r] = idx.get(col[rows[r]] as never)!;
+  }
+  if (mixed) out.columnTypes = isDisc.map((b) => (b ? "discrete" : "continuous"));
+  names.forEach((c, j) => {
+    if (isDisc[j]) {
+      const { codes, labels } = levelCodes(raw[c], rows, n === n0);
       if (labels.length < 2) throw new Error(`${fn}: column "${c}" is constant (a single level ${JSON.stringify(labels[0])}); it carries no causal information, drop it`);
-      out.codes.push(codes);
-      out.cards.push(labels.length);
-      out.levels.push(labels.map(String));
+      if (mixed && labels.length > maxLevels) throw new Error(`${fn}: column "${c}" is discrete with ${labels.length} levels, more than maxLevels (${maxLevels}); each level is a regression parameter in mixed data: pass a larger maxLevels or leave it continuous`);
+      out.codes!.push(codes);
+      out.cards!.push(labels.length);
+      out.levels!.push(labels.map(String));
       out.columns.push(Float64Array.from(codes));
+      return;
     }
-  } else {
-    for (const c of names) {
-      const col = raw[c];
-      const a = new Float64Array(n);
-      for (let r = 0; r < n; r++) a[r] = Number(col[rows[r]]);
-      let mn = Infinity;
-      let mx = -Infinity;
-      for (let r = 0; r < n; r++) {
-        if (a[r] < mn) mn = a[r];
-        if (a[r] > mx) mx = a[r];
-      }
-      if (mn === mx) throw new Error(`${fn}: column "${c}" is constant (all values ${mn}); it carries no causal information and its correlations are undefined, drop it`);
-      out.columns.push(a);
+    const col = raw[c];
+    const a = new Float64Array(n);
+    for (let r = 0; r < n; r++) a[r] = Number(col[rows[r]]);
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let r = 0; r < n; r++) {
+      if (a[r] < mn) mn = a[r];
+      if (a[r] > mx) mx = a[r];
     }
-    checkCollinear(out, fn);
+    if (mn === mx) throw new Error(`${fn}: column "${c}" is constant (all values ${mn}); it carries no causal information and its correlations are undefined, drop it`);
+    if (nDisc) {
+      out.codes!.push(new Int32Array(0));
+      out.cards!.push(0);
+      out.levels!.push([]);
+    }
+    out.columns.push(a);
+  });
+  if (nDisc === 0) checkCollinear(out.names, out.columns, covarianceOf(out), fn);
+  else if (mixed) {
+    const cont = isDisc.flatMap((b, j) => (b ? [] : [j]));
+    if (cont.length > 1) {
+      const cols = cont.map((j) => out.columns[j]);
+      checkCollinear(cont.map((j) => names[j]), cols, covarianceMatrix(cols), fn);
+    }
   }
   return out;
+}
+
+/** Level codes 0..L-1 of a column (labels ascending: numerically for numbers, else as strings). */
+function levelCodes(col: ArrayLike<unknown>, rows: number[], all: boolean): { codes: Int32Array; labels: (number | string | boolean)[] } {
+  const fast = integerCodes(col, rows, all);
+  if (fast) return fast;
+  const n = rows.length;
+  const labels = Array.from(new Set(rows.map((i) => col[i] as number | string | boolean)));
+  if (labels.every((v) => typeof v === "number")) (labels as number[]).sort((a, b) => a - b);
+  else labels.sort((a, b) => String(a).localeCompare(String(b)));
+  const idx = new Map(labels.map((v, k) => [v, k]));
+  const codes = new Int32Array(n);
+  for (let r = 0; r < n; r++) codes[r] = idx.get(col[rows[r]] as never)!;
+  return { codes, labels };
 }
 
 /**
@@ -253,20 +306,18 @@ function smallInteger(col: ArrayLike<unknown>, rows: number[], maxLevels: number
 
 /**
  * Throws when a continuous column is (numerically) a linear combination of
- * earlier ones: Cholesky of the correlation matrix (from the cached
- * covariance, O(p³) after the O(n p²) covariance); a pivot below 1e-10 means
- * the column's residual variance given the earlier columns is < 1e-10 of its
- * variance.
+ * earlier ones: Cholesky of the correlation matrix (from the covariance `C`,
+ * O(p³) after the O(n p²) covariance); a pivot below 1e-10 means the column's
+ * residual variance given the earlier columns is < 1e-10 of its variance.
  */
-function checkCollinear(d: CausalData, fn: string): void {
-  const p = d.p;
-  const C = covarianceOf(d);
+function checkCollinear(names: string[], columns: Float64Array[], C: Float64Array, fn: string): void {
+  const p = columns.length;
   const L = new Float64Array(p * p);
   for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) L[i * p + j] = C[i * p + j] / Math.sqrt(C[i * p + i] * C[j * p + j]);
   // Unit diagonal (a correlation matrix): the relative pivot tolerance is absolute.
   const j = cholesky(L, p, 1e-10);
   if (j >= 0) {
-    throw new Error(`${fn}: column "${d.names[j]}" is perfectly collinear with earlier columns (${d.names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
+    throw new Error(`${fn}: column "${names[j]}" is perfectly collinear with earlier columns (${names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
   }
 }
 

@@ -11,15 +11,26 @@
  * | "tabu" | `tabuSearch` | DAG | bnlearn `tabu` |
  * | "ges" | `ges` | CPDAG | Chickering 2002; causal-learn `ges` |
  * | "lingam" | `directLingam` | DAG with weights | Shimizu et al. 2011; lingam `DirectLiNGAM` |
+ *
+ * Mixed discrete + continuous columns (strings/booleans, or numeric columns
+ * named in `discreteColumns`, next to continuous ones; see data.ts) are
+ * handled by pc / fci with the mixed likelihood-ratio CI test and by hc /
+ * tabu with the mixed BIC (mixed.ts; Tsagris et al. 2018). `test: "auto"`
+ * (the default) picks "fisherz" for continuous, "gsq" for discrete and
+ * "mixed" for mixed data; `score` defaults likewise to "bic-g", "bic-d",
+ * "bic-mixed". Asking for "fisherz" or "gsq" (or a continuous / discrete
+ * score) on mixed data is an error naming the columns of the other type;
+ * ges and lingam reject mixed data.
  */
-import { CITestName, isPrepared, makeTest } from "./citest";
-import { CausalData, DataInput, DataOptions, prepareData } from "./data";
+import { CITest, CITestName, isPrepared, makeTest } from "./citest";
+import { CausalData, DataInput, DataOptions, discreteNames, prepareData } from "./data";
 import { fciCore } from "./fci";
 import { gesCore } from "./ges";
 import { cpdagIdx, fromMarkGraph, Graph, MarkGraph } from "./graph";
 import { directLingamCore } from "./lingam";
 import { orientPC, skeletonStable } from "./pc";
 import { Knowledge, Prior } from "./prior";
+import { MixedLR, MixedScore } from "./mixed";
 import { LocalScore, ScoreName, ScoreOptions } from "./score";
 import { scoreSearch } from "./search";
 
@@ -28,10 +39,10 @@ export type Algorithm = "pc" | "fci" | "hc" | "tabu" | "ges" | "lingam";
 /** Options shared by every structure-learning function. */
 export interface LearnOptions extends DataOptions, ScoreOptions {
   algorithm?: Algorithm;
-  /** Structure score for hc / tabu / ges: "bic-g" (default for continuous), "bic-d" (default for discrete), "bdeu", "bge". */
-  score?: ScoreName;
-  /** CI test for pc / fci: "fisherz" (default for continuous), "gsq" (default for discrete), "cmiknn" (nonparametric). */
-  test?: CITestName;
+  /** Structure score for hc / tabu / ges: "bic-g" (default for continuous), "bic-d" (default for discrete), "bic-mixed" (default for mixed; hc / tabu), "bdeu", "bge". */
+  score?: ScoreName | "bic-mixed";
+  /** CI test for pc / fci: "auto" (default: "fisherz" for continuous, "gsq" for discrete, "mixed" for mixed data), "fisherz", "gsq", "mixed" (mixed-data likelihood ratio, mixed.ts), "cmiknn" (nonparametric). */
+  test?: CITestName | "mixed" | "auto";
   /** Significance level for pc / fci (default 0.05). */
   alpha?: number;
   /** Prior knowledge: required / forbidden edges, tiers. */
@@ -52,10 +63,26 @@ export interface LearnOptions extends DataOptions, ScoreOptions {
   cpdag?: boolean;
 }
 
-function prep(data: DataInput | CausalData, o: LearnOptions, fn: string, need?: "continuous"): CausalData {
-  const d = isPrepared(data) ? data : prepareData(data, need ? { ...o, dataType: o.dataType === "discrete" ? "discrete" : "continuous" } : o, fn);
+/** Validated data; `need`: "continuous" (LiNGAM), "single" (no mixed data: ges), "any" (pc, fci, hc, tabu). */
+function prep(data: DataInput | CausalData, o: LearnOptions, fn: string, need: "continuous" | "single" | "any"): CausalData {
+  const d = isPrepared(data) ? data : prepareData(data, need === "continuous" ? { ...o, dataType: o.dataType === "discrete" ? "discrete" : "continuous" } : o, fn, need === "any");
   if (need === "continuous" && d.discrete) throw new Error(`${fn}: needs continuous data but the columns are discrete`);
+  if (need !== "any" && d.columnTypes) throw new Error(`${fn}: needs ${need === "continuous" ? "continuous" : "all-continuous or all-discrete"} data but the data are mixed (discrete columns: ${discreteNames(d).join(", ")}); use algorithm "pc", "fci", "hc" or "tabu"`);
   return d;
+}
+
+/** The CI test named by `o.test` (see LearnOptions.test) for prepared data. */
+function ciTest(d: CausalData, o: LearnOptions, fn: string): CITest {
+  const t = o.test ?? "auto";
+  if (d.columnTypes) {
+    const disc = discreteNames(d);
+    const cont = d.names.filter((c) => !disc.includes(c));
+    if (t === "fisherz") throw new Error(`${fn}: test "fisherz" needs continuous data but columns ${disc.map((c) => `"${c}"`).join(", ")} are discrete; use test "mixed" (the "auto" default for mixed data), or drop them`);
+    if (t === "gsq") throw new Error(`${fn}: test "gsq" needs discrete data but columns ${cont.map((c) => `"${c}"`).join(", ")} are continuous; use test "mixed" (the "auto" default for mixed data), or discretise them`);
+    if (t === "auto") return new MixedLR(d);
+  }
+  if (t === "mixed") return new MixedLR(d);
+  return makeTest(t === "auto" ? undefined : t, d, { seed: o.seed });
 }
 
 function checkAlpha(a: number | undefined, fn: string): number {
@@ -71,10 +98,10 @@ function checkAlpha(a: number | undefined, fn: string): number {
  */
 export function pcStable(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "pcStable";
-  const d = prep(data, options, fn);
+  const d = prep(data, options, fn, "any");
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
-  const test = makeTest(options.test, d, { seed: options.seed });
+  const test = ciTest(d, options, fn);
   const sk = skeletonStable(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K });
   const g = orientPC(sk, d.p, K);
   const out = fromMarkGraph(g, d.names, "cpdag");
@@ -85,10 +112,10 @@ export function pcStable(data: DataInput | CausalData, options: LearnOptions = {
 /** FCI: like PC but allows latent confounders and returns a PAG; see fci.ts. */
 export function fci(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "fci";
-  const d = prep(data, options, fn);
+  const d = prep(data, options, fn, "any");
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
-  const test = makeTest(options.test, d, { seed: options.seed });
+  const test = ciTest(d, options, fn);
   const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K, maxPdsSize: options.maxPdsSize });
   const out = fromMarkGraph(g, d.names, "pag");
   out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n };
@@ -115,10 +142,23 @@ export function tabuSearch(data: DataInput | CausalData, options: LearnOptions =
   return scoreBased(data, options, "tabuSearch", options.tabuLength ?? 10);
 }
 
+/**
+ * The structure score named by `o.score` for hc / tabu: "bic-mixed"
+ * (MixedScore, the default for mixed data) or a LocalScore. MixedScore has
+ * LocalScore's search interface (p, local, hint, prefetch).
+ */
+function localScore(d: CausalData, o: LearnOptions, fn: string): LocalScore {
+  if (d.columnTypes && o.score !== undefined && o.score !== "bic-mixed") {
+    throw new Error(`${fn}: score "${o.score}" needs all-continuous or all-discrete data but the data are mixed (discrete columns: ${discreteNames(d).join(", ")}); use score "bic-mixed" (the default for mixed data)`);
+  }
+  if (d.columnTypes || o.score === "bic-mixed") return new MixedScore(d) as unknown as LocalScore;
+  return new LocalScore(d, o.score, o);
+}
+
 function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, tabuLength: number): Graph {
-  const d = prep(data, o, fn);
+  const d = prep(data, o, fn, "any");
   const K = new Knowledge(d.names, o.prior, fn);
-  const sc = new LocalScore(d, o.score, o);
+  const sc = localScore(d, o, fn);
   if (o.maxIndegree !== undefined && !(Number.isInteger(o.maxIndegree) && o.maxIndegree >= 0)) throw new Error(`${fn}: maxIndegree must be a non-negative integer, got ${o.maxIndegree}`);
   // Greedy climbing from the empty graph is path-dependent (score-equivalent moves tie), so
   // hill climbing defaults to 20 restarts (random tie-breaking orders and perturbations, bnlearn restart semantics).
@@ -131,8 +171,9 @@ function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, t
 /** Greedy equivalence search over CPDAGs (forward insertions, backward deletions) with a decomposable score; see ges.ts. */
 export function ges(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "ges";
-  const d = prep(data, options, fn);
+  const d = prep(data, options, fn, "single");
   const K = new Knowledge(d.names, options.prior, fn);
+  if (options.score === "bic-mixed") throw new Error(`${fn}: score "bic-mixed" is for hc / tabu (ges needs a score-equivalent score)`);
   const sc = new LocalScore(d, options.score, options);
   const { g, score } = gesCore(sc, K);
   const out = fromMarkGraph(g, d.names, "cpdag");
