@@ -4,9 +4,12 @@
  * truncation: a rank-r image is returned unchanged for k ≥ r, the residual is
  * orthogonal to the approximation, the Eckart–Young residual equals the sum
  * of the discarded squared singular values (from symmetricEigen of the Gram
- * matrix), and the randomized svdDenoise never beats it.
+ * matrix), and the randomized svdDenoise never beats it. The Lanczos path
+ * (short side > 4k + 32) is compared with the dense exact truncation
+ * computed here, and on the Au nanoparticle with numpy.linalg.svd.
  */
-import { pcaDenoise, symmetricEigen, svdDenoise, makeImage, findAtoms, synth } from "causalscope";
+import { pcaDenoise, symmetricEigen, svdDenoise, makeImage, findAtoms, synth, readImage, Image } from "causalscope";
+import { describeWithData } from "../helpers/shared-data";
 
 function lcg(seed: number) {
   let s = seed >>> 0;
@@ -24,6 +27,27 @@ function randomImage(w: number, h: number, rank: number, noise: number, seed: nu
 }
 
 const ss = (a: ArrayLike<number>, b?: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += (a[i] - (b ? b[i] : 0)) ** 2; return s; };
+
+/** The exact rank-k truncation by the dense route (Gram matrix over the short side, symmetricEigen), in double precision. */
+function denseTruncation(image: Image, k: number): Float64Array {
+  const { width: w, height: h, data } = image;
+  const byRows = h <= w, m = byRows ? h : w, n = byRows ? w : h;
+  const at = (a: number, j: number) => (byRows ? data[a * w + j] : data[j * w + a]);
+  const G = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) for (let b = a; b < m; b++) { let s = 0; for (let j = 0; j < n; j++) s += at(a, j) * at(b, j); G[a * m + b] = G[b * m + a] = s; }
+  const { values, vecs } = symmetricEigen(G, m);
+  const top = Array.from({ length: m }, (_, i) => i).sort((p, q) => values[q] - values[p]).slice(0, k);
+  const out = new Float64Array(w * h);
+  for (const c of top) {
+    const u = vecs.subarray(c * m, (c + 1) * m);
+    for (let j = 0; j < n; j++) {
+      let p = 0;
+      for (let a = 0; a < m; a++) p += u[a] * at(a, j);
+      for (let a = 0; a < m; a++) out[byRows ? a * w + j : j * w + a] += u[a] * p;
+    }
+  }
+  return out;
+}
 
 describe("pcaDenoise / symmetricEigen", () => {
   it("symmetricEigen diagonalises a symmetric matrix (A v = λ v, orthonormal v)", () => {
@@ -63,6 +87,19 @@ describe("pcaDenoise / symmetricEigen", () => {
       expect(ss(noisy.data, svdDenoise(noisy, k).data)).toBeGreaterThanOrEqual(ss(noisy.data, p.data) * (1 - 1e-6));
     });
   }
+  for (const [w, h, k] of [[230, 180, 5], [230, 180, 22], [180, 230, 22]]) {
+    it(`Lanczos path (${w}×${h}, k = ${k}) equals the dense exact truncation within 1e-6`, () => {
+      // Rank 30 with singular values 10·(30 − c) plus noise: the k-th and (k+1)-th are close, as on real images.
+      const im = randomImage(w, h, 30, 3, 5 + k);
+      const exact = denseTruncation(im, k), p = pcaDenoise(im, k);
+      expect(Math.sqrt(ss(p.data, exact) / ss(exact))).toBeLessThan(1e-6);
+    });
+  }
+  it("a rank-3 image through the Lanczos path (Krylov space closes early): unchanged at k = 5", () => {
+    const clean = randomImage(200, 150, 3, 0, 7);
+    const p = pcaDenoise(clean, 5);
+    expect(Math.sqrt(ss(p.data, clean.data) / ss(clean.data))).toBeLessThan(1e-5);
+  });
   it("findAtoms' denoise: exact up to 768 px on the short side, randomized (with a warning) beyond", () => {
     const small = synth.hexagonal({ width: 200, height: 160, dose: 2000, seed: 3 });
     expect(findAtoms(small.image, { denoise: 12, refine: false }).parameters.warnings.join(" ")).not.toMatch(/randomized/);
@@ -76,5 +113,18 @@ describe("pcaDenoise / symmetricEigen", () => {
     expect(() => pcaDenoise(im, 0)).toThrow(/rank/);
     const bad = makeImage(Float32Array.from(im.data, (v, i) => (i === 9 ? NaN : v)), 8, 8);
     expect(() => pcaDenoise(bad, 2)).toThrow(/x=1, y=1/);
+  });
+});
+
+describeWithData("stem/au_np_atom_lattice.hdf5", "pcaDenoise on the Au nanoparticle (504×479) vs numpy.linalg.svd", (path) => {
+  it("rank 22: pixels and the Eckart–Young residual as numpy's exact truncation", async () => {
+    const image = await readImage(path);
+    const p = pcaDenoise(image, 22);
+    // numpy 2.4 (float64): U, s, Vt = np.linalg.svd(A); A22 = (U[:, :22] * s[:22]) @ Vt[:22];
+    // σ19…σ25 = 5282.80, 5019.71, 4881.32, 4817.80, 4760.52: the 22nd and 23rd differ by 1.3 %.
+    const numpy: [number, number, number][] = [[0, 0, 15444.3204], [100, 200, 16190.4018], [239, 251, 16602.0823], [478, 503, 15917.131], [300, 17, 15684.6889], [17, 480, 15430.8004], [250, 250, 16620.2883], [400, 100, 16205.5277]];
+    for (const [y, x, v] of numpy) expect(Math.abs(p.data[y * image.width + x] - v) / v).toBeLessThan(1e-6);
+    // ‖A − A22‖_F = √Σ_{i>22} σ_i² = 46190.725 (numpy).
+    expect(Math.sqrt(ss(image.data, p.data)) / 46190.72534).toBeCloseTo(1, 5);
   });
 });
