@@ -196,7 +196,7 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
     const dj = isDisc.indexOf(true);
     const cj = isDisc.indexOf(false);
     const why = isCat[dj] ? "holds strings (categorical)" : "is listed in discreteColumns";
-    throw new TypeError(`${fn}: column "${names[dj]}" ${why} but column "${names[cj]}" is continuous; ${fn} does not handle mixed discrete/continuous data (learnStructure with algorithm "pc", "fci", "hc" or "tabu" does): discretise "${names[cj]}" or encode the strings as numbers`);
+    throw new TypeError(`${fn}: column "${names[dj]}" ${why} but column "${names[cj]}" is continuous; mixed discrete/continuous data are handled only by learnStructure with algorithm "pc", "fci", "hc" or "tabu": discretise "${names[cj]}" or encode the strings as numbers`);
   }
   const out: CausalData = { names: names.slice(), n, p, discrete: nDisc === p, columns: [] };
   if (nDisc) {
