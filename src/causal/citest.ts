@@ -44,6 +44,62 @@ export interface CITest {
 
 export type CITestName = "fisherz" | "gsq" | "cmiknn";
 
+/**
+ * p-values by positive integer key (< 2^53): open addressing with linear
+ * probing in typed arrays (no boxed numbers or Map entries per test);
+ * `get` returns -1 for a key not stored. Doubles its capacity at half load.
+ */
+export class PValueCache {
+  /** key, value, key, value, ... (one cache line per probe); key 0 marks an empty slot. */
+  private kv: Float64Array;
+  private mask: number;
+  size = 0;
+  constructor(capacity = 1024) {
+    let c = 16;
+    while (c < 2 * capacity) c *= 2;
+    this.kv = new Float64Array(2 * c);
+    this.mask = c - 1;
+  }
+  /** Index (in kv) of the slot holding `key`, or of the empty slot where it would go. */
+  private slot(key: number): number {
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) >>> 0;
+    // murmur3's 32-bit finaliser of the two halves (keys are base-(p+1) digit strings: mix every bit)
+    let h = lo ^ Math.imul(hi, 0x9e3779b1);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    let s = (h ^ (h >>> 16)) & this.mask;
+    const kv = this.kv;
+    while (kv[2 * s] !== 0 && kv[2 * s] !== key) s = (s + 1) & this.mask;
+    return 2 * s;
+  }
+  get(key: number): number {
+    const s = this.slot(key);
+    return this.kv[s] === key ? this.kv[s + 1] : -1;
+  }
+  set(key: number, value: number): void {
+    if (!(key > 0 && key < 9007199254740992 && Number.isInteger(key))) throw new Error(`PValueCache: key must be a positive integer below 2^53, got ${key}`);
+    const s = this.slot(key);
+    if (this.kv[s] !== key) {
+      this.kv[s] = key;
+      this.size++;
+    }
+    this.kv[s + 1] = value;
+    if (2 * this.size > this.mask) this.grow();
+  }
+  private grow(): void {
+    const old = this.kv;
+    this.kv = new Float64Array(2 * old.length);
+    this.mask = old.length - 1;
+    for (let s = 0; s < old.length; s += 2)
+      if (old[s] !== 0) {
+        const t = this.slot(old[s]);
+        this.kv[t] = old[s];
+        this.kv[t + 1] = old[s + 1];
+      }
+  }
+}
+
 abstract class BaseTest implements CITest {
   abstract readonly name: string;
   count = 0;
@@ -77,11 +133,17 @@ abstract class BaseTest implements CITest {
   pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
     return this.test(x, y, S).pValue;
   }
-  protected numCache = new Map<number, number>();
-  private sortBuf: number[] = [];
+  /** p-values of the fast path by numeric key (see `setKey`). */
+  protected pCache = new PValueCache();
+  private sorted = new Int32Array(0);
+  /** Conditioning sets passed to `compute` by the fast path, one reused array per size. */
+  private sets: number[][] = [];
+  /** Largest conditioning-set size whose key fits (digits in base p + 1 below 9e15). */
+  private maxKeySet = -1;
   /**
    * Fast path for the search algorithms: valid, distinct column indices, no
-   * validation, numeric cache key (the sorted set packed in base p + 1).
+   * validation, numeric cache key (the sorted set packed in base p + 1);
+   * `compute` sees S sorted ascending.
    */
   pIdx(x: number, y: number, S: number[]): number {
     const p = this.data.p;
@@ -90,22 +152,42 @@ abstract class BaseTest implements CITest {
       x = y;
       y = t;
     }
-    const b = this.sortBuf;
-    b.length = S.length;
-    for (let i = 0; i < S.length; i++) b[i] = S[i];
-    if (b.length > 1) b.sort((u, v) => u - v);
+    const k = S.length;
+    if (this.maxKeySet < 0) {
+      let m = 0;
+      while (Math.pow(p + 1, m + 3) < 9e15) m++;
+      this.maxKeySet = m;
+      this.sorted = new Int32Array(p);
+    }
+    if (k > this.maxKeySet) return this.test(x, y, S).pValue;
+    // insertion sort (sets are small)
+    const b = this.sorted;
+    for (let i = 0; i < k; i++) {
+      const v = S[i];
+      let j = i;
+      while (j > 0 && b[j - 1] > v) {
+        b[j] = b[j - 1];
+        j--;
+      }
+      b[j] = v;
+    }
     // digits x+1, y+1, s+1 in base p + 1 (all nonzero: unique for every set size)
-    const fits = Math.pow(p + 1, S.length + 2) < 9e15;
     let key = (x + 1) * (p + 1) + y + 1;
-    if (fits) for (const s of b) key = key * (p + 1) + s + 1;
-    if (!fits) return this.test(x, y, S).pValue;
-    let v = this.numCache.get(key);
-    if (v === undefined) {
-      v = this.compute(x, y, b.slice()).pValue;
+    for (let i = 0; i < k; i++) key = key * (p + 1) + b[i] + 1;
+    let v = this.pCache.get(key);
+    if (v === -1) {
+      let s = this.sets[k];
+      if (!s) s = this.sets[k] = new Array<number>(k).fill(0);
+      for (let i = 0; i < k; i++) s[i] = b[i];
+      v = this.computeP(x, y, s);
       this.count++;
-      this.numCache.set(key, v);
+      this.pCache.set(key, v);
     }
     return v;
+  }
+  /** p-value of `compute` (subclasses may skip building the result object). */
+  protected computeP(x: number, y: number, S: number[]): number {
+    return this.compute(x, y, S).pValue;
   }
   protected abstract compute(x: number, y: number, S: number[]): CIResult;
 }
@@ -170,14 +252,23 @@ export class FisherZ extends BaseTest {
     }
     return cxy / Math.sqrt(Math.abs(cxx * cyy));
   }
-  protected compute(x: number, y: number, S: number[]): CIResult {
+  /** √(n − |S| − 3) · |atanh r|, or -1 when n − |S| − 3 ≤ 0 (p-value 1, statistic 0). */
+  private zStatistic(x: number, y: number, S: number[]): number {
     let r = this.partialCorrelation(x, y, S);
     if (Math.abs(r) >= 1) r = (1 - 2.220446049250313e-16) * Math.sign(r);
     const z = 0.5 * Math.log((1 + r) / (1 - r));
     const dfn = this.data.n - S.length - 3;
-    if (dfn <= 0) return { pValue: 1, statistic: 0 };
-    const stat = Math.sqrt(dfn) * Math.abs(z);
+    if (dfn <= 0) return -1;
+    return Math.sqrt(dfn) * Math.abs(z);
+  }
+  protected compute(x: number, y: number, S: number[]): CIResult {
+    const stat = this.zStatistic(x, y, S);
+    if (stat < 0) return { pValue: 1, statistic: 0 };
     return { pValue: Math.min(1, 2 * normSf(stat)), statistic: stat };
+  }
+  protected computeP(x: number, y: number, S: number[]): number {
+    const stat = this.zStatistic(x, y, S);
+    return stat < 0 ? 1 : Math.min(1, 2 * normSf(stat));
   }
 }
 
@@ -188,7 +279,7 @@ export class GSquare extends BaseTest {
     super(data);
     if (!data.discrete || !data.codes || !data.cards) throw new Error(`gSquare: needs discrete data (category labels or small integers); these columns are continuous: use fisherZ or cmiKnn`);
     this.rows = distinctRows(data);
-    this.unit = this.rows.w.every((v) => v === 1);
+    this.unit = this.rows.m === data.n; // every multiplicity 1 (the multiplicities sum to n)
   }
   private cnt = new Int32Array(0);
   private remap = new Int32Array(0);
@@ -299,8 +390,8 @@ export class GSquare extends BaseTest {
     const pkey: number[] = [];
     for (let t = 0; t < zs.length; t++) {
       const key = ((x + 1) * (p + 1) + y + 1) * (p + 1) + zs[t] + 1;
-      const v = this.numCache.get(key);
-      if (v !== undefined) out[t] = v;
+      const v = this.pCache.get(key);
+      if (v !== -1) out[t] = v;
       else {
         pend.push(t);
         pkey.push(key);
@@ -326,7 +417,7 @@ export class GSquare extends BaseTest {
           const t = grp[u];
           const v = this.compute(x, y, [zs[t]]).pValue;
           this.count++;
-          this.numCache.set(pkey[g + u], v);
+          this.pCache.set(pkey[g + u], v);
           out[t] = v;
         }
         continue;
@@ -351,7 +442,7 @@ export class GSquare extends BaseTest {
         const t = grp[u];
         const v = this.g2(c, offs[u], cards[zs[t]], cx, cy).pValue;
         this.count++;
-        this.numCache.set(pkey[g + u], v);
+        this.pCache.set(pkey[g + u], v);
         out[t] = v;
       }
     }
@@ -512,49 +603,62 @@ export class GSquare extends BaseTest {
 
 /**
  * Distinct rows of discrete data with multiplicities (counts are sums over
- * distinct rows, so large samples of few-level variables count fast). Falls
- * back to the raw rows when there are hardly any duplicates.
+ * distinct rows, so large samples of few-level variables count fast), in
+ * order of first occurrence. Falls back to the raw rows when there are hardly
+ * any duplicates. Rows are compared exactly through group codes: the columns
+ * are split into runs whose level counts multiply to < 2³¹, each run's levels
+ * packed into one int32 per row; a typed-array hash table (open addressing)
+ * over those codes finds the repeats. O(n·p) time, O(n) extra memory.
  */
 export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Array; m: number } {
   const n = d.n;
   const p = d.p;
   const codes = d.codes!;
+  const cards = d.cards!;
   const ident = () => ({ codes, w: new Int32Array(n).fill(1), m: n });
   if (n < 2000) return ident();
-  // hash rows: two 32-bit multiplicative hashes, exact check on collision
-  const map = new Map<number, number>();
-  const first: number[] = [];
-  const w: number[] = [];
-  const rowOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let h1 = 0x811c9dc5 | 0;
-    let h2 = 0x01000193;
-    for (let j = 0; j < p; j++) {
-      const v = codes[j][i];
-      h1 = Math.imul(h1 ^ v, 0x01000193);
-      h2 = Math.imul(h2 + v + 0x9e3779b9, 0x85ebca6b) ^ (h2 >>> 13);
+  const groups = rowGroupCodes(codes, cards, n);
+  const G = groups.length;
+  // row hash over the group codes
+  const h = new Int32Array(n);
+  for (let g = 0; g < G; g++) {
+    const c = groups[g];
+    for (let i = 0; i < n; i++) {
+      const v = Math.imul(h[i] ^ c[i], 0x9e3779b1);
+      h[i] = v ^ (v >>> 15);
     }
-    const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff);
-    let u = map.get(key);
-    if (u !== undefined) {
+  }
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  const mask = size - 1;
+  const table = new Int32Array(size).fill(-1); // slot -> index of a distinct row
+  const first = new Int32Array(n); // distinct row -> its first data row
+  const w = new Int32Array(n);
+  let m = 0;
+  const g0 = groups[0];
+  for (let i = 0; i < n; i++) {
+    const hi = h[i];
+    let s = hi & mask;
+    for (;;) {
+      const u = table[s];
+      if (u < 0) {
+        table[s] = m;
+        first[m] = i;
+        w[m++] = 1;
+        break;
+      }
       const f = first[u];
-      for (let j = 0; j < p; j++)
-        if (codes[j][f] !== codes[j][i]) {
-          u = undefined;
+      if (h[f] === hi && g0[f] === g0[i]) {
+        let same = true;
+        for (let g = 1; g < G && same; g++) same = groups[g][f] === groups[g][i];
+        if (same) {
+          w[u]++;
           break;
         }
+      }
+      s = (s + 1) & mask;
     }
-    if (u === undefined) {
-      if (map.has(key)) return ident(); // hash collision between different rows: give up compressing
-      u = first.length;
-      map.set(key, u);
-      first.push(i);
-      w.push(0);
-    }
-    w[u]++;
-    rowOf[i] = u;
   }
-  const m = first.length;
   if (m > 0.7 * n) return ident();
   const out: Int32Array[] = [];
   for (let j = 0; j < p; j++) {
@@ -563,7 +667,26 @@ export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Arra
     for (let u = 0; u < m; u++) a[u] = c[first[u]];
     out.push(a);
   }
-  return { codes: out, w: Int32Array.from(w), m };
+  return { codes: out, w: w.slice(0, m), m };
+}
+
+/** Per row, one int32 code per run of columns whose level counts multiply to < 2³¹ (exact: equal codes in every run ⇔ equal rows). */
+function rowGroupCodes(codes: Int32Array[], cards: number[], n: number): Int32Array[] {
+  const groups: Int32Array[] = [];
+  let cur: Int32Array | null = null;
+  let prod = 1;
+  for (let j = 0; j < codes.length; j++) {
+    const k = cards[j];
+    const c = codes[j];
+    if (!cur || prod * k > 2147483647) {
+      cur = new Int32Array(n);
+      groups.push(cur);
+      prod = 1;
+    }
+    prod *= k;
+    for (let i = 0; i < n; i++) cur[i] = cur[i] * k + c[i];
+  }
+  return groups;
 }
 
 function digamma(x: number): number {

@@ -2,11 +2,13 @@
  * The fast kernels give the same numbers as the plain computations they
  * replace: integer-coded columns (lookup-table level coding), discrete local
  * scores of candidate parent sets built from a hinted base, G² counts with
- * fused stratum codes.
+ * fused stratum codes, distinct rows by packed group codes, the typed-array
+ * p-value cache, the four-column covariance passes.
  */
-import { prepareData, readBIF, sampleBayesNet } from "causalscope";
+import { prepareData, randomLinearSEM, readBIF, sampleBayesNet, sampleLinearSEM } from "causalscope";
 import { LocalScore } from "../../src/causal/score";
-import { GSquare } from "../../src/causal/citest";
+import { distinctRows, FisherZ, GSquare, PValueCache } from "../../src/causal/citest";
+import { covarianceMatrix, mean } from "../../src/causal/stats";
 import { bif } from "./helpers";
 
 function alarmData(n: number) {
@@ -113,6 +115,79 @@ describe("causal kernels", () => {
         for (let a = 0; a < cx; a++) for (let b = 0; b < cy; b++) if (c[a * cy + b] > 0) g += c[a * cy + b] * Math.log((c[a * cy + b] * tot) / (rs[a] * cs[b]));
       }
       expect(t.test(x, y, S).statistic).toBeCloseTo(2 * g, 8);
+    }
+  });
+
+  test("distinct rows: each data row once, in order of first occurrence, with its multiplicity", () => {
+    // asia: 8 binary columns (one packed group); alarm: 37 columns of 2-4 levels (two groups)
+    for (const [name, n] of [["asia", 5000], ["alarm", 20000]] as [string, number][]) {
+      const net = readBIF(bif(name), name);
+      const s = sampleBayesNet(net, n, { seed: 3 });
+      const d = prepareData(Object.fromEntries(net.nodes.map((v) => [v, Float64Array.from(s[v], (x) => net.states[v].indexOf(x))])), { dataType: "discrete" });
+      const seen = new Map<string, number>();
+      const firstRows: number[] = [];
+      const w: number[] = [];
+      for (let i = 0; i < d.n; i++) {
+        const key = d.codes!.map((c) => c[i]).join(",");
+        const u = seen.get(key);
+        if (u === undefined) {
+          seen.set(key, firstRows.length);
+          firstRows.push(i);
+          w.push(1);
+        } else w[u]++;
+      }
+      const r = distinctRows(d);
+      expect(r.m).toBeLessThan(0.7 * d.n); // compressed (not the raw-rows fallback)
+      expect(r.m).toBe(firstRows.length);
+      expect(Array.from(r.w)).toEqual(w);
+      for (let j = 0; j < d.p; j++) expect(Array.from(r.codes[j])).toEqual(firstRows.map((i) => d.codes![j][i]));
+    }
+  });
+
+  test("typed-array p-value cache stores and returns what a Map does", () => {
+    const cache = new PValueCache(4);
+    const ref = new Map<number, number>();
+    let z = 12345;
+    const next = () => (z = (Math.imul(z, 1103515245) + 12345) >>> 0);
+    for (let t = 0; t < 20000; t++) {
+      // keys spread over [1, 9e15): small ones and ones above 2^32
+      const key = t % 3 === 0 ? 1 + (next() % 5000) : 1 + next() * 2097152 + (next() % 2097152);
+      const v = next() / 4294967296;
+      if (t % 5 === 0) expect(cache.get(key)).toBe(ref.has(key) ? ref.get(key) : -1);
+      cache.set(key, v);
+      ref.set(key, v);
+    }
+    expect(cache.size).toBe(ref.size);
+    for (const [k, v] of ref) expect(cache.get(k)).toBe(v);
+    expect(cache.get(7e15 + 1)).toBe(ref.get(7e15 + 1) ?? -1);
+    expect(() => cache.set(0, 0.5)).toThrow(/positive integer/);
+    expect(() => cache.set(1.5, 0.5)).toThrow(/positive integer/);
+  });
+
+  test("Fisher-z fast path (sorted set, cached by number) equals the validated test", () => {
+    const sem = randomLinearSEM(12, { seed: 4, expectedDegree: 2 });
+    const d = prepareData(sampleLinearSEM(sem, 800, { seed: 5 }), { dataType: "continuous" });
+    const fast = new FisherZ(d);
+    const plain = new FisherZ(d);
+    for (const [x, y, S] of [[0, 1, []], [5, 2, [7]], [3, 9, [11, 1]], [10, 4, [8, 0, 6]], [9, 3, [1, 11]]] as [number, number, number[]][]) {
+      const sorted = S.slice().sort((a, b) => a - b);
+      expect(fast.pIdx(x, y, S)).toBe(plain.test(x, y, sorted).pValue);
+    }
+    expect(fast.count).toBe(4); // {3, 9 | 1, 11} computed once
+  });
+
+  test("covariance matrix in four-column passes equals the plain two-pass sums bit for bit", () => {
+    for (const p of [1, 6, 9]) {
+      const cols = Array.from({ length: p }, (_, j) => Float64Array.from({ length: 301 }, (_, i) => Math.sin(i * (j + 1) * 0.37) * (j + 2) + j));
+      const C = covarianceMatrix(cols);
+      for (let a = 0; a < p; a++)
+        for (let b = 0; b < p; b++) {
+          const ma = mean(cols[a]);
+          const mb = mean(cols[b]);
+          let s = 0;
+          for (let i = 0; i < 301; i++) s += (cols[a][i] - ma) * (cols[b][i] - mb);
+          expect(C[a * p + b]).toBe(s / 300);
+        }
     }
   });
 });
