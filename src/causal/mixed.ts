@@ -29,6 +29,10 @@
  *   returned (the conservative symmetrisation of Tsagris et al.). With one
  *   continuous variable this compares a linear (ANOVA-like) and a logistic
  *   regression; with two discrete ones given continuous S, two logistic ones.
+ *   A logistic direction whose null fit separates the levels completely
+ *   (ℓ₀ > −1e-6: the discrete variable is a function of S in the sample, the
+ *   likelihood ratio is degenerate) is left out; when both are left out the
+ *   p-value is 1 (nothing left to depend on, as G² with 0 degrees of freedom).
  *
  * Score (`MixedScore`, name "bic-mixed"): the BIC of the same regression of
  * each variable on its embedded parents, ℓ − (k/2)·log n with k the number
@@ -233,7 +237,8 @@ export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[]): 
     beta.set(trial);
     const gain = llNew - ll;
     ll = llNew;
-    if (gain < 1e-10 * (1 + Math.abs(ll))) break;
+    // converged, or (complete separation) every level predicted with probability ≈ 1
+    if (gain < 1e-10 * (1 + Math.abs(ll)) || ll > -1e-9) break;
   }
   return ll;
 }
@@ -383,13 +388,15 @@ export class MixedLR implements CITest {
       return { pValue: Math.min(1, 2 * normSf(stat)), statistic: stat };
     }
     const dof = emb.dim[x] * emb.dim[y];
-    const lr = (child: number, other: number): CIResult => {
-      const g = 2 * (this.models.fit(child, sortedWith(S, other)).ll - this.models.fit(child, S).ll);
-      const stat = Math.max(0, g);
+    const lr = (child: number, other: number): CIResult | null => {
+      const ll0 = this.models.fit(child, S).ll;
+      if (disc[child] && ll0 > -1e-6) return null; // complete separation: degenerate direction
+      const stat = Math.max(0, 2 * (this.models.fit(child, sortedWith(S, other)).ll - ll0));
       return { pValue: chi2Sf(stat, dof), statistic: stat, dof };
     };
     const a = lr(x, y);
     const b = lr(y, x);
+    if (!a || !b) return a ?? b ?? { pValue: 1, statistic: 0, dof };
     return a.pValue >= b.pValue ? a : b;
   }
 }

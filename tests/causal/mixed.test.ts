@@ -164,6 +164,21 @@ describe("mixedLR CI test", () => {
     expect(() => t.test("a", "a")).toThrow(/same variable "a"/);
   });
 
+  test("a discrete variable that is a function of S (complete separation): the logistic direction is left out", () => {
+    // w → d (d = [w > 0], deterministic) → x (mean shift): x and d are adjacent, so x ⟂ d | w is false;
+    // the logistic regression of d on w separates the levels, its likelihood ratio is degenerate
+    const r = new Rng(13);
+    const n = 1000;
+    const w = Float64Array.from({ length: n }, () => r.normal());
+    const d = Array.from(w, (v) => (v > 0 ? "hi" : "lo"));
+    const e = Array.from(w, (v) => (v > 0.5 ? "up" : "down"));
+    const x = Float64Array.from(d, (l) => (l === "hi" ? 1 : 0) + r.normal());
+    const t = new MixedLR(prepMixed({ w, d, e, x }));
+    expect(t.pValue("x", "d", ["w"])).toBeLessThan(1e-6);
+    // d and e are both functions of w: nothing is left to depend on given w
+    expect(t.test("d", "e", ["w"])).toEqual({ pValue: 1, statistic: 0, dof: 1 });
+  });
+
   test("multinomial logit: maximised log-likelihood equals the closed form of the saturated model", () => {
     // y (3 levels) on the indicators of a 4-level x: the MLE reproduces the cell frequencies,
     // ℓ = Σ n_xy log(n_xy / n_x); intercept only: Σ n_y log(n_y / n)
