@@ -26,15 +26,31 @@ export interface PixelSource {
   valid: Uint8Array | null;
 }
 
+/** Pixel noise model for uncertainty propagation: variance = max(value, 1) ("poisson", counts) or sd² ("gaussian"). */
+export interface PixelNoise {
+  model: "poisson" | "gaussian";
+  /** Noise sd of one pixel for "gaussian" (image units). */
+  sd: number;
+}
+
 /**
  * Iterated centre of mass in a disk of radius `radius[i]` around each start
  * position, on intensities minus the window's minimum. Stops after
  * `iterations` or when the shift is below 0.001 px. Returns new arrays.
+ *
+ * Uncertainty (1 sd, px): the pixel noise propagated to first order through
+ * x̂ = Σ vₖxₖ / Σ vₖ (vₖ = pixel − window minimum) in the final window:
+ * Var(x̂) = Σ (xₖ − x̂)² Var(pixelₖ) / (Σ vₖ)², likewise y, with Var from
+ * `noise`. The minimum's own noise drops out to first order (its derivative is
+ * Σ (xₖ − x̂) / Σ vₖ, ≈ 0 for a window centred on x̂); bias from truncation
+ * or neighbours' tails is not included. NaN where the window sum is not positive.
  */
-export function refineCenterOfMass(src: PixelSource, x0: ArrayLike<number>, y0: ArrayLike<number>, radius: ArrayLike<number>, iterations = 10): { x: Float64Array; y: Float64Array } {
+export function refineCenterOfMass(src: PixelSource, x0: ArrayLike<number>, y0: ArrayLike<number>, radius: ArrayLike<number>, noise: PixelNoise, iterations = 10): { x: Float64Array; y: Float64Array; uncX: Float64Array; uncY: Float64Array } {
   const { data, width: w, height: h, valid } = src;
   const n = x0.length;
   const X = Float64Array.from(x0), Y = Float64Array.from(y0);
+  const uncX = new Float64Array(n).fill(NaN), uncY = new Float64Array(n).fill(NaN);
+  const poisson = noise.model === "poisson", v0 = noise.sd * noise.sd;
   for (let i = 0; i < n; i++) {
     const r = radius[i];
     for (let it = 0; it < iterations; it++) {
@@ -46,21 +62,26 @@ export function refineCenterOfMass(src: PixelSource, x0: ArrayLike<number>, y0: 
         const k = y * w + x;
         if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r && (!valid || valid[k]) && data[k] < mn) mn = data[k];
       }
-      let s = 0, sx = 0, sy = 0;
+      // Raw moments about the window centre: Σv, Σv·dx, Σv·dy, and ΣV, ΣV·dx, ΣV·dx², … of the pixel variances V.
+      let s = 0, sx = 0, sy = 0, q = 0, qx = 0, qy = 0, qxx = 0, qyy = 0;
       for (let y = ya; y <= yb; y++) for (let x = xa; x <= xb; x++) {
         const k = y * w + x;
         if ((x - cx) ** 2 + (y - cy) ** 2 > r * r || (valid && !valid[k])) continue;
-        const v = data[k] - mn;
-        s += v; sx += v * x; sy += v * y;
+        const v = data[k] - mn, dx = x - cx, dy = y - cy;
+        s += v; sx += v * dx; sy += v * dy;
+        const V = poisson ? Math.max(data[k], 1) : v0;
+        q += V; qx += V * dx; qy += V * dy; qxx += V * dx * dx; qyy += V * dy * dy;
       }
       if (!(s > 0)) break;
-      const nx = sx / s, ny = sy / s;
-      const shift = Math.hypot(nx - cx, ny - cy);
-      X[i] = nx; Y[i] = ny;
-      if (shift < 1e-3) break;
+      const ox = sx / s, oy = sy / s;
+      // Σ V (d − ô)² = Σ V d² − 2 ô Σ V d + ô² Σ V.
+      uncX[i] = Math.sqrt(Math.max(0, qxx - 2 * ox * qx + ox * ox * q)) / s;
+      uncY[i] = Math.sqrt(Math.max(0, qyy - 2 * oy * qy + oy * oy * q)) / s;
+      X[i] = cx + ox; Y[i] = cy + oy;
+      if (Math.hypot(ox, oy) < 1e-3) break;
     }
   }
-  return { x: X, y: Y };
+  return { x: X, y: Y, uncX, uncY };
 }
 
 /** Current Gaussian parameters of every atom (mutable working state). */

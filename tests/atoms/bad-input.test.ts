@@ -38,6 +38,7 @@ describe("findAtoms on bad input", () => {
     expect(a.numeric("x").every(Number.isFinite)).toBe(true);
   });
   it("tiny, all-NaN and malformed images: errors naming the argument", () => {
+    expect(() => findAtoms(makeImage(new Float32Array(64 * 64).fill(7), 64, 64), { slopeSnr: 0 })).toThrow(/options.slopeSnr must be a positive number/);
     expect(() => findAtoms(makeImage([1], 1, 1))).toThrow(/image is 1×1 pixels; at least 3×3/);
     expect(() => findAtoms(makeImage([1, 2], 2, 1))).toThrow(/at least 3×3/);
     expect(() => findAtoms(makeImage(new Float32Array(16).fill(NaN), 4, 4))).toThrow(/all 16 pixels are NaN/);

@@ -88,6 +88,30 @@ describe("findAtoms on synthetic perovskites across doses", () => {
   });
 });
 
+describe("per-atom uncertainty of every refine mode against the empirical error", () => {
+  // Lattice constant 16.37 px and a sub-pixel origin: true positions spread over all pixel phases,
+  // so integer peaks carry the full quantisation error (on a 16-px lattice from the origin 8 they would not).
+  it("centre of mass and integer peaks: RMS of the reported 1-sd uncertainty within 0.7–1.4 of the RMS error, per sublattice, 10^2–10^5 e⁻/column", () => {
+    const rows: string[] = [];
+    for (const refine of ["com", false] as const) for (const dose of [1e2, 1e3, 1e4, 1e5]) {
+      const s = synth.perovskite({ width: W, height: W, latticeConstant: 16.37, origin: [8.3, 8.6], dose, polarization: [0.6, -0.3], seed: 12 });
+      const a = findAtoms(s.image, { refine });
+      const m = matchPositions(a.numeric("x"), a.numeric("y"), s.atoms.x, s.atoms.y, 4, { width: W, height: W, border: 6 });
+      const ux = a.numeric("uncertaintyX"), uy = a.numeric("uncertaintyY");
+      expect(ux.every((v) => Number.isFinite(v) && v > 0) && uy.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+      for (const sub of [0, 1]) {
+        let e2 = 0, u2 = 0, n = 0;
+        m.pairs.forEach(([f, t], k) => { if (s.atoms.sublattice[t] === sub) { e2 += m.dx[k] ** 2 + m.dy[k] ** 2; u2 += ux[f] ** 2 + uy[f] ** 2; n++; } });
+        const ratio = Math.sqrt(u2 / e2);
+        rows.push(`${refine} | ${dose} | ${"AB"[sub]} | ${n} | ${Math.sqrt(e2 / (2 * n)).toFixed(4)} | ${ratio.toFixed(2)}`);
+        expect(ratio).toBeGreaterThan(0.7);
+        expect(ratio).toBeLessThan(1.4);
+      }
+    }
+    console.log("refine | dose | sublattice | columns | RMS error/axis (px) | RMS uncertainty / RMS error\n" + rows.join("\n"));
+  });
+});
+
 describe("cramerRaoBound", () => {
   it("tends to σ/√N without background and grows with background", () => {
     expect(cramerRaoBound({ sigma: 2, counts: 1e4 })).toBeCloseTo(0.02, 3);
