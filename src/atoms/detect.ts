@@ -201,7 +201,8 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     f = laplacianOfGaussian(image, s).data;
     noise /= s * Math.sqrt(2 * Math.PI); // sd of −σ²∇²G_σ * white noise: ∫(σ²∇²G)² = 1/(2πσ²)
   } else {
-    f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing, options.smoothing, 3).data : Float32Array.from(image.data);
+    // Unsmoothed: the image itself (only read).
+    f = options.smoothing > 0 ? gaussianFilter(image, options.smoothing, options.smoothing, 3).data : image.data;
     if (options.smoothing > 0) noise /= 2 * Math.sqrt(Math.PI) * options.smoothing;
   }
   const border = Math.max(0, Math.round(options.excludeBorder ?? 1));
@@ -219,30 +220,40 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   const prom: number[] = [];
   const taken = new Uint8Array(w * h);
   const NR = 24;
+  const ringX = new Float64Array(NR), ringY = new Float64Array(NR);
+  for (let k = 0; k < NR; k++) { const t = (2 * Math.PI * k) / NR; ringX[k] = ringR * Math.cos(t); ringY[k] = ringR * Math.sin(t); }
   // A peak is the maximum of the (2md+1)² square around it (as a maximum filter), found as a
   // 3×3 maximum first and then checked against its square: O(wh + candidates·md²).
-  for (let y = border; y < h - border; y++) for (let x = border; x < w - border; x++) {
-    const i = y * w + x;
-    const v = f[i];
-    if (!(v === v) || taken[i]) continue;
-    if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) continue;
-    if (!Number.isFinite(v)) continue;
-    let isMax = true;
-    const ya = Math.max(0, y - md), yb = Math.min(h - 1, y + md), xa = Math.max(0, x - md), xb = Math.min(w - 1, x + md);
-    for (let yy = ya; yy <= yb && isMax; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] > v) { isMax = false; break; }
-    if (!isMax) continue;
-    // Plateau: suppress equal pixels within md (keep the first, as skimage).
-    let flat = true;
-    for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) {
-      const u = f[yy * w + xx];
-      if (u === v) taken[yy * w + xx] = 1; else flat = false;
+  for (let y = border; y < h - border; y++) {
+    // Rows and columns with all 8 neighbours inside need no bounds checks.
+    const inner = y > 0 && y < h - 1;
+    for (let x = border; x < w - border; x++) {
+      const i = y * w + x;
+      const v = f[i];
+      if (inner && x > 0 && x < w - 1) {
+        if (f[i + 1] > v || f[i - 1] > v || f[i - w] > v || f[i + w] > v || f[i - w - 1] > v || f[i - w + 1] > v || f[i + w - 1] > v || f[i + w + 1] > v) continue;
+        if (!(v === v) || taken[i]) continue;
+      } else {
+        if (!(v === v) || taken[i]) continue;
+        if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) continue;
+      }
+      if (!Number.isFinite(v)) continue;
+      const ya = Math.max(0, y - md), yb = Math.min(h - 1, y + md), xa = Math.max(0, x - md), xb = Math.min(w - 1, x + md);
+      let isMax = true, equal = 0;
+      for (let yy = ya; yy <= yb && isMax; yy++) {
+        const row = yy * w;
+        for (let xx = xa; xx <= xb; xx++) { const u = f[row + xx]; if (u > v) { isMax = false; break; } if (u === v) equal++; }
+      }
+      if (!isMax) continue;
+      // Plateau: suppress equal pixels within md (keep the first, as skimage); all equal: no peak.
+      if (equal > 1) for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
+      if (equal === (yb - ya + 1) * (xb - xa + 1)) continue;
+      // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
+      let ring = 0;
+      for (let k = 0; k < NR; k++) ring += sample(x + ringX[k], y + ringY[k]);
+      cand.push(i);
+      prom.push(v - ring / NR);
     }
-    if (flat) continue;
-    // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
-    let ring = 0;
-    for (let k = 0; k < NR; k++) { const t = (2 * Math.PI * k) / NR; ring += sample(x + ringR * Math.cos(t), y + ringR * Math.sin(t)); }
-    cand.push(i);
-    prom.push(v - ring / NR);
   }
   let relCut = 0;
   if (options.threshold && options.threshold > 0 && prom.length) {

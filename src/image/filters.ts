@@ -62,21 +62,33 @@ export function transpose(src: Float32Array, width: number, height: number, out 
   return out;
 }
 
-/** Correlate every row with a 1-D kernel (mirror boundaries), into `out`. */
+/**
+ * Correlate every row with a 1-D kernel (mirror boundaries), into `out`. A symmetric kernel
+ * folds the pair of taps j and 2r − j and advances four outputs at a time (independent sums,
+ * each with the same operations in the same order as one at a time).
+ */
 function convolveRows(src: Float32Array, width: number, height: number, kernel: Float64Array, out: Float32Array): Float32Array {
-  const r = (kernel.length - 1) >> 1, n = width;
+  const r = (kernel.length - 1) >> 1, n = width, r2 = 2 * r;
   const buf = new Float64Array(n + 2 * r);
-  let symmetric = true;
-  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) { symmetric = false; break; }
+  const symmetric = isSymmetric(kernel);
   const kc = kernel[r];
   for (let l = 0; l < height; l++) {
     const base = l * width;
     for (let i = 0; i < r; i++) { buf[i] = src[base + mirror(i - r, n)]; buf[n + r + i] = src[base + mirror(n + i, n)]; }
     for (let i = 0; i < n; i++) buf[i + r] = src[base + i];
     if (symmetric) {
-      for (let i = 0; i < n; i++) {
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        let s0 = kc * buf[i + r], s1 = kc * buf[i + r + 1], s2 = kc * buf[i + r + 2], s3 = kc * buf[i + r + 3];
+        for (let j = 0; j < r; j++) {
+          const kj = kernel[j], p = i + j, q = i + r2 - j;
+          s0 += kj * (buf[p] + buf[q]); s1 += kj * (buf[p + 1] + buf[q + 1]); s2 += kj * (buf[p + 2] + buf[q + 2]); s3 += kj * (buf[p + 3] + buf[q + 3]);
+        }
+        out[base + i] = s0; out[base + i + 1] = s1; out[base + i + 2] = s2; out[base + i + 3] = s3;
+      }
+      for (; i < n; i++) {
         let s = kc * buf[i + r];
-        for (let j = 0; j < r; j++) s += kernel[j] * (buf[i + j] + buf[i + 2 * r - j]);
+        for (let j = 0; j < r; j++) s += kernel[j] * (buf[i + j] + buf[i + r2 - j]);
         out[base + i] = s;
       }
     } else {
@@ -90,6 +102,12 @@ function convolveRows(src: Float32Array, width: number, height: number, kernel: 
   return out;
 }
 
+function isSymmetric(kernel: Float64Array): boolean {
+  const r = (kernel.length - 1) >> 1;
+  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) return false;
+  return true;
+}
+
 /**
  * Correlate every row (axis 0 = x) or column (axis 1 = y) with a 1-D kernel
  * (mirror boundaries). Columns are done as rows of the transpose.
@@ -99,22 +117,32 @@ export function convolve1d(src: Float32Array, width: number, height: number, ker
   return convolveColumns(src, width, height, kernel, out);
 }
 
-/** Correlate every column with a 1-D kernel, streaming whole rows (contiguous memory, no transpose). */
+/**
+ * Correlate every column with a 1-D kernel, streaming whole rows (contiguous memory, no
+ * transpose): per output row, a Float64 accumulator row gets the taps four at a time
+ * (per pixel the same operations in the same order as tap by tap).
+ */
 function convolveColumns(src: Float32Array, width: number, height: number, kernel: Float64Array, out: Float32Array): Float32Array {
   const r = (kernel.length - 1) >> 1;
   const acc = new Float64Array(width);
-  let symmetric = true;
-  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) { symmetric = false; break; }
+  const symmetric = isSymmetric(kernel);
+  // Source row offsets of the taps: symmetric pairs (j, 2r − j) at [2j, 2j + 1], else tap j at [j].
+  const rows = new Int32Array(kernel.length);
+  const kc = kernel[r];
   for (let y = 0; y < height; y++) {
     const c0 = y * width;
-    const kc = kernel[r];
-    for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
     if (symmetric) {
-      for (let j = 0; j < r; j++) {
-        const a = mirror(y + j - r, height) * width, b = mirror(y + r - j, height) * width, kj = kernel[j];
-        for (let x = 0; x < width; x++) acc[x] += kj * (src[a + x] + src[b + x]);
+      for (let j = 0; j < r; j++) { rows[2 * j] = mirror(y + j - r, height) * width; rows[2 * j + 1] = mirror(y + r - j, height) * width; }
+      for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
+      let j = 0;
+      for (; j + 4 <= r; j += 4) {
+        const a0 = rows[2 * j], b0 = rows[2 * j + 1], a1 = rows[2 * j + 2], b1 = rows[2 * j + 3], a2 = rows[2 * j + 4], b2 = rows[2 * j + 5], a3 = rows[2 * j + 6], b3 = rows[2 * j + 7];
+        const k0 = kernel[j], k1 = kernel[j + 1], k2 = kernel[j + 2], k3 = kernel[j + 3];
+        for (let x = 0; x < width; x++) acc[x] = acc[x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
       }
+      for (; j < r; j++) { const a = rows[2 * j], b = rows[2 * j + 1], kj = kernel[j]; for (let x = 0; x < width; x++) acc[x] += kj * (src[a + x] + src[b + x]); }
     } else {
+      for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
       for (let j = 0; j < kernel.length; j++) {
         if (j === r) continue;
         const a = mirror(y + j - r, height) * width, kj = kernel[j];
