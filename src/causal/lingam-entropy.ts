@@ -1,0 +1,135 @@
+/**
+ * The maximum-entropy approximation of differential entropy (Hyvärinen 1998,
+ * "New approximations of differential entropy", NIPS 10) that DirectLiNGAM's
+ * pairwise measure evaluates O(p³ n) times:
+ *
+ *   H(u) ≈ (1 + ln 2π)/2 − k₁ (mean log cosh u − γ)² − k₂ (mean u·exp(−u²/2))²
+ *
+ * for a standardised sample u (k₁ = 79.047, k₂ = 7.4129, γ = 0.37457, as in
+ * the `lingam` package's `_entropy`).
+ *
+ * Kernel: instead of three transcendental calls per value, log cosh t − t and
+ * exp(−t²/2) (t = |u|) are read from piecewise polynomials: 320 intervals of
+ * width 1/16 on 0 ≤ t < 20, a degree-7 Chebyshev interpolant on each
+ * (coefficients computed once at load from `Math.log1p` / `Math.exp`, stored
+ * as monomials in the local variable s ∈ [−1, 1]). Absolute error ≤ 4·10⁻¹⁵
+ * for log cosh (the size of its own rounding for t near 20) and ≤ 2·10⁻¹⁵ for
+ * exp(−t²/2); for t ≥ 20, log cosh t = t − ln 2 and exp(−t²/2) = 0 to
+ * double precision (e^−40 and e^−200 are below half an ulp). About 4× faster
+ * than `Math.log(Math.cosh(u))` and `Math.exp` (V8); tests/causal/lingam.test.ts
+ * checks it against them.
+ */
+
+const K1 = 79.047;
+const K2 = 7.4129;
+const GAMMA = 0.37457;
+const H0 = (1 + Math.log(2 * Math.PI)) / 2;
+
+/** Intervals per unit of t, upper end of the table, coefficients per function and interval. */
+const PER_UNIT = 16;
+const T_MAX = 20;
+const NC = 8;
+
+/**
+ * Piecewise Chebyshev interpolants of `f` on [0, T_MAX): for interval i
+ * (t ∈ [i/16, (i+1)/16)), s = 2(16t − i) − 1 and f(t) ≈ Σₖ c[i·16 + off + k] sᵏ.
+ * Both functions share one table, `off` 0 and 8, so one interval's 16
+ * coefficients sit together.
+ */
+function interpolants(fs: ((t: number) => number)[]): Float64Array {
+  const nInt = T_MAX * PER_UNIT;
+  const stride = NC * fs.length;
+  const c = new Float64Array(nInt * stride);
+  const nodes = Array.from({ length: NC }, (_, k) => Math.cos((Math.PI * (k + 0.5)) / NC));
+  // Chebyshev polynomials T_j as monomial coefficient lists
+  const T: number[][] = [[1], [0, 1]];
+  for (let j = 2; j < NC; j++) {
+    const t = new Array<number>(j + 1).fill(0);
+    T[j - 1].forEach((v, q) => (t[q + 1] += 2 * v));
+    T[j - 2].forEach((v, q) => (t[q] -= v));
+    T.push(t);
+  }
+  const w = 0.5 / PER_UNIT;
+  for (let i = 0; i < nInt; i++) {
+    const mid = i / PER_UNIT + w;
+    fs.forEach((f, fi) => {
+      const fv = nodes.map((z) => f(mid + w * z));
+      for (let j = 0; j < NC; j++) {
+        let s = 0;
+        for (let k = 0; k < NC; k++) s += fv[k] * Math.cos((Math.PI * j * (k + 0.5)) / NC);
+        const cj = ((j ? 2 : 1) * s) / NC;
+        T[j].forEach((v, q) => (c[i * stride + fi * NC + q] += cj * v));
+      }
+    });
+  }
+  return c;
+}
+
+/** [log cosh t − t, exp(−t²/2)] interpolants, 16 coefficients per interval. */
+const TABLE = interpolants([(t) => Math.log1p(Math.exp(-2 * t)) - Math.LN2, (t) => Math.exp(-(t * t) / 2)]);
+
+/** Entropy approximation from the two means: mean log cosh u (`a`) and mean u·exp(−u²/2) (`b`). */
+export function entropyFromMeans(a: number, b: number): number {
+  return H0 - K1 * (a - GAMMA) ** 2 - K2 * b * b;
+}
+
+/**
+ * Maximum-entropy approximation of the differential entropy (nats) of a
+ * standardised sample `u` (zero mean, unit variance); O(n).
+ */
+export function entropyApprox(u: ArrayLike<number>): number {
+  const c = TABLE;
+  const n = u.length;
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    const x = u[k];
+    const t = Math.abs(x);
+    if (t < T_MAX) {
+      const q = t * PER_UNIT;
+      const i = q | 0;
+      const s = 2 * (q - i) - 1;
+      const o = i << 4;
+      a += t + (((((((c[o + 7] * s + c[o + 6]) * s + c[o + 5]) * s + c[o + 4]) * s + c[o + 3]) * s + c[o + 2]) * s + c[o + 1]) * s + c[o]);
+      b += x * (((((((c[o + 15] * s + c[o + 14]) * s + c[o + 13]) * s + c[o + 12]) * s + c[o + 11]) * s + c[o + 10]) * s + c[o + 9]) * s + c[o + 8]);
+    } else a += t - Math.LN2;
+  }
+  return entropyFromMeans(a / n, b / n);
+}
+
+/**
+ * Entropies of both scaled residuals of a pair in one pass:
+ * out[0] = H((xi − r·xj)·sc1), out[1] = H((xj − r·xi)·sc2); O(n).
+ */
+export function residualEntropies(xi: Float64Array, xj: Float64Array, r: number, sc1: number, sc2: number, out: Float64Array): void {
+  const c = TABLE;
+  const n = xi.length;
+  let a1 = 0;
+  let b1 = 0;
+  let a2 = 0;
+  let b2 = 0;
+  for (let k = 0; k < n; k++) {
+    const x = (xi[k] - r * xj[k]) * sc1;
+    const y = (xj[k] - r * xi[k]) * sc2;
+    const tx = Math.abs(x);
+    const ty = Math.abs(y);
+    if (tx < T_MAX) {
+      const q = tx * PER_UNIT;
+      const i = q | 0;
+      const s = 2 * (q - i) - 1;
+      const o = i << 4;
+      a1 += tx + (((((((c[o + 7] * s + c[o + 6]) * s + c[o + 5]) * s + c[o + 4]) * s + c[o + 3]) * s + c[o + 2]) * s + c[o + 1]) * s + c[o]);
+      b1 += x * (((((((c[o + 15] * s + c[o + 14]) * s + c[o + 13]) * s + c[o + 12]) * s + c[o + 11]) * s + c[o + 10]) * s + c[o + 9]) * s + c[o + 8]);
+    } else a1 += tx - Math.LN2;
+    if (ty < T_MAX) {
+      const q = ty * PER_UNIT;
+      const i = q | 0;
+      const s = 2 * (q - i) - 1;
+      const o = i << 4;
+      a2 += ty + (((((((c[o + 7] * s + c[o + 6]) * s + c[o + 5]) * s + c[o + 4]) * s + c[o + 3]) * s + c[o + 2]) * s + c[o + 1]) * s + c[o]);
+      b2 += y * (((((((c[o + 15] * s + c[o + 14]) * s + c[o + 13]) * s + c[o + 12]) * s + c[o + 11]) * s + c[o + 10]) * s + c[o + 9]) * s + c[o + 8]);
+    } else a2 += ty - Math.LN2;
+  }
+  out[0] = entropyFromMeans(a1 / n, b1 / n);
+  out[1] = entropyFromMeans(a2 / n, b2 / n);
+}
