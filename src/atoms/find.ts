@@ -25,7 +25,7 @@ import { svdDenoise } from "../image/denoise";
 /** Largest min(width, height) for which `denoise` uses the exact truncated SVD (`pcaDenoise`). */
 const PCA_EXACT_MAX = 768;
 import { Table, table } from "../table";
-import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks } from "./detect";
+import { estimateSpacing, estimateNoise, quickselect, detectPeaks, DetectOptions, Peaks } from "./detect";
 import { subtractBackground } from "../image/filters";
 import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource, PixelNoise } from "./refine";
 import { PointGrid } from "./grid";
@@ -98,6 +98,22 @@ function slopeColumns(image: Image, first: Peaks, options: DetectOptions, spacin
   return { ...first, x: cat(first.x, second.x), y: cat(first.y, second.y), value: cat(first.value, second.value), prominence: cat(first.prominence, second.prominence) };
 }
 
+/**
+ * Pixel variance model for the centre-of-mass and integer-peak uncertainties.
+ * "gaussian": uniform, the measured noise sd². "poisson": proportional to the
+ * value, Var = g · value with the gain g = sd² / median value (image units per
+ * count: 1 for photon/electron counts; detectors that record counts in other
+ * units or with an offset are calibrated by the measured noise at the median
+ * level), g = 1 when the median is below 10 counts (there the noise estimate
+ * is biased by the discreteness of the counts).
+ */
+function propagationNoise(data: Float32Array, model: "poisson" | "gaussian", sd: number): PixelNoise {
+  if (model === "gaussian") return { gain: 0, floor: sd * sd };
+  const med = quickselect(Float64Array.from(data), data.length >> 1);
+  const gain = med >= 10 && sd > 0 ? (sd * sd) / med : 1;
+  return { gain, floor: gain };
+}
+
 /** Parameters actually used, and notes, attached to the result as `atoms.parameters`. */
 export interface FindAtomsParameters {
   sigma: number;
@@ -126,9 +142,9 @@ export interface FindAtomsParameters {
  * (widths along x and y, px), `rotation` (major axis angle, degrees from +x
  * towards +y), `uncertaintyX`, `uncertaintyY` (1-sd positional uncertainty,
  * px: from the fit covariance scaled by χ²/dof for a kept Gaussian fit; for
- * a centre of mass, the pixel noise — variance = counts for `noise`
- * "poisson", `parameters.imageNoise`² for "gaussian" — propagated to first
- * order through it (`refineCenterOfMass`); for an integer peak,
+ * a centre of mass, the pixel noise — variance ∝ value for `noise`
+ * "poisson" (`propagationNoise`), `parameters.imageNoise`² for "gaussian" —
+ * propagated to first order through it (`refineCenterOfMass`); for an integer peak,
  * √(1/12 + that²) at the peak, the 1/12 px² being the variance of the
  * pixel quantisation. On synthetic perovskites, 10²–10⁵ e⁻/column, the
  * centre-of-mass and integer-peak values are 0.74–1.10 × the RMS error
@@ -265,7 +281,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
   };
   const intensity = new Float64Array(n);
-  const pixelNoise: PixelNoise = { model: noiseModel, sd: params.imageNoise };
+  const pixelNoise = propagationNoise(data, noiseModel, params.imageNoise);
   const comRadius = Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
   // Integer peaks: uniform quantisation within the pixel (sd 1/√12 per axis) combined with the
   // noise scatter of the column's location (centre-of-mass propagation in the window at the peak).

@@ -26,11 +26,14 @@ export interface PixelSource {
   valid: Uint8Array | null;
 }
 
-/** Pixel noise model for uncertainty propagation: variance = max(value, 1) ("poisson", counts) or sd² ("gaussian"). */
+/**
+ * Pixel noise for uncertainty propagation: Var(pixel) = max(gain · value, floor).
+ * Poisson counts: gain 1, floor 1; counts recorded in detector units: gain =
+ * units per count; uniform Gaussian noise of sd s: gain 0, floor s².
+ */
 export interface PixelNoise {
-  model: "poisson" | "gaussian";
-  /** Noise sd of one pixel for "gaussian" (image units). */
-  sd: number;
+  gain: number;
+  floor: number;
 }
 
 /**
@@ -40,8 +43,8 @@ export interface PixelNoise {
  *
  * Uncertainty (1 sd, px): the pixel noise propagated to first order through
  * x̂ = Σ vₖxₖ / Σ vₖ (vₖ = pixel − window minimum) in the final window:
- * Var(x̂) = Σ (xₖ − x̂)² Var(pixelₖ) / (Σ vₖ)², likewise y, with Var from
- * `noise`. The minimum's own noise drops out to first order (its derivative is
+ * Var(x̂) = Σ (xₖ − x̂)² Var(pixelₖ) / (Σ vₖ)², likewise y, with Var(pixel)
+ * from `noise`. The minimum's own noise drops out to first order (its derivative is
  * Σ (xₖ − x̂) / Σ vₖ, ≈ 0 for a window centred on x̂); bias from truncation
  * or neighbours' tails is not included. NaN where the window sum is not positive.
  */
@@ -50,7 +53,7 @@ export function refineCenterOfMass(src: PixelSource, x0: ArrayLike<number>, y0: 
   const n = x0.length;
   const X = Float64Array.from(x0), Y = Float64Array.from(y0);
   const uncX = new Float64Array(n).fill(NaN), uncY = new Float64Array(n).fill(NaN);
-  const poisson = noise.model === "poisson", v0 = noise.sd * noise.sd;
+  const { gain, floor } = noise;
   for (let i = 0; i < n; i++) {
     const r = radius[i];
     for (let it = 0; it < iterations; it++) {
@@ -69,7 +72,7 @@ export function refineCenterOfMass(src: PixelSource, x0: ArrayLike<number>, y0: 
         if ((x - cx) ** 2 + (y - cy) ** 2 > r * r || (valid && !valid[k])) continue;
         const v = data[k] - mn, dx = x - cx, dy = y - cy;
         s += v; sx += v * dx; sy += v * dy;
-        const V = poisson ? Math.max(data[k], 1) : v0;
+        const V = Math.max(gain * data[k], floor);
         q += V; qx += V * dx; qy += V * dy; qxx += V * dx * dx; qyy += V * dy * dy;
       }
       if (!(s > 0)) break;

@@ -7,6 +7,7 @@ import { synth, findAtoms, cramerRaoBound, makeImage } from "causalscope";
 import { matchPositions } from "./match";
 
 const W = 192;
+const med = (a: ArrayLike<number>) => Float64Array.from(a).sort()[a.length >> 1];
 
 describe("synth.perovskite / synth.hexagonal", () => {
   it("returns the true positions, sublattices and cell displacements, reproducibly", () => {
@@ -109,6 +110,19 @@ describe("per-atom uncertainty of every refine mode against the empirical error"
       }
     }
     console.log("refine | dose | sublattice | columns | RMS error/axis (px) | RMS uncertainty / RMS error\n" + rows.join("\n"));
+  });
+  it("counts recorded in detector units (× 37, still integers): the centre-of-mass uncertainty scales with the measured gain", () => {
+    const s = synth.perovskite({ width: W, height: W, latticeConstant: 16.37, origin: [8.3, 8.6], dose: 1e4, seed: 12 });
+    const counts = findAtoms(s.image, { refine: "com" });
+    const units = findAtoms(makeImage(Float32Array.from(s.image.data, (v) => 37 * v), W, W), { refine: "com" });
+    expect(units.parameters.noise).toBe("poisson");
+    const m = matchPositions(units.numeric("x"), units.numeric("y"), s.atoms.x, s.atoms.y, 4, { width: W, height: W, border: 6 });
+    const u = units.numeric("uncertainty");
+    let e2 = 0, u2 = 0;
+    m.pairs.forEach(([f], k) => { e2 += (m.dx[k] ** 2 + m.dy[k] ** 2) / 2; u2 += u[f] ** 2; });
+    console.log(`detector units (gain 37): RMS uncertainty / RMS error ${Math.sqrt(u2 / e2).toFixed(2)}; median uncertainty ${med(u).toFixed(4)} px vs ${med(counts.numeric("uncertainty")).toFixed(4)} px in counts`);
+    expect(Math.sqrt(u2 / e2)).toBeGreaterThan(0.7);
+    expect(Math.sqrt(u2 / e2)).toBeLessThan(1.4);
   });
 });
 
