@@ -21,19 +21,47 @@ export interface SpacingEstimate {
 }
 
 /**
- * Unnormalised autocorrelation of the W×H (powers of two) real array `re` whose rows ≥ h are
- * zero: forward FFT, |F|², inverse FFT, leaving W·H × the autocorrelation in `re` at lags
- * |dx| ≤ rx (wrapped); other columns are left unfinished. Rows are transformed
- * one by one, columns in batches; the zero rows skip their (zero) forward row transforms.
+ * Unnormalised circular autocorrelation of the W×H (powers of two, ≥ 2) real array `x` whose
+ * rows ≥ h are zero, in place: on return the rows of lag dy ∈ [0, ry] and [H − ry, H) hold
+ * W·H × the autocorrelation at every lag dx (wrapped); other rows are left unspecified.
+ * Wiener–Khinchin with real-input transforms: rows two at a time as one complex FFT
+ * (z = x_a + i·x_b), only the W/2 + 1 non-negative column frequencies (Hermitian symmetry),
+ * |F|², inverse column FFTs, and the needed rows back to real two at a time.
  */
-function autocorrelationInPlace(re: Float64Array, im: Float64Array, W: number, H: number, h: number, rx: number): void {
-  if (W > 1) for (let y = 0; y < h; y++) fftPow2(re, im, W, false, y * W);
-  if (H > 1) fftPow2Columns(re, im, W, H, 0, W, false);
-  for (let i = 0; i < W * H; i++) { re[i] = re[i] * re[i] + im[i] * im[i]; im[i] = 0; }
-  if (W > 1) for (let y = 0; y < H; y++) fftPow2(re, im, W, true, y * W);
-  if (H > 1) {
-    if (2 * rx + 1 >= W) fftPow2Columns(re, im, W, H, 0, W, true);
-    else { fftPow2Columns(re, im, W, H, 0, rx + 1, true); fftPow2Columns(re, im, W, H, W - rx, W, true); }
+function autocorrelationInPlace(x: Float64Array, W: number, H: number, h: number, ry: number): void {
+  const Wh = (W >> 1) + 1, mask = W - 1;
+  const R = new Float64Array(Wh * H), I = new Float64Array(Wh * H);
+  const zr = new Float64Array(W), zi = new Float64Array(W);
+  // Forward rows: X_a[k] = (Z[k] + conj Z[−k]) / 2, X_b[k] = (Z[k] − conj Z[−k]) / 2i.
+  for (let y = 0; y < h; y += 2) {
+    const a = y * W, hasB = y + 1 < h;
+    for (let k = 0; k < W; k++) { zr[k] = x[a + k]; zi[k] = hasB ? x[a + W + k] : 0; }
+    fftPow2(zr, zi, W, false);
+    const oa = y * Wh, ob = oa + Wh;
+    for (let k = 0; k < Wh; k++) {
+      const q = (W - k) & mask, pr = zr[k], pi = zi[k], qr = zr[q], qi = zi[q];
+      R[oa + k] = 0.5 * (pr + qr); I[oa + k] = 0.5 * (pi - qi);
+      if (hasB) { R[ob + k] = 0.5 * (pi + qi); I[ob + k] = 0.5 * (qr - pr); }
+    }
+  }
+  fftPow2Columns(R, I, Wh, H, 0, Wh, false);
+  for (let i = 0; i < Wh * H; i++) { R[i] = R[i] * R[i] + I[i] * I[i]; I[i] = 0; }
+  fftPow2Columns(R, I, Wh, H, 0, Wh, true);
+  // Inverse rows (Hermitian in kx, so real), two at a time: Z = Y_a + i·Y_b, with Y[W − k] = conj Y[k].
+  const rows: number[] = [];
+  if (2 * ry + 1 >= H) for (let y = 0; y < H; y++) rows.push(y);
+  else { for (let y = 0; y <= ry; y++) rows.push(y); for (let y = H - ry; y < H; y++) rows.push(y); }
+  for (let p = 0; p < rows.length; p += 2) {
+    const ya = rows[p], yb = p + 1 < rows.length ? rows[p + 1] : -1;
+    const oa = ya * Wh, ob = yb * Wh;
+    for (let k = 0; k < Wh; k++) {
+      const ar = R[oa + k], ai = I[oa + k], br = yb >= 0 ? R[ob + k] : 0, bi = yb >= 0 ? I[ob + k] : 0;
+      zr[k] = ar - bi; zi[k] = ai + br;
+      if (k > 0 && k < W - k) { zr[W - k] = ar + bi; zi[W - k] = br - ai; }
+    }
+    fftPow2(zr, zi, W, true);
+    x.set(zr, ya * W);
+    if (yb >= 0) x.set(zi, yb * W);
   }
 }
 
@@ -53,7 +81,7 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   let W2 = 1, H2 = 1;
   while (W2 < w) W2 <<= 1;
   while (H2 < h) H2 <<= 1;
-  const re = new Float64Array(W2 * H2), im = new Float64Array(W2 * H2);
+  const re = new Float64Array(W2 * H2);
   let mean = 0;
   for (let i = 0; i < w * h; i++) mean += image.data[i] - bg[i];
   mean /= w * h;
@@ -65,17 +93,20 @@ export function estimateSpacing(image: Image): SpacingEstimate {
     for (let x = 0; x < w; x++) re[y * W2 + x] = (d[y * w + x] - bg[y * w + x] - mean) * hx[x] * wy;
   }
   const rmax = Math.floor(Math.min(w, h) / 3);
-  // Autocorrelation = inverse FFT of the power spectrum, only where the rings need it (|dx|, |dy| ≤ rmax).
-  autocorrelationInPlace(re, im, W2, H2, h, Math.min(rmax, W2 - 1));
+  // Autocorrelation = inverse FFT of the power spectrum, only where the rings need it (|dy| ≤ rmax).
+  autocorrelationInPlace(re, W2, H2, h, rmax);
   const scale = 1 / (W2 * H2);
   const ring = new Float64Array(rmax + 1).fill(-Infinity);
   for (let dy = -rmax; dy <= rmax; dy++) {
-    const row = (((dy % H2) + H2) % H2) * W2;
-    for (let dx = -rmax; dx <= rmax; dx++) {
+    const row = (dy < 0 ? dy + H2 : dy) * W2;
+    // Lags that round to a radius ≤ rmax: dx² + dy² ≤ rmax² + rmax (integers below (rmax + ½)²).
+    let xm = Math.floor(Math.sqrt(rmax * rmax + rmax - dy * dy));
+    while (xm * xm > rmax * rmax + rmax - dy * dy) xm--;
+    while ((xm + 1) * (xm + 1) <= rmax * rmax + rmax - dy * dy) xm++;
+    for (let dx = -xm; dx <= xm; dx++) {
       // Integer dx, dy: √(dx²+dy²) is never within rounding of a half-integer, so this equals Math.round(Math.hypot(dx, dy)).
       const r = Math.round(Math.sqrt(dx * dx + dy * dy));
-      if (r > rmax) continue;
-      const v = re[row + (((dx % W2) + W2) % W2)] * scale;
+      const v = re[row + (dx < 0 ? dx + W2 : dx)] * scale;
       if (v > ring[r]) ring[r] = v;
     }
   }
