@@ -48,14 +48,17 @@ export interface FciOptions {
   selectionBias?: boolean;
 }
 
+/** Separating sets per unordered pair key i*p+j (i < j), as `Skeleton.sepsets`. */
+type Sepsets = Map<number, number[][]>;
+
 function allCircles(g: MarkGraph): void {
   const m = g.m;
   for (let i = 0; i < m.length; i++) if (m[i]) m[i] = CIRCLE;
 }
 
-function sepContains(sk: Skeleton, p: number, a: number, c: number, b: number): boolean {
+function sepContains(sepsets: Sepsets, p: number, a: number, c: number, b: number): boolean {
   const k = a < c ? a * p + c : c * p + a;
-  const s = sk.sepsets.get(k);
+  const s = sepsets.get(k);
   return !!s && s.some((set) => set.includes(b));
 }
 
@@ -69,7 +72,7 @@ function orientColliders(g: MarkGraph, sk: Skeleton, K?: Knowledge): void {
         const c = adj[j];
         if (g.adjacent(a, c)) continue;
         if (K && (K.forbidden(a, b) || K.forbidden(c, b))) continue;
-        if (!sepContains(sk, p, a, c, b)) {
+        if (!sepContains(sk.sepsets, p, a, c, b)) {
           g.m[a * p + b] = ARROW;
           g.m[c * p + b] = ARROW;
         }
@@ -455,8 +458,12 @@ function selectionRules(g: MarkGraph, onPath: Uint8Array): boolean {
   return changed;
 }
 
-/** Orientation rules R1–R4, (R5–R7), R8–R10 until no mark changes. */
-function applyRules(g: MarkGraph, sk: Skeleton, selectionBias: boolean): void {
+/**
+ * FCI's orientation rules on a PAG whose skeleton and colliders are final: Zhang's (2008) R1–R4,
+ * R5–R7 when `selectionBias`, and R8–R10, until no mark changes. `sepsets` (as `Skeleton.sepsets`)
+ * decide R4's discriminating paths. Changes `g` in place.
+ */
+export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean): void {
   const p = g.p;
   const m = g.m;
   const M = (i: number, j: number) => m[i * p + j]; // mark at j of edge i-j
@@ -538,7 +545,7 @@ function applyRules(g: MarkGraph, sk: Skeleton, selectionBias: boolean): void {
             }
           }
           if (theta < 0) continue;
-          if (sepContains(sk, p, theta, c, b)) {
+          if (sepContains(sepsets, p, theta, c, b)) {
             setMark(c, b, TAIL);
             setMark(b, c, ARROW);
           } else {
@@ -620,6 +627,6 @@ export function fciCore(test: CITest, p: number, opts: FciOptions): MarkGraph {
         if (K.forbidden(i, j) && !K.forbidden(j, i)) g.m[j * p + i] = ARROW; // i is not an ancestor of j: arrowhead at i
         if (K.required(i, j)) g.set(i, j, TAIL, ARROW);
       }
-  applyRules(g, sk, !!opts.selectionBias);
+  orientPag(g, sk.sepsets, !!opts.selectionBias);
   return g;
 }
