@@ -40,8 +40,8 @@
  * as "bic-g", to which it is identical on continuous data; discrete child:
  * (L − 1)·(dim(parents) + 1)). Decomposable, not score-equivalent.
  */
-import { CITest, CIResult, GSquare } from "./citest";
-import { CausalData } from "./data";
+import { CITest, CIResult, GSquare, isPrepared } from "./citest";
+import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
 
 /** Is each variable discrete (mixed or pure data)? */
@@ -445,7 +445,10 @@ export class MixedScore {
   prefetch(): void {}
 }
 
-/** Mixed-data likelihood-ratio CI test bound to prepared data (mixed, or pure continuous / discrete). */
-export function mixedLR(data: CausalData): MixedLR {
-  return new MixedLR(data);
+/**
+ * Mixed-data likelihood-ratio CI test bound to `data` (mixed, or pure
+ * continuous / discrete; string columns and `discreteColumns` are discrete).
+ */
+export function mixedLR(data: DataInput | CausalData, options: DataOptions = {}): MixedLR {
+  return new MixedLR(isPrepared(data) ? data : prepareData(data, options, "mixedLR", true));
 }
