@@ -279,7 +279,6 @@ export class GSquare extends BaseTest {
     super(data);
     if (!data.discrete || !data.codes || !data.cards) throw new Error(`gSquare: needs discrete data (category labels or small integers); these columns are continuous: use fisherZ or cmiKnn`);
     this.rows = distinctRows(data);
-    this.unit = this.rows.m === data.n; // every multiplicity 1 (the multiplicities sum to n)
   }
   private cnt = new Int32Array(0);
   private remap = new Int32Array(0);
@@ -291,19 +290,22 @@ export class GSquare extends BaseTest {
   private rows: { codes: Int32Array[]; w: Int32Array; m: number };
   /** Joint codes x·card(y) + y per pair over the distinct rows (built on demand; most tests reuse a pair). */
   private pairCodes = new Map<number, Uint16Array>();
-  private unit: boolean;
-  private pair(x: number, y: number): Uint16Array | null {
+  /** Joint codes x·card(y) + y over the rows R (cached per pair while R is current; Int32, uncached, when card(x)·card(y) > 65535). */
+  private pair(x: number, y: number, R: { codes: Int32Array[]; m: number }): Uint16Array | Int32Array {
     const cy = this.data.cards![y];
-    if (this.data.cards![x] * cy > 65535) return null;
+    const { codes, m } = R;
+    if (this.data.cards![x] * cy > 65535) {
+      const a = new Int32Array(m);
+      pairCodes(a, codes[x], codes[y], cy, m);
+      return a;
+    }
+    const cache = R === this.rows ? this.pairCodes : this.scopePairs;
     const key = x * this.data.p + y;
-    let a = this.pairCodes.get(key);
+    let a = cache.get(key);
     if (!a) {
-      const { codes, m } = this.rows;
-      const X = codes[x];
-      const Y = codes[y];
       a = new Uint16Array(m);
-      for (let i = 0; i < m; i++) a[i] = X[i] * cy + Y[i];
-      if (this.pairCodes.size < 4096) this.pairCodes.set(key, a);
+      pairCodes(a, codes[x], codes[y], cy, m);
+      if (cache.size < 4096) cache.set(key, a);
     }
     return a;
   }
@@ -338,19 +340,7 @@ export class GSquare extends BaseTest {
         if (M * kv > 1 << 24) return;
         this.remap = new Int32Array(M * kv).fill(-1);
       }
-      const rm = this.remap;
-      let next = 0;
-      for (let i = 0; i < m; i++) {
-        const key = ids[i] * kv + cv[i];
-        let v = rm[key];
-        if (v < 0) {
-          v = rm[key] = next;
-          touched[next++] = key;
-        }
-        ids[i] = v;
-      }
-      for (let u = 0; u < next; u++) rm[touched[u]] = -1;
-      M = next;
+      M = refineIds(ids, cv, kv, this.remap, touched, m);
       // stop when the passes still to make cost more than the tests could still save
       if (expectedTests * (m - M) < 2 * (vars.length - 1 - t) * m || M > 0.95 * m) return;
     }
@@ -405,10 +395,10 @@ export class GSquare extends BaseTest {
       for (let t = 0; all && t < pend.length; t++) all = f[zs[pend[t]]] === 1;
       if (all) R = this.scoped;
     }
-    const XY = R === this.rows ? this.pair(x, y) : this.pairScoped(x, y);
     const cx = cards[x];
     const cy = cards[y];
     const cxy = cx * cy;
+    const XY = cxy <= 65535 ? this.pair(x, y, R) : null;
     const { codes, w, m: n } = R;
     for (let g = 0; g < pend.length; g += 4) {
       const grp = pend.slice(g, g + 4);
@@ -429,14 +419,7 @@ export class GSquare extends BaseTest {
       if (this.cnt4.length < tot) this.cnt4 = new Int32Array(tot);
       const c = this.cnt4;
       c.fill(0, 0, tot);
-      for (let i = 0; i < n; i++) {
-        const xy = XY[i];
-        const wi = w[i];
-        c[za[i] * cxy + xy] += wi;
-        c[ob + zb[i] * cxy + xy] += wi;
-        c[oc + zc[i] * cxy + xy] += wi;
-        c[od + zd[i] * cxy + xy] += wi;
-      }
+      count4(c, XY, w, n, cxy, za, zb, zc, zd, ob, oc, od);
       const offs = [0, ob, oc, od];
       for (let u = 0; u < 4; u++) {
         const t = grp[u];
@@ -447,32 +430,13 @@ export class GSquare extends BaseTest {
       }
     }
   }
-  private pairScoped(x: number, y: number): Uint16Array | null {
-    const cy = this.data.cards![y];
-    if (this.data.cards![x] * cy > 65535) return null;
-    const key = x * this.data.p + y;
-    let a = this.scopePairs.get(key);
-    if (!a) {
-      const { codes, m } = this.scoped!;
-      const X = codes[x];
-      const Y = codes[y];
-      a = new Uint16Array(m);
-      for (let i = 0; i < m; i++) a[i] = X[i] * cy + Y[i];
-      this.scopePairs.set(key, a);
-    }
-    return a;
-  }
   protected compute(x: number, y: number, S: number[]): CIResult {
     let R = this.rows;
-    let unit = this.unit;
     if (this.scoped) {
       const f = this.inScope;
       let all = f[x] === 1 && f[y] === 1;
       for (let t = 0; all && t < S.length; t++) all = f[S[t]] === 1;
-      if (all) {
-        R = this.scoped;
-        unit = false;
-      }
+      if (all) R = this.scoped;
     }
     const { codes, w, m: n } = R;
     const cards = this.data.cards!;
@@ -481,85 +445,57 @@ export class GSquare extends BaseTest {
     const cxy = cx * cy;
     let ns = 1;
     for (const s of S) ns *= cards[s];
-    const X = codes[x];
-    const Y = codes[y];
     let nStrata = ns;
-    let strat: Int32Array | null = null;
     const k = S.length;
     // dense table, k = 2 or 3: stratum codes computed inside the counting pass (no strat array)
     const fused = (k === 2 || k === 3) && ns * cxy <= 4 * n + 1024;
+    let strat: Int32Array | null = null;
     if (k >= 2 && !fused) {
       if (this.strat.length < n) this.strat = new Int32Array(n);
       strat = this.strat;
-      const c0 = codes[S[0]];
-      const c1 = codes[S[1]];
-      const k1 = cards[S[1]];
-      for (let i = 0; i < n; i++) strat[i] = c0[i] * k1 + c1[i];
-      for (let t = 2; t < k; t++) {
-        const ct = codes[S[t]];
-        const kt = cards[S[t]];
-        for (let i = 0; i < n; i++) strat[i] = strat[i] * kt + ct[i];
-      }
+      pairCodes(strat, codes[S[0]], codes[S[1]], cards[S[1]], n);
+      for (let t = 2; t < k; t++) appendCodes(strat, codes[S[t]], cards[S[t]], n);
       // compress to the observed strata when the full table would be sparse
-      if (ns * cxy > 4 * n + 1024) {
-        if (ns <= 1 << 24) {
-          if (this.remap.length < ns) this.remap = new Int32Array(ns).fill(-1);
-          if (this.touched.length < n) this.touched = new Int32Array(n);
-          const rm = this.remap;
-          const touched = this.touched;
-          let m = 0;
-          for (let i = 0; i < n; i++) {
-            const key = strat[i];
-            if (rm[key] < 0) {
-              rm[key] = 0;
-              touched[m++] = key;
-            }
-          }
-          // observed strata in ascending code order (the order of the dense table: same sums)
-          const tk = touched.subarray(0, m).sort();
-          for (let t = 0; t < m; t++) rm[tk[t]] = t;
-          for (let i = 0; i < n; i++) strat[i] = rm[strat[i]];
-          for (let t = 0; t < m; t++) rm[tk[t]] = -1; // reset only the touched entries
-          nStrata = m;
-        } else {
-          const keys = Array.from(new Set(strat.subarray(0, n))).sort((a, b) => a - b);
-          const mp = new Map<number, number>(keys.map((key, t) => [key, t]));
-          for (let i = 0; i < n; i++) strat[i] = mp.get(strat[i])!;
-          nStrata = mp.size;
-        }
-      }
+      if (ns * cxy > 4 * n + 1024) nStrata = this.compressStrata(strat, n, ns);
     }
     const size = nStrata * cxy;
     if (this.cnt.length < size) this.cnt = new Int32Array(size);
     const c = this.cnt;
     c.fill(0, 0, size);
-    const XY = R === this.rows ? this.pair(x, y) : this.pairScoped(x, y);
-    if (k === 0) for (let i = 0; i < n; i++) c[X[i] * cy + Y[i]] += w[i];
-    else if (k === 1 && XY) {
-      const Z = codes[S[0]];
-      if (unit) for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]]++;
-      else for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]] += w[i];
-    } else if (k === 1) {
-      const Z = codes[S[0]];
-      for (let i = 0; i < n; i++) c[Z[i] * cxy + X[i] * cy + Y[i]] += w[i];
-    } else if (fused) {
-      const c0 = codes[S[0]];
-      const c1 = codes[S[1]];
-      const k1 = cards[S[1]];
-      if (k === 2) {
-        if (XY) for (let i = 0; i < n; i++) c[(c0[i] * k1 + c1[i]) * cxy + XY[i]] += w[i];
-        else for (let i = 0; i < n; i++) c[(c0[i] * k1 + c1[i]) * cxy + X[i] * cy + Y[i]] += w[i];
-      } else {
-        const c2 = codes[S[2]];
-        const k2 = cards[S[2]];
-        if (XY) for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + XY[i]] += w[i];
-        else for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + X[i] * cy + Y[i]] += w[i];
-      }
-    } else if (XY) {
-      if (unit) for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]]++;
-      else for (let i = 0; i < n; i++) c[strat![i] * cxy + XY[i]] += w[i];
-    } else for (let i = 0; i < n; i++) c[strat![i] * cxy + X[i] * cy + Y[i]] += w[i];
+    const XY = this.pair(x, y, R);
+    if (k === 0) countXY(c, XY, w, n);
+    else if (k === 1) countZ(c, codes[S[0]], cxy, XY, w, n);
+    else if (fused && k === 2) countZ2(c, codes[S[0]], cards[S[1]], codes[S[1]], cxy, XY, w, n);
+    else if (fused) countZ3(c, codes[S[0]], cards[S[1]], codes[S[1]], cards[S[2]], codes[S[2]], cxy, XY, w, n);
+    else countZ(c, strat!, cxy, XY, w, n);
     return this.g2(c, 0, nStrata, cx, cy);
+  }
+
+  /** Renumber the stratum codes strat[0..n) (all < ns) as 0..m-1 in ascending code order (the dense table's order: same sums); returns m. */
+  private compressStrata(strat: Int32Array, n: number, ns: number): number {
+    if (ns > 1 << 24) {
+      const keys = Array.from(new Set(strat.subarray(0, n))).sort((a, b) => a - b);
+      const mp = new Map<number, number>(keys.map((key, t) => [key, t]));
+      for (let i = 0; i < n; i++) strat[i] = mp.get(strat[i])!;
+      return mp.size;
+    }
+    if (this.remap.length < ns) this.remap = new Int32Array(ns).fill(-1);
+    if (this.touched.length < n) this.touched = new Int32Array(n);
+    const rm = this.remap;
+    const touched = this.touched;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const key = strat[i];
+      if (rm[key] < 0) {
+        rm[key] = 0;
+        touched[m++] = key;
+      }
+    }
+    const tk = touched.subarray(0, m).sort();
+    for (let t = 0; t < m; t++) rm[tk[t]] = t;
+    for (let i = 0; i < n; i++) strat[i] = rm[strat[i]];
+    for (let t = 0; t < m; t++) rm[tk[t]] = -1; // reset only the touched entries
+    return m;
   }
 
   /** G² and its p-value from the counts c[off + (s·cx + a)·cy + b] of nStrata strata. */
@@ -599,6 +535,69 @@ export class GSquare extends BaseTest {
     if (dof <= 0) return { pValue: 1, statistic: g, dof: 0 };
     return { pValue: chi2Sf(g, dof), statistic: g, dof };
   }
+}
+
+// Counting kernels of the G² test: small functions over typed arrays, so that
+// each is optimised early and on its own (XY = x·card(y) + y per row, w the
+// row multiplicities; the table c is indexed stratum·cxy + XY).
+
+/** out[i] = a[i]·kb + b[i] for i < n. */
+function pairCodes(out: Uint16Array | Int32Array, a: Int32Array, b: Int32Array, kb: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i] * kb + b[i];
+}
+
+/** codes[i] = codes[i]·k + c[i] for i < n (one more variable in a mixed-radix code). */
+function appendCodes(codes: Int32Array, c: Int32Array, k: number, n: number): void {
+  for (let i = 0; i < n; i++) codes[i] = codes[i] * k + c[i];
+}
+
+function countXY(c: Int32Array, XY: Uint16Array | Int32Array, w: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[XY[i]] += w[i];
+}
+
+/** Stratum Z[i] (a variable's codes or combined stratum codes). */
+function countZ(c: Int32Array, Z: Int32Array, cxy: number, XY: Uint16Array | Int32Array, w: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[Z[i] * cxy + XY[i]] += w[i];
+}
+
+function countZ2(c: Int32Array, c0: Int32Array, k1: number, c1: Int32Array, cxy: number, XY: Uint16Array | Int32Array, w: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[(c0[i] * k1 + c1[i]) * cxy + XY[i]] += w[i];
+}
+
+function countZ3(c: Int32Array, c0: Int32Array, k1: number, c1: Int32Array, k2: number, c2: Int32Array, cxy: number, XY: Uint16Array | Int32Array, w: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[((c0[i] * k1 + c1[i]) * k2 + c2[i]) * cxy + XY[i]] += w[i];
+}
+
+/** Four order-1 tables in one pass: strata za..zd, tables at offsets 0, ob, oc, od. */
+function count4(c: Int32Array, XY: Uint16Array | Int32Array, w: Int32Array, n: number, cxy: number, za: Int32Array, zb: Int32Array, zc: Int32Array, zd: Int32Array, ob: number, oc: number, od: number): void {
+  for (let i = 0; i < n; i++) {
+    const xy = XY[i];
+    const wi = w[i];
+    c[za[i] * cxy + xy] += wi;
+    c[ob + zb[i] * cxy + xy] += wi;
+    c[oc + zc[i] * cxy + xy] += wi;
+    c[od + zd[i] * cxy + xy] += wi;
+  }
+}
+
+/**
+ * Refine dense ids by one more variable: ids[i] ← rank of (ids[i], cv[i]) in
+ * order of first occurrence; rm (all -1, size ≥ max id·kv) is restored.
+ * Returns the number of distinct ids.
+ */
+function refineIds(ids: Int32Array, cv: Int32Array, kv: number, rm: Int32Array, touched: Int32Array, m: number): number {
+  let next = 0;
+  for (let i = 0; i < m; i++) {
+    const key = ids[i] * kv + cv[i];
+    let v = rm[key];
+    if (v < 0) {
+      v = rm[key] = next;
+      touched[next++] = key;
+    }
+    ids[i] = v;
+  }
+  for (let u = 0; u < next; u++) rm[touched[u]] = -1;
+  return next;
 }
 
 /**

@@ -145,7 +145,7 @@ export class LocalScore {
     c.fill(0, 0, size);
     const cc = codes[child];
     const w = this.rows!.w;
-    for (let i = 0; i < m; i++) c[((Pt[i] * ke + e[i]) * sp + St[i]) * r + cc[i]] += w[i];
+    countSplit(c, Pt, ke, e, sp, St, r, cc, w, m);
     return true;
   }
 
@@ -179,7 +179,7 @@ export class LocalScore {
         const prev = b.P[u];
         const cu = codes[b.pa[u]];
         const ku = cards[b.pa[u]];
-        for (let i = 0; i < m; i++) a[i] = prev[i] * ku + cu[i];
+        mixRadix(a, prev, ku, cu, m);
         b.P[u + 1] = a;
       }
     }
@@ -233,13 +233,8 @@ export class LocalScore {
     // of the parent set (configurations in mixed radix of the sorted parents, child level last)
     if (!b.G) {
       const G = new Int32Array(m);
-      for (let u = 0; u < L; u++) {
-        const cu = codes[b.pa[u]];
-        const ku = cards[b.pa[u]];
-        for (let i = 0; i < m; i++) G[i] = G[i] * ku + cu[i];
-      }
-      const cc = codes[child];
-      for (let i = 0; i < m; i++) G[i] = G[i] * r + cc[i];
+      for (let u = 0; u < L; u++) mixRadix(G, G, cards[b.pa[u]], codes[b.pa[u]], m);
+      mixRadix(G, G, r, codes[child], m);
       b.G = G;
     }
     const G = b.G;
@@ -257,22 +252,8 @@ export class LocalScore {
       if (grp.length === 4) {
         const Ae = codes[grp[0].e], Be = codes[grp[1].e], Ce = codes[grp[2].e], De = codes[grp[3].e];
         const Ak = cards[grp[0].e], Bk = cards[grp[1].e], Ck = cards[grp[2].e], Dk = cards[grp[3].e];
-        const oa = off[0], ob = off[1], oc = off[2], od = off[3];
-        for (let i = 0; i < m; i++) {
-          const gi = G[i];
-          const wi = w[i];
-          c[oa + gi * Ak + Ae[i]] += wi;
-          c[ob + gi * Bk + Be[i]] += wi;
-          c[oc + gi * Ck + Ce[i]] += wi;
-          c[od + gi * Dk + De[i]] += wi;
-        }
-      } else
-        for (let u = 0; u < grp.length; u++) {
-          const E = codes[grp[u].e];
-          const ke = cards[grp[u].e];
-          const oa = off[u];
-          for (let i = 0; i < m; i++) c[oa + G[i] * ke + E[i]] += w[i];
-        }
+        countExtra4(c, G, w, m, Ae, Ak, off[0], Be, Bk, off[1], Ce, Ck, off[2], De, Dk, off[3]);
+      } else for (let u = 0; u < grp.length; u++) countExtra(c, G, w, m, codes[grp[u].e], cards[grp[u].e], off[u]);
       for (let u = 0; u < grp.length; u++) {
         const x = grp[u];
         // canonical table: index ((P·ke + ev)·S + s)·r + k  <-  layout ((P·S + s)·r + k)·ke + ev
@@ -281,14 +262,7 @@ export class LocalScore {
         const ke = cards[x.e];
         const S = sp[x.t];
         const nP = q0 / S;
-        const o = off[u];
-        let jc = 0;
-        for (let P = 0; P < nP; P++)
-          for (let ev = 0; ev < ke; ev++)
-            for (let s2 = 0; s2 < S; s2++) {
-              const lb = ((P * S + s2) * r) * ke + ev;
-              for (let k = 0; k < r; k++) dst[jc++] = c[o + lb + k * ke];
-            }
+        canonicalOrder(dst, c, off[u], nP, ke, S, r);
         let v = this.fromCounts(dst, 0, x.q, r, x.q);
         if (this.edgePrior !== undefined) {
           const qq = this.edgePrior / (this.p - 1);
@@ -391,13 +365,8 @@ export class LocalScore {
     else if (q * r <= 4 * m + 4096 && this.extendBase(child, pa)) {
       counted = true; // counts filled from the hinted base (same table as below)
     } else {
-      const c0 = codes[pa[0]];
-      for (let i = 0; i < m; i++) cfg[i] = c0[i];
-      for (let t = 1; t < pa.length; t++) {
-        const ct = codes[pa[t]];
-        const kt = cards[pa[t]];
-        for (let i = 0; i < m; i++) cfg[i] = cfg[i] * kt + ct[i];
-      }
+      cfg.set(codes[pa[0]].subarray(0, m));
+      for (let t = 1; t < pa.length; t++) mixRadix(cfg, cfg, cards[pa[t]], codes[pa[t]], m);
       if (q * r > 4 * m + 4096) {
         const remap = new Map<number, number>();
         for (let i = 0; i < m; i++) {
@@ -417,7 +386,7 @@ export class LocalScore {
       const cc = codes[child];
       const c0 = this.cnt;
       c0.fill(0, 0, size);
-      for (let i = 0; i < m; i++) c0[cfg[i] * r + cc[i]] += w[i];
+      countChild(c0, cfg, r, cc, w, m);
     }
     return this.fromCounts(this.cnt, 0, nq, r, q);
   }
@@ -497,4 +466,53 @@ export class LocalScore {
     const v = this.bgeLogML([...pa, child]) - this.bgeLogML(pa);
     return Number.isFinite(v) ? v : -Infinity;
   }
+}
+
+// Counting kernels of the discrete scores: small functions over typed arrays,
+// each optimised early and on its own (w: row multiplicities, m rows).
+
+/** out[i] = a[i]·k + c[i] for i < m (one more variable in a mixed-radix code; out may be a). */
+function mixRadix(out: Int32Array, a: Int32Array, k: number, c: Int32Array, m: number): void {
+  for (let i = 0; i < m; i++) out[i] = a[i] * k + c[i];
+}
+
+/** Counts of child level cc per configuration cfg: c[cfg·r + cc] += w. */
+function countChild(c: Int32Array, cfg: Int32Array, r: number, cc: Int32Array, w: Int32Array, m: number): void {
+  for (let i = 0; i < m; i++) c[cfg[i] * r + cc[i]] += w[i];
+}
+
+/** Counts for a base plus one parent e at split position t: configuration (P·ke + e)·sp + St, child level last. */
+function countSplit(c: Int32Array, P: Int32Array, ke: number, e: Int32Array, sp: number, St: Int32Array, r: number, cc: Int32Array, w: Int32Array, m: number): void {
+  for (let i = 0; i < m; i++) c[((P[i] * ke + e[i]) * sp + St[i]) * r + cc[i]] += w[i];
+}
+
+/** Counts of candidate e (levels ke) appended to the shared code G: c[o + G·ke + E] += w. */
+function countExtra(c: Int32Array, G: Int32Array, w: Int32Array, m: number, E: Int32Array, ke: number, o: number): void {
+  for (let i = 0; i < m; i++) c[o + G[i] * ke + E[i]] += w[i];
+}
+
+/** countExtra for four candidates in one pass (independent tables). */
+function countExtra4(c: Int32Array, G: Int32Array, w: Int32Array, m: number, A: Int32Array, ka: number, oa: number, B: Int32Array, kb: number, ob: number, C: Int32Array, kc: number, oc: number, D: Int32Array, kd: number, od: number): void {
+  for (let i = 0; i < m; i++) {
+    const gi = G[i];
+    const wi = w[i];
+    c[oa + gi * ka + A[i]] += wi;
+    c[ob + gi * kb + B[i]] += wi;
+    c[oc + gi * kc + C[i]] += wi;
+    c[od + gi * kd + D[i]] += wi;
+  }
+}
+
+/**
+ * Table of a candidate counted as ((P·S + s)·r + k)·ke + ev (base prefix P, suffix s, child
+ * level k, candidate level ev) from c[o..] into dst in the canonical order ((P·ke + ev)·S + s)·r + k.
+ */
+function canonicalOrder(dst: Int32Array, c: Int32Array, o: number, nP: number, ke: number, S: number, r: number): void {
+  let jc = 0;
+  for (let P = 0; P < nP; P++)
+    for (let ev = 0; ev < ke; ev++)
+      for (let s2 = 0; s2 < S; s2++) {
+        const lb = (P * S + s2) * r * ke + ev;
+        for (let k = 0; k < r; k++) dst[jc++] = c[o + lb + k * ke];
+      }
 }
