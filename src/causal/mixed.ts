@@ -96,35 +96,51 @@ class Embedding {
   }
   /**
    * Covariance of the embedded columns A given the embedded columns Z
-   * (Schur complement Σ_AA − Σ_AZ Σ_ZZ⁻¹ Σ_ZA, |A|×|A|), or null when Σ_ZZ is
-   * singular (collinear regressors).
+   * (Schur complement Σ_AA − Σ_AZ Σ_ZZ⁻ Σ_ZA, |A|×|A|), and the rank of Σ_ZZ.
+   * Columns of Z that are (numerically, pivot < 1e-10 of their variance)
+   * linear combinations of earlier ones are skipped: the regression is on
+   * the span of Z (e.g. the indicators of a discrete variable that is a
+   * function of another one).
    */
-  conditional(A: number[], Z: number[]): Float64Array | null {
+  conditional(A: number[], Z: number[]): { cov: Float64Array; rank: number } {
     const q = this.q;
     const C = this.cov;
     const a = A.length;
     const k = Z.length;
     const out = new Float64Array(a * a);
     for (let i = 0; i < a; i++) for (let j = 0; j < a; j++) out[i * a + j] = C[A[i] * q + A[j]];
-    if (k === 0) return out;
+    // Cholesky of Σ_ZZ bordered by Σ_ZA, column by column: W = L⁻¹ Σ_ZA on the kept columns
     const L = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) L[i * k + j] = C[Z[i] * q + Z[j]];
-    if (cholesky(L, k, 1e-12) >= 0) return null;
-    // W = L⁻¹ Σ_ZA (k × a), then Σ_AA − Wᵀ W
     const W = new Float64Array(k * a);
-    for (let j = 0; j < a; j++)
-      for (let i = 0; i < k; i++) {
+    const kept: number[] = [];
+    for (let i = 0; i < k; i++) {
+      // row i of L against the kept earlier columns
+      for (const m of kept) {
+        let s = C[Z[i] * q + Z[m]];
+        for (const t of kept) {
+          if (t >= m) break;
+          s -= L[i * k + t] * L[m * k + t];
+        }
+        L[i * k + m] = s / L[m * k + m];
+      }
+      let d = C[Z[i] * q + Z[i]];
+      for (const t of kept) d -= L[i * k + t] * L[i * k + t];
+      if (!(d > 1e-10 * C[Z[i] * q + Z[i]])) continue;
+      L[i * k + i] = Math.sqrt(d);
+      for (let j = 0; j < a; j++) {
         let s = C[Z[i] * q + A[j]];
-        for (let m = 0; m < i; m++) s -= L[i * k + m] * W[m * a + j];
+        for (const t of kept) s -= L[i * k + t] * W[t * a + j];
         W[i * a + j] = s / L[i * k + i];
       }
+      kept.push(i);
+    }
     for (let i = 0; i < a; i++)
       for (let j = 0; j < a; j++) {
         let s = 0;
-        for (let m = 0; m < k; m++) s += W[m * a + i] * W[m * a + j];
+        for (const t of kept) s += W[t * a + i] * W[t * a + j];
         out[i * a + j] -= s;
       }
-    return out;
+    return { cov: out, rank: kept.length };
   }
 }
 
@@ -258,9 +274,6 @@ class MixedModels {
     if (this.disc.some((b) => b) && (!data.codes || !data.cards)) throw new Error(`${fn}: discrete variables need level codes; prepare the data with prepareData`);
     this.emb = new Embedding(data, this.disc);
   }
-  private singular(vars: number[]): Error {
-    return new Error(`${this.fn}: the regressors {${vars.map((v) => this.data.names[v]).join(", ")}} are collinear (singular covariance of their embedding; e.g. a continuous column constant within the levels of a discrete one)`);
-  }
   /**
    * Maximised log-likelihood of the regression of `child` on the variables
    * `pa` (sorted, not containing child), and its number of free parameters.
@@ -280,8 +293,7 @@ class MixedModels {
       return { ll, k: (K - 1) * (dimPa + 1) };
     }
     if (ll === undefined) {
-      const c = this.emb.conditional(this.emb.of([child]), this.emb.of(pa));
-      if (!c) throw this.singular(pa);
+      const c = this.emb.conditional(this.emb.of([child]), this.emb.of(pa)).cov;
       // the embedded child is standardised: undo the scale so ℓ is that of the raw column
       const x = this.data.columns[child];
       let m = 0;
@@ -289,7 +301,9 @@ class MixedModels {
       m /= n;
       let ss = 0;
       for (let i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
-      const s2 = Math.max(c[0], 0) * (ss / n); // ML residual variance: (n−1)/n · sample variance · c
+      // ML residual variance: (n−1)/n · sample variance · c; floored at 1e-12 of the variance (a child
+      // that is a function of its parents: every such parent set fits equally well)
+      const s2 = Math.max(c[0], 1e-12) * (ss / n);
       ll = gaussLogLik(n, s2);
       this.llCache.set(key, ll);
     }
@@ -377,12 +391,12 @@ export class MixedLR implements CITest {
       return this.gsq!.test(sub[x], sub[y], S.map((s) => sub[s]));
     }
     if (!disc[x] && !disc[y]) {
-      const Z = emb.of(S);
-      const c = emb.conditional(emb.of([x, y]), Z);
-      if (!c) throw new Error(`${this.name}: the conditioning set {${S.map((s) => this.data.names[s]).join(", ")}} is singular (collinear embedded columns); cannot compute a partial correlation`);
-      let r = c[1] / Math.sqrt(Math.abs(c[0] * c[3]));
+      const { cov: c, rank } = emb.conditional(emb.of([x, y]), emb.of(S));
+      // x or y a function of S (residual variance < 1e-12 of its variance): nothing left to depend on
+      if (!(c[0] > 1e-12 && c[3] > 1e-12)) return { pValue: 1, statistic: 0 };
+      let r = c[1] / Math.sqrt(c[0] * c[3]);
       if (Math.abs(r) >= 1) r = (1 - 2.220446049250313e-16) * Math.sign(r);
-      const dfn = n - Z.length - 3;
+      const dfn = n - rank - 3;
       if (dfn <= 0) return { pValue: 1, statistic: 0 };
       const stat = Math.sqrt(dfn) * Math.abs(0.5 * Math.log((1 + r) / (1 - r)));
       return { pValue: Math.min(1, 2 * normSf(stat)), statistic: stat };
@@ -420,13 +434,7 @@ export class MixedScore {
     const key = `${child}|${pa.join(",")}`;
     let v = this.cache.get(key);
     if (v === undefined) {
-      let f: { ll: number; k: number };
-      try {
-        f = this.models.fit(child, pa);
-      } catch (e) {
-        if (!/collinear/.test((e as Error).message)) throw e;
-        f = { ll: -Infinity, k: 0 }; // collinear parents: never choose
-      }
+      const f = this.models.fit(child, pa);
       v = f.ll - (f.k / 2) * Math.log(this.n);
       this.evaluations++;
       this.cache.set(key, v);

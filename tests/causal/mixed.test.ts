@@ -178,6 +178,13 @@ describe("mixedLR CI test", () => {
     expect(t.pValue("x", "d", ["w"])).toBeLessThan(1e-6);
     // d and e are both functions of w: nothing is left to depend on given w
     expect(t.test("d", "e", ["w"])).toEqual({ pValue: 1, statistic: 0, dof: 1 });
+    // a continuous column that is a function of d (a nominal lattice parameter per level): constant given d,
+    // and its indicators' span holds d's, so regressions on both are rank-deficient, not errors
+    const nominal = Float64Array.from(d, (l) => (l === "hi" ? 4.01 : 3.95));
+    const t2 = new MixedLR(prepMixed({ w, d, x, nominal }));
+    expect(t2.pValue("x", "nominal", ["d"])).toBe(1);
+    expect(t2.pValue("w", "x", ["d", "nominal"])).toBeGreaterThan(0.01);
+    expect(t2.pValue("x", "d", ["nominal"])).toBeGreaterThan(0.999);
   });
 
   // Reference: pgmpy 1.1.2 `pgmpy.ci_tests.PillaiTrace` (bench/causal/.venv) on simulateMixed(1000, 21)
