@@ -460,19 +460,35 @@ function selectionRules(g: MarkGraph, onPath: Uint8Array): boolean {
 
 /**
  * FCI's orientation rules on a PAG whose skeleton and colliders are final: Zhang's (2008) R1–R4,
- * R5–R7 when `selectionBias`, and R8–R10, until no mark changes. `sepsets` (as `Skeleton.sepsets`)
- * decide R4's discriminating paths. Changes `g` in place.
+ * R5–R7 when `selectionBias`, and R8–R10, until no mark changes. R4 decides whether b is a collider
+ * on a discriminating path <theta, ..., a, b, c> from `sepsets` (as `Skeleton.sepsets`); with
+ * `ddpTest`, as causal-learn (Tetrad's R4B) first from two tests of theta ⟂ c given the path's inner
+ * nodes, with b (independent: non-collider) and without b (independent: collider), and from the
+ * sepset only when both reject. Changes `g` in place.
  */
-export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean): void {
+export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean, ddpTest?: { test: CITest; alpha: number }): void {
   const p = g.p;
   const m = g.m;
+  const prev = new Int32Array(p); // R4's breadth-first search: the node each one was reached from
+  const queue = new Int32Array(p);
+  const path: number[] = [];
+  /** R4's decision on <theta, ..., a, b, c> (path in `prev`): is b a non-collider? */
+  const discriminate = (theta: number, b: number, c: number): boolean => {
+    if (ddpTest) {
+      path.length = 0;
+      for (let v = prev[theta]; v !== b; v = prev[v]) path.push(v);
+      path.push(b);
+      if (ddpTest.test.pIdx(theta, c, path) > ddpTest.alpha) return true;
+      path.pop();
+      if (ddpTest.test.pIdx(theta, c, path) > ddpTest.alpha) return false;
+    }
+    return sepContains(sepsets, p, theta, c, b);
+  };
   const M = (i: number, j: number) => m[i * p + j]; // mark at j of edge i-j
   const setMark = (i: number, j: number, v: number) => (m[i * p + j] = v);
   const onPath = new Uint8Array(p);
   const adjOf: number[][] = [];
   for (let i = 0; i < p; i++) adjOf.push(g.adj(i)); // the skeleton is fixed from here on
-  const prev = new Int32Array(p);
-  const queue = new Int32Array(p);
   let changed = true;
   let guard = 0;
   while (changed && guard++ < 10 * p * p + 100) {
@@ -535,6 +551,7 @@ export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean
             for (const d of adjOf[t]) {
               if (d === b || d === c || prev[d] >= 0 || M(d, t) !== ARROW) continue;
               if (!g.adjacent(d, c)) {
+                prev[d] = t;
                 theta = d;
                 break;
               }
@@ -545,7 +562,7 @@ export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean
             }
           }
           if (theta < 0) continue;
-          if (sepContains(sepsets, p, theta, c, b)) {
+          if (discriminate(theta, b, c)) {
             setMark(c, b, TAIL);
             setMark(b, c, ARROW);
           } else {
@@ -627,6 +644,6 @@ export function fciCore(test: CITest, p: number, opts: FciOptions): MarkGraph {
         if (K.forbidden(i, j) && !K.forbidden(j, i)) g.m[j * p + i] = ARROW; // i is not an ancestor of j: arrowhead at i
         if (K.required(i, j)) g.set(i, j, TAIL, ARROW);
       }
-  orientPag(g, sk.sepsets, !!opts.selectionBias);
+  orientPag(g, sk.sepsets, !!opts.selectionBias, { test, alpha: opts.alpha });
   return g;
 }
