@@ -17,7 +17,7 @@
  */
 import { CausalData } from "./data";
 import { Knowledge } from "./prior";
-import { entropyApprox, residualEntropies } from "./lingam-entropy";
+import { entropyApprox, residualEntropies, wasmColumns } from "./lingam-entropy";
 
 export { entropyApprox };
 
@@ -38,21 +38,6 @@ function standardize(x: Float64Array): Float64Array {
   return standardizeInto(x, new Float64Array(x.length));
 }
 
-function cov0(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (a[i] - ma) * (b[i] - mb);
-  return s / n;
-}
-
 const residualH = new Float64Array(2);
 
 /**
@@ -60,30 +45,9 @@ const residualH = new Float64Array(2);
  * when known): positive when xi -> xj is the more likely direction. O(n).
  */
 export function pairwiseLingamMeasure(xi: Float64Array, xj: Float64Array, hi?: number, hj?: number): number {
-  const n = xi.length;
-  let r = 0;
-  for (let k = 0; k < n; k++) r += xi[k] * xj[k];
-  r /= n; // correlation (both standardised, ddof 0)
   const Hi = hi ?? entropyApprox(xi);
   const Hj = hj ?? entropyApprox(xj);
-  // ri_j = xi - r xj; its std (ddof 0) is sqrt(1 - r²) up to rounding; computed like numpy, both directions at once
-  let m1 = 0;
-  let m2 = 0;
-  for (let k = 0; k < n; k++) {
-    m1 += xi[k] - r * xj[k];
-    m2 += xj[k] - r * xi[k];
-  }
-  m1 /= n;
-  m2 /= n;
-  let s1 = 0;
-  let s2 = 0;
-  for (let k = 0; k < n; k++) {
-    const d1 = xi[k] - r * xj[k] - m1;
-    const d2 = xj[k] - r * xi[k] - m2;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-  }
-  residualEntropies(xi, xj, r, 1 / Math.sqrt(s1 / n), 1 / Math.sqrt(s2 / n), residualH);
+  residualEntropies(xi, xj, residualH);
   return Hj + residualH[0] - (Hi + residualH[1]);
 }
 
@@ -96,7 +60,7 @@ const GUESS_ROWS = 256;
  * subsample until the pair is first computed; `stamp` marks pairs computed
  * in the current step, `loss[i·p + j]` is then pair {i, j}'s term of M(i).
  */
-interface PairMemo {
+export interface PairMemo {
   p: number;
   dm: Float64Array;
   stamp: Int32Array;
@@ -135,7 +99,7 @@ function guessMeasures(std: Float64Array[], U: number[], memo: PairMemo): void {
  * them, so the choice is the one computing every pair gives. The winner
  * needs all its k − 1 pairs, a clear loser one or a few.
  */
-function mostExogenous(std: Float64Array[], U: number[], Uc: number[], memo: PairMemo, step: number): number {
+export function mostExogenous(std: Float64Array[], U: number[], Uc: number[], memo: PairMemo, step: number): number {
   const { p, dm, stamp, loss } = memo;
   const H = new Float64Array(p).fill(NaN);
   const entropy = (i: number) => (H[i] === H[i] ? H[i] : (H[i] = entropyApprox(std[i])));
@@ -198,13 +162,16 @@ export interface LingamResult {
 
 /** DirectLiNGAM on prepared continuous data; see module comment. */
 export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
-  const p = d.p;
-  const X = d.columns.map((c) => Float64Array.from(c));
+  const { p, n } = d;
+  // working columns (p residualised, p standardised) where the SIMD kernel reads them when it can
+  const work = wasmColumns(2 * p, n) ?? Array.from({ length: 2 * p }, () => new Float64Array(n));
+  const X = work.slice(0, p);
+  const std = work.slice(p);
+  d.columns.forEach((c, i) => X[i].set(c));
   let U = Array.from({ length: p }, (_, i) => i);
   const order: number[] = [];
   // must-precede relation from prior knowledge (strong application)
   const before = (a: number, b: number) => !!K && (K.required(a, b) || (K.forbidden(b, a) && !K.forbidden(a, b)));
-  const std = X.map((x) => new Float64Array(x.length));
   const memo: PairMemo = { p, dm: new Float64Array(p * p), stamp: new Int32Array(p * p).fill(-1), loss: new Float64Array(p * p) };
   let guessed = false;
   for (let step = 0; step < p; step++) {
@@ -217,35 +184,39 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
       guessed = true;
       m = mostExogenous(std, U, Uc, memo, step);
     }
-    // regress m out of the remaining variables
+    // regress m out of the remaining variables: x_i −= cov(x_i, x_m) / var(x_m) · x_m (ddof 0)
     const xm = X[m];
+    let mm = 0;
+    for (let k = 0; k < n; k++) mm += xm[k];
+    mm /= n;
     let vm = 0;
-    {
-      const n = xm.length;
-      let mm = 0;
-      for (let k = 0; k < n; k++) mm += xm[k];
-      mm /= n;
-      for (let k = 0; k < n; k++) vm += (xm[k] - mm) ** 2;
-      vm /= n;
-    }
+    for (let k = 0; k < n; k++) vm += (xm[k] - mm) ** 2;
+    vm /= n;
     for (const i of U) {
       if (i === m) continue;
-      const c = cov0(X[i], xm) / vm;
       const xi = X[i];
-      for (let k = 0; k < xi.length; k++) xi[k] -= c * xm[k];
+      let mi = 0;
+      for (let k = 0; k < n; k++) mi += xi[k];
+      mi /= n;
+      let s = 0;
+      for (let k = 0; k < n; k++) s += (xi[k] - mi) * (xm[k] - mm);
+      const c = s / n / vm;
+      for (let k = 0; k < n; k++) xi[k] -= c * xm[k];
     }
     order.push(m);
     U = U.filter((i) => i !== m);
   }
   const B = new Float64Array(p * p);
-  const Sstd = crossProducts(d.columns.map((c) => standardize(c)));
-  const Sraw = crossProducts(d.columns);
+  const Sraw = crossProducts(d.columns, work);
+  // standardised columns (x − mean)/sd: the same cross products over sd_a·sd_b
+  const sd = Array.from({ length: p }, (_, a) => Math.sqrt(Sraw[a * p + a] / n));
+  const Sstd = Sraw.map((v, ab) => v / (sd[Math.floor(ab / p)] * sd[ab % p]));
   for (let t = 1; t < p; t++) {
     const target = order[t];
     let preds = order.slice(0, t);
     if (K) preds = preds.filter((s) => !K.forbidden(s, target));
     if (!preds.length) continue;
-    const coef = adaptiveLasso(Sraw, Sstd, p, d.n, preds, target);
+    const coef = adaptiveLasso(Sraw, Sstd, p, n, preds, target);
     preds.forEach((s, k) => (B[target * p + s] = coef[k]));
   }
   return { order, B };
@@ -253,17 +224,20 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
 
 /**
  * Centred cross products S[a·p + b] = Σᵢ (x_a,i − mean x_a)(x_b,i − mean x_b)
- * of the p columns (row-major p×p); O(p² n). Every regression of the
- * adaptive lasso reads its normal equations from here.
+ * of the p columns (row-major p×p; `scratch`: p arrays of n for the centred
+ * columns); O(p² n). Every regression of the adaptive lasso reads its
+ * normal equations from here.
  */
-function crossProducts(cols: Float64Array[]): Float64Array {
+function crossProducts(cols: Float64Array[], scratch: Float64Array[]): Float64Array {
   const p = cols.length;
   const n = cols[0].length;
-  const centred = cols.map((c) => {
+  const centred = cols.map((c, a) => {
     let m = 0;
     for (let i = 0; i < n; i++) m += c[i];
     m /= n;
-    return c.map((v) => v - m);
+    const out = scratch[a];
+    for (let i = 0; i < n; i++) out[i] = c[i] - m;
+    return out;
   });
   const S = new Float64Array(p * p);
   for (let a = 0; a < p; a++) {

@@ -1,7 +1,8 @@
 /**
  * DirectLiNGAM's fast paths give the plain computation's answers:
- * - the table kernel for log cosh u and u·exp(−u²/2) (lingam-entropy.ts)
- *   against Math.log(Math.cosh(u)) and Math.exp on uniform, Gaussian and
+ * - the table kernels for log cosh u and u·exp(−u²/2) (lingam-entropy.ts in
+ *   JavaScript, lingam-simd.ts in WebAssembly SIMD) against
+ *   Math.log(Math.cosh(u)) and Math.exp on uniform, Gaussian, Laplace and
  *   heavy-tailed (Student t₂, Cauchy: standardised values beyond the table's
  *   end at |u| = 20) samples;
  * - the branch-and-bound search of the causal order against lingam's
@@ -10,8 +11,8 @@
  * (B against the lingam package itself: agreement.test.ts.)
  */
 import { prepareData, randomLinearSEM, sampleLinearSEM } from "causalscope";
-import { entropyApprox, residualEntropies } from "../../src/causal/lingam-entropy";
-import { directLingamCore } from "../../src/causal/lingam";
+import { entropyApprox, residualEntropies, wasmColumns } from "../../src/causal/lingam-entropy";
+import { directLingamCore, mostExogenous, pairwiseLingamMeasure } from "../../src/causal/lingam";
 import { Knowledge } from "../../src/causal/prior";
 
 /** mulberry32: a small seeded generator of uniforms in [0, 1). */
@@ -61,26 +62,45 @@ const samples: Record<string, (u: () => number) => number> = {
 };
 
 describe("entropy kernel", () => {
-  test.each(Object.keys(samples))("table kernel equals Math.log(Math.cosh) / Math.exp on %s samples", (name) => {
+  test.each(Object.keys(samples))("table kernels (JavaScript and WebAssembly SIMD) equal Math.log(Math.cosh) / Math.exp on %s samples", (name) => {
     const u = rng(11);
     const x = standardize(Float64Array.from({ length: n }, () => samples[name](u)));
-    const y = standardize(Float64Array.from({ length: n }, () => samples[name](u)));
+    const z = standardize(Float64Array.from({ length: n }, () => samples[name](u)));
     if (name === "cauchy") expect(Math.max(...x.map(Math.abs))).toBeGreaterThan(20); // the t ≥ 20 branch is exercised
-    expect(Math.abs(entropyApprox(x) - plainEntropy(x))).toBeLessThan(1e-13);
-    for (const r of [0, 0.3, -0.9, 0.999]) {
-      const xy = Float64Array.from(x, (v, k) => v + r * y[k]);
-      const xs = standardize(xy);
-      let rho = 0;
-      for (let k = 0; k < n; k++) rho += xs[k] * y[k];
-      rho /= n;
-      const r1 = Float64Array.from(xs, (v, k) => v - rho * y[k]);
-      const r2 = Float64Array.from(y, (v, k) => v - rho * xs[k]);
-      const sd1 = Math.sqrt(r1.reduce((s, q) => s + q * q, 0) / n);
-      const sd2 = Math.sqrt(r2.reduce((s, q) => s + q * q, 0) / n);
-      const out = new Float64Array(2);
-      residualEntropies(xs, y, rho, 1 / sd1, 1 / sd2, out);
-      expect(Math.abs(out[0] - plainEntropy(r1.map((v) => v / sd1)))).toBeLessThan(1e-13);
-      expect(Math.abs(out[1] - plainEntropy(r2.map((v) => v / sd2)))).toBeLessThan(1e-13);
+    const inWasm = wasmColumns(2, n)!; // Node ≥ 20 has WebAssembly SIMD
+    expect(inWasm).not.toBeNull();
+    for (const rows of [n, n - 1]) {
+      // an odd row count exercises the SIMD passes' last single row
+      const xs0 = x.subarray(0, rows);
+      expect(Math.abs(entropyApprox(xs0) - plainEntropy(xs0))).toBeLessThan(1e-13);
+      for (const r of [0, 0.3, -0.9, 0.999]) {
+        const xs = standardize(xs0.map((v, k) => v + r * z[k]));
+        const y = standardize(z.subarray(0, rows));
+        // lingam's residuals ri_j = xi − ρ xj (ρ = mean xi·xj), each divided by its ddof-0 standard deviation
+        let rho = 0;
+        for (let k = 0; k < rows; k++) rho += xs[k] * y[k];
+        rho /= rows;
+        const unit = (v: Float64Array) => {
+          const m = v.reduce((s, q) => s + q, 0) / rows;
+          const sd = Math.sqrt(v.reduce((s, q) => s + (q - m) ** 2, 0) / rows);
+          return v.map((q) => q / sd);
+        };
+        const h1 = plainEntropy(unit(xs.map((v, k) => v - rho * y[k])));
+        const h2 = plainEntropy(unit(y.map((v, k) => v - rho * xs[k])));
+        const js = new Float64Array(2);
+        residualEntropies(xs, y, js);
+        const wx = inWasm[0].subarray(0, rows);
+        const wy = inWasm[1].subarray(0, rows);
+        wx.set(xs);
+        wy.set(y);
+        const simd = new Float64Array(2);
+        residualEntropies(wx, wy, simd);
+        for (const out of [js, simd]) {
+          expect(Math.abs(out[0] - h1)).toBeLessThan(1e-13);
+          expect(Math.abs(out[1] - h2)).toBeLessThan(1e-13);
+        }
+        expect(Math.abs(entropyApprox(wx) - plainEntropy(xs))).toBeLessThan(1e-13);
+      }
     }
   });
 
@@ -159,6 +179,28 @@ describe("DirectLiNGAM causal order", () => {
     const d = prepareData(sampleLinearSEM(sem, rows, { seed: seed + 100, noise }), { dataType: "continuous" });
     const { order } = directLingamCore(d);
     expect(order).toEqual(plainOrder(d.columns as Float64Array[]));
+  });
+
+  test("one step's choice does not depend on the guesses that order the branch and bound", () => {
+    for (const seed of [1, 2, 3]) {
+      const p = 10;
+      const sem = randomLinearSEM(p, { seed, expectedDegree: 2 });
+      const d = prepareData(sampleLinearSEM(sem, 300, { seed: seed + 50, noise: "uniform" }), { dataType: "continuous" });
+      const std = (d.columns as Float64Array[]).map(standardize);
+      const U = Array.from({ length: p }, (_, i) => i);
+      for (const Uc of [U, [1, 3, 4, 8]]) {
+        // every pair computed: M(i) = Σ_j min(0, dm(i, j))² in U order; the first smallest in Uc order
+        const dm = (i: number, j: number) => (i < j ? pairwiseLingamMeasure(std[i], std[j]) : -pairwiseLingamMeasure(std[j], std[i]));
+        const M = Uc.map((i) => U.reduce((s, j) => (j === i ? s : s + Math.min(0, dm(i, j)) ** 2), 0));
+        const expected = Uc[M.indexOf(Math.min(...M))];
+        const u = rng(seed);
+        for (let trial = 0; trial < 6; trial++) {
+          // guesses: none (all 0), then random ones, often pointing at the wrong candidate first
+          const memo = { p, dm: Float64Array.from({ length: p * p }, () => (trial ? gauss(u) * 0.05 : 0)), stamp: new Int32Array(p * p).fill(-1), loss: new Float64Array(p * p) };
+          expect(mostExogenous(std, U, Uc, memo, 0)).toBe(expected);
+        }
+      }
+    }
   });
 
   test("with prior knowledge (tiers restrict the candidates)", () => {
