@@ -1,10 +1,14 @@
 """Reference-tool runner for bench/causal/run.mjs.
 
-    python ref.py '{"tool": "causal-learn", "alg": "pc", "csv": "...", "discrete": true, "alpha": 0.05}'
+    python ref.py '{"tool": "causal-learn", "alg": "pc", "csv": "...", "discrete": true, "alpha": 0.05,
+                    "reps": 5, "warmup": "small.csv"}'
 
 Loads the CSV (header row), times only the structure-learning call, and
-prints one JSON line: {"seconds": s, "edges": [[a, b, markAtA, markAtB], ...]}
-with marks -1 tail, 1 arrow, 2 circle (causal-learn's encoding).
+prints one JSON line: {"seconds": median, "times": [s, ...], "edges": [[a, b, markAtA, markAtB], ...]}
+with marks -1 tail, 1 arrow, 2 circle (causal-learn's encoding). With "warmup",
+one untimed call of the same algorithm on that (small, different) CSV comes
+first, as bench/causal/run.mjs does for causalscope; "reps" timed calls
+(default 1) follow, each on a fresh copy of the data, and the median is reported.
 """
 import json
 import sys
@@ -30,9 +34,9 @@ def dag_edges(edges):
     return [[a, b, -1, 1] for a, b in edges]
 
 
-def main():
-    spec = json.loads(sys.argv[1])
-    df = pd.read_csv(spec["csv"])
+def learn(spec, csv):
+    """One timed structure-learning call on `csv`: (seconds, edges)."""
+    df = pd.read_csv(csv)
     names = list(df.columns)
     X = df.to_numpy()
     tool, alg = spec["tool"], spec["alg"]
@@ -93,7 +97,18 @@ def main():
         edges = [[names[s], names[t], -1, 1] for t in range(len(names)) for s in range(len(names)) if B[t, s] != 0]
     else:
         raise SystemExit(f"unknown tool {tool}")
-    print(json.dumps({"seconds": dt, "edges": edges}))
+    return dt, edges
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    if spec.get("warmup"):
+        learn(spec, spec["warmup"])
+    times = []
+    for _ in range(int(spec.get("reps", 1))):
+        dt, edges = learn(spec, spec["csv"])
+        times.append(dt)
+    print(json.dumps({"seconds": float(np.median(times)), "times": times, "edges": edges}))
 
 
 if __name__ == "__main__":

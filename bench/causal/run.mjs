@@ -5,6 +5,7 @@
 //
 //   node bench/causal/run.mjs [--quick] [--sizes 1000,10000,100000] [--timeout 600] [--only alarm,sachs,gauss50,gauss100,lingam]
 //                             [--algs pc,hc,ges,fci,lingam] [--refs causal-learn:pc,pgmpy:hc,...] [--rebuild]
+//                             [--reps 5] [--no-warmup] [--dist bench/results/causal-dist]
 //
 // Data: the alarm (37 nodes, 46 edges) and sachs (11 nodes, 17 edges)
 // networks of the bnlearn repository (tests/fixtures/causal/networks),
@@ -13,7 +14,19 @@
 // noise) DAG for DirectLiNGAM. SHD is measured on CPDAGs against the true
 // CPDAG (DAG outputs are converted), on PAG skeletons for FCI, and on DAGs for
 // LiNGAM. Only the structure-learning call is timed (data already in memory)
-// for every tool. Reference calls that exceed --timeout are reported as such.
+// for every tool; ours includes its data preparation (learnStructure on the
+// columns). Reference calls that exceed --timeout are reported as such.
+//
+// Timing, the same on both sides: per case and algorithm, one untimed warm-up
+// call of the same algorithm with the same options on a different, small data
+// set (the child network, 20 variables, 2000 rows, for discrete cases; a
+// 20-variable linear-Gaussian SEM, 1000 rows, for continuous ones), the
+// counterpart of the Python side's excluded imports (it compiles our code
+// paths; nothing is cached across calls); then --reps timed calls (default 5)
+// on the case, and the median is reported ("ours" / "theirs"; the
+// reference's calls run in one Python process). Our first timed call is
+// printed too ("first"). --no-warmup skips both warm-up calls.
+// --dist times a prebuilt library (e.g. an older tree) instead of compiling src.
 // Reference tools: bench/causal/requirements.txt, in $CAUSAL_BENCH_PYTHON or
 // bench/causal/.venv (made on first use by bench/reference-venv.mjs).
 import { spawnSync } from "node:child_process";
@@ -36,14 +49,17 @@ const only = opt("--only", quick ? "alarm,sachs,gauss50,lingam" : "alarm,sachs,g
 // optional filters: --algs pc,hc (our algorithms), --refs causal-learn:pc,pgmpy:hc (reference calls; others skipped)
 const algsOnly = opt("--algs", "") ? opt("--algs", "").split(",") : null;
 const refsOnly = opt("--refs", "") ? opt("--refs", "").split(",") : null;
+const reps = Number(opt("--reps", "5"));
+const warmup = !flag("--no-warmup");
 const dir = path.join(os.tmpdir(), "causalscope-bench-causal");
 fs.mkdirSync(dir, { recursive: true });
 
 // ------------------------------------------------------------------ library
 // Compile the library sources into the temp dir (tsc emits even when another
 // capability has a type error, so the bench does not depend on the whole tree).
-const out = path.join(root, "bench", "results", "causal-dist"); // inside the repo so node_modules resolve (bench/results is git-ignored)
-if (!fs.existsSync(path.join(out, "causal", "index.js")) || flag("--rebuild")) {
+const prebuilt = opt("--dist", "");
+const out = prebuilt ? path.resolve(root, prebuilt) : path.join(root, "bench", "results", "causal-dist"); // inside the repo so node_modules resolve (bench/results is git-ignored)
+if (!prebuilt && (!fs.existsSync(path.join(out, "causal", "index.js")) || flag("--rebuild"))) {
   console.log("compiling src -> " + out);
   spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "src/tsconfig.json"), "--outDir", out, "--declaration", "false", "--sourceMap", "false"], { stdio: "ignore" });
 }
@@ -110,11 +126,25 @@ function shdOf(g, truth, kind) {
   const gg = g.kind === "dag" || (g.edges.every((e) => e.directed) && cs.isAcyclic(g) && kind === "cpdag-from-dag") ? cs.dagToCpdag(new cs.Graph(g.nodes, g.edges, "dag")) : g;
   return cs.shd(gg, cs.dagToCpdag(truth));
 }
+/** `reps` timed calls of f: median and first call's seconds, last result. */
 const time = (f, reps) => {
-  let best = Infinity, res;
-  for (let r = 0; r < reps; r++) { const t0 = process.hrtime.bigint(); res = f(); best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9); }
-  return { seconds: best, res };
+  const ts = [];
+  let res;
+  for (let r = 0; r < reps; r++) { const t0 = process.hrtime.bigint(); res = f(); ts.push(Number(process.hrtime.bigint() - t0) / 1e9); }
+  const s = ts.slice().sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { seconds: median, first: ts[0], times: ts, res };
 };
+
+// warm-up data sets (different from every case, small), written once as CSV for the reference side too
+function warmupData(discrete) {
+  const csv = path.join(dir, discrete ? "warmup-discrete.csv" : "warmup-continuous.csv");
+  if (!fs.existsSync(csv)) {
+    if (discrete) writeCsv(csv, bnData("child", 2000, 11).cols);
+    else { const sem = cs.randomLinearSEM(20, { seed: 11, expectedDegree: 2 }); writeCsv(csv, cs.sampleLinearSEM(sem, 1000, { seed: 12 })); }
+  }
+  return { csv, cols: readCsv(csv) };
+}
 
 // ------------------------------------------------------------------ run
 const rows = [];
@@ -142,32 +172,33 @@ for (const c of cases) {
     const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05 };
     if (a.alg === "ges" && c.discrete) Object.assign(opts, { score: "bdeu", ess: 1, edgePrior: 1 }); // causal-learn's local_score_BDeu settings
     let ours;
+    const warm = warmup ? warmupData(c.discrete) : null;
     try {
-      const reps = c.name.includes("100k") ? 1 : 3;
+      if (warm) cs.learnStructure(warm.cols, opts);
       ours = time(() => cs.learnStructure(cols, opts), reps);
     } catch (e) {
       console.log(`${c.name} ${a.alg}: ours failed: ${e.message}`);
       continue;
     }
     const ourShd = shdOf(ours.res, truth, a.kind);
-    const row = { case: c.name, alg: a.alg, ours: { seconds: ours.seconds, shd: ourShd }, refs: {} };
+    const row = { case: c.name, alg: a.alg, ours: { seconds: ours.seconds, first: ours.first, times: ours.times, shd: ourShd }, refs: {} };
     for (const [tool, alg] of a.refs) {
-      const r = ref({ tool, alg, csv, discrete: c.discrete, alpha: 0.05 });
+      const r = ref({ tool, alg, csv, discrete: c.discrete, alpha: 0.05, reps, warmup: warm ? warm.csv : undefined });
       if (r.timeout || r.error) row.refs[tool] = r.timeout ? { timeout: timeoutS } : { error: r.error };
       else {
         const g = toGraph(nodes, r.edges);
         const kind = tool === "pgmpy" && alg === "hc" ? "cpdag-from-dag" : a.kind;
-        row.refs[tool] = { seconds: r.seconds, shd: shdOf(kind === "cpdag-from-dag" ? new cs.Graph(nodes, g.edges, "dag") : g, truth, kind) };
+        row.refs[tool] = { seconds: r.seconds, times: r.times, shd: shdOf(kind === "cpdag-from-dag" ? new cs.Graph(nodes, g.edges, "dag") : g, truth, kind) };
       }
       const rr = row.refs[tool];
       const speed = rr.seconds !== undefined ? `${(rr.seconds / ours.seconds).toFixed(1)}x` : rr.timeout ? `>${(timeoutS / ours.seconds).toFixed(0)}x (timeout)` : `error: ${rr.error}`;
       const dShd = rr.shd !== undefined ? `${ourShd - rr.shd >= 0 ? "+" : ""}${ourShd - rr.shd}` : "-";
-      console.log(`${c.name.padEnd(16)} ${a.alg.padEnd(6)} vs ${(tool + " " + alg).padEnd(16)} ours ${fmt(ours.seconds).padStart(8)}s SHD ${String(ourShd).padStart(3)} | theirs ${fmt(rr.seconds).padStart(8)}s SHD ${String(rr.shd ?? "-").padStart(3)} | speedup ${speed}, SHD diff ${dShd}`);
+      console.log(`${c.name.padEnd(16)} ${a.alg.padEnd(6)} vs ${(tool + " " + alg).padEnd(16)} ours ${fmt(ours.seconds).padStart(8)}s (first ${fmt(ours.first)}s) SHD ${String(ourShd).padStart(3)} | theirs ${fmt(rr.seconds).padStart(8)}s SHD ${String(rr.shd ?? "-").padStart(3)} | speedup ${speed}, SHD diff ${dShd}`);
     }
     rows.push(row);
   }
 }
 const resDir = path.join(root, "bench", "results");
 fs.mkdirSync(resDir, { recursive: true });
-fs.writeFileSync(path.join(resDir, "causal.json"), JSON.stringify({ date: new Date().toISOString(), sizes, timeoutS, rows }, null, 1));
+fs.writeFileSync(path.join(resDir, "causal.json"), JSON.stringify({ date: new Date().toISOString(), sizes, timeoutS, reps, warmup, dist: out, rows }, null, 1));
 console.log(`results: ${path.join(resDir, "causal.json")}`);

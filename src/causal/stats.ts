@@ -87,6 +87,18 @@ export function lgamma(x: number): number {
   return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
 }
 
+/** lgamma(k/2) for k = 1..4095, filled on first use (the same values, computed once; NaN = not yet). */
+const lgammaHalves = new Float64Array(4096).fill(NaN);
+
+/** lgamma(a), from the table when 2a is an integer below 4096 (the shapes of the χ² and normal tails: a = dof/2). */
+function lgammaHalf(a: number): number {
+  const k = 2 * a;
+  if (!(k >= 1 && k < 4096 && k === Math.floor(k))) return lgamma(a);
+  let v = lgammaHalves[k];
+  if (v !== v) v = lgammaHalves[k] = lgamma(a);
+  return v;
+}
+
 function gammaPseries(a: number, x: number): number {
   let sum = 1 / a;
   let del = sum;
@@ -97,7 +109,7 @@ function gammaPseries(a: number, x: number): number {
     sum += del;
     if (Math.abs(del) < Math.abs(sum) * 1e-16) break;
   }
-  return sum * Math.exp(-x + a * Math.log(x) - lgamma(a));
+  return sum * Math.exp(-x + a * Math.log(x) - lgammaHalf(a));
 }
 
 function gammaQcf(a: number, x: number): number {
@@ -118,7 +130,7 @@ function gammaQcf(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < 1e-15) break;
   }
-  return Math.exp(-x + a * Math.log(x) - lgamma(a)) * h;
+  return Math.exp(-x + a * Math.log(x) - lgammaHalf(a)) * h;
 }
 
 /** Regularized upper incomplete gamma Q(a, x). */

@@ -3,12 +3,13 @@
  * replace: integer-coded columns (lookup-table level coding), discrete local
  * scores of candidate parent sets built from a hinted base, G² counts with
  * fused stratum codes, distinct rows by packed group codes, the typed-array
- * p-value cache, the four-column covariance passes.
+ * p-value cache, the four-column covariance passes, the χ² / normal tails
+ * with lgamma(dof/2) from a table.
  */
 import { prepareData, randomLinearSEM, readBIF, sampleBayesNet, sampleLinearSEM } from "causalscope";
 import { LocalScore } from "../../src/causal/score";
 import { distinctRows, FisherZ, GSquare, PValueCache } from "../../src/causal/citest";
-import { covarianceMatrix, mean } from "../../src/causal/stats";
+import { chi2Sf, covarianceMatrix, mean, normSf } from "../../src/causal/stats";
 import { bif } from "./helpers";
 
 function alarmData(n: number) {
@@ -189,5 +190,16 @@ describe("causal kernels", () => {
           expect(C[a * p + b]).toBe(s / 300);
         }
     }
+  });
+
+  test("χ² and normal tails (lgamma of half-integers from a table) equal closed forms, first and repeated calls", () => {
+    for (let rep = 0; rep < 2; rep++)
+      for (const x of [0.3, 1, 2.5, 7, 19.3, 60]) {
+        // Q(1, x/2) = e^(-x/2); Q(2, x/2) = e^(-x/2) (1 + x/2)
+        expect(Math.abs(chi2Sf(x, 2) / Math.exp(-x / 2) - 1)).toBeLessThan(1e-13);
+        expect(Math.abs(chi2Sf(x, 4) / (Math.exp(-x / 2) * (1 + x / 2)) - 1)).toBeLessThan(1e-13);
+      }
+    expect(chi2Sf(3.841458820694124, 1)).toBeCloseTo(0.05, 13); // scipy.stats.chi2.isf(0.05, 1)
+    expect(normSf(1.959963984540054)).toBeCloseTo(0.025, 14); // scipy.stats.norm.isf(0.025)
   });
 });
