@@ -83,7 +83,7 @@ interface Wasm {
 const OUT = TABLE_BYTES;
 const COLUMNS = TABLE_BYTES + 64;
 /** Columns beyond this many bytes stay in JavaScript arrays (WebAssembly memory never shrinks). */
-const MAX_WASM_BYTES = 512 * 2 ** 20;
+const MAX_WASM_BYTES = 256 * 2 ** 20;
 
 let wasm: Wasm | null | undefined;
 /** The instantiated SIMD kernel with the interleaved table in place, or null without WebAssembly SIMD. */
@@ -107,7 +107,7 @@ function kernel(): Wasm | null {
 /**
  * `count` columns of length n (contents undefined) in WebAssembly memory,
  * for the SIMD kernel; valid until the next call (which may move them). Null
- * where WebAssembly SIMD is missing or the columns would exceed 512 MiB.
+ * where WebAssembly SIMD is missing or the columns would exceed 256 MiB.
  */
 export function wasmColumns(count: number, n: number): Float64Array[] | null {
   const k = kernel();

@@ -21,21 +21,22 @@ import { entropyApprox, residualEntropies, wasmColumns } from "./lingam-entropy"
 
 export { entropyApprox };
 
-/** Standardise x (mean 0, ddof-0 standard deviation 1) into `out`. */
-function standardizeInto(x: Float64Array, out: Float64Array): Float64Array {
+const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+
+/** Standardise x, whose mean is m, into `out` ((x − m)/sd, ddof 0); returns sd. */
+function standardizeInto(x: Float64Array, m: number, out: Float64Array): number {
   const n = x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
   let s = 0;
   for (let i = 0; i < n; i++) s += (x[i] - m) * (x[i] - m);
   const sd = Math.sqrt(s / n);
   for (let i = 0; i < n; i++) out[i] = (x[i] - m) / sd;
-  return out;
+  return sd;
 }
 
 function standardize(x: Float64Array): Float64Array {
-  return standardizeInto(x, new Float64Array(x.length));
+  const out = new Float64Array(x.length);
+  standardizeInto(x, mean(x), out);
+  return out;
 }
 
 const residualH = new Float64Array(2);
@@ -173,35 +174,33 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
   // must-precede relation from prior knowledge (strong application)
   const before = (a: number, b: number) => !!K && (K.required(a, b) || (K.forbidden(b, a) && !K.forbidden(a, b)));
   const memo: PairMemo = { p, dm: new Float64Array(p * p), stamp: new Int32Array(p * p).fill(-1), loss: new Float64Array(p * p) };
+  const mu = Float64Array.from(X, mean);
+  const sd = new Float64Array(p);
   let guessed = false;
   for (let step = 0; step < p; step++) {
     const Uc = K && !K.empty ? U.filter((i) => !U.some((j) => j !== i && before(j, i))) : U;
+    for (const i of U) sd[i] = standardizeInto(X[i], mu[i], std[i]);
     let m: number;
     if (Uc.length === 1) m = Uc[0];
     else {
-      for (const i of U) standardizeInto(X[i], std[i]);
       if (!guessed) guessMeasures(std, U, memo);
       guessed = true;
       m = mostExogenous(std, U, Uc, memo, step);
     }
-    // regress m out of the remaining variables: x_i −= cov(x_i, x_m) / var(x_m) · x_m (ddof 0)
+    // regress m out of the remaining variables: x_i −= cov(x_i, x_m) / var(x_m) · x_m (ddof 0), the
+    // coefficient from the standardised columns, corr(x_i, x_m)·sd_i/sd_m; the new means in the same pass
     const xm = X[m];
-    let mm = 0;
-    for (let k = 0; k < n; k++) mm += xm[k];
-    mm /= n;
-    let vm = 0;
-    for (let k = 0; k < n; k++) vm += (xm[k] - mm) ** 2;
-    vm /= n;
+    const zm = std[m];
     for (const i of U) {
       if (i === m) continue;
       const xi = X[i];
-      let mi = 0;
-      for (let k = 0; k < n; k++) mi += xi[k];
-      mi /= n;
+      const zi = std[i];
+      let r = 0;
+      for (let k = 0; k < n; k++) r += zi[k] * zm[k];
+      const c = ((r / n) * sd[i]) / sd[m];
       let s = 0;
-      for (let k = 0; k < n; k++) s += (xi[k] - mi) * (xm[k] - mm);
-      const c = s / n / vm;
-      for (let k = 0; k < n; k++) xi[k] -= c * xm[k];
+      for (let k = 0; k < n; k++) s += xi[k] -= c * xm[k];
+      mu[i] = s / n;
     }
     order.push(m);
     U = U.filter((i) => i !== m);
@@ -209,8 +208,8 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
   const B = new Float64Array(p * p);
   const Sraw = crossProducts(d.columns, work);
   // standardised columns (x − mean)/sd: the same cross products over sd_a·sd_b
-  const sd = Array.from({ length: p }, (_, a) => Math.sqrt(Sraw[a * p + a] / n));
-  const Sstd = Sraw.map((v, ab) => v / (sd[Math.floor(ab / p)] * sd[ab % p]));
+  const sdRaw = Array.from({ length: p }, (_, a) => Math.sqrt(Sraw[a * p + a] / n));
+  const Sstd = Sraw.map((v, ab) => v / (sdRaw[Math.floor(ab / p)] * sdRaw[ab % p]));
   for (let t = 1; t < p; t++) {
     const target = order[t];
     let preds = order.slice(0, t);
