@@ -344,9 +344,11 @@ export class GSquare extends BaseTest {
       // stop when the passes still to make cost more than the tests could still save
       if (expectedTests * (m - M) < 2 * (vars.length - 1 - t) * m || M > 0.95 * m) return;
     }
+    // multiplicities and the first row of each collapsed row (ids are numbered in order of first
+    // occurrence, so rep ascends and the gathers below read forward)
     const sw = new Int32Array(M);
     const rep = new Int32Array(M);
-    for (let i = 0; i < m; i++) {
+    for (let i = m - 1; i >= 0; i--) {
       sw[ids[i]] += w[i];
       rep[ids[i]] = i;
     }
@@ -380,7 +382,13 @@ export class GSquare extends BaseTest {
     const pkey: number[] = [];
     for (let t = 0; t < zs.length; t++) {
       const key = ((x + 1) * (p + 1) + y + 1) * (p + 1) + zs[t] + 1;
-      const v = this.pCache.get(key);
+      let v = this.pCache.get(key);
+      if (v === -1 && this.readTriple(x, y, zs[t])) {
+        // counted before for another test of the same three variables
+        v = this.g2(this.tripleBuf, 0, cards[zs[t]], cards[x], cards[y]).pValue;
+        this.count++;
+        this.pCache.set(key, v);
+      }
       if (v !== -1) out[t] = v;
       else {
         pend.push(t);
@@ -402,10 +410,26 @@ export class GSquare extends BaseTest {
     const { codes, w, m: n } = R;
     for (let g = 0; g < pend.length; g += 4) {
       const grp = pend.slice(g, g + 4);
-      if (!XY || grp.length < 4) {
+      if (!XY) {
         for (let u = 0; u < grp.length; u++) {
           const t = grp[u];
           const v = this.compute(x, y, [zs[t]]).pValue;
+          this.count++;
+          this.pCache.set(pkey[g + u], v);
+          out[t] = v;
+        }
+        continue;
+      }
+      if (grp.length < 4) {
+        for (let u = 0; u < grp.length; u++) {
+          const t = grp[u];
+          const size = cards[zs[t]] * cxy;
+          if (this.cnt4.length < size) this.cnt4 = new Int32Array(size);
+          const c = this.cnt4;
+          c.fill(0, 0, size);
+          countZ(c, codes[zs[t]], cxy, XY, w, n);
+          this.storeTriple(x, y, zs[t], c, 0);
+          const v = this.g2(c, 0, cards[zs[t]], cx, cy).pValue;
           this.count++;
           this.pCache.set(pkey[g + u], v);
           out[t] = v;
@@ -423,12 +447,54 @@ export class GSquare extends BaseTest {
       const offs = [0, ob, oc, od];
       for (let u = 0; u < 4; u++) {
         const t = grp[u];
+        this.storeTriple(x, y, zs[t], c, offs[u]);
         const v = this.g2(c, offs[u], cards[zs[t]], cx, cy).pValue;
         this.count++;
         this.pCache.set(pkey[g + u], v);
         out[t] = v;
       }
     }
+  }
+  /**
+   * Count tables of variable triples, keyed by the sorted triple (a < b < c) and laid out
+   * [a][b][c]: the order-1 tests (x, y | z), (x, z | y) and (y, z | x) of PC / FCI read the
+   * same counts, so each triple is counted over the rows once.
+   */
+  private triples = new Map<number, Int32Array>();
+  private tripleBuf = new Int32Array(0);
+  /** Strides of x, y, z in the stored table of their sorted triple; its key in tripleKey. */
+  private tripleStrides(x: number, y: number, z: number, st: Int32Array): number {
+    const p = this.data.p;
+    const cards = this.data.cards!;
+    const a = Math.min(x, y, z);
+    const c = Math.max(x, y, z);
+    const b = x + y + z - a - c;
+    const sv = (v: number) => (v === a ? cards[b] * cards[c] : v === b ? cards[c] : 1);
+    st[0] = sv(x);
+    st[1] = sv(y);
+    st[2] = sv(z);
+    this.tripleKey = (a * p + b) * p + c;
+    return cards[a] * cards[b] * cards[c];
+  }
+  private tripleKey = 0;
+  private strides = new Int32Array(3);
+  /** Store the counts c[off + (zl·cx + xl)·cy + yl] of x, y given z as their triple's table. */
+  private storeTriple(x: number, y: number, z: number, c: Int32Array, off: number): void {
+    const size = this.tripleStrides(x, y, z, this.strides);
+    if (size > 4096) return;
+    if (this.triples.size >= 100000) this.triples.clear();
+    const T = new Int32Array(size);
+    relayout(T, c, off, this.strides, this.data.cards![z], this.data.cards![x], this.data.cards![y], true);
+    this.triples.set(this.tripleKey, T);
+  }
+  /** Fill tripleBuf with the counts of x, y given z (layout (zl·cx + xl)·cy + yl) from a stored triple; false when none. */
+  private readTriple(x: number, y: number, z: number): boolean {
+    const size = this.tripleStrides(x, y, z, this.strides);
+    const T = this.triples.get(this.tripleKey);
+    if (!T) return false;
+    if (this.tripleBuf.length < size) this.tripleBuf = new Int32Array(size);
+    relayout(T, this.tripleBuf, 0, this.strides, this.data.cards![z], this.data.cards![x], this.data.cards![y], false);
+    return true;
   }
   protected compute(x: number, y: number, S: number[]): CIResult {
     let R = this.rows;
@@ -578,6 +644,24 @@ function count4(c: Int32Array, XY: Uint16Array | Int32Array, w: Int32Array, n: n
     c[oc + zc[i] * cxy + xy] += wi;
     c[od + zd[i] * cxy + xy] += wi;
   }
+}
+
+/**
+ * Copy between a triple's table T (strides st of x, y, z) and a test's table c from offset
+ * off (layout (zl·cx + xl)·cy + yl): into T when toTriple, else into c.
+ */
+function relayout(T: Int32Array, c: Int32Array, off: number, st: Int32Array, cz: number, cx: number, cy: number, toTriple: boolean): void {
+  const sx = st[0];
+  const sy = st[1];
+  const sz = st[2];
+  let j = off;
+  for (let zl = 0; zl < cz; zl++)
+    for (let xl = 0; xl < cx; xl++)
+      for (let yl = 0; yl < cy; yl++) {
+        const k = zl * sz + xl * sx + yl * sy;
+        if (toTriple) T[k] = c[j++];
+        else c[j++] = T[k];
+      }
 }
 
 /**
