@@ -25,7 +25,7 @@ describeWithData("stem/au_np_atom_lattice.hdf5", "Au nanoparticle vs Atomap's 14
     const ms = Date.now() - t0;
     const m3 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 3);
     const m6 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 6);
-    console.log(`Au NP (${image.width}×${image.height}) ${JSON.stringify(options)}: ${atoms.numRows} columns in ${ms} ms; vs 141 reference: within 3 px ${m3.truePositives} matched, ${m3.falsePositives} extra, ${m3.falseNegatives} missing; within 6 px ${m6.truePositives} / ${m6.falsePositives} / ${m6.falseNegatives} (RMS ${m6.rms.toFixed(2)} px)`);
+    console.log(`Au NP (${image.width}×${image.height}) ${JSON.stringify(options, (_, v) => (v === Infinity ? "Infinity" : v))}: ${atoms.numRows} columns in ${ms} ms; vs 141 reference: within 3 px ${m3.truePositives} matched, ${m3.falsePositives} extra, ${m3.falseNegatives} missing; within 6 px ${m6.truePositives} / ${m6.falsePositives} / ${m6.falseNegatives} (RMS ${m6.rms.toFixed(2)} px)`);
     return { atoms, m3, m6 };
   };
 
