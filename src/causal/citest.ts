@@ -327,22 +327,34 @@ export class GSquare extends BaseTest {
     const { codes, w, m } = this.rows;
     const cards = this.data.cards!;
     if (m < 512 || expectedTests < 2 * vars.length) return;
-    // collapse variable by variable: ids stay dense (< m), so a direct table of size ids·card does
-    if (this.remap.length < 4 * m + 64) this.remap = new Int32Array(4 * m + 64).fill(-1);
     if (this.touched.length < m) this.touched = new Int32Array(m);
+    const touched = this.touched;
     const ids = Int32Array.from(codes[vars[0]].subarray(0, m));
     let M = cards[vars[0]];
-    const touched = this.touched;
-    for (let t = 1; t < vars.length; t++) {
-      const cv = codes[vars[t]];
-      const kv = cards[vars[t]];
-      if (M * kv > this.remap.length) {
-        if (M * kv > 1 << 24) return;
-        this.remap = new Int32Array(M * kv).fill(-1);
+    let prod = 1;
+    for (const v of vars) prod *= cards[v];
+    if (vars.length > 1 && prod <= 4 * m + 64) {
+      // few joint levels: the exact mixed-radix code of all but the last variable, then one
+      // renumbering pass through a table of prod entries (small, so it stays in cache)
+      for (let t = 1; t < vars.length - 1; t++) appendCodes(ids, codes[vars[t]], cards[vars[t]], m);
+      if (this.remap.length < prod) this.remap = new Int32Array(Math.max(prod, 4 * m + 64)).fill(-1);
+      const last = vars[vars.length - 1];
+      M = refineIds(ids, codes[last], cards[last], this.remap, touched, m);
+      if (M > 0.95 * m) return;
+    } else {
+      // collapse variable by variable: ids stay dense (< m), so a direct table of size ids·card does
+      if (this.remap.length < 4 * m + 64) this.remap = new Int32Array(4 * m + 64).fill(-1);
+      for (let t = 1; t < vars.length; t++) {
+        const cv = codes[vars[t]];
+        const kv = cards[vars[t]];
+        if (M * kv > this.remap.length) {
+          if (M * kv > 1 << 24) return;
+          this.remap = new Int32Array(M * kv).fill(-1);
+        }
+        M = refineIds(ids, cv, kv, this.remap, touched, m);
+        // stop when the passes still to make cost more than the tests could still save
+        if (expectedTests * (m - M) < 2 * (vars.length - 1 - t) * m || M > 0.95 * m) return;
       }
-      M = refineIds(ids, cv, kv, this.remap, touched, m);
-      // stop when the passes still to make cost more than the tests could still save
-      if (expectedTests * (m - M) < 2 * (vars.length - 1 - t) * m || M > 0.95 * m) return;
     }
     // multiplicities and the first row of each collapsed row (ids are numbered in order of first
     // occurrence, so rep ascends and the gathers below read forward)
@@ -528,9 +540,13 @@ export class GSquare extends BaseTest {
     if (this.cnt.length < size) this.cnt = new Int32Array(size);
     const c = this.cnt;
     c.fill(0, 0, size);
+    if (k === 0) {
+      // order 0: one pass, no pair codes (later tests of the pair mostly run over scoped rows)
+      countPair(c, codes[x], codes[y], cy, w, n);
+      return this.g2(c, 0, 1, cx, cy);
+    }
     const XY = this.pair(x, y, R);
-    if (k === 0) countXY(c, XY, w, n);
-    else if (k === 1) countZ(c, codes[S[0]], cxy, XY, w, n);
+    if (k === 1) countZ(c, codes[S[0]], cxy, XY, w, n);
     else if (fused && k === 2) countZ2(c, codes[S[0]], cards[S[1]], codes[S[1]], cxy, XY, w, n);
     else if (fused) countZ3(c, codes[S[0]], cards[S[1]], codes[S[1]], cards[S[2]], codes[S[2]], cxy, XY, w, n);
     else countZ(c, strat!, cxy, XY, w, n);
@@ -617,8 +633,8 @@ function appendCodes(codes: Int32Array, c: Int32Array, k: number, n: number): vo
   for (let i = 0; i < n; i++) codes[i] = codes[i] * k + c[i];
 }
 
-function countXY(c: Int32Array, XY: Uint16Array | Int32Array, w: Int32Array, n: number): void {
-  for (let i = 0; i < n; i++) c[XY[i]] += w[i];
+function countPair(c: Int32Array, X: Int32Array, Y: Int32Array, cy: number, w: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[X[i] * cy + Y[i]] += w[i];
 }
 
 /** Stratum Z[i] (a variable's codes or combined stratum codes). */
