@@ -7,6 +7,9 @@
  *
  * Embedding: a continuous variable enters a regression as itself, a discrete
  * one with L levels as L − 1 indicator columns (level 0 is the reference).
+ * Regressors that are linear combinations of others (e.g. the indicators of
+ * a discrete variable that is a function of another one) are skipped: each
+ * regression is on the span of its regressors.
  *
  * Models (the assumptions the p-values rest on):
  * - a continuous response is linear-Gaussian in the embedded regressors
@@ -18,14 +21,14 @@
  *
  * Test of X ⟂ Y | S (`mixedLR`), by the types of X and Y:
  * - both continuous: Fisher's z of the partial correlation given the embedded
- *   S, with n − dim(S) − 3 degrees of freedom; with S all continuous this is
+ *   S, with n − rank(S) − 3 degrees of freedom; with S all continuous this is
  *   exactly `fisherZ`.
  * - both discrete and S all discrete: G² over the strata of S, exactly
  *   `gSquare` (the saturated multinomial model).
  * - otherwise the likelihood-ratio statistic 2(ℓ₁ − ℓ₀) of the regression of
- *   X on (S, Y) against X on S, and of Y on (S, X) against Y on S, χ² with
- *   dim(X)·dim(Y) degrees of freedom for the embedded dimensions of a
- *   discrete response's L − 1 logits; the larger of the two p-values is
+ *   X on (S, Y) against X on S, and of Y on (S, X) against Y on S, each χ²
+ *   with dim(X)·dim(Y) degrees of freedom (dim = 1 for a continuous variable,
+ *   L − 1 for a discrete one); the larger of the two p-values is
  *   returned (the conservative symmetrisation of Tsagris et al.). With one
  *   continuous variable this compares a linear (ANOVA-like) and a logistic
  *   regression; with two discrete ones given continuous S, two logistic ones.
@@ -45,7 +48,7 @@ import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
 
 /** Is each variable discrete (mixed or pure data)? */
-export function discreteFlags(d: CausalData): boolean[] {
+function discreteFlags(d: CausalData): boolean[] {
   return d.columnTypes ? d.columnTypes.map((t) => t === "discrete") : d.names.map(() => d.discrete);
 }
 
@@ -58,6 +61,8 @@ class Embedding {
   readonly cols: Float64Array[] = [];
   readonly start: number[] = [];
   readonly dim: number[] = [];
+  /** ML variance (divisor n) of each continuous variable's raw column (0 for discrete ones). */
+  readonly variance: number[] = [];
   readonly cov: Float64Array;
   readonly q: number;
   constructor(d: CausalData, disc: boolean[]) {
@@ -73,6 +78,7 @@ class Embedding {
           this.cols.push(a);
         }
         this.dim.push(L - 1);
+        this.variance.push(0);
       } else {
         const x = d.columns[v];
         let m = 0;
@@ -83,6 +89,7 @@ class Embedding {
         const sd = Math.sqrt(ss / (n - 1));
         this.cols.push(Float64Array.from(x, (t) => (t - m) / sd));
         this.dim.push(1);
+        this.variance.push(ss / n);
       }
     }
     this.q = this.cols.length;
@@ -282,32 +289,19 @@ class MixedModels {
     const n = this.data.n;
     const dimPa = pa.reduce((s, v) => s + this.emb.dim[v], 0);
     const key = `${child}|${pa.join(",")}`;
+    const K = this.disc[child] ? this.data.cards![child] : 0;
     let ll = this.llCache.get(key);
-    if (this.disc[child]) {
-      const K = this.data.cards![child];
-      if (ll === undefined) {
-        const cols = this.emb.of(pa).map((c) => this.emb.cols[c]);
-        ll = multinomialLogLik(this.data.codes![child], K, cols);
+    if (ll === undefined) {
+      if (K) ll = multinomialLogLik(this.data.codes![child], K, this.emb.of(pa).map((c) => this.emb.cols[c]));
+      else {
+        // c: residual variance of the standardised child; the ML residual variance of the raw column is
+        // c · (its ML variance), floored at 1e-12 of it (a child that is a function of its parents)
+        const c = this.emb.conditional(this.emb.of([child]), this.emb.of(pa)).cov[0];
+        ll = gaussLogLik(n, Math.max(c, 1e-12) * this.emb.variance[child]);
       }
       this.llCache.set(key, ll);
-      return { ll, k: (K - 1) * (dimPa + 1) };
     }
-    if (ll === undefined) {
-      const c = this.emb.conditional(this.emb.of([child]), this.emb.of(pa)).cov;
-      // the embedded child is standardised: undo the scale so ℓ is that of the raw column
-      const x = this.data.columns[child];
-      let m = 0;
-      for (let i = 0; i < n; i++) m += x[i];
-      m /= n;
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
-      // ML residual variance: (n−1)/n · sample variance · c; floored at 1e-12 of the variance (a child
-      // that is a function of its parents: every such parent set fits equally well)
-      const s2 = Math.max(c[0], 1e-12) * (ss / n);
-      ll = gaussLogLik(n, s2);
-      this.llCache.set(key, ll);
-    }
-    return { ll, k: dimPa + 2 };
+    return { ll, k: K ? (K - 1) * (dimPa + 1) : dimPa + 2 };
   }
 }
 
