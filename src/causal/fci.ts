@@ -40,7 +40,10 @@ export interface FciOptions {
    *   gauss50-5k 7 against 6, alarm-1k 10 against 8).
    */
   possibleDsep?: "causal-learn" | "complete";
-  /** Largest Possible-D-Sep conditioning set tested (default: unlimited for "causal-learn", as causal-learn; min(maxDepth, 3) for "complete"). */
+  /**
+   * Largest Possible-D-Sep conditioning set tested (default: unlimited for "causal-learn", as
+   * causal-learn; min(maxDepth, 3) for "complete"). Up to 2^|set| tests per edge when unlimited.
+   */
   maxPdsSize?: number;
   /**
    * Allow selection bias: also apply Zhang's R5–R7, which orient circle–circle structures into

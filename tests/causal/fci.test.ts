@@ -80,6 +80,20 @@ describe("FCI against causal-learn's fci", () => {
     expect(pairs(full).length).toBeLessThan(c.skeleton.length);
   });
 
+  test("maxPdsSize bounds the Possible-D-Sep sets: only the edge separated by a pair goes at 2", () => {
+    // latent0: causal-learn separates 17–19 by {8, 12} and 11–16, 13–18 by sets of three
+    const c = ref.cases.latent0;
+    expect(c.pdsRemoved.map(([i, j, S]) => [i, j, S.length])).toEqual([
+      [11, 16, 3],
+      [13, 18, 3],
+      [17, 19, 2],
+    ]);
+    const data = readColumns(c.csv);
+    const g = fciCore(fisherZ(data), Object.keys(data).length, { alpha: c.alpha, maxPdsSize: 2 });
+    const expected = [...c.skeleton, [11, 16], [13, 18]].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(pairs(g)).toEqual(expected);
+  });
+
   test("bad options are named", () => {
     const data = readColumns(ref.cases.gauss10.csv);
     expect(() => fciCore(fisherZ(data), 10, { alpha: 0.05, possibleDsep: "pcalg" as "complete" })).toThrow(/possibleDsep must be "causal-learn" or "complete", got "pcalg"/);
