@@ -5,7 +5,7 @@
 // or against Atomap's curated reference positions (Au nanoparticle), and the
 // ratios (their time / our time, our RMS / their RMS).
 //
-//   node bench/atoms/run.mjs [--size 2048] [--lattice 24] [--dose 5000] [--no-atomap] [--no-real] [--no-synth]
+//   node bench/atoms/run.mjs [--size 2048] [--lattice 24] [--dose 5000] [--repeat 7] [--no-atomap] [--no-real] [--no-synth]
 // (the Au nanoparticle is also run with PCA denoising on both sides, Atomap's usual setting there)
 //
 // Synthetic: synth.perovskite (a = 24.3 px, A = 1, B = 0.45 relative intensity, σ = 0.12 a,
@@ -15,7 +15,11 @@
 // causalscope also gets σ, so no tool estimates the scale. Timing: detection
 // and refinement separately, images already in memory (Python: after
 // np.load; causalscope: after generation and a JIT warm-up on a small image);
-// causalscope and scikit-image detection: best of two runs; Atomap: one run.
+// detection (causalscope findAtoms without refinement, scikit-image
+// peak_local_max, Atomap get_atom_positions): median of --repeat (7) calls on
+// each side, the first call on the image also printed ("first"); causalscope
+// detection + COM / + Gaussian: median of 3 calls; the reference refinements
+// (scikit-image COM, Atomap COM + Gaussian: up to minutes) once.
 // "detect" is peak finding alone; the COM and Gaussian rows include detection
 // and the sublattice split. Matching: mutual nearest
 // neighbours within 3 px, columns within 8 px of the border ignored.
@@ -37,6 +41,8 @@ const flag = (name) => args.includes(name);
 const size = Number(opt("--size", "2048"));
 const a = Number(opt("--lattice", "24.3"));
 const dose = Number(opt("--dose", "5000"));
+const repeat = Number(opt("--repeat", "7"));
+const median = (a) => { const s = [...a].sort((x, y) => x - y), k = s.length >> 1; return s.length % 2 ? s[k] : 0.5 * (s[k - 1] + s[k]); };
 const dir = path.join(os.tmpdir(), "causalscope-bench-atoms");
 fs.mkdirSync(dir, { recursive: true });
 
@@ -57,7 +63,7 @@ const PY = process.env.ATOMS_BENCH_PYTHON || referencePython(path.dirname(fileUR
 function reference(tool, npy, separation, extra = []) {
   const outJson = path.join(dir, `${tool}-${path.basename(npy)}.json`);
   const t0 = Date.now();
-  const r = spawnSync(PY, [path.join(here, "reference.py"), npy, "--tool", tool, "--separation", String(separation), "--out", outJson, ...extra], { encoding: "utf8", timeout: 3600e3 });
+  const r = spawnSync(PY, [path.join(here, "reference.py"), npy, "--tool", tool, "--separation", String(separation), "--repeat", String(repeat), "--out", outJson, ...extra], { encoding: "utf8", timeout: 3600e3 });
   if (r.status !== 0) { console.log(`  ${tool} failed: ${(r.stderr || "").split("\n").slice(-4).join(" ")}`); return null; }
   const res = JSON.parse(fs.readFileSync(outJson, "utf8"));
   res.process_s = (Date.now() - t0) / 1000;
@@ -86,9 +92,23 @@ function match(fx, fy, tx, ty, tol, box) {
 
 const fmt = (v, d = 3) => (v === undefined || v === null || Number.isNaN(v) ? "—" : Number(v).toFixed(d));
 const rows = [];
-function report(name, tool, timeDetect, timeTotal, m, n, cpuDetect, cpuTotal) {
-  rows.push({ name, tool, timeDetect, timeTotal, cpuDetect, cpuTotal, m, n });
-  console.log(`  ${tool.padEnd(28)} n=${String(n).padStart(6)}  detect ${fmt(timeDetect)} s (cpu ${fmt(cpuDetect)})  total ${fmt(timeTotal)} s (cpu ${fmt(cpuTotal)})` + (m ? `  matched ${m.tp}, extra ${m.fp}, missing ${m.fn}, RMS/axis ${fmt(m.rms, 4)} px` : ""));
+function report(name, tool, timeDetect, timeTotal, m, n, cpuDetect, cpuTotal, firstDetect) {
+  rows.push({ name, tool, timeDetect, timeTotal, cpuDetect, cpuTotal, firstDetect, m, n });
+  console.log(`  ${tool.padEnd(31)} n=${String(n).padStart(6)}  detect ${fmt(timeDetect)} s (cpu ${fmt(cpuDetect)}${firstDetect === undefined ? "" : `, first ${fmt(firstDetect)}`})  total ${fmt(timeTotal)} s (cpu ${fmt(cpuTotal)})` + (m ? `  matched ${m.tp}, extra ${m.fp}, missing ${m.fn}, RMS/axis ${fmt(m.rms, 4)} px` : ""));
+}
+
+/** findAtoms(image, o) called n times: [last table, median wall s, median cpu s, first call's wall s]. */
+function timedFind(image, o, n) {
+  const walls = [], cpus = [];
+  let v;
+  for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage(), t = process.hrtime.bigint();
+    v = cs.findAtoms(image, o);
+    walls.push(Number(process.hrtime.bigint() - t) / 1e9);
+    const u = process.cpuUsage(c);
+    cpus.push((u.user + u.system) / 1e6);
+  }
+  return [v, median(walls), median(cpus), walls[0]];
 }
 
 let warmed = false;
@@ -99,15 +119,13 @@ function ours(name, image, opts, truth, tol, box) {
     for (const refine of [false, "com", "gaussian"]) cs.findAtoms(w.image, { refine, sublattices: 2 });
     warmed = true;
   }
-  // Detection alone (no sublattice split), as peak_local_max.
-  // Best of two runs (the first of a new image size also pays JIT tiering and GC of the warm-up).
-  const once = (o) => { const c = process.cpuUsage(), t = Date.now(); const v = cs.findAtoms(image, o); const u = process.cpuUsage(c); return [v, (Date.now() - t) / 1000, (u.user + u.system) / 1e6]; };
-  const timed = (o) => { const a = once(o), b = once(o); return [b[0], Math.min(a[1], b[1]), Math.min(a[2], b[2])]; };
-  const [det, tDet, cDet] = timed({ ...opts, sublattices: 1, refine: false });
-  const [com, tCom, cCom] = timed({ ...opts, refine: "com" });
-  const [gau, tGau, cGau] = timed({ ...opts, refine: "gaussian" });
+  // Detection alone (no sublattice split), as peak_local_max: median of `repeat` calls (the first
+  // on a new image also pays JIT tiering and GC of the warm-up: printed as "first").
+  const [det, tDet, cDet, fDet] = timedFind(image, { ...opts, sublattices: 1, refine: false }, repeat);
+  const [com, tCom, cCom] = timedFind(image, { ...opts, refine: "com" }, 3);
+  const [gau, tGau, cGau] = timedFind(image, { ...opts, refine: "gaussian" }, 3);
   const mm = (tab) => (truth ? match(tab.numeric("x"), tab.numeric("y"), truth.x, truth.y, tol, box) : null);
-  report(name, "causalscope detect", tDet, tDet, mm(det), det.numRows, cDet, cDet);
+  report(name, "causalscope detect", tDet, tDet, mm(det), det.numRows, cDet, cDet, fDet);
   report(name, "causalscope detect+COM", tDet, tCom, mm(com), com.numRows, cDet, cCom);
   report(name, "causalscope detect+Gaussian", tDet, tGau, mm(gau), gau.numRows, cDet, cGau);
   return { tDet, tCom, tGau, cDet, cCom, cGau, com: mm(com), gau: mm(gau) };
@@ -115,11 +133,11 @@ function ours(name, image, opts, truth, tol, box) {
 
 function refs(name, npy, sep, truth, tol, box, extra = []) {
   const sk = reference("skimage", npy, sep, extra);
-  if (sk) report(name, "scikit-image detect+COM", sk.detect_s, sk.detect_s + sk.refine_s, truth ? match(sk.x, sk.y, truth.x, truth.y, tol, box) : null, sk.x.length, sk.detect_cpu_s, sk.detect_cpu_s + sk.refine_cpu_s);
+  if (sk) report(name, "scikit-image detect+COM", sk.detect_s, sk.detect_s + sk.refine_s, truth ? match(sk.x, sk.y, truth.x, truth.y, tol, box) : null, sk.x.length, sk.detect_cpu_s, sk.detect_cpu_s + sk.refine_cpu_s, sk.detect_first_s);
   let am = null;
   if (!flag("--no-atomap")) {
     am = reference("atomap", npy, sep, extra);
-    if (am) report(name, "Atomap detect+COM+Gaussian", am.detect_s, am.detect_s + am.refine_s, truth ? match(am.x, am.y, truth.x, truth.y, tol, box) : null, am.x.length, am.detect_cpu_s, am.detect_cpu_s + am.refine_cpu_s);
+    if (am) report(name, "Atomap detect+COM+Gaussian", am.detect_s, am.detect_s + am.refine_s, truth ? match(am.x, am.y, truth.x, truth.y, tol, box) : null, am.x.length, am.detect_cpu_s, am.detect_cpu_s + am.refine_cpu_s, am.detect_first_s);
   }
   return { sk, am, skM: sk && truth ? match(sk.x, sk.y, truth.x, truth.y, tol, box) : null, amM: am && truth ? match(am.x, am.y, truth.x, truth.y, tol, box) : null };
 }
@@ -152,16 +170,13 @@ if (!flag("--no-real")) {
       const d = (await cs.readHdf5Dataset(p, f.ref)).data;
       truth = { x: Array.from({ length: d.length / 2 }, (_, i) => d[2 * i]), y: Array.from({ length: d.length / 2 }, (_, i) => d[2 * i + 1]) };
     }
-    console.log(`\n== atoms: ${f.file} (${img.width}×${img.height}), separation ${f.sep} px for the reference tools; causalscope estimates its own scale (autocorrelation FFT) unless "scale given"${truth ? "; RMS vs Atomap's curated reference, 6-px match" : ""}`);
+    console.log(`\n== atoms: ${f.file} (${img.width}×${img.height}), separation ${f.sep} px for the reference tools; causalscope estimates its own scale (autocorrelation FFT) unless "scale given"; detection: median of ${repeat} calls${truth ? "; RMS vs Atomap's curated reference, 6-px match" : ""}`);
     const oo = ours(f.file, img, { sublattices: f.ref ? 1 : 2 }, truth, 6, null);
     // Detection with the scale given as to the reference tools (minDistance = separation, σ = 0.3 × separation):
     // no autocorrelation scale estimate, the like-for-like comparison with peak_local_max.
     const given = { minDistance: f.sep, sigma: 0.3 * f.sep, sublattices: 1, refine: false };
-    cs.findAtoms(img, given);
-    const c0 = process.cpuUsage(), t0 = Date.now();
-    const g = cs.findAtoms(img, given);
-    const tg = (Date.now() - t0) / 1000, u = process.cpuUsage(c0), cg = (u.user + u.system) / 1e6;
-    report(f.file, "causalscope detect, scale given", tg, tg, truth ? match(g.numeric("x"), g.numeric("y"), truth.x, truth.y, 6, null) : null, g.numRows, cg, cg);
+    const [g, tg, cg, fg] = timedFind(img, given, repeat);
+    report(f.file, "causalscope detect, scale given", tg, tg, truth ? match(g.numeric("x"), g.numeric("y"), truth.x, truth.y, 6, null) : null, g.numRows, cg, cg, fg);
     const rr = refs(f.file, rnpy, f.sep, truth, 6, null);
     ratios(f.file, oo, rr);
     if (rr.sk) console.log(`    scikit-image detection / causalscope detection with the scale given: wall ${fmt(rr.sk.detect_s / tg, 2)}×, cpu ${fmt(rr.sk.detect_cpu_s / cg, 2)}×`);
@@ -172,7 +187,7 @@ if (!flag("--no-real")) {
       const ap = flag("--no-atomap") ? null : reference("atomap", rnpy, f.sep, ["--pca"]);
       if (ap) {
         const apM = match(ap.x, ap.y, truth.x, truth.y, 6, null);
-        report(f.file + " pca", "Atomap pca+COM+Gaussian", ap.detect_s, ap.detect_s + ap.refine_s, apM, ap.x.length, ap.detect_cpu_s, ap.detect_cpu_s + ap.refine_cpu_s);
+        report(f.file + " pca", "Atomap pca+COM+Gaussian", ap.detect_s, ap.detect_s + ap.refine_s, apM, ap.x.length, ap.detect_cpu_s, ap.detect_cpu_s + ap.refine_cpu_s, ap.detect_first_s);
         console.log(`  ratios (${f.file}, PCA):\n    Atomap total / causalscope (Gaussian) total: wall ${fmt((ap.detect_s + ap.refine_s) / op.tGau, 1)}×, cpu ${fmt((ap.detect_cpu_s + ap.refine_cpu_s) / op.cGau, 1)}×\n    Atomap detection (PCA + peaks) / causalscope detection (PCA + peaks): wall ${fmt(ap.detect_s / op.tDet, 2)}×`);
       }
     }
@@ -180,7 +195,7 @@ if (!flag("--no-real")) {
 }
 
 if (!flag("--no-synth")) {
-  console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY})`);
+  console.log(`\n== atoms: synthetic perovskite ${size}×${size}, a = ${a} px, dose ${dose} e/column (python: ${PY}); detection: median of ${repeat} calls`);
   const s = cs.synth.perovskite({ width: size, height: size, latticeConstant: a, dose, polarization: [0.8, -0.5], origin: [11.37, 12.71], seed: 1 });
   const npy = path.join(dir, `perovskite-${size}.npy`);
   cs.writeNpy(npy, s.image.data, [size, size]);
