@@ -706,8 +706,9 @@ function refineIds(ids: Int32Array, cv: Int32Array, kv: number, rm: Int32Array, 
  * order of first occurrence. Falls back to the raw rows when there are hardly
  * any duplicates. Rows are compared exactly through group codes: the columns
  * are split into runs whose level counts multiply to < 2³¹, each run's levels
- * packed into one int32 per row; a typed-array hash table (open addressing)
- * over those codes finds the repeats. O(n·p) time, O(n) extra memory.
+ * packed into one int32 per row; a direct table over that code (one run,
+ * fewer than 4n joint levels) or a typed-array hash table (open addressing)
+ * over the codes finds the repeats. O(n·p) time, O(n) extra memory.
  */
 export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Array; m: number } {
   const n = d.n;
@@ -717,8 +718,42 @@ export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Arra
   const ident = () => ({ codes, w: new Int32Array(n).fill(1), m: n });
   if (n < 2000) return ident();
   const groups = rowGroupCodes(codes, cards, n);
+  const first = new Int32Array(n); // distinct row -> its first data row
+  const w = new Int32Array(n);
+  let prod = 1;
+  for (const k of cards) prod *= k;
+  const m = groups.length === 1 && prod <= 4 * n ? distinctByCode(groups[0], prod, first, w) : distinctByHash(groups, first, w);
+  if (m > 0.7 * n) return ident();
+  const out: Int32Array[] = [];
+  for (let j = 0; j < p; j++) {
+    const c = codes[j];
+    const a = new Int32Array(m);
+    for (let u = 0; u < m; u++) a[u] = c[first[u]];
+    out.push(a);
+  }
+  return { codes: out, w: w.slice(0, m), m };
+}
+
+/** Distinct rows when one exact code < prod identifies a row: a direct table of prod entries. Fills first / w, returns the count. */
+function distinctByCode(code: Int32Array, prod: number, first: Int32Array, w: Int32Array): number {
+  const n = code.length;
+  const table = new Int32Array(prod).fill(-1); // code -> index of its distinct row
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const u = table[code[i]];
+    if (u < 0) {
+      table[code[i]] = m;
+      first[m] = i;
+      w[m++] = 1;
+    } else w[u]++;
+  }
+  return m;
+}
+
+/** Distinct rows by a hash of the group codes (open addressing, exact comparison). Fills first / w, returns the count. */
+function distinctByHash(groups: Int32Array[], first: Int32Array, w: Int32Array): number {
   const G = groups.length;
-  // row hash over the group codes
+  const n = groups[0].length;
   const h = new Int32Array(n);
   for (let g = 0; g < G; g++) {
     const c = groups[g];
@@ -731,8 +766,6 @@ export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Arra
   while (size < 2 * n) size *= 2;
   const mask = size - 1;
   const table = new Int32Array(size).fill(-1); // slot -> index of a distinct row
-  const first = new Int32Array(n); // distinct row -> its first data row
-  const w = new Int32Array(n);
   let m = 0;
   const g0 = groups[0];
   for (let i = 0; i < n; i++) {
@@ -758,15 +791,7 @@ export function distinctRows(d: CausalData): { codes: Int32Array[]; w: Int32Arra
       s = (s + 1) & mask;
     }
   }
-  if (m > 0.7 * n) return ident();
-  const out: Int32Array[] = [];
-  for (let j = 0; j < p; j++) {
-    const c = codes[j];
-    const a = new Int32Array(m);
-    for (let u = 0; u < m; u++) a[u] = c[first[u]];
-    out.push(a);
-  }
-  return { codes: out, w: w.slice(0, m), m };
+  return m;
 }
 
 /** Per row, one int32 code per run of columns whose level counts multiply to < 2³¹ (exact: equal codes in every run ⇔ equal rows). */

@@ -138,7 +138,7 @@ describe("causal kernels", () => {
   });
 
   test("distinct rows: each data row once, in order of first occurrence, with its multiplicity", () => {
-    // asia: 8 binary columns (one packed group); alarm: 37 columns of 2-4 levels (two groups)
+    // asia: 8 binary columns (one packed code, direct table); alarm: 37 columns of 2-4 levels (two codes, hash table)
     for (const [name, n] of [["asia", 5000], ["alarm", 20000]] as [string, number][]) {
       const net = readBIF(bif(name), name);
       const s = sampleBayesNet(net, n, { seed: 3 });
