@@ -602,22 +602,21 @@ export function orientPag(g: MarkGraph, sepsets: Sepsets, selectionBias: boolean
               break;
             }
           }
-        // R10: b -> c <- d, uncovered p.d. paths a..m..b and a..w..d with m, w distinct and nonadjacent
+        // R10: b -> c <- d, uncovered p.d. paths a..u..b and a..w..d with u, w distinct and nonadjacent
         if (!orient) {
           const pa = g.parents(c).filter((x) => x !== a);
           const nb = adjOf[a].filter((x) => x !== c);
-          for (let i = 0; i < pa.length && !orient; i++)
-            for (let j = i + 1; j < pa.length && !orient; j++) {
-              for (const u of nb) {
-                if (orient) break;
-                if (!uncoveredPdPath(g, a, u, pa[i], c, onPath)) continue;
-                for (const w of nb)
-                  if (w !== u && !g.adjacent(u, w) && uncoveredPdPath(g, a, w, pa[j], c, onPath)) {
-                    orient = true;
-                    break;
-                  }
-              }
-            }
+          if (pa.length >= 2 && nb.length >= 2) {
+            // one path search per (first node, parent), not per pair of parents
+            const reach = new Uint8Array(nb.length * pa.length);
+            for (let k = 0; k < nb.length; k++)
+              for (let i = 0; i < pa.length; i++) reach[k * pa.length + i] = uncoveredPdPath(g, a, nb[k], pa[i], c, onPath) ? 1 : 0;
+            for (let i = 0; i < pa.length && !orient; i++)
+              for (let j = i + 1; j < pa.length && !orient; j++)
+                for (let k = 0; k < nb.length && !orient; k++)
+                  for (let l = 0; l < nb.length && !orient; l++)
+                    if (k !== l && !g.adjacent(nb[k], nb[l]) && reach[k * pa.length + i] && reach[l * pa.length + j]) orient = true;
+          }
         }
         if (orient) {
           setMark(c, a, TAIL);

@@ -157,3 +157,14 @@ describe("Zhang's selection-bias rules R5–R7", () => {
     expect(orient("abc", ["a --o b", "b o-o c"], false)).toEqual(["a --o b", "b o-o c"]);
   });
 });
+
+describe("R10 (uncovered potentially directed paths into both parents)", () => {
+  const base = ["a o-o b", "a o-o d", "b --> c", "d --> c", "a o-> c"];
+  test("a o-> c becomes a --> c when b, d are nonadjacent", () => {
+    expect(orient("abcd", base, false)).toEqual(["a --> c", "a o-o b", "a o-o d", "b --> c", "c <-- d"]);
+  });
+  test("not when the paths' first nodes b, d are adjacent", () => {
+    const shielded = [...base, "b o-o d"];
+    expect(orient("abcd", shielded, false)).toEqual(show(pag("abcd", shielded), "abcd"));
+  });
+});
