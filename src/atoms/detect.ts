@@ -274,36 +274,43 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   for (let k = 0; k < NR; k++) { const t = (2 * Math.PI * k) / NR; ringX[k] = ringR * Math.cos(t); ringY[k] = ringR * Math.sin(t); }
   // A peak is the maximum of the (2md+1)² square around it (as a maximum filter), found as a
   // 3×3 maximum first and then checked against its square: O(wh + candidates·md²).
-  for (let y = border; y < h - border; y++) {
-    // Rows and columns with all 8 neighbours inside need no bounds checks.
-    const inner = y > 0 && y < h - 1;
-    for (let x = border; x < w - border; x++) {
-      const i = y * w + x;
-      const v = f[i];
-      if (inner && x > 0 && x < w - 1) {
-        if (f[i + 1] > v || f[i - 1] > v || f[i - w] > v || f[i + w] > v || f[i - w - 1] > v || f[i - w + 1] > v || f[i + w - 1] > v || f[i + w + 1] > v) continue;
-        if (!(v === v) || taken[i]) continue;
-      } else {
-        if (!(v === v) || taken[i]) continue;
-        if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) continue;
-      }
-      if (!Number.isFinite(v)) continue;
-      const ya = Math.max(0, y - md), yb = Math.min(h - 1, y + md), xa = Math.max(0, x - md), xb = Math.min(w - 1, x + md);
-      let isMax = true, equal = 0;
-      for (let yy = ya; yy <= yb && isMax; yy++) {
-        const row = yy * w;
-        for (let xx = xa; xx <= xb; xx++) { const u = f[row + xx]; if (u > v) { isMax = false; break; } if (u === v) equal++; }
-      }
-      if (!isMax) continue;
-      // Plateau: suppress equal pixels within md (keep the first, as skimage); all equal: no peak.
-      if (equal > 1) for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
-      if (equal === (yb - ya + 1) * (xb - xa + 1)) continue;
-      // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
-      let ring = 0;
-      for (let k = 0; k < NR; k++) ring += sample(x + ringX[k], y + ringY[k]);
-      cand.push(i);
-      prom.push(v - ring / NR);
+  const consider = (x: number, y: number, i: number, v: number): void => {
+    if (!Number.isFinite(v)) return;
+    const ya = Math.max(0, y - md), yb = Math.min(h - 1, y + md), xa = Math.max(0, x - md), xb = Math.min(w - 1, x + md);
+    let equal = 0;
+    for (let yy = ya; yy <= yb; yy++) {
+      const row = yy * w;
+      for (let xx = xa; xx <= xb; xx++) { const u = f[row + xx]; if (u > v) return; if (u === v) equal++; }
     }
+    // Plateau: suppress equal pixels within md (keep the first, as skimage); all equal: no peak.
+    if (equal > 1) for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
+    if (equal === (yb - ya + 1) * (xb - xa + 1)) return;
+    // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
+    let ring = 0;
+    for (let k = 0; k < NR; k++) ring += sample(x + ringX[k], y + ringY[k]);
+    cand.push(i);
+    prom.push(v - ring / NR);
+  };
+  // A pixel on the image edge: compare with the neighbours that exist.
+  const edge = (x: number, y: number): void => {
+    const i = y * w + x, v = f[i];
+    if (!(v === v) || taken[i]) return;
+    if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) return;
+    consider(x, y, i, v);
+  };
+  // Scan order (rows, then columns) decides which pixel of a plateau is kept.
+  for (let y = border; y < h - border; y++) {
+    if (y === 0 || y === h - 1) { for (let x = border; x < w - border; x++) edge(x, y); continue; }
+    if (border === 0) edge(0, y);
+    // Interior pixels (all 8 neighbours inside): no bounds checks, right neighbour first.
+    const row = y * w, end = row + Math.min(w - 1, w - border);
+    for (let i = row + Math.max(1, border); i < end; i++) {
+      const v = f[i];
+      if (f[i + 1] > v || f[i - 1] > v || f[i - w] > v || f[i + w] > v || f[i - w - 1] > v || f[i - w + 1] > v || f[i + w - 1] > v || f[i + w + 1] > v) continue;
+      if (!(v === v) || taken[i]) continue;
+      consider(i - row, y, i, v);
+    }
+    if (border === 0 && w > 1) edge(w - 1, y);
   }
   let relCut = 0;
   if (options.threshold && options.threshold > 0 && prom.length) {
