@@ -55,6 +55,7 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
     return m;
   };
   const S: number[] = [];
+  const rest: number[] = [];
   const comb = new Int32Array(p);
   let pv1 = new Float64Array(p);
   while (maxDegree() - 1 > depth) {
@@ -69,11 +70,13 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
       if (test.scope && depth > 0) test.scope([x, ...nx], nx.length * binomial(nx.length - 1, depth));
       for (const y of nx) {
         if (K && K.adjacencyRequired(x, y)) continue;
-        const rest = nx.filter((v) => v !== y);
-        const sepUnion = new Set<number>();
+        // rest = adjacents of x but y (not needed at depth 0, where the only set is {})
+        rest.length = 0;
+        if (depth > 0) for (const v of nx) if (v !== y) rest.push(v);
+        let sepUnion: Set<number> | null = null;
         let found = false;
         // enumerate combinations of `rest` of size `depth` in lexicographic order
-        const m = rest.length;
+        const m = nx.length - 1;
         if (depth === 1 && test.pBatch1) {
           // order 1: all tests of the pair at once (same p-values, same order of use)
           if (pv1.length < m) pv1 = new Float64Array(p);
@@ -82,14 +85,14 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
             tests++;
             if (pv1[t] > opts.alpha) {
               found = true;
-              sepUnion.add(rest[t]);
+              (sepUnion ??= new Set<number>()).add(rest[t]);
             }
           }
           if (found) {
             removal.push([x, y]);
             removed[x * p + y] = removed[y * p + x] = 1;
           }
-          if (removed[x * p + y]) addSep(x, y, [...sepUnion]);
+          if (removed[x * p + y]) addSep(x, y, sepUnion ? [...sepUnion] : []);
           continue;
         }
         for (let i = 0; i < depth; i++) comb[i] = i;
@@ -101,6 +104,7 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
           const pv = test.pIdx(x, y, S);
           if (pv > opts.alpha) {
             found = true;
+            sepUnion ??= new Set<number>();
             for (const s of S) sepUnion.add(s);
           }
           // next combination
@@ -116,7 +120,7 @@ export function skeletonStable(test: CITest, p: number, opts: SkeletonOptions): 
           removal.push([x, y]);
           removed[x * p + y] = removed[y * p + x] = 1;
         }
-        if (removed[x * p + y]) addSep(x, y, [...sepUnion]);
+        if (removed[x * p + y]) addSep(x, y, sepUnion ? [...sepUnion] : []);
       }
     }
     for (const [x, y] of removal) g.remove(x, y);
