@@ -16,7 +16,11 @@
  *   rows at a time: Σ px·py, Σ px, Σ py; then the residuals' Σ(· − mean)²),
  *   writes Σ log cosh x, Σ x·exp(−x²/2), Σ log cosh y, Σ y·exp(−y²/2), r as
  *   five float64 at out;
- * - single(pu, n, out): Σ log cosh u, Σ u·exp(−u²/2) at out.
+ * - single(pu, n, out): Σ log cosh u, Σ u·exp(−u²/2) at out;
+ * - the column passes of DirectLiNGAM's residualisation, two rows at a time:
+ *   dot(px, py, n) → Σ px·py; sum(px, n) → Σ px; ssd(px, n, m) → Σ(px − m)²;
+ *   standardize(px, n, m, sd, pout): pout = (px − m)/sd;
+ *   axpy(px, py, n, c) → Σ px after px −= c·py.
  */
 
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
@@ -160,6 +164,83 @@ function singleBody(): number[] {
   return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
 }
 
+/**
+ * Column passes two rows at a time: `vstep` with the rows' pairs in v128
+ * locals, then, for an odd row count, `tail` with the last row; pointers
+ * (locals `ptrs`) advance by 16 bytes per pair. Locals `end2`, `end` are set
+ * from the first pointer and n (local `n`).
+ */
+function rowPairs(ptrs: number[], n: number, end2: number, end: number, vstep: number[], tail: number[]): number[] {
+  return [
+    ...get(ptrs[0]), ...get(n), ...i32c(3), I32_SHL, I32_ADD, ...set(end),
+    ...get(ptrs[0]), ...get(n), ...i32c(1), 0x76 /* i32.shr_u */, ...i32c(4), I32_SHL, I32_ADD, ...set(end2),
+    ...forLoop(ptrs[0], end2, [...vstep, ...ptrs.flatMap((q) => [...get(q), ...i32c(16), I32_ADD, ...set(q)])]),
+    ...get(ptrs[0]), ...get(end), 0x49 /* i32.lt_u */, 0x04, 0x40, ...tail, 0x0b,
+  ];
+}
+const body = (locals: [number, number][], code: number[]) => [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code, 0x0b];
+const hsumV = (v: number) => [...get(v), ...EXTRACT(0), ...get(v), ...EXTRACT(1), F64_ADD];
+const F64_STORE0 = [0x39, 0x03, 0x00];
+const V_STORE = [0xfd, 0x0b, 0x04, 0x00];
+const VDIV = [0xfd, ...uleb(0xf3)];
+
+/** dot(px, py, n) → Σ px·py. */
+function dotBody(): number[] {
+  // params 0 px, 1 py, 2 n; locals 3 end2, 4 end (i32), 5 s (f64), 6 acc (v128)
+  return body([[2, I32], [1, F64], [1, V128]], [
+    ...v128f64(0, 0), ...set(6),
+    ...rowPairs([0, 1], 2, 3, 4,
+      [...get(6), ...get(0), ...V_LOAD(0), ...get(1), ...V_LOAD(0), ...VMUL, ...VADD, ...set(6)],
+      [...get(5), ...get(0), ...F64_LOAD(), ...get(1), ...F64_LOAD(), F64_MUL, F64_ADD, ...set(5)]),
+    ...get(5), ...hsumV(6), F64_ADD,
+  ]);
+}
+
+/** sum(px, n) → Σ px. */
+function sumBody(): number[] {
+  // params 0 px, 1 n; locals 2 end2, 3 end (i32), 4 s (f64), 5 acc (v128)
+  return body([[2, I32], [1, F64], [1, V128]], [
+    ...v128f64(0, 0), ...set(5),
+    ...rowPairs([0], 1, 2, 3, [...get(5), ...get(0), ...V_LOAD(0), ...VADD, ...set(5)], [...get(4), ...get(0), ...F64_LOAD(), F64_ADD, ...set(4)]),
+    ...get(4), ...hsumV(5), F64_ADD,
+  ]);
+}
+
+/** ssd(px, n, m) → Σ (px − m)². */
+function ssdBody(): number[] {
+  // params 0 px, 1 n, 2 m; locals 3 end2, 4 end (i32), 5 s, 6 d (f64), 7 acc, 8 M, 9 D (v128)
+  return body([[2, I32], [2, F64], [3, V128]], [
+    ...v128f64(0, 0), ...set(7), ...get(2), ...SPLAT, ...set(8),
+    ...rowPairs([0], 1, 3, 4,
+      [...get(7), ...get(0), ...V_LOAD(0), ...get(8), ...VSUB, ...tee(9), ...get(9), ...VMUL, ...VADD, ...set(7)],
+      [...get(5), ...get(0), ...F64_LOAD(), ...get(2), F64_SUB, ...tee(6), ...get(6), F64_MUL, F64_ADD, ...set(5)]),
+    ...get(5), ...hsumV(7), F64_ADD,
+  ]);
+}
+
+/** standardize(px, n, m, sd, pout): pout = (px − m)/sd. */
+function standardizeBody(): number[] {
+  // params 0 px, 1 n, 2 m, 3 sd, 4 pout; locals 5 end2, 6 end (i32), 7 M, 8 SD (v128)
+  return body([[2, I32], [2, V128]], [
+    ...get(2), ...SPLAT, ...set(7), ...get(3), ...SPLAT, ...set(8),
+    ...rowPairs([0, 4], 1, 5, 6,
+      [...get(4), ...get(0), ...V_LOAD(0), ...get(7), ...VSUB, ...get(8), ...VDIV, ...V_STORE],
+      [...get(4), ...get(0), ...F64_LOAD(), ...get(2), F64_SUB, ...get(3), 0xa3 /* f64.div */, ...F64_STORE0]),
+  ]);
+}
+
+/** axpy(px, py, n, c) → Σ px after px −= c·py. */
+function axpyBody(): number[] {
+  // params 0 px, 1 py, 2 n, 3 c; locals 4 end2, 5 end (i32), 6 s, 7 x (f64), 8 acc, 9 C, 10 X (v128)
+  return body([[2, I32], [2, F64], [3, V128]], [
+    ...v128f64(0, 0), ...set(8), ...get(3), ...SPLAT, ...set(9),
+    ...rowPairs([0, 1], 2, 4, 5,
+      [...get(0), ...get(0), ...V_LOAD(0), ...get(9), ...get(1), ...V_LOAD(0), ...VMUL, ...VSUB, ...tee(10), ...V_STORE, ...get(8), ...get(10), ...VADD, ...set(8)],
+      [...get(0), ...get(0), ...F64_LOAD(), ...get(3), ...get(1), ...F64_LOAD(), F64_MUL, F64_SUB, ...tee(7), ...F64_STORE0, ...get(6), ...get(7), F64_ADD, ...set(6)]),
+    ...get(6), ...hsumV(8), F64_ADD,
+  ]);
+}
+
 function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
@@ -167,11 +248,20 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCod
 
 /** The kernel module's bytes (see the module comment). */
 export function entropyWasm(): Uint8Array {
-  const types = [2, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 3, I32, I32, I32, 0];
-  const funcs = [2, 0, 1];
+  const fns: [string, number[], number[], number[]][] = [
+    // name, params, results, body
+    ["pair", [I32, I32, I32, I32], [], pairBody()],
+    ["single", [I32, I32, I32], [], singleBody()],
+    ["dot", [I32, I32, I32], [F64], dotBody()],
+    ["sum", [I32, I32], [F64], sumBody()],
+    ["ssd", [I32, I32, F64], [F64], ssdBody()],
+    ["standardize", [I32, I32, F64, F64, I32], [], standardizeBody()],
+    ["axpy", [I32, I32, I32, F64], [F64], axpyBody()],
+  ];
+  const types = [fns.length, ...fns.flatMap(([, ps, rs]) => [0x60, ps.length, ...ps, rs.length, ...rs])];
+  const funcs = [fns.length, ...fns.map((_, i) => i)];
   const memory = [1, 0x00, 1]; // one memory, min 1 page, no maximum
-  const exports = [3, ...str("pair"), 0x00, 0, ...str("single"), 0x00, 1, ...str("mem"), 0x02, 0];
-  const bodies = [pairBody(), singleBody()];
-  const code = [2, ...bodies.flatMap((b) => [...uleb(b.length), ...b])];
+  const exports = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
+  const code = [fns.length, ...fns.flatMap(([, , , b]) => [...uleb(b.length), ...b])];
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exports), ...section(10, code)]);
 }

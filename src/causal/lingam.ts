@@ -11,25 +11,29 @@
  * once per step; lingam scores both orders), typically much less: each step
  * computes only the pairs a best-first branch and bound needs to prove its
  * choice (`mostExogenous`; same choice as scoring every pair), e.g. 3 753 of
- * 20 825 pair scores for p = 50. Entropies use the table kernel of
- * lingam-entropy.ts. B: O(p² n) for two cross-product matrices, then each
- * regression and LARS path works on k×k normal equations, O(p⁴) in all.
+ * 20 825 pair scores for p = 50. Entropies use the table kernels of
+ * lingam-entropy.ts (WebAssembly SIMD on the working columns, which live in
+ * its memory). B: O(p² n) for one cross-product matrix (the standardised
+ * one follows from it), then each regression and LARS path works on k×k
+ * normal equations, O(p⁴) in all.
+ *
+ * Results: the same causal order and B (within 10⁻¹⁴) as lingam 1.13.0 on
+ * the bench data sets (p = 10, 20, 50); tests/causal/agreement.test.ts
+ * checks order and B against lingam, tests/causal/lingam.test.ts the
+ * kernels and the branch and bound against plain computations.
  */
 import { CausalData } from "./data";
 import { Knowledge } from "./prior";
-import { entropyApprox, residualEntropies, wasmColumns } from "./lingam-entropy";
+import { dot, entropyApprox, residualEntropies, scaleInto, subtractScaled, sum, sumSquaredDeviations, wasmColumns } from "./lingam-entropy";
 
 export { entropyApprox };
 
-const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+const mean = (x: Float64Array) => sum(x) / x.length;
 
 /** Standardise x, whose mean is m, into `out` ((x − m)/sd, ddof 0); returns sd. */
 function standardizeInto(x: Float64Array, m: number, out: Float64Array): number {
-  const n = x.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (x[i] - m) * (x[i] - m);
-  const sd = Math.sqrt(s / n);
-  for (let i = 0; i < n; i++) out[i] = (x[i] - m) / sd;
+  const sd = Math.sqrt(sumSquaredDeviations(x, m) / x.length);
+  scaleInto(x, m, sd, out);
   return sd;
 }
 
@@ -73,7 +77,13 @@ function guessMeasures(std: Float64Array[], U: number[], memo: PairMemo): void {
   const n = std[U[0]].length;
   const stride = Math.max(1, Math.floor(n / GUESS_ROWS));
   const m = Math.ceil(n / stride);
-  const sub = new Map(U.map((i) => [i, standardize(Float64Array.from({ length: m }, (_, k) => std[i][k * stride]))]));
+  const sub = new Map(
+    U.map((i) => {
+      const x = new Float64Array(m);
+      for (let k = 0; k < m; k++) x[k] = std[i][k * stride];
+      return [i, standardize(x)];
+    }),
+  );
   const H = new Map(U.map((i) => [i, entropyApprox(sub.get(i)!)]));
   for (let a = 0; a < U.length; a++)
     for (let b = a + 1; b < U.length; b++) {
@@ -189,18 +199,10 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
     }
     // regress m out of the remaining variables: x_i −= cov(x_i, x_m) / var(x_m) · x_m (ddof 0), the
     // coefficient from the standardised columns, corr(x_i, x_m)·sd_i/sd_m; the new means in the same pass
-    const xm = X[m];
-    const zm = std[m];
     for (const i of U) {
       if (i === m) continue;
-      const xi = X[i];
-      const zi = std[i];
-      let r = 0;
-      for (let k = 0; k < n; k++) r += zi[k] * zm[k];
-      const c = ((r / n) * sd[i]) / sd[m];
-      let s = 0;
-      for (let k = 0; k < n; k++) s += xi[k] -= c * xm[k];
-      mu[i] = s / n;
+      const c = ((dot(std[i], std[m]) / n) * sd[i]) / sd[m];
+      mu[i] = subtractScaled(X[i], X[m], c) / n;
     }
     order.push(m);
     U = U.filter((i) => i !== m);
@@ -229,25 +231,14 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
  */
 function crossProducts(cols: Float64Array[], scratch: Float64Array[]): Float64Array {
   const p = cols.length;
-  const n = cols[0].length;
   const centred = cols.map((c, a) => {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += c[i];
-    m /= n;
     const out = scratch[a];
-    for (let i = 0; i < n; i++) out[i] = c[i] - m;
+    out.set(c);
+    scaleInto(out, mean(out), 1, out);
     return out;
   });
   const S = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) {
-    const ca = centred[a];
-    for (let b = a; b < p; b++) {
-      const cb = centred[b];
-      let s = 0;
-      for (let i = 0; i < n; i++) s += ca[i] * cb[i];
-      S[a * p + b] = S[b * p + a] = s;
-    }
-  }
+  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) S[a * p + b] = S[b * p + a] = dot(centred[a], centred[b]);
   return S;
 }
 

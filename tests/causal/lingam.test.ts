@@ -11,7 +11,7 @@
  * (B against the lingam package itself: agreement.test.ts.)
  */
 import { prepareData, randomLinearSEM, sampleLinearSEM } from "causalscope";
-import { entropyApprox, residualEntropies, wasmColumns } from "../../src/causal/lingam-entropy";
+import { dot, entropyApprox, residualEntropies, scaleInto, subtractScaled, sum, sumSquaredDeviations, wasmColumns } from "../../src/causal/lingam-entropy";
 import { directLingamCore, mostExogenous, pairwiseLingamMeasure } from "../../src/causal/lingam";
 import { Knowledge } from "../../src/causal/prior";
 
@@ -102,6 +102,29 @@ describe("entropy kernel", () => {
         expect(Math.abs(entropyApprox(wx) - plainEntropy(xs))).toBeLessThan(1e-13);
       }
     }
+  });
+
+  test.each([1, 2, 999, 1000])("column passes in WebAssembly memory equal the JavaScript loops (n = %i)", (rows) => {
+    const u = rng(rows);
+    const x = Float64Array.from({ length: rows }, () => gauss(u) * 3 + 1);
+    const y = Float64Array.from({ length: rows }, () => u() - 0.2);
+    const [wx, wy, wo] = wasmColumns(3, rows)!;
+    wx.set(x);
+    wy.set(y);
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(b)));
+    close(sum(wx), x.reduce((s, v) => s + v, 0));
+    close(dot(wx, wy), x.reduce((s, v, k) => s + v * y[k], 0));
+    close(sumSquaredDeviations(wx, 0.7), x.reduce((s, v) => s + (v - 0.7) ** 2, 0));
+    close(sum(x), x.reduce((s, v) => s + v, 0));
+    scaleInto(wx, 0.7, 1.9, wo);
+    const scaled = x.map((v) => (v - 0.7) / 1.9);
+    expect(Array.from(wo)).toEqual(Array.from(scaled));
+    const after = x.map((v, k) => v - 0.3 * y[k]);
+    close(subtractScaled(wx, wy, 0.3), after.reduce((s, v) => s + v, 0));
+    expect(Array.from(wx)).toEqual(Array.from(after));
+    const js = Float64Array.from(x);
+    close(subtractScaled(js, y, 0.3), after.reduce((s, v) => s + v, 0));
+    expect(Array.from(js)).toEqual(Array.from(after));
   });
 
   test("per value: log cosh and u·exp(−u²/2) within 4e-15 of Math over 0 ≤ |u| ≤ 40", () => {
