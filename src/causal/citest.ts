@@ -104,7 +104,10 @@ abstract class BaseTest implements CITest {
   abstract readonly name: string;
   count = 0;
   private cache = new Map<string, CIResult>();
-  constructor(readonly data: CausalData) {}
+  constructor(readonly data: CausalData) {
+    // room for every order-0 and many order-1 tests before the first doubling
+    this.pCache = new PValueCache(Math.min(1 << 16, Math.max(1024, data.p * data.p)));
+  }
   protected idx(v: number | string, arg: string): number {
     if (typeof v === "number") {
       if (!(Number.isInteger(v) && v >= 0 && v < this.data.p)) throw new Error(`${this.name}: ${arg} index ${v} out of range 0..${this.data.p - 1}`);
@@ -134,7 +137,7 @@ abstract class BaseTest implements CITest {
     return this.test(x, y, S).pValue;
   }
   /** p-values of the fast path by numeric key (see `setKey`). */
-  protected pCache = new PValueCache();
+  protected pCache: PValueCache;
   private sorted = new Int32Array(0);
   /** Conditioning sets passed to `compute` by the fast path, one reused array per size. */
   private sets: number[][] = [];
