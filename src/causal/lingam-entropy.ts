@@ -112,17 +112,22 @@ function kernel(): Wasm | null {
 }
 
 /**
- * `count` columns of length n (contents undefined) in WebAssembly memory,
- * for the SIMD kernel; valid until the next call (which may move them). Null
- * where WebAssembly SIMD is missing or the columns would exceed 256 MiB.
+ * Columns of the given lengths (contents undefined) in WebAssembly memory,
+ * for the SIMD kernels; valid until the next call (which may move them).
+ * Null where WebAssembly SIMD is missing or the columns would exceed 256 MiB.
  */
-export function wasmColumns(count: number, n: number): Float64Array[] | null {
+export function wasmColumns(lengths: number[]): Float64Array[] | null {
   const k = kernel();
-  if (!k || count * n * 8 > MAX_WASM_BYTES) return null;
-  const need = COLUMNS + count * n * 8;
-  if (need > k.mem.buffer.byteLength) k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
+  const starts: number[] = [];
+  let end = COLUMNS;
+  for (const n of lengths) {
+    starts.push(end);
+    end += Math.ceil(n / 2) * 16; // 16-byte aligned starts
+  }
+  if (!k || end - COLUMNS > MAX_WASM_BYTES) return null;
+  if (end > k.mem.buffer.byteLength) k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536));
   const buf = k.mem.buffer;
-  return Array.from({ length: count }, (_, i) => new Float64Array(buf, COLUMNS + i * n * 8, n));
+  return lengths.map((n, i) => new Float64Array(buf, starts[i], n));
 }
 
 /** Entropy approximation from the two means: mean log cosh u (`a`) and mean u·exp(−u²/2) (`b`). */

@@ -37,12 +37,6 @@ function standardizeInto(x: Float64Array, m: number, out: Float64Array): number 
   return sd;
 }
 
-function standardize(x: Float64Array): Float64Array {
-  const out = new Float64Array(x.length);
-  standardizeInto(x, mean(x), out);
-  return out;
-}
-
 const residualH = new Float64Array(2);
 
 /**
@@ -72,25 +66,23 @@ export interface PairMemo {
   loss: Float64Array;
 }
 
-/** Guessed pair measures on every ⌈n/256⌉-th row, for the order in which the first step tries pairs. */
-function guessMeasures(std: Float64Array[], U: number[], memo: PairMemo): void {
-  const n = std[U[0]].length;
+/** Stride and row count of the subsample for the first step's guesses: every ⌈n/256⌉-th row. */
+function guessRows(n: number): [number, number] {
   const stride = Math.max(1, Math.floor(n / GUESS_ROWS));
-  const m = Math.ceil(n / stride);
-  const sub = new Map(
-    U.map((i) => {
-      const x = new Float64Array(m);
-      for (let k = 0; k < m; k++) x[k] = std[i][k * stride];
-      return [i, standardize(x)];
-    }),
-  );
-  const H = new Map(U.map((i) => [i, entropyApprox(sub.get(i)!)]));
+  return [stride, Math.ceil(n / stride)];
+}
+
+/** Guessed pair measures on a row subsample (`sub`: one column of guessRows rows per variable), for the order in which the first step tries pairs. */
+function guessMeasures(std: Float64Array[], U: number[], memo: PairMemo, sub: Float64Array[]): void {
+  const [stride, m] = guessRows(std[U[0]].length);
+  for (const i of U) {
+    const x = sub[i];
+    for (let k = 0; k < m; k++) x[k] = std[i][k * stride];
+    standardizeInto(x, mean(x), x);
+  }
+  const H = U.map((i) => entropyApprox(sub[i]));
   for (let a = 0; a < U.length; a++)
-    for (let b = a + 1; b < U.length; b++) {
-      const i = U[a];
-      const j = U[b];
-      memo.dm[i * memo.p + j] = pairwiseLingamMeasure(sub.get(i)!, sub.get(j)!, H.get(i), H.get(j));
-    }
+    for (let b = a + 1; b < U.length; b++) memo.dm[U[a] * memo.p + U[b]] = pairwiseLingamMeasure(sub[U[a]], sub[U[b]], H[a], H[b]);
 }
 
 /**
@@ -175,9 +167,10 @@ export interface LingamResult {
 export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
   const { p, n } = d;
   // working columns (p residualised, p standardised) where the SIMD kernel reads them when it can
-  const work = wasmColumns(2 * p, n) ?? Array.from({ length: 2 * p }, () => new Float64Array(n));
+  const lengths = [...Array(2 * p).fill(n), ...Array(p).fill(guessRows(n)[1])];
+  const work = wasmColumns(lengths) ?? lengths.map((len) => new Float64Array(len));
   const X = work.slice(0, p);
-  const std = work.slice(p);
+  const std = work.slice(p, 2 * p);
   d.columns.forEach((c, i) => X[i].set(c));
   let U = Array.from({ length: p }, (_, i) => i);
   const order: number[] = [];
@@ -193,7 +186,7 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
     let m: number;
     if (Uc.length === 1) m = Uc[0];
     else {
-      if (!guessed) guessMeasures(std, U, memo);
+      if (!guessed) guessMeasures(std, U, memo, work.slice(2 * p));
       guessed = true;
       m = mostExogenous(std, U, Uc, memo, step);
     }

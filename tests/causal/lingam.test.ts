@@ -67,7 +67,7 @@ describe("entropy kernel", () => {
     const x = standardize(Float64Array.from({ length: n }, () => samples[name](u)));
     const z = standardize(Float64Array.from({ length: n }, () => samples[name](u)));
     if (name === "cauchy") expect(Math.max(...x.map(Math.abs))).toBeGreaterThan(20); // the t ≥ 20 branch is exercised
-    const inWasm = wasmColumns(2, n)!; // Node ≥ 20 has WebAssembly SIMD
+    const inWasm = wasmColumns([n, n])!; // Node ≥ 20 has WebAssembly SIMD
     expect(inWasm).not.toBeNull();
     for (const rows of [n, n - 1]) {
       // an odd row count exercises the SIMD passes' last single row
@@ -108,7 +108,7 @@ describe("entropy kernel", () => {
     const u = rng(rows);
     const x = Float64Array.from({ length: rows }, () => gauss(u) * 3 + 1);
     const y = Float64Array.from({ length: rows }, () => u() - 0.2);
-    const [wx, wy, wo] = wasmColumns(3, rows)!;
+    const [wx, wy, wo] = wasmColumns([rows, rows, rows])!;
     wx.set(x);
     wy.set(y);
     const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(b)));
