@@ -160,8 +160,6 @@ function convolveColumns(src: Float32Array, width: number, height: number, kerne
  * 1995. O(1) per pixel whatever σ (used for σ > 8 px, where it is accurate
  * to ~1 % of the signal range); lines are mirror-padded by 4σ.
  */
-/** Lines per block of the recursive Gaussian (Float64 buffer of (n + 8σ + 6) × RG_BLOCK). */
-const RG_BLOCK = 16;
 function recursiveGaussian1d(src: Float32Array, width: number, height: number, sigma: number, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
   const q = sigma >= 2.5 ? 0.98711 * sigma - 0.9633 : 3.97156 - 4.14554 * Math.sqrt(1 - 0.26891 * sigma);
   const b0 = 1.57825 + 2.44413 * q + 1.4281 * q * q + 0.422205 * q * q * q;
@@ -177,30 +175,37 @@ function recursiveGaussian1d(src: Float32Array, width: number, height: number, s
   const len = n + 2 * pad;
   const idx = new Int32Array(len);
   for (let i = 0; i < len; i++) idx[i] = mirror(i - pad, n) * stride;
-  // Lines in blocks of up to C, advanced together sample by sample (the recursions of different
-  // lines are independent, so this runs at throughput instead of the latency of one recursion);
-  // per line the same operations in the same order as a line-by-line recursion.
-  const C = Math.min(RG_BLOCK, lines);
-  const bb = new Float64Array((len + 6) * C);
-  for (let l0 = 0; l0 < lines; l0 += C) {
-    const nc = Math.min(C, lines - l0);
+  // Four lines at a time, each recursion's last three outputs in registers (independent
+  // recursions advance at throughput, not latency); the causal outputs wait in `fw` for the
+  // anti-causal pass, which writes the unpadded part. A last group of fewer than four lines
+  // repeats its last line (the same values written twice).
+  const fw = new Float64Array(4 * len);
+  for (let l0 = 0; l0 < lines; l0 += 4) {
+    const o0 = l0 * lineStep, o1 = Math.min(l0 + 1, lines - 1) * lineStep, o2 = Math.min(l0 + 2, lines - 1) * lineStep, o3 = Math.min(l0 + 3, lines - 1) * lineStep;
+    // Causal pass; before the first sample, the outputs equal it.
+    let p0 = src[o0 + idx[0]], p1 = src[o1 + idx[0]], p2 = src[o2 + idx[0]], p3 = src[o3 + idx[0]];
+    let q0 = p0, q1 = p1, q2 = p2, q3 = p3, r0 = p0, r1 = p1, r2 = p2, r3 = p3; // outputs at i − 1, i − 2, i − 3
     for (let i = 0; i < len; i++) {
-      const s0 = l0 * lineStep + idx[i], d0 = (i + 3) * C;
-      for (let c = 0; c < nc; c++) bb[d0 + c] = src[s0 + c * lineStep];
+      const s = idx[i];
+      const y0 = B * src[o0 + s] + b1 * p0 + b2 * q0 + b3 * r0;
+      const y1 = B * src[o1 + s] + b1 * p1 + b2 * q1 + b3 * r1;
+      const y2 = B * src[o2 + s] + b1 * p2 + b2 * q2 + b3 * r2;
+      const y3 = B * src[o3 + s] + b1 * p3 + b2 * q3 + b3 * r3;
+      r0 = q0; q0 = p0; p0 = y0; r1 = q1; q1 = p1; p1 = y1; r2 = q2; q2 = p2; p2 = y2; r3 = q3; q3 = p3; p3 = y3;
+      const d = 4 * i;
+      fw[d] = y0; fw[d + 1] = y1; fw[d + 2] = y2; fw[d + 3] = y3;
     }
-    for (let c = 0; c < nc; c++) bb[c] = bb[C + c] = bb[2 * C + c] = bb[3 * C + c];
-    for (let i = 3; i < len + 3; i++) {
-      const d = i * C;
-      for (let c = 0; c < nc; c++) bb[d + c] = B * bb[d + c] + b1 * bb[d - C + c] + b2 * bb[d - 2 * C + c] + b3 * bb[d - 3 * C + c];
-    }
-    for (let c = 0; c < nc; c++) bb[(len + 3) * C + c] = bb[(len + 4) * C + c] = bb[(len + 5) * C + c] = bb[(len + 2) * C + c];
-    for (let i = len + 2; i >= 3; i--) {
-      const d = i * C;
-      for (let c = 0; c < nc; c++) bb[d + c] = B * bb[d + c] + b1 * bb[d + C + c] + b2 * bb[d + 2 * C + c] + b3 * bb[d + 3 * C + c];
-    }
-    for (let i = 0; i < n; i++) {
-      const s0 = (i + pad + 3) * C, d0 = l0 * lineStep + i * stride;
-      for (let c = 0; c < nc; c++) out[d0 + c * lineStep] = bb[s0 + c];
+    // Anti-causal pass; after the last sample, the outputs equal the last causal output.
+    q0 = r0 = p0; q1 = r1 = p1; q2 = r2 = p2; q3 = r3 = p3;
+    for (let i = len - 1; i >= 0; i--) {
+      const d = 4 * i;
+      const y0 = B * fw[d] + b1 * p0 + b2 * q0 + b3 * r0;
+      const y1 = B * fw[d + 1] + b1 * p1 + b2 * q1 + b3 * r1;
+      const y2 = B * fw[d + 2] + b1 * p2 + b2 * q2 + b3 * r2;
+      const y3 = B * fw[d + 3] + b1 * p3 + b2 * q3 + b3 * r3;
+      r0 = q0; q0 = p0; p0 = y0; r1 = q1; q1 = p1; p1 = y1; r2 = q2; q2 = p2; p2 = y2; r3 = q3; q3 = p3; p3 = y3;
+      const o = i - pad;
+      if (o >= 0 && o < n) { const t = o * stride; out[o0 + t] = y0; out[o1 + t] = y1; out[o2 + t] = y2; out[o3 + t] = y3; }
     }
   }
   return out;
