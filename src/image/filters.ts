@@ -119,37 +119,52 @@ export function convolve1d(src: Float32Array, width: number, height: number, ker
 
 /**
  * Correlate every column with a 1-D kernel, streaming whole rows (contiguous memory, no
- * transpose): per output row, a Float64 accumulator row gets the taps four at a time
- * (per pixel the same operations in the same order as tap by tap).
+ * transpose). A symmetric kernel takes the tap pairs (j, 2r − j) four at a time per sweep of
+ * a Float64 accumulator row (then one at a time); the first sweep starts from the centre tap
+ * and the last writes the output row. Per pixel the same operations in the same order as tap by tap.
  */
 function convolveColumns(src: Float32Array, width: number, height: number, kernel: Float64Array, out: Float32Array): Float32Array {
   const r = (kernel.length - 1) >> 1;
   const acc = new Float64Array(width);
-  const symmetric = isSymmetric(kernel);
-  // Source row offsets of the taps: symmetric pairs (j, 2r − j) at [2j, 2j + 1], else tap j at [j].
-  const rows = new Int32Array(kernel.length);
   const kc = kernel[r];
-  for (let y = 0; y < height; y++) {
-    const c0 = y * width;
-    if (symmetric) {
-      for (let j = 0; j < r; j++) { rows[2 * j] = mirror(y + j - r, height) * width; rows[2 * j + 1] = mirror(y + r - j, height) * width; }
-      for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
-      let j = 0;
-      for (; j + 4 <= r; j += 4) {
-        const a0 = rows[2 * j], b0 = rows[2 * j + 1], a1 = rows[2 * j + 2], b1 = rows[2 * j + 3], a2 = rows[2 * j + 4], b2 = rows[2 * j + 5], a3 = rows[2 * j + 6], b3 = rows[2 * j + 7];
-        const k0 = kernel[j], k1 = kernel[j + 1], k2 = kernel[j + 2], k3 = kernel[j + 3];
-        for (let x = 0; x < width; x++) acc[x] = acc[x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
-      }
-      for (; j < r; j++) { const a = rows[2 * j], b = rows[2 * j + 1], kj = kernel[j]; for (let x = 0; x < width; x++) acc[x] += kj * (src[a + x] + src[b + x]); }
-    } else {
+  if (!isSymmetric(kernel)) {
+    for (let y = 0; y < height; y++) {
+      const c0 = y * width;
       for (let x = 0; x < width; x++) acc[x] = kc * src[c0 + x];
       for (let j = 0; j < kernel.length; j++) {
         if (j === r) continue;
         const a = mirror(y + j - r, height) * width, kj = kernel[j];
         for (let x = 0; x < width; x++) acc[x] += kj * src[a + x];
       }
+      for (let x = 0; x < width; x++) out[c0 + x] = acc[x];
     }
-    for (let x = 0; x < width; x++) out[c0 + x] = acc[x];
+    return out;
+  }
+  if (r === 0) { for (let i = 0; i < width * height; i++) out[i] = kc * src[i]; return out; }
+  // Source row offsets of the pair j at [2j, 2j + 1].
+  const rows = new Int32Array(2 * r);
+  for (let y = 0; y < height; y++) {
+    const c = y * width;
+    for (let j = 0; j < r; j++) { rows[2 * j] = mirror(y + j - r, height) * width; rows[2 * j + 1] = mirror(y + r - j, height) * width; }
+    for (let j = 0; j < r;) {
+      const first = j === 0;
+      if (r - j >= 4) {
+        const a0 = rows[2 * j], b0 = rows[2 * j + 1], a1 = rows[2 * j + 2], b1 = rows[2 * j + 3], a2 = rows[2 * j + 4], b2 = rows[2 * j + 5], a3 = rows[2 * j + 6], b3 = rows[2 * j + 7];
+        const k0 = kernel[j], k1 = kernel[j + 1], k2 = kernel[j + 2], k3 = kernel[j + 3];
+        j += 4;
+        if (first && j === r) for (let x = 0; x < width; x++) out[c + x] = kc * src[c + x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
+        else if (first) for (let x = 0; x < width; x++) acc[x] = kc * src[c + x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
+        else if (j === r) for (let x = 0; x < width; x++) out[c + x] = acc[x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
+        else for (let x = 0; x < width; x++) acc[x] = acc[x] + k0 * (src[a0 + x] + src[b0 + x]) + k1 * (src[a1 + x] + src[b1 + x]) + k2 * (src[a2 + x] + src[b2 + x]) + k3 * (src[a3 + x] + src[b3 + x]);
+      } else {
+        const a = rows[2 * j], b = rows[2 * j + 1], k = kernel[j];
+        j++;
+        if (first && j === r) for (let x = 0; x < width; x++) out[c + x] = kc * src[c + x] + k * (src[a + x] + src[b + x]);
+        else if (first) for (let x = 0; x < width; x++) acc[x] = kc * src[c + x] + k * (src[a + x] + src[b + x]);
+        else if (j === r) for (let x = 0; x < width; x++) out[c + x] = acc[x] + k * (src[a + x] + src[b + x]);
+        else for (let x = 0; x < width; x++) acc[x] = acc[x] + k * (src[a + x] + src[b + x]);
+      }
+    }
   }
   return out;
 }
