@@ -154,11 +154,15 @@ class Embedding {
 /**
  * Maximised log-likelihood of the multinomial logistic regression of the
  * level codes y (0..K−1, level 0 the reference) on an intercept and the
- * columns X. Newton–Raphson from the intercept-only MLE, with step halving;
+ * columns X (and the maximising coefficients, beta[k·(|X|+1) + a] for level
+ * k + 1 and column a, 0 the intercept). Newton–Raphson from `start` (default
+ * the intercept-only MLE), with step halving;
  * stops when an iteration gains < 1e-10·(1 + |ℓ|) (at most 100 iterations;
- * separable data converge towards ℓ's supremum). O(iterations · n · ((K−1)(|X|+1))²).
+ * separable data converge towards ℓ's supremum). Each pass over the rows
+ * gives ℓ, the gradient and the Hessian at once, and skips the zero entries
+ * of a row (indicator columns). O(iterations · n · ((K−1)·nnz(row))²).
  */
-export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[]): number {
+export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[], start?: Float64Array): { logLik: number; beta: Float64Array } {
   const n = y.length;
   const d = X.length + 1;
   const m = K - 1;
@@ -167,71 +171,71 @@ export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[]): 
   for (let i = 0; i < n; i++) counts[y[i]]++;
   const beta = new Float64Array(P);
   // intercept-only MLE: log(n_k / n_0); empty levels get a large negative intercept
-  for (let k = 1; k < K; k++) beta[(k - 1) * d] = Math.log(Math.max(counts[k], 1e-3) / Math.max(counts[0], 1e-3));
+  if (start) beta.set(start);
+  else for (let k = 1; k < K; k++) beta[(k - 1) * d] = Math.log(Math.max(counts[k], 1e-3) / Math.max(counts[0], 1e-3));
   const xi = new Float64Array(d);
+  const nz = new Int32Array(d);
   const eta = new Float64Array(m);
   const pr = new Float64Array(m);
-  const logLik = (b: Float64Array): number => {
+  const g = new Float64Array(P);
+  const H = new Float64Array(P * P); // −Hessian, lower triangle
+  /** ℓ at b; with `derivs`, also its gradient into g and −Hessian into H. */
+  const pass = (b: Float64Array, derivs: boolean): number => {
+    if (derivs) {
+      g.fill(0);
+      H.fill(0);
+    }
     let ll = 0;
     for (let i = 0; i < n; i++) {
+      let nnz = 0;
       xi[0] = 1;
-      for (let a = 1; a < d; a++) xi[a] = X[a - 1][i];
-      let mx = 0;
-      for (let k = 0; k < m; k++) {
-        let s = 0;
-        for (let a = 0; a < d; a++) s += b[k * d + a] * xi[a];
-        eta[k] = s;
-        if (s > mx) mx = s;
+      nz[nnz++] = 0;
+      for (let a = 1; a < d; a++) {
+        const v = X[a - 1][i];
+        xi[a] = v;
+        if (v !== 0) nz[nnz++] = a;
       }
-      let z = Math.exp(-mx);
-      for (let k = 0; k < m; k++) z += Math.exp(eta[k] - mx);
-      ll += (y[i] > 0 ? eta[y[i] - 1] : 0) - mx - Math.log(z);
-    }
-    return ll;
-  };
-  let ll = logLik(beta);
-  if (X.length === 0) return ll;
-  const g = new Float64Array(P);
-  const H = new Float64Array(P * P);
-  const step = new Float64Array(P);
-  const trial = new Float64Array(P);
-  for (let it = 0; it < 100; it++) {
-    g.fill(0);
-    H.fill(0);
-    for (let i = 0; i < n; i++) {
-      xi[0] = 1;
-      for (let a = 1; a < d; a++) xi[a] = X[a - 1][i];
       let mx = 0;
       for (let k = 0; k < m; k++) {
         let s = 0;
-        for (let a = 0; a < d; a++) s += beta[k * d + a] * xi[a];
+        for (let u = 0; u < nnz; u++) s += b[k * d + nz[u]] * xi[nz[u]];
         eta[k] = s;
         if (s > mx) mx = s;
       }
       let z = Math.exp(-mx);
       for (let k = 0; k < m; k++) z += (pr[k] = Math.exp(eta[k] - mx));
+      ll += (y[i] > 0 ? eta[y[i] - 1] : 0) - mx - Math.log(z);
+      if (!derivs) continue;
       for (let k = 0; k < m; k++) pr[k] /= z;
       for (let k = 0; k < m; k++) {
         const r = (y[i] === k + 1 ? 1 : 0) - pr[k];
-        for (let a = 0; a < d; a++) g[k * d + a] += r * xi[a];
-        // −Hessian blocks: p_k (δ_kl − p_l) x xᵀ (lower triangle)
+        for (let u = 0; u < nnz; u++) g[k * d + nz[u]] += r * xi[nz[u]];
+        // −Hessian blocks: p_k (δ_kl − p_l) x xᵀ
         for (let l = 0; l <= k; l++) {
           const w = k === l ? pr[k] * (1 - pr[k]) : -pr[k] * pr[l];
-          for (let a = 0; a < d; a++) {
-            const wa = w * xi[a];
-            const row = (k * d + a) * P + l * d;
-            const bmax = k === l ? a : d - 1;
-            for (let b = 0; b <= bmax; b++) H[row + b] += wa * xi[b];
+          for (let u = 0; u < nnz; u++) {
+            const ia = nz[u];
+            const wa = w * xi[ia];
+            const row = (k * d + ia) * P + l * d;
+            const umax = k === l ? u : nnz - 1;
+            for (let t = 0; t <= umax; t++) H[row + nz[t]] += wa * xi[nz[t]];
           }
         }
       }
     }
+    return ll;
+  };
+  if (X.length === 0) return { logLik: pass(beta, false), beta };
+  let ll = pass(beta, true);
+  const step = new Float64Array(P);
+  const trial = new Float64Array(P);
+  const L = new Float64Array(P * P);
+  for (let it = 0; it < 100; it++) {
     // Newton step: (−H) step = g, by Cholesky with a small ridge when needed
     let tr = 0;
     for (let u = 0; u < P; u++) tr += H[u * P + u];
     let ridge = 0;
     let ok = false;
-    const L = new Float64Array(P * P);
     for (let attempt = 0; attempt < 8 && !ok; attempt++) {
       L.set(H);
       for (let u = 0; u < P; u++) L[u * P + u] += ridge;
@@ -249,11 +253,12 @@ export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[]): 
       for (let v = u + 1; v < P; v++) s -= L[v * P + u] * step[v];
       step[u] = s / L[u * P + u];
     }
+    // step halving; the accepted trial's pass leaves its derivatives in g, H for the next step
     let t = 1;
     let llNew = -Infinity;
     for (let h = 0; h < 30; h++, t /= 2) {
       for (let u = 0; u < P; u++) trial[u] = beta[u] + t * step[u];
-      llNew = logLik(trial);
+      llNew = pass(trial, true);
       if (llNew >= ll) break;
     }
     if (!(llNew >= ll)) break;
@@ -263,7 +268,7 @@ export function multinomialLogLik(y: Int32Array, K: number, X: Float64Array[]): 
     // converged, or (complete separation) every level predicted with probability ≈ 1
     if (gain < 1e-10 * (1 + Math.abs(ll)) || ll > -1e-9) break;
   }
-  return ll;
+  return { logLik: ll, beta };
 }
 
 /** Gaussian log-likelihood of n residuals with ML variance s2: −n/2 (log 2π s2 + 1). */
@@ -276,6 +281,8 @@ class MixedModels {
   readonly disc: boolean[];
   readonly emb: Embedding;
   private llCache = new Map<string, number>();
+  /** Multinomial-logit coefficients of the fits of discrete children, by cache key (warm starts). */
+  private betaCache = new Map<string, Float64Array>();
   constructor(readonly data: CausalData, readonly fn: string) {
     this.disc = discreteFlags(data);
     if (this.disc.some((b) => b) && (!data.codes || !data.cards)) throw new Error(`${fn}: discrete variables need level codes; prepare the data with prepareData`);
@@ -292,8 +299,11 @@ class MixedModels {
     const K = this.disc[child] ? this.data.cards![child] : 0;
     let ll = this.llCache.get(key);
     if (ll === undefined) {
-      if (K) ll = multinomialLogLik(this.data.codes![child], K, this.emb.of(pa).map((c) => this.emb.cols[c]));
-      else {
+      if (K) {
+        const f = multinomialLogLik(this.data.codes![child], K, this.emb.of(pa).map((c) => this.emb.cols[c]), this.warmStart(child, pa, K));
+        ll = f.logLik;
+        this.betaCache.set(key, f.beta);
+      } else {
         // c: residual variance of the standardised child; the ML residual variance of the raw column is
         // c · (its ML variance), floored at 1e-12 of it (a child that is a function of its parents)
         const c = this.emb.conditional(this.emb.of([child]), this.emb.of(pa)).cov[0];
@@ -302,6 +312,33 @@ class MixedModels {
       this.llCache.set(key, ll);
     }
     return { ll, k: K ? (K - 1) * (dimPa + 1) : dimPa + 2 };
+  }
+  /**
+   * Starting coefficients for the logit of `child` on `pa`: those of a fitted
+   * subset pa ∖ {v}, with zeros for v's columns (a nested model: fewer Newton
+   * steps to the same maximum); undefined when no such fit is cached.
+   */
+  private warmStart(child: number, pa: number[], K: number): Float64Array | undefined {
+    const dim = this.emb.dim;
+    const dNew = 1 + pa.reduce((s, u) => s + dim[u], 0);
+    for (const v of pa) {
+      const b = this.betaCache.get(`${child}|${pa.filter((u) => u !== v).join(",")}`);
+      if (!b) continue;
+      const dOld = dNew - dim[v];
+      const init = new Float64Array((K - 1) * dNew);
+      for (let k = 0; k < K - 1; k++) {
+        init[k * dNew] = b[k * dOld];
+        let pNew = 1;
+        let pOld = 1;
+        for (const u of pa) {
+          if (u !== v) for (let t = 0; t < dim[u]; t++) init[k * dNew + pNew + t] = b[k * dOld + pOld + t];
+          if (u !== v) pOld += dim[u];
+          pNew += dim[u];
+        }
+      }
+      return init;
+    }
+    return undefined;
   }
 }
 

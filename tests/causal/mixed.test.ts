@@ -4,7 +4,7 @@
  * multinomial-logit fits against closed forms), structure recovery on mixed
  * SEMs with known DAGs (PC, FCI, HC, tabu), and the input rules / errors.
  */
-import { learnStructure, prepareData, dag, dagToCpdag, shd, fisherZ, gSquare, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, Graph } from "../../src/causal";
+import { learnStructure, prepareData, dag, dagToCpdag, shd, compareGraphs, fisherZ, gSquare, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, Graph } from "../../src/causal";
 import { mixedLR, MixedLR, MixedScore, multinomialLogLik } from "../../src/causal/mixed";
 import { LocalScore } from "../../src/causal/score";
 import { Rng } from "../../src/causal/stats";
@@ -252,12 +252,56 @@ describe("mixedLR CI test", () => {
     let null0 = 0;
     for (let b = 0; b < 3; b++) null0 += ny[b] * Math.log(ny[b] / n);
     const ind = [1, 2, 3].map((l) => Float64Array.from(x, (v) => (v === l ? 1 : 0)));
-    expect(multinomialLogLik(y, 3, ind)).toBeCloseTo(full, 6);
-    expect(multinomialLogLik(y, 3, [])).toBeCloseTo(null0, 9);
+    const fit = multinomialLogLik(y, 3, ind);
+    expect(fit.logLik).toBeCloseTo(full, 6);
+    expect(multinomialLogLik(y, 3, []).logLik).toBeCloseTo(null0, 9);
+    // the coefficients are the log odds of each level against level 0 in each x stratum
+    expect(fit.beta[0]).toBeCloseTo(Math.log(cnt[1] / cnt[0]), 5);
+    expect(fit.beta[4 + 2]).toBeCloseTo(Math.log(cnt[2 * 3 + 2] / cnt[2 * 3]) - Math.log(cnt[2] / cnt[0]), 5);
+    // a warm start at the optimum stays there
+    expect(multinomialLogLik(y, 3, ind, fit.beta).logLik).toBeCloseTo(full, 9);
   });
 });
 
-const cpdagShd = (g: Graph) => shd(g.kind === "dag" ? dagToCpdag(g) : g, dagToCpdag(TRUTH));
+/**
+ * Random mixed SEM over p variables in topological order: each is discrete (2 or 3 levels) with
+ * probability 0.4, parents are earlier variables with probability deg/(p − 1); a continuous child is
+ * linear in its parents' embeddings (level indicators of discrete parents) plus N(0, 1) noise, a
+ * discrete child multinomial-logistic in them; coefficients ±[0.6, 1.5].
+ */
+function randomMixedSEM(p: number, n: number, seed: number, deg = 2): { data: Record<string, Float64Array | string[]>; truth: Graph } {
+  const r = new Rng(seed);
+  const names = Array.from({ length: p }, (_, i) => `v${i}`);
+  const K = names.map(() => (r.next() < 0.4 ? 2 + r.int(2) : 0));
+  const parents = names.map((_, j) => Array.from({ length: j }, (_, i) => i).filter(() => r.next() < deg / (p - 1)));
+  const mag = () => (0.6 + 0.9 * r.next()) * (r.next() < 0.5 ? -1 : 1);
+  const dims = (v: number) => (K[v] ? K[v] - 1 : 1);
+  const coef = parents.map((pa, j) => pa.map((i) => Array.from({ length: dims(j) }, () => Array.from({ length: dims(i) }, mag))));
+  const cols = names.map(() => new Float64Array(n));
+  const emb = (i: number, t: number) => (K[i] ? Array.from({ length: K[i] - 1 }, (_, l) => (cols[i][t] === l + 1 ? 1 : 0)) : [cols[i][t]]);
+  for (let t = 0; t < n; t++)
+    for (let j = 0; j < p; j++) {
+      const eta: number[] = new Array(dims(j)).fill(0);
+      parents[j].forEach((i, u) => {
+        const e = emb(i, t);
+        for (let a = 0; a < eta.length; a++) for (let b = 0; b < e.length; b++) eta[a] += coef[j][u][a][b] * e[b];
+      });
+      if (!K[j]) cols[j][t] = eta[0] + r.normal();
+      else {
+        const ex = [1, ...eta.map(Math.exp)];
+        let u = r.next() * ex.reduce((a, b) => a + b, 0);
+        let l = 0;
+        while (u > ex[l] && l < K[j] - 1) u -= ex[l++];
+        cols[j][t] = l;
+      }
+    }
+  const data: Record<string, Float64Array | string[]> = {};
+  names.forEach((nm, j) => (data[nm] = K[j] ? Array.from(cols[j], (v) => `L${v}`) : cols[j]));
+  return { data, truth: dag(names, parents.flatMap((pa, j) => pa.map((i) => `${names[i]}->${names[j]}`))) };
+}
+
+const cpdagShdTo = (g: Graph, truth: Graph) => shd(g.kind === "dag" ? dagToCpdag(g) : g, dagToCpdag(truth));
+const cpdagShd = (g: Graph) => cpdagShdTo(g, TRUTH);
 
 describe("structure learning on mixed data (7 variables, 3 discrete, known DAG)", () => {
   // Computed over seeds 1–10 at n = 3000: PC at α = 0.01 and HC / tabu recover the true CPDAG
@@ -292,6 +336,25 @@ describe("structure learning on mixed data (7 variables, 3 discrete, known DAG)"
       expect(cpdagShd(h)).toBeLessThanOrEqual(1);
     }
     expect(cpdagShd(learnStructure(data[0], { algorithm: "tabu" }))).toBeLessThanOrEqual(1);
+  });
+
+  // Computed on seeds 1–8 (10 variables, 2–8 discrete, 7–13 edges, n = 3000): PC (α = 0.01) mean CPDAG
+  // SHD 3.9, adjacency precision 0.99, recall 0.96; the workarounds the mixed test replaces do worse on
+  // the same data: level codes as numbers with Fisher z 5.3 / 0.95 / 0.92, continuous columns cut at
+  // terciles with G² 5.5 / 0.91 / 0.95. HC (bic-mixed) mean SHD 0.75. Seeds 1–4 run here.
+  test("random mixed SEMs (10 variables): PC adjacencies and HC CPDAGs close to the truth", () => {
+    let pcShd = 0;
+    let hcShd = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const { data, truth } = randomMixedSEM(10, 3000, seed);
+      const m = compareGraphs(learnStructure(data, { algorithm: "pc", alpha: 0.01 }), dagToCpdag(truth));
+      expect(m.adjacencyPrecision).toBeGreaterThanOrEqual(0.95);
+      expect(m.adjacencyRecall).toBeGreaterThanOrEqual(0.9);
+      pcShd += m.shd;
+      hcShd += cpdagShdTo(learnStructure(data, { algorithm: "hc" }), truth);
+    }
+    expect(pcShd / 4).toBeLessThanOrEqual(4); // computed: (5 + 0 + 2 + 8) / 4 = 3.75
+    expect(hcShd / 4).toBeLessThanOrEqual(1); // computed: (3 + 0 + 0 + 0) / 4 = 0.75
   });
 
   test("an integer-coded dopant named in discreteColumns gives the same graph as string labels", () => {
