@@ -9,7 +9,7 @@
  *
  * Memory (exported as `mem`, byte addresses): the interleaved table at 0
  * (interval i, power k: [log cosh coefficient, exp coefficient] at
- * i·128 + k·16), data from TABLE_BYTES on. Exports:
+ * i·96 + k·16), data from TABLE_BYTES on. Exports:
  * - pair(px, py, n, out): for standardised columns px, py (float64, n rows)
  *   with r = Σ px·py / n, the residuals x = (px − r·py)·sc1 and
  *   y = (py − r·px)·sc2 scaled to unit standard deviation (two passes, two
@@ -40,7 +40,16 @@ const v128f64 = (a: number, b: number) => [0xfd, 0x0c, ...new Uint8Array(new Flo
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const tee = (i: number) => [0x22, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...uleb(v)]; // non-negative constants < 64 only
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+const i32c = (v: number) => [0x41, ...sleb(v)];
 const F64_LOAD = (off = 0) => [0x2b, 0x03, ...uleb(off)];
 const F64_STORE = (off: number) => [0x39, 0x03, ...uleb(off)];
 const V_LOAD = (off: number) => [0xfd, 0x00, 0x04, ...uleb(off)];
@@ -50,7 +59,7 @@ const SPLAT = [0xfd, 0x14], REPLACE1 = [0xfd, 0x22, 1], EXTRACT = (l: number) =>
 const VADD = [0xfd, ...uleb(0xf0)], VSUB = [0xfd, ...uleb(0xf1)], VMUL = [0xfd, ...uleb(0xf2)];
 
 /** Intervals per unit of t, intervals, coefficients per function (as lingam-entropy.ts). */
-const PER_UNIT = 16, N_INT = 320, NC = 8;
+const PER_UNIT = 64, N_INT = 1280, NC = 6;
 export const TABLE_BYTES = N_INT * NC * 16;
 
 /**
@@ -65,8 +74,8 @@ function accumulate(x: number, T: number, A: number, t: number, q: number, o: nu
     ...get(x), F64_ABS, ...tee(t), ...f64c(N_INT / PER_UNIT), F64_LT,
     0x04, 0x40, // if t < 20
     ...get(t), ...f64c(PER_UNIT), F64_MUL, ...tee(q), I32_TRUNC_F64_U, ...set(o), // interval i
-    ...get(q), ...get(o), F64_CONVERT_I32_U, F64_SUB, ...f64c(2), F64_MUL, ...f64c(1), F64_SUB, ...SPLAT, ...set(s), // s = 2(q − i) − 1
-    ...get(o), ...i32c(7), I32_SHL, ...set(o), // table byte offset i·128
+    ...get(q), ...get(o), F64_CONVERT_I32_U, F64_SUB, ...f64c(0.5), F64_SUB, ...SPLAT, ...set(s), // s = q − i − ½
+    ...get(o), ...i32c(NC * 16), 0x6c /* i32.mul */, ...set(o), // table byte offset i·96
     ...get(A), ...horner, ...v128f64(1, 0), ...get(x), ...REPLACE1, ...VMUL, ...VADD, ...set(A),
     ...get(T), ...get(t), F64_ADD, ...set(T),
     0x05, // else
@@ -260,8 +269,8 @@ export function entropyWasm(): Uint8Array {
   ];
   const types = [fns.length, ...fns.flatMap(([, ps, rs]) => [0x60, ps.length, ...ps, rs.length, ...rs])];
   const funcs = [fns.length, ...fns.map((_, i) => i)];
-  const memory = [1, 0x00, 1]; // one memory, min 1 page, no maximum
-  const exports = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
+  const memory = [1, 0x00, ...uleb(Math.ceil((TABLE_BYTES + 64) / 65536))]; // one memory (table and sums), no maximum
+  const exportSection = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
   const code = [fns.length, ...fns.flatMap(([, , , b]) => [...uleb(b.length), ...b])];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exports), ...section(10, code)]);
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exportSection), ...section(10, code)]);
 }
