@@ -268,7 +268,8 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   };
   const cand: number[] = [];
   const prom: number[] = [];
-  const taken = new Uint8Array(w * h);
+  // Pixels of a plateau already represented by a peak (allocated at the first plateau: most images have none).
+  let taken: Uint8Array | null = null;
   const NR = 24;
   const ringX = new Float64Array(NR), ringY = new Float64Array(NR);
   for (let k = 0; k < NR; k++) { const t = (2 * Math.PI * k) / NR; ringX[k] = ringR * Math.cos(t); ringY[k] = ringR * Math.sin(t); }
@@ -283,7 +284,10 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
       for (let xx = xa; xx <= xb; xx++) { const u = f[row + xx]; if (u > v) return; if (u === v) equal++; }
     }
     // Plateau: suppress equal pixels within md (keep the first, as skimage); all equal: no peak.
-    if (equal > 1) for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] === v) taken[yy * w + xx] = 1;
+    if (equal > 1) {
+      const t = taken ?? (taken = new Uint8Array(w * h));
+      for (let yy = ya; yy <= yb; yy++) for (let xx = xa; xx <= xb; xx++) if (f[yy * w + xx] === v) t[yy * w + xx] = 1;
+    }
     if (equal === (yb - ya + 1) * (xb - xa + 1)) return;
     // Contrast: value minus the mean on a ring of radius ringR (a smooth gradient averages out).
     let ring = 0;
@@ -294,7 +298,7 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   // A pixel on the image edge: compare with the neighbours that exist.
   const edge = (x: number, y: number): void => {
     const i = y * w + x, v = f[i];
-    if (!(v === v) || taken[i]) return;
+    if (!(v === v) || (taken !== null && taken[i])) return;
     if ((x > 0 && f[i - 1] > v) || (x < w - 1 && f[i + 1] > v) || (y > 0 && (f[i - w] > v || (x > 0 && f[i - w - 1] > v) || (x < w - 1 && f[i - w + 1] > v))) || (y < h - 1 && (f[i + w] > v || (x > 0 && f[i + w - 1] > v) || (x < w - 1 && f[i + w + 1] > v)))) return;
     consider(x, y, i, v);
   };
@@ -307,7 +311,7 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     for (let i = row + Math.max(1, border); i < end; i++) {
       const v = f[i];
       if (f[i + 1] > v || f[i - 1] > v || f[i - w] > v || f[i + w] > v || f[i - w - 1] > v || f[i - w + 1] > v || f[i + w - 1] > v || f[i + w + 1] > v) continue;
-      if (!(v === v) || taken[i]) continue;
+      if (!(v === v) || (taken !== null && taken[i])) continue;
       consider(i - row, y, i, v);
     }
     if (border === 0 && w > 1) edge(w - 1, y);
