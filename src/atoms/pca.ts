@@ -168,6 +168,24 @@ function gramTimes(M: Float32Array, m: number, n: number, v: Float64Array, z: Fl
   for (; a < m; a++) { const r = a * n; let s = 0; for (let b = 0; b < n; b++) s += M[r + b] * t[b]; z[a] = s; }
 }
 
+/** z ← z − Σ_i (q_i·z) q_i over the first `count` rows q_i of Q (m columns), classical Gram–Schmidt, four rows per sweep; c: scratch. */
+function reorthogonalize(Q: Float64Array, count: number, m: number, z: Float64Array, c: Float64Array): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const r0 = i * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let a = 0; a < m; a++) { const za = z[a]; s0 += Q[r0 + a] * za; s1 += Q[r1 + a] * za; s2 += Q[r2 + a] * za; s3 += Q[r3 + a] * za; }
+    c[i] = s0; c[i + 1] = s1; c[i + 2] = s2; c[i + 3] = s3;
+  }
+  for (; i < count; i++) { const r = i * m; let s = 0; for (let a = 0; a < m; a++) s += Q[r + a] * z[a]; c[i] = s; }
+  i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const r0 = i * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m, c0 = c[i], c1 = c[i + 1], c2 = c[i + 2], c3 = c[i + 3];
+    for (let a = 0; a < m; a++) z[a] -= c0 * Q[r0 + a] + c1 * Q[r1 + a] + c2 * Q[r2 + a] + c3 * Q[r3 + a];
+  }
+  for (; i < count; i++) { const r = i * m, ci = c[i]; for (let a = 0; a < m; a++) z[a] -= ci * Q[r + a]; }
+}
+
 /** Subspace tolerance of {@link topEigenvectors}: Ritz residuals ≤ this × the gap between the k-th and (k+1)-th Ritz values. */
 const LANCZOS_TOL = 1e-10;
 
@@ -202,10 +220,7 @@ function topEigenvectors(M: Float32Array, m: number, n: number, k: number): Proj
     for (let a = 0; a < m; a++) al += q[a] * z[a];
     alpha[j] = al;
     // Full reorthogonalisation against q_0 … q_j, twice ("twice is enough").
-    for (let pass = 0; pass < 2; pass++) {
-      for (let i = 0; i <= j; i++) { const r = i * m; let s = 0; for (let a = 0; a < m; a++) s += Q[r + a] * z[a]; c[i] = s; }
-      for (let i = 0; i <= j; i++) { const r = i * m, ci = c[i]; for (let a = 0; a < m; a++) z[a] -= ci * Q[r + a]; }
-    }
+    for (let pass = 0; pass < 2; pass++) reorthogonalize(Q, j + 1, m, z, c);
     let bt = 0;
     for (let a = 0; a < m; a++) bt += z[a] * z[a];
     bt = Math.sqrt(bt);
@@ -288,12 +303,17 @@ export function pcaDenoise(image: Image, rank: number): Image {
   if (!byRows) { M = new Float32Array(m * n); for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) M[x * n + y] = data[y * w + x]; }
   // Lanczos where it is cheaper than the dense solver (m well above k); the dense one otherwise or when Lanczos declines.
   const { U, P } = (m > 4 * k + 32 ? topEigenvectors(M, m, n, k) : null) ?? topEigenvectorsDense(M, m, n, k);
-  // Approximation U_kᵀ P, row by row of M.
+  // Approximation Uᵀ P, row by row of M, four components per sweep of the row.
   const out = new Float32Array(w * h);
   const row = new Float64Array(n);
   for (let a = 0; a < m; a++) {
     row.fill(0);
-    for (let c = 0; c < k; c++) { const ua = U[c * m + a], pc = c * n; for (let j = 0; j < n; j++) row[j] += ua * P[pc + j]; }
+    let c = 0;
+    for (; c + 4 <= k; c += 4) {
+      const u0 = U[c * m + a], u1 = U[(c + 1) * m + a], u2 = U[(c + 2) * m + a], u3 = U[(c + 3) * m + a], p0 = c * n, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n;
+      for (let j = 0; j < n; j++) row[j] += u0 * P[p0 + j] + u1 * P[p1 + j] + u2 * P[p2 + j] + u3 * P[p3 + j];
+    }
+    for (; c < k; c++) { const ua = U[c * m + a], pc = c * n; for (let j = 0; j < n; j++) row[j] += ua * P[pc + j]; }
     if (byRows) for (let j = 0; j < n; j++) out[a * w + j] = row[j];
     else for (let j = 0; j < n; j++) out[j * w + a] = row[j];
   }
