@@ -126,7 +126,13 @@ export function wasmColumns(lengths: number[]): Float64Array[] | null {
     end += Math.ceil(n / 2) * 16; // 16-byte aligned starts
   }
   if (!k || end - COLUMNS > MAX_WASM_BYTES) return null;
-  if (end > k.mem.buffer.byteLength) k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536));
+  if (end > k.mem.buffer.byteLength) {
+    try {
+      k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536));
+    } catch {
+      return null; // the engine refused the memory: JavaScript arrays instead
+    }
+  }
   const buf = k.mem.buffer;
   return lengths.map((n, i) => new Float64Array(buf, starts[i], n));
 }
