@@ -151,7 +151,10 @@ function localScore(d: CausalData, o: LearnOptions, fn: string): LocalScore {
   if (d.columnTypes && o.score !== undefined && o.score !== "bic-mixed") {
     throw new Error(`${fn}: score "${o.score}" needs all-continuous or all-discrete data but the data are mixed (discrete columns: ${discreteNames(d).join(", ")}); use score "bic-mixed" (the default for mixed data)`);
   }
-  if (d.columnTypes || o.score === "bic-mixed") return new MixedScore(d) as unknown as LocalScore;
+  if (d.columnTypes || o.score === "bic-mixed") {
+    if (o.edgePrior !== undefined) throw new Error(`${fn}: edgePrior is not available with score "bic-mixed"`);
+    return new MixedScore(d) as unknown as LocalScore;
+  }
   return new LocalScore(d, o.score, o);
 }
 

@@ -383,6 +383,7 @@ describe("mixed data: input rules and errors", () => {
   test("explicit tests / scores of one data type name the columns of the other", () => {
     expect(() => learnStructure(x, { algorithm: "pc", test: "fisherz" })).toThrow(/test "fisherz" needs continuous data but columns "dopant", "session", "phase" are discrete/);
     expect(() => learnStructure(x, { algorithm: "fci", test: "gsq" })).toThrow(/test "gsq" needs discrete data but columns "a", "e", "b", "c" are continuous/);
+    expect(() => learnStructure(x, { algorithm: "tabu", edgePrior: 1 })).toThrow(/tabuSearch: edgePrior is not available with score "bic-mixed"/);
     expect(() => learnStructure(x, { algorithm: "hc", score: "bic-g" })).toThrow(/score "bic-g" needs all-continuous or all-discrete data but the data are mixed \(discrete columns: dopant, session, phase\)/);
     expect(() => learnStructure(x, { algorithm: "ges" })).toThrow(/ges: column "dopant" holds strings \(categorical\) but column "a" is continuous; mixed discrete\/continuous data are handled only by learnStructure with algorithm "pc", "fci", "hc" or "tabu"/);
     expect(() => learnStructure(x, { algorithm: "lingam" })).toThrow(/column "dopant" holds strings/);
