@@ -201,7 +201,8 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
     U = U.filter((i) => i !== m);
   }
   const B = new Float64Array(p * p);
-  const Sraw = crossProducts(d.columns, work);
+  const centred = work.slice(0, p);
+  const Sraw = crossProducts(d.columns, centred);
   // standardised columns (x − mean)/sd: the same cross products over sd_a·sd_b
   const sdRaw = Array.from({ length: p }, (_, a) => Math.sqrt(Sraw[a * p + a] / n));
   const Sstd = Sraw.map((v, ab) => v / (sdRaw[Math.floor(ab / p)] * sdRaw[ab % p]));
@@ -210,7 +211,14 @@ export function directLingamCore(d: CausalData, K?: Knowledge): LingamResult {
     let preds = order.slice(0, t);
     if (K) preds = preds.filter((s) => !K.forbidden(s, target));
     if (!preds.length) continue;
-    const coef = adaptiveLasso(Sraw, Sstd, p, n, preds, target);
+    // Σ residual² of the standardised target on the standardised preds (slopes beta), from the centred raw columns
+    const olsRss = (beta: Float64Array) => {
+      const r = work[p];
+      r.set(centred[target]);
+      preds.forEach((s, a) => subtractScaled(r, centred[s], (beta[a] * sdRaw[target]) / sdRaw[s]));
+      return dot(r, r) / (sdRaw[target] * sdRaw[target]);
+    };
+    const coef = adaptiveLasso(Sraw, Sstd, p, n, preds, target, olsRss);
     preds.forEach((s, k) => (B[target * p + s] = coef[k]));
   }
   return { order, B };
@@ -366,30 +374,34 @@ function larsLassoPath(G: Float64Array, c0: Float64Array, n: number): Float64Arr
  * (sklearn `LassoLarsIC(criterion="bic")`, noise variance from the OLS fit),
  * then OLS on the original scale with the kept predictors. All from the
  * cross products of the standardised (`Sstd`) and raw (`Sraw`) columns
- * (p×p): O(k³) per LARS breakpoint, no pass over the n rows.
+ * (p×p), O(k³) per LARS breakpoint, except the residual sum of squares of
+ * the standardised OLS fit with coefficients beta, `olsRss(beta)` (one pass
+ * over the rows).
  */
-function adaptiveLasso(Sraw: Float64Array, Sstd: Float64Array, p: number, n: number, preds: number[], target: number): Float64Array {
+function adaptiveLasso(Sraw: Float64Array, Sstd: Float64Array, p: number, n: number, preds: number[], target: number, olsRss: (beta: Float64Array) => number): Float64Array {
   const k = preds.length;
   const [G, g] = normalEquations(Sstd, p, preds, target);
-  const w = ols(G, g).map(Math.abs);
+  const beta = ols(G, g);
+  const w = beta.map(Math.abs);
   // weighted design X_r·w_r: Gram w_a w_b G_ab, Xᵀy w_a g_a
   const Gw = G.map((v, ab) => v * w[Math.floor(ab / k)] * w[ab % k]);
   const gw = g.map((v, a) => v * w[a]);
-  const yy = Sstd[target * p + target];
   const path = larsLassoPath(Gw, gw, n);
-  /** ‖y − X_w β‖² = yᵀy − 2βᵀX_wᵀy + βᵀ(X_wᵀX_w)β */
-  const rss = (beta: ArrayLike<number>): number => {
+  // ‖y − X_w β‖² = RSS_OLS + (β − β_OLS)ᵀ X_wᵀX_w (β − β_OLS): RSS_OLS from the rows (exact even for a
+  // near-perfect fit, where yᵀy − 2βᵀX_wᵀy + βᵀX_wᵀX_wβ would cancel), the rest without cancellation
+  const betaW = ols(Gw, gw);
+  const rss0 = olsRss(beta);
+  const rss = (coef: ArrayLike<number>): number => {
     let q = 0;
     for (let a = 0; a < k; a++) {
-      if (beta[a] === 0) continue;
       let s = 0;
-      for (let b = 0; b < k; b++) s += Gw[a * k + b] * beta[b];
-      q += beta[a] * (s - 2 * gw[a]);
+      for (let b = 0; b < k; b++) s += Gw[a * k + b] * (coef[b] - betaW[b]);
+      q += (coef[a] - betaW[a]) * s;
     }
-    return yy + q;
+    return rss0 + q;
   };
   // noise variance from OLS on the weighted design
-  const sigma2 = rss(ols(Gw, gw)) / (n - k - 1);
+  const sigma2 = rss0 / (n - k - 1);
   let best = Infinity;
   let bestCoef = path[0];
   for (const coef of path) {
