@@ -83,7 +83,7 @@ function checkN(n: number, fn: string): void {
 export function bootstrap(data: DataInput | CausalData, options: LearnOptions & { threshold?: number } = {}, n = 100): BootstrapResult {
   const fn = "bootstrap";
   checkN(n, fn);
-  const d = isPrepared(data) ? data : prepareData(data, options, fn);
+  const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
   const results: ({ from: string; to: string; directed: boolean }[] | null)[] = [];
   for (let b = 0; b < n; b++) results.push(learnResample(d, options, b));
   return summarize(d, results, options);
@@ -97,7 +97,7 @@ export function bootstrap(data: DataInput | CausalData, options: LearnOptions & 
 export async function bootstrapAsync(data: DataInput | CausalData, options: LearnOptions & { threshold?: number; workers?: number } = {}, n = 100): Promise<BootstrapResult> {
   const fn = "bootstrapAsync";
   checkN(n, fn);
-  const d = isPrepared(data) ? data : prepareData(data, options, fn);
+  const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
   const os = await import("node:os");
   const k = Math.min(n, options.workers ?? Math.max(1, Math.min(8, (os.availableParallelism?.() ?? os.cpus().length) - 1)));
   const compiled = path.join(__dirname, "bootstrap.js");

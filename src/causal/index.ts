@@ -4,7 +4,8 @@
  * references:
  * - graph.ts: Graph (DAG / CPDAG / PAG), d-separation, Markov blanket,
  *   back-door sets, DAG → CPDAG, SHD, DOT / JSON / SVG;
- * - citest.ts: fisherZ, gSquare, cmiKnn (one CITest interface);
+ * - citest.ts: fisherZ, gSquare, cmiKnn (one CITest interface); mixed.ts:
+ *   mixedLR (mixed discrete + continuous data) and the bic-mixed score;
  * - learn.ts: learnStructure and pcStable, fci, hillClimb, tabuSearch, ges,
  *   directLingam (shared options, prior knowledge, seed); scoring.ts:
  *   structureScore (BIC-G, BIC-D, BDeu, BGe of a given DAG);
@@ -18,6 +19,7 @@
 export { Graph, dag, graphFromJSON, isAcyclic, topologicalOrder, ancestors, descendants, dSeparated, markovBlanket, backdoorAdjustmentSets, dagToCpdag, shd, compareGraphs, toDot, toJSON, toSvg } from "./graph";
 export type { GraphEdge, EdgeMarks, EndpointMark, GraphKind, GraphJSON } from "./graph";
 export { fisherZ, gSquare, cmiKnn } from "./citest";
+export { mixedLR } from "./mixed";
 export type { CITest, CIResult, CITestName, CmiKnnOptions } from "./citest";
 export { prepareData } from "./data";
 export type { CausalData, DataInput, DataOptions } from "./data";

@@ -51,8 +51,12 @@ export interface LearnOptions extends DataOptions, ScoreOptions {
   seed?: number;
   /** pc / fci: maximum conditioning-set size. */
   maxDepth?: number;
-  /** fci: largest Possible-D-Sep conditioning set tested (default min(maxDepth, 3)). */
+  /** fci: Possible-D-Sep procedure, "complete" (default; Spirtes et al. 2000) or "causal-learn" (reproduces causal-learn 0.1.4.8's fci); see fci.ts. */
+  possibleDsep?: "complete" | "causal-learn";
+  /** fci: largest Possible-D-Sep conditioning set tested (default min(maxDepth, 3) for "complete", unlimited for "causal-learn"). */
   maxPdsSize?: number;
+  /** fci: allow selection bias (also apply Zhang's rules R5–R7; default false). */
+  selectionBias?: boolean;
   /** hc / tabu: maximum number of parents. */
   maxIndegree?: number;
   /** hc: random restarts (default 0). */
@@ -116,7 +120,7 @@ export function fci(data: DataInput | CausalData, options: LearnOptions = {}): G
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
   const test = ciTest(d, options, fn);
-  const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K, maxPdsSize: options.maxPdsSize });
+  const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K, maxPdsSize: options.maxPdsSize, possibleDsep: options.possibleDsep, selectionBias: options.selectionBias });
   const out = fromMarkGraph(g, d.names, "pag");
   out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n };
   return out;

@@ -44,10 +44,11 @@ describe("bad input", () => {
     for (const algorithm of ALGS) expect(() => learnStructure(d, { algorithm })).toThrow(/fewer rows \(5\) than columns \(8\)/);
   });
 
-  test("strings: categorical when all columns are, errors otherwise", () => {
+  test("strings: categorical when all columns are, mixed data only for tests and scores that take it", () => {
     const d = gaussData(100);
     const s = Array.from({ length: 100 }, (_, i) => (i % 3 ? "low" : "high"));
-    expect(() => learnStructure({ ...d, s }, { algorithm: "pc" })).toThrow(/column "s" holds strings \(categorical\) but column "a" is continuous/);
+    expect(() => learnStructure({ ...d, s }, { algorithm: "pc", test: "fisherz" })).toThrow(/test "fisherz" needs continuous data but columns "s" are discrete/);
+    expect(() => learnStructure({ ...d, s }, { algorithm: "ges" })).toThrow(/column "s" holds strings \(categorical\) but column "a" is continuous; mixed discrete\/continuous data are handled only by learnStructure with algorithm "pc", "fci", "hc" or "tabu"/);
     expect(() => learnStructure({ ...d, s }, { algorithm: "lingam" })).toThrow(/column "s" holds strings/);
     const mixed = Array.from({ length: 100 }, (_, i) => (i === 50 ? "n/a" : i)) as unknown as number[];
     expect(() => learnStructure({ ...d, mixed }, { algorithm: "hc" })).toThrow(/column "mixed" mixes numbers and strings \(row 50: "n\/a"\)/);

@@ -57,17 +57,17 @@ describe("FCI against causal-learn's fci", () => {
     const p = Object.keys(data).length;
     const fas = skeletonStable(t(), p, { alpha: c.alpha });
     expect(pairs(fas.g)).toEqual(c.fas);
-    const g = fciCore(t(), p, { alpha: c.alpha });
+    const g = fciCore(t(), p, { alpha: c.alpha, possibleDsep: "causal-learn" });
     expect(pairs(g)).toEqual(c.skeleton);
     // the public entry point gives the same skeleton
-    const G = learnStructure(data, { algorithm: "fci", alpha: c.alpha, test: c.test });
+    const G = learnStructure(data, { algorithm: "fci", alpha: c.alpha, test: c.test, possibleDsep: "causal-learn" });
     expect(G.edges).toHaveLength(c.skeleton.length);
   });
 
   test.each(cases.filter((k) => k !== "sachs"))("%s: same PAG (R5–R7 on, as causal-learn applies them)", (key) => {
     const c = ref.cases[key];
     const data = readColumns(c.csv);
-    const g = fciCore(c.test === "gsq" ? gSquare(data) : fisherZ(data), Object.keys(data).length, { alpha: c.alpha, selectionBias: true });
+    const g = fciCore(c.test === "gsq" ? gSquare(data) : fisherZ(data), Object.keys(data).length, { alpha: c.alpha, selectionBias: true, possibleDsep: "causal-learn" });
     expect(c.edges.map(([i, j]) => [i, j, CL_MARK[g.mark(j, i)], CL_MARK[g.mark(i, j)]])).toEqual(c.edges);
   });
 
@@ -89,7 +89,7 @@ describe("FCI against causal-learn's fci", () => {
       [17, 19, 2],
     ]);
     const data = readColumns(c.csv);
-    const g = fciCore(fisherZ(data), Object.keys(data).length, { alpha: c.alpha, maxPdsSize: 2 });
+    const g = fciCore(fisherZ(data), Object.keys(data).length, { alpha: c.alpha, maxPdsSize: 2, possibleDsep: "causal-learn" });
     const expected = [...c.skeleton, [11, 16], [13, 18]].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     expect(pairs(g)).toEqual(expected);
   });

@@ -4,7 +4,7 @@
  * multinomial-logit fits against closed forms), structure recovery on mixed
  * SEMs with known DAGs (PC, FCI, HC, tabu), and the input rules / errors.
  */
-import { learnStructure, prepareData, dag, dagToCpdag, shd, compareGraphs, fisherZ, gSquare, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, Graph } from "../../src/causal";
+import { bootstrap, learnStructure, prepareData, dag, dagToCpdag, shd, compareGraphs, fisherZ, gSquare, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, Graph } from "../../src/causal";
 import { mixedLR, MixedLR, MixedScore, multinomialLogLik } from "../../src/causal/mixed";
 import { LocalScore } from "../../src/causal/score";
 import { Rng } from "../../src/causal/stats";
@@ -400,5 +400,15 @@ describe("mixed data: input rules and errors", () => {
     expect(d.columnTypes).toEqual(["discrete", "continuous", "continuous", "continuous", "discrete", "discrete", "continuous"]);
     expect(d.cards).toEqual([3, 0, 0, 0, 2, 2, 0]);
     expect(d.levels![0]).toEqual(["Nb", "Ti", "Zr"]);
+  });
+});
+
+describe("bootstrap on mixed data", () => {
+  it("resamples mixed descriptors with the mixed test: the true skeleton in every resample", () => {
+    const data = simulateMixed(2000, 3);
+    const res = bootstrap(data, { algorithm: "pc", alpha: 0.01, seed: 1 }, 10);
+    const freq = new Map(res.edges.map((e) => [[e.from, e.to].sort().join("-"), e.frequency]));
+    for (const e of TRUTH.edges) expect(freq.get([e.from, e.to].sort().join("-"))).toBeGreaterThanOrEqual(0.9);
+    expect(Math.max(0, ...res.edges.filter((e) => !TRUTH.edges.some((t) => [t.from, t.to].sort().join() === [e.from, e.to].sort().join())).map((e) => e.frequency))).toBeLessThanOrEqual(0.3);
   });
 });
