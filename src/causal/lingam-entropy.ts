@@ -26,17 +26,12 @@
  * first, not yet optimised call runs compiled loops. Other arrays, or
  * runtimes without WebAssembly SIMD, use the JavaScript loops here.
  */
-import { TABLE_BYTES, entropyWasm } from "./lingam-simd";
+import { NC, PER_UNIT, TABLE_BYTES, T_MAX, entropyWasm } from "./lingam-simd";
 
 const K1 = 79.047;
 const K2 = 7.4129;
 const GAMMA = 0.37457;
 const H0 = (1 + Math.log(2 * Math.PI)) / 2;
-
-/** Intervals per unit of t, upper end of the table, coefficients per function and interval. */
-const PER_UNIT = 64;
-const T_MAX = 20;
-const NC = 6;
 
 /**
  * Piecewise Chebyshev interpolants of `f` on [0, T_MAX): for interval i

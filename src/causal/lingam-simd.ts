@@ -58,8 +58,9 @@ const I32_TRUNC_F64_U = 0xab, F64_CONVERT_I32_U = 0xb8;
 const SPLAT = [0xfd, 0x14], REPLACE1 = [0xfd, 0x22, 1], EXTRACT = (l: number) => [0xfd, 0x21, l];
 const VADD = [0xfd, ...uleb(0xf0)], VSUB = [0xfd, ...uleb(0xf1)], VMUL = [0xfd, ...uleb(0xf2)];
 
-/** Intervals per unit of t, intervals, coefficients per function (as lingam-entropy.ts). */
-const PER_UNIT = 64, N_INT = 1280, NC = 6;
+/** The polynomial table (lingam-entropy.ts): intervals per unit of t, its end, coefficients per function and interval. */
+export const PER_UNIT = 64, T_MAX = 20, NC = 6;
+const N_INT = T_MAX * PER_UNIT;
 export const TABLE_BYTES = N_INT * NC * 16;
 
 /**
@@ -71,7 +72,7 @@ function accumulate(x: number, T: number, A: number, t: number, q: number, o: nu
   const horner: number[] = [...get(o), ...V_LOAD((NC - 1) * 16)];
   for (let k = NC - 2; k >= 0; k--) horner.push(...get(s), ...VMUL, ...get(o), ...V_LOAD(k * 16), ...VADD);
   return [
-    ...get(x), F64_ABS, ...tee(t), ...f64c(N_INT / PER_UNIT), F64_LT,
+    ...get(x), F64_ABS, ...tee(t), ...f64c(T_MAX), F64_LT,
     0x04, 0x40, // if t < 20
     ...get(t), ...f64c(PER_UNIT), F64_MUL, ...tee(q), I32_TRUNC_F64_U, ...set(o), // interval i
     ...get(q), ...get(o), F64_CONVERT_I32_U, F64_SUB, ...f64c(0.5), F64_SUB, ...SPLAT, ...set(s), // s = q − i − ½
