@@ -395,12 +395,13 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         for (let u = 0; u < P; u++) for (let v = 0; v < u; v++) H[v * P + u] = H[u * P + v];
         return chi2;
       };
-      let lambda = 1e-3, converged = false;
+      // Gauss–Newton steps until one is within 1 sd (far from the optimum the Hessian is rarely positive definite), then Newton.
+      let lambda = 1e-3, converged = false, newton = false;
       let f0 = objective(p, S.E);
       for (let it = 0; it < maxIt; it++) {
         // Newton where the Hessian is positive definite, Gauss–Newton otherwise.
-        let chi2 = derivatives(p, true);
-        if (!cholesky(H, P, L)) chi2 = derivatives(p, false);
+        let chi2 = derivatives(p, newton);
+        if (newton && !cholesky(H, P, L)) chi2 = derivatives(p, false);
         const s2 = chi2 / Math.max(1, npx - P);
         let improved = false;
         for (let tries = 0; tries < 12; tries++) {
@@ -419,6 +420,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
             let step = 0;
             for (let u = 0; u < P; u++) { let s = 0; for (let v = 0; v < P; v++) s += H[u * P + v] * delta[v]; step += delta[u] * s; }
             if (!(step >= STEP_SD * STEP_SD * s2)) converged = true;
+            if (step < s2) newton = true;
             break;
           }
           lambda *= 10;
