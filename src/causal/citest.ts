@@ -594,8 +594,8 @@ export class GSquare extends BaseTest {
     const colS = this.colS;
     for (let s = 0; s < nStrata; s++) {
       const base = off + s * cxy;
-      rowS.fill(0);
-      colS.fill(0);
+      for (let a = 0; a < cx; a++) rowS[a] = 0;
+      for (let b = 0; b < cy; b++) colS[b] = 0;
       let tot = 0;
       for (let a = 0; a < cx; a++)
         for (let b = 0; b < cy; b++) {
