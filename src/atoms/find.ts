@@ -300,10 +300,12 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   }
   // Start values: background = window minimum, amplitude = nearest pixel − background.
   for (let i = 0; i < n; i++) {
-    const r = radius[i];
+    const r = radius[i], cx = X[i], cy = Y[i];
+    const xa = Math.max(0, Math.ceil(cx - r)), xb = Math.min(w - 1, Math.floor(cx + r)), yb = Math.min(h - 1, Math.floor(cy + r));
     let mn = Infinity, sum = 0, cnt = 0;
-    for (let y = Math.max(0, Math.ceil(Y[i] - r)); y <= Math.min(h - 1, Math.floor(Y[i] + r)); y++) for (let x = Math.max(0, Math.ceil(X[i] - r)); x <= Math.min(w - 1, Math.floor(X[i] + r)); x++) {
-      if ((x - X[i]) ** 2 + (y - Y[i]) ** 2 > r * r) continue;
+    for (let y = Math.max(0, Math.ceil(cy - r)); y <= yb; y++) for (let x = xa; x <= xb; x++) {
+      const dx = x - cx, dy = y - cy;
+      if (dx * dx + dy * dy > r * r) continue;
       const v = data[y * w + x];
       if (v < mn) mn = v;
       sum += v; cnt++;
