@@ -42,7 +42,8 @@ export interface CITest {
   scope?(vars: number[] | null, expectedTests?: number): void;
 }
 
-export type CITestName = "fisherz" | "gsq" | "cmiknn";
+/** CI tests by name (learn.ts `ciTest` makes them): fisherZ, gSquare, cmiKnn, and mixedLR (mixed.ts). */
+export type CITestName = "fisherz" | "gsq" | "cmiknn" | "mixed";
 
 /**
  * p-values by positive integer key (< 2^53): open addressing with linear
@@ -204,9 +205,7 @@ export class FisherZ extends BaseTest {
   private tmpB: Float64Array;
   constructor(data: CausalData, corr?: Float64Array) {
     super(data);
-    if (data.discrete && !corr) {
-      // allowed (numeric codes), but warn through the name of the statistic only
-    }
+    if (data.columnTypes) throw new Error(`fisherZ: needs continuous data but the data are mixed; use the mixed test (mixedLR)`);
     this.corr = corr ?? correlationFromCov(covarianceOf(data), data.p);
     const p = data.p;
     this.buf = new Float64Array(p * p);
@@ -1040,16 +1039,4 @@ export function cmiKnn(data: DataInput | CausalData, options: CmiKnnOptions & Da
 export function isPrepared(d: unknown): d is CausalData {
   const o = d as CausalData;
   return !!o && Array.isArray(o.names) && Array.isArray(o.columns) && typeof o.n === "number" && typeof o.p === "number" && typeof o.discrete === "boolean";
-}
-
-/** Make a CI test by name for prepared data. */
-export function makeTest(name: CITestName | undefined, d: CausalData, opts: { seed?: number } = {}): CITest {
-  const t = name ?? (d.discrete ? "gsq" : "fisherz");
-  if (t === "fisherz") {
-    if (d.discrete) throw new Error(`test "fisherz" needs continuous data but the columns are discrete (categorical or small integers); use test "gsq", or pass dataType: "continuous"`);
-    return new FisherZ(d);
-  }
-  if (t === "gsq") return new GSquare(d);
-  if (t === "cmiknn") return new CmiKnn(d, { seed: opts.seed });
-  throw new Error(`test: unknown CI test "${t}"; expected "fisherz", "gsq" or "cmiknn"`);
 }

@@ -22,7 +22,7 @@
  * score) on mixed data is an error naming the columns of the other type;
  * ges and lingam reject mixed data.
  */
-import { CITest, CITestName, isPrepared, makeTest } from "./citest";
+import { CITest, CITestName, CmiKnn, FisherZ, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, discreteNames, prepareData } from "./data";
 import { fciCore } from "./fci";
 import { gesCore } from "./ges";
@@ -31,7 +31,7 @@ import { directLingamCore } from "./lingam";
 import { orientPC, skeletonStable } from "./pc";
 import { Knowledge, Prior } from "./prior";
 import { MixedLR, MixedScore } from "./mixed";
-import { LocalScore, ScoreName, ScoreOptions } from "./score";
+import { DecomposableScore, LocalScore, ScoreName, ScoreOptions } from "./score";
 import { scoreSearch } from "./search";
 
 export type Algorithm = "pc" | "fci" | "hc" | "tabu" | "ges" | "lingam";
@@ -42,7 +42,7 @@ export interface LearnOptions extends DataOptions, ScoreOptions {
   /** Structure score for hc / tabu / ges: "bic-g" (default for continuous), "bic-d" (default for discrete), "bic-mixed" (default for mixed; hc / tabu), "bdeu", "bge". */
   score?: ScoreName | "bic-mixed";
   /** CI test for pc / fci: "auto" (default: "fisherz" for continuous, "gsq" for discrete, "mixed" for mixed data), "fisherz", "gsq", "mixed" (mixed-data likelihood ratio, mixed.ts), "cmiknn" (nonparametric). */
-  test?: CITestName | "mixed" | "auto";
+  test?: CITestName | "auto";
   /** Significance level for pc / fci (default 0.05). */
   alpha?: number;
   /** Prior knowledge: required / forbidden edges, tiers. */
@@ -75,18 +75,25 @@ function prep(data: DataInput | CausalData, o: LearnOptions, fn: string, need: "
   return d;
 }
 
-/** The CI test named by `o.test` (see LearnOptions.test) for prepared data. */
+/** The CI test named by `o.test` (see LearnOptions.test) for prepared data: the one place tests are chosen by name. */
 function ciTest(d: CausalData, o: LearnOptions, fn: string): CITest {
   const t = o.test ?? "auto";
-  if (d.columnTypes) {
+  const name = t === "auto" ? (d.columnTypes ? "mixed" : d.discrete ? "gsq" : "fisherz") : t;
+  if (d.columnTypes && name !== "mixed") {
     const disc = discreteNames(d);
     const cont = d.names.filter((c) => !disc.includes(c));
-    if (t === "fisherz") throw new Error(`${fn}: test "fisherz" needs continuous data but columns ${disc.map((c) => `"${c}"`).join(", ")} are discrete; use test "mixed" (the "auto" default for mixed data), or drop them`);
-    if (t === "gsq") throw new Error(`${fn}: test "gsq" needs discrete data but columns ${cont.map((c) => `"${c}"`).join(", ")} are continuous; use test "mixed" (the "auto" default for mixed data), or discretise them`);
-    if (t === "auto") return new MixedLR(d);
+    const [need, other, kind] = name === "gsq" ? ["discrete", cont, "continuous"] : ["continuous", disc, "discrete"];
+    throw new Error(`${fn}: test "${name}" needs ${need} data but columns ${other.map((c) => `"${c}"`).join(", ")} are ${kind}; use test "mixed" (the "auto" default for mixed data)${name === "gsq" ? ", or discretise them" : ", or drop them"}`);
   }
-  if (t === "mixed") return new MixedLR(d);
-  return makeTest(t === "auto" ? undefined : t, d, { seed: o.seed });
+  switch (name) {
+    case "fisherz":
+      if (d.discrete) throw new Error(`${fn}: test "fisherz" needs continuous data but the columns are discrete (categorical or small integers); use test "gsq", or pass dataType: "continuous"`);
+      return new FisherZ(d);
+    case "gsq": return new GSquare(d);
+    case "cmiknn": return new CmiKnn(d, { seed: o.seed });
+    case "mixed": return new MixedLR(d);
+    default: throw new Error(`${fn}: unknown CI test "${name}"; expected "auto", "fisherz", "gsq", "cmiknn" or "mixed"`);
+  }
 }
 
 function checkAlpha(a: number | undefined, fn: string): number {
@@ -148,16 +155,15 @@ export function tabuSearch(data: DataInput | CausalData, options: LearnOptions =
 
 /**
  * The structure score named by `o.score` for hc / tabu: "bic-mixed"
- * (MixedScore, the default for mixed data) or a LocalScore. MixedScore has
- * LocalScore's search interface (p, local, hint, prefetch).
+ * (MixedScore, the default for mixed data) or a LocalScore.
  */
-function localScore(d: CausalData, o: LearnOptions, fn: string): LocalScore {
+function localScore(d: CausalData, o: LearnOptions, fn: string): DecomposableScore {
   if (d.columnTypes && o.score !== undefined && o.score !== "bic-mixed") {
     throw new Error(`${fn}: score "${o.score}" needs all-continuous or all-discrete data but the data are mixed (discrete columns: ${discreteNames(d).join(", ")}); use score "bic-mixed" (the default for mixed data)`);
   }
   if (d.columnTypes || o.score === "bic-mixed") {
     if (o.edgePrior !== undefined) throw new Error(`${fn}: edgePrior is not available with score "bic-mixed"`);
-    return new MixedScore(d) as unknown as LocalScore;
+    return new MixedScore(d);
   }
   return new LocalScore(d, o.score, o);
 }

@@ -46,6 +46,7 @@
 import { CITest, CIResult, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
+import { DecomposableScore } from "./score";
 
 /** Is each variable discrete (mixed or pure data)? */
 function discreteFlags(d: CausalData): boolean[] {
@@ -447,7 +448,7 @@ export class MixedLR implements CITest {
 }
 
 /** Mixed-data BIC (name "bic-mixed"); see the module comment. Cached per (child, parents). */
-export class MixedScore {
+export class MixedScore implements DecomposableScore {
   readonly name = "bic-mixed";
   readonly p: number;
   readonly n: number;

@@ -35,8 +35,22 @@ export interface ScoreOptions {
   alphaW?: number;
 }
 
-/** A decomposable score: `local(child, parents)` with memoisation. */
-export class LocalScore {
+/**
+ * What the score-based searches (search.ts, ges.ts) need of a decomposable
+ * score: the local score of a child given its parents (higher is better), and
+ * two optional-work hooks (a hint of the parents about to be extended, and a
+ * prefetch of the candidate additions) that may do nothing.
+ */
+export interface DecomposableScore {
+  readonly name: string;
+  readonly p: number;
+  local(child: number, parents: ArrayLike<number>): number;
+  hint(child: number, parents: ArrayLike<number>): void;
+  prefetch(child: number, parents: ArrayLike<number>, extra: number[]): void;
+}
+
+/** A decomposable score over all-continuous or all-discrete data: `local(child, parents)` with memoisation. */
+export class LocalScore implements DecomposableScore {
   readonly name: ScoreName;
   readonly p: number;
   readonly n: number;
@@ -54,6 +68,7 @@ export class LocalScore {
   private rows?: { codes: Int32Array[]; w: Int32Array; m: number };
 
   constructor(readonly data: CausalData, name: ScoreName | undefined, opts: ScoreOptions = {}) {
+    if (data.columnTypes) throw new Error(`score: "${name ?? "auto"}" needs all-continuous or all-discrete data but the data are mixed; use score "bic-mixed"`);
     const s = name ?? (data.discrete ? "bic-d" : "bic-g");
     if ((s === "bic-d" || s === "bdeu") && !data.discrete) throw new Error(`score "${s}" needs discrete data but the columns are continuous; use "bic-g" or "bge"`);
     if ((s === "bic-g" || s === "bge") && data.discrete) throw new Error(`score "${s}" needs continuous data but the columns are discrete (categorical or small integers); use "bic-d" or "bdeu", or pass dataType: "continuous"`);

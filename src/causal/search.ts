@@ -9,7 +9,7 @@
  * enumerates operators (adds, removes, reversals; pairs in column order).
  */
 import { Knowledge } from "./prior";
-import { LocalScore } from "./score";
+import { DecomposableScore } from "./score";
 import { Rng } from "./stats";
 
 export interface SearchOptions {
@@ -57,7 +57,7 @@ function reaches(children: Uint8Array, p: number, a: number, b: number, skipI = 
 }
 
 /** Hill climbing (tabuLength 0) or tabu search over DAGs; see module comment. */
-export function scoreSearch(score: LocalScore, opts: SearchOptions = {}): SearchResult {
+export function scoreSearch(score: DecomposableScore, opts: SearchOptions = {}): SearchResult {
   const p = score.p;
   const K = opts.knowledge;
   const eps = opts.epsilon ?? 1e-4;
