@@ -10,6 +10,7 @@
  * Cost: O(w·h·σ) per separable pass.
  */
 import { Image } from "./image";
+import { simdColumns, simdRows } from "./simd";
 
 function checkImage(fn: string, image: Image): void {
   if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height) {
@@ -71,6 +72,7 @@ function convolveRows(src: Float32Array, width: number, height: number, kernel: 
   const r = (kernel.length - 1) >> 1, n = width, r2 = 2 * r;
   const buf = new Float64Array(n + 2 * r);
   const symmetric = isSymmetric(kernel);
+  if (symmetric && simdRows(src, width, height, kernel, out)) return out;
   const kc = kernel[r];
   for (let l = 0; l < height; l++) {
     const base = l * width;
@@ -140,6 +142,7 @@ function convolveColumns(src: Float32Array, width: number, height: number, kerne
     }
     return out;
   }
+  if (simdColumns(src, width, height, kernel, out)) return out;
   if (r === 0) { for (let i = 0; i < width * height; i++) out[i] = kc * src[i]; return out; }
   // Source row offsets of the pair j at [2j, 2j + 1].
   const rows = new Int32Array(2 * r);

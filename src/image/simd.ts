@@ -1,0 +1,250 @@
+/**
+ * WebAssembly SIMD kernels for the symmetric FIR passes of filters.ts
+ * (Gaussian smoothing), assembled here byte by byte (no toolchain; as
+ * src/stem4d/simd.ts). One float64 lane is one output pixel and carries the
+ * JavaScript loops' arithmetic exactly: float32 pixels promoted to float64,
+ * s = k_c·v_c, then s += k_j·(v_j + v_{2r−j}) for j = 0 … r − 1, rounded to
+ * float32 on the store, so the outputs are bit-identical to filters.ts's.
+ * Eight outputs per step (four f64x2 accumulators); a row's last step may
+ * run past its end, into the next row's outputs (written again when that row
+ * is done) or into 32 bytes of padding.
+ *
+ * Exports (memory exported as `mem`, byte addresses):
+ * - rows(src, out, w, h, kern, r, idx, buf): every row of the float32 image
+ *   src (w × h) into out; kern = k_0 … k_{r−1}, k_c (float64); idx = w + 2r
+ *   int32 byte offsets of the mirror-padded row's pixels; buf = scratch of
+ *   w + 2r + 8 float64.
+ * - cols(src, out, w, h, kern, r, tab): every column; tab holds per output
+ *   row y the 2r byte addresses of source rows mirror(y + j − r) and
+ *   mirror(y + r − j), j = 0 … r − 1 (int32).
+ */
+
+const I32 = 0x7f, V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f; n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
+    out.push(b | 0x80);
+  }
+}
+const get = (i: number) => [0x20, ...uleb(i)], set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (v: number) => [0x41, ...sleb(v)];
+const I32_ADD = 0x6a, I32_MUL = 0x6c, I32_GE_U = 0x4f;
+const I32_LOAD = (off = 0) => [0x28, 0x02, ...uleb(off)];
+const F32_LOAD = [0x2a, 0x02, 0], F64_STORE = [0x39, 0x03, 0], F64_PROMOTE = 0xbb;
+const V_LOAD = (off = 0) => [0xfd, 0x00, 0x04, ...uleb(off)];
+const V_STORE = (off = 0) => [0xfd, 0x0b, 0x04, ...uleb(off)];
+const SPLAT64 = [0xfd, 0x0a, 0x03, 0]; // v128.load64_splat
+const LOAD64_ZERO = (off = 0) => [0xfd, 0x5d, 0x03, ...uleb(off)];
+const DEMOTE = [0xfd, 0x5e], PROMOTE_LOW = [0xfd, 0x5f];
+const VADD = [0xfd, ...uleb(0xf0)], VMUL = [0xfd, ...uleb(0xf2)];
+/** i8x16.shuffle taking the low 8 bytes of each operand: [a0, a1, b0, b1] as float32. */
+const LOWS = [0xfd, 0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+/** `block { loop { if (a >= b) break; body; continue } }` */
+const forLoop = (a: number, b: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(a), ...get(b), I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const incr = (i: number, by: number) => [...get(i), ...i32c(by), I32_ADD, ...set(i)];
+
+/** Accumulators per step (two outputs each). */
+const V = 4;
+/** Bytes a step may read or write past the last row: (2V − 1) float32, rounded up. */
+export const PAD_BYTES = 32;
+
+/** Four float64x2 accumulators S..S+3 to four float32 pairs at `ptr` (two v128 stores). */
+function storeOutputs(ptr: number, S: number): number[] {
+  const out: number[] = [];
+  for (let v = 0; v < V; v += 2) out.push(...get(ptr), ...get(S + v), ...DEMOTE, ...get(S + v + 1), ...DEMOTE, ...LOWS, ...V_STORE(8 * v));
+  return out;
+}
+
+function rowsBody(): number[] {
+  // params 0 src, 1 out, 2 w, 3 h, 4 kern, 5 r, 6 idx, 7 buf
+  // locals (i32) 8 l, 9 srow, 10 pi, 11 pend, 12 pb, 13 i, 14 iend, 15 po, 16 pa, 17 pq, 18 pk, 19 kend, 20 rb; (v128) 21 kc, 22 kj, 23.. s
+  const S = 23;
+  const locals = [[13, I32], [2 + V, V128]];
+  const fill = [
+    ...get(6), ...set(10), ...get(6), ...get(2), ...get(5), ...i32c(2), I32_MUL, I32_ADD, ...i32c(4), I32_MUL, I32_ADD, ...set(11), ...get(7), ...set(12),
+    ...forLoop(10, 11, [...get(12), ...get(9), ...get(10), ...I32_LOAD(), I32_ADD, ...F32_LOAD, F64_PROMOTE, ...F64_STORE, ...incr(10, 4), ...incr(12, 8)]),
+  ];
+  const taps: number[] = [...get(18), ...SPLAT64, ...set(22)];
+  for (let v = 0; v < V; v++) taps.push(...get(S + v), ...get(22), ...get(16), ...V_LOAD(16 * v), ...get(17), ...V_LOAD(16 * v), ...VADD, ...VMUL, ...VADD, ...set(S + v));
+  taps.push(...incr(16, 8), ...incr(17, -8), ...incr(18, 8));
+  const step: number[] = [];
+  for (let v = 0; v < V; v++) step.push(...get(21), ...get(13), ...get(20), I32_ADD, ...V_LOAD(16 * v), ...VMUL, ...set(S + v));
+  step.push(
+    ...get(13), ...set(16), ...get(13), ...get(20), I32_ADD, ...get(20), I32_ADD, ...set(17), ...get(4), ...set(18),
+    ...forLoop(18, 19, taps),
+    ...storeOutputs(15, S),
+    ...incr(13, 16 * V), ...incr(15, 8 * V),
+  );
+  const row = [
+    ...get(0), ...get(8), ...get(2), I32_MUL, ...i32c(4), I32_MUL, I32_ADD, ...set(9),
+    ...get(1), ...get(8), ...get(2), I32_MUL, ...i32c(4), I32_MUL, I32_ADD, ...set(15),
+    ...fill,
+    ...get(7), ...set(13), ...get(7), ...get(2), ...i32c(8), I32_MUL, I32_ADD, ...set(14),
+    ...forLoop(13, 14, step),
+    ...incr(8, 1),
+  ];
+  const code = [
+    ...get(5), ...i32c(8), I32_MUL, ...set(20),
+    ...get(4), ...get(20), I32_ADD, ...set(19),
+    ...get(19), ...SPLAT64, ...set(21),
+    ...i32c(0), ...set(8),
+    ...forLoop(8, 3, row),
+    0x0b,
+  ];
+  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+}
+
+function colsBody(): number[] {
+  // params 0 src, 1 out, 2 w, 3 h, 4 kern, 5 r, 6 tab
+  // locals (i32) 7 y, 8 c, 9 x, 10 wb, 11 pt, 12 ptend, 13 pk, 14 po, 15 tabrow, 16 a, 17 b; (v128) 18 kc, 19 kj, 20.. s
+  const S = 20;
+  const locals = [[11, I32], [2 + V, V128]];
+  const load = (addr: number, v: number) => [...get(addr), ...LOAD64_ZERO(8 * v), ...PROMOTE_LOW];
+  const taps: number[] = [
+    ...get(13), ...SPLAT64, ...set(19),
+    ...get(11), ...I32_LOAD(0), ...get(9), I32_ADD, ...set(16),
+    ...get(11), ...I32_LOAD(4), ...get(9), I32_ADD, ...set(17),
+  ];
+  for (let v = 0; v < V; v++) taps.push(...get(S + v), ...get(19), ...load(16, v), ...load(17, v), ...VADD, ...VMUL, ...VADD, ...set(S + v));
+  taps.push(...incr(11, 8), ...incr(13, 8));
+  const centre = [...get(8), ...get(9), I32_ADD, ...set(16)];
+  for (let v = 0; v < V; v++) centre.push(...get(18), ...load(16, v), ...VMUL, ...set(S + v));
+  const step = [
+    ...centre,
+    ...get(15), ...set(11), ...get(4), ...set(13),
+    ...forLoop(11, 12, taps),
+    ...storeOutputs(14, S),
+    ...incr(9, 8 * V), ...incr(14, 8 * V),
+  ];
+  const row = [
+    ...get(0), ...get(7), ...get(10), I32_MUL, I32_ADD, ...set(8),
+    ...get(1), ...get(7), ...get(10), I32_MUL, I32_ADD, ...set(14),
+    ...get(6), ...get(7), ...get(5), I32_MUL, ...i32c(8), I32_MUL, I32_ADD, ...set(15),
+    ...get(15), ...get(5), ...i32c(8), I32_MUL, I32_ADD, ...set(12),
+    ...i32c(0), ...set(9),
+    ...forLoop(9, 10, step),
+    ...incr(7, 1),
+  ];
+  const code = [
+    ...get(2), ...i32c(4), I32_MUL, ...set(10),
+    ...get(4), ...get(5), ...i32c(8), I32_MUL, I32_ADD, ...SPLAT64, ...set(18),
+    ...i32c(0), ...set(7),
+    ...forLoop(7, 3, row),
+    0x0b,
+  ];
+  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...uleb(payload.length), ...payload];
+}
+const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+/** The kernel module's bytes (see the module comment). */
+export function filterWasm(): Uint8Array {
+  const fns: [string, number, number[]][] = [["rows", 8, rowsBody()], ["cols", 7, colsBody()]];
+  const types = [fns.length, ...fns.flatMap(([, n]) => [0x60, n, ...new Array(n).fill(I32), 0])];
+  const funcs = [fns.length, ...fns.map((_, i) => i)];
+  const memory = [1, 0x00, 1];
+  const exportSection = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
+  const code = [fns.length, ...fns.flatMap(([, , b]) => [...uleb(b.length), ...b])];
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exportSection), ...section(10, code)]);
+}
+
+interface Kernels {
+  rows(src: number, out: number, w: number, h: number, kern: number, r: number, idx: number, buf: number): void;
+  cols(src: number, out: number, w: number, h: number, kern: number, r: number, tab: number): void;
+  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+}
+
+let kernels: Kernels | null | undefined;
+let enabled = true;
+
+/** Use the SIMD kernels where available (default) or always the JavaScript loops (tests and benchmarks compare the two). */
+export function setSimdFilters(on: boolean): void {
+  enabled = on;
+}
+
+function instance(): Kernels | null {
+  if (!enabled) return null;
+  if (kernels !== undefined) return kernels;
+  try {
+    const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown, i: object) => { exports: Kernels } } }).WebAssembly;
+    kernels = new WA.Instance(new WA.Module(filterWasm()), {}).exports;
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+}
+
+/** Byte layout of the given region sizes (16-byte aligned), growing the memory; null if it cannot. */
+function layout(k: Kernels, sizes: number[]): number[] | null {
+  const at: number[] = [];
+  let end = 0;
+  for (const s of sizes) { at.push(end); end += Math.ceil(s / 16) * 16; }
+  if (end > 2 ** 31) return null;
+  if (end > k.mem.buffer.byteLength) {
+    try { k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536)); } catch { return null; }
+  }
+  return at;
+}
+
+/** Mirror-reflect index i into [0, n) (as filters.ts). */
+function mirror(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  i = ((i % period) + period) % period;
+  return i < n ? i : period - i;
+}
+
+function putKernel(k: Kernels, at: number, kernel: Float64Array, r: number): void {
+  new Float64Array(k.mem.buffer, at, r + 1).set(kernel.subarray(0, r + 1));
+}
+
+/**
+ * Correlate every row of `src` (w × h) with the symmetric kernel (length 2r + 1, mirror
+ * boundaries) into `out` in WebAssembly SIMD; false (nothing done) where unavailable.
+ */
+export function simdRows(src: Float32Array, w: number, h: number, kernel: Float64Array, out: Float32Array): boolean {
+  const k = instance();
+  const r = (kernel.length - 1) >> 1, n = w * h;
+  if (!k || n === 0) return false;
+  const at = layout(k, [4 * n + PAD_BYTES, 4 * n + PAD_BYTES, 8 * (r + 1), 4 * (w + 2 * r), 8 * (w + 2 * r + 2 * V)]);
+  if (!at) return false;
+  const [pSrc, pOut, pKern, pIdx, pBuf] = at;
+  new Float32Array(k.mem.buffer, pSrc, n).set(src);
+  putKernel(k, pKern, kernel, r);
+  const idx = new Int32Array(k.mem.buffer, pIdx, w + 2 * r);
+  for (let i = 0; i < w + 2 * r; i++) idx[i] = 4 * mirror(i - r, w);
+  k.rows(pSrc, pOut, w, h, pKern, r, pIdx, pBuf);
+  out.set(new Float32Array(k.mem.buffer, pOut, n));
+  return true;
+}
+
+/** As {@link simdRows}, along the columns. */
+export function simdColumns(src: Float32Array, w: number, h: number, kernel: Float64Array, out: Float32Array): boolean {
+  const k = instance();
+  const r = (kernel.length - 1) >> 1, n = w * h;
+  if (!k || n === 0) return false;
+  const at = layout(k, [4 * n + PAD_BYTES, 4 * n + PAD_BYTES, 8 * (r + 1), 8 * r * h]);
+  if (!at) return false;
+  const [pSrc, pOut, pKern, pTab] = at;
+  new Float32Array(k.mem.buffer, pSrc, n).set(src);
+  putKernel(k, pKern, kernel, r);
+  const tab = new Int32Array(k.mem.buffer, pTab, 2 * r * h);
+  for (let y = 0; y < h; y++) for (let j = 0; j < r; j++) {
+    tab[2 * r * y + 2 * j] = pSrc + 4 * w * mirror(y + j - r, h);
+    tab[2 * r * y + 2 * j + 1] = pSrc + 4 * w * mirror(y + r - j, h);
+  }
+  k.cols(pSrc, pOut, w, h, pKern, r, pTab);
+  out.set(new Float32Array(k.mem.buffer, pOut, n));
+  return true;
+}
