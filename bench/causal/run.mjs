@@ -166,12 +166,15 @@ for (const c of cases) {
         { alg: "hc", kind: "cpdag-from-dag", refs: [["pgmpy", "hc"]] },
         { alg: "ges", kind: "cpdag", refs: [["causal-learn", "ges"]] },
         { alg: "fci", kind: "skeleton", refs: [["causal-learn", "fci"]] },
+        // the same FCI with causal-learn's Possible-D-Sep procedure (fci.ts possibleDsep), like for like
+        { alg: "fci", label: "fci/cl", extra: { possibleDsep: "causal-learn" }, kind: "skeleton", refs: [["causal-learn", "fci"]] },
       ];
   for (const a of algs) {
-    if (algsOnly && !algsOnly.includes(a.alg)) continue;
+    const label = a.label ?? a.alg;
+    if (algsOnly && !algsOnly.includes(a.alg) && !algsOnly.includes(label)) continue;
     if (refsOnly) a.refs = a.refs.filter(([tool, alg]) => refsOnly.includes(`${tool}:${alg}`));
     if (!a.refs.length) continue;
-    const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05 };
+    const opts = { ...dataOpt, algorithm: a.alg, alpha: 0.05, ...a.extra };
     if (a.alg === "ges" && c.discrete) Object.assign(opts, { score: "bdeu", ess: 1, edgePrior: 1 }); // causal-learn's local_score_BDeu settings
     let ours;
     const warm = warmup ? warmupData(c.discrete) : null;
@@ -179,11 +182,11 @@ for (const c of cases) {
       if (warm) cs.learnStructure(warm.cols, opts);
       ours = time(() => cs.learnStructure(cols, opts), reps);
     } catch (e) {
-      console.log(`${c.name} ${a.alg}: ours failed: ${e.message}`);
+      console.log(`${c.name} ${label}: ours failed: ${e.message}`);
       continue;
     }
     const ourShd = shdOf(ours.res, truth, a.kind);
-    const row = { case: c.name, alg: a.alg, ours: { seconds: ours.seconds, first: ours.first, times: ours.times, shd: ourShd }, refs: {} };
+    const row = { case: c.name, alg: label, ours: { seconds: ours.seconds, first: ours.first, times: ours.times, shd: ourShd }, refs: {} };
     for (const [tool, alg] of a.refs) {
       const r = ref({ tool, alg, csv, discrete: c.discrete, alpha: 0.05, reps, warmup: warm ? warm.csv : undefined });
       if (r.timeout || r.error) row.refs[tool] = r.timeout ? { timeout: timeoutS } : { error: r.error };
@@ -196,7 +199,7 @@ for (const c of cases) {
       const best = rr.times ? `, best ${(Math.min(...rr.times) / Math.min(...ours.times)).toFixed(1)}x` : "";
       const speed = rr.seconds !== undefined ? `${(rr.seconds / ours.seconds).toFixed(1)}x${best}` : rr.timeout ? `>${(timeoutS / ours.seconds).toFixed(0)}x (timeout)` : `error: ${rr.error}`;
       const dShd = rr.shd !== undefined ? `${ourShd - rr.shd >= 0 ? "+" : ""}${ourShd - rr.shd}` : "-";
-      console.log(`${c.name.padEnd(16)} ${a.alg.padEnd(6)} vs ${(tool + " " + alg).padEnd(16)} ours ${fmt(ours.seconds).padStart(8)}s (first ${fmt(ours.first)}s) SHD ${String(ourShd).padStart(3)} | theirs ${fmt(rr.seconds).padStart(8)}s SHD ${String(rr.shd ?? "-").padStart(3)} | speedup ${speed}, SHD diff ${dShd}`);
+      console.log(`${c.name.padEnd(16)} ${label.padEnd(6)} vs ${(tool + " " + alg).padEnd(16)} ours ${fmt(ours.seconds).padStart(8)}s (first ${fmt(ours.first)}s) SHD ${String(ourShd).padStart(3)} | theirs ${fmt(rr.seconds).padStart(8)}s SHD ${String(rr.shd ?? "-").padStart(3)} | speedup ${speed}, SHD diff ${dShd}`);
     }
     rows.push(row);
   }
