@@ -10,7 +10,7 @@
  * Cost: O(w·h·σ) per separable pass.
  */
 import { Image } from "./image";
-import { simdColumns, simdRows } from "./simd";
+import { simdColumns, simdRecursive, simdRows } from "./simd";
 
 function checkImage(fn: string, image: Image): void {
   if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height) {
@@ -190,6 +190,7 @@ function recursiveGaussian1d(src: Float32Array, width: number, height: number, s
   const stride = axis === 0 ? 1 : width;
   const lineStep = axis === 0 ? width : 1;
   const pad = Math.ceil(4 * sigma);
+  if (simdRecursive(src, width, height, axis, pad, [B, b1, b2, b3], out)) return out;
   const len = n + 2 * pad;
   const idx = new Int32Array(len);
   for (let i = 0; i < len; i++) idx[i] = mirror(i - pad, n) * stride;

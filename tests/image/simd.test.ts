@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD FIR kernels (src/image/simd.ts) against the JavaScript
- * loops of src/image/filters.ts: the same arithmetic per output pixel, so the
- * outputs must be bit-identical (NaN where the JavaScript gives NaN).
+ * loops of src/image/filters.ts (symmetric FIR passes, recursive Gaussian):
+ * the same arithmetic per output pixel, so the outputs must be bit-identical
+ * (NaN where the JavaScript gives NaN).
  */
 import { convolve1d, gaussianFilter, gaussianKernel, laplacianOfGaussian } from "../../src/image/filters";
 import { filterWasm, setSimdFilters } from "../../src/image/simd";
@@ -53,6 +54,14 @@ describe("WebAssembly SIMD Gaussian filtering", () => {
           expect([sigma, truncate, axis, firstDifference(js, simd)]).toEqual([sigma, truncate, axis, -1]);
         }
       }
+    }
+  });
+
+  it.each(sizes)("the recursive Gaussian (σ > 8) along rows and columns is bit-identical to JavaScript on %p×%p images (with NaN pixels)", (w, h) => {
+    const img = { data: image(w, h, 7 * w + h, w * h > 4 ? 1 : 0), width: w, height: h };
+    for (const [sx, sy] of [[8.5, 8.5], [14.3, 2], [2, 14.3], [40, 9]]) {
+      const [js, simd] = both(() => gaussianFilter(img, sx, sy).data);
+      expect([sx, sy, firstDifference(js, simd)]).toEqual([sx, sy, -1]);
     }
   });
 
