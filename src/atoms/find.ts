@@ -27,7 +27,7 @@ const PCA_EXACT_MAX = 768;
 import { Table, table } from "../table";
 import { estimateSpacing, estimateNoise, quickselect, detectPeaks, DetectOptions, Peaks } from "./detect";
 import { subtractBackground } from "../image/filters";
-import { refineCenterOfMass, fitGaussians, GaussianState, PixelSource, PixelNoise } from "./refine";
+import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise } from "./refine";
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
 
@@ -329,9 +329,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     let left = 0;
     for (let i = 0; i < n; i++) {
       if (!state.fitted[i]) continue;
-      const a = state.pa[i], b = state.pb[i], c = state.pc[i];
-      const lmin = 0.5 * (a + c) - Math.hypot(0.5 * (a - c), b);
-      if (lmin > 0 && 1 / Math.sqrt(lmin) <= radius[i] && Math.hypot(state.x[i] - start.x[i], state.y[i] - start.y[i]) <= 0.5 * radius[i]) continue;
+      if (!leftColumn(state.x[i], state.y[i], state.pa[i], state.pb[i], state.pc[i], start.x[i], start.y[i], radius[i])) continue;
       state.x[i] = start.x[i]; state.y[i] = start.y[i]; state.amp[i] = start.amp[i]; state.bg[i] = start.bg[i];
       state.pa[i] = start.pa[i]; state.pb[i] = start.pb[i]; state.pc[i] = start.pc[i];
       state.uncX[i] = start.uncX[i]; state.uncY[i] = start.uncY[i]; state.converged[i] = 0; state.fitted[i] = 0;

@@ -213,11 +213,16 @@ const STEP_SD = 0.01;
  */
 const LEFT_STEPS = 6;
 
-/** Whether member k (parameters at offset o of q) has left its column: see {@link LEFT_STEPS}. */
-function leftColumn(q: Float64Array, o: number, ell: boolean, x0: number, y0: number, radius: number): boolean {
-  const a = q[o + 3], b = ell ? q[o + 4] : 0, c = ell ? q[o + 5] : a;
+/**
+ * Whether a fitted Gaussian has left its column: its major-axis σ exceeds the
+ * window radius, or its centre (x, y) moved by more than half the radius from
+ * the start (x0, y0). (a, b, c): the precision matrix [[a, b], [b, c]] (px⁻²).
+ * Used while fitting (see {@link LEFT_STEPS}) and by `findAtoms`, which keeps
+ * the centre of mass for such fits.
+ */
+export function leftColumn(x: number, y: number, a: number, b: number, c: number, x0: number, y0: number, radius: number): boolean {
   const lmin = 0.5 * (a + c) - Math.hypot(0.5 * (a - c), b);
-  return !(lmin > 0 && 1 / Math.sqrt(lmin) <= radius && Math.hypot(q[o] - x0, q[o + 1] - y0) <= 0.5 * radius);
+  return !(lmin > 0 && 1 / Math.sqrt(lmin) <= radius && Math.hypot(x - x0, y - y0) <= 0.5 * radius);
 }
 
 /**
@@ -447,7 +452,7 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
         if (!improved) { converged = true; break; }
         if (converged) break;
         let out = true;
-        for (let k = 0; k < m && out; k++) out = leftColumn(p, NB + stride * k, ell, x0[k], y0[k], rad[k]);
+        for (let k = 0; k < m && out; k++) { const o = NB + stride * k; out = leftColumn(p[o], p[o + 1], p[o + 3], ell ? p[o + 4] : 0, ell ? p[o + 5] : p[o + 3], x0[k], y0[k], rad[k]); }
         left = out ? left + 1 : 0;
         if (left === LEFT_STEPS) break;
       }
