@@ -1,6 +1,6 @@
 /**
  * WebAssembly SIMD version of the entropy kernel of lingam-entropy.ts,
- * assembled here byte by byte (no toolchain; as src/stem4d/simd.ts): the same
+ * assembled byte by byte with src/wasm/assemble.ts (no toolchain): the same
  * piecewise polynomials, evaluated with both functions of one value in the
  * two float64 lanes (log cosh t − t in lane 0, exp(−t²/2) in lane 1), so
  * every Horner step is one f64x2 multiply-add over an interleaved table.
@@ -23,40 +23,12 @@
  *   axpy(px, py, n, c) → Σ px after px −= c·py.
  */
 
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+import { F64, F64_ADD, F64_DIV, F64_LOAD, F64_MUL, F64_STORE, F64_SUB, I32, I32_ADD, V128, VADD, VMUL, VSUB, V_LOAD, V_STORE, WasmFunction, body, f64c, forLoop, get, i32c, set, tee, uleb, wasmModule } from "../wasm/assemble";
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-const f64c = (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
 const v128f64 = (a: number, b: number) => [0xfd, 0x0c, ...new Uint8Array(new Float64Array([a, b]).buffer)];
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-const i32c = (v: number) => [0x41, ...sleb(v)];
-const F64_LOAD = (off = 0) => [0x2b, 0x03, ...uleb(off)];
-const F64_STORE = (off: number) => [0x39, 0x03, ...uleb(off)];
-const V_LOAD = (off: number) => [0xfd, 0x00, 0x04, ...uleb(off)];
-const F64_ADD = 0xa0, F64_SUB = 0xa1, F64_MUL = 0xa2, F64_DIV = 0xa3, F64_ABS = 0x99, F64_LT = 0x63, I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f;
+const F64_ABS = 0x99, F64_LT = 0x63, I32_SHL = 0x74;
 const I32_TRUNC_F64_U = 0xab, F64_CONVERT_I32_U = 0xb8;
 const SPLAT = [0xfd, 0x14], REPLACE1 = [0xfd, 0x22, 1], EXTRACT = (l: number) => [0xfd, 0x21, l];
-const VADD = [0xfd, ...uleb(0xf0)], VSUB = [0xfd, ...uleb(0xf1)], VMUL = [0xfd, ...uleb(0xf2)];
 
 /** The polynomial table (lingam-entropy.ts): intervals per unit of t, its end, coefficients per function and interval. */
 export const PER_UNIT = 64, T_MAX = 20, NC = 6;
@@ -85,8 +57,6 @@ function accumulate(x: number, T: number, A: number, t: number, q: number, o: nu
   ];
 }
 
-/** `block { loop { if (p >= end) break; body; continue } }` */
-const forLoop = (p: number, end: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(p), ...get(end), I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
 
 function pairBody(): number[] {
   // params 0 px, 1 py, 2 n, 3 out; locals 4 end, 5 end2, 6 a, 7 b (i32); 8 xv, 9 yv, 10 x, 11 y, 12 t, 13 q (f64);
@@ -155,9 +125,8 @@ function pairBody(): number[] {
     ...get(3), ...get(16), ...get(24), ...EXTRACT(0), F64_ADD, ...F64_STORE(16),
     ...get(3), ...get(24), ...EXTRACT(1), ...F64_STORE(24),
     ...get(3), ...get(17), ...F64_STORE(32),
-    0x0b,
   ];
-  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+  return body(locals, code);
 }
 
 function singleBody(): number[] {
@@ -169,9 +138,8 @@ function singleBody(): number[] {
     ...forLoop(0, 3, step),
     ...get(2), ...get(8), ...get(9), ...EXTRACT(0), F64_ADD, ...F64_STORE(0),
     ...get(2), ...get(9), ...EXTRACT(1), ...F64_STORE(8),
-    0x0b,
   ];
-  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+  return body(locals, code);
 }
 
 /**
@@ -188,10 +156,7 @@ function rowPairs(ptrs: number[], n: number, end2: number, end: number, vstep: n
     ...get(ptrs[0]), ...get(end), 0x49 /* i32.lt_u */, 0x04, 0x40, ...tail, 0x0b,
   ];
 }
-const body = (locals: [number, number][], code: number[]) => [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code, 0x0b];
 const hsumV = (v: number) => [...get(v), ...EXTRACT(0), ...get(v), ...EXTRACT(1), F64_ADD];
-const F64_STORE0 = [0x39, 0x03, 0x00];
-const V_STORE = [0xfd, 0x0b, 0x04, 0x00];
 const VDIV = [0xfd, ...uleb(0xf3)];
 
 /** dot(px, py, n) → Σ px·py. */
@@ -234,8 +199,8 @@ function standardizeBody(): number[] {
   return body([[2, I32], [2, V128]], [
     ...get(2), ...SPLAT, ...set(7), ...get(3), ...SPLAT, ...set(8),
     ...rowPairs([0, 4], 1, 5, 6,
-      [...get(4), ...get(0), ...V_LOAD(0), ...get(7), ...VSUB, ...get(8), ...VDIV, ...V_STORE],
-      [...get(4), ...get(0), ...F64_LOAD(), ...get(2), F64_SUB, ...get(3), 0xa3 /* f64.div */, ...F64_STORE0]),
+      [...get(4), ...get(0), ...V_LOAD(0), ...get(7), ...VSUB, ...get(8), ...VDIV, ...V_STORE()],
+      [...get(4), ...get(0), ...F64_LOAD(), ...get(2), F64_SUB, ...get(3), F64_DIV, ...F64_STORE()]),
   ]);
 }
 
@@ -245,21 +210,15 @@ function axpyBody(): number[] {
   return body([[2, I32], [2, F64], [3, V128]], [
     ...v128f64(0, 0), ...set(8), ...get(3), ...SPLAT, ...set(9),
     ...rowPairs([0, 1], 2, 4, 5,
-      [...get(0), ...get(0), ...V_LOAD(0), ...get(9), ...get(1), ...V_LOAD(0), ...VMUL, ...VSUB, ...tee(10), ...V_STORE, ...get(8), ...get(10), ...VADD, ...set(8)],
-      [...get(0), ...get(0), ...F64_LOAD(), ...get(3), ...get(1), ...F64_LOAD(), F64_MUL, F64_SUB, ...tee(7), ...F64_STORE0, ...get(6), ...get(7), F64_ADD, ...set(6)]),
+      [...get(0), ...get(0), ...V_LOAD(0), ...get(9), ...get(1), ...V_LOAD(0), ...VMUL, ...VSUB, ...tee(10), ...V_STORE(), ...get(8), ...get(10), ...VADD, ...set(8)],
+      [...get(0), ...get(0), ...F64_LOAD(), ...get(3), ...get(1), ...F64_LOAD(), F64_MUL, F64_SUB, ...tee(7), ...F64_STORE(), ...get(6), ...get(7), F64_ADD, ...set(6)]),
     ...get(6), ...hsumV(8), F64_ADD,
   ]);
 }
 
-function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
 /** The kernel module's bytes (see the module comment). */
 export function entropyWasm(): Uint8Array {
-  const fns: [string, number[], number[], number[]][] = [
-    // name, params, results, body
+  const fns: WasmFunction[] = [
     ["pair", [I32, I32, I32, I32], [], pairBody()],
     ["single", [I32, I32, I32], [], singleBody()],
     ["dot", [I32, I32, I32], [F64], dotBody()],
@@ -268,10 +227,5 @@ export function entropyWasm(): Uint8Array {
     ["standardize", [I32, I32, F64, F64, I32], [], standardizeBody()],
     ["axpy", [I32, I32, I32, F64], [F64], axpyBody()],
   ];
-  const types = [fns.length, ...fns.flatMap(([, ps, rs]) => [0x60, ps.length, ...ps, rs.length, ...rs])];
-  const funcs = [fns.length, ...fns.map((_, i) => i)];
-  const memory = [1, 0x00, ...uleb(Math.ceil((TABLE_BYTES + 64) / 65536))]; // one memory (table and sums), no maximum
-  const exportSection = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
-  const code = [fns.length, ...fns.flatMap(([, , , b]) => [...uleb(b.length), ...b])];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exportSection), ...section(10, code)]);
+  return wasmModule(fns, { pages: Math.ceil((TABLE_BYTES + 64) / 65536) }); // one memory (table and sums)
 }

@@ -1,7 +1,6 @@
 /**
  * WebAssembly SIMD kernels for the symmetric FIR passes of filters.ts
- * (Gaussian smoothing), assembled here byte by byte (no toolchain; as
- * src/stem4d/simd.ts). One float64 lane is one output pixel and carries the
+ * (Gaussian smoothing), assembled byte by byte with src/wasm/assemble.ts. One float64 lane is one output pixel and carries the
  * JavaScript loops' arithmetic exactly: float32 pixels promoted to float64,
  * s = k_c·v_c, then s += k_j·(v_j + v_{2r−j}) for j = 0 … r − 1, rounded to
  * float32 on the store, so the outputs are bit-identical to filters.ts's.
@@ -19,45 +18,19 @@
  *   mirror(y + r − j), j = 0 … r − 1 (int32).
  */
 
-const I32 = 0x7f, V128 = 0x7b;
-const I32_LT_S = 0x48, I32_SUB = 0x6b;
+import { F32_DEMOTE, F32_LOAD, F32_STORE, F64_PROMOTE, F64_STORE, I32, I32_ADD, I32_LOAD, I32_LT_S, I32_MUL, I32_SUB, V128, VADD, VMUL, V_LOAD, V_STORE, body, forLoop, get, i32c, incr, set, uleb, wasmModule } from "../wasm/assemble";
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f; n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-}
-const get = (i: number) => [0x20, ...uleb(i)], set = (i: number) => [0x21, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...sleb(v)];
-const I32_ADD = 0x6a, I32_MUL = 0x6c, I32_GE_U = 0x4f;
-const I32_LOAD = (off = 0) => [0x28, 0x02, ...uleb(off)];
-const F32_LOAD = [0x2a, 0x02, 0], F64_STORE = [0x39, 0x03, 0], F64_PROMOTE = 0xbb;
-const V_LOAD = (off = 0) => [0xfd, 0x00, 0x04, ...uleb(off)];
-const V_STORE = (off = 0) => [0xfd, 0x0b, 0x04, ...uleb(off)];
 const SPLAT64 = (off = 0) => [0xfd, 0x0a, 0x03, ...uleb(off)]; // v128.load64_splat
 const LOAD64_ZERO = (off = 0) => [0xfd, 0x5d, 0x03, ...uleb(off)];
 const DEMOTE = [0xfd, 0x5e], PROMOTE_LOW = [0xfd, 0x5f];
 const F64_SPLAT = [0xfd, 0x14], REPLACE1 = [0xfd, 0x22, 1], EXTRACT = (l: number) => [0xfd, 0x21, l];
-const F32_STORE = [0x38, 0x02, 0], F32_DEMOTE = 0xb6;
-const VADD = [0xfd, ...uleb(0xf0)], VMUL = [0xfd, ...uleb(0xf2)];
 /** i8x16.shuffle taking the low 8 bytes of each operand: [a0, a1, b0, b1] as float32. */
 const LOWS = [0xfd, 0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-/** `block { loop { if (a >= b) break; body; continue } }` */
-const forLoop = (a: number, b: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(a), ...get(b), I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
-const incr = (i: number, by: number) => [...get(i), ...i32c(by), I32_ADD, ...set(i)];
 
 /** Accumulators per step (two outputs each). */
 const V = 4;
 /** Bytes a step may read or write past the last row: (2V − 1) float32, rounded up. */
-export const PAD_BYTES = 32;
+const PAD_BYTES = 32;
 
 /** Four float64x2 accumulators S..S+3 to four float32 pairs at `ptr` (two v128 stores). */
 function storeOutputs(ptr: number, S: number): number[] {
@@ -70,10 +43,10 @@ function rowsBody(): number[] {
   // params 0 src, 1 out, 2 w, 3 h, 4 kern, 5 r, 6 idx, 7 buf
   // locals (i32) 8 l, 9 srow, 10 pi, 11 pend, 12 pb, 13 i, 14 iend, 15 po, 16 pa, 17 pq, 18 pk, 19 kend, 20 rb; (v128) 21 kc, 22 kj, 23.. s
   const S = 23;
-  const locals = [[13, I32], [2 + V, V128]];
+  const locals: [number, number][] = [[13, I32], [2 + V, V128]];
   const fill = [
     ...get(6), ...set(10), ...get(6), ...get(2), ...get(5), ...i32c(2), I32_MUL, I32_ADD, ...i32c(4), I32_MUL, I32_ADD, ...set(11), ...get(7), ...set(12),
-    ...forLoop(10, 11, [...get(12), ...get(9), ...get(10), ...I32_LOAD(), I32_ADD, ...F32_LOAD, F64_PROMOTE, ...F64_STORE, ...incr(10, 4), ...incr(12, 8)]),
+    ...forLoop(10, 11, [...get(12), ...get(9), ...get(10), ...I32_LOAD(), I32_ADD, ...F32_LOAD(), F64_PROMOTE, ...F64_STORE(), ...incr(10, 4), ...incr(12, 8)]),
   ];
   const taps: number[] = [...get(18), ...SPLAT64(), ...set(22)];
   for (let v = 0; v < V; v++) taps.push(...get(S + v), ...get(22), ...get(16), ...V_LOAD(16 * v), ...get(17), ...V_LOAD(16 * v), ...VADD, ...VMUL, ...VADD, ...set(S + v));
@@ -100,16 +73,15 @@ function rowsBody(): number[] {
     ...get(19), ...SPLAT64(), ...set(21),
     ...i32c(0), ...set(8),
     ...forLoop(8, 3, row),
-    0x0b,
   ];
-  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+  return body(locals, code);
 }
 
 function colsBody(): number[] {
   // params 0 src, 1 out, 2 w, 3 h, 4 kern, 5 r, 6 tab
   // locals (i32) 7 y, 8 c, 9 x, 10 wb, 11 pt, 12 ptend, 13 pk, 14 po, 15 tabrow, 16 a, 17 b; (v128) 18 kc, 19 kj, 20.. s
   const S = 20;
-  const locals = [[11, I32], [2 + V, V128]];
+  const locals: [number, number][] = [[11, I32], [2 + V, V128]];
   const load = (addr: number, v: number) => [...get(addr), ...LOAD64_ZERO(8 * v), ...PROMOTE_LOW];
   const taps: number[] = [
     ...get(13), ...SPLAT64(), ...set(19),
@@ -141,9 +113,8 @@ function colsBody(): number[] {
     ...get(4), ...get(5), ...i32c(8), I32_MUL, I32_ADD, ...SPLAT64(), ...set(18),
     ...i32c(0), ...set(7),
     ...forLoop(7, 3, row),
-    0x0b,
   ];
-  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+  return body(locals, code);
 }
 
 function iirBody(): number[] {
@@ -151,10 +122,10 @@ function iirBody(): number[] {
   // locals (i32) 11 g, 12..19 a_k, 20..27 d_k, 28 pi, 29 pf, 30 s, 31 i, 32 end;
   // (v128) 33 B, 34 b1, 35 b2, 36 b3, 37.. P_m, 41.. Q_m, 45.. R_m
   const A = 12, Dk = 20, P = 37, Q = 41, R = 45, M = 4;
-  const locals = [[22, I32], [16, V128]];
+  const locals: [number, number][] = [[22, I32], [16, V128]];
   const gather = (m: number, addr: () => number[]) => [
-    ...get(A + 2 * m), ...addr(), I32_ADD, ...F32_LOAD, F64_PROMOTE, ...F64_SPLAT,
-    ...get(A + 2 * m + 1), ...addr(), I32_ADD, ...F32_LOAD, F64_PROMOTE, ...REPLACE1,
+    ...get(A + 2 * m), ...addr(), I32_ADD, ...F32_LOAD(), F64_PROMOTE, ...F64_SPLAT,
+    ...get(A + 2 * m + 1), ...addr(), I32_ADD, ...F32_LOAD(), F64_PROMOTE, ...REPLACE1,
   ];
   /** y = B·x + b1·p + b2·q + b3·r (in that order), then r ← q, q ← p, p ← y. */
   const recur = (m: number, x: number[]) => [
@@ -169,7 +140,7 @@ function iirBody(): number[] {
   const anti: number[] = [];
   for (let m = 0; m < M; m++) anti.push(...recur(m, [...get(29), ...V_LOAD(16 * m)]));
   const stores: number[] = [...get(31), ...get(6), I32_SUB, ...get(10), I32_MUL, ...set(30)];
-  for (let k = 0; k < 2 * M; k++) stores.push(...get(Dk + k), ...get(30), I32_ADD, ...get(P + (k >> 1)), ...EXTRACT(k & 1), F32_DEMOTE, ...F32_STORE);
+  for (let k = 0; k < 2 * M; k++) stores.push(...get(Dk + k), ...get(30), I32_ADD, ...get(P + (k >> 1)), ...EXTRACT(k & 1), F32_DEMOTE, ...F32_STORE());
   anti.push(...get(31), ...get(32), I32_LT_S, 0x04, 0x40, ...stores, 0x0b, ...incr(29, -16 * M), ...incr(31, -1));
   const group: number[] = [];
   for (let k = 0; k < 2 * M; k++) {
@@ -190,24 +161,14 @@ function iirBody(): number[] {
   );
   const code: number[] = [];
   for (let c = 0; c < 4; c++) code.push(...get(9), ...SPLAT64(8 * c), ...set(33 + c));
-  code.push(...i32c(0), ...set(11), ...forLoop(11, 2, group), 0x0b);
-  return [...uleb(locals.length), ...locals.flatMap(([c, t]) => [...uleb(c), t]), ...code];
+  code.push(...i32c(0), ...set(11), ...forLoop(11, 2, group));
+  return body(locals, code);
 }
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 /** The kernel module's bytes (see the module comment). */
 export function filterWasm(): Uint8Array {
-  const fns: [string, number, number[]][] = [["rows", 8, rowsBody()], ["cols", 7, colsBody()], ["iir", 11, iirBody()]];
-  const types = [fns.length, ...fns.flatMap(([, n]) => [0x60, n, ...new Array(n).fill(I32), 0])];
-  const funcs = [fns.length, ...fns.map((_, i) => i)];
-  const memory = [1, 0x00, 1];
-  const exportSection = [fns.length + 1, ...fns.flatMap(([name], i) => [...str(name), 0x00, i]), ...str("mem"), 0x02, 0];
-  const code = [fns.length, ...fns.flatMap(([, , b]) => [...uleb(b.length), ...b])];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, types), ...section(3, funcs), ...section(5, memory), ...section(7, exportSection), ...section(10, code)]);
+  const params = (n: number) => new Array(n).fill(I32);
+  return wasmModule([["rows", params(8), [], rowsBody()], ["cols", params(7), [], colsBody()], ["iir", params(11), [], iirBody()]], { pages: 1 });
 }
 
 interface Kernels {
