@@ -10,7 +10,7 @@
  * closes early use the dense solver (Householder tridiagonalisation + implicit
  * QL: tred2/tql2 of EISPACK, as ported in JAMA).
  *
- * Why not the randomized `svdDenoise` of src/image: on real images the
+ * Why exact, not a randomized range finder: on real images the
  * singular values around rank 22 are nearly flat (Au nanoparticle: σ21…σ25 =
  * 5020, 4881, 4818, 4761, 4579), so a randomized range finder with a few
  * power iterations returns a visibly different rank-22 image (there: RMS 16

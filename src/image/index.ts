@@ -1,4 +1,3 @@
 export * from "./image";
 export * from "./fft";
 export * from "./filters";
-export * from "./denoise";
