@@ -7,10 +7,12 @@
  * Boundaries are handled by mirror reflection about the edge pixel centre
  * (`scipy.ndimage` mode "mirror"), so a constant image stays constant.
  * Gaussian kernels are truncated at 4σ (as `scipy.ndimage.gaussian_filter`).
- * Cost: O(w·h·σ) per separable pass.
+ * Cost: O(w·h·σ) per separable pass. The Gaussian passes run in WebAssembly
+ * SIMD where available (simd.ts), with results bit-identical to the
+ * JavaScript loops here.
  */
 import { Image } from "./image";
-import { simdColumns, simdRecursive, simdRows } from "./simd";
+import { SmoothPass, isSymmetric, mirror, simdSmooth } from "./simd";
 
 function checkImage(fn: string, image: Image): void {
   if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height) {
@@ -24,14 +26,6 @@ function checkSigma(fn: string, name: string, sigma: number): void {
 
 function withCal(src: Image, data: Float32Array): Image {
   return src.calibration ? { data, width: src.width, height: src.height, calibration: src.calibration } : { data, width: src.width, height: src.height };
-}
-
-/** Mirror-reflect index i into [0, n). */
-function mirror(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  i = ((i % period) + period) % period;
-  return i < n ? i : period - i;
 }
 
 /** Gaussian kernel (order 0, 1 or 2 derivative), truncated at `truncate`·σ (default 4), order-0 normalised to sum 1. */
@@ -72,7 +66,7 @@ function convolveRows(src: Float32Array, width: number, height: number, kernel: 
   const r = (kernel.length - 1) >> 1, n = width, r2 = 2 * r;
   const buf = new Float64Array(n + 2 * r);
   const symmetric = isSymmetric(kernel);
-  if (symmetric && simdRows(src, width, height, kernel, out)) return out;
+  if (symmetric && simdSmooth(src, width, height, [{ axis: 0, kernel }], out)) return out;
   const kc = kernel[r];
   for (let l = 0; l < height; l++) {
     const base = l * width;
@@ -102,12 +96,6 @@ function convolveRows(src: Float32Array, width: number, height: number, kernel: 
     }
   }
   return out;
-}
-
-function isSymmetric(kernel: Float64Array): boolean {
-  const r = (kernel.length - 1) >> 1;
-  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) return false;
-  return true;
 }
 
 /**
@@ -142,7 +130,7 @@ function convolveColumns(src: Float32Array, width: number, height: number, kerne
     }
     return out;
   }
-  if (simdColumns(src, width, height, kernel, out)) return out;
+  if (simdSmooth(src, width, height, [{ axis: 1, kernel }], out)) return out;
   if (r === 0) { for (let i = 0; i < width * height; i++) out[i] = kc * src[i]; return out; }
   // Source row offsets of the pair j at [2j, 2j + 1].
   const rows = new Int32Array(2 * r);
@@ -172,25 +160,29 @@ function convolveColumns(src: Float32Array, width: number, height: number, kerne
   return out;
 }
 
+/** Coefficients B, b1, b2, b3 of the recursive Gaussian (Young & van Vliet 1995) and its line padding 4σ. */
+function recursiveCoefficients(sigma: number): { coef: [number, number, number, number]; pad: number } {
+  const q = sigma >= 2.5 ? 0.98711 * sigma - 0.9633 : 3.97156 - 4.14554 * Math.sqrt(1 - 0.26891 * sigma);
+  const b0 = 1.57825 + 2.44413 * q + 1.4281 * q * q + 0.422205 * q * q * q;
+  const b1 = (2.44413 * q + 2.85619 * q * q + 1.26661 * q * q * q) / b0;
+  const b2 = -(1.4281 * q * q + 1.26661 * q * q * q) / b0;
+  const b3 = (0.422205 * q * q * q) / b0;
+  return { coef: [1 - (b1 + b2 + b3), b1, b2, b3], pad: Math.ceil(4 * sigma) };
+}
+
 /**
  * Recursive (IIR) Gaussian along one axis: I. T. Young and L. J. van Vliet,
  * "Recursive implementation of the Gaussian filter", Signal Processing 44,
  * 1995. O(1) per pixel whatever σ (used for σ > 8 px, where it is accurate
  * to ~1 % of the signal range); lines are mirror-padded by 4σ.
  */
-function recursiveGaussian1d(src: Float32Array, width: number, height: number, sigma: number, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
-  const q = sigma >= 2.5 ? 0.98711 * sigma - 0.9633 : 3.97156 - 4.14554 * Math.sqrt(1 - 0.26891 * sigma);
-  const b0 = 1.57825 + 2.44413 * q + 1.4281 * q * q + 0.422205 * q * q * q;
-  const b1 = (2.44413 * q + 2.85619 * q * q + 1.26661 * q * q * q) / b0;
-  const b2 = -(1.4281 * q * q + 1.26661 * q * q * q) / b0;
-  const b3 = (0.422205 * q * q * q) / b0;
-  const B = 1 - (b1 + b2 + b3);
+function recursiveGaussian1d(src: Float32Array, width: number, height: number, coefficients: { coef: [number, number, number, number]; pad: number }, axis: 0 | 1, out = new Float32Array(width * height)): Float32Array {
+  if (simdSmooth(src, width, height, [{ axis, ...coefficients }], out)) return out;
+  const [B, b1, b2, b3] = coefficients.coef, pad = coefficients.pad;
   const n = axis === 0 ? width : height;
   const lines = axis === 0 ? height : width;
   const stride = axis === 0 ? 1 : width;
   const lineStep = axis === 0 ? width : 1;
-  const pad = Math.ceil(4 * sigma);
-  if (simdRecursive(src, width, height, axis, pad, [B, b1, b2, b3], out)) return out;
   const len = n + 2 * pad;
   const idx = new Int32Array(len);
   for (let i = 0; i < len; i++) idx[i] = mirror(i - pad, n) * stride;
@@ -230,8 +222,20 @@ function recursiveGaussian1d(src: Float32Array, width: number, height: number, s
   return out;
 }
 
-function smooth1d(src: Float32Array, w: number, h: number, sigma: number, axis: 0 | 1, truncate = 4): Float32Array {
-  return sigma > 8 ? recursiveGaussian1d(src, w, h, sigma, axis) : convolve1d(src, w, h, gaussianKernel(sigma, 0, truncate), axis);
+/** The pass of {@link gaussianFilter} along `axis`: the truncated kernel for σ ≤ 8 px, else the recursive filter. */
+function smoothPass(sigma: number, axis: 0 | 1, truncate: number): SmoothPass {
+  return sigma > 8 ? { axis, ...recursiveCoefficients(sigma) } : { axis, kernel: gaussianKernel(sigma, 0, truncate) };
+}
+
+/** Passes one after another (in WebAssembly SIMD where available, else JavaScript), into `out`. */
+function separable(src: Float32Array, w: number, h: number, passes: SmoothPass[], out = new Float32Array(w * h)): Float32Array {
+  if (simdSmooth(src, w, h, passes, out)) return out;
+  let cur = src;
+  passes.forEach((p, i) => {
+    const dst = i === passes.length - 1 ? out : new Float32Array(w * h);
+    cur = "kernel" in p ? convolve1d(cur, w, h, p.kernel, p.axis, dst) : recursiveGaussian1d(cur, w, h, p, p.axis, dst);
+  });
+  return cur;
 }
 
 /**
@@ -246,8 +250,7 @@ export function gaussianFilter(image: Image, sigma: number, sigmaY = sigma, trun
   checkSigma("gaussianFilter", "sigmaY", sigmaY);
   if (!(truncate >= 1)) throw new RangeError(`gaussianFilter: truncate must be >= 1 (kernel half-width in σ), got ${truncate}`);
   const { width: w, height: h } = image;
-  const tmp = smooth1d(image.data, w, h, sigma, 0, truncate);
-  return withCal(image, smooth1d(tmp, w, h, sigmaY, 1, truncate));
+  return withCal(image, separable(image.data, w, h, [smoothPass(sigma, 0, truncate), smoothPass(sigmaY, 1, truncate)]));
 }
 
 /**
@@ -262,8 +265,8 @@ export function laplacianOfGaussian(image: Image, sigma: number, options: { norm
   if (sigma === 0) throw new RangeError("laplacianOfGaussian: sigma must be > 0 pixels");
   const { width: w, height: h } = image;
   const g0 = gaussianKernel(sigma, 0), g2 = gaussianKernel(sigma, 2);
-  const a = convolve1d(convolve1d(image.data, w, h, g2, 0), w, h, g0, 1);
-  const b = convolve1d(convolve1d(image.data, w, h, g0, 0), w, h, g2, 1);
+  const a = separable(image.data, w, h, [{ axis: 0, kernel: g2 }, { axis: 1, kernel: g0 }]);
+  const b = separable(image.data, w, h, [{ axis: 0, kernel: g0 }, { axis: 1, kernel: g2 }]);
   const s = options.normalize === false ? 1 : -sigma * sigma;
   for (let i = 0; i < a.length; i++) a[i] = s * (a[i] + b[i]);
   return withCal(image, a);

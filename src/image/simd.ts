@@ -1,12 +1,18 @@
 /**
- * WebAssembly SIMD kernels for the symmetric FIR passes of filters.ts
- * (Gaussian smoothing), assembled byte by byte with src/wasm/assemble.ts. One float64 lane is one output pixel and carries the
- * JavaScript loops' arithmetic exactly: float32 pixels promoted to float64,
- * s = k_c·v_c, then s += k_j·(v_j + v_{2r−j}) for j = 0 … r − 1, rounded to
- * float32 on the store, so the outputs are bit-identical to filters.ts's.
- * Eight outputs per step (four f64x2 accumulators); a row's last step may
- * run past its end, into the next row's outputs (written again when that row
- * is done) or into 32 bytes of padding.
+ * WebAssembly SIMD kernels for the Gaussian smoothing of filters.ts (the
+ * symmetric FIR passes and the recursive Gaussian), assembled byte by byte
+ * with src/wasm/assemble.ts. Each float64 lane carries the JavaScript loops'
+ * arithmetic exactly (float32 pixels promoted to float64, the same
+ * operations in the same order, rounded to float32 on the store), so the
+ * outputs are bit-identical to filters.ts's JavaScript, which runs where
+ * WebAssembly SIMD is missing, after `setSimdFilters(false)`, or where the
+ * image would need more than 256 MiB of WebAssembly memory.
+ *
+ * - FIR, a lane = an output pixel: s = k_c·v_c, then s += k_j·(v_j + v_{2r−j})
+ *   for j = 0 … r − 1; eight outputs per step (four f64x2 accumulators); a
+ *   row's last step may run past its end, into the next row's outputs
+ *   (written again when that row is done) or into 32 bytes of padding.
+ * - Recursive (Young & van Vliet), a lane = a line: eight lines at a time.
  *
  * Exports (memory exported as `mem`, byte addresses):
  * - rows(src, out, w, h, kern, r, idx, buf): every row of the float32 image
@@ -16,6 +22,10 @@
  * - cols(src, out, w, h, kern, r, tab): every column; tab holds per output
  *   row y the 2r byte addresses of source rows mirror(y + j − r) and
  *   mirror(y + r − j), j = 0 … r − 1 (int32).
+ * - iir(src, out, groups, lineTab, idx, len, pad, n, fw, coef, strideBytes):
+ *   groups of eight lines at the byte offsets lineTab[8g + k]; idx = len
+ *   byte offsets of the mirror-padded line's samples (len = n + 2·pad);
+ *   fw = scratch of 8·len float64; coef = B, b1, b2, b3 (float64).
  */
 
 import { F32_DEMOTE, F32_LOAD, F32_STORE, F64_PROMOTE, F64_STORE, I32, I32_ADD, I32_LOAD, I32_LT_S, I32_MUL, I32_SUB, V128, VADD, VMUL, V_LOAD, V_STORE, body, forLoop, get, i32c, incr, set, uleb, wasmModule } from "../wasm/assemble";
@@ -198,92 +208,94 @@ function instance(): Kernels | null {
   return kernels;
 }
 
-/** Byte layout of the given region sizes (16-byte aligned), growing the memory; null if it cannot. */
-function layout(k: Kernels, sizes: number[]): number[] | null {
-  const at: number[] = [];
-  let end = 0;
-  for (const s of sizes) { at.push(end); end += Math.ceil(s / 16) * 16; }
-  if (end > 2 ** 31) return null;
-  if (end > k.mem.buffer.byteLength) {
-    try { k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536)); } catch { return null; }
-  }
-  return at;
-}
+/** Images needing more WebAssembly memory than this stay in JavaScript (the memory never shrinks). */
+const MAX_WASM_BYTES = 256 * 2 ** 20;
 
-/** Mirror-reflect index i into [0, n) (as filters.ts). */
-function mirror(i: number, n: number): number {
+/** Mirror-reflect index i into [0, n) (about the edge pixel centres; filters.ts's boundaries too). */
+export function mirror(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);
   i = ((i % period) + period) % period;
   return i < n ? i : period - i;
 }
 
-function putKernel(k: Kernels, at: number, kernel: Float64Array, r: number): void {
-  new Float64Array(k.mem.buffer, at, r + 1).set(kernel.subarray(0, r + 1));
+/** Offsets (16-byte aligned) of consecutive regions of the given byte sizes from `base`, and their end. */
+function regions(base: number, sizes: number[]): [number[], number] {
+  const at: number[] = [];
+  let end = base;
+  for (const s of sizes) { at.push(end); end += Math.ceil(s / 16) * 16; }
+  return [at, end];
 }
 
-/**
- * Correlate every row of `src` (w × h) with the symmetric kernel (length 2r + 1, mirror
- * boundaries) into `out` in WebAssembly SIMD; false (nothing done) where unavailable.
- */
-export function simdRows(src: Float32Array, w: number, h: number, kernel: Float64Array, out: Float32Array): boolean {
-  const k = instance();
-  const r = (kernel.length - 1) >> 1, n = w * h;
-  if (!k || n === 0) return false;
-  const at = layout(k, [4 * n + PAD_BYTES, 4 * n + PAD_BYTES, 8 * (r + 1), 4 * (w + 2 * r), 8 * (w + 2 * r + 2 * V)]);
-  if (!at) return false;
-  const [pSrc, pOut, pKern, pIdx, pBuf] = at;
-  new Float32Array(k.mem.buffer, pSrc, n).set(src);
-  putKernel(k, pKern, kernel, r);
-  const idx = new Int32Array(k.mem.buffer, pIdx, w + 2 * r);
-  for (let i = 0; i < w + 2 * r; i++) idx[i] = 4 * mirror(i - r, w);
-  k.rows(pSrc, pOut, w, h, pKern, r, pIdx, pBuf);
-  out.set(new Float32Array(k.mem.buffer, pOut, n));
-  return true;
-}
+/** One separable smoothing pass: a symmetric FIR kernel (length 2r + 1), or the recursive Gaussian's B, b1, b2, b3 and line padding. */
+export type SmoothPass = { axis: 0 | 1; kernel: Float64Array } | { axis: 0 | 1; coef: [number, number, number, number]; pad: number };
 
-/** As {@link simdRows}, along the columns. */
-export function simdColumns(src: Float32Array, w: number, h: number, kernel: Float64Array, out: Float32Array): boolean {
-  const k = instance();
-  const r = (kernel.length - 1) >> 1, n = w * h;
-  if (!k || n === 0) return false;
-  const at = layout(k, [4 * n + PAD_BYTES, 4 * n + PAD_BYTES, 8 * (r + 1), 8 * r * h]);
-  if (!at) return false;
-  const [pSrc, pOut, pKern, pTab] = at;
-  new Float32Array(k.mem.buffer, pSrc, n).set(src);
-  putKernel(k, pKern, kernel, r);
-  const tab = new Int32Array(k.mem.buffer, pTab, 2 * r * h);
-  for (let y = 0; y < h; y++) for (let j = 0; j < r; j++) {
-    tab[2 * r * y + 2 * j] = pSrc + 4 * w * mirror(y + j - r, h);
-    tab[2 * r * y + 2 * j + 1] = pSrc + 4 * w * mirror(y + r - j, h);
+function scratchSizes(p: SmoothPass, w: number, h: number): number[] {
+  if ("kernel" in p) {
+    const r = (p.kernel.length - 1) >> 1;
+    return p.axis === 0 ? [8 * (r + 1), 4 * (w + 2 * r), 8 * (w + 2 * r + 2 * V)] : [8 * (r + 1), 8 * r * h];
   }
-  k.cols(pSrc, pOut, w, h, pKern, r, pTab);
-  out.set(new Float32Array(k.mem.buffer, pOut, n));
+  const n = p.axis === 0 ? w : h, lines = p.axis === 0 ? h : w, len = n + 2 * p.pad;
+  return [32 * Math.ceil(lines / 8), 4 * len, 64 * len, 32];
+}
+
+function runPass(k: Kernels, p: SmoothPass, w: number, h: number, pSrc: number, pOut: number, base: number): void {
+  const mem = k.mem.buffer;
+  if ("kernel" in p) {
+    const r = (p.kernel.length - 1) >> 1;
+    const [[pKern, pTab, pBuf]] = regions(base, scratchSizes(p, w, h));
+    new Float64Array(mem, pKern, r + 1).set(p.kernel.subarray(0, r + 1));
+    if (p.axis === 0) {
+      const idx = new Int32Array(mem, pTab, w + 2 * r);
+      for (let i = 0; i < w + 2 * r; i++) idx[i] = 4 * mirror(i - r, w);
+      k.rows(pSrc, pOut, w, h, pKern, r, pTab, pBuf);
+    } else {
+      const tab = new Int32Array(mem, pTab, 2 * r * h);
+      for (let y = 0; y < h; y++) for (let j = 0; j < r; j++) {
+        tab[2 * r * y + 2 * j] = pSrc + 4 * w * mirror(y + j - r, h);
+        tab[2 * r * y + 2 * j + 1] = pSrc + 4 * w * mirror(y + r - j, h);
+      }
+      k.cols(pSrc, pOut, w, h, pKern, r, pTab);
+    }
+    return;
+  }
+  const n = p.axis === 0 ? w : h, lines = p.axis === 0 ? h : w;
+  const stride = p.axis === 0 ? 1 : w, lineStep = p.axis === 0 ? w : 1;
+  const len = n + 2 * p.pad, groups = Math.ceil(lines / 8);
+  const [[pLines, pIdx, pFw, pCoef]] = regions(base, scratchSizes(p, w, h));
+  const lt = new Int32Array(mem, pLines, 8 * groups);
+  for (let l = 0; l < 8 * groups; l++) lt[l] = 4 * Math.min(l, lines - 1) * lineStep;
+  const idx = new Int32Array(mem, pIdx, len);
+  for (let i = 0; i < len; i++) idx[i] = 4 * mirror(i - p.pad, n) * stride;
+  new Float64Array(mem, pCoef, 4).set(p.coef);
+  k.iir(pSrc, pOut, groups, pLines, pIdx, len, p.pad, n, pFw, pCoef, 4 * stride);
+}
+
+/** Whether the kernel (length 2r + 1) reads the same reversed. */
+export function isSymmetric(kernel: Float64Array): boolean {
+  const r = (kernel.length - 1) >> 1;
+  for (let j = 0; j < r; j++) if (kernel[j] !== kernel[2 * r - j]) return false;
   return true;
 }
 
 /**
- * The recursive Gaussian of filters.ts (Young & van Vliet; coefficients B, b1, b2, b3) along
- * `axis` in WebAssembly SIMD, eight lines at a time (a lane = one line; the last group repeats
- * its last line, as the JavaScript); false (nothing done) where unavailable.
+ * Apply the passes in order to `src` (w × h, float32) in WebAssembly SIMD, the intermediate
+ * images staying in WebAssembly memory, into `out`; false (nothing done) where the kernels
+ * are unavailable, a FIR kernel is not symmetric, or the memory would exceed 256 MiB.
  */
-export function simdRecursive(src: Float32Array, width: number, height: number, axis: 0 | 1, pad: number, coef: [number, number, number, number], out: Float32Array): boolean {
+export function simdSmooth(src: Float32Array, w: number, h: number, passes: SmoothPass[], out: Float32Array): boolean {
   const k = instance();
-  const total = width * height;
-  if (!k || total === 0) return false;
-  const n = axis === 0 ? width : height, lines = axis === 0 ? height : width;
-  const stride = axis === 0 ? 1 : width, lineStep = axis === 0 ? width : 1;
-  const len = n + 2 * pad, groups = Math.ceil(lines / 8);
-  const at = layout(k, [4 * total, 4 * total, 4 * 8 * groups, 4 * len, 64 * len, 32]);
-  if (!at) return false;
-  const [pSrc, pOut, pLines, pIdx, pFw, pCoef] = at;
-  new Float32Array(k.mem.buffer, pSrc, total).set(src);
-  const lt = new Int32Array(k.mem.buffer, pLines, 8 * groups);
-  for (let l = 0; l < 8 * groups; l++) lt[l] = 4 * Math.min(l, lines - 1) * lineStep;
-  const idx = new Int32Array(k.mem.buffer, pIdx, len);
-  for (let i = 0; i < len; i++) idx[i] = 4 * mirror(i - pad, n) * stride;
-  new Float64Array(k.mem.buffer, pCoef, 4).set(coef);
-  k.iir(pSrc, pOut, groups, pLines, pIdx, len, pad, n, pFw, pCoef, 4 * stride);
-  out.set(new Float32Array(k.mem.buffer, pOut, total));
+  const n = w * h;
+  if (!k || n === 0 || passes.some((p) => "kernel" in p && !isSymmetric(p.kernel))) return false;
+  const [[pA, pB], base] = regions(0, [4 * n + PAD_BYTES, 4 * n + PAD_BYTES]);
+  const end = Math.max(...passes.map((p) => regions(base, scratchSizes(p, w, h))[1]));
+  if (end > MAX_WASM_BYTES) return false;
+  if (end > k.mem.buffer.byteLength) {
+    try { k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536)); } catch { return false; }
+  }
+  new Float32Array(k.mem.buffer, pA, n).set(src);
+  let from = pA, to = pB;
+  for (const p of passes) { runPass(k, p, w, h, from, to, base); [from, to] = [to, from]; }
+  out.set(new Float32Array(k.mem.buffer, from, n));
   return true;
 }
