@@ -45,7 +45,7 @@ describe("WebAssembly SIMD Gaussian filtering", () => {
 
   const sizes: [number, number][] = [[1, 1], [1, 9], [9, 1], [2, 3], [7, 5], [13, 17], [33, 8], [64, 31], [127, 65]];
   const kernels: [number, number][] = [[0, 4], [0.5, 4], [1, 1], [1.3, 3], [2, 4], [3, 3], [4.7, 4], [8, 4], [6, 2.5]];
-  it.each(sizes)("convolve1d rows and columns are bit-identical to JavaScript on %p×%p images (with NaN pixels) for 9 σ/truncate", (w, h) => {
+  it.each(sizes)("convolve1d rows and columns and gaussianFilter are bit-identical to JavaScript on %p×%p images (with NaN pixels) for 9 σ/truncate", (w, h) => {
     for (const [sigma, truncate] of kernels) {
       const src = image(w, h, 1000 * w + h, w * h > 4 ? 2 : 0);
       for (const k of [gaussianKernel(sigma, 0, truncate), gaussianKernel(Math.max(sigma, 0.5), 2, truncate)]) {
@@ -54,6 +54,9 @@ describe("WebAssembly SIMD Gaussian filtering", () => {
           expect([sigma, truncate, axis, firstDifference(js, simd)]).toEqual([sigma, truncate, axis, -1]);
         }
       }
+      // both passes in one call (the row pass hands float64 to the column pass)
+      const [js2, simd2] = both(() => gaussianFilter({ data: src, width: w, height: h }, sigma, 0.7 * sigma + 0.2, truncate).data);
+      expect([sigma, truncate, "2d", firstDifference(js2, simd2)]).toEqual([sigma, truncate, "2d", -1]);
     }
   });
 
