@@ -101,6 +101,27 @@ export class PValueCache {
   }
 }
 
+/**
+ * The variables of a CI query as column indices, validated: x and y distinct,
+ * S without x or y; names or indices; errors name the test and the argument.
+ */
+export function ciArguments(test: string, data: CausalData, x: number | string, y: number | string, S: (number | string)[]): [number, number, number[]] {
+  const idx = (v: number | string, arg: string): number => {
+    if (typeof v === "number") {
+      if (!(Number.isInteger(v) && v >= 0 && v < data.p)) throw new Error(`${test}: ${arg} index ${v} out of range 0..${data.p - 1}`);
+      return v;
+    }
+    const i = data.names.indexOf(v);
+    if (i < 0) throw new Error(`${test}: ${arg} "${v}" is not a column (columns: ${data.names.join(", ")})`);
+    return i;
+  };
+  const xi = idx(x, "x"), yi = idx(y, "y");
+  const Si = S.map((s) => idx(s, "S"));
+  if (xi === yi) throw new Error(`${test}: x and y are the same variable "${data.names[xi]}"`);
+  if (Si.includes(xi) || Si.includes(yi)) throw new Error(`${test}: the conditioning set contains x or y`);
+  return [xi, yi, Si];
+}
+
 abstract class BaseTest implements CITest {
   abstract readonly name: string;
   count = 0;
@@ -109,21 +130,8 @@ abstract class BaseTest implements CITest {
     // room for every order-0 and many order-1 tests before the first doubling
     this.pCache = new PValueCache(Math.min(1 << 16, Math.max(1024, data.p * data.p)));
   }
-  protected idx(v: number | string, arg: string): number {
-    if (typeof v === "number") {
-      if (!(Number.isInteger(v) && v >= 0 && v < this.data.p)) throw new Error(`${this.name}: ${arg} index ${v} out of range 0..${this.data.p - 1}`);
-      return v;
-    }
-    const i = this.data.names.indexOf(v);
-    if (i < 0) throw new Error(`${this.name}: ${arg} "${v}" is not a column (columns: ${this.data.names.join(", ")})`);
-    return i;
-  }
   test(x: number | string, y: number | string, S: (number | string)[] = []): CIResult {
-    let xi = this.idx(x, "x");
-    let yi = this.idx(y, "y");
-    const Si = S.map((s) => this.idx(s, "S"));
-    if (xi === yi) throw new Error(`${this.name}: x and y are the same variable "${this.data.names[xi]}"`);
-    if (Si.includes(xi) || Si.includes(yi)) throw new Error(`${this.name}: the conditioning set contains x or y`);
+    let [xi, yi, Si] = ciArguments(this.name, this.data, x, y, S);
     if (xi > yi) [xi, yi] = [yi, xi];
     const key = Si.length ? `${xi},${yi}|${Si.slice().sort((a, b) => a - b).join(",")}` : `${xi},${yi}`;
     let r = this.cache.get(key);

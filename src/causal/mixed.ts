@@ -43,7 +43,7 @@
  * as "bic-g", to which it is identical on continuous data; discrete child:
  * (L − 1)·(dim(parents) + 1)). Decomposable, not score-equivalent.
  */
-import { CITest, CIResult, GSquare, isPrepared } from "./citest";
+import { ciArguments, CITest, CIResult, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
 import { DecomposableScore } from "./score";
@@ -379,21 +379,8 @@ export class MixedLR implements CITest {
       this.gsq = new GSquare(sub);
     }
   }
-  private idx(v: number | string, arg: string): number {
-    if (typeof v === "number") {
-      if (!(Number.isInteger(v) && v >= 0 && v < this.data.p)) throw new Error(`${this.name}: ${arg} index ${v} out of range 0..${this.data.p - 1}`);
-      return v;
-    }
-    const i = this.data.names.indexOf(v);
-    if (i < 0) throw new Error(`${this.name}: ${arg} "${v}" is not a column (columns: ${this.data.names.join(", ")})`);
-    return i;
-  }
   test(x: number | string, y: number | string, S: (number | string)[] = []): CIResult {
-    const xi = this.idx(x, "x");
-    const yi = this.idx(y, "y");
-    const Si = S.map((s) => this.idx(s, "S"));
-    if (xi === yi) throw new Error(`${this.name}: x and y are the same variable "${this.data.names[xi]}"`);
-    if (Si.includes(xi) || Si.includes(yi)) throw new Error(`${this.name}: the conditioning set contains x or y`);
+    const [xi, yi, Si] = ciArguments(this.name, this.data, x, y, S);
     return this.result(xi, yi, Si);
   }
   pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
