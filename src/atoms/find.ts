@@ -105,11 +105,21 @@ function slopeColumns(image: Image, first: Peaks, options: DetectOptions, spacin
  * level), g = 1 when the median is below 10 counts (there the noise estimate
  * is biased by the discreteness of the counts).
  */
-function propagationNoise(data: Float32Array, model: "poisson" | "gaussian", sd: number): PixelNoise {
+function propagationNoise(image: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
   if (model === "gaussian") return { gain: 0, floor: sd * sd };
-  const med = quickselect(Float64Array.from(data), data.length >> 1);
+  const med = medianLevel(image);
   const gain = med >= 10 && sd > 0 ? (sd * sd) / med : 1;
   return { gain, floor: gain };
+}
+
+/** Median of the finite pixel values on a regular grid of at most ~50 000 pixels (as `estimateNoise` samples). */
+function medianLevel(image: Image): number {
+  const { width: w, height: h, data } = image;
+  const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / 50000)));
+  const vals = new Float64Array(Math.ceil(w / step) * Math.ceil(h / step));
+  let n = 0;
+  for (let y = 0; y < h; y += step) for (let x = 0; x < w; x += step) { const v = data[y * w + x]; if (Number.isFinite(v)) vals[n++] = v; }
+  return n ? quickselect(vals.subarray(0, n), n >> 1) : NaN;
 }
 
 /** Parameters actually used, and notes, attached to the result as `atoms.parameters`. */
@@ -274,7 +284,7 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
     bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
   };
   const intensity = new Float64Array(n);
-  const pixelNoise = propagationNoise(data, noiseModel, params.imageNoise);
+  const pixelNoise = propagationNoise(img, noiseModel, params.imageNoise);
   const comRadius = Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
   // Integer peaks: uniform quantisation within the pixel (sd 1/√12 per axis) combined with the
   // noise scatter of the column's location (centre-of-mass propagation in the window at the peak).
