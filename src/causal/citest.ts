@@ -105,7 +105,7 @@ export class PValueCache {
  * The variables of a CI query as column indices, validated: x and y distinct,
  * S without x or y; names or indices; errors name the test and the argument.
  */
-export function ciArguments(test: string, data: CausalData, x: number | string, y: number | string, S: (number | string)[]): [number, number, number[]] {
+function ciArguments(test: string, data: CausalData, x: number | string, y: number | string, S: (number | string)[]): [number, number, number[]] {
   const idx = (v: number | string, arg: string): number => {
     if (typeof v === "number") {
       if (!(Number.isInteger(v) && v >= 0 && v < data.p)) throw new Error(`${test}: ${arg} index ${v} out of range 0..${data.p - 1}`);
@@ -122,7 +122,12 @@ export function ciArguments(test: string, data: CausalData, x: number | string, 
   return [xi, yi, Si];
 }
 
-abstract class BaseTest implements CITest {
+/**
+ * A CI test with validated, cached queries: `test` (names or indices, string
+ * cache key) and `pIdx` (the searches' fast path, numeric key); subclasses
+ * supply `compute`.
+ */
+export abstract class BaseTest implements CITest {
   abstract readonly name: string;
   count = 0;
   private cache = new Map<string, CIResult>();

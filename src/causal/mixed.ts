@@ -43,7 +43,7 @@
  * as "bic-g", to which it is identical on continuous data; discrete child:
  * (L − 1)·(dim(parents) + 1)). Decomposable, not score-equivalent.
  */
-import { ciArguments, CITest, CIResult, GSquare, isPrepared } from "./citest";
+import { BaseTest, CIResult, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
 import { DecomposableScore } from "./score";
@@ -348,15 +348,14 @@ function sortedWith(S: number[], v: number): number[] {
 }
 
 /** Mixed-data likelihood-ratio CI test; see the module comment. */
-export class MixedLR implements CITest {
+export class MixedLR extends BaseTest {
   readonly name = "mixedLR";
-  count = 0;
   private models: MixedModels;
   private gsq: GSquare | null = null;
   /** Index of each discrete variable in the discrete sub-data of `gsq` (−1 for continuous). */
   private subIndex: number[];
-  private cache = new Map<string, CIResult>();
-  constructor(readonly data: CausalData) {
+  constructor(data: CausalData) {
+    super(data);
     this.models = new MixedModels(data, "mixedLR");
     const disc = this.models.disc;
     this.subIndex = [];
@@ -379,29 +378,12 @@ export class MixedLR implements CITest {
       this.gsq = new GSquare(sub);
     }
   }
-  test(x: number | string, y: number | string, S: (number | string)[] = []): CIResult {
-    const [xi, yi, Si] = ciArguments(this.name, this.data, x, y, S);
-    return this.result(xi, yi, Si);
-  }
-  pValue(x: number | string, y: number | string, S: (number | string)[] = []): number {
+  /** Through `test`'s cache, so a query costs one regression pair whichever entry point asks (a fit dwarfs the validation). */
+  override pIdx(x: number, y: number, S: number[]): number {
     return this.test(x, y, S).pValue;
   }
-  pIdx(x: number, y: number, S: number[]): number {
-    return this.result(x, y, S).pValue;
-  }
-  private result(x: number, y: number, S: number[]): CIResult {
-    if (x > y) [x, y] = [y, x];
-    const Ss = S.slice().sort((a, b) => a - b);
-    const key = `${x},${y}|${Ss.join(",")}`;
-    let r = this.cache.get(key);
-    if (!r) {
-      r = this.compute(x, y, Ss);
-      this.count++;
-      this.cache.set(key, r);
-    }
-    return r;
-  }
-  private compute(x: number, y: number, S: number[]): CIResult {
+  protected compute(x: number, y: number, unsorted: number[]): CIResult {
+    const S = unsorted.slice().sort((a, b) => a - b);
     const disc = this.models.disc;
     const emb = this.models.emb;
     const n = this.data.n;
