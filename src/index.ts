@@ -1,16 +1,63 @@
 /**
  * causalscope: machine learning and causal analysis of electron and
- * scanning-probe microscopy data. One folder per capability; this file only
- * re-exports their public API (one line per capability).
+ * scanning-probe microscopy data. This file is the table of contents.
+ *
+ * Conventions (docs/conventions.md): images are row-major Float32Array with
+ * `width`, `height`; x = column, y = row, pixels unless a calibration is
+ * attached; per-atom descriptors are columnar tables; randomness takes a
+ * `seed`; errors name the argument or file and the reason.
+ *
+ * Two levels:
+ * 1. capabilities, one namespace each (`cs.atoms.findAtoms`, ...): every
+ *    public function of that capability;
+ * 2. the short flat list of verbs the tutorials use (`cs.findAtoms`, ...),
+ *    each the same function as in its namespace.
+ * Names that moved or were removed in 0.2 are listed in docs/api.md.
  */
-export * from "./image";
-export * from "./io";
-export * from "./display";
-export * from "./table";
-export * from "./backend";
+
+// ── 1. Capabilities ─────────────────────────────────────────────────────────
+/** Images: the Image type, filters, Fourier transforms. */
+export * as image from "./image";
+/** Readers and writers of the formats labs and detectors write. */
+export * as io from "./io";
+/** MIME bundles, charts, progress bars, the kernel bridge. */
+export * as display from "./display";
+/** Atom finding, refinement with uncertainty, sublattices, local crystallography. */
+export * as atoms from "./atoms";
+/** Causal discovery, inference and confounding diagnostics over descriptor tables. */
+export * as causal from "./causal";
+/** 4D-STEM datasets, user-defined functions, virtual detectors, DPC, Bragg disks, strain. */
+export * as stem4d from "./stem4d";
+/** Synthetic data with ground truth. */
 export * as synth from "./synth";
-export * from "./stem4d";
+/** Interactive views (atom overlay, causal graph) with static fallbacks. */
 export * as show from "./show";
+
+// ── 2. Verbs ────────────────────────────────────────────────────────────────
+// images and files
+export { makeImage } from "./image";
+export { readImage, readImageStack, readNpy, writeNpy, readHdf5Dataset, listHdf5 } from "./io";
+export { readDataset4D, writeNpy4D } from "./stem4d";
+// tables
+export { table, Table } from "./table";
+// display
+export { showImage, chart, histogram, scatter, heatmap, progress } from "./display";
 export { selection } from "./show";
-export * from "./atoms";
-export * from "./causal";
+// tensor backend
+export { initBackend, backend, tfjs } from "./backend";
+// atoms
+export { findAtoms, localCrystallography, cramerRaoBound } from "./atoms";
+// causal
+export {
+  learnStructure, bootstrap, dag, compareGraphs, fitSEM, doIntervention,
+  causalDirection, simpson, partialCorrelations,
+} from "./causal";
+// 4D-STEM
+export { virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } from "./stem4d";
+
+// ── Types used across capabilities ──────────────────────────────────────────
+export type { Image, Calibration } from "./image";
+export type { Graph } from "./causal";
+export type { Dataset4D } from "./stem4d";
+export type { AtomTable, FindAtomsOptions } from "./atoms";
+export type { MimeBundle, Displayable } from "./display";

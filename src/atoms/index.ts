@@ -1,9 +1,20 @@
-export * from "./grid";
-export * from "./detect";
-export * from "./refine";
-export * from "./sublattice";
-export * from "./find";
-export * from "./crb";
-export * from "./lattice";
-export * from "./crystallography";
-export * from "./pca";
+/**
+ * Atom finding and local crystallography (`cs.atoms`): detection of atomic
+ * columns, refinement with per-atom uncertainty, sublattices, lattice bases
+ * and per-cell descriptors. Positions are image pixels, x = column, y = row.
+ */
+export { findAtoms } from "./find";
+export type { FindAtomsOptions, FindAtomsParameters, AtomTable } from "./find";
+export { estimateSpacing, estimateNoise, detectPeaks } from "./detect";
+export type { SpacingEstimate, DetectOptions, Peaks } from "./detect";
+export { refineCenterOfMass } from "./refine";
+export { splitSublattices } from "./sublattice";
+export type { SublatticeSplit } from "./sublattice";
+export { cramerRaoBound } from "./crb";
+export type { CramerRaoOptions } from "./crb";
+export { latticeBasis, latticeBasisFFT, latticeIndices, atomPatches } from "./lattice";
+export type { LatticeBasis, LatticeIndices } from "./lattice";
+export { localCrystallography } from "./crystallography";
+export type { LocalCrystallographyOptions } from "./crystallography";
+export { PointGrid, nearestNeighbors } from "./grid";
+export { pcaDenoise } from "./pca";

@@ -1,1 +1,3 @@
-export * from "./backend";
+/** The tensor backend (tfjs: tensorflow native if installed, else WebAssembly SIMD, else cpu). */
+export { initBackend, backend, tfjs } from "./backend";
+export type { BackendName, BackendInfo, InitBackendOptions } from "./backend";

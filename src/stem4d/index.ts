@@ -1,15 +1,27 @@
 /**
- * 4D-STEM: datasets streamed from memory or disk, user-defined functions
- * (process + merge, streaming, worker threads), virtual detectors, centre of
- * mass and DPC, Bragg disks and strain, decomposition and clustering.
+ * 4D-STEM (`cs.stem4d`): datasets streamed from memory or disk, user-defined
+ * functions (process + merge, streaming, worker threads), virtual detectors,
+ * centre of mass and DPC, Bragg disks and strain, decomposition and
+ * clustering. Scan positions: x = scan column, y = scan row; detector
+ * positions kx = column, ky = row, in pixels unless calibrated.
  */
-export * from "./dataset";
-export * from "./udf";
-export * from "./analyses";
-export * from "./dpc";
-export { parseDType, type DType } from "./dtype";
-export * from "./writer";
-export * from "./bragg";
-export * from "./strain";
-export * from "./decompose";
+export { Dataset4D, dataset4D, readDataset4D } from "./dataset";
+export type { Calibration4D, ReadDataset4DOptions } from "./dataset";
+export { runUDF, runUDFs } from "./udf";
+export type { UDF, RunOptions, DatasetMeta, BufferSpec, ProcessFn } from "./udf";
+export {
+  scanImage, detectorImage, meanPattern, maxPattern, meanPatternUDF, maxPatternUDF,
+  detectorMask, virtualImage, virtualImages, virtualImageUDF, centerOfMassUDF,
+} from "./analyses";
+export type { Detector } from "./analyses";
+export { centerOfMass, descanCorrect, fitPlane, rotateField, curl, ddpc, dpcRotation, idpc } from "./dpc";
+export type { CenterOfMassOptions, CenterOfMassResult } from "./dpc";
+export { braggDisks, braggDisksUDF, braggDisksInPattern, braggVectorMap } from "./bragg";
+export type { BraggDiskOptions, BraggDisks } from "./bragg";
+export { guessLattice, fitLattice, strainMap } from "./strain";
+export type { Lattice, LatticeFit, FitLatticeOptions, StrainReference, StrainMapResult } from "./strain";
+export { patternPCA, patternNMF, clusterPatterns } from "./decompose";
+export type { FeatureOptions, PCAResult, NMFResult, ClusterResult } from "./decompose";
+export { writeNpy4D } from "./writer";
+export type { WriteNpyOptions } from "./writer";
 export { writeHdf5_4D } from "./hdf5";

@@ -1,4 +1,5 @@
-import { makeImage, pcaDenoise, synth } from "causalscope";
+import { makeImage, synth } from "causalscope";
+import { pcaDenoise } from "../../src/atoms";
 
 describe("pcaDenoise (low-rank denoising)", () => {
   it("reproduces an exactly low-rank image and reduces noise on a lattice", () => {

@@ -1,5 +1,6 @@
 /** Neighbours, lattice basis and indices, sublattice split, local crystallography against ground truth. */
-import { synth, findAtoms, nearestNeighbors, PointGrid, latticeBasis, latticeIndices, localCrystallography, atomPatches, splitSublattices, makeImage, estimateSpacing, estimateNoise, latticeBasisFFT } from "causalscope";
+import { synth, findAtoms, localCrystallography, makeImage } from "causalscope";
+import { nearestNeighbors, PointGrid, latticeBasis, latticeIndices, atomPatches, splitSublattices, estimateSpacing, estimateNoise, latticeBasisFFT } from "../../src/atoms";
 
 describe("nearest neighbours (bucket grid)", () => {
   it("agrees with brute force", () => {

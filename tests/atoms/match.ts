@@ -3,7 +3,7 @@
  * validation tests and the benchmark: mutual nearest neighbours within `tol`
  * pixels, ignoring points within `border` pixels of the image edge.
  */
-import { PointGrid } from "causalscope";
+import { PointGrid } from "../../src/atoms";
 
 export interface MatchResult {
   truePositives: number;

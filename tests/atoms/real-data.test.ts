@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readImage, readHdf5Dataset, findAtoms, FindAtomsOptions, latticeBasis, localCrystallography, nearestNeighbors } from "causalscope";
+import { readImage, readHdf5Dataset, findAtoms, FindAtomsOptions, localCrystallography } from "causalscope";
+import { latticeBasis, nearestNeighbors } from "../../src/atoms";
 import { describeWithData } from "../helpers/shared-data";
 import { matchPositions } from "./match";
 

@@ -4,7 +4,8 @@
  * starts; on Poisson noise, the fit stops at the likelihood's maximum
  * (not early).
  */
-import { fitGaussians, GaussianState, PixelSource, synth } from "causalscope";
+import { synth } from "causalscope";
+import { fitGaussians, GaussianState, PixelSource } from "../../src/atoms/refine";
 
 interface Column { x: number; y: number; amp: number; a: number; b: number; c: number }
 

@@ -1,4 +1,5 @@
-import { initBackend, backend, tfjs } from "causalscope";
+import { initBackend, backend } from "causalscope";
+import { tfjs } from "../../src/backend";
 
 describe("tensor backend", () => {
   test("before initBackend, backend() says what to do", () => {

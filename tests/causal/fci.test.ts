@@ -6,7 +6,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { fisherZ, gSquare, learnStructure } from "causalscope";
+import { learnStructure } from "causalscope";
+import { fisherZ, gSquare } from "../../src/causal";
 import { fciCore, orientPag } from "../../src/causal/fci";
 import { ARROW, CIRCLE, MarkGraph, TAIL } from "../../src/causal/graph";
 import { skeletonStable } from "../../src/causal/pc";

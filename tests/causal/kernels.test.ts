@@ -6,7 +6,7 @@
  * p-value cache, the four-column covariance passes, the χ² / normal tails
  * with lgamma(dof/2) from a table.
  */
-import { prepareData, randomLinearSEM, readBIF, sampleBayesNet, sampleLinearSEM } from "causalscope";
+import { prepareData, randomLinearSEM, readBIF, sampleBayesNet, sampleLinearSEM } from "../../src/causal";
 import { LocalScore } from "../../src/causal/score";
 import { distinctRows, FisherZ, GSquare, PValueCache } from "../../src/causal/citest";
 import { chi2Sf, covarianceMatrix, mean, normSf } from "../../src/causal/stats";

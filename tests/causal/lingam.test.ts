@@ -10,7 +10,7 @@
  *   Math functions), with and without prior knowledge.
  * (B against the lingam package itself: agreement.test.ts.)
  */
-import { prepareData, randomLinearSEM, sampleLinearSEM } from "causalscope";
+import { prepareData, randomLinearSEM, sampleLinearSEM } from "../../src/causal";
 import { dot, entropyApprox, residualEntropies, scaleInto, subtractScaled, sum, sumSquaredDeviations, wasmColumns } from "../../src/causal/lingam-entropy";
 import { directLingamCore, mostExogenous, pairwiseLingamMeasure } from "../../src/causal/lingam";
 import { Knowledge } from "../../src/causal/prior";

@@ -1,5 +1,7 @@
 import { PNG } from "pngjs";
-import { chart, histogram, scatter, heatmap, mimeBundleOf, makeImage, table, chartFont, VEGALITE_MIME_TYPE, VEGALITE_SCHEMA, Histogram } from "causalscope";
+import { chart, histogram, scatter, heatmap, makeImage, table } from "causalscope";
+import { mimeBundleOf, VEGALITE_MIME_TYPE, Histogram } from "../../src/display";
+import { chartFont, VEGALITE_SCHEMA } from "../../src/display/chart";
 
 function decodeBase64Png(b64: unknown) {
   expect(typeof b64).toBe("string");

@@ -1,4 +1,6 @@
-import { DISPLAY_FORMATTER, displayBundle, makeImage, table } from "causalscope";
+import { makeImage, table } from "causalscope";
+import { DISPLAY_FORMATTER } from "../../src/display/mime";
+import { displayBundle } from "../../src/display";
 import { PNG } from "pngjs";
 
 describe("displayBundle (what a cell's value shows as in the kernel)", () => {

@@ -1,5 +1,7 @@
 import { PNG } from "pngjs";
-import { imageToPng, imageBundle, binImage, showImage, makeImage, mimeBundleOf, greyLevelWindow, escapeHtml } from "causalscope";
+import { showImage, makeImage } from "causalscope";
+import { imageToPng, imageBundle, binImage, mimeBundleOf, greyLevelWindow } from "../../src/display";
+import { escapeHtml } from "../../src/display/html";
 
 function decode(bytes: Uint8Array) {
   const png = PNG.sync.read(Buffer.from(bytes));

@@ -1,4 +1,7 @@
-import { progress, progressBundle, KERNEL_BRIDGE, type KernelBridge, type MimeBundle, type DisplayOptions } from "causalscope";
+import { progress, type MimeBundle } from "causalscope";
+import { progressBundle } from "../../src/display/progress";
+import { KERNEL_BRIDGE } from "../../src/display/mime";
+import { type KernelBridge, type DisplayOptions } from "../../src/display";
 
 function fakeBridge() {
   const calls: Array<{ bundle: MimeBundle; options?: DisplayOptions }> = [];

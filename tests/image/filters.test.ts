@@ -1,4 +1,6 @@
-import { makeImage, fft1d, fft2, ifft2, gaussianFilter, laplacianOfGaussian, differenceOfGaussians, subtractBackground, normalize, maximumFilter, powerSpectrum, fourierFilter, gaussianKernel, convolve1d } from "causalscope";
+import { makeImage } from "causalscope";
+import { fft1d } from "../../src/image/fft";
+import { fft2, ifft2, gaussianFilter, laplacianOfGaussian, differenceOfGaussians, subtractBackground, normalize, maximumFilter, powerSpectrum, fourierFilter, gaussianKernel, convolve1d } from "../../src/image";
 
 function naiveDft(re: number[], im: number[]): [number[], number[]] {
   const n = re.length, R: number[] = [], I: number[] = [];

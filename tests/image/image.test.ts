@@ -1,4 +1,5 @@
-import { makeImage, isImage } from "causalscope";
+import { makeImage } from "causalscope";
+import { isImage } from "../../src/image";
 
 describe("makeImage", () => {
   it("stores row-major pixels with x = column, y = row", () => {
