@@ -1,4 +1,6 @@
-import { table, Table, asColumns, mimeBundleOf } from "causalscope";
+import { table, Table } from "causalscope";
+import { asColumns } from "../../src/table";
+import { mimeBundleOf } from "../../src/display";
 
 const atoms = () =>
   table({
