@@ -57,6 +57,7 @@ export function sourceHash() {
   const h = createHash("sha256");
   const inputs = [
     ...files(join(ext, "src")),
+    ...files(join(root, "src", "show", "shared")), // the payload schema and graph drawing, shared with the library
     ...files(join(ext, "style")),
     join(ext, "package.json"),
     join(ext, "tsconfig.json"),

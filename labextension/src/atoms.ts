@@ -8,18 +8,13 @@
  * buffer (precomputed disc offsets, off-screen atoms culled), so a frame
  * with 100,000 atoms costs a few milliseconds (see bench/widgets).
  */
-import type { AtomsPayload } from './schema';
+import type { AtomsPayload, SelectionMessage } from '../../src/show/shared/schema';
 import { contrastLut, greyToValue, hexToRgb, packRgba } from './colors';
 import { AtomGrid, View, atomsInPolygon, boxPolygon, fitView, toImage, zoomAt } from './geometry';
 import { el, fmt } from './dom';
 
-export interface AtomSelection {
-  view: string;
-  shape: 'box' | 'lasso';
-  /** Polygon in image pixels, flat [x0, y0, x1, y1, ...]. */
-  polygon: number[];
-  indices: number[];
-}
+/** A selection as the overlay reports it (the comm message without its `event` tag). */
+export type AtomSelection = Omit<SelectionMessage, 'event'>;
 
 export interface AtomsViewOptions {
   /** Send a selection to the kernel; resolves to a status line for the user. */

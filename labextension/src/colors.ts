@@ -1,4 +1,4 @@
-/** Colour mapping for the widgets: class colours, the contrast window, edge styling. */
+/** Colour mapping for the atom overlay: class colours and the contrast window. (Edge styling: src/show/shared/graph-drawing.ts.) */
 
 /** "#rrggbb" → [r, g, b]. */
 export function hexToRgb(hex: string): [number, number, number] {
@@ -28,19 +28,4 @@ export function contrastLut(lo: number, hi: number): Uint8ClampedArray {
 /** A grey level (0..255 of the transmitted image) back in data units, given the payload's range. */
 export function greyToValue(grey: number, range: [number, number]): number {
   return range[0] + (grey / 255) * (range[1] - range[0]);
-}
-
-/**
- * Stroke width (px) of an edge from its weight: 1.5 px for no weight, growing
- * linearly with |weight| / max |weight| up to 6 px.
- */
-export function edgeWidth(weight: number | undefined, maxAbsWeight: number): number {
-  if (weight === undefined || !(maxAbsWeight > 0)) return 1.5;
-  return 1 + 5 * Math.min(1, Math.abs(weight) / maxAbsWeight);
-}
-
-/** Opacity of an edge from its confidence in [0, 1] (no confidence: opaque). */
-export function edgeOpacity(confidence: number | undefined): number {
-  if (confidence === undefined) return 1;
-  return 0.15 + 0.85 * Math.max(0, Math.min(1, confidence));
 }

@@ -15,11 +15,5 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Recor
   return e;
 }
 
-/** Format a number for people: 4 significant digits, no exponent for ordinary magnitudes. */
-export function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
-}
+/** Numbers as people read them (the same as in the static pictures). */
+export { formatValue as fmt } from '../../src/show/shared/format';

@@ -1,12 +1,16 @@
 /**
- * The causal-graph view: an SVG with a layered layout (dagre), edge
- * thickness from |weight|, opacity from confidence, arrowheads for directed
- * and bidirected edges, click a node to highlight its parents, children and
- * Markov blanket, drag nodes, export the drawing as a standalone SVG file.
+ * The causal-graph view: the library's graph drawing (layered layout, edge
+ * width from |weight|, opacity from confidence, arrowheads and PAG circle
+ * marks: src/show/shared/graph-drawing.ts, the code that draws the static
+ * SVG too) built as SVG elements with the theme's colours; click a node to
+ * highlight its parents, children and Markov blanket, drag nodes, export the
+ * drawing as a standalone SVG file.
  */
-import type { GraphPayload } from './schema';
-import { DagreLike, GraphLayout, NodeBox, boxExit, layoutGraph, neighbourhood, pathData, shortLabel } from './layout';
-import { edgeOpacity, edgeWidth } from './colors';
+import type { GraphPayload } from '../../src/show/shared/schema';
+import {
+  DagreLike, GraphLayout, NodeBox, drawingSize, edgeOpacity, edgeShape, edgeTitle, edgeWidth, layoutGraph, maxAbsWeight, nodeTitle, shortLabel
+} from '../../src/show/shared/graph-drawing';
+import { neighbourhood } from './neighbourhood';
 import { el, fmt, svgEl } from './dom';
 
 let dagrePromise: Promise<DagreLike> | null = null;
@@ -22,6 +26,8 @@ interface EdgeEls {
   g: SVGGElement;
   path: SVGPathElement;
   heads: SVGPolygonElement[];
+  circles: SVGCircleElement[];
+  width: number;
   label?: SVGTextElement;
 }
 
@@ -90,11 +96,12 @@ export class GraphView {
     holder.textContent = '';
     this.nodeEls.clear();
     this.edgeEls.length = 0;
-    const svg = svgEl('svg', { class: 'cs-graph-svg', width: Math.max(L.width, 120), height: Math.max(L.height, 60), viewBox: `0 0 ${Math.max(L.width, 120)} ${Math.max(L.height, 60)}` });
+    const { width, height } = drawingSize(L);
+    const svg = svgEl('svg', { class: 'cs-graph-svg', width, height, viewBox: `0 0 ${width} ${height}` });
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', this.p.title || 'causal graph');
     this.svg = svg;
-    const maxW = Math.max(0, ...this.p.edges.map((e) => Math.abs(e.weight ?? 0)));
+    const maxW = maxAbsWeight(this.p);
     const edgeLayer = svgEl('g', { class: 'cs-edges' });
     const nodeLayer = svgEl('g', { class: 'cs-nodes' });
     svg.append(edgeLayer, nodeLayer);
@@ -102,22 +109,15 @@ export class GraphView {
       const g = svgEl('g', { class: `cs-edge cs-edge--${e.type}`, opacity: edgeOpacity(e.confidence).toFixed(3) });
       g.dataset.from = e.from;
       g.dataset.to = e.to;
-      const w = edgeWidth(e.weight, maxW);
-      const path = svgEl('path', { class: 'cs-edge-line', 'stroke-width': w.toFixed(2), fill: 'none' });
+      const width = edgeWidth(e.weight, maxW);
+      const path = svgEl('path', { class: 'cs-edge-line', 'stroke-width': width.toFixed(2), fill: 'none' });
       const title = svgEl('title');
-      const arrow = e.type === 'directed' ? '→' : e.type === 'bidirected' ? '↔' : '—';
-      const bits = [`${e.from} ${arrow} ${e.to}`];
-      if (e.weight !== undefined) bits.push(`weight ${fmt(e.weight)}`);
-      if (e.confidence !== undefined) bits.push(`confidence ${fmt(e.confidence)}`);
-      title.textContent = bits.join(' · ');
+      title.textContent = edgeTitle(e);
       g.append(title, path);
-      const heads: SVGPolygonElement[] = [];
-      const nHeads = e.type === 'directed' ? 1 : e.type === 'bidirected' ? 2 : 0;
-      for (let h = 0; h < nHeads; h++) {
-        const poly = svgEl('polygon', { class: 'cs-edge-head' });
-        heads.push(poly);
-        g.appendChild(poly);
-      }
+      // the marks fix how many heads and circles an edge has; routeEdge places them
+      const shape = edgeShape(e, L.routes[i], L.nodes.get(e.from)!, L.nodes.get(e.to)!, width);
+      const heads = shape.heads.map(() => g.appendChild(svgEl('polygon', { class: 'cs-edge-head' })));
+      const circles = shape.circles.map(() => g.appendChild(svgEl('circle', { class: 'cs-edge-circle' })));
       let label: SVGTextElement | undefined;
       if (e.weight !== undefined) {
         label = svgEl('text', { class: 'cs-edge-label', 'text-anchor': 'middle' });
@@ -125,8 +125,8 @@ export class GraphView {
         g.appendChild(label);
       }
       edgeLayer.appendChild(g);
-      this.edgeEls.push({ g, path, heads, label });
-      this.routeEdge(i, L.edges[i].points);
+      this.edgeEls.push({ g, path, heads, circles, width, label });
+      this.routeEdge(i, L.routes[i]);
     });
     for (const n of this.p.nodes) {
       const box = L.nodes.get(n.id)!;
@@ -136,7 +136,7 @@ export class GraphView {
       const text = svgEl('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
       text.textContent = shortLabel(n.label);
       const title = svgEl('title');
-      title.textContent = n.label === n.id ? n.id : `${n.label} (${n.id})`;
+      title.textContent = nodeTitle(n);
       g.append(title, rect, text);
       nodeLayer.appendChild(g);
       this.nodeEls.set(n.id, g);
@@ -154,31 +154,18 @@ export class GraphView {
   private routeEdge(i: number, points: { x: number; y: number }[]): void {
     const e = this.p.edges[i];
     const L = this.layout!;
-    const a = L.nodes.get(e.from)!, b = L.nodes.get(e.to)!;
     const els = this.edgeEls[i];
-    let pts = points;
-    if (e.from === e.to) {
-      const x = a.x + a.width / 2, y = a.y;
-      els.path.setAttribute('d', `M${x},${y - 6} C${x + 30},${y - 30} ${x + 30},${y + 30} ${x},${y + 6}`);
-      pts = [{ x: x + 20, y }, { x, y: y + 6 }];
-    } else {
-      if (pts.length < 2) pts = [boxExit(a, b.x, b.y), boxExit(b, a.x, a.y)];
-      els.path.setAttribute('d', pathData(pts));
-    }
-    const headAt = (tip: { x: number; y: number }, from: { x: number; y: number }, poly: SVGPolygonElement) => {
-      const dx = tip.x - from.x, dy = tip.y - from.y, len = Math.hypot(dx, dy) || 1;
-      const ux = dx / len, uy = dy / len;
-      const sw = Number(els.path.getAttribute('stroke-width')) || 1.5;
-      const h = 8 + sw * 1.5, w = 4 + sw;
-      const bx = tip.x - ux * h, by = tip.y - uy * h;
-      poly.setAttribute('points', `${tip.x.toFixed(1)},${tip.y.toFixed(1)} ${(bx - uy * w).toFixed(1)},${(by + ux * w).toFixed(1)} ${(bx + uy * w).toFixed(1)},${(by - ux * w).toFixed(1)}`);
-    };
-    if (els.heads[0]) headAt(pts[pts.length - 1], pts[pts.length - 2], els.heads[0]);
-    if (els.heads[1]) headAt(pts[0], pts[1], els.heads[1]);
+    const s = edgeShape(e, points, L.nodes.get(e.from)!, L.nodes.get(e.to)!, els.width);
+    els.path.setAttribute('d', s.d);
+    els.heads.forEach((poly, k) => poly.setAttribute('points', s.heads[k]));
+    els.circles.forEach((c, k) => {
+      c.setAttribute('cx', String(s.circles[k].cx));
+      c.setAttribute('cy', String(s.circles[k].cy));
+      c.setAttribute('r', String(s.circles[k].r));
+    });
     if (els.label) {
-      const m = pts[Math.floor((pts.length - 1) / 2)], n = pts[Math.floor(pts.length / 2)];
-      els.label.setAttribute('x', ((m.x + n.x) / 2 + 4).toFixed(1));
-      els.label.setAttribute('y', ((m.y + n.y) / 2 - 4).toFixed(1));
+      els.label.setAttribute('x', String(s.labelAt.x));
+      els.label.setAttribute('y', String(s.labelAt.y));
     }
   }
 

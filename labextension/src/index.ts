@@ -2,12 +2,13 @@
  * causalscope's JupyterLab MIME renderers (a mime-renderer extension):
  * `application/vnd.causalscope.atoms+json` (atom overlay) and
  * `application/vnd.causalscope.graph+json` (causal graph). Payload schemas:
- * docs/widgets.md. A payload this extension cannot read shows a readable
+ * docs/widgets.md; the MIME types, payload types and parsers are the
+ * library's own (src/show/shared/schema.ts, compiled into this bundle). A payload this extension cannot read shows a readable
  * error, with the bundle's static picture when it has one.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseGraphPayload } from './schema';
+import { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseGraphPayload, type SelectionMessage } from '../../src/show/shared/schema';
 import { AtomSelection, AtomsView } from './atoms';
 import { GraphView } from './graph';
 import { el } from './dom';
@@ -102,7 +103,7 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
   private async sendSelection(sel: AtomSelection): Promise<string> {
     const kernel = kernelOf(this);
     if (!kernel || kernel.isDisposed) throw new Error('no running kernel for this output');
-    const msg = { event: 'selection', ...sel };
+    const msg: SelectionMessage = { event: 'selection', ...sel };
     if (!this.comm || this.comm.isDisposed || this.commClosed) {
       this.commClosed = false;
       const comm = kernel.createComm(SELECTION_COMM_TARGET);

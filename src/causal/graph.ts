@@ -16,6 +16,7 @@
  * (the representation of causal-learn's GeneralGraph and Tetrad).
  */
 import type { MimeBundle } from "../display/mime";
+import { staticGraphSvg } from "../show/static";
 
 /** One edge in the widget's shape. `directed: false` means undirected (CPDAG) or not fully oriented (PAG). */
 export interface GraphEdge {
@@ -629,54 +630,12 @@ function graphText(g: Graph): string {
   return [head, ...lines].join("\n");
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** Static SVG drawing: nodes on a circle, directed edges with arrowheads, confidence as line width. */
+/**
+ * Static SVG drawing of the graph: the layered layout and drawing of
+ * `cs.show.graph` and the JupyterLab widget (src/show/shared/graph-drawing.ts):
+ * arrowheads for ">" marks, open circles for PAG "o" marks, width from
+ * |weight|, opacity from confidence.
+ */
 export function toSvg(g: Graph): string {
-  const n = g.nodes.length;
-  const R = Math.max(120, 28 * n);
-  const pad = 90;
-  const W = 2 * (R + pad);
-  const pos = g.nodes.map((_, i) => {
-    const t = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
-    return [R + pad + R * Math.cos(t), R + pad + R * Math.sin(t)];
-  });
-  const idx = new Map(g.nodes.map((v, i) => [v, i]));
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W}" viewBox="0 0 ${W} ${W}" font-family="sans-serif" font-size="12">`,
-    `<defs><marker id="cs-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker>` +
-      `<marker id="cs-circle" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="7" markerHeight="7"><circle cx="5" cy="5" r="4" fill="white" stroke="#333"/></marker></defs>`,
-  ];
-  const rNode = 22;
-  g.edges.forEach((e, k) => {
-    const [x1, y1] = pos[idx.get(e.from)!];
-    const [x2, y2] = pos[idx.get(e.to)!];
-    const dx = x2 - x1;
-    const dy = y2 - y1;
-    const L = Math.hypot(dx, dy) || 1;
-    const ax = x1 + (dx / L) * rNode;
-    const ay = y1 + (dy / L) * rNode;
-    const bx = x2 - (dx / L) * rNode;
-    const by = y2 - (dy / L) * rNode;
-    const mk = g.marks?.[k];
-    const endM = mk ? (mk.toMark === ">" ? "cs-arrow" : mk.toMark === "o" ? "cs-circle" : "") : e.directed ? "cs-arrow" : "";
-    const startM = mk ? (mk.fromMark === ">" ? "cs-arrow" : mk.fromMark === "o" ? "cs-circle" : "") : "";
-    const width = e.confidence !== undefined ? 0.5 + 3 * e.confidence : 1.5;
-    parts.push(
-      `<line x1="${ax.toFixed(1)}" y1="${ay.toFixed(1)}" x2="${bx.toFixed(1)}" y2="${by.toFixed(1)}" stroke="#333" stroke-width="${width.toFixed(2)}"${endM ? ` marker-end="url(#${endM})"` : ""}${startM ? ` marker-start="url(#${startM})"` : ""}/>`,
-    );
-    const lab: string[] = [];
-    if (e.weight !== undefined) lab.push(fmt(e.weight));
-    if (e.confidence !== undefined) lab.push(`${Math.round(e.confidence * 100)}%`);
-    if (lab.length) parts.push(`<text x="${((ax + bx) / 2).toFixed(1)}" y="${((ay + by) / 2 - 4).toFixed(1)}" text-anchor="middle" fill="#555">${esc(lab.join(" "))}</text>`);
-  });
-  g.nodes.forEach((v, i) => {
-    const [x, y] = pos[i];
-    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${rNode}" fill="#e8f0fe" stroke="#1a73e8"/>`);
-    parts.push(`<text x="${x.toFixed(1)}" y="${(y + 4).toFixed(1)}" text-anchor="middle">${esc(v.length > 10 ? v.slice(0, 9) + "…" : v)}</text>`);
-  });
-  parts.push("</svg>");
-  return parts.join("");
+  return staticGraphSvg(g, {}, "toSvg");
 }

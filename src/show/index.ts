@@ -10,15 +10,15 @@ import type { Image } from "../image/image";
 import { isImage } from "../image/image";
 import { MIME_BUNDLE, type MimeBundle } from "../display/mime";
 import { toBase64 } from "../display/png";
-import {
-  ATOMS_MIME, GRAPH_MIME, atomsPayload, graphPayload, newViewId, normaliseAtoms,
-  type AtomsInput, type AtomsPayloadJSON, type GraphInput, type GraphPayloadJSON, type ShowAtomsOptions, type ShowGraphOptions,
-} from "./payload";
-import { atomsPng, graphSvg } from "./static";
+import { atomsPayload, graphPayload, newViewId, normaliseAtoms, type AtomsInput, type GraphInput, type ShowAtomsOptions, type ShowGraphOptions } from "./payload";
+import { ATOMS_MIME, GRAPH_MIME, edgeSymbol, parseGraphPayload, type AtomsPayloadJSON, type GraphPayloadJSON } from "./shared/schema";
+import { formatValue } from "./shared/format";
+import { atomsPng, payloadSvg } from "./static";
 import { ensureSelectionTarget, rememberView } from "./selection";
 
-export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./payload";
-export type { AtomsInput, AtomsPayloadJSON, GraphInput, GraphPayloadJSON, ShowAtomsOptions, ShowGraphOptions } from "./payload";
+export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./shared/schema";
+export type { AtomsPayloadJSON, GraphPayloadJSON } from "./shared/schema";
+export type { AtomsInput, GraphInput, ShowAtomsOptions, ShowGraphOptions } from "./payload";
 export { selection, lastSelection, receiveSelection, type AtomSelection } from "./selection";
 
 /** A displayed atom overlay: `payload` is what the widget receives. */
@@ -103,16 +103,17 @@ export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOp
  * the same drawing as SVG. `graph`: a causalscope Graph (e.g. from
  * `learnStructure`) or `{ nodes: string[], edges: { from, to, weight?,
  * confidence?, directed? }[] }`; `directed: false` draws an undirected edge
- * (CPDAG), PAG `<->` marks a bidirected one.
+ * (CPDAG); a PAG's endpoint marks are drawn as they are (`o->`: a circle and
+ * an arrowhead; `<->`: two arrowheads, dashed) and written in the text.
  * @example
  *   cs.show.graph({ nodes: ["strain", "polarization"], edges: [{ from: "strain", to: "polarization", weight: 0.8, confidence: 0.95 }] })
  */
 export function graph(g: GraphInput, options: ShowGraphOptions = {}): GraphView {
   const id = newViewId("graph");
   const payload = graphPayload(g, { ...options, id });
-  const svg = graphSvg(payload);
-  const arrow = (t: string) => (t === "directed" ? "->" : t === "bidirected" ? "<->" : "--");
-  const lines = payload.edges.map((e) => `  ${e.from} ${arrow(e.type)} ${e.to}` + (e.weight !== undefined ? `  weight ${Number(e.weight.toPrecision(3))}` : "") + (e.confidence !== undefined ? `  confidence ${Number(e.confidence.toPrecision(3))}` : ""));
+  const parsed = parseGraphPayload(payload);
+  const svg = payloadSvg(parsed);
+  const lines = parsed.edges.map((e) => `  ${e.from} ${edgeSymbol(e.fromMark, e.toMark)} ${e.to}` + (e.weight !== undefined ? `  weight ${formatValue(e.weight)}` : "") + (e.confidence !== undefined ? `  confidence ${formatValue(e.confidence)}` : ""));
   const text = `${options.title ? `${options.title}: ` : ""}graph with ${payload.nodes.length} nodes, ${payload.edges.length} edges\n${lines.join("\n")}`;
   return new GraphView(id, payload, svg, text);
 }

@@ -1,58 +1,19 @@
 /**
- * The versioned JSON payloads of causalscope's two widget MIME types
- * (schemas in docs/widgets.md; the JupyterLab extension's parser is
- * labextension/src/schema.ts), built from library values.
+ * Building the widget payloads (docs/widgets.md) from library values: the
+ * checks of `show.atoms` / `show.graph` arguments, with errors that name the
+ * argument. The MIME types, payload types and parsers are defined once, in
+ * ./shared/schema.ts, which the JupyterLab extension imports too.
  */
 import type { Image } from "../image/image";
 import { toBase64, toGreyLevels, encodeGreyPng, type GreyLevelOptions } from "../display/png";
+import {
+  DTYPE_ARRAYS, PALETTE, isHexColor, typeOfMarks,
+  type AtomsPayloadJSON, type EdgeType, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphPayloadJSON,
+} from "./shared/schema";
 
-export const ATOMS_MIME = "application/vnd.causalscope.atoms+json";
-export const GRAPH_MIME = "application/vnd.causalscope.graph+json";
-export const ATOMS_VERSION = 1;
-export const GRAPH_VERSION = 1;
-/** Comm target on which the atom overlay sends selections to the kernel. */
-export const SELECTION_COMM_TARGET = "causalscope.selection";
-
-/** Colour-blind-safe categorical palette (Okabe & Ito 2008); the extension uses the same. */
-export const PALETTE = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#d55e00", "#cc79a7", "#0072b2", "#ffffff"];
-
-/** A numeric column in a payload: little-endian typed data in base64. */
-export interface EncodedColumn {
-  dtype: "float32" | "float64" | "int32" | "uint8" | "uint16";
-  base64: string;
-}
-
-export interface AtomsPayloadJSON {
-  version: 1;
-  id: string;
-  title?: string;
-  image: { width: number; height: number; png: string; range: [number, number]; calibration?: { pixelSize: number; unit: string } };
-  atoms: {
-    count: number;
-    x: EncodedColumn;
-    y: EncodedColumn;
-    class?: EncodedColumn;
-    classes: { name: string; color: string }[];
-    radius: number;
-    vectors?: { dx: EncodedColumn; dy: EncodedColumn; label: string; unit: string; gain: number };
-    properties: { name: string; values: EncodedColumn | string[] }[];
-  };
-}
-
-export interface GraphPayloadJSON {
-  version: 1;
-  id: string;
-  title?: string;
-  nodes: { id: string; label: string }[];
-  edges: { from: string; to: string; type: "directed" | "undirected" | "bidirected"; weight?: number; confidence?: number }[];
-}
-
+/** A column as little-endian typed data in base64 (`dtype` default float32). O(n). */
 export function encodeColumn(values: ArrayLike<number>, dtype: EncodedColumn["dtype"] = "float32"): EncodedColumn {
-  const typed =
-    dtype === "float32" ? Float32Array.from(values) :
-    dtype === "float64" ? Float64Array.from(values) :
-    dtype === "int32" ? Int32Array.from(values) :
-    dtype === "uint16" ? Uint16Array.from(values) : Uint8Array.from(values);
+  const typed = DTYPE_ARRAYS[dtype].from(values);
   return { dtype, base64: toBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)) };
 }
 
@@ -139,8 +100,6 @@ function numericColumn(cols: Map<string, ArrayLike<number> | string[]>, name: st
   return out;
 }
 
-const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-
 /** Check and normalise `show.atoms` arguments; throws naming the argument and the reason. */
 export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAtomsOptions = {}, where = "show.atoms"): NormalisedAtoms {
   const cols = columnsOf(atoms, where);
@@ -174,8 +133,9 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     used.add(classColumn);
   }
   const colors = options.colors ?? {};
-  for (const [k, v] of Object.entries(colors)) if (!COLOR_RE.test(v)) throw new RangeError(`${where}: options.colors["${k}"] must be "#rrggbb", got ${JSON.stringify(v)}`);
-  const classes = names.map((name, i) => ({ name, color: (colors[name] ?? PALETTE[i % PALETTE.length]).toLowerCase() }));
+  for (const [k, v] of Object.entries(colors)) if (!isHexColor(v)) throw new RangeError(`${where}: options.colors["${k}"] must be "#rrggbb", got ${JSON.stringify(v)}`);
+  // own keys only: a class named "constructor" takes no colour from Object.prototype
+  const classes = names.map((name, i) => ({ name, color: (Object.prototype.hasOwnProperty.call(colors, name) ? colors[name] : PALETTE[i % PALETTE.length]).toLowerCase() }));
   // vectors
   let vectors: NormalisedAtoms["vectors"];
   let vec = options.vectors;
@@ -253,9 +213,9 @@ export function atomsPayload(image: Image, a: NormalisedAtoms, options: ShowAtom
 /** What `show.graph` accepts: a causalscope Graph, or any object with these fields. */
 export interface GraphInput {
   nodes: string[];
-  edges: { from: string; to: string; weight?: number; confidence?: number; directed?: boolean; type?: "directed" | "undirected" | "bidirected" }[];
-  /** PAG endpoint marks aligned with edges (causalscope Graph of kind "pag"): "<->" edges become bidirected. */
-  marks?: { fromMark: string; toMark: string }[];
+  edges: { from: string; to: string; weight?: number; confidence?: number; directed?: boolean; type?: EdgeType }[];
+  /** PAG endpoint marks aligned with edges (causalscope Graph of kind "pag"): `fromMark` at the edge's `from` (or at `from` when given). */
+  marks?: { from?: string; to?: string; fromMark: string; toMark: string }[];
 }
 
 export interface ShowGraphOptions {
@@ -264,11 +224,34 @@ export interface ShowGraphOptions {
   labels?: Record<string, string>;
 }
 
-/** Check a graph and build its payload (see docs/widgets.md). */
+const EDGE_TYPES: readonly string[] = ["directed", "undirected", "bidirected"];
+const MARKS: readonly string[] = ["-", ">", "o"];
+
+/** The endpoint marks of edge i of `g` as [at e.from, at e.to], or undefined without marks. */
+function edgeMarks(g: GraphInput, i: number, where: string): [EndpointMark, EndpointMark] | undefined {
+  const m = g.marks?.[i];
+  if (m === undefined || m === null) return undefined;
+  for (const k of ["fromMark", "toMark"] as const) {
+    if (!MARKS.includes(m[k])) throw new RangeError(`${where}: graph.marks[${i}].${k} must be "-", ">" or "o", got ${JSON.stringify(m[k])}`);
+  }
+  const e = g.edges[i];
+  const swapped = m.from !== undefined && m.from === e.to && m.to === e.from && e.from !== e.to;
+  if (m.from !== undefined && !swapped && (m.from !== e.from || m.to !== e.to)) throw new RangeError(`${where}: graph.marks[${i}] is for ${m.from} – ${m.to}, but graph.edges[${i}] joins ${e.from} and ${e.to}`);
+  const fm = m.fromMark as EndpointMark, tm = m.toMark as EndpointMark;
+  return swapped ? [tm, fm] : [fm, tm];
+}
+
+/**
+ * Check a graph and build its payload (docs/widgets.md). PAG marks are kept
+ * (`fromMark`, `toMark`) and give the edge type (`<->` bidirected, `-->`
+ * directed, `o->`, `o-o`... undirected); an edge whose lone arrowhead is at
+ * `from` is written reversed. O(nodes + edges).
+ */
 export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: string }, where = "show.graph"): GraphPayloadJSON {
   if (!g || typeof g !== "object") throw new TypeError(`${where}: graph must be { nodes: string[], edges: {from, to, ...}[] }, got ${g === null ? "null" : typeof g}`);
   if (!Array.isArray(g.nodes)) throw new TypeError(`${where}: graph.nodes must be an array of node names`);
   if (!Array.isArray(g.edges)) throw new TypeError(`${where}: graph.edges must be an array of { from, to, weight?, confidence?, directed? }`);
+  if (g.marks !== undefined && (!Array.isArray(g.marks) || g.marks.length !== g.edges.length)) throw new RangeError(`${where}: graph.marks must be an array aligned with graph.edges (${g.edges.length} entries)`);
   const seen = new Set<string>();
   g.nodes.forEach((n, i) => {
     if (typeof n !== "string") throw new TypeError(`${where}: graph.nodes[${i}] must be a string, got ${typeof n}`);
@@ -279,12 +262,15 @@ export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: st
     if (!e || typeof e !== "object") throw new TypeError(`${where}: graph.edges[${i}] must be an object`);
     if (!seen.has(e.from)) throw new RangeError(`${where}: graph.edges[${i}].from "${e.from}" is not in graph.nodes`);
     if (!seen.has(e.to)) throw new RangeError(`${where}: graph.edges[${i}].to "${e.to}" is not in graph.nodes`);
-    let type: "directed" | "undirected" | "bidirected" = e.type ?? (e.directed === false ? "undirected" : "directed");
-    const m = g.marks?.[i];
-    if (m && m.fromMark === ">" && m.toMark === ">") type = "bidirected";
-    else if (m && !(m.fromMark === "-" && m.toMark === ">")) type = "undirected";
-    if (!["directed", "undirected", "bidirected"].includes(type)) throw new RangeError(`${where}: graph.edges[${i}].type must be directed, undirected or bidirected, got ${JSON.stringify(type)}`);
-    const out: GraphPayloadJSON["edges"][number] = { from: e.from, to: e.to, type };
+    if (e.type !== undefined && !EDGE_TYPES.includes(e.type)) throw new RangeError(`${where}: graph.edges[${i}].type must be directed, undirected or bidirected, got ${JSON.stringify(e.type)}`);
+    let out: GraphEdgeJSON;
+    const marks = edgeMarks(g, i, where);
+    if (marks) {
+      const [fm, tm] = marks;
+      out = typeOfMarks(fm, tm) === null
+        ? { from: e.to, to: e.from, type: "directed", fromMark: tm, toMark: fm }
+        : { from: e.from, to: e.to, type: typeOfMarks(fm, tm)!, fromMark: fm, toMark: tm };
+    } else out = { from: e.from, to: e.to, type: e.type ?? (e.directed === false ? "undirected" : "directed") };
     if (e.weight !== undefined && e.weight !== null) {
       if (!Number.isFinite(e.weight)) throw new RangeError(`${where}: graph.edges[${i}].weight must be a finite number, got ${e.weight}`);
       out.weight = e.weight;
@@ -296,7 +282,8 @@ export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: st
     return out;
   });
   const labels = options.labels ?? {};
-  const payload: GraphPayloadJSON = { version: 1, id: options.id, nodes: g.nodes.map((n) => ({ id: n, label: labels[n] ?? n })), edges };
+  const label = (n: string) => (Object.prototype.hasOwnProperty.call(labels, n) ? String(labels[n]) : n);
+  const payload: GraphPayloadJSON = { version: 1, id: options.id, nodes: g.nodes.map((n) => ({ id: n, label: label(n) })), edges };
   if (options.title) payload.title = options.title;
   return payload;
 }

@@ -4,7 +4,7 @@
  * one per view; `selection()` reads it in the next cell.
  */
 import { kernelBridge, type KernelBridge } from "../display/mime";
-import { SELECTION_COMM_TARGET } from "./payload";
+import { SELECTION_COMM_TARGET } from "./shared/schema";
 
 /** One selection made in an atom overlay. */
 export interface AtomSelection {

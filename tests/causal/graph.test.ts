@@ -41,7 +41,7 @@ describe("Graph type", () => {
     g.edges[0].weight = 1.5;
     const b = (await mimeBundleOf(g))!;
     expect(String(b["image/svg+xml"])).toMatch(/^<svg[^>]*xmlns/);
-    expect(String(b["image/svg+xml"])).toContain("marker-end");
+    expect(String(b["image/svg+xml"])).toContain('class="cs-edge-head"');
     expect(b["text/plain"]).toContain("x -> y");
     expect(b["text/plain"]).toContain("confidence 80%");
     const j = JSON.parse(JSON.stringify(toJSON(g)));

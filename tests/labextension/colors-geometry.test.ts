@@ -1,7 +1,8 @@
 /** Colour mapping (contrast window, class colours, edge styling) and the overlay's geometry. */
-import { contrastLut, edgeOpacity, edgeWidth, greyToValue, hexToRgb, packRgba } from "../../labextension/src/colors";
+import { contrastLut, greyToValue, hexToRgb, packRgba } from "../../labextension/src/colors";
+import { edgeOpacity, edgeWidth } from "../../src/show/shared/graph-drawing";
 import { AtomGrid, atomsInPolygon, boxPolygon, fitView, pointInPolygon, toImage, toScreen, zoomAt } from "../../labextension/src/geometry";
-import { PALETTE } from "../../labextension/src/schema";
+import { PALETTE } from "../../src/show/shared/schema";
 import * as show from "../../src/show";
 
 describe("colour mapping", () => {
@@ -24,8 +25,9 @@ describe("colour mapping", () => {
     expect(Array.from(new Uint8Array(u.buffer))).toEqual([230, 159, 0, 255]);
     expect(() => hexToRgb("red")).toThrow('hexToRgb: "red" is not a "#rrggbb" colour');
   });
-  it("uses the library's palette, so the widget and the PNG fallback agree", () => {
-    expect(PALETTE).toEqual(show.PALETTE);
+  it("the palette is Okabe & Ito's (2008) eight colours, in order", () => {
+    expect(PALETTE).toEqual(["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#d55e00", "#cc79a7", "#0072b2", "#ffffff"]);
+    expect(show.PALETTE).toBe(PALETTE); // one definition: the library re-exports the shared one
   });
   it("edge width grows with |weight|, opacity with confidence", () => {
     expect(edgeWidth(undefined, 2)).toBe(1.5);

@@ -1,7 +1,8 @@
 /** Graph structure (parents, children, Markov blanket) and the layered layout. */
 import dagre from "@dagrejs/dagre";
-import { boxExit, layoutGraph, neighbourhood, pathData } from "../../labextension/src/layout";
-import { parseGraphPayload } from "../../labextension/src/schema";
+import { boxExit, layoutGraph, pathData } from "../../src/show/shared/graph-drawing";
+import { neighbourhood } from "../../labextension/src/neighbourhood";
+import { parseGraphPayload } from "../../src/show/shared/schema";
 
 // A -> C <- B, C -> D, E -> D, D - F (undirected), G <-> C (bidirected)
 const g = parseGraphPayload({
@@ -51,10 +52,10 @@ describe("layered layout", () => {
     expect(y("E")).toBeLessThan(y("D"));
   });
   it("routes each edge from its source box to its target box", () => {
-    expect(L.edges).toHaveLength(6);
-    const e = L.edges[2]; // C -> D
+    expect(L.routes).toHaveLength(6);
+    const e = L.routes[2]; // C -> D
     const c = L.nodes.get("C")!, d = L.nodes.get("D")!;
-    const first = e.points[0], last = e.points[e.points.length - 1];
+    const first = e[0], last = e[e.length - 1];
     expect(Math.abs(first.y - (c.y + c.height / 2))).toBeLessThan(1.5);
     expect(Math.abs(last.y - (d.y - d.height / 2))).toBeLessThan(1.5);
   });

@@ -6,7 +6,7 @@ import { makeImage } from "../../src/image/image";
 import * as show from "../../src/show";
 import {
   ATOMS_MIME, GRAPH_MIME, PayloadError, decodeColumn, parseAtomsPayload, parseGraphPayload,
-} from "../../labextension/src/schema";
+} from "../../src/show/shared/schema";
 
 function lattice(n = 6) {
   const x: number[] = [], y: number[] = [], sub: string[] = [], dx: number[] = [], dy: number[] = [], intensity: number[] = [];
@@ -74,6 +74,10 @@ describe("atoms payload", () => {
     expect(() => parseAtomsPayload([1])).toThrow("atoms payload: expected an object, got an array of 1");
   });
 
+  it("names only real dtypes (not Object.prototype keys)", () => {
+    expect(() => decodeColumn({ dtype: "constructor", base64: "AAAA" }, "c", -1)).toThrow("c.dtype: expected one of float32, float64, int32, uint32, int16, uint16, int8, uint8, got a string (\"constructor\")");
+  });
+
   it("decodes every dtype little-endian", () => {
     const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
     expect(Array.from(decodeColumn({ dtype: "int16", base64: b64(Int16Array.of(-2, 7)) }, "c", 2))).toEqual([-2, 7]);
@@ -83,6 +87,13 @@ describe("atoms payload", () => {
 });
 
 describe("graph payload", () => {
+  it("keeps PAG endpoint marks, giving them from the type when absent", () => {
+    const p = parseGraphPayload({ version: 1, nodes: [{ id: "a" }, { id: "b" }, { id: "constructor" }], edges: [
+      { from: "a", to: "b", fromMark: "o", toMark: ">" }, { from: "b", to: "constructor", type: "bidirected" }, { from: "a", to: "constructor", fromMark: "o", toMark: "o", type: "undirected" },
+    ] });
+    expect(p.edges.map((e) => [e.type, e.fromMark, e.toMark])).toEqual([["undirected", "o", ">"], ["bidirected", ">", ">"], ["undirected", "o", "o"]]);
+  });
+
   it("parses what show.graph produces, edge types included", () => {
     const view = show.graph({
       nodes: ["strain", "polarization", "<img src=x onerror=alert(1)>"],
@@ -96,8 +107,8 @@ describe("graph payload", () => {
     const p = parseGraphPayload(JSON.parse(JSON.stringify(bundle[GRAPH_MIME])));
     expect(p.nodes.map((n) => n.label)).toEqual(["strain", "polarization", "<img src=x onerror=alert(1)>"]);
     expect(p.edges).toEqual([
-      { from: "strain", to: "polarization", type: "directed", weight: 0.8, confidence: 0.9 },
-      { from: "polarization", to: "<img src=x onerror=alert(1)>", type: "undirected" },
+      { from: "strain", to: "polarization", type: "directed", fromMark: "-", toMark: ">", weight: 0.8, confidence: 0.9 },
+      { from: "polarization", to: "<img src=x onerror=alert(1)>", type: "undirected", fromMark: "-", toMark: "-" },
     ]);
     // the SVG fallback escapes data strings
     expect(bundle["image/svg+xml"]).toContain("&lt;img src=x onerror=alert(1)&gt;");
@@ -111,6 +122,9 @@ describe("graph payload", () => {
     [{ version: 1, nodes: [{ id: "a" }], edges: [{ from: "a", to: "b" }] }, /edges\[0\]\.to: "b" is not a node id/],
     [{ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", confidence: 1.5 }] }, /edges\[0\]\.confidence: expected a number in \[0, 1\], got number 1\.5/],
     [{ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", type: "circle" }] }, /edges\[0\]\.type: expected one of directed, undirected, bidirected/],
+    [{ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", type: "directed", fromMark: "o", toMark: ">" }] }, /edges\[0\]\.type: "directed" disagrees with the marks o-> \(type "undirected"\)/],
+    [{ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", fromMark: "o" }] }, /edges\[0\]\.toMark: expected one of "-", ">", "o", got undefined/],
+    [{ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", fromMark: ">", toMark: "-" }] }, /edges\[0\]: marks ">" at from, "-" at to make b -> a; write it with from and to swapped/],
   ])("rejects malformed payload %#", (payload, message) => {
     expect(() => parseGraphPayload(payload)).toThrow(message);
   });

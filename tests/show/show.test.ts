@@ -9,6 +9,8 @@ import { makeImage } from "../../src/image/image";
 import { MIME_BUNDLE, KERNEL_BRIDGE } from "../../src/display/mime";
 import * as show from "../../src/show";
 import { selection } from "../../src/show";
+import { mimeBundleOf } from "../../src/display/mime";
+import { Graph, dag, toSvg } from "../../src/causal/graph";
 
 const bundleOf = (v: unknown) => (v as any)[MIME_BUNDLE]();
 
@@ -73,20 +75,88 @@ describe("show.graph", () => {
     const b = bundleOf(show.graph(g, { title: "toy" }));
     const svg: string = b["image/svg+xml"];
     expect(svg.startsWith("<svg")).toBe(true);
-    expect((svg.match(/<g class="node"/g) ?? []).length).toBe(3);
-    expect((svg.match(/<g class="edge"/g) ?? []).length).toBe(2);
+    expect((svg.match(/<g class="cs-node"/g) ?? []).length).toBe(3);
+    expect((svg.match(/<g class="cs-edge /g) ?? []).length).toBe(2);
     expect((svg.match(/<polygon/g) ?? []).length).toBe(1); // one arrowhead: the undirected edge has none
     expect(svg).toContain('opacity="0.830"');
     expect(b["text/plain"]).toBe("toy: graph with 3 nodes, 2 edges\n  a -> b  weight 0.5  confidence 0.8\n  b -- c");
   });
-  it("reads PAG marks: <-> becomes bidirected, o-> undirected", () => {
-    const p = show.graph({ nodes: ["a", "b", "c"], edges: [{ from: "a", to: "b", directed: false }, { from: "b", to: "c", directed: false }], marks: [{ fromMark: ">", toMark: ">" }, { fromMark: "o", toMark: ">" }] }).payload;
-    expect(p.edges.map((e) => e.type)).toEqual(["bidirected", "undirected"]);
+  it("reads PAG marks: <-> becomes bidirected, o-> and o-o undirected, and keeps the marks", () => {
+    const p = show.graph({ nodes: ["a", "b", "c", "d"], edges: [{ from: "a", to: "b", directed: false }, { from: "b", to: "c", directed: false }, { from: "c", to: "d", directed: false }], marks: [{ fromMark: ">", toMark: ">" }, { fromMark: "o", toMark: ">" }, { fromMark: "o", toMark: "o" }] }).payload;
+    expect(p.edges.map((e) => e.type)).toEqual(["bidirected", "undirected", "undirected"]);
+    expect(p.edges.map((e) => [e.fromMark, e.toMark])).toEqual([[">", ">"], ["o", ">"], ["o", "o"]]);
   });
   it("rejects edges to unknown nodes and bad confidences, naming the edge", () => {
     expect(() => show.graph({ nodes: ["a"], edges: [{ from: "a", to: "z" }] })).toThrow('show.graph: graph.edges[0].to "z" is not in graph.nodes');
     expect(() => show.graph({ nodes: ["a", "b"], edges: [{ from: "a", to: "b", confidence: 2 }] })).toThrow("show.graph: graph.edges[0].confidence must be in [0, 1], got 2");
     expect(() => show.graph({ nodes: "ab" } as any)).toThrow("show.graph: graph.nodes must be an array of node names");
+  });
+});
+
+describe("PAG endpoint marks in the text and the drawing", () => {
+  // a <-> b, b o-> c, c o-o d, d -> e, e -- f (PAG marks for the first three, as a causalscope Graph of kind "pag" gives them)
+  const pag = new Graph(["a", "b", "c", "d", "e", "f"], [
+    { from: "a", to: "b", directed: false }, { from: "b", to: "c", directed: false }, { from: "c", to: "d", directed: false },
+    { from: "d", to: "e", directed: true }, { from: "e", to: "f", directed: false },
+  ], "pag", { marks: [
+    { from: "a", to: "b", fromMark: ">", toMark: ">" }, { from: "b", to: "c", fromMark: "o", toMark: ">" }, { from: "c", to: "d", fromMark: "o", toMark: "o" },
+    { from: "d", to: "e", fromMark: "-", toMark: ">" }, { from: "e", to: "f", fromMark: "-", toMark: "-" },
+  ] });
+  const b = bundleOf(show.graph(pag));
+  const svg: string = b["image/svg+xml"];
+  const edgeSvg = (k: number) => svg.split('<g class="cs-edge ')[k + 1].split("</g>")[0];
+
+  it("writes each edge with its marks: <->, o->, o-o, ->, --", () => {
+    expect(b["text/plain"]).toBe("graph with 6 nodes, 5 edges\n  a <-> b\n  b o-> c\n  c o-o d\n  d -> e\n  e -- f");
+  });
+  it("draws arrowheads for > marks and open circles for o marks, at the right ends", () => {
+    const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+    expect([0, 1, 2, 3, 4].map((k) => [count(edgeSvg(k), /<polygon/g), count(edgeSvg(k), /<circle/g)])).toEqual([[2, 0], [1, 1], [0, 2], [1, 0], [0, 0]]);
+    // b o-> c: the circle sits at b (the tail end of the line), the arrowhead's tip at c
+    const nodeXY = (id: string) => svg.match(new RegExp(`<g class="cs-node" transform="translate\\(([-\\d.]+),([-\\d.]+)\\)"><title>${id}</title>`))!.slice(1).map(Number);
+    const [bx, by] = nodeXY("b"), [cx, cy] = nodeXY("c");
+    const circle = edgeSvg(1).match(/cx="([-\d.]+)" cy="([-\d.]+)"/)!.slice(1).map(Number);
+    const tip = edgeSvg(1).match(/points="([-\d.]+),([-\d.]+)/)!.slice(1).map(Number);
+    const dist = (p: number[], q: number[]) => Math.hypot(p[0] - q[0], p[1] - q[1]);
+    expect(dist(circle, [bx, by])).toBeLessThan(dist(circle, [cx, cy]));
+    expect(dist(tip, [cx, cy])).toBeLessThan(dist(tip, [bx, by]));
+    expect(edgeSvg(0)).toContain('stroke-dasharray="6 3"'); // bidirected: dashed
+  });
+  it("Graph.toMimeBundle draws the very same picture as show.graph", async () => {
+    expect((await mimeBundleOf(pag))!["image/svg+xml"]).toBe(svg);
+    expect(toSvg(pag)).toBe(svg);
+  });
+  it("writes an edge whose lone arrowhead is at `from` reversed", () => {
+    const p = show.graph({ nodes: ["x", "y"], edges: [{ from: "x", to: "y" }], marks: [{ fromMark: ">", toMark: "-" }] }).payload;
+    expect(p.edges).toEqual([{ from: "y", to: "x", type: "directed", fromMark: "-", toMark: ">" }]);
+    expect(() => show.graph({ nodes: ["x", "y"], edges: [{ from: "x", to: "y" }], marks: [{ fromMark: "*", toMark: ">" }] })).toThrow('show.graph: graph.marks[0].fromMark must be "-", ">" or "o", got "*"');
+  });
+});
+
+describe("the layered drawing", () => {
+  const translate = (svg: string, id: string) => svg.match(new RegExp(`<g class="cs-node" transform="translate\\(([-\\d.]+),([-\\d.]+)\\)"><title>${id}</title>`))!.slice(1).map(Number);
+  it("draws causes above their effects, in the static SVG of a Graph too", () => {
+    const svg = toSvg(dag(["a", "b", "c", "d"], ["a->b", "b->c", "a->d", "d->c"]));
+    const y = (id: string) => translate(svg, id)[1];
+    expect(y("a")).toBeLessThan(y("b"));
+    expect(y("b")).toBeLessThan(y("c"));
+    expect(y("d")).toBeLessThan(y("c"));
+  });
+  it("takes node names that are Object.prototype keys (constructor, __proto__, toString)", () => {
+    const names = ["constructor", "__proto__", "toString", "hasOwnProperty"];
+    const g = dag(names, ["constructor->__proto__", "__proto__->toString", "toString->hasOwnProperty"]);
+    const v = show.graph(g, { labels: { toString: "to string" } });
+    for (const n of names) expect(v.svg).toContain(`<title>${n === "toString" ? "to string (toString)" : n}</title>`);
+    expect(v.payload.nodes.map((n) => n.label)).toEqual(["constructor", "__proto__", "to string", "hasOwnProperty"]);
+    const y = (id: string) => translate(v.svg, id === "toString" ? "to string \\(toString\\)" : id)[1];
+    expect(y("constructor")).toBeLessThan(y("__proto__"));
+    expect(y("__proto__")).toBeLessThan(y("toString"));
+    expect(v.text).toBe("graph with 4 nodes, 3 edges\n  constructor -> __proto__\n  __proto__ -> toString\n  toString -> hasOwnProperty");
+  });
+  it("colours atom classes named like Object.prototype keys from the palette", () => {
+    const img = makeImage(new Float32Array(100), 10, 10);
+    const p = show.atoms(img, { x: [1, 5], y: [1, 5], class: ["constructor", "toString"] }).payload;
+    expect(p.atoms.classes).toEqual([{ name: "constructor", color: show.PALETTE[0] }, { name: "toString", color: show.PALETTE[1] }]);
   });
 });
 
