@@ -20,13 +20,22 @@
  * checks it against them.
  *
  * Columns placed in WebAssembly memory by `wasmColumns` run the same
- * polynomials in the WebAssembly SIMD kernel of lingam-simd.ts (about 1.7×
- * faster again), and so do DirectLiNGAM's column passes (sum, dot,
+ * polynomials in the WebAssembly SIMD kernel of src/wasm/assembly/lingam.ts
+ * (AssemblyScript, compiled at build time; about 1.7× faster again), and so
+ * do DirectLiNGAM's column passes (sum, dot,
  * standardise, subtract a multiple; end of this file), so that even a
  * first, not yet optimised call runs compiled loops. Other arrays, or
  * runtimes without WebAssembly SIMD, use the JavaScript loops here.
  */
-import { NC, PER_UNIT, TABLE_BYTES, T_MAX, entropyWasm } from "./lingam-simd";
+import { lingamWasm } from "../wasm/binaries.generated";
+
+/**
+ * The polynomial table: intervals per unit of t, its end, coefficients per
+ * function and interval (src/wasm/assembly/lingam.ts has the same numbers);
+ * the kernel's interleaved copy takes TABLE_BYTES from address 0.
+ */
+const PER_UNIT = 64, T_MAX = 20, NC = 6;
+const TABLE_BYTES = T_MAX * PER_UNIT * NC * 16;
 
 const K1 = 79.047;
 const K2 = 7.4129;
@@ -72,7 +81,7 @@ let TABLE: Float64Array | undefined;
 const table = () => (TABLE ??= interpolants([(t) => Math.log1p(Math.exp(-2 * t)) - Math.LN2, (t) => Math.exp(-(t * t) / 2)]));
 
 interface Wasm {
-  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   pair(px: number, py: number, n: number, out: number): void;
   single(pu: number, n: number, out: number): void;
   dot(px: number, py: number, n: number): number;
@@ -93,8 +102,9 @@ function kernel(): Wasm | null {
   if (wasm !== undefined) return wasm;
   try {
     const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown, i: object) => { exports: Wasm } } }).WebAssembly;
-    wasm = new WA.Instance(new WA.Module(entropyWasm()), {}).exports;
-    const t = new Float64Array(wasm.mem.buffer, 0, TABLE_BYTES / 8);
+    wasm = new WA.Instance(new WA.Module(lingamWasm()), {}).exports;
+    wasm.memory.grow(Math.ceil(COLUMNS / 65536) - wasm.memory.buffer.byteLength / 65536); // table and sums
+    const t = new Float64Array(wasm.memory.buffer, 0, TABLE_BYTES / 8);
     const c = table();
     for (let i = 0; i < T_MAX * PER_UNIT; i++)
       for (let k = 0; k < NC; k++) {
@@ -121,14 +131,14 @@ export function wasmColumns(lengths: number[]): Float64Array[] | null {
     end += Math.ceil(n / 2) * 16; // 16-byte aligned starts
   }
   if (!k || end - COLUMNS > MAX_WASM_BYTES) return null;
-  if (end > k.mem.buffer.byteLength) {
+  if (end > k.memory.buffer.byteLength) {
     try {
-      k.mem.grow(Math.ceil((end - k.mem.buffer.byteLength) / 65536));
+      k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
     } catch {
       return null; // the engine refused the memory: JavaScript arrays instead
     }
   }
-  const buf = k.mem.buffer;
+  const buf = k.memory.buffer;
   return lengths.map((n, i) => new Float64Array(buf, starts[i], n));
 }
 
@@ -143,9 +153,9 @@ export function entropyFromMeans(a: number, b: number): number {
  */
 export function entropyApprox(u: ArrayLike<number>): number {
   const n = u.length;
-  if (wasm && u instanceof Float64Array && u.buffer === wasm.mem.buffer) {
+  if (wasm && u instanceof Float64Array && u.buffer === wasm.memory.buffer) {
     wasm.single(u.byteOffset, n, OUT);
-    const s = new Float64Array(wasm.mem.buffer, OUT, 2);
+    const s = new Float64Array(wasm.memory.buffer, OUT, 2);
     return entropyFromMeans(s[0] / n, s[1] / n);
   }
   const c = table();
@@ -174,9 +184,9 @@ export function entropyApprox(u: ArrayLike<number>): number {
  */
 export function residualEntropies(xi: Float64Array, xj: Float64Array, out: Float64Array): void {
   const n = xi.length;
-  if (wasm && xi.buffer === wasm.mem.buffer && xj.buffer === wasm.mem.buffer) {
+  if (wasm && xi.buffer === wasm.memory.buffer && xj.buffer === wasm.memory.buffer) {
     wasm.pair(xi.byteOffset, xj.byteOffset, n, OUT);
-    const s = new Float64Array(wasm.mem.buffer, OUT, 4);
+    const s = new Float64Array(wasm.memory.buffer, OUT, 4);
     out[0] = entropyFromMeans(s[0] / n, s[1] / n);
     out[1] = entropyFromMeans(s[2] / n, s[3] / n);
     return;
@@ -236,7 +246,7 @@ export function residualEntropies(xi: Float64Array, xj: Float64Array, out: Float
 // ---- column passes of DirectLiNGAM (in the SIMD module for columns in its memory, so that even a first,
 // unoptimised call runs them compiled; two rows at a time there, one here)
 
-const inWasm = (w: Wasm | null | undefined, ...xs: Float64Array[]): w is Wasm => !!w && xs.every((x) => x.buffer === w.mem.buffer);
+const inWasm = (w: Wasm | null | undefined, ...xs: Float64Array[]): w is Wasm => !!w && xs.every((x) => x.buffer === w.memory.buffer);
 
 /** Σ x. */
 export function sum(x: Float64Array): number {

@@ -19,6 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const KERNELS = {
   filters: [], // src/image/simd.ts
   stem4d: ["--importMemory"], // src/stem4d/simd.ts: one memory per worker thread, made by its helper
+  lingam: [], // src/causal/lingam-entropy.ts
 };
 const COMMON = ["-O3", "--runtime", "stub", "--noAssert", "--use", "abort=", "--enable", "simd", "--initialMemory", "1"];
 
