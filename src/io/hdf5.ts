@@ -10,13 +10,29 @@
  * - a dataset compressed with a filter this build of HDF5 does not have
  *   (LZF, Blosc, LZ4, Bitshuffle, Zstd, ...) throws naming the file, the
  *   dataset and the filter (h5wasm would return uninitialised memory);
- * - any HDF5 library error during open or read (truncation, corruption)
- *   throws, with the library's reason, instead of printing to stderr.
+ * - any HDF5 library error during open or read (truncation, corruption,
+ *   a gzip chunk that fails to inflate) throws, with the library's reason,
+ *   instead of printing to stderr: every call runs with h5wasm's throwing
+ *   error handler, and the status of every read is checked as well;
+ * - sizes are computed in 64 bits (BigInt): a read larger than the
+ *   WebAssembly heap can hold (2 GiB) throws, naming the dataset, instead
+ *   of wrapping the allocation size past 2^32;
+ * - string, compound and other non-numeric datasets are refused where a
+ *   numeric array is needed;
+ * - the group tree is walked with a set of visited objects, so hard-link
+ *   cycles end.
+ *
+ * This is the one HDF5 layer: 2-D images (`findHdf5Image`), any dataset
+ * (`readHdf5Dataset`, `openHdf5`) and 4-D frames (`openHdf5Frames`, used by
+ * `readDataset4D`) all read through `readHyperslab` below; the 4-D writer
+ * (src/stem4d/hdf5.ts) loads h5wasm through `loadH5wasm`.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { NumericArray, decodeHalf, ioError, shapeSize } from "./util";
 import { importEsm } from "../display/esm";
+import { decodeInto, parseDType, type DType } from "../stem4d/dtype";
+import type { Calibration4D, FrameSource } from "../stem4d/source";
 
 /*
  * The parts of h5wasm's API used here, declared locally: h5wasm is
@@ -69,6 +85,7 @@ interface H5ModuleExtras {
   get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, ptr: bigint): number;
   activate_throwing_error_handler(): void;
   deactivate_throwing_error_handler(): void;
+  create_object_reference(fileId: bigint, path: string): ArrayLike<number>;
 }
 
 let h5wasmPromise: Promise<{ h5: H5Node; Module: H5ModuleExtras }> | undefined;
@@ -182,6 +199,50 @@ function h5Reason(e: unknown): string {
   }
   const useful = steps.filter((s) => !/^(can't|unable to) (synchronously )?(read|open)( data| file)?$/.test(s));
   return (useful.length ? useful.slice(-2) : steps.slice(-1)).join("; ") || text.split("\n")[0];
+}
+
+/**
+ * The most bytes one read may ask for: what the WebAssembly heap (32-bit
+ * addresses, at most 2 GiB in h5wasm's build) can hold. Sizes are compared
+ * as BigInt, so a 4 GiB or larger request never wraps to a small one.
+ */
+export const MAX_HDF5_READ_BYTES = 2 ** 31 - 1;
+
+/**
+ * Read the hyperslab `offset`/`count` (or the whole dataset when null) of
+ * `dsPath`, converted by HDF5 to little-endian, into the WebAssembly heap,
+ * and hand the bytes to `consume` (valid only during the call). The size is
+ * computed in 64 bits and checked before allocating; the read's status is
+ * checked, and HDF5 errors raised by the throwing handler become errors
+ * naming the file and dataset. The caller has checked the filters.
+ */
+function readHyperslab<T>(
+  fn: string, path: string, dsPath: string, f: H5File, Module: H5ModuleExtras,
+  count: bigint[] | null, offset: bigint[] | null, shape: readonly number[], size: number, dtype: string,
+  consume: (heap: Uint8Array, ptr: number, nbytes: number) => T,
+): T {
+  let n = 1n;
+  for (const d of shape) n *= BigInt(d);
+  const nbytes = n * BigInt(size);
+  if (nbytes === 0n) return consume(new Uint8Array(0), 0, 0);
+  if (nbytes > BigInt(MAX_HDF5_READ_BYTES)) {
+    throw ioError(fn, path, `"${dsPath}": reading shape [${shape.join(", ")}] of ${dtype} needs ${nbytes} bytes, more than one HDF5 read can hold (${MAX_HDF5_READ_BYTES} bytes, the WebAssembly heap); read it in parts with { slice }, or stream a 4-D dataset with readDataset4D`);
+  }
+  const nb = Number(nbytes);
+  const ptr = Module._malloc(nb);
+  if (!ptr) throw ioError(fn, path, `"${dsPath}": cannot allocate ${nb} bytes in the HDF5 heap (read it in parts with { slice })`);
+  try {
+    let status: number;
+    try {
+      status = Module.get_dataset_data(f.file_id, normPath(dsPath), count, offset, count ? count.map(() => 1n) : null, BigInt(ptr));
+    } catch (e) {
+      throw ioError(fn, path, `reading "${dsPath}" failed (corrupt or truncated file?): ${h5Reason(e)}`);
+    }
+    if (typeof status !== "number" || status < 0) throw ioError(fn, path, `reading "${dsPath}" failed: HDF5 returned status ${status} (corrupt or truncated file?)`);
+    return consume(Module.HEAPU8, ptr, nb); // HEAPU8 read after the call: the heap may have grown during it
+  } finally {
+    Module._free(ptr);
+  }
 }
 
 /** Check the signature and the superblock's end-of-file address before handing the file to HDF5. */
@@ -298,11 +359,26 @@ function normPath(p: string): string {
  *   (await listHdf5("lattice.hdf5")).filter(e => e.kind === "dataset")
  */
 export async function listHdf5(path: string): Promise<Hdf5Entry[]> {
-  return withFile("listHdf5", path, (f, _m, h5) => walk(f, h5));
+  return withFile("listHdf5", path, (f, Module, h5) => walk(f, h5, Module));
 }
 
-function walk(f: H5File, h5: H5Node): Hdf5Entry[] {
+function walk(f: H5File, h5: H5Node, Module: H5ModuleExtras): Hdf5Entry[] {
   const out: Hdf5Entry[] = [];
+  // Objects already listed, by address (an object reference is its address):
+  // a hard link back to an ancestor group must not be walked again.
+  const seen = new Set<string>();
+  const firstVisit = (p: string): boolean => {
+    let key: string;
+    try {
+      key = Array.from(Module.create_object_reference(f.file_id, p)).join(",");
+    } catch {
+      key = p;
+    }
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  firstVisit("/");
   const visit = (group: H5Group, prefix: string): void => {
     for (const key of group.keys()) {
       const p = prefix === "/" ? `/${key}` : `${prefix}/${key}`;
@@ -323,6 +399,10 @@ function walk(f: H5File, h5: H5Node): Hdf5Entry[] {
         }
         out.push({ path: p, kind: "dataset", shape: md.shape ?? [], dtype: dtypeName(md), filters });
       } else if (obj instanceof h5.Group) {
+        if (!firstVisit(p)) {
+          out.push({ path: p, kind: "link" }); // a hard link to a group already listed (a cycle, or an alias)
+          continue;
+        }
         out.push({ path: p, kind: "group" });
         visit(obj, p);
       } else if (obj && typeof obj === "object" && "type" in obj && /Link/.test(String((obj as { type: string }).type))) {
@@ -358,8 +438,8 @@ function checkFilters(fn: string, path: string, dsPath: string, ds: H5Dataset): 
   let filters: { id: number; name: string }[];
   try {
     filters = ds.filters;
-  } catch {
-    return;
+  } catch (e) {
+    throw ioError(fn, path, `dataset "${dsPath}": cannot read its filter pipeline, so its data cannot be trusted: ${h5Reason(e)}`);
   }
   for (const flt of filters) {
     if (!AVAILABLE_FILTERS.has(flt.id)) {
@@ -424,24 +504,7 @@ function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module
   }
   const n = shapeSize(shape);
   const size = base.size;
-  const nbytes = n * size;
-  let bytes: Uint8Array;
-  if (n === 0) {
-    bytes = new Uint8Array(0);
-  } else {
-    const ptr = Module._malloc(nbytes);
-    if (!ptr) throw ioError(fn, path, `"${dsPath}": cannot allocate ${nbytes} bytes in the HDF5 heap`);
-    try {
-      try {
-        Module.get_dataset_data(f.file_id, normPath(dsPath), count, offset, count ? count.map(() => 1n) : null, BigInt(ptr));
-      } catch (e) {
-        throw ioError(fn, path, `reading "${dsPath}" failed (corrupt or truncated file?): ${h5Reason(e)}`);
-      }
-      bytes = Module.HEAPU8.slice(ptr, ptr + nbytes);
-    } finally {
-      Module._free(ptr);
-    }
-  }
+  const bytes = readHyperslab(fn, path, dsPath, f, Module, count, offset, shape, size, dtype, (heap, ptr, nbytes) => heap.slice(ptr, ptr + nbytes));
   // HDF5 converts to the native (little-endian) memory type.
   let data: NumericArray;
   const buf = bytes.buffer;
@@ -493,6 +556,11 @@ export async function readHdf5Attrs(path: string, objectPath = "/"): Promise<Rec
   });
 }
 
+/** True for the dtypes of numeric arrays ("<f4", ">u2", "|b1", ...), false for strings, compounds, ... */
+function isNumericDtype(dtype: string | undefined): boolean {
+  return /^[<>|][iuf]\d$|^\|b1$/.test(dtype ?? "");
+}
+
 /** How `findHdf5Image` chose the image dataset. */
 export type Hdf5Convention = "option" | "emd" | "hyperspy" | "atomap" | "first-numeric";
 
@@ -528,7 +596,7 @@ export async function findHdf5Image(
 ): Promise<Hdf5Image> {
   const fn = options.fn ?? "readImage";
   return withFile(fn, path, (f, Module, h5) => {
-    const entries = walk(f, h5);
+    const entries = walk(f, h5, Module);
     const has = (p: string) => entries.some((e) => e.path === normPath(p) && e.kind === "dataset");
     const warnings: string[] = [];
     let dataset: string | undefined;
@@ -579,7 +647,7 @@ export async function findHdf5Image(
     }
     if (!dataset) {
       const numeric = (e: Hdf5Entry) =>
-        e.kind === "dataset" && /^[<>|][iuf]\d$|^\|b1$/.test(e.dtype ?? "") && (e.shape?.length ?? 0) >= 2 && shapeSize(e.shape!) > 0;
+        e.kind === "dataset" && isNumericDtype(e.dtype) && (e.shape?.length ?? 0) >= 2 && shapeSize(e.shape!) > 0;
       const m = entries.find((e) => numeric(e) && e.shape!.length === 2) ?? entries.find(numeric);
       if (!m) {
         const dsList = entries.filter((e) => e.kind === "dataset").map((e) => `${e.path} [${e.shape?.join("×")}] ${e.dtype}`);
@@ -591,6 +659,9 @@ export async function findHdf5Image(
       if (m.shape!.length === 3) warnings.push(`${m.path} is 3-D: its first axis is taken as the frame index ([frames, height, width])`);
     }
     const entry = entries.find((e) => e.path === dataset)!;
+    if (!isNumericDtype(entry.dtype)) {
+      throw ioError(fn, path, `dataset "${dataset}" has dtype ${entry.dtype}: not a numeric array, so not an image`);
+    }
     const fullShape = entry.shape ?? [];
     let slice: ReadHdf5Options["slice"];
     const p = options.page;
@@ -724,7 +795,7 @@ export async function openHdf5(path: string): Promise<Hdf5Reader> {
   };
   return {
     path,
-    list: () => guarded("Hdf5Reader.list", () => walk(file, h5)),
+    list: () => guarded("Hdf5Reader.list", () => walk(file, h5, Module)),
     read: (datasetPath, options = {}) => guarded("Hdf5Reader.read", () => readDataset("Hdf5Reader.read", path, datasetPath, file, Module, h5, options)),
     attrs: (objectPath = "/") =>
       guarded("Hdf5Reader.attrs", () => {
@@ -742,4 +813,169 @@ export async function openHdf5(path: string): Promise<Hdf5Reader> {
       }
     },
   };
+}
+
+/**
+ * Frames of a 4D-STEM dataset in an HDF5 file, read in chunks (hyperslabs of
+ * whole scan rows, or part of one row) through `readHyperslab`: every read is
+ * status-checked and runs with the throwing error handler, so a corrupt
+ * chunk raises; the dataset's filters are checked once when it is opened.
+ * Frames are decoded from the little-endian memory type HDF5 converts to.
+ */
+class Hdf5FrameSource implements FrameSource {
+  readonly onDisk = true;
+  private open = true;
+  constructor(
+    private readonly fn: string, readonly path: string, private readonly file: H5File, private readonly Module: H5ModuleExtras,
+    private readonly dsPath: string, private readonly shape: readonly number[], readonly dtype: DType, readonly description: string,
+  ) {}
+  read(start: number, count: number, out: Float32Array): void {
+    if (!this.open) throw ioError(this.fn, this.path, "the HDF5 file has been closed (Dataset4D.close was called)");
+    const shape = this.shape;
+    const rank = shape.length;
+    const cols = rank === 4 ? shape[1] : 1;
+    const fsz = shape[rank - 1] * shape[rank - 2];
+    const { kind, size, descr } = this.dtype;
+    const end = start + count;
+    this.Module.activate_throwing_error_handler();
+    try {
+      for (let f = start, o = 0; f < end; ) {
+        let offset: number[];
+        let cnt: number[];
+        let n: number;
+        if (rank === 3) {
+          n = end - f;
+          offset = [f, 0, 0];
+          cnt = [n, shape[1], shape[2]];
+        } else {
+          const r = Math.floor(f / cols);
+          const c0 = f % cols;
+          if (c0 === 0 && end - f >= cols) {
+            const rows = Math.floor((end - f) / cols);
+            n = rows * cols;
+            offset = [r, 0, 0, 0];
+            cnt = [rows, cols, shape[2], shape[3]];
+          } else {
+            n = Math.min(cols, c0 + (end - f)) - c0;
+            offset = [r, c0, 0, 0];
+            cnt = [1, n, shape[2], shape[3]];
+          }
+        }
+        const dst = out.subarray(o * fsz, (o + n) * fsz);
+        readHyperslab(this.fn, this.path, this.dsPath, this.file, this.Module, cnt.map(BigInt), offset.map(BigInt), cnt, size, descr, (heap, ptr, nb) => {
+          if (nb !== n * fsz * size) throw ioError(this.fn, this.path, `"${this.dsPath}": frames [${f}, ${f + n}) read ${nb} bytes, expected ${n * fsz * size}`);
+          decodeInto(heap.subarray(ptr, ptr + nb), kind, size, true, dst, n * fsz);
+        });
+        o += n;
+        f += n;
+      }
+    } finally {
+      this.Module.deactivate_throwing_error_handler();
+    }
+  }
+  chunkSpec(): undefined {
+    return undefined;
+  }
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.file.close();
+    } catch {
+      /* already unusable */
+    }
+  }
+}
+
+/** The value of attribute `name` of `obj` (a one-element array unwrapped), or undefined. */
+function attrValue(obj: unknown, name: string): unknown {
+  const v = attrsOf(obj as { attrs: Record<string, { json_value: unknown }> })[name];
+  return Array.isArray(v) && v.length === 1 ? v[0] : v;
+}
+
+/**
+ * Open the 4D-STEM dataset of an HDF5 file for chunked reading (used by
+ * `readDataset4D` through the reader registry). Layouts recognised when
+ * `options.dataset` is not given: a 4-D numeric dataset whose path ends in
+ * `/data` (EMD 0.2 `/data/<name>/data`, py4DSTEM/emdfile
+ * `/<root>/<name>/data`), else the first 4-D numeric dataset (or 3-D, when
+ * `options.scanShape` is given). EMD dimension vectors `dim1..dim4` (0.2) or
+ * `dim0..dim3` (emdfile) beside it give the calibration (step and `units`).
+ * Returns the frame source, the stored shape and the calibration; the file
+ * stays open until the source is closed.
+ */
+export async function openHdf5Frames(
+  fn: string, path: string, options: { dataset?: string; scanShape?: [number, number] },
+): Promise<{ source: FrameSource; shape: number[]; calibration: Calibration4D; what: string }> {
+  const where = `${fn}(${JSON.stringify(path)})`;
+  preflight(fn, path);
+  const { h5, Module } = await loadH5wasm();
+  Module.activate_throwing_error_handler();
+  let f: H5File | undefined;
+  try {
+    try {
+      f = new h5.File(resolve(path), "r");
+    } catch (e) {
+      throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
+    }
+    const file = f;
+    const entries = walk(file, h5, Module);
+    const datasets = entries.filter((e) => e.kind === "dataset");
+    const numeric = (d?: string) => !!d && /^[<>|]?[fiu]\d$/.test(d);
+    let entry: Hdf5Entry | undefined;
+    if (options.dataset !== undefined) {
+      entry = datasets.find((e) => e.path === normPath(options.dataset!));
+      if (!entry) throw ioError(fn, path, `no dataset "${options.dataset}" in the file (datasets: ${datasets.map((e) => e.path).join(", ")})`);
+    } else {
+      const cands = datasets.filter((e) => numeric(e.dtype) && (e.shape?.length === 4 || (e.shape?.length === 3 && options.scanShape)));
+      entry = cands.find((e) => e.path.endsWith("/data") && e.shape!.length === 4) ?? cands[0];
+      if (!entry) throw ioError(fn, path, `no 4-D numeric dataset found (datasets: ${datasets.map((e) => `${e.path} ${JSON.stringify(e.shape)} ${e.dtype}`).join(", ") || "none"}); pass options.dataset`);
+    }
+    if (!numeric(entry.dtype)) throw ioError(fn, path, `dataset ${entry.path} has dtype ${entry.dtype}; need a numeric one`);
+    const dtype = parseDType(entry.dtype!, where);
+    const shape = entry.shape!;
+    if (shape.length === 4 || shape.length === 3) {
+      if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0)) throw ioError(fn, path, `dataset ${entry.path} has shape [${shape.join(", ")}]: every axis must be a positive integer`);
+    }
+    const ds = file.get(entry.path) as H5Dataset;
+    checkFilters(fn, path, entry.path, ds);
+    // Calibration from EMD dimension vectors (optional: unreadable vectors are skipped).
+    const calibration: Calibration4D = {};
+    const parent = entry.path.slice(0, entry.path.lastIndexOf("/")) || "/";
+    const has = (p: string) => datasets.some((e) => e.path === p);
+    for (const first of [1, 0]) {
+      const dims = [0, 1, 2, 3].map((i) => `${parent}/dim${first + i}`);
+      if (!has(dims[0]) || !has(dims[2])) continue;
+      const step = (p: string): { step?: number; unit?: unknown } => {
+        try {
+          const d = readDataset(fn, path, p, file, Module, h5, { slice: [[0, 2]] });
+          const v = d.data as ArrayLike<number>;
+          return v.length === 2 && v[1] !== v[0] ? { step: Math.abs(Number(v[1]) - Number(v[0])), unit: attrValue(file.get(p), "units") } : {};
+        } catch {
+          return {};
+        }
+      };
+      const scan = step(dims[0]);
+      const det = step(dims[2]);
+      if (scan.step !== undefined) {
+        calibration.scanStep = scan.step;
+        if (typeof scan.unit === "string" && scan.unit && scan.unit !== "[n_m]") calibration.scanUnit = scan.unit;
+      }
+      if (det.step !== undefined) {
+        calibration.detPixelSize = det.step;
+        if (typeof det.unit === "string" && det.unit) calibration.detUnit = det.unit;
+      }
+      break;
+    }
+    const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`);
+    f = undefined; // the source owns the open file now
+    return { source, shape, calibration, what: `dataset ${entry.path}` };
+  } finally {
+    Module.deactivate_throwing_error_handler();
+    try {
+      f?.close();
+    } catch {
+      /* closing a damaged file may fail too; the first error matters */
+    }
+  }
 }

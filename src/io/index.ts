@@ -1,10 +1,16 @@
 /**
  * Readers and writers: .npy, TIFF, PNG, HDF5 (Berkeley EMD, HyperSpy,
- * atomap), with `readImage` choosing the reader from the file's content.
+ * atomap), with `readImage`, `readImageStack` and `readDataset4D` choosing
+ * the reader from the file's content through one registry (`readers`,
+ * `registerReader`).
  */
 export { readImage, readImageStack, detectFormat } from "./read-image";
+export { registerReader, readers } from "./registry";
+export type { FormatReader, OpenedFile, SniffFile, Frames4D, Frames4DOptions, Want } from "./registry";
 export type { ImageFormat, ImageSource, LoadedImage, ReadImageOptions } from "./read-image";
-export { readNpy, writeNpy, encodeNpy, npyHeader, fortranToC } from "./npy";
+export { readNpy, writeNpy, encodeNpy, npyHeader, npyHeaderBytes, fortranToC } from "./npy";
+export { parseElementType } from "./dtype";
+export type { ElementType } from "./dtype";
 export type { NpyArray, NpyHeader, ReadNpyOptions, NpyWriteDtype } from "./npy";
 export { readHdf5Dataset, readHdf5Attrs, listHdf5, findHdf5Image, openHdf5 } from "./hdf5";
 export type { Hdf5Dataset, Hdf5Entry, Hdf5Image, Hdf5Convention, Hdf5Reader, ReadHdf5Options } from "./hdf5";

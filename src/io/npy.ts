@@ -9,6 +9,8 @@
  * padded with spaces and a newline, then the raw array bytes.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { writeAtomicallySync } from "./atomic";
+import { parseElementType } from "./dtype";
 import {
   HOST_LITTLE_ENDIAN,
   NumericArray,
@@ -74,22 +76,6 @@ export interface ReadNpyOptions {
 
 const FN_READ = "readNpy";
 
-function parseDescr(fn: string, name: string, descr: string): { kind: NpyHeader["kind"]; itemSize: number; littleEndian: boolean } {
-  const m = /^([<>|=]?)([a-zA-Z])(\d+)$/.exec(descr);
-  if (!m) throw ioError(fn, name, `unsupported dtype ${JSON.stringify(descr)} (only plain numeric dtypes are supported)`);
-  const [, order, kind, sizeText] = m;
-  const itemSize = Number(sizeText);
-  const littleEndian = order === ">" ? false : order === "=" ? HOST_LITTLE_ENDIAN : true;
-  const ok: Record<string, number[]> = { b: [1], i: [1, 2, 4, 8], u: [1, 2, 4, 8], f: [2, 4, 8] };
-  if (kind === "c") throw ioError(fn, name, `complex dtype ${descr} is not supported (read real and imaginary parts in numpy and save them separately)`);
-  if (!(kind in ok)) {
-    const what: Record<string, string> = { O: "object", S: "byte string", U: "unicode string", V: "void/structured", M: "datetime", m: "timedelta" };
-    throw ioError(fn, name, `unsupported dtype ${descr}${what[kind] ? ` (${what[kind]})` : ""}: only bool, integer and float dtypes are supported`);
-  }
-  if (!ok[kind].includes(itemSize)) throw ioError(fn, name, `unsupported dtype ${descr}: ${itemSize}-byte ${kind === "f" ? "floats" : "integers"} are not supported`);
-  return { kind: kind as NpyHeader["kind"], itemSize, littleEndian };
-}
-
 /** Parse the header from the first bytes of a file (needs at least the whole header). */
 function parseHeader(fn: string, name: string, bytes: Uint8Array, fileLength: number): NpyHeader {
   if (bytes.length < 10) throw ioError(fn, name, `truncated: ${bytes.length} bytes, a .npy header needs at least 10`);
@@ -130,11 +116,11 @@ function parseHeader(fn: string, name: string, bytes: Uint8Array, fileLength: nu
     .map((s) => s.trim().replace(/L$/, ""))
     .filter((s) => s.length > 0)
     .map((s) => {
-      const v = Number(s);
-      if (!Number.isInteger(v) || v < 0) throw ioError(fn, name, `corrupt header: shape entry ${JSON.stringify(s)} is not a non-negative integer`);
+      const v = /^\d+$/.test(s) ? Number(s) : NaN;
+      if (!Number.isSafeInteger(v)) throw ioError(fn, name, `corrupt header: shape entry ${JSON.stringify(s)} is not a non-negative integer`);
       return v;
     });
-  const { kind, itemSize, littleEndian } = parseDescr(fn, name, descrM[2]);
+  const { kind, size: itemSize, littleEndian } = parseElementType(descrM[2], fn, name);
   const size = shapeSize(shape);
   const dataOffset = start + headerLen;
   const need = size * itemSize;
@@ -334,8 +320,25 @@ export function encodeNpy(
   } else {
     typed = data as NumericArray;
   }
+  const header = npyHeaderBytes(dtype, shape);
+  const out = new Uint8Array(header.length + typed.byteLength);
+  out.set(header, 0);
+  const body = new Uint8Array(typed.byteLength);
+  body.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+  if (!HOST_LITTLE_ENDIAN) byteSwapInPlace(body, typed.BYTES_PER_ELEMENT);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * The bytes of a `.npy` header for a C-ordered array of dtype `descr` and
+ * `shape`: format version 1.0, or 2.0 when the header needs more than 65535
+ * bytes; padded with spaces and a newline so that the data start on a
+ * 64-byte boundary (numpy.lib.format). The one header writer of the library.
+ */
+export function npyHeaderBytes(descr: string, shape: readonly number[]): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  let dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   let version = 1;
   let prefix = 10;
   let total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
@@ -347,8 +350,7 @@ export function encodeNpy(
   }
   dict = dict + " ".repeat(total - prefix - dict.length - 1) + "\n";
   const headerLen = dict.length;
-  const itemBytes = typed.byteLength;
-  const out = new Uint8Array(prefix + headerLen + itemBytes);
+  const out = new Uint8Array(prefix + headerLen);
   out.set(NPY_MAGIC, 0);
   out[6] = version;
   out[7] = 0;
@@ -359,10 +361,6 @@ export function encodeNpy(
     new DataView(out.buffer).setUint32(8, headerLen, true);
   }
   for (let i = 0; i < headerLen; i++) out[prefix + i] = dict.charCodeAt(i);
-  const body = new Uint8Array(typed.byteLength);
-  body.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
-  if (!HOST_LITTLE_ENDIAN) byteSwapInPlace(body, typed.BYTES_PER_ELEMENT);
-  out.set(body, prefix + headerLen);
   return out;
 }
 
@@ -391,9 +389,11 @@ export function writeNpy(
     shp = shape ?? [arr.length];
   }
   const bytes = encodeNpy(arr, shp, "writeNpy", path);
-  try {
-    writeFileSync(path, bytes);
-  } catch (e) {
-    throw ioError("writeNpy", path, `cannot write: ${(e as Error).message}`);
-  }
+  writeAtomicallySync("writeNpy", path, (tmp) => {
+    try {
+      writeFileSync(tmp, bytes);
+    } catch (e) {
+      throw ioError("writeNpy", path, `cannot write: ${(e as Error).message}`);
+    }
+  });
 }

@@ -9,26 +9,12 @@
  * file read in chunks (see `readDataset4D`), so a 100 GB file opens instantly
  * and is streamed by the analyses.
  */
-import * as fs from "node:fs";
 import { makeImage, type Image } from "../image";
-import { dtypeOfArray, parseDType, type DType } from "./dtype";
-import { npyHeader } from "../io/npy";
-import { ChunkSource, type FrameSource } from "./source";
-import { readHdf5Dataset4D } from "./hdf5";
+import { openByContent, type Frames4DOptions } from "../io/registry";
+import { dtypeOfArray, type DType } from "./dtype";
+import { ChunkSource, type Calibration4D, type FrameSource } from "./source";
 
-/** Physical calibration of a 4D-STEM dataset (all optional). */
-export interface Calibration4D {
-  /** Real-space scan step (distance between probe positions), in `scanUnit`. */
-  scanStep?: number;
-  /** Unit of `scanStep`, e.g. "nm" or "Å". */
-  scanUnit?: string;
-  /** Reciprocal-space size of one detector pixel, in `detUnit` (e.g. 1/Å or mrad). */
-  detPixelSize?: number;
-  /** Unit of `detPixelSize`, e.g. "1/Å" or "mrad". */
-  detUnit?: string;
-  /** Accelerating voltage in kV. */
-  voltage?: number;
-}
+export type { Calibration4D } from "./source";
 
 /** A 4D-STEM dataset; see the module comment for conventions. */
 export class Dataset4D {
@@ -121,12 +107,17 @@ export function dataset4D(data: NumericArray, scanShape: [number, number], detSh
 }
 
 /** Options of `readDataset4D`. */
-export interface ReadDataset4DOptions {
-  /** "npy", "raw", "hdf5" (also .h5/.emd/.hdf5 files); default: from the file extension. */
-  format?: "npy" | "raw" | "hdf5";
+export interface ReadDataset4DOptions extends Frames4DOptions {
+  /**
+   * The reader to use, by name ("npy", "hdf5", "raw", or a registered
+   * reader's); default: chosen from the file's content. Headerless files
+   * have no signature: "raw" is used when asked for, or when no reader
+   * recognises the content and `dtype` is given.
+   */
+  format?: string;
   /** [rows, cols]: required for raw files and for 3-D arrays (N, ky, kx); reshapes a 4-D array with the same frame count. */
   scanShape?: [number, number];
-  /** [ky, kx]: required for raw files. */
+  /** [ky, kx]: required for raw files; checked against the file's detector otherwise. */
   detShape?: [number, number];
   /** Element type of a raw file ("uint16", "<f4", ...). */
   dtype?: string;
@@ -138,54 +129,48 @@ export interface ReadDataset4DOptions {
   frameFooter?: number;
   /** HDF5: path of the 4-D dataset inside the file; default: found automatically (py4DSTEM / EMD layouts). */
   dataset?: string;
+  /** Calibration to use; entries given here override the file's. */
   calibration?: Calibration4D;
 }
 
-function fileSize(path: string, where: string): number {
-  try { return fs.statSync(path).size; } catch (e) { throw new Error(`${where}: cannot open: ${(e as Error).message}`); }
-}
-
 /**
- * Open a 4D-STEM dataset from a file without loading it: `.npy` (C order,
- * 4-D `(rows, cols, ky, kx)` or 3-D `(N, ky, kx)` with `scanShape`), raw
- * binary (`format: "raw"` with `scanShape`, `detShape`, `dtype`, optional
- * file/frame headers and footers) or HDF5/EMD (py4DSTEM and Berkeley EMD
- * layouts, read through h5wasm in chunks). Frames are read on demand in
- * chunks by `pread` (the OS page cache plays the role of a memory map), so
- * memory stays bounded by the chunk size whatever the file size.
+ * Open a 4D-STEM dataset from a file without loading it. The reader is
+ * chosen from the file's content through the reader registry
+ * (src/io/registry.ts; `registerReader` adds formats): `.npy` (C order, 4-D
+ * `(rows, cols, ky, kx)` or 3-D `(N, ky, kx)` with `scanShape`), HDF5/EMD
+ * (py4DSTEM and Berkeley EMD layouts, read through h5wasm in chunks; filters
+ * h5wasm lacks and corrupt chunks raise), or raw binary (`format: "raw"`, or
+ * any unrecognised content when `dtype` is given, with `scanShape`,
+ * `detShape`, optional file/frame headers and footers). Frames are read on
+ * demand in chunks by `pread` (the OS page cache plays the role of a memory
+ * map), so memory stays bounded by the chunk size whatever the file size.
  *
  * Errors name the file and the reason: a file shorter than its header says,
- * a shape that does not match, an unsupported dtype or Fortran order.
+ * a shape that does not match, an unsupported dtype or Fortran order, an
+ * unknown format (listing the formats tried).
  *
  * @example const ds = await readDataset4D("scan.npy"); // 4-D float32 or uint16
  */
 export async function readDataset4D(path: string, options: ReadDataset4DOptions = {}): Promise<Dataset4D> {
-  const where = `readDataset4D(${JSON.stringify(path)})`;
   if (typeof path !== "string" || path.length === 0) throw new TypeError("readDataset4D(path): path must be a non-empty string");
-  const ext = path.toLowerCase().split(".").pop() ?? "";
-  const format = options.format ?? (ext === "npy" ? "npy" : ["h5", "hdf5", "emd", "hdf"].includes(ext) ? "hdf5" : ext === "raw" || ext === "bin" ? "raw" : undefined);
-  if (format === undefined) throw new Error(`${where}: cannot tell the format from the extension ".${ext}"; pass options.format ("npy", "raw" or "hdf5")`);
-  if (format === "hdf5") {
-    return readHdf5Dataset4D(path, options);
+  const where = `readDataset4D(${JSON.stringify(path)})`;
+  const { opened } = await openByContent("readDataset4D", path, "frames4D", {
+    format: options.format,
+    fallback: options.dtype !== undefined ? "raw" : undefined,
+    hint: 'headerless files need options.format "raw" with scanShape, detShape and dtype',
+  });
+  const got = await opened.frames4D!(options);
+  try {
+    const { scanShape, detShape } = shapes(where, got.shape, got.what, options);
+    return new Dataset4D(got.source, scanShape, detShape, { ...got.calibration, ...options.calibration });
+  } catch (e) {
+    got.source.close();
+    throw e;
   }
-  const size = fileSize(path, where);
-  let dtype: DType, offset: number, shape: number[], frameHeader = 0, frameFooter = 0;
-  if (format === "npy") {
-    let h: ReturnType<typeof npyHeader>;
-    try { h = npyHeader(path); } catch (e) { throw new Error(`${where}: ${(e as Error).message.replace(/^npyHeader\([^)]*\): /, "")}`); }
-    if (h.fortranOrder) throw new Error(`${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
-    dtype = parseDType(h.dtype, where); offset = h.dataOffset; shape = h.shape;
-  } else {
-    if (!options.scanShape || !options.detShape || !options.dtype) throw new Error(`${where}: raw files need options.scanShape, options.detShape and options.dtype`);
-    dtype = parseDType(options.dtype, where);
-    offset = options.offset ?? 0;
-    frameHeader = options.frameHeader ?? 0;
-    frameFooter = options.frameFooter ?? 0;
-    for (const [k, v] of [["offset", offset], ["frameHeader", frameHeader], ["frameFooter", frameFooter]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: options.${k} must be a non-negative integer, got ${v}`);
-    }
-    shape = [...options.scanShape, ...options.detShape];
-  }
+}
+
+/** The scan and detector shapes of stored data of `shape`, with the options' reshape checked. */
+function shapes(where: string, shape: number[], what: string, options: ReadDataset4DOptions): { scanShape: [number, number]; detShape: [number, number] } {
   let scanShape: [number, number], detShape: [number, number];
   if (shape.length === 4) {
     detShape = [shape[2], shape[3]];
@@ -195,7 +180,7 @@ export async function readDataset4D(path: string, options: ReadDataset4DOptions 
       scanShape = [options.scanShape[0], options.scanShape[1]];
     }
   } else if (shape.length === 3) {
-    if (!options.scanShape) throw new Error(`${where}: the array is 3-D (${shape.join("×")}); pass options.scanShape [rows, cols] with rows*cols = ${shape[0]}`);
+    if (!options.scanShape) throw new Error(`${where}: ${what} is 3-D (${shape.join("×")}); pass options.scanShape [rows, cols] with rows*cols = ${shape[0]}`);
     if (options.scanShape[0] * options.scanShape[1] !== shape[0]) throw new RangeError(`${where}: options.scanShape ${JSON.stringify(options.scanShape)} has ${options.scanShape[0] * options.scanShape[1]} positions, the file has ${shape[0]} frames`);
     scanShape = [options.scanShape[0], options.scanShape[1]];
     detShape = [shape[1], shape[2]];
@@ -205,15 +190,5 @@ export async function readDataset4D(path: string, options: ReadDataset4DOptions 
   if (options.detShape && (options.detShape[0] !== detShape[0] || options.detShape[1] !== detShape[1])) {
     throw new RangeError(`${where}: options.detShape ${JSON.stringify(options.detShape)} does not match the file's detector ${detShape[0]}×${detShape[1]}`);
   }
-  const frameSize = detShape[0] * detShape[1];
-  const stride = frameHeader + frameSize * dtype.size + frameFooter;
-  const nFrames = scanShape[0] * scanShape[1];
-  const need = offset + nFrames * stride;
-  if (size < need) throw new Error(`${where}: truncated: header/shape says ${need - offset} bytes of data after offset ${offset}, file has ${Math.max(0, size - offset)} (${size} bytes in all)`);
-  if (format === "raw" && size > need) throw new Error(`${where}: file has ${size} bytes, shape ${scanShape.join("×")}×${detShape.join("×")} ${dtype.descr} with offset ${offset} needs ${need}; check the shape, dtype and headers`);
-  const src = new ChunkSource(
-    { type: "file", path, offset, stride, frameHeader, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: dtype.littleEndian },
-    dtype, `file ${path} (${dtype.descr})`, true,
-  );
-  return new Dataset4D(src, scanShape, detShape, options.calibration ?? {});
+  return { scanShape, detShape };
 }

@@ -7,6 +7,7 @@
  * frames as float32 (the conversion is exact for every integer type up to 24
  * bits and for float32; float64 and 32-bit integers round to nearest float32).
  */
+import { parseElementType, type ElementType } from "../io/dtype";
 
 export interface DType {
   /** Canonical NumPy descr, e.g. "<f4". */
@@ -17,23 +18,22 @@ export interface DType {
   littleEndian: boolean;
 }
 
-const SHORT: Record<string, string> = {
-  float32: "<f4", float64: "<f8", uint8: "|u1", uint16: "<u2", uint32: "<u4",
-  int8: "|i1", int16: "<i2", int32: "<i4", f4: "<f4", f8: "<f8", u1: "|u1", u2: "<u2", u4: "<u4", i1: "|i1", i2: "<i2", i4: "<i4",
-};
-
-/** Parse "float32", "<f4", ">u2", "uint16", ... into a DType; `where` names the caller for errors. */
+/**
+ * Parse "float32", "<f4", ">u2", "uint16", ... into a DType (through the one
+ * dtype parser, `parseElementType` in src/io/dtype.ts) and check that 4-D
+ * frames can be decoded from it; `where` names the caller for errors.
+ */
 export function parseDType(spec: string, where = "dtype"): DType {
-  const s = SHORT[spec] ?? spec;
-  const m = /^([<>|=]?)([fui])(\d)$/.exec(s);
-  if (!m) throw new TypeError(`${where}: unsupported dtype ${JSON.stringify(spec)} (supported: float32/64, uint8/16/32, int8/16/32, NumPy descr like "<f4")`);
-  const kind = m[2] as DType["kind"];
-  const size = Number(m[3]) as DType["size"];
-  const ok = kind === "f" ? size === 4 || size === 8 : size === 1 || size === 2 || size === 4;
-  if (!ok) throw new TypeError(`${where}: unsupported dtype ${JSON.stringify(spec)}: ${kind}${size} is not supported (float16 and 64-bit integers are not)`);
-  const littleEndian = m[1] !== ">";
-  const order = size === 1 ? "|" : littleEndian ? "<" : ">";
-  return { descr: `${order}${kind}${size}`, kind, size, littleEndian };
+  let t: ElementType;
+  try {
+    t = parseElementType(spec);
+  } catch (e) {
+    throw new TypeError(`${where}: ${(e as Error).message.replace(/^dtype\("dtype"\): /, "")}`);
+  }
+  const { kind, size } = t;
+  const ok = kind === "f" ? size === 4 || size === 8 : kind !== "b" && size <= 4;
+  if (!ok) throw new TypeError(`${where}: unsupported dtype ${JSON.stringify(spec)}: ${kind}${size} is not supported for 4-D data (float32/64, uint8/16/32, int8/16/32 are)`);
+  return t as DType;
 }
 
 /** The dtype of a typed array (native = little-endian on every platform Node supports). */

@@ -76,10 +76,26 @@ export function viewChunk(spec: ChunkSpec, start: number, count: number): Float3
   return new Float32Array(spec.bytes.buffer, off, count * spec.frameSize);
 }
 
+/** Physical calibration of a 4D-STEM dataset (all optional). */
+export interface Calibration4D {
+  /** Real-space scan step (distance between probe positions), in `scanUnit`. */
+  scanStep?: number;
+  /** Unit of `scanStep`, e.g. "nm" or "Å". */
+  scanUnit?: string;
+  /** Reciprocal-space size of one detector pixel, in `detUnit` (e.g. 1/Å or mrad). */
+  detPixelSize?: number;
+  /** Unit of `detPixelSize`, e.g. "1/Å" or "mrad". */
+  detUnit?: string;
+  /** Accelerating voltage in kV. */
+  voltage?: number;
+}
+
 /** Where a dataset's frames come from. */
 export interface FrameSource {
   /** Human-readable origin, e.g. "file data.npy (<u2)". */
   readonly description: string;
+  /** The file the frames are read from, when they are (writers refuse to overwrite it). */
+  readonly path?: string;
   readonly dtype: DType;
   /** Read frames [start, start+count) as float32 into out (length >= count*frameSize). */
   read(start: number, count: number, out: Float32Array): void;
@@ -97,6 +113,7 @@ export class ChunkSource implements FrameSource {
   private state: ChunkState = {};
   constructor(readonly spec: ChunkSpec, readonly dtype: DType, readonly description: string, private shareable: boolean) {}
   get onDisk(): boolean { return this.spec.type === "file"; }
+  get path(): string | undefined { return this.spec.type === "file" ? this.spec.path : undefined; }
   read(start: number, count: number, out: Float32Array): void {
     readChunk(fs, decodeInto, this.spec, this.state, start, count, out);
   }

@@ -4,8 +4,9 @@
  */
 import * as fs from "node:fs";
 import type { Dataset4D } from "./dataset";
-import { parseDType } from "./dtype";
-import { npyHeaderBytes } from "./npy";
+import { parseDType, type DType } from "./dtype";
+import { npyHeaderBytes } from "../io/npy";
+import { refuseOwnSource, writeAtomically } from "../io/atomic";
 import { defaultPartitionFrames } from "./udf";
 
 export interface WriteNpyOptions {
@@ -20,6 +21,10 @@ export interface WriteNpyOptions {
  * and writing one partition at a time. Returns the number of bytes written.
  * Integer dtypes round to nearest and throw (naming the frame) on values out
  * of range or NaN, so no data are silently altered.
+ *
+ * The file is written to a temporary file beside `path` and renamed over it
+ * when complete (an interrupted or failed write leaves `path` as it was);
+ * writing onto the file `ds` is read from throws.
  */
 export async function writeNpy4D(path: string, ds: Dataset4D, options: WriteNpyOptions = {}): Promise<number> {
   const where = `writeNpy4D(${JSON.stringify(path)})`;
@@ -28,7 +33,13 @@ export async function writeNpy4D(path: string, ds: Dataset4D, options: WriteNpyO
   const meta = { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: fsz };
   const pf = options.partitionFrames ?? defaultPartitionFrames(meta);
   const header = npyHeaderBytes(dt.descr, [rows, cols, ky, kx]);
-  const fd = fs.openSync(path, "w");
+  refuseOwnSource("writeNpy4D", path, [ds.source.path]);
+  return writeAtomically("writeNpy4D", path, (tmp) => writeFrames(tmp, ds, dt, header, pf, where));
+}
+
+function writeFrames(tmp: string, ds: Dataset4D, dt: DType, header: Uint8Array, pf: number, where: string): number {
+  const fsz = ds.frameSize;
+  const fd = fs.openSync(tmp, "w");
   let written = 0;
   try {
     written += fs.writeSync(fd, header);

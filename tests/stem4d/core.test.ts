@@ -216,7 +216,8 @@ describe("files, streaming and workers", () => {
     await expect(readDataset4D(r, { scanShape: [2, 2], detShape: [20, 20], dtype: "uint16" })).rejects.toThrow(/truncated: header\/shape says 3200 bytes/);
     await expect(readDataset4D(r, { scanShape: [2, 2], detShape: [10, 10], dtype: "uint8" })).rejects.toThrow(/file has 1000 bytes.*needs 400/);
     await expect(readDataset4D(path.join(tmp, "nope.npy"))).rejects.toThrow(/nope\.npy.*cannot open/);
-    await expect(readDataset4D(path.join(tmp, "x.tif"))).rejects.toThrow(/options\.format/);
+    fs.writeFileSync(path.join(tmp, "x.tif"), "not a known format"); // chosen by content: unknown content names the formats tried
+    await expect(readDataset4D(path.join(tmp, "x.tif"))).rejects.toThrow(/x\.tif.*unknown file format.*formats tried: npy.*options\.format "raw"/);
     expect(() => dataset4D(new Float32Array(10), [2, 2], [2, 2])).toThrow(/data has 10 values.*needs 16/);
   });
 

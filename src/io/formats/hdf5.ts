@@ -1,0 +1,46 @@
+/**
+ * HDF5 (signature 89 48 44 46 0d 0a 1a 0a at offset 0 or after a user block
+ * of 512, 1024, 2048, ... bytes): Berkeley EMD, HyperSpy, atomap and plain
+ * files as 2-D images and stacks; py4DSTEM/EMD 4-D datasets as frames.
+ * Everything reads through the one HDF5 layer, src/io/hdf5.ts.
+ */
+import type { FormatReader } from "../registry";
+import { calibrationOf, frame, framesOf, makeLoaded } from "../image-frames";
+import { findHdf5Image, isHdf5, openHdf5Frames } from "../hdf5";
+
+export const hdf5Reader: FormatReader = {
+  name: "hdf5",
+  description: "an HDF5 file",
+  extensions: [".h5", ".hdf5", ".emd", ".hspy", ".nxs"],
+  signature: "89 48 44 46 0d 0a 1a 0a, at byte 0 or after a 512·2^k-byte user block",
+  gives: ["image", "stack", "frames4D"],
+  sniff: (head, file) => {
+    if (isHdf5(head)) return true;
+    for (let at = 512; at + 8 <= file.size; at *= 2) if (isHdf5(file.read(at, 8))) return true;
+    return false;
+  },
+  open: (path, { fn }) => ({
+    async image(options) {
+      const found = await findHdf5Image(path, { dataset: options.dataset, page: options.page, single: true, fn });
+      // for a 3-D dataset, findHdf5Image read only the requested page: shape [1, h, w]
+      const fr = framesOf(fn, path, found.shape, found.data, `dataset "${found.dataset}" (${found.dtype})`);
+      const stacked = found.fullShape.length === 3;
+      return makeLoaded(frame(fr, 0), fr.dims[2], fr.dims[1], calibrationOf(found.pixelSize, found.unit, options), {
+        path, format: "hdf5", dataset: found.dataset, convention: found.convention, dtype: found.dtype,
+        shape: found.fullShape, pageCount: stacked ? found.fullShape[0] : 1, page: stacked ? options.page ?? 0 : undefined, warnings: found.warnings.slice(),
+      });
+    },
+    async stack(options) {
+      const found = await findHdf5Image(path, { dataset: options.dataset, fn });
+      const fr = framesOf(fn, path, found.shape, found.data, `dataset "${found.dataset}" (${found.dtype})`);
+      const cal = calibrationOf(found.pixelSize, found.unit, options);
+      return Array.from({ length: fr.dims[0] }, (_, i) =>
+        makeLoaded(frame(fr, i), fr.dims[2], fr.dims[1], cal ? { ...cal } : undefined, {
+          path, format: "hdf5", dataset: found.dataset, convention: found.convention, dtype: found.dtype,
+          shape: found.shape, pageCount: fr.dims[0], page: i, warnings: found.warnings.slice(),
+        }),
+      );
+    },
+    frames4D: (options) => openHdf5Frames(fn, path, options),
+  }),
+};

@@ -1,0 +1,211 @@
+/**
+ * The reader registry: one list of file formats for 2-D images, 3-D series
+ * (stacks) and 4-D datasets, chosen by the file's CONTENT (magic bytes,
+ * headers), never by its extension. `readImage`, `readImageStack` and
+ * `readDataset4D` all dispatch through it. Modelled on rosettasciio's
+ * per-format specifications and imageio's plugin registry.
+ *
+ * A reader is a plain object:
+ * - `name` ("npy"), `description`, `extensions` (informative only: used in
+ *   messages, never to choose), `signature` (how `sniff` recognises the file,
+ *   in words, for the "unknown format" error); `gives`: which of "image",
+ *   "stack", "frames4D" it can return;
+ * - `sniff(head, file)`: true when the first bytes (`head`, up to 512) are
+ *   this format's; `file.read(offset, length)` reads further (e.g. HDF5's
+ *   signature after a user block). Must be cheap and must not throw;
+ * - `open(path, { fn, size })`: returns what the file can give, each an
+ *   async function: `image(options)` (one 2-D `LoadedImage`), `stack(options)`
+ *   (every 2-D image), `frames4D(options)` (the frames of a 4D-STEM dataset:
+ *   a `FrameSource`, the stored shape and a calibration; `readDataset4D`
+ *   checks shapes and builds the `Dataset4D`). A format gives only what it
+ *   holds; asking for anything else is an error naming the file and format.
+ *
+ * Adding a format (the detector formats .mib, .blo, EMPAD, dm3/dm4, Velox,
+ * .ser, .mrc, ...): write `src/io/formats/<name>.ts` exporting one
+ * `FormatReader`, and add it to `BUILT_IN` below (one line; order matters
+ * only where two signatures overlap: more specific first). Its errors name
+ * the file (`ioError(fn, path, reason)`), declared sizes are checked against
+ * `size` (the file's length) before anything is allocated, and it gets a
+ * case in tests/io/integrity.test.ts. Users add their own at run time with
+ * `registerReader(reader)` (tried before the built-in readers).
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import type { Calibration4D, FrameSource } from "../stem4d/source";
+import type { LoadedImage, ReadImageOptions } from "./image-frames";
+import { ioError } from "./util";
+import { npyReader } from "./formats/npy";
+import { tiffReader } from "./formats/tiff";
+import { pngReader } from "./formats/png";
+import { hdf5Reader } from "./formats/hdf5";
+import { rawReader } from "./formats/raw";
+
+/** The file being sniffed: its path, length and a reader of further bytes. */
+export interface SniffFile {
+  path: string;
+  /** Length of the file in bytes. */
+  size: number;
+  /** Read `length` bytes at `offset` (fewer at the end of the file). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** Options a 4-D reader may use (a subset of `ReadDataset4DOptions`). */
+export interface Frames4DOptions {
+  /** HDF5: the dataset's path inside the file. */
+  dataset?: string;
+  /** [rows, cols] of the scan (needed by 3-D data and headerless formats). */
+  scanShape?: [number, number];
+  /** [ky, kx] of the detector (headerless formats). */
+  detShape?: [number, number];
+  /** Element type of headerless formats ("uint16", "<f4", ...). */
+  dtype?: string;
+  /** Headerless formats: bytes before the first frame. */
+  offset?: number;
+  /** Headerless formats: bytes before each frame's pixels. */
+  frameHeader?: number;
+  /** Headerless formats: bytes after each frame's pixels. */
+  frameFooter?: number;
+}
+
+/** What a 4-D reader gives: the frames, the stored shape ([rows, cols, ky, kx] or [N, ky, kx]) and a calibration. */
+export interface Frames4D {
+  source: FrameSource;
+  shape: number[];
+  calibration: Calibration4D;
+  /** Where in the file, for messages (e.g. `dataset "/data/x/data"`). */
+  what: string;
+}
+
+/** What an opened file can give (each optional: a format gives what it holds). */
+export interface OpenedFile {
+  image?(options: ReadImageOptions): Promise<LoadedImage>;
+  stack?(options: Omit<ReadImageOptions, "page">): Promise<LoadedImage[]>;
+  frames4D?(options: Frames4DOptions): Promise<Frames4D>;
+}
+
+/** One file format; see the module comment. */
+export interface FormatReader {
+  readonly name: string;
+  readonly description: string;
+  readonly extensions: readonly string[];
+  readonly signature: string;
+  readonly gives: readonly Want[];
+  sniff(head: Uint8Array, file: SniffFile): boolean;
+  open(path: string, options: { fn: string; size: number }): OpenedFile | Promise<OpenedFile>;
+}
+
+/** The built-in readers, in the order they are tried. */
+const BUILT_IN: readonly FormatReader[] = [
+  npyReader,
+  tiffReader,
+  pngReader,
+  hdf5Reader,
+  rawReader,
+];
+
+const USER: FormatReader[] = [];
+
+/**
+ * Register a reader (tried before the built-in ones, most recent first).
+ * Returns a function that removes it again. Throws when the object lacks
+ * `name`, `sniff` or `open`, or when a reader of that name exists.
+ *
+ * @example
+ *   const off = registerReader({ name: "mib", description: "Quantum Detectors MIB",
+ *     extensions: [".mib"], signature: 'starts with "HDR,"', gives: ["frames4D"],
+ *     sniff: (head) => head[0] === 0x48 && head[1] === 0x44 && head[2] === 0x52,
+ *     open: (path, { fn, size }) => ({ frames4D: async (o) => openMib(path, size, o) }) });
+ */
+export function registerReader(reader: FormatReader): () => void {
+  if (!reader || typeof reader.name !== "string" || !reader.name || typeof reader.sniff !== "function" || typeof reader.open !== "function" || !Array.isArray(reader.gives)) {
+    throw new TypeError("registerReader(reader): a reader needs a non-empty name, gives (e.g. [\"image\"]), a sniff(head, file) function and an open(path, options) function");
+  }
+  if (readers().some((r) => r.name === reader.name)) throw new TypeError(`registerReader(reader): a reader named "${reader.name}" is already registered`);
+  USER.unshift(reader);
+  return () => {
+    const i = USER.indexOf(reader);
+    if (i >= 0) USER.splice(i, 1);
+  };
+}
+
+/** The registered readers in the order they are tried (user readers first). */
+export function readers(): readonly FormatReader[] {
+  return [...USER, ...BUILT_IN];
+}
+
+/** The reader called `name`, or undefined. */
+export function readerNamed(name: string): FormatReader | undefined {
+  return readers().find((r) => r.name === name);
+}
+
+/** The first reader whose `sniff` accepts the bytes, or undefined (a throwing sniff counts as no). */
+export function sniffReader(head: Uint8Array, file: SniffFile): FormatReader | undefined {
+  for (const r of readers()) {
+    try {
+      if (r.sniff(head, file)) return r;
+    } catch {
+      /* a broken sniff must not hide the other formats */
+    }
+  }
+  return undefined;
+}
+
+/** What a reader can give: one 2-D image, an image series, the frames of a 4-D dataset. */
+export type Want = "image" | "stack" | "frames4D";
+const WANT_WORDS: Record<Want, string> = { image: "a 2-D image", stack: "an image series", frames4D: "a 4-D dataset" };
+
+/**
+ * Open `path` with the reader its content calls for (or the one named by
+ * `format`; or `fallback` when no reader recognises the content) and check
+ * that it can give `want`. Errors name `fn`, the file, and the formats tried.
+ */
+export async function openByContent(
+  fn: string,
+  path: string,
+  want: Want,
+  choice: { format?: string; fallback?: string; hint?: string } = {},
+): Promise<{ reader: FormatReader; opened: OpenedFile }> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
+  }
+  let size: number;
+  let head: Uint8Array;
+  let reader: FormatReader | undefined;
+  try {
+    size = fstatSync(fd).size;
+    const read = (offset: number, length: number): Uint8Array => {
+      const n = Math.max(0, Math.min(length, size - offset));
+      const b = new Uint8Array(n);
+      if (n > 0) readSync(fd, b, 0, n, offset);
+      return b;
+    };
+    head = read(0, 512);
+    if (choice.format !== undefined) {
+      reader = readerNamed(choice.format);
+      if (!reader) throw ioError(fn, path, `unknown format ${JSON.stringify(choice.format)}; registered readers: ${readers().map((r) => r.name).join(", ")}`);
+    } else {
+      if (size === 0) throw ioError(fn, path, "the file is empty (0 bytes)");
+      reader = sniffReader(head, { path, size, read }) ?? (choice.fallback !== undefined ? readerNamed(choice.fallback) : undefined);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (!reader) {
+    const first = head.subarray(0, 8);
+    const hex = Array.from(first, (x) => x.toString(16).padStart(2, "0")).join(" ");
+    const ascii = Array.from(first, (x) => (x >= 32 && x < 127 ? String.fromCharCode(x) : ".")).join("");
+    const tried = readers().filter((r) => r.signature).map((r) => `${r.name} (${r.signature})`).join(", ");
+    throw ioError(fn, path, `unknown file format: first bytes ${hex} ("${ascii}"); formats tried: ${tried}${choice.hint ? `; ${choice.hint}` : ""}`);
+  }
+  const r = reader;
+  const refuse = (): never => {
+    const able = readers().filter((x) => x !== r && x.gives.includes(want)).map((x) => x.name);
+    throw ioError(fn, path, `the file is ${r.description} (${r.name}), which holds no ${WANT_WORDS[want].replace(/^an? /, "")}${able.length ? `; formats with ${WANT_WORDS[want]}: ${able.join(", ")}` : ""}${choice.hint ? `; ${choice.hint}` : ""}`);
+  };
+  if (!r.gives.includes(want)) refuse();
+  const opened = await r.open(path, { fn, size });
+  if (typeof opened[want] !== "function") refuse();
+  return { reader: r, opened };
+}
