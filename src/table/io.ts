@@ -4,6 +4,7 @@
  */
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { formatArrowIpc, parseArrowIpc } from "./arrow-ipc";
 import { formatDelimited, parseDelimited, type CsvColumnType } from "./csv";
 import { Table, type TableInput, table as toTable } from "./table";
 
@@ -87,6 +88,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   if (format === "csv" || format === "tsv") {
     return parseDelimited(decodeUtf8(bytes, where), { delimiter: options.delimiter ?? (format === "csv" ? "," : "\t"), columns: options.columns }, where, (c) => Table.of(c, where));
   }
+  if (format === "arrow") return parseArrowIpc(bytes, where);
   throw new Error(`${where}: format "${format}" is not supported yet`);
 }
 
@@ -129,6 +131,7 @@ export async function writeTable(table: TableInput, path: string, options: Write
     }
     return writeAtomic(path, formatDelimited(t, delimiter), where);
   }
+  if (format === "arrow") return writeAtomic(path, [formatArrowIpc(t)], where);
   throw new Error(`${where}: format "${format}" is not supported yet`);
 }
 

@@ -97,9 +97,16 @@ export class Table {
   }
 
   /**
-   * A table from an apache-arrow Table: float/decimal columns become
-   * Float64Array (nulls → NaN), 8/16/32-bit integers Int32Array (nulls are
-   * an error), booleans Uint8Array, strings string[] (nulls → "").
+   * A table from an apache-arrow Table. Floats → Float64Array (nulls → NaN);
+   * integers → Int32Array when every value fits int32 and none is null
+   * (uint8 → Uint8Array), otherwise Float64Array with nulls → NaN (as pandas
+   * reads an integer column with missing values), exact up to 2^53 (larger
+   * magnitudes are an error); booleans → Uint8Array (with nulls:
+   * Float64Array 1/0/NaN); strings and dictionary-encoded strings
+   * (categoricals) → string[] (nulls → "").
+   *
+   * @throws TypeError naming the column for other types (dates, decimals,
+   *   lists...) and for integers beyond 2^53.
    */
   static fromArrow(arrowTable: Arrow.Table): Table {
     const arrow = loadArrow();
@@ -108,25 +115,23 @@ export class Table {
       const vec = arrowTable.getChild(field.name)!;
       const t = field.type;
       const n = vec.length;
-      if (arrow.DataType.isInt(t) && t.bitWidth <= 32 && !(t.bitWidth === 32 && !t.isSigned)) {
-        if (vec.nullCount) throw new TypeError(`Table.fromArrow: integer column "${field.name}" has ${vec.nullCount} nulls; Int32Array cannot hold them`);
-        const a = new Int32Array(n);
-        for (let i = 0; i < n; i++) a[i] = vec.get(i) as number;
-        cols.set(field.name, a);
-      } else if (arrow.DataType.isInt(t) || arrow.DataType.isFloat(t) || arrow.DataType.isDecimal(t)) {
+      const values = (): unknown[] => { const a = new Array<unknown>(n); for (let i = 0; i < n; i++) a[i] = vec.get(i); return a; };
+      if (arrow.DataType.isInt(t)) {
+        cols.set(field.name, integerColumn(values(), t.bitWidth === 8 && !t.isSigned, field.name));
+      } else if (arrow.DataType.isFloat(t)) {
         const a = new Float64Array(n);
         for (let i = 0; i < n; i++) { const v = vec.get(i); a[i] = v === null ? NaN : Number(v); }
         cols.set(field.name, a);
       } else if (arrow.DataType.isBool(t)) {
-        const a = new Uint8Array(n);
-        for (let i = 0; i < n; i++) a[i] = vec.get(i) ? 1 : 0;
+        const a = vec.nullCount ? new Float64Array(n) : new Uint8Array(n);
+        for (let i = 0; i < n; i++) { const v = vec.get(i); a[i] = v === null ? NaN : v ? 1 : 0; }
         cols.set(field.name, a);
-      } else if (arrow.DataType.isUtf8(t) || arrow.DataType.isLargeUtf8?.(t)) {
+      } else if (arrow.DataType.isUtf8(t) || arrow.DataType.isLargeUtf8?.(t) || (arrow.DataType.isDictionary(t) && (arrow.DataType.isUtf8(t.dictionary) || arrow.DataType.isLargeUtf8?.(t.dictionary)))) {
         const a = new Array<string>(n);
         for (let i = 0; i < n; i++) a[i] = (vec.get(i) as string | null) ?? "";
         cols.set(field.name, a);
       } else {
-        throw new TypeError(`Table.fromArrow: column "${field.name}" has Arrow type ${String(t)}; only numbers, booleans and strings are supported`);
+        throw new TypeError(`Table.fromArrow: column "${field.name}" has Arrow type ${String(t)}; only numbers, booleans and strings are supported (convert it, e.g. decimals to float64, dates to numbers)`);
       }
     }
     return Table.of(cols, "Table.fromArrow");
@@ -318,6 +323,28 @@ function loadArrow(): typeof Arrow {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   arrowModule ??= require("apache-arrow") as typeof Arrow;
   return arrowModule;
+}
+
+/**
+ * An integer column (numbers or bigints, null = missing): Int32Array when all
+ * fit and none is missing (Uint8Array for uint8), else Float64Array with NaN,
+ * refusing magnitudes beyond 2^53 that float64 cannot hold exactly.
+ */
+function integerColumn(values: unknown[], uint8: boolean, name: string): TableColumn {
+  const n = values.length;
+  let fitsInt32 = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null) { fitsInt32 = false; continue; }
+    const x = Number(v as number | bigint);
+    if (!(x >= -2147483648 && x <= 2147483647)) fitsInt32 = false;
+    if (Math.abs(x) >= 2 ** 53 && BigInt(x) !== BigInt(v as number | bigint)) {
+      throw new TypeError(`Table.fromArrow: integer column "${name}" holds ${String(v)} (row ${i}), beyond 2^53: float64 cannot hold it exactly`);
+    }
+  }
+  const out = fitsInt32 ? (uint8 ? new Uint8Array(n) : new Int32Array(n)) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = values[i] === null ? NaN : Number(values[i] as number | bigint);
+  return out;
 }
 
 /** Input of `table`: named columns, or an array of row objects. */

@@ -45,7 +45,7 @@ export function fromRepr(s: string): number {
 export function columnMismatch(ours: Table, theirs: PandasColumn): string | null {
   if (!ours.has(theirs.name)) return `no column "${theirs.name}" (ours: ${ours.columnNames.join(", ")})`;
   const c = ours.column(theirs.name);
-  const kind = theirs.dtype.startsWith("float") ? Float64Array : theirs.dtype.startsWith("int") ? Int32Array : theirs.dtype === "bool" ? Uint8Array : Array;
+  const kind = theirs.dtype.startsWith("float") ? Float64Array : /^u?int/.test(theirs.dtype) ? Int32Array : theirs.dtype === "bool" ? Uint8Array : Array;
   const sameKind = kind === Array ? Array.isArray(c) : c instanceof kind || (kind === Int32Array && c instanceof Uint8Array);
   if (!sameKind) return `"${theirs.name}": pandas ${theirs.dtype}, ours ${c.constructor.name}`;
   if (c.length !== theirs.values.length) return `"${theirs.name}": ${c.length} rows, pandas ${theirs.values.length}`;

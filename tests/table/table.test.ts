@@ -1,6 +1,7 @@
 import { table, Table } from "causalscope";
 import { asColumns } from "../../src/table";
 import { mimeBundleOf } from "../../src/display";
+import * as arrow from "apache-arrow";
 
 const atoms = () =>
   table({
@@ -104,6 +105,32 @@ describe("Table", () => {
     expect(Array.from(back.column("label") as Int32Array)).toEqual([0, 1, 1, 2]);
     expect(Array.from(back.column("v") as Float64Array)).toEqual([0.1, NaN, -2, 1e-9]);
     expect(back.column("element")).toEqual(t.column("element"));
+  });
+});
+
+describe("Table.fromArrow", () => {
+  test("integers: int32 when exact, Float64Array NaN for nulls, int64 beyond 2^53 refused; uint8, booleans, dictionary strings", () => {
+    const a = new arrow.Table({
+      i64: arrow.vectorFromArray([1n, -2n, 2147483647n], new arrow.Int64()),
+      big: arrow.vectorFromArray([1n, 3000000000n, 2n ** 53n], new arrow.Int64()),
+      nul: arrow.vectorFromArray([1, null, 3], new arrow.Int32()),
+      u8: arrow.vectorFromArray([0, 200, 255], new arrow.Uint8()),
+      b: arrow.vectorFromArray([true, null, false], new arrow.Bool()),
+      cat: arrow.vectorFromArray(["Sr", "Ti", "Sr"], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int8())),
+    });
+    const t = Table.fromArrow(a);
+    expect(t.column("i64")).toBeInstanceOf(Int32Array);
+    expect(Array.from(t.column("i64") as Int32Array)).toEqual([1, -2, 2147483647]);
+    expect(t.column("big")).toBeInstanceOf(Float64Array);
+    expect(Array.from(t.column("big") as Float64Array)).toEqual([1, 3000000000, 2 ** 53]);
+    expect(Array.from(t.column("nul") as Float64Array)).toEqual([1, NaN, 3]);
+    expect(t.column("u8")).toBeInstanceOf(Uint8Array);
+    expect(Array.from(t.column("b") as Float64Array)).toEqual([1, NaN, 0]);
+    expect(t.column("cat")).toEqual(["Sr", "Ti", "Sr"]);
+    const tooBig = new arrow.Table({ id: arrow.vectorFromArray([2n ** 53n + 1n], new arrow.Int64()) });
+    expect(() => Table.fromArrow(tooBig)).toThrow(/integer column "id" holds 9007199254740993 \(row 0\), beyond 2\^53/);
+    const dates = new arrow.Table({ d: arrow.vectorFromArray([new Date(0)], new arrow.DateMillisecond()) });
+    expect(() => Table.fromArrow(dates)).toThrow(/column "d" has Arrow type Date64<MILLISECOND>; only numbers, booleans and strings/);
   });
 });
 
