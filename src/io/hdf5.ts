@@ -31,8 +31,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { NumericArray, decodeHalf, ioError, shapeSize } from "./util";
 import { importEsm } from "../display/esm";
-import { decodeInto, parseDType, type DType } from "../stem4d/dtype";
-import type { Calibration4D, FrameSource } from "../stem4d/source";
+import { decodeInto, parseDType, type DType } from "./dtype";
+import type { Calibration4D, FrameSource } from "./frames4d";
 
 /*
  * The parts of h5wasm's API used here, declared locally: h5wasm is

@@ -11,10 +11,10 @@
  */
 import { makeImage, type Image } from "../image";
 import { openByContent, type Frames4DOptions } from "../io/registry";
-import { dtypeOfArray, type DType } from "./dtype";
-import { ChunkSource, type Calibration4D, type FrameSource } from "./source";
+import { dtypeOfArray, type DType } from "../io/dtype";
+import { ChunkSource, type Calibration4D, type FrameSource } from "../io/frames4d";
 
-export type { Calibration4D } from "./source";
+export type { Calibration4D } from "../io/frames4d";
 
 /** A 4D-STEM dataset; see the module comment for conventions. */
 export class Dataset4D {

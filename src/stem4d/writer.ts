@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import type { Dataset4D } from "./dataset";
-import { parseDType, type DType } from "./dtype";
+import { parseDType, type DType } from "../io/dtype";
 import { npyHeaderBytes } from "../io/npy";
 import { refuseOwnSource, writeAtomically } from "../io/atomic";
 import { defaultPartitionFrames } from "./udf";

@@ -4,7 +4,7 @@
  * files as 2-D images and stacks; py4DSTEM/EMD 4-D datasets as frames.
  * Everything reads through the one HDF5 layer, src/io/hdf5.ts.
  */
-import type { FormatReader } from "../registry";
+import type { FormatReader } from "../reader-types";
 import { calibrationOf, frame, framesOf, makeLoaded } from "../image-frames";
 import { findHdf5Image, isHdf5, openHdf5Frames } from "../hdf5";
 

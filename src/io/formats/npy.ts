@@ -1,7 +1,7 @@
 /** NumPy `.npy` (magic `\x93NUMPY`): 2-D images, 3-D stacks [frames, h, w], 4-D datasets streamed from disk. */
-import { ChunkSource } from "../../stem4d/source";
-import { parseDType } from "../../stem4d/dtype";
-import type { FormatReader } from "../registry";
+import { ChunkSource } from "../frames4d";
+import { parseDType } from "../dtype";
+import type { FormatReader } from "../reader-types";
 import { checkPage, frame, framesOf, makeLoaded, type Frames, type ImageSource } from "../image-frames";
 import { NPY_MAGIC, npyHeader, readNpy } from "../npy";
 import { ioError } from "../util";

@@ -1,5 +1,5 @@
 /** PNG (signature 89 50 4e 47 0d 0a 1a 0a): one 2-D image, greyscale exact, colour as BT.601 luminance. */
-import type { FormatReader } from "../registry";
+import type { FormatReader } from "../reader-types";
 import { checkPage, makeLoaded } from "../image-frames";
 import { readBytes } from "../npy";
 import { decodePng, isPng } from "../png";

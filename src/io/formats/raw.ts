@@ -5,9 +5,9 @@
  * `offset`, `frameHeader`, `frameFooter` (EMPAD-style per-frame footers).
  * The file's length must equal exactly what these describe.
  */
-import { ChunkSource } from "../../stem4d/source";
-import { parseDType } from "../../stem4d/dtype";
-import type { FormatReader } from "../registry";
+import { ChunkSource } from "../frames4d";
+import { parseDType } from "../dtype";
+import type { FormatReader } from "../reader-types";
 import { ioError } from "../util";
 
 export const rawReader: FormatReader = {

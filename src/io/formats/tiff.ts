@@ -1,5 +1,5 @@
 /** TIFF and BigTIFF ("II*\0", "MM\0*", version 43 for BigTIFF): every page as a 2-D image. */
-import type { FormatReader } from "../registry";
+import type { FormatReader } from "../reader-types";
 import { calibrationOf, checkPage, makeLoaded, type ReadImageOptions } from "../image-frames";
 import { readBytes } from "../npy";
 import { LUMA_WEIGHTS } from "../png";
