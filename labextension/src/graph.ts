@@ -120,7 +120,7 @@ export class GraphView {
       const circles = shape.circles.map(() => g.appendChild(svgEl('circle', { class: 'cs-edge-circle' })));
       let label: SVGTextElement | undefined;
       if (e.weight !== undefined) {
-        label = svgEl('text', { class: 'cs-edge-label', 'text-anchor': 'middle' });
+        label = svgEl('text', { class: 'cs-edge-label', 'text-anchor': 'start' });
         label.textContent = fmt(e.weight);
         g.appendChild(label);
       }

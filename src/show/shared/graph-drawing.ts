@@ -152,7 +152,7 @@ export interface EdgeShape {
   heads: string[];
   /** Open circles, for the "o" marks (PAG). */
   circles: { cx: number; cy: number; r: number }[];
-  /** Anchor of the weight label (text-anchor middle). */
+  /** Start of the weight label (text-anchor start), beside the line. */
   labelAt: Point;
 }
 
@@ -195,7 +195,8 @@ export function edgeShape(e: GraphEdge, route: Point[], a: NodeBox, b: NodeBox, 
   end(e.toMark, pts[pts.length - 1], pts[pts.length - 2]);
   end(e.fromMark, pts[0], pts[1]);
   const m = pts[Math.floor((pts.length - 1) / 2)], n = pts[Math.floor(pts.length / 2)];
-  return { d, heads, circles, labelAt: { x: Number(((m.x + n.x) / 2 + 4).toFixed(1)), y: Number(((m.y + n.y) / 2 - 4).toFixed(1)) } };
+  // beside the line, right of the middle of its middle segment
+  return { d, heads, circles, labelAt: { x: Number(((m.x + n.x) / 2 + sw / 2 + 4).toFixed(1)), y: Number(((m.y + n.y) / 2 - 4).toFixed(1)) } };
 }
 
 /** Size of the drawing (at least 120 × 60 px). */
@@ -236,7 +237,7 @@ export function graphSvg(g: GraphPayload, L: GraphLayout): string {
     parts.push(`<path class="cs-edge-line" d="${s.d}" fill="none" stroke="${INK}" stroke-width="${sw.toFixed(2)}"${e.type === "bidirected" ? ' stroke-dasharray="6 3"' : ""}/>`);
     for (const h of s.heads) parts.push(`<polygon class="cs-edge-head" points="${h}" fill="${INK}"/>`);
     for (const c of s.circles) parts.push(`<circle class="cs-edge-circle" cx="${c.cx}" cy="${c.cy}" r="${c.r}" fill="${PAPER}" stroke="${INK}" stroke-width="1.5"/>`);
-    if (e.weight !== undefined) parts.push(`<text class="cs-edge-label" x="${s.labelAt.x}" y="${s.labelAt.y}" text-anchor="middle" font-size="11" fill="#666666">${escapeXml(formatValue(e.weight))}</text>`);
+    if (e.weight !== undefined) parts.push(`<text class="cs-edge-label" x="${s.labelAt.x}" y="${s.labelAt.y}" text-anchor="start" font-size="11" fill="#666666">${escapeXml(formatValue(e.weight))}</text>`);
     parts.push(`</g>`);
   });
   for (const n of g.nodes) {
