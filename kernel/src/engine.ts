@@ -34,16 +34,16 @@ import {
   decodeMappings,
   expandShorthandOfPrevious,
   inlineSourceMap,
-  instrumentAwaits,
-  instrumentTopLevelAwaits,
+  instrumentCell,
   isDeclarationEmitDiagnostic,
   isEsmFile,
   mapStack,
   resolveEsm,
 } from "./transform";
 
-export { annotateDynamicImports, instrumentTopLevelAwaits, isDeclarationEmitDiagnostic, resolveEsm };
+export { annotateDynamicImports, isDeclarationEmitDiagnostic, resolveEsm };
 
+import { INTERRUPTS, interruptState, KeyboardInterrupt, SIGNALLED } from "./interrupt";
 import { KERNEL_ROOT } from "./paths";
 
 export { KERNEL_ROOT };
@@ -224,32 +224,24 @@ export function runInterruptible<T>(fn: () => T): T {
 /** Called when a guarded region swallowed a SIGINT (set by the engine). */
 let interruptHook: () => void = () => {};
 
-/**
- * setTimeout/setInterval/setImmediate whose callbacks run under
- * breakOnSigint, handed to cells in place of the globals: an interrupt stops
- * a runaway timer callback (reported as an uncaught exception on stderr).
- * `util.promisify` keeps working (the custom promisified forms are copied).
- */
-const GUARDED_TIMERS = (() => {
-  const guard =
-    (fn: unknown) =>
-    (...args: unknown[]) =>
-      runInterruptible(() => (fn as (...a: unknown[]) => unknown)(...args));
-  const wrapTimer = <F extends (...a: never[]) => unknown>(original: F): F => {
-    const wrapped = function (this: unknown, callback: unknown, ...rest: unknown[]) {
-      return (original as unknown as (...a: unknown[]) => unknown).call(this, typeof callback === "function" ? guard(callback) : callback, ...rest);
-    };
-    for (const key of Reflect.ownKeys(original)) {
-      if (key === "length" || key === "name" || key === "prototype") continue;
-      const d = Object.getOwnPropertyDescriptor(original, key);
-      if (d) Object.defineProperty(wrapped, key, d);
-    }
-    return wrapped as unknown as F;
-  };
-  return { setTimeout: wrapTimer(setTimeout), setInterval: wrapTimer(setInterval), setImmediate: wrapTimer(setImmediate) };
-})();
+/** One cell's run: whether it was interrupted (its top-level awaits then throw). */
+interface Execution {
+  interrupted: boolean;
+}
 
-/** The interrupted-cell error. */
+type TimerFn = (callback: unknown, ...rest: unknown[]) => unknown;
+
+/** Cell-visible timer functions (see Engine.cellTimers). */
+interface CellTimers {
+  setTimeout: TimerFn;
+  setInterval: TimerFn;
+  setImmediate: TimerFn;
+  clearTimeout: (handle: unknown) => void;
+  clearInterval: (handle: unknown) => void;
+  clearImmediate: (handle: unknown) => void;
+}
+
+/** The interrupted-cell error, in the protocol's shape. */
 function interruptError(): CellError {
   return { ename: "KeyboardInterrupt", evalue: "execution interrupted", traceback: ["KeyboardInterrupt: execution interrupted"] };
 }
@@ -290,6 +282,8 @@ export function errorOf(e: unknown): CellError {
 export interface EngineOptions {
   /** Directory modules resolve from (the kernel's working directory). */
   rootDir?: string;
+  /** Interrupt state shared with the I/O thread (default: a fresh one). */
+  interruptFlags?: Int32Array;
 }
 
 /**
@@ -310,14 +304,28 @@ export class Engine {
   private readonly cellMaps = new Map<string, CellSourceMap>();
   /** The object cells reach as `__tslab__` (exports, require). */
   private readonly cellGlobals: Record<string, unknown>;
-  /** Interrupt flag of the running cell, checked by its top-level awaits. */
-  private currentCell = { interrupted: false };
+  /** The last cell run (interrupt marks it; its top-level awaits check it). */
+  private currentCell: Execution = { interrupted: false };
+  /** The cell running now, if any (timers created meanwhile belong to it). */
+  private running?: Execution;
+  /** Shared interrupt state (see interruptState). */
+  readonly interruptFlags: Int32Array;
+  /** Interrupts handled so far; fewer than requested means one is pending. */
+  private handledInterrupts = 0;
+  /** Timers created by cell code, with the cell they belong to (undefined: none running). */
+  private readonly timers = new Map<unknown, { owner?: Execution; immediate: boolean }>();
+  /** Owner of the timer whose callback runs now (timers it creates belong to the same cell). */
+  private timerOwner?: Execution;
+  /** Timer functions handed to cells. */
+  private readonly cellTimers: CellTimers;
   private rejectInterrupt: (e: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
   private cellCounter = 0;
 
   constructor(options: EngineOptions = {}) {
     this.rootDir = options.rootDir ?? process.cwd();
+    this.interruptFlags = options.interruptFlags ?? interruptState();
+    this.cellTimers = this.makeCellTimers();
     this.configureFallbackTypes();
     this.converter = createConverter({ isJS: false, isBrowser: false });
     const locals: Record<string, unknown> = {};
@@ -336,7 +344,7 @@ export class Engine {
     this.cellGlobals = { exports: exportsProxy, require: this.wrapRequire(this.req, this.rootDir) };
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")(this.cellGlobals);
     this.resetInterrupt();
-    interruptHook = () => this.interrupt();
+    interruptHook = () => this.signalled();
   }
 
   /**
@@ -377,14 +385,111 @@ export class Engine {
   /** Called on every interrupt, after the engine's own handling (the kernel rejects pending input requests). */
   readonly interruptListeners: (() => void)[] = [];
 
-  /** Abandon the awaiting cell (a SIGINT or an interrupt_request). */
+  /** Whether an interrupt was requested and not yet handled. */
+  interruptPending(): boolean {
+    return Atomics.load(this.interruptFlags, INTERRUPTS) !== this.handledInterrupts;
+  }
+
+  /** Request an interrupt from the main thread (e.g. a SIGINT from outside) and handle it. */
   interrupt(): void {
+    Atomics.add(this.interruptFlags, INTERRUPTS, 1);
+    this.handleInterrupt();
+  }
+
+  /**
+   * A SIGINT arrived (at the process listener, or stopped guarded code):
+   * handle the pending request the I/O thread sent it for, or, when it
+   * came from outside (interrupt_mode "signal", Ctrl-C), request one.
+   */
+  signalled(): void {
+    if (Atomics.exchange(this.interruptFlags, SIGNALLED, 0) === 0 && !this.interruptPending()) Atomics.add(this.interruptFlags, INTERRUPTS, 1);
+    this.handleInterrupt();
+  }
+
+  /**
+   * Handle a pending interrupt (no-op when none is): the running cell is
+   * marked interrupted and abandoned if it awaits, the timers it created are
+   * cleared (with no cell running: every timer cells created), and the
+   * interrupt listeners run. Until this runs, every instrumented await and
+   * loop of cell code throws KeyboardInterrupt (see instrumentCell).
+   */
+  handleInterrupt(): void {
+    const requested = Atomics.load(this.interruptFlags, INTERRUPTS);
+    if (requested === this.handledInterrupts) return;
+    this.handledInterrupts = requested;
     queueMicrotask(() => {
       for (const l of this.interruptListeners) l();
     });
     this.currentCell.interrupted = true;
-    this.rejectInterrupt(Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" }));
+    this.clearTimers(this.running);
+    this.rejectInterrupt(new KeyboardInterrupt());
     this.resetInterrupt();
+  }
+
+  /** Throw KeyboardInterrupt if an interrupt is pending (cells call it as `__csTick`). */
+  private checkInterrupt(): void {
+    if (Atomics.load(this.interruptFlags, INTERRUPTS) !== this.handledInterrupts) throw new KeyboardInterrupt();
+  }
+
+  /** Clear the cell timers of `owner`, or every cell timer when `owner` is undefined. */
+  private clearTimers(owner: Execution | undefined): void {
+    for (const [handle, t] of this.timers) {
+      if (owner && t.owner !== owner) continue;
+      if (t.immediate) clearImmediate(handle as NodeJS.Immediate);
+      else clearTimeout(handle as NodeJS.Timeout);
+      this.timers.delete(handle);
+    }
+  }
+
+  /**
+   * setTimeout/setInterval/setImmediate (and their clear functions) handed
+   * to cells in place of the globals; library code keeps the originals.
+   * Each timer is recorded with the cell it belongs to (the running cell, or
+   * for a timer created in another timer's callback, that timer's cell), so
+   * an interrupt clears the timers of the interrupted cell. Callbacks run
+   * under breakOnSigint: an interrupt stops a runaway callback (reported as
+   * an uncaught exception on stderr). `util.promisify` keeps working (the
+   * custom promisified forms are copied; their timers are not tracked).
+   */
+  private makeCellTimers(): CellTimers {
+    const track = (original: TimerFn, repeats: boolean, immediate: boolean): TimerFn => {
+      const wrapped = (callback: unknown, ...rest: unknown[]): unknown => {
+        if (typeof callback !== "function") return original(callback, ...rest);
+        const owner = this.timerOwner ?? this.running;
+        const handle = original((...args: unknown[]) => {
+          if (!repeats) this.timers.delete(handle);
+          const saved = this.timerOwner;
+          this.timerOwner = owner;
+          try {
+            return runInterruptible(() => (callback as (...a: unknown[]) => unknown)(...args));
+          } finally {
+            this.timerOwner = saved;
+          }
+        }, ...rest);
+        this.timers.set(handle, { owner, immediate });
+        return handle;
+      };
+      for (const key of Reflect.ownKeys(original)) {
+        if (key === "length" || key === "name" || key === "prototype") continue;
+        const d = Object.getOwnPropertyDescriptor(original, key);
+        if (d) Object.defineProperty(wrapped, key, d);
+      }
+      return wrapped;
+    };
+    const untrack =
+      (original: (h: never) => void) =>
+      (handle: unknown): void => {
+        this.timers.delete(handle);
+        original(handle as never);
+      };
+    return {
+      setTimeout: track(setTimeout as unknown as TimerFn, false, false),
+      setInterval: track(setInterval as unknown as TimerFn, true, false),
+      setImmediate: track(setImmediate as unknown as TimerFn, false, true),
+      clearTimeout: untrack(clearTimeout),
+      clearInterval: untrack(clearInterval),
+      clearImmediate: untrack(clearImmediate),
+    };
   }
 
   /** `require` for cell code: side outputs (local .ts), preloaded ES modules, cwd, then the kernel's node_modules. */
@@ -506,6 +611,18 @@ export class Engine {
    * structured error; never rejects.
    */
   async execute(src: string, label?: string): Promise<Outcome> {
+    // From here on, an interrupt (even one arriving while the cell is type-checked) is this cell's.
+    const cell: Execution = { interrupted: false };
+    this.currentCell = cell;
+    this.running = cell;
+    try {
+      return await this.run(src, cell, label);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async run(src: string, cell: Execution, label?: string): Promise<Outcome> {
     const meta = getCodeMetadata(src);
     if (meta.mode === "browser") {
       return { status: "error", ename: "UnsupportedError", evalue: "@browser cells are not supported by this kernel", traceback: [] };
@@ -538,34 +655,31 @@ export class Engine {
       return { status: "error", ...errorOf(e) };
     }
     this.cellCounter++;
-    const cell = { interrupted: false };
-    this.currentCell = cell;
-    const interrupted = () => Object.assign(new Error("execution interrupted"), { name: "KeyboardInterrupt" });
-    this.cellGlobals.checkpoint = (v: unknown) =>
-      Promise.resolve(v).then(
-        (x) => {
-          if (cell.interrupted) throw interrupted();
-          return x;
-        },
-        (e) => {
-          throw cell.interrupted ? interrupted() : e;
-        },
-      );
+    this.handleInterrupt();
+    if (cell.interrupted) return { status: "error", interrupted: true, ...interruptError() };
+    const tick = () => this.checkInterrupt();
+    this.cellGlobals.checks = {
+      after: (v: unknown) => (tick(), v),
+      topLevel: (v: unknown) => {
+        if (cell.interrupted) throw new KeyboardInterrupt();
+        tick();
+        return v;
+      },
+      tick,
+    };
     // Our own maps place cell frames (see describeError); source-map comments
     // left in the code would make Node (--enable-source-maps) remap them wrongly.
     let body = converted.output.replace(/^\/\/# sourceMappingURL=.*$/gm, "");
     let shifts: ColumnShifts | undefined;
-    if (converted.hasToplevelAwait) {
-      try {
-        ({ code: body, shifts } = instrumentAwaits(body));
-      } catch {
-        /* run uninstrumented: interrupt then only abandons the cell */
-      }
+    try {
+      ({ code: body, shifts } = instrumentCell(body, !!converted.hasToplevelAwait));
+    } catch {
+      /* run uninstrumented: an interrupt then only abandons the cell */
     }
     this.cellGlobals.run = runInterruptible;
-    this.cellGlobals.timers = GUARDED_TIMERS;
-    // Cells see guarded timers (callbacks run under breakOnSigint); library code keeps the originals.
-    const params = "exports, require, __csAwait, __csRun, setTimeout, setInterval, setImmediate";
+    this.cellGlobals.timers = this.cellTimers;
+    // Cells see tracked timers (see makeCellTimers); library code keeps the originals.
+    const params = "exports, require, __csAwait, __csAfter, __csTick, __csRun, setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate";
     const prefix = converted.hasToplevelAwait ? `(async function(${params}) { ` : `(function(${params}) { `;
     const fileLabel = label ?? `cell${this.cellCounter}.js`;
     const maps = TRANSPILE_MAPS.get(converted.output);
@@ -573,25 +687,32 @@ export class Engine {
     const wrapped =
       prefix +
       body +
-      "\n})(__tslab__.exports, __tslab__.require, __tslab__.checkpoint, __tslab__.run, __tslab__.timers.setTimeout, __tslab__.timers.setInterval, __tslab__.timers.setImmediate)";
+      "\n})(__tslab__.exports, __tslab__.require, __tslab__.checks.topLevel, __tslab__.checks.after, __tslab__.checks.tick, __tslab__.run, " +
+      "__tslab__.timers.setTimeout, __tslab__.timers.setInterval, __tslab__.timers.setImmediate, __tslab__.timers.clearTimeout, __tslab__.timers.clearInterval, __tslab__.timers.clearImmediate)";
     let result: unknown;
     let failure: Outcome | undefined;
+    const classify = (e: unknown): Outcome => {
+      if ((e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") return { status: "error", interrupted: true, ...interruptError() };
+      if (e instanceof KeyboardInterrupt) {
+        // Thrown at a check while the interrupt is pending: handle it now
+        // (mark the cell, clear its timers) rather than when the message comes.
+        this.handleInterrupt();
+        return { status: "error", interrupted: true, ...interruptError() };
+      }
+      return { status: "error", ...this.describeError(e) };
+    };
     try {
       result = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: fileLabel });
     } catch (e) {
-      if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") failure = { status: "error", interrupted: true, ...interruptError() };
-      else failure = { status: "error", ...this.describeError(e) };
+      // A SIGINT stopped the cell's synchronous part (runInterruptible reports its own).
+      if ((e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") this.signalled();
+      failure = classify(e);
     }
     if (!failure && converted.hasToplevelAwait) {
       try {
         await Promise.race([result, this.interruptPromise]);
       } catch (e) {
-        if (
-          ((e as Error)?.name === "KeyboardInterrupt" && (e as Error).message === "execution interrupted") ||
-          (e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED"
-        )
-          failure = { status: "error", interrupted: true, ...interruptError() };
-        else failure = { status: "error", ...this.describeError(e) };
+        failure = classify(e);
       }
     }
     // Declarations of a cell that threw stay visible, as in IPython: the

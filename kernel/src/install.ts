@@ -48,7 +48,9 @@ export function kernelJson(displayName = DISPLAY_NAME): Record<string, unknown> 
     argv: [process.execPath, "--enable-source-maps", path.join(KERNEL_ROOT, "bin", "causalscope-kernel.js"), "kernel", "-f", "{connection_file}"],
     display_name: displayName,
     language: "typescript",
-    interrupt_mode: "signal",
+    // interrupt_request on control, answered by the I/O thread even while a cell
+    // blocks the main thread (see io-thread.ts); SIGINT still works too.
+    interrupt_mode: "message",
     env: {},
     metadata: { debugger: false },
   };

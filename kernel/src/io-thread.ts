@@ -1,60 +1,122 @@
 /**
- * The kernel's I/O thread: the heartbeat and the iopub socket, run in a
- * worker so that both keep working while a cell blocks the main thread.
+ * The kernel's I/O thread: every socket, run in a worker so that they keep
+ * working while a cell blocks the main thread.
  *
  * - Heartbeat: a REP socket echoing every ping (the protocol's liveness check).
- * - iopub: an XPUB socket. The main thread posts ready-made, signed frames
- *   (`{ type: "iopub", frames }`); `postMessage` is delivered here even while
- *   the main thread runs a long synchronous computation, so prints and
- *   progress updates reach the notebook live. Frames are sent in the order
- *   posted. Each new subscription is answered with `iopub_welcome` (JEP 65).
- * - `{ type: "close" }` sends what is queued, closes both sockets and exits.
+ * - iopub: an XPUB socket; each new subscription is answered with
+ *   `iopub_welcome` (JEP 65).
+ * - shell, control, stdin: ROUTER sockets. Each request is checked here
+ *   (HMAC signature, and replay: a signature seen before is dropped, see
+ *   wire.ts ReplayGuard) and posted to the main thread decoded
+ *   (`{ type: "recv", channel, msg }`), except `interrupt_request`, which
+ *   is handled here at once: the shared interrupt count is raised (cell code
+ *   checks it at every await and awaiting loop, so even a microtask loop
+ *   that never yields to the event loop stops), the main thread is told
+ *   (`{ type: "interrupt" }`, for a cell that awaits something that never
+ *   settles) and a SIGINT stops synchronous code running under vm
+ *   breakOnSigint. Then interrupt_reply, bracketed by busy/idle.
+ * - The main thread posts ready-made, signed frames
+ *   (`{ type: "send", channel, frames }`); `postMessage` is delivered here
+ *   even while the main thread computes, so prints and progress updates
+ *   reach the notebook live. Frames go out in the order posted, per socket.
+ * - `{ type: "close" }` sends what is queued, closes every socket and exits.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 
-import { encode, makeHeader, Signer } from "./wire";
+import { INTERRUPTS, SIGNALLED } from "./interrupt";
+import { decode, encode, makeHeader, ReplayGuard, signatureOf, Signer, type Message } from "./wire";
 
-interface IoWorkerData {
-  hbUrl: string;
-  iopubUrl: string;
+/** The sockets' names, as the main thread addresses them. */
+export type Channel = "shell" | "control" | "stdin" | "iopub";
+
+/** What the main thread hands the I/O thread. */
+export interface IoWorkerData {
+  urls: { hb: string; iopub: string; shell: string; control: string; stdin: string };
   key: string;
   scheme: string;
   session: string;
+  /** Shared interrupt state (interrupt.ts). */
+  interrupts: Int32Array;
 }
 
 async function main(): Promise<void> {
   const data = workerData as IoWorkerData;
   const signer = new Signer(data.key, data.scheme);
+  const replays = new ReplayGuard();
   const hb = new zmq.Reply({ linger: 0 });
   const iopub = new zmq.XPublisher({ linger: 1000, verbosity: "allSubs", sendHighWaterMark: 100000 });
-  await hb.bind(data.hbUrl);
-  await iopub.bind(data.iopubUrl);
+  const routers = {
+    shell: new zmq.Router({ linger: 1000 }),
+    control: new zmq.Router({ linger: 1000 }),
+    stdin: new zmq.Router({ linger: 0 }),
+  };
+  const sockets: Record<Channel, zmq.Router | zmq.XPublisher> = { ...routers, iopub };
+  await hb.bind(data.urls.hb);
+  await iopub.bind(data.urls.iopub);
+  for (const name of ["shell", "control", "stdin"] as const) await routers[name].bind(data.urls[name]);
 
-  let chain: Promise<void> = Promise.resolve();
-  const send = (frames: Buffer[]) => {
-    chain = chain.then(
-      () => iopub.send(frames),
-      () => iopub.send(frames),
+  const log = (text: string) => parentPort!.postMessage({ type: "log", text });
+  const chains = new Map<Channel, Promise<void>>();
+  const send = (channel: Channel, frames: Buffer[]) => {
+    const sock = sockets[channel];
+    const next = (chains.get(channel) ?? Promise.resolve()).then(() => sock.send(frames));
+    chains.set(
+      channel,
+      next.catch((e) => log(`${channel} send failed: ${(e as Error).message}`)),
     );
-    chain.catch((e) => process.stderr.write(`[causalscope-kernel] iopub send failed: ${(e as Error).message}\n`));
+  };
+  const publish = (msgType: string, content: Record<string, unknown>, parent: Message | undefined) => {
+    const header = makeHeader(msgType, data.session);
+    const frames = encode({ header, parent_header: parent?.header ?? {}, metadata: {}, content, buffers: [] }, signer);
+    send("iopub", [Buffer.from(`kernel.${data.session}.${msgType}`), ...frames]);
   };
 
-  parentPort!.on("message", (m: { type: string; frames?: Uint8Array[] }) => {
-    if (m.type === "iopub" && m.frames) {
-      send(m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)));
+  const interrupt = (req: Message) => {
+    publish("status", { execution_state: "busy" }, req);
+    Atomics.add(data.interrupts, INTERRUPTS, 1);
+    Atomics.store(data.interrupts, SIGNALLED, 1);
+    parentPort!.postMessage({ type: "interrupt" });
+    process.kill(process.pid, "SIGINT");
+    const header = makeHeader("interrupt_reply", data.session, req.header.username ?? "kernel");
+    send("control", encode({ identities: req.identities, header, parent_header: req.header, metadata: {}, content: { status: "ok" }, buffers: [] }, signer));
+    publish("status", { execution_state: "idle" }, req);
+  };
+
+  const receive = async (channel: "shell" | "control" | "stdin") => {
+    for await (const frames of routers[channel]) {
+      let msg: Message;
+      try {
+        msg = decode(frames as Buffer[], signer);
+      } catch (e) {
+        log(`dropped a ${channel} message: ${(e as Error).message}`);
+        continue;
+      }
+      if (!replays.fresh(signatureOf(frames as Buffer[]))) {
+        log(`dropped a replayed ${channel} message (${msg.header.msg_type}, msg_id ${msg.header.msg_id}): its signature was seen before`);
+        continue;
+      }
+      if (channel === "control" && msg.header.msg_type === "interrupt_request") interrupt(msg);
+      else parentPort!.postMessage({ type: "recv", channel, msg });
+    }
+  };
+
+  parentPort!.on("message", (m: { type: string; channel?: Channel; frames?: Uint8Array[] }) => {
+    if (m.type === "send" && m.channel && m.frames) {
+      send(
+        m.channel,
+        m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)),
+      );
     } else if (m.type === "close") {
-      void chain
-        .catch(() => undefined)
-        .then(() => {
-          hb.close();
-          iopub.close();
-          parentPort!.postMessage("closed");
-          process.exit(0);
-        });
+      void Promise.all(chains.values()).then(() => {
+        hb.close();
+        for (const s of Object.values(sockets)) s.close();
+        parentPort!.postMessage({ type: "closed" });
+        process.exit(0);
+      });
     }
   });
-  parentPort!.postMessage("ready");
+  parentPort!.postMessage({ type: "ready" });
 
   const heartbeat = (async () => {
     for await (const frames of hb) await hb.send(frames);
@@ -65,13 +127,13 @@ async function main(): Promise<void> {
         const topic = frame.subarray(1).toString("utf8");
         const header = makeHeader("iopub_welcome", data.session);
         const frames = encode({ header, parent_header: {}, metadata: {}, content: { subscription: topic }, buffers: [] }, signer);
-        send(topic ? [Buffer.from(topic), ...frames] : frames);
+        send("iopub", topic ? [Buffer.from(topic), ...frames] : frames);
       }
     }
   })();
-  await Promise.all([heartbeat, subscriptions]).catch(() => undefined);
+  await Promise.all([heartbeat, subscriptions, receive("shell"), receive("control"), receive("stdin")]).catch(() => undefined);
 }
 
 main().catch((e) => {
-  parentPort?.postMessage(`error: ${(e as Error).message}`);
+  parentPort?.postMessage({ type: "error", text: (e as Error).message });
 });

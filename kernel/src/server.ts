@@ -1,13 +1,14 @@
 /**
- * The kernel's Jupyter protocol layer (messaging spec 5.3) over ZeroMQ:
- * shell, control and stdin ROUTER sockets on the main thread; the iopub XPUB
- * socket (with `iopub_welcome`, JEP 65) and the heartbeat in an I/O worker
- * thread (io-thread.ts), so output and liveness keep flowing while a cell
- * computes synchronously.
+ * The kernel's Jupyter protocol layer (messaging spec 5.3). Every ZeroMQ
+ * socket lives in an I/O worker thread (io-thread.ts): output, liveness and
+ * interrupts keep working while a cell computes; signatures and replays are
+ * checked there. This thread handles the requests the I/O thread posts and
+ * posts back signed frames to send.
  *
  * Shell requests are handled strictly one after another, every one of them
  * (an error never drops or aborts the requests queued behind it); control
- * requests (shutdown, interrupt, kernel_info) are handled as they arrive.
+ * requests (shutdown, kernel_info) are handled as they arrive;
+ * interrupt_request is answered by the I/O thread itself.
  * Every request is bracketed by `status: busy` / `status: idle` on iopub
  * with the request as parent header.
  */
@@ -15,13 +16,14 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import * as zmq from "zeromq";
 
 import { completePath, isComplete, qualifyMatches } from "./complete";
 import { Engine, errorOf, KERNEL_ROOT, runInterruptible, type CellError } from "./engine";
 import { History, type HistoryRequest } from "./history";
+import { interruptState } from "./interrupt";
+import type { Channel, IoWorkerData } from "./io-thread";
 import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
-import { codePointsToUtf16, decode, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Message } from "./wire";
+import { codePointsToUtf16, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Message } from "./wire";
 
 /** A Jupyter connection file. */
 export interface ConnectionInfo {
@@ -138,11 +140,10 @@ export interface KernelDisplayOptions {
 export class Kernel {
   private readonly signer: Signer;
   private readonly session = randomUUID();
-  private readonly shell = new zmq.Router({ linger: 1000 });
-  private readonly control = new zmq.Router({ linger: 1000 });
-  private readonly stdin = new zmq.Router({ linger: 0 });
-  /** The I/O worker: heartbeat and iopub (see io-thread.ts). */
+  /** The I/O worker: every socket (see io-thread.ts). */
   private io?: Worker;
+  /** Interrupt state shared with the I/O thread and the engine. */
+  private readonly interrupts = interruptState();
   /** Async iopub work (displays awaiting their bundle) and the sends queued behind it. */
   private iopubChain: Promise<void> = Promise.resolve();
   private iopubQueued = 0;
@@ -155,7 +156,6 @@ export class Kernel {
   private shellBusy = false;
   private readonly comms = new Map<string, Comm>();
   private readonly commTargets = new Map<string, CommTargetHandler>();
-  private readonly sendChains = new Map<zmq.Socket, Promise<void>>();
   private streamSegments: { name: "stdout" | "stderr"; text: string }[] = [];
   private streamTimer?: NodeJS.Timeout;
   private lastStreamFlush = 0;
@@ -170,7 +170,7 @@ export class Kernel {
 
   constructor(private readonly info: ConnectionInfo) {
     this.signer = new Signer(info.key, info.signature_scheme);
-    this.engine = new Engine({ rootDir: process.cwd() });
+    this.engine = new Engine({ rootDir: process.cwd(), interruptFlags: this.interrupts });
     this.engine.interruptListeners.push(() => this.rejectInputs());
   }
 
@@ -179,78 +179,66 @@ export class Kernel {
     this.originalWrite.stderr(`[causalscope-kernel] ${parts.map((p) => (typeof p === "string" ? p : plainText(p))).join(" ")}\n`);
   }
 
-  /** Bind every socket, install the globals and start serving. */
+  /** Start the I/O thread (binding every socket), install the globals and start serving. */
   async start(): Promise<void> {
+    // Before the I/O thread exists: its SIGINTs (see io-thread.ts) must never hit Node's default handler.
+    process.on("SIGINT", () => this.engine.signalled());
+    process.on("SIGTERM", () => void this.shutdown(0));
     const i = this.info;
-    await Promise.all([
-      this.shell.bind(url(i, i.shell_port)),
-      this.control.bind(url(i, i.control_port)),
-      this.stdin.bind(url(i, i.stdin_port)),
-    ]);
-    await this.startIoWorker(url(i, i.hb_port), url(i, i.iopub_port));
+    await this.startIoWorker({
+      hb: url(i, i.hb_port),
+      iopub: url(i, i.iopub_port),
+      shell: url(i, i.shell_port),
+      control: url(i, i.control_port),
+      stdin: url(i, i.stdin_port),
+    });
     this.captureStreams();
     this.installGlobals();
-    process.on("SIGINT", () => this.interrupt());
-    process.on("SIGTERM", () => void this.shutdown(0));
     process.on("uncaughtException", (e) => this.reportBackgroundError("uncaught exception", e));
     process.on("unhandledRejection", (e) => this.reportBackgroundError("unhandled promise rejection", e));
-    void this.serve(this.shell, (m) => this.enqueueShell(m));
-    void this.serve(this.control, (m) => void this.handleControl(m));
-    void this.serve(this.stdin, (m) => this.handleStdin(m));
     // No "starting" status: with XPUB the first message a subscriber sees
     // must be its iopub_welcome (JEP 65).
   }
 
-  private async startIoWorker(hbUrl: string, iopubUrl: string): Promise<void> {
-    const worker = new Worker(path.join(__dirname, "io-thread.js"), {
-      workerData: { hbUrl, iopubUrl, key: this.info.key, scheme: this.info.signature_scheme, session: this.session },
-    });
+  private async startIoWorker(urls: IoWorkerData["urls"]): Promise<void> {
+    const workerData: IoWorkerData = { urls, key: this.info.key, scheme: this.info.signature_scheme, session: this.session, interrupts: this.interrupts };
+    const worker = new Worker(path.join(__dirname, "io-thread.js"), { workerData });
     this.io = worker;
     await new Promise<void>((resolve, reject) => {
-      worker.once("message", (m) => (m === "ready" ? resolve() : reject(new Error(`I/O thread (heartbeat ${hbUrl}, iopub ${iopubUrl}): ${m}`))));
+      worker.once("message", (m: { type: string; text?: string }) =>
+        m.type === "ready" ? resolve() : reject(new Error(`I/O thread (sockets ${Object.values(urls).join(", ")}): ${m.text}`)),
+      );
       worker.once("error", reject);
     });
+    worker.on("message", (m: { type: string; channel?: Channel; msg?: Message; text?: string }) => this.fromIo(m));
     worker.on("error", (e) => this.log("I/O thread failed:", e.message));
-    worker.unref();
+    worker.on("exit", (code) => {
+      if (this.shuttingDown) return;
+      // Without its sockets the kernel is deaf: exit, so that the Jupyter server restarts it.
+      this.log(`I/O thread exited (code ${code}); the kernel exits`);
+      process.exit(1);
+    });
   }
 
-  /** Receive loop of one ROUTER socket; bad messages are logged and dropped. */
-  private async serve(sock: zmq.Router, handle: (m: Message) => void): Promise<void> {
-    try {
-      for await (const frames of sock) {
-        let msg: Message;
-        try {
-          msg = decode(frames as Buffer[], this.signer);
-        } catch (e) {
-          this.log("dropped a message:", (e as Error).message);
-          continue;
-        }
-        handle(msg);
-      }
-    } catch (e) {
-      if (!this.shuttingDown) this.log("socket loop ended:", (e as Error).message);
+  /** A message from the I/O thread: a request, an interrupt, or a line for the log. */
+  private fromIo(m: { type: string; channel?: Channel; msg?: Message; text?: string }): void {
+    if (m.type === "interrupt") this.engine.handleInterrupt();
+    else if (m.type === "log" || m.type === "error") this.log(m.text ?? "");
+    else if (m.type === "recv" && m.msg) {
+      // Buffers arrive as plain Uint8Arrays after the thread hop.
+      const msg = m.msg;
+      msg.identities = msg.identities.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      msg.buffers = msg.buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      if (m.channel === "shell") this.enqueueShell(msg);
+      else if (m.channel === "control") void this.handleRequest("control", msg);
+      else if (m.channel === "stdin") this.handleStdin(msg);
     }
   }
 
-  /**
-   * Queue a send on `sock` after every earlier one (zeromq allows one send
-   * at a time, and outputs must keep their order). `produce` runs when the
-   * earlier sends are done and may wait (e.g. for an async MIME bundle).
-   */
-  private enqueue(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, produce: () => Buffer[][] | Promise<Buffer[][]>): Promise<void> {
-    const prev = this.sendChains.get(sock) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      for (const frames of await produce()) await sock.send(frames);
-    });
-    const settled = next.catch((e) => {
-      if (!this.shuttingDown) this.log("send failed:", (e as Error).message);
-    });
-    this.sendChains.set(sock, settled);
-    return settled;
-  }
-
-  private queueSend(sock: zmq.Socket & { send(frames: Buffer[]): Promise<void> }, frames: Buffer[]): Promise<void> {
-    return this.enqueue(sock, () => [frames]);
+  /** Hand frames to the I/O thread for `channel` (sent in the order posted). */
+  private sendOn(channel: Channel, frames: Buffer[]): void {
+    if (this.shuttingDown && !this.io) return;
+    this.io?.postMessage({ type: "send", channel, frames });
   }
 
   /** Frames of an iopub message (topic frame first). */
@@ -271,17 +259,15 @@ export class Kernel {
     return this.iopubChain;
   }
 
-  /** Reply to `req` on `sock` (routing back through its identities). */
-  private reply(sock: zmq.Router, req: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<void> {
+  /** Reply to `req` on `channel` (routing back through its identities). */
+  private async reply(channel: Channel, req: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<void> {
     const header = makeHeader(msgType, this.session, req.header.username ?? "kernel");
-    const frames = encode({ identities: req.identities, header, parent_header: req.header, metadata, content, buffers: [] }, this.signer);
-    return this.queueSend(sock, frames);
+    this.sendOn(channel, encode({ identities: req.identities, header, parent_header: req.header, metadata, content, buffers: [] }, this.signer));
   }
 
-  /** Hand frames to the I/O thread (synchronously, unless async displays are queued before them). */
+  /** Hand iopub frames to the I/O thread (synchronously, unless async displays are queued before them). */
   private postIopub(frames: Buffer[]): void {
-    if (this.shuttingDown && !this.io) return;
-    this.io?.postMessage({ type: "iopub", frames });
+    this.sendOn("iopub", frames);
   }
 
   /** Send iopub frames, after any queued async display. */
@@ -473,13 +459,8 @@ export class Kernel {
     const frames = encode({ identities: req.identities, header, parent_header: req.header, metadata: {}, content: { prompt: String(prompt), password: !!options.password }, buffers: [] }, this.signer);
     return new Promise<string>((resolve, reject) => {
       this.pendingInputs.set(header.msg_id, { resolve, reject });
-      void this.queueSend(this.stdin, frames);
+      this.sendOn("stdin", frames);
     });
-  }
-
-  /** Interrupt: abandon the awaiting cell (and, through the listener below, any input request it waits on). */
-  private interrupt(): void {
-    this.engine.interrupt();
   }
 
   /** Reject pending input requests (an interrupt listener of the engine). */
@@ -547,21 +528,17 @@ export class Kernel {
     try {
       while (this.shellQueue.length > 0) {
         const msg = this.shellQueue.shift()!;
-        await this.handleRequest(this.shell, msg);
+        await this.handleRequest("shell", msg);
       }
     } finally {
       this.shellBusy = false;
     }
   }
 
-  private async handleControl(msg: Message): Promise<void> {
-    await this.handleRequest(this.control, msg);
-  }
-
   /** One request: busy, the handler, its outputs, idle. */
-  private async handleRequest(sock: zmq.Router, msg: Message): Promise<void> {
+  private async handleRequest(sock: Channel, msg: Message): Promise<void> {
     const savedParent = this.parent;
-    if (sock === this.shell) this.parent = msg;
+    if (sock === "shell") this.parent = msg;
     void this.publish("status", { execution_state: "busy" }, msg);
     try {
       await this.dispatch(sock, msg);
@@ -570,11 +547,11 @@ export class Kernel {
     }
     await this.drainIopub();
     await this.publish("status", { execution_state: "idle" }, msg);
-    if (sock !== this.shell) this.parent = savedParent;
+    if (sock !== "shell") this.parent = savedParent;
     if (this.exitAfterRequest) await this.shutdown(0);
   }
 
-  private async dispatch(sock: zmq.Router, msg: Message): Promise<void> {
+  private async dispatch(sock: Channel, msg: Message): Promise<void> {
     const c = msg.content as Record<string, unknown>;
     switch (msg.header.msg_type) {
       case "kernel_info_request":
@@ -602,9 +579,6 @@ export class Kernel {
         return this.commMsg(c, msg.buffers);
       case "comm_close":
         return this.commClose(c);
-      case "interrupt_request":
-        this.interrupt();
-        return this.reply(sock, msg, "interrupt_reply", { status: "ok" });
       case "shutdown_request": {
         const restart = !!c.restart;
         this.exitAfterRequest = true;
@@ -676,7 +650,7 @@ export class Kernel {
     return m?.[1];
   }
 
-  private async execute(sock: zmq.Router, msg: Message): Promise<void> {
+  private async execute(sock: Channel, msg: Message): Promise<void> {
     const c = msg.content as { code?: string; silent?: boolean; store_history?: boolean; user_expressions?: Record<string, string> };
     const code = String(c.code ?? "");
     const silent = !!c.silent;
@@ -839,13 +813,6 @@ export class Kernel {
         io.postMessage({ type: "close" });
       });
       this.io = undefined;
-    }
-    for (const s of [this.shell, this.control, this.stdin]) {
-      try {
-        s.close();
-      } catch {
-        /* already closed */
-      }
     }
     setTimeout(() => process.exit(code), 50);
   }

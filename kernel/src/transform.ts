@@ -149,22 +149,11 @@ export function expandShorthandOfPrevious(src: string, previous: Set<string>): s
   return out;
 }
 
-/**
- * Route each top-level `await X` of a transpiled cell (awaits outside any
- * function) through `__csAwait(X)`, which throws KeyboardInterrupt once the
- * cell has been interrupted. So `while (true) { await sleep(10); }` stops at
- * its next await instead of running on in the background. Text edits keep
- * line numbers; nested awaits inside an instrumented one are left alone.
- */
-export function instrumentTopLevelAwaits(js: string): string {
-  return instrumentAwaits(js).code;
-}
-
 /** Columns inserted per line (0-based line → [column in the new text, length], ascending). */
 export type ColumnShifts = Map<number, [number, number][]>;
 
-/** Whether `node` contains an `await` outside nested functions. */
-function hasTopLevelAwait(node: ts.Node): boolean {
+/** Whether `node` contains an `await` (or `for await`) outside nested functions and classes. */
+function containsAwait(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
@@ -179,59 +168,88 @@ function hasTopLevelAwait(node: ts.Node): boolean {
 }
 
 /**
- * Instrument an async cell for interrupts:
- * - every top-level `await X` becomes `await __csAwait(X)` (see
- *   instrumentTopLevelAwaits);
- * - every top-level statement after the first await that has no await of
- *   its own runs inside `__csRun(() => ...)`, which executes it under
- *   `vm` breakOnSigint. Code after an await runs from the microtask queue,
- *   where Node cannot stop a synchronous loop on SIGINT; inside `__csRun`
- *   it can (`const img = await read(); heavyLoop(img)` is interruptible).
+ * Instrument a transpiled cell for interrupts. Text edits only: line numbers
+ * stay, and the inserted columns are returned for mapping stack frames back.
+ *
+ * - Every `await X` becomes `__csAfter(await X)` (`__csAwait(await X)` at
+ *   the top level, outside any function): after each await resumes, the
+ *   kernel's interrupt flag is checked and a KeyboardInterrupt thrown when
+ *   an interrupt is pending (top-level awaits also throw once their own
+ *   cell was interrupted). So `async function f() { await null; return f(); }`
+ *   stops.
+ * - Every loop whose body awaits (`while (true) { await null; }`,
+ *   `for await`) checks the flag at the start of each iteration
+ *   (`__csTick();`), outside any `try` in the body, so a loop that catches
+ *   the interrupt thrown at an await still ends. Such loops run from the
+ *   microtask queue, where neither a signal nor the event loop can reach
+ *   them; the flag is shared memory the kernel's I/O thread sets. Loops
+ *   without an await are left alone (no cost in numeric loops; a SIGINT
+ *   stops them, see engine.ts).
+ * - With `topLevelAwait`, every top-level statement after the first await
+ *   that has no await of its own runs inside `__csRun(() => ...)`, which
+ *   executes it under `vm` breakOnSigint: code after an await runs from the
+ *   microtask queue, where Node cannot stop a synchronous loop on SIGINT;
+ *   inside `__csRun` it can (`const img = await read(); heavyLoop(img)`).
  *   Only expressions are wrapped for declarations, so names keep their scope.
- * Returns the code and where text was inserted (for mapping stack columns back).
  */
-export function instrumentAwaits(js: string): { code: string; shifts: ColumnShifts } {
+export function instrumentCell(js: string, topLevelAwait: boolean): { code: string; shifts: ColumnShifts } {
   const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
-  const inserts: { at: number; text: string; order: number }[] = [];
+  // `rank`: openers count up in the order pushed (outer nodes first); the
+  // closer of a wrapper gets its opener's rank negated. Sorting by position,
+  // then rank, puts closers before openers at one position, inner closers
+  // before outer ones, and outer openers before inner ones.
+  const inserts: { at: number; text: string; rank: number }[] = [];
   let order = 0;
+  const insert = (at: number, text: string) => inserts.push({ at, text, rank: ++order });
   const wrap = (from: number, to: number, open: string, close: string) => {
-    inserts.push({ at: from, text: open, order: order++ });
-    inserts.push({ at: to, text: close, order: order++ });
+    insert(from, open);
+    inserts.push({ at: to, text: close, rank: -order });
   };
-  const visitAwaits = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isAwaitExpression(node) && node.expression) {
-      wrap(node.expression.getStart(sf), node.expression.end, "__csAwait(", ")");
+  const instrumentBody = (body: ts.Statement) => {
+    if (ts.isBlock(body)) insert(body.getStart(sf) + 1, " __csTick();");
+    else wrap(body.getStart(sf), body.end, "{ __csTick(); ", " }");
+  };
+  const visit = (node: ts.Node, inFunction: boolean): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) {
+      ts.forEachChild(node, (n) => visit(n, true));
       return;
     }
-    ts.forEachChild(node, visitAwaits);
-  };
-  let afterAwait = false;
-  for (const st of sf.statements) {
-    if (hasTopLevelAwait(st)) {
-      afterAwait = true;
-      visitAwaits(st);
-      continue;
+    if (ts.isAwaitExpression(node)) {
+      wrap(node.getStart(sf), node.end, inFunction ? "__csAfter(" : "__csAwait(", ")");
+    } else if (ts.isIterationStatement(node, false) && containsAwait(node)) {
+      instrumentBody(node.statement);
     }
-    if (!afterAwait) continue;
-    if (ts.isExpressionStatement(st)) {
-      wrap(st.expression.getStart(sf), st.expression.end, "__csRun(() => (", "))");
-    } else if (ts.isVariableStatement(st)) {
-      for (const d of st.declarationList.declarations) {
-        if (d.initializer) wrap(d.initializer.getStart(sf), d.initializer.end, "__csRun(() => (", "))");
+    ts.forEachChild(node, (n) => visit(n, inFunction));
+  };
+  if (topLevelAwait) {
+    let afterAwait = false;
+    for (const st of sf.statements) {
+      if (containsAwait(st)) {
+        afterAwait = true;
+        continue;
       }
-    } else if (
-      ts.isIterationStatement(st, false) ||
-      ts.isIfStatement(st) ||
-      ts.isBlock(st) ||
-      ts.isTryStatement(st) ||
-      ts.isSwitchStatement(st) ||
-      ts.isLabeledStatement(st)
-    ) {
-      wrap(st.getStart(sf), st.end, "__csRun(() => { ", " });");
+      if (!afterAwait) continue;
+      if (ts.isExpressionStatement(st)) {
+        wrap(st.expression.getStart(sf), st.expression.end, "__csRun(() => (", "))");
+      } else if (ts.isVariableStatement(st)) {
+        for (const d of st.declarationList.declarations) {
+          if (d.initializer) wrap(d.initializer.getStart(sf), d.initializer.end, "__csRun(() => (", "))");
+        }
+      } else if (
+        ts.isIterationStatement(st, false) ||
+        ts.isIfStatement(st) ||
+        ts.isBlock(st) ||
+        ts.isTryStatement(st) ||
+        ts.isSwitchStatement(st) ||
+        ts.isLabeledStatement(st)
+      ) {
+        wrap(st.getStart(sf), st.end, "__csRun(() => { ", " });");
+      }
     }
   }
-  inserts.sort((a, b) => a.at - b.at || a.order - b.order);
+  // After the statement wrappers, which enclose what this inserts.
+  visit(sf, false);
+  inserts.sort((a, b) => a.at - b.at || a.rank - b.rank);
   const shifts: ColumnShifts = new Map();
   const lineShift = new Map<number, number>();
   let code = "";

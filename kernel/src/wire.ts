@@ -158,3 +158,36 @@ export function utf16ToCodePoints(text: string, index: number): number {
   }
   return cp;
 }
+
+/**
+ * Replay protection: remembers the signatures of the last `capacity`
+ * signed messages and refuses one seen before (an attacker who captured a
+ * signed message cannot make the kernel run it again). This is the
+ * messaging spec's recommendation ("keep a history of seen signatures",
+ * jupyter_client's `Session.digest_history`). Oldest entries are forgotten
+ * first; memory is O(capacity) strings of 64 characters. Unsigned messages
+ * (empty key) cannot be told apart and are always accepted.
+ */
+export class ReplayGuard {
+  private readonly seen = new Set<string>();
+
+  /** @param capacity signatures remembered (default 65536, as jupyter_client's digest_history_size). */
+  constructor(private readonly capacity = 65536) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ReplayGuard: capacity must be a positive integer, got ${capacity}`);
+  }
+
+  /** Record `signature`; false when it was seen before (a replay). Empty signatures always pass. */
+  fresh(signature: string): boolean {
+    if (!signature) return true;
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+}
+
+/** The signature frame of a raw multipart message (empty when it has none). */
+export function signatureOf(frames: Buffer[]): string {
+  const i = frames.findIndex((f) => f.equals(DELIMITER));
+  return i >= 0 && i + 1 < frames.length ? frames[i + 1].toString("ascii") : "";
+}

@@ -16,15 +16,14 @@ import {
   declaredNames,
   decodeMappings,
   expandShorthandOfPrevious,
-  instrumentAwaits,
-  instrumentTopLevelAwaits,
+  instrumentCell,
   isDeclarationEmitDiagnostic,
   lookup,
   mapStack,
   resolveEsm,
   unshiftColumn,
 } from "../../kernel/src/transform";
-import { codePointsToUtf16, decode, encode, makeHeader, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
+import { codePointsToUtf16, decode, encode, makeHeader, ReplayGuard, signatureOf, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -64,6 +63,20 @@ describe("wire", () => {
     const frames = encode({ header: makeHeader("x", "s"), parent_header: {}, metadata: {}, content: {}, buffers: [] }, none);
     expect(frames[1].toString()).toBe("");
     expect(decode(frames, none).header.msg_type).toBe("x");
+  });
+
+  test("a replayed signature is refused; the guard forgets the oldest beyond its capacity", () => {
+    const frames = encode({ header: makeHeader("execute_request", "s"), parent_header: {}, metadata: {}, content: { code: "1" }, buffers: [] }, signer);
+    const guard = new ReplayGuard(2);
+    expect(guard.fresh(signatureOf(frames))).toBe(true);
+    expect(guard.fresh(signatureOf(frames))).toBe(false);
+    expect(guard.fresh("b")).toBe(true);
+    expect(guard.fresh("c")).toBe(true); // evicts the first signature
+    expect(guard.fresh(signatureOf(frames))).toBe(true);
+    expect(guard.fresh("")).toBe(true); // unsigned messages cannot be told apart
+    expect(guard.fresh("")).toBe(true);
+    expect(signatureOf(frames)).toMatch(/^[0-9a-f]{64}$/);
+    expect(() => new ReplayGuard(0)).toThrow(/capacity must be a positive integer, got 0/);
   });
 
   test("unknown signature schemes are refused by name", () => {
@@ -211,22 +224,51 @@ describe("engine source transforms", () => {
     expect(expandShorthandOfPrevious(src, new Set())).toBe(src);
   });
 
-  test("only top-level awaits are routed through the interrupt checkpoint", () => {
-    const js = "await a();\nwhile (x) { await b; }\nasync function f() { await c; }\nconst g = async () => await d;";
-    const out = instrumentTopLevelAwaits(js);
-    expect(out).toContain("await __csAwait(a())");
-    expect(out).toContain("await __csAwait(b)");
-    expect(out).toContain("await c;");
-    expect(out).toContain("async () => await d");
-    expect(out).not.toContain("__csAwait(d)");
-    expect(out.split("\n")).toHaveLength(4);
+  test("every await is followed by an interrupt check; top-level ones also check their own cell", () => {
+    const js = "await a();\nasync function f() { await c; }\nconst g = async () => await d;\nx(await await e);";
+    const out = instrumentCell(js, true).code.split("\n");
+    expect(out[0]).toBe("__csAwait(await a());");
+    expect(out[1]).toBe("async function f() { __csAfter(await c); }");
+    expect(out[2]).toBe("const g = __csRun(() => (async () => __csAfter(await d)));");
+    expect(out[3]).toBe("x(__csAwait(await __csAwait(await e)));");
+  });
+
+  test("loops whose body awaits check at every iteration, outside any try in the body; other loops are untouched", () => {
+    const js = [
+      "while (true) { await null; }",
+      "for (;;) await p;",
+      "do { try { await q; } catch {} } while (1);",
+      "for await (const v of it) use(v);",
+      "for (let i = 0; i < n; i++) { s += a[i]; }",
+      "async function h() { for (const k of ks) { await k; } }",
+      "while (1) { setTimeout(async () => { await r; }); }",
+    ].join("\n");
+    const out = instrumentCell(js, false).code.split("\n");
+    expect(out[0]).toBe("while (true) { __csTick(); __csAwait(await null); }");
+    expect(out[1]).toBe("for (;;) { __csTick(); __csAwait(await p); }");
+    expect(out[2]).toBe("do { __csTick(); try { __csAwait(await q); } catch {} } while (1);");
+    expect(out[3]).toBe("for await (const v of it) { __csTick(); use(v); }");
+    expect(out[4]).toBe("for (let i = 0; i < n; i++) { s += a[i]; }");
+    expect(out[5]).toBe("async function h() { for (const k of ks) { __csTick(); __csAfter(await k); } }");
+    // the await belongs to the arrow function, not to the loop: no check per iteration
+    expect(out[6]).toBe("while (1) { setTimeout(async () => { __csAfter(await r); }); }");
+  });
+
+  test("the instrumented cell is valid JavaScript that runs the same", async () => {
+    const js = "let n = 0;\nfor (let i = 0; i < 3; i++) await i;\nwhile (n < 2) n += await 1;\nreturn n;";
+    const { code } = instrumentCell(js, true);
+    const ticks: number[] = [];
+    const run = new Function("__csAwait", "__csAfter", "__csTick", "__csRun", `return (async () => { ${code} })();`);
+    const id = (v: unknown) => v;
+    expect(await run(id, id, () => ticks.push(1), (f: () => unknown) => f())).toBe(2);
+    expect(ticks.length).toBe(5);
   });
 
   test("synchronous statements after the first await run under the SIGINT guard", () => {
     const js = "x();\nconst a = await f();\nconst b = heavy(a), c = 1;\nwhile (1) { spin(); }\nfunction h() {}\nlast(b);";
-    const out = instrumentAwaits(js).code.split("\n");
+    const out = instrumentCell(js, true).code.split("\n");
     expect(out[0]).toBe("x();"); // before the first await: already inside runInThisContext
-    expect(out[1]).toBe("const a = await __csAwait(f());");
+    expect(out[1]).toBe("const a = __csAwait(await f());");
     expect(out[2]).toBe("const b = __csRun(() => (heavy(a))), c = __csRun(() => (1));");
     expect(out[3]).toBe("__csRun(() => { while (1) { spin(); } });");
     expect(out[4]).toBe("function h() {}"); // declarations keep their hoisting
@@ -235,8 +277,8 @@ describe("engine source transforms", () => {
 
   test("inserted checkpoint text is recorded so stack columns map back", () => {
     const js = "const a = await f(1), b = await g;";
-    const { code, shifts } = instrumentAwaits(js);
-    expect(code).toBe("const a = await __csAwait(f(1)), b = await __csAwait(g);");
+    const { code, shifts } = instrumentCell(js, true);
+    expect(code).toBe("const a = __csAwait(await f(1)), b = __csAwait(await g);");
     // every column of the original text is recovered from the instrumented one
     for (const [inCode, inJs] of [
       ["f(1)", "f(1)"],
@@ -247,7 +289,7 @@ describe("engine source transforms", () => {
       expect(unshiftColumn(shifts, 0, code.indexOf(inCode))).toBe(js.indexOf(inJs));
     }
     // a column inside inserted text maps to where it was inserted
-    expect(unshiftColumn(shifts, 0, code.indexOf("__csAwait") + 3)).toBe(js.indexOf("f(1)"));
+    expect(unshiftColumn(shifts, 0, code.indexOf("__csAwait") + 3)).toBe(js.indexOf("await f(1)"));
     expect(unshiftColumn(shifts, 1, 5)).toBe(5);
   });
 

@@ -21,7 +21,7 @@ def check_spec(spec_dir: pathlib.Path):
     spec = json.loads((spec_dir / "kernel.json").read_text())
     assert spec["display_name"] == "TypeScript (causalscope)"
     assert spec["language"] == "typescript"
-    assert spec["interrupt_mode"] == "signal"
+    assert spec["interrupt_mode"] == "message"
     assert spec["argv"][-2:] == ["-f", "{connection_file}"]
     assert pathlib.Path(spec["argv"][0]).exists(), "argv[0] must be the node that installed it"
     assert spec["argv"][1] == "--enable-source-maps"
@@ -63,7 +63,7 @@ def test_install_into_this_venv_is_found_by_jupyter_client():
 
     spec = KernelSpecManager().get_kernel_spec("causalscope")
     assert spec.display_name == "TypeScript (causalscope)"
-    assert spec.interrupt_mode == "signal"
+    assert spec.interrupt_mode == "message"
 
 
 @pytest.mark.parametrize(
