@@ -21,6 +21,7 @@ import { completePath, isComplete, qualifyMatches } from "./complete";
 import { Engine, errorOf, KERNEL_ROOT, runInterruptible, type CellError } from "./engine";
 import { History, type HistoryRequest } from "./history";
 import { interruptState } from "./interrupt";
+import { requestProblem } from "./requests";
 import type { Channel, IoWorkerData } from "./io-thread";
 import { bundleOf, KERNEL_BRIDGE, normalizeBundle, plainText, type MimeBundle } from "./mime";
 import { codePointsToUtf16, encode, makeHeader, PROTOCOL_VERSION, Signer, utf16ToCodePoints, type Message } from "./wire";
@@ -553,6 +554,8 @@ export class Kernel {
 
   private async dispatch(sock: Channel, msg: Message): Promise<void> {
     const c = msg.content as Record<string, unknown>;
+    const problem = requestProblem(msg.header.msg_type, msg.content);
+    if (problem) return this.refuse(sock, msg, problem);
     switch (msg.header.msg_type) {
       case "kernel_info_request":
         return this.reply(sock, msg, "kernel_info_reply", this.kernelInfo());
@@ -611,6 +614,18 @@ export class Kernel {
         } else this.log("ignored message of type", type);
       }
     }
+  }
+
+  /** Answer a malformed request with an error reply naming the problem (a malformed comm message is only logged). */
+  private async refuse(sock: Channel, msg: Message, problem: string): Promise<void> {
+    const type = msg.header.msg_type;
+    if (!type.endsWith("_request")) {
+      this.log("ignored a malformed message:", problem);
+      return;
+    }
+    const error = { status: "error", ename: "InvalidRequest", evalue: problem, traceback: [`InvalidRequest: ${problem}`] };
+    const extra = type === "execute_request" ? { execution_count: this.executionCount, user_expressions: {}, payload: [] } : {};
+    await this.reply(sock, msg, type.replace(/_request$/, "_reply"), { ...error, ...extra }, { status: "error" });
   }
 
   /** kernel_info_reply content. */

@@ -23,6 +23,7 @@ import {
   resolveEsm,
   unshiftColumn,
 } from "../../kernel/src/transform";
+import { requestProblem } from "../../kernel/src/requests";
 import { codePointsToUtf16, decode, encode, makeHeader, ReplayGuard, signatureOf, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -335,5 +336,34 @@ describe("source maps", () => {
     expect(map.map(2, 1)).toEqual([1, 1]);
     const stack = mapStack(["Error: x", "    at boom (In[4]:2:1)", "    at In[4]:40:3", "    at elsewhere (lib.js:1:1)"], new Map([["In[4]", map]]));
     expect(stack).toEqual(["Error: x", "    at boom (In[4]:1:1)", "    at elsewhere (lib.js:1:1)"]);
+  });
+});
+
+describe("request validation", () => {
+  test.each([
+    ["execute_request", { code: 5 }, "execute_request: content.code must be a string, got number"],
+    ["execute_request", {}, "execute_request: content.code is missing (it must be a string)"],
+    ["execute_request", { code: "1", silent: "yes" }, "execute_request: content.silent must be a boolean, got string"],
+    ["execute_request", { code: "1", user_expressions: { a: 1 } }, "execute_request: content.user_expressions must be an object of strings, got object"],
+    ["execute_request", [1], "execute_request: content must be an object, got array"],
+    ["complete_request", { code: "Ma", cursor_pos: "2" }, "complete_request: content.cursor_pos must be an integer, got string"],
+    ["complete_request", { code: "Ma", cursor_pos: 1.5 }, "complete_request: content.cursor_pos must be an integer, got non-integer number"],
+    ["complete_request", { code: "Ma", cursor_pos: -1 }, "complete_request: content.cursor_pos must be >= 0, got -1"],
+    ["inspect_request", { code: null, cursor_pos: 0 }, "inspect_request: content.code must be a string, got null"],
+    ["inspect_request", { code: "x", cursor_pos: 0, detail_level: 2 }, "inspect_request: content.detail_level must be 0 or 1, got 2"],
+    ["is_complete_request", { code: ["x"] }, "is_complete_request: content.code must be a string, got array"],
+    ["history_request", { hist_access_type: "bogus" }, 'history_request: content.hist_access_type must be "range", "tail" or "search", got "bogus"'],
+    ["history_request", { hist_access_type: "tail", n: "10" }, "history_request: content.n must be an integer, got string"],
+    ["comm_msg", { data: {} }, "comm_msg: content.comm_id is missing (it must be a string)"],
+  ])("%s %j: %s", (type, content, problem) => {
+    expect(requestProblem(type, content)).toBe(problem);
+  });
+
+  test("well-formed requests and unknown types pass", () => {
+    expect(requestProblem("execute_request", { code: "1", silent: false, store_history: true, user_expressions: { a: "x" }, allow_stdin: true, stop_on_error: true })).toBeUndefined();
+    expect(requestProblem("complete_request", { code: "Ma", cursor_pos: 2 })).toBeUndefined();
+    expect(requestProblem("history_request", { hist_access_type: "search", pattern: "*a*", unique: true, output: false, raw: true, n: 3 })).toBeUndefined();
+    expect(requestProblem("kernel_info_request", {})).toBeUndefined();
+    expect(requestProblem("frobnicate_request", { anything: 1 })).toBeUndefined();
   });
 });

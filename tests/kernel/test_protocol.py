@@ -740,3 +740,44 @@ def test_replayed_signed_message_runs_once(kernel):
     reply, msgs = run(kc, "(globalThis as any).replayRuns")
     assert result_text(msgs) == "1"
     assert kc.shell_channel.msg_ready() is False
+
+
+@pytest.mark.parametrize(
+    "msg_type, content, field",
+    [
+        ("execute_request", {"code": 5, "silent": False}, "content.code must be a string, got number"),
+        ("execute_request", {"silent": False}, "content.code is missing"),
+        ("execute_request", {"code": "1", "user_expressions": {"a": 1}}, "content.user_expressions must be an object of strings"),
+        ("complete_request", {"code": "Math.ab", "cursor_pos": "7"}, "content.cursor_pos must be an integer, got string"),
+        ("inspect_request", {"code": None, "cursor_pos": 0}, "content.code must be a string, got null"),
+        ("is_complete_request", {}, "content.code is missing"),
+        ("history_request", {"hist_access_type": "tail", "n": "10", "output": False, "raw": True}, "content.n must be an integer, got string"),
+        ("history_request", {"hist_access_type": "everything"}, "content.hist_access_type must be"),
+    ],
+)
+def test_malformed_request_gets_an_error_reply(kernel, msg_type, content, field):
+    _, kc = kernel
+    drain_iopub(kc)
+    msg_id = send_shell(kc, msg_type, content)
+    reply = shell_reply(kc, msg_id, timeout=30)
+    assert reply["msg_type"] == msg_type.replace("_request", "_reply")
+    c = reply["content"]
+    assert c["status"] == "error", c
+    assert c["ename"] == "InvalidRequest"
+    assert c["evalue"] == f"{msg_type}: {field}" or c["evalue"].startswith(f"{msg_type}: {field}"), c["evalue"]
+    collect(kc, msg_id)
+
+
+def test_unknown_request_and_bad_requests_leave_the_kernel_working(kernel):
+    _, kc = kernel
+    msg_id = send_shell(kc, "frobnicate_request", {"x": 1})
+    c = shell_reply(kc, msg_id, timeout=30)["content"]
+    assert (c["status"], c["ename"]) == ("error", "NotImplementedError")
+    assert "frobnicate_request" in c["evalue"]
+    before = shell_reply(kc, kc.execute("1"))["content"]["execution_count"]
+    bad = send_shell(kc, "execute_request", {"code": {"not": "code"}})
+    c = shell_reply(kc, bad, timeout=30)["content"]
+    assert c["status"] == "error" and c["execution_count"] == before, "a refused request does not count as an execution"
+    send_shell(kc, "comm_msg", {"data": {}})  # no comm_id: logged and ignored (comm messages get no reply)
+    reply, msgs = run(kc, '"still serving"')
+    assert result_text(msgs) == "'still serving'"
