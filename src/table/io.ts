@@ -6,6 +6,7 @@ import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { formatArrowIpc, parseArrowIpc } from "./arrow-ipc";
 import { formatDelimited, parseDelimited, type CsvColumnType } from "./csv";
+import { formatParquet, parseParquet } from "./parquet";
 import { Table, type TableInput, table as toTable } from "./table";
 
 /** File formats of `readTable` / `writeTable`. */
@@ -89,7 +90,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     return parseDelimited(decodeUtf8(bytes, where), { delimiter: options.delimiter ?? (format === "csv" ? "," : "\t"), columns: options.columns }, where, (c) => Table.of(c, where));
   }
   if (format === "arrow") return parseArrowIpc(bytes, where);
-  throw new Error(`${where}: format "${format}" is not supported yet`);
+  return parseParquet(bytes, where);
 }
 
 /** UTF-8 text; invalid bytes and UTF-16 files are errors, never replacement characters. */
@@ -131,8 +132,7 @@ export async function writeTable(table: TableInput, path: string, options: Write
     }
     return writeAtomic(path, formatDelimited(t, delimiter), where);
   }
-  if (format === "arrow") return writeAtomic(path, [formatArrowIpc(t)], where);
-  throw new Error(`${where}: format "${format}" is not supported yet`);
+  return writeAtomic(path, [format === "arrow" ? formatArrowIpc(t) : await formatParquet(t)], where);
 }
 
 /**

@@ -326,11 +326,11 @@ function loadArrow(): typeof Arrow {
 }
 
 /**
- * An integer column (numbers or bigints, null = missing): Int32Array when all
+ * @internal An integer column (numbers or bigints, null = missing): Int32Array when all
  * fit and none is missing (Uint8Array for uint8), else Float64Array with NaN,
  * refusing magnitudes beyond 2^53 that float64 cannot hold exactly.
  */
-function integerColumn(values: unknown[], uint8: boolean, name: string): TableColumn {
+export function integerColumn(values: unknown[], uint8: boolean, name: string, where = "Table.fromArrow"): TableColumn {
   const n = values.length;
   let fitsInt32 = true;
   for (let i = 0; i < n; i++) {
@@ -339,7 +339,7 @@ function integerColumn(values: unknown[], uint8: boolean, name: string): TableCo
     const x = Number(v as number | bigint);
     if (!(x >= -2147483648 && x <= 2147483647)) fitsInt32 = false;
     if (Math.abs(x) >= 2 ** 53 && BigInt(x) !== BigInt(v as number | bigint)) {
-      throw new TypeError(`Table.fromArrow: integer column "${name}" holds ${String(v)} (row ${i}), beyond 2^53: float64 cannot hold it exactly`);
+      throw new TypeError(`${where}: integer column "${name}" holds ${String(v)} (row ${i}), beyond 2^53: float64 cannot hold it exactly`);
     }
   }
   const out = fitsInt32 ? (uint8 ? new Uint8Array(n) : new Int32Array(n)) : new Float64Array(n);

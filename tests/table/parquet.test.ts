@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readTable, writeTable, table, type TableColumn } from "../../src/table";
+import { columnMismatch, pandasRead, pandasWrite } from "./reference";
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "causalscope-parquet-")); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const values = (c: TableColumn) => Array.from(c as ArrayLike<number | string>);
+
+const sample = () => table({
+  x: new Float64Array([0.1, 1 / 3, -0, NaN, Infinity, -2.5e-300]),
+  label: new Int32Array([0, -1, 2147483647, -2147483648, 5, 6]),
+  flag: new Uint8Array([1, 0, 1, 1, 0, 0]),
+  count: new Uint8Array([0, 1, 2, 255, 4, 5]),
+  name: ["Sr", "O, apical", 'say "hi"', "two\nlines", "", "Åström µm"],
+});
+
+describe("Parquet", () => {
+  test("round trip keeps every type and value (-0, NaN, ±inf, int32 limits, uint8, empty strings)", async () => {
+    const t = sample();
+    const p = join(dir, "t.parquet");
+    await writeTable(t, p);
+    const bytes = readFileSync(p);
+    expect([bytes.subarray(0, 4).toString(), bytes.subarray(-4).toString()]).toEqual(["PAR1", "PAR1"]);
+    const back = await readTable(p);
+    expect(back.columnNames).toEqual(t.columnNames);
+    for (const n of t.columnNames) {
+      expect([n, back.column(n).constructor.name]).toEqual([n, t.column(n).constructor.name]);
+      const a = values(back.column(n));
+      values(t.column(n)).forEach((v, i) => expect([n, i, Object.is(a[i], v)]).toEqual([n, i, true]));
+    }
+  });
+
+  test("a table larger than one row group (hyparquet-writer starts a new one after 1000 rows) reads back in order", async () => {
+    const n = 2500;
+    const t = table({ i: Int32Array.from({ length: n }, (_, k) => k), s: Array.from({ length: n }, (_, k) => `a${k % 7}`) });
+    const p = join(dir, "groups.parquet");
+    await writeTable(t, p);
+    const back = await readTable(p);
+    expect(values(back.column("i"))).toEqual(values(t.column("i")));
+    expect(back.column("s")).toEqual(t.column("s"));
+  });
+
+  test("pandas.read_parquet reads our file to the same values", async () => {
+    const t = sample();
+    const p = join(dir, "for-pandas.parquet");
+    await writeTable(t, p);
+    const theirs = pandasRead("parquet", p);
+    expect(theirs.map((c) => [c.name, c.dtype])).toEqual([["x", "float64"], ["label", "int32"], ["flag", "uint8"], ["count", "uint8"], ["name", expect.stringMatching(/^(str|object|string)$/)]]);
+    for (const c of theirs) expect(columnMismatch(t, c)).toBeNull();
+  });
+
+  test.each(["parquet", "parquet-none", "parquet-gzip", "parquet-zstd", "parquet-brotli"])("our reader gives the values pandas wrote: %s", async (format) => {
+    const p = join(dir, `from-pandas-${format}.parquet`);
+    const frame = pandasWrite(format, p);
+    const ours = await readTable(p);
+    expect(ours.columnNames).toEqual(frame.map((c) => c.name));
+    for (const c of frame) expect(columnMismatch(ours, c)).toBeNull();
+    expect(ours.column("label")).toBeInstanceOf(Int32Array); // pandas int64 that fits int32
+    expect(ours.column("cat")).toEqual(["a", "b", "a", "c", "b", "a", "a", "c", "b", "a"]); // categorical → strings
+  });
+
+  test("truncated or foreign files give an error naming the file", async () => {
+    const good = join(dir, "good.parquet");
+    pandasWrite("parquet", good);
+    const bytes = readFileSync(good);
+    const cut = join(dir, "cut.parquet");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    await expect(readTable(cut)).rejects.toThrow(`readTable("${cut}"): not a readable Parquet file`);
+    const text = join(dir, "text.parquet");
+    writeFileSync(text, "a,b\n1,2\n");
+    await expect(readTable(text)).rejects.toThrow(/text\.parquet"\): not a readable Parquet file/);
+  });
+});
