@@ -1,0 +1,19 @@
+/**
+ * Laws: discovering parsimonious equations from observations.
+ * - sindy.ts: `sindy` — sparse identification of dynamics (SINDy) from states
+ *   sampled every dt, returning a `SindyModel` (equations, coefficients,
+ *   information criteria, ensemble statistics, predict / simulate / score);
+ * - library.ts: candidate libraries (`polynomialLibrary`, `fourierLibrary`,
+ *   `customLibrary`, `concatLibraries`) and the design matrix `libraryMatrix`;
+ * - derivative.ts: differentiation (`finiteDifference`, `savitzkyGolay`) and
+ *   the plain kernels `centralDifference`, `savitzkyGolaySmooth`;
+ * - optimizer.ts: sparse regression (`stlsq`, `sr3`).
+ */
+export { sindy, SindyModel } from "./sindy";
+export type { SindyOptions, StateData, EnsembleOptions, EnsembleResult, InformationCriteria, SindyUsed } from "./sindy";
+export { polynomialLibrary, fourierLibrary, customLibrary, concatLibraries, libraryMatrix } from "./library";
+export type { FeatureLibrary, CustomFunction } from "./library";
+export { finiteDifference, savitzkyGolay, centralDifference, savitzkyGolaySmooth } from "./derivative";
+export type { Differentiation, DifferentiationInfo } from "./derivative";
+export { stlsq, sr3 } from "./optimizer";
+export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";

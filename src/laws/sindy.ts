@@ -1,0 +1,437 @@
+/**
+ * SINDy — sparse identification of nonlinear dynamics: from states sampled
+ * every dt, find the few library terms whose combination gives each state's
+ * time derivative, ẋ = Θ(x) Ξ. Composed, as PySINDy's SINDy model, of a
+ * feature library (library.ts), a differentiation method (derivative.ts) and
+ * a sparse-regression optimiser (optimizer.ts), optionally bagged (ensemble
+ * SINDy). The fitted model predicts derivatives, simulates itself (RK4),
+ * scores itself on held-out data and carries per-equation information
+ * criteria.
+ *
+ * References: Brunton, Proctor & Kutz, PNAS 113, 3932 (2016); Fasel, Kutz,
+ * Brunton & Brunton, "Ensemble-SINDy", Proc. R. Soc. A 478, 20210904
+ * (2022); Mangan, Kutz, Brunton & Proctor, "Model selection for dynamical
+ * systems via sparse regression and information criteria", Proc. R. Soc. A
+ * 473, 20170009 (2017); PySINDy (de Silva et al., JOSS 5, 2104, 2020).
+ */
+import { Rng, quantilesInPlace, median } from "../core";
+import { Table } from "../table";
+import { FeatureLibrary, polynomialLibrary, libraryMatrix } from "./library";
+import { Differentiation, DifferentiationInfo, finiteDifference, savitzkyGolay } from "./derivative";
+import { NormalEquations, Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
+
+/** States: rows = time samples, columns = states (named x0, x1, …), or a Table whose columns are the states. */
+export type StateData = readonly (readonly number[])[] | Table;
+
+/** Ensemble (bagging) settings of {@link sindy}. */
+export interface EnsembleOptions {
+  /** Number of bagged models (default 20, as PySINDy's EnsembleOptimizer). */
+  models?: number;
+  /** Seed of the row resampling (default 0); the same seed gives the same models. */
+  seed?: number;
+  /** Rows drawn with replacement per model (default: all n). */
+  subset?: number;
+  /** Coverage of the coefficient intervals (default 0.95: the 2.5 % and 97.5 % quantiles over the models). */
+  level?: number;
+}
+
+/** Options of {@link sindy}. */
+export interface SindyOptions {
+  /** Sampling interval (time units; derivatives come out per this unit). Required, > 0. */
+  dt: number;
+  /** Candidate library: `{ degree, bias? }` for a polynomial library (default `{ degree: 2 }`), or any {@link FeatureLibrary}. */
+  library?: { degree: number; bias?: boolean } | FeatureLibrary;
+  /** Shorthand for the default optimiser `stlsq({ threshold, alpha })` (threshold default 0.1, alpha 0.05); not together with `optimizer`. */
+  threshold?: number;
+  /** Ridge weight of the default STLSQ optimiser (default 0.05); not together with `optimizer`. */
+  alpha?: number;
+  /** An optimiser from `stlsq(...)` or `sr3(...)`. */
+  optimizer?: Optimizer;
+  /** `"finite-difference"` (default), `"savitzky-golay"` (window 11, order 3), or a method from `finiteDifference()` / `savitzkyGolay({ window, polyorder })`. */
+  differentiation?: "finite-difference" | "savitzky-golay" | Differentiation;
+  /** Bag the rows (ensemble SINDy): coefficients become the median over the models, with inclusion probabilities and intervals. */
+  ensemble?: EnsembleOptions | boolean;
+  /** Decimals of the coefficients in `equations` (default 3). */
+  precision?: number;
+}
+
+/** Information criteria of each state's equation on the training data (Gaussian residuals), as in Mangan et al. 2017. */
+export interface InformationCriteria {
+  /** Samples used (n). */
+  samples: number;
+  /** Non-zero terms k per equation. */
+  terms: number[];
+  /** Residual sum of squares of each derivative. */
+  rss: number[];
+  /** n ln(RSS/n) + 2k. */
+  aic: number[];
+  /** AIC + 2k(k+1)/(n−k−1), the small-sample correction. */
+  aicc: number[];
+  /** n ln(RSS/n) + k ln n. */
+  bic: number[];
+}
+
+/** Ensemble results: per state (row) and term (column). */
+export interface EnsembleResult {
+  models: number;
+  seed: number;
+  subset: number;
+  level: number;
+  /** Fraction of the models in which the term is non-zero. */
+  inclusion: number[][];
+  /** Median coefficient over the models (what `coefficients` holds). */
+  median: number[][];
+  /** Lower and upper quantiles ((1 − level)/2, (1 + level)/2) over the models. */
+  lower: number[][];
+  upper: number[][];
+}
+
+/** The options a model was fitted with, resolved (what was actually used). */
+export interface SindyUsed {
+  dt: number;
+  stateNames: string[];
+  library: string;
+  differentiation: DifferentiationInfo;
+  optimizer: OptimizerInfo;
+  ensemble: { models: number; seed: number; subset: number; level: number } | null;
+}
+
+/** Parsed state data: names and one Float64Array column per state. */
+interface States { names: string[]; columns: Float64Array[]; n: number }
+
+/** Reads and checks states (finite values; at least one row and one column). */
+function readStates(X: StateData, where: string, names?: readonly string[]): States {
+  let columns: Float64Array[], stateNames: string[];
+  if (X instanceof Table) {
+    stateNames = X.columnNames;
+    columns = stateNames.map((c) => {
+      const col = X.column(c);
+      if (Array.isArray(col)) throw new TypeError(`${where}: column "${c}" holds strings; states must be numeric`);
+      return Float64Array.from(col as ArrayLike<number>);
+    });
+  } else {
+    if (!Array.isArray(X) || X.length === 0) throw new TypeError(`${where}: X must be a non-empty number[][] (rows = time samples, columns = states) or a Table`);
+    const d = (X[0] as readonly number[])?.length;
+    if (!d) throw new TypeError(`${where}: X[0] must be a non-empty array of state values`);
+    columns = Array.from({ length: d }, () => new Float64Array(X.length));
+    X.forEach((row, i) => {
+      if (!row || row.length !== d) throw new RangeError(`${where}: row ${i} has ${row?.length} values, row 0 has ${d}`);
+      for (let v = 0; v < d; v++) columns[v][i] = row[v];
+    });
+    stateNames = Array.from({ length: d }, (_, v) => `x${v}`);
+  }
+  if (names && (names.length !== stateNames.length || (X instanceof Table && names.some((s, i) => s !== stateNames[i])))) {
+    throw new RangeError(`${where}: X has states [${stateNames.join(", ")}], the model was fitted on [${names.join(", ")}]`);
+  }
+  const n = columns[0].length;
+  if (n === 0) throw new RangeError(`${where}: X has no rows`);
+  columns.forEach((c, v) => {
+    for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`${where}: row ${i}, column ${stateNames[v]} is ${c[i]}; states must be finite numbers`);
+  });
+  return { names: names ? names.slice() : stateNames, columns, n };
+}
+
+function resolveLibrary(lib: SindyOptions["library"]): FeatureLibrary {
+  if (lib === undefined) return polynomialLibrary({ degree: 2 });
+  if (typeof (lib as FeatureLibrary).evaluate === "function") return lib as FeatureLibrary;
+  const { degree, bias } = lib as { degree: number; bias?: boolean };
+  return polynomialLibrary({ degree, bias });
+}
+
+function resolveDifferentiation(d: SindyOptions["differentiation"]): Differentiation {
+  if (d === undefined || d === "finite-difference") return finiteDifference();
+  if (d === "savitzky-golay") return savitzkyGolay();
+  if (typeof (d as Differentiation)?.differentiate === "function") return d as Differentiation;
+  throw new RangeError(`sindy({ differentiation }): must be "finite-difference", "savitzky-golay" or a method from finiteDifference()/savitzkyGolay(), got ${JSON.stringify(d)}`);
+}
+
+/** ΘᵀWΘ and ΘᵀWẋ_i with sample weights w (null: all 1). O(n p²). */
+function normalEquations(theta: readonly Float64Array[], targets: readonly Float64Array[], w: Float64Array | null): NormalEquations {
+  const p = theta.length, n = theta[0].length;
+  const wt = w ? theta.map((c) => c.map((v, i) => v * w[i])) : theta;
+  const G = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    const ca = wt[a];
+    for (let c = a; c < p; c++) {
+      const cc = theta[c];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += ca[i] * cc[i];
+      G[a * p + c] = s;
+      G[c * p + a] = s;
+    }
+  }
+  const b = targets.map((y) => {
+    const out = new Float64Array(p);
+    for (let a = 0; a < p; a++) { const ca = wt[a]; let s = 0; for (let i = 0; i < n; i++) s += ca[i] * y[i]; out[a] = s; }
+    return out;
+  });
+  return { p, G, b };
+}
+
+/** Θ ξ for each state: predicted derivative columns. O(n · nnz). */
+function predictColumns(theta: readonly Float64Array[], coefficients: readonly Float64Array[]): Float64Array[] {
+  const n = theta[0].length;
+  return coefficients.map((c) => {
+    const out = new Float64Array(n);
+    c.forEach((v, j) => { if (v !== 0) { const col = theta[j]; for (let i = 0; i < n; i++) out[i] += v * col[i]; } });
+    return out;
+  });
+}
+
+/** One equation as text: `x0' = -10.000 x0 + 10.000 x1` (the bias term written as its number alone). */
+function equationText(state: string, coef: ArrayLike<number>, names: readonly string[], precision: number): string {
+  const parts: string[] = [];
+  for (let j = 0; j < coef.length; j++) {
+    const v = coef[j];
+    if (v === 0) continue;
+    const mag = Math.abs(v).toFixed(precision), term = names[j] === "1" ? mag : `${mag} ${names[j]}`;
+    parts.push(parts.length === 0 ? (v < 0 ? `-${term}` : term) : `${v < 0 ? "-" : "+"} ${term}`);
+  }
+  return `${state}' = ${parts.length ? parts.join(" ") : (0).toFixed(precision)}`;
+}
+
+/** A fitted SINDy model: the identified law, how it was found, and what it can do (predict, simulate, score). */
+export class SindyModel {
+  /** Names of the states (x0, x1, … or the Table's column names). */
+  readonly stateNames: string[];
+  /** Names of the library terms (`1`, `x0`, `x0^2`, `x0 x1`, …), the columns of `coefficients`. */
+  readonly featureNames: string[];
+  /** Ξᵀ: one row per state, one coefficient per library term (0 = term not in the law). */
+  readonly coefficients: number[][];
+  /** The law as text, one line per state: `x0' = -10.000 x0 + 10.000 x1`. */
+  readonly equations: string[];
+  /** Per-equation AIC / AICc / BIC on the training data. */
+  readonly informationCriteria: InformationCriteria;
+  /** Inclusion probabilities and intervals, when fitted with `ensemble`; else null. */
+  readonly ensemble: EnsembleResult | null;
+  /** Optimiser warnings (non-convergence, every term removed). */
+  readonly warnings: string[];
+  /** The resolved options the model was fitted with. */
+  readonly options: SindyUsed;
+  readonly #library: FeatureLibrary;
+  readonly #differentiation: Differentiation;
+  readonly #xi: Float64Array[];
+
+  /** @internal Use {@link sindy}. */
+  constructor(parts: { stateNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; differentiation: Differentiation; precision: number }) {
+    this.stateNames = parts.stateNames;
+    this.featureNames = parts.featureNames;
+    this.#xi = parts.coefficients;
+    this.coefficients = parts.coefficients.map((c) => Array.from(c));
+    this.equations = parts.coefficients.map((c, v) => equationText(parts.stateNames[v], c, parts.featureNames, parts.precision));
+    this.informationCriteria = parts.informationCriteria;
+    this.ensemble = parts.ensemble;
+    this.warnings = parts.warnings;
+    this.options = parts.options;
+    this.#library = parts.library;
+    this.#differentiation = parts.differentiation;
+  }
+
+  /** Derivatives the model gives at the states X (same layout as X: rows = samples, columns = states). O(n · terms). */
+  predict(X: StateData): number[][] {
+    const s = readStates(X, "predict(X)", this.stateNames);
+    return toRows(predictColumns(libraryMatrix(this.#library, s.columns), this.#xi), s.n);
+  }
+
+  /**
+   * R² (coefficient of determination, averaged over states as
+   * scikit-learn's r2_score) of the model's derivatives against those of X
+   * computed by the fitting's differentiation method at the model's dt —
+   * use it on held-out data. O(n · terms).
+   */
+  score(X: StateData): number {
+    const s = readStates(X, "score(X)", this.stateNames);
+    if (s.n < this.#differentiation.minSamples) throw new RangeError(`score(X): ${s.n} samples, the differentiation method needs at least ${this.#differentiation.minSamples}`);
+    const diffs = s.columns.map((c) => this.#differentiation.differentiate(c, this.options.dt));
+    const pred = predictColumns(libraryMatrix(this.#library, diffs.map((d) => d.x)), this.#xi);
+    let total = 0;
+    diffs.forEach(({ xDot }, v) => {
+      let mean = 0;
+      for (let i = 0; i < s.n; i++) mean += xDot[i];
+      mean /= s.n;
+      let ssRes = 0, ssTot = 0;
+      for (let i = 0; i < s.n; i++) { ssRes += (xDot[i] - pred[v][i]) ** 2; ssTot += (xDot[i] - mean) ** 2; }
+      total += ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0; // scikit-learn's convention for a constant target
+    });
+    return total / s.columns.length;
+  }
+
+  /**
+   * Integrates the identified model from the state `x0` over the times `t`
+   * (increasing; t[0] is the time of x0) by the classical fourth-order
+   * Runge–Kutta method, `substeps` steps per interval (default 1). Returns
+   * one row of states per time. Throws, naming the time, when the solution
+   * stops being finite (the identified model diverges). O(len(t) · substeps · terms).
+   */
+  simulate(x0: readonly number[], t: ArrayLike<number>, options: { substeps?: number } = {}): number[][] {
+    const d = this.stateNames.length, p = this.featureNames.length, substeps = options.substeps ?? 1;
+    if (!x0 || x0.length !== d) throw new RangeError(`simulate(x0): needs ${d} initial values (${this.stateNames.join(", ")}), got ${x0?.length}`);
+    if (!x0.every(Number.isFinite)) throw new RangeError(`simulate(x0): initial values must be finite, got [${x0.join(", ")}]`);
+    if (!t || t.length < 1) throw new RangeError("simulate(x0, t): t must hold at least one time");
+    for (let i = 1; i < t.length; i++) if (!(t[i] > t[i - 1])) throw new RangeError(`simulate(x0, t): times must increase, t[${i - 1}] = ${t[i - 1]}, t[${i}] = ${t[i]}`);
+    if (!Number.isInteger(substeps) || substeps < 1) throw new RangeError(`simulate: substeps must be an integer >= 1, got ${substeps}`);
+    const terms = new Float64Array(p), xi = this.#xi, lib = this.#library;
+    const rhs = (x: Float64Array, out: Float64Array): void => {
+      lib.evaluate(x, terms, 0);
+      for (let v = 0; v < d; v++) { let s = 0; const c = xi[v]; for (let j = 0; j < p; j++) s += c[j] * terms[j]; out[v] = s; }
+    };
+    const x = Float64Array.from(x0), k1 = new Float64Array(d), k2 = new Float64Array(d), k3 = new Float64Array(d), k4 = new Float64Array(d), tmp = new Float64Array(d);
+    const rows: number[][] = [Array.from(x)];
+    for (let i = 1; i < t.length; i++) {
+      const h = (t[i] - t[i - 1]) / substeps;
+      for (let s = 0; s < substeps; s++) {
+        rhs(x, k1);
+        for (let v = 0; v < d; v++) tmp[v] = x[v] + 0.5 * h * k1[v];
+        rhs(tmp, k2);
+        for (let v = 0; v < d; v++) tmp[v] = x[v] + 0.5 * h * k2[v];
+        rhs(tmp, k3);
+        for (let v = 0; v < d; v++) tmp[v] = x[v] + h * k3[v];
+        rhs(tmp, k4);
+        for (let v = 0; v < d; v++) x[v] += (h / 6) * (k1[v] + 2 * k2[v] + 2 * k3[v] + k4[v]);
+      }
+      for (let v = 0; v < d; v++) if (!Number.isFinite(x[v])) throw new RangeError(`simulate: the identified model diverges: ${this.stateNames[v]} = ${x[v]} at t = ${t[i]}`);
+      rows.push(Array.from(x));
+    }
+    return rows;
+  }
+
+  /** The equations, one per line. */
+  toString(): string {
+    return this.equations.join("\n");
+  }
+}
+
+function toRows(columns: readonly Float64Array[], n: number): number[][] {
+  const rows: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = columns.map((c) => c[i]);
+  return rows;
+}
+
+function informationCriteria(theta: readonly Float64Array[], targets: readonly Float64Array[], xi: readonly Float64Array[]): InformationCriteria {
+  const n = targets[0].length, pred = predictColumns(theta, xi);
+  const terms = xi.map((c) => c.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0));
+  const rss = targets.map((y, v) => { let s = 0; for (let i = 0; i < n; i++) s += (y[i] - pred[v][i]) ** 2; return s; });
+  const ll = rss.map((r) => n * Math.log(r / n));
+  return {
+    samples: n,
+    terms,
+    rss,
+    aic: ll.map((l, v) => l + 2 * terms[v]),
+    aicc: ll.map((l, v) => l + 2 * terms[v] + (2 * terms[v] * (terms[v] + 1)) / (n - terms[v] - 1)),
+    bic: ll.map((l, v) => l + terms[v] * Math.log(n)),
+  };
+}
+
+function resolveEnsemble(e: SindyOptions["ensemble"], n: number): Required<EnsembleOptions> | null {
+  if (e === undefined || e === false) return null;
+  const o: EnsembleOptions = e === true ? {} : e;
+  const models = o.models ?? 20, seed = o.seed ?? 0, subset = o.subset ?? n, level = o.level ?? 0.95;
+  if (!Number.isInteger(models) || models < 2) throw new RangeError(`sindy({ ensemble: { models } }): must be an integer >= 2, got ${models}`);
+  if (!Number.isInteger(subset) || subset < 1) throw new RangeError(`sindy({ ensemble: { subset } }): must be an integer >= 1, got ${subset}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`sindy({ ensemble: { level } }): must be in (0, 1), got ${level}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`sindy({ ensemble: { seed } }): must be a finite number, got ${seed}`);
+  return { models, seed, subset, level };
+}
+
+/** Bagged fits: per model, rows drawn with replacement (as sample weights), fitted by the optimiser; the median and the quantiles over models. */
+function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Array[], optimizer: Optimizer, o: Required<EnsembleOptions>, warnings: string[]): { xi: Float64Array[]; result: EnsembleResult } {
+  const n = targets[0].length, p = theta.length, d = targets.length, random = new Rng(o.seed);
+  const fits: Float64Array[][] = [];
+  const w = new Float64Array(n);
+  for (let m = 0; m < o.models; m++) {
+    w.fill(0);
+    for (let i = 0; i < o.subset; i++) w[random.int(n)] += 1;
+    const r = optimizer.fit(normalEquations(theta, targets, w));
+    r.warnings.forEach((s) => warnings.push(`ensemble model ${m}: ${s}`));
+    fits.push(r.coefficients);
+  }
+  const grid = (): number[][] => Array.from({ length: d }, () => new Array<number>(p).fill(0));
+  const inclusion = grid(), med = grid(), lower = grid(), upper = grid();
+  const values = new Float64Array(o.models);
+  for (let v = 0; v < d; v++) for (let j = 0; j < p; j++) {
+    let nz = 0;
+    for (let m = 0; m < o.models; m++) { values[m] = fits[m][v][j]; if (values[m] !== 0) nz++; }
+    inclusion[v][j] = nz / o.models;
+    med[v][j] = median(values);
+    const [lo, hi] = quantilesInPlace(values, [(1 - o.level) / 2, (1 + o.level) / 2]);
+    lower[v][j] = lo;
+    upper[v][j] = hi;
+  }
+  return { xi: med.map((r) => Float64Array.from(r)), result: { models: o.models, seed: o.seed, subset: o.subset, level: o.level, inclusion, median: med, lower, upper } };
+}
+
+/**
+ * Identifies the dynamics ẋ = Θ(x) Ξ of states sampled every `dt` by sparse
+ * regression (SINDy; PySINDy's defaults: polynomial library of degree 2,
+ * second-order finite differences, STLSQ with threshold 0.1 and ridge 0.05).
+ * X: number[][] with rows = time samples and columns = states (named x0, x1,
+ * …) or a Table whose columns are the states. Returns a {@link SindyModel}:
+ * `featureNames`, `coefficients` (one row per state), `equations`, the
+ * information criteria, the options used, and `predict`, `simulate`, `score`.
+ * Cost O(n·p² + p³·iterations) for n samples and p library terms (times the
+ * number of models with `ensemble`).
+ *
+ * Throws, naming the cause: dt not > 0; a non-finite value (row and column);
+ * a constant state; fewer samples than library terms (+1); library terms
+ * that are linear combinations of each other on the data (named).
+ *
+ * @example
+ * const m = cs.laws.sindy(X, { dt: 0.002, library: { degree: 2 }, threshold: 0.5 });
+ * m.equations; // ["x0' = -10.000 x0 + 10.000 x1", ...]
+ */
+export function sindy(X: StateData, options: SindyOptions): SindyModel {
+  if (!options || typeof options !== "object") throw new TypeError("sindy(X, options): options { dt, ... } are required");
+  const { dt } = options;
+  if (!(typeof dt === "number" && dt > 0 && Number.isFinite(dt))) throw new RangeError(`sindy({ dt }): dt must be a finite number > 0 (the sampling interval), got ${dt}`);
+  if (options.optimizer && (options.threshold !== undefined || options.alpha !== undefined)) {
+    throw new RangeError("sindy: give either `optimizer` or the shorthand `threshold`/`alpha` of the default STLSQ, not both");
+  }
+  const precision = options.precision ?? 3;
+  if (!Number.isInteger(precision) || precision < 0 || precision > 15) throw new RangeError(`sindy({ precision }): must be an integer in [0, 15], got ${precision}`);
+  const s = readStates(X, "sindy(X)");
+  s.columns.forEach((c, v) => {
+    if (c.every((x) => x === c[0])) throw new RangeError(`sindy(X): state ${s.names[v]} is constant (${c[0]} in all ${s.n} rows): it has no dynamics to identify and makes its library terms collinear; remove it`);
+  });
+  const library = resolveLibrary(options.library);
+  const differentiation = resolveDifferentiation(options.differentiation);
+  const optimizer = options.optimizer ?? stlsq({ threshold: options.threshold, alpha: options.alpha });
+  const featureNames = library.names(s.names), p = featureNames.length;
+  if (s.n < differentiation.minSamples) throw new RangeError(`sindy(X): ${s.n} samples, the ${differentiation.info.method} differentiation needs at least ${differentiation.minSamples}`);
+  if (s.n <= p) throw new RangeError(`sindy(X): ${s.n} samples for ${p} library terms (${library.description}); need more samples than terms — add data or use a smaller library`);
+  const diffs = s.columns.map((c) => differentiation.differentiate(c, dt));
+  const targets = diffs.map((q) => q.xDot);
+  const theta = libraryMatrix(library, diffs.map((q) => q.x));
+  theta.forEach((c, j) => {
+    for (let i = 0; i < s.n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`sindy: library term ${featureNames[j]} is ${c[i]} at row ${i}`);
+  });
+  const full = normalEquations(theta, targets, null);
+  const dep = firstDependentTerm(full);
+  if (dep) {
+    const others = dep.combination.map((j) => featureNames[j]);
+    throw new RangeError(`sindy: collinear library terms: ${featureNames[dep.term]} is ${others.length ? `(numerically) a linear combination of ${others.join(", ")}` : "zero in every sample"} on this data; remove ${others.length ? "one of them" : "it"} (a smaller or different library)`);
+  }
+  const warnings: string[] = [];
+  const ens = resolveEnsemble(options.ensemble, s.n);
+  let xi: Float64Array[], ensemble: EnsembleResult | null = null;
+  if (ens) {
+    const r = ensembleFit(theta, targets, optimizer, ens, warnings);
+    xi = r.xi;
+    ensemble = r.result;
+  } else {
+    const r = optimizer.fit(full);
+    xi = r.coefficients;
+    warnings.push(...r.warnings);
+  }
+  return new SindyModel({
+    stateNames: s.names,
+    featureNames,
+    coefficients: xi,
+    informationCriteria: informationCriteria(theta, targets, xi),
+    ensemble,
+    warnings,
+    options: { dt, stateNames: s.names, library: library.description, differentiation: differentiation.info, optimizer: optimizer.info, ensemble: ens },
+    library,
+    differentiation,
+    precision,
+  });
+}
