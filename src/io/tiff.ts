@@ -12,11 +12,19 @@
  * Not supported (clear error): JPEG/JPEG2000/ZSTD/LZMA/WebP compression,
  * 1-bit and other non-byte sample sizes, complex samples.
  *
+ * Integrity: sizes, offsets and counts must be stored as integer field
+ * types (a width stored as a FLOAT or RATIONAL is refused); the decoded size
+ * a page declares is bounded by the file (at most 4096 × its length, more
+ * than any supported compression can expand) before anything is allocated;
+ * Deflate strips must inflate to exactly their declared size with a
+ * matching zlib Adler-32 checksum; LZW and PackBits strips (no checksum in
+ * the format) must decode to their declared size.
+ *
  * Reference: TIFF 6.0 specification (Adobe, 1992); BigTIFF
  * (libtiff.org/bigtiffdesign); Adobe Photoshop TIFF Technical Note 3 (predictor 3).
  */
 import { readFileSync } from "node:fs";
-import { unzlibSync, inflateSync } from "fflate";
+import { inflateChecked } from "./checksum";
 import type { Calibration } from "../image/image";
 import { HOST_LITTLE_ENDIAN, NumericArray, byteSwapInPlace, decodeHalf, ioError } from "./util";
 
@@ -56,6 +64,21 @@ interface Tag {
 }
 
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+
+/** Field types that hold unsigned integers: BYTE, SHORT, LONG, LONG8 (BigTIFF), IFD, IFD8. */
+const INTEGER_TYPES = new Set([1, 3, 4, 13, 16, 18]);
+const TYPE_NAMES: Record<number, string> = { 1: "BYTE", 2: "ASCII", 3: "SHORT", 4: "LONG", 5: "RATIONAL", 6: "SBYTE", 7: "UNDEFINED", 8: "SSHORT", 9: "SLONG", 10: "SRATIONAL", 11: "FLOAT", 12: "DOUBLE", 13: "IFD", 16: "LONG8", 17: "SLONG8", 18: "IFD8" };
+/** Tags whose values are sizes, offsets or counts. */
+const INTEGER_TAGS: [number, string][] = [
+  [256, "ImageWidth"], [257, "ImageLength"], [258, "BitsPerSample"], [259, "Compression"], [273, "StripOffsets"], [277, "SamplesPerPixel"],
+  [278, "RowsPerStrip"], [279, "StripByteCounts"], [284, "PlanarConfiguration"], [317, "Predictor"], [322, "TileWidth"], [323, "TileLength"],
+  [324, "TileOffsets"], [325, "TileByteCounts"], [339, "SampleFormat"],
+];
+/**
+ * The most a page may decode to per byte of file: above what LZW (a 9-12-bit
+ * code emits at most 4096 bytes), Deflate (1032:1) or PackBits (64:1) can do.
+ */
+const MAX_EXPANSION = 4096;
 
 const COMPRESSION_NAMES: Record<number, string> = {
   2: "CCITT RLE",
@@ -229,6 +252,12 @@ function decodePage(r: Reader, ifd: Ifd, pageIndex: number): TiffPage {
     if (dflt === undefined) throw ioError(FN, name, `${where}: required tag ${what} (${code}) is missing`);
     return dflt;
   };
+  // Sizes, offsets and counts must be integers stored as integer field types.
+  for (const [code, what] of INTEGER_TAGS) {
+    const t = ifd.tags.get(code);
+    if (!t) continue;
+    if (!INTEGER_TYPES.has(t.type)) throw ioError(FN, name, `${where}: corrupt: tag ${what} (${code}) is stored as field type ${t.type} (${TYPE_NAMES[t.type] ?? "unknown"}); TIFF requires an unsigned integer type`);
+  }
   const width = one(256, "ImageWidth");
   const height = one(257, "ImageLength");
   const spp = one(277, "SamplesPerPixel", 1);
@@ -278,6 +307,11 @@ function decodePage(r: Reader, ifd: Ifd, pageIndex: number): TiffPage {
     counts = tagValues(r, ifd, 279, "StripByteCounts");
   }
   if (!offsets) throw ioError(FN, name, `${where}: no ${tiled ? "TileOffsets" : "StripOffsets"} tag`);
+  if (!(chunkW > 0 && chunkH > 0)) throw ioError(FN, name, `${where}: corrupt: ${tiled ? "tile" : "strip"} size ${chunkW} × ${chunkH}`);
+  const declared = width * height * spp * bytesPer;
+  if (declared > MAX_EXPANSION * r.bytes.length || declared > 2 ** 31 - 1) {
+    throw ioError(FN, name, `${where}: corrupt or truncated: ${width} × ${height} × ${spp} samples of ${bps} bits (${declared} bytes) cannot come from a ${r.bytes.length}-byte file${declared > 2 ** 31 - 1 ? " (and exceed the 2 GiB one array can hold)" : ""}`);
+  }
   const across = Math.ceil(width / chunkW);
   const down = Math.ceil(height / chunkH);
   const planes = planar === 2 ? spp : 1;
@@ -382,11 +416,8 @@ function decompress(raw: Uint8Array, compression: number, expected: number, name
         return raw;
       case 8:
       case 32946:
-        try {
-          return unzlibSync(raw);
-        } catch {
-          return inflateSync(raw); // some writers omit the zlib wrapper
-        }
+        // zlib stream, Adler-32 verified; some writers omit the zlib wrapper (raw deflate: no checksum, exact length)
+        return inflateChecked(raw, expected, true);
       case 5:
         return lzwDecode(raw, expected);
       case 32773:
