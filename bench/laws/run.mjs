@@ -1,0 +1,113 @@
+// SINDy benchmark: causalscope's sindy against PySINDy (bench/laws/requirements.txt)
+// on the same data in the same run.
+//
+//   node bench/laws/run.mjs [--reps 21] [--rebuild] [--quick]
+//
+// 1. Speed: fit time on the Lorenz system (σ = 10, ρ = 28, β = 8/3, dt = 0.002,
+//    n = 5000, from (-8, 8, 27)), polynomial library of degree 2, second-order
+//    finite differences, STLSQ (threshold 0.5, ridge alpha 0.05, unbiased) on
+//    both sides. Timed: the whole fit from the in-memory data (number[][] here,
+//    a NumPy array there): derivatives, library, regression. One untimed warm-up
+//    fit per side, then --reps timed fits; medians and the ratio (theirs / ours),
+//    and the ratio of the fastest fits (less sensitive to a shared machine).
+// 2. Agreement and recovery: Lorenz, Lotka–Volterra and a damped oscillator at
+//    0, 1, 5 and 10 % Gaussian noise (level × each state's standard deviation,
+//    seed 7), fitted by both tools with the same library, threshold and
+//    differentiation (finite differences; Savitzky–Golay window 11 / 41, order
+//    3): exact-pattern recovery, worst relative coefficient error, and the
+//    largest coefficient difference between the tools.
+// The data are integrated here by RK4 (tests/laws/systems.ts, compiled with the library).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const flag = (name) => args.includes(name);
+const reps = Number(opt("--reps", flag("--quick") ? "5" : "21"));
+
+// ------------------------------------------------------------------ library (+ the test systems), compiled
+const out = path.join(root, "bench", "results", "laws-dist"); // inside the repo so node_modules resolve (git-ignored)
+if (!fs.existsSync(path.join(out, "src", "laws", "index.js")) || flag("--rebuild")) {
+  console.log("compiling src/laws and tests/laws/systems.ts -> " + out);
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--outDir", out, "--rootDir", root,
+    "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--skipLibCheck",
+    "--declaration", "false", "--sourceMap", "false", path.join(root, "src/laws/index.ts"), path.join(root, "tests/laws/systems.ts")], { stdio: "inherit" });
+  if (r.status !== 0) console.log("(tsc reported errors; the emitted JavaScript is used)");
+}
+const require = createRequire(import.meta.url);
+const laws = require(path.join(out, "src", "laws", "index.js"));
+const sys = require(path.join(out, "tests", "laws", "systems.js"));
+
+// ------------------------------------------------------------------ data
+const systems = {
+  lorenz: { X: sys.integrate(sys.lorenz, [-8, 8, 27], 0.002, 5000), dt: 0.002, truth: sys.LORENZ_TRUE, threshold: 0.5 },
+  lotkaVolterra: { X: sys.integrate(sys.lotkaVolterra, [4, 1], 0.01, 2000), dt: 0.01, truth: sys.LV_TRUE, threshold: 0.1 },
+  oscillator: { X: sys.integrate(sys.dampedOscillator, [2, 0], 0.01, 2000), dt: 0.01, truth: sys.OSC_TRUE, threshold: 0.1 },
+};
+const data = {}, cases = [];
+const diffs = [{ diff: "fd" }, { diff: "sg", window: 11, polyorder: 3 }, { diff: "sg", window: 41, polyorder: 3 }];
+cases.push({ name: "speed", data: "lorenz@0", system: "lorenz", level: 0, dt: 0.002, degree: 2, threshold: 0.5, diff: "fd", reps });
+for (const [name, s] of Object.entries(systems)) for (const level of [0, 0.01, 0.05, 0.1]) {
+  const key = `${name}@${level}`;
+  data[key] = sys.addNoise(s.X, level, 7);
+  for (const d of diffs) cases.push({ name: "recovery", data: key, system: name, level, dt: s.dt, degree: 2, threshold: s.threshold, reps: 1, ...d });
+}
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "causalscope-bench-laws-"));
+const dataFile = path.join(dir, "data.json");
+fs.writeFileSync(dataFile, JSON.stringify(data));
+
+// ------------------------------------------------------------------ PySINDy
+const py = process.env.LAWS_BENCH_PYTHON || referencePython(here);
+const r = spawnSync(py, [path.join(here, "ref.py"), JSON.stringify({ data: dataFile, cases })], { encoding: "utf8", maxBuffer: 1 << 28 });
+if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
+const theirs = JSON.parse(r.stdout.trim().split("\n").pop());
+
+// ------------------------------------------------------------------ ours
+const median = (a) => { const s = a.slice().sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const ourOptions = (c) => ({ dt: c.dt, library: { degree: c.degree }, threshold: c.threshold, alpha: 0.05,
+  differentiation: c.diff === "fd" ? laws.finiteDifference() : laws.savitzkyGolay({ window: c.window, polyorder: c.polyorder }) });
+function recovery(featureNames, coefficients, truth) {
+  let pattern = true, maxRel = 0;
+  coefficients.forEach((row, v) => row.forEach((c, j) => {
+    const t = truth[v][featureNames[j]] ?? 0;
+    if ((Math.abs(c) > 0) !== (t !== 0)) pattern = false;
+    if (t !== 0) maxRel = Math.max(maxRel, Math.abs(c - t) / Math.abs(t));
+  }));
+  return { pattern, maxRel };
+}
+const lines = [];
+cases.forEach((c, k) => {
+  const X = c.data === "lorenz@0" && !data[c.data] ? systems.lorenz.X : data[c.data];
+  const options = ourOptions(c);
+  laws.sindy(X, options); // warm-up
+  const times = [];
+  let m;
+  for (let i = 0; i < c.reps; i++) { const t0 = process.hrtime.bigint(); m = laws.sindy(X, options); times.push(Number(process.hrtime.bigint() - t0) / 1e9); }
+  const ref = theirs.cases[k];
+  if (JSON.stringify(ref.featureNames) !== JSON.stringify(m.featureNames)) throw new Error(`feature names differ: ${ref.featureNames} vs ${m.featureNames}`);
+  let diff = 0;
+  m.coefficients.forEach((row, v) => row.forEach((x, j) => { diff = Math.max(diff, Math.abs(x - ref.coefficients[v][j])); }));
+  if (c.name === "speed") {
+    const ours = median(times), them = median(ref.times);
+    console.log(`\nLorenz n = 5000, degree 2, STLSQ threshold 0.5, finite differences; ${c.reps} fits each, median (fastest)`);
+    console.log(`  causalscope ${(ours * 1e3).toFixed(2)} ms (${(Math.min(...times) * 1e3).toFixed(2)})   PySINDy ${theirs.version} ${(them * 1e3).toFixed(2)} ms (${(Math.min(...ref.times) * 1e3).toFixed(2)})`);
+    console.log(`  ratio PySINDy / causalscope: median ${(them / ours).toFixed(1)}×, fastest ${(Math.min(...ref.times) / Math.min(...times)).toFixed(1)}×; largest coefficient difference ${diff.toExponential(1)}`);
+    return;
+  }
+  const truth = systems[c.system].truth;
+  const a = recovery(m.featureNames, m.coefficients, truth), b = recovery(ref.featureNames, ref.coefficients, truth);
+  const label = c.diff === "fd" ? "FD" : `SG${c.window}`;
+  lines.push(`| ${c.system} | ${(c.level * 100).toFixed(0)} % | ${label} | ${a.pattern ? "yes" : "no"} | ${(a.maxRel * 100).toFixed(2)} % | ${b.pattern ? "yes" : "no"} | ${(b.maxRel * 100).toFixed(2)} % | ${diff.toExponential(1)} |`);
+});
+console.log("\nRecovery (seed 7): exact pattern and worst relative error of the true coefficients; |Δ| = largest coefficient difference between the tools");
+console.log("| system | noise | derivative | ours: pattern | ours: worst error | PySINDy: pattern | PySINDy: worst error | abs(Δ) |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+lines.forEach((l) => console.log(l));
+fs.rmSync(dir, { recursive: true, force: true });
