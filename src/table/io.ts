@@ -2,8 +2,9 @@
  * `readTable` / `writeTable`: tables to and from files that pandas, R and
  * Arrow tools read: CSV, TSV, Arrow IPC (Feather v2) and Parquet.
  */
-import { open, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { open, readFile, stat } from "node:fs/promises";
+import { extname } from "node:path";
+import { writeAtomically } from "../io/atomic";
 import { formatArrowIpc, parseArrowIpc } from "./arrow-ipc";
 import { formatDelimited, parseDelimited, type CsvColumnType } from "./csv";
 import { formatParquet, parseParquet } from "./parquet";
@@ -136,24 +137,22 @@ export async function writeTable(table: TableInput, path: string, options: Write
 }
 
 /**
- * Write chunks to a temporary file in the target's directory, flush it, then
- * rename it over `path` (atomic on POSIX file systems). On any error the
- * temporary file is removed and `path` is left as it was.
+ * Write chunks through a temporary file beside `path`, renamed over it only
+ * once complete and flushed (`io/atomic.ts`), so an interrupted or failed
+ * write leaves `path` as it was.
  */
 async function writeAtomic(path: string, chunks: Iterable<string | Uint8Array>, where: string): Promise<void> {
-  const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-  let handle;
   try {
-    handle = await open(tmp, "wx");
-    for (const chunk of chunks) await handle.writeFile(chunk);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, target);
+    await writeAtomically("writeTable", path, async (tmp) => {
+      const handle = await open(tmp, "wx");
+      try {
+        for (const chunk of chunks) await handle.writeFile(chunk);
+      } finally {
+        await handle.close();
+      }
+    });
   } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new Error(`${where}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(where) ? message : `${where}: ${message}`);
   }
 }

@@ -115,12 +115,21 @@ export class Table {
       const vec = arrowTable.getChild(field.name)!;
       const t = field.type;
       const n = vec.length;
-      const values = (): unknown[] => { const a = new Array<unknown>(n); for (let i = 0; i < n; i++) a[i] = vec.get(i); return a; };
+      // without nulls, numbers come out of toArray() (one typed array); with nulls, value by value
+      const values = (): ArrayLike<unknown> => {
+        if (vec.nullCount === 0) return vec.toArray() as ArrayLike<unknown>;
+        const a = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) a[i] = vec.get(i);
+        return a;
+      };
       if (arrow.DataType.isInt(t)) {
         cols.set(field.name, integerColumn(values(), t.bitWidth === 8 && !t.isSigned, field.name));
-      } else if (arrow.DataType.isFloat(t)) {
+      } else if (arrow.DataType.isFloat(t) && t.precision !== arrow.Precision.HALF) {
+        const v = values();
+        cols.set(field.name, v instanceof Float64Array ? v.slice() : Float64Array.from(v as ArrayLike<number | null>, (x) => (x === null ? NaN : x)));
+      } else if (arrow.DataType.isFloat(t)) { // float16: toArray() holds the raw 16-bit words
         const a = new Float64Array(n);
-        for (let i = 0; i < n; i++) { const v = vec.get(i); a[i] = v === null ? NaN : Number(v); }
+        for (let i = 0; i < n; i++) { const x = vec.get(i); a[i] = x === null ? NaN : Number(x); }
         cols.set(field.name, a);
       } else if (arrow.DataType.isBool(t)) {
         const a = vec.nullCount ? new Float64Array(n) : new Uint8Array(n);
@@ -255,7 +264,7 @@ export class Table {
     const arrow = loadArrow();
     const vectors: Record<string, Arrow.Vector> = {};
     for (const [name, c] of this.#columns) {
-      vectors[name] = Array.isArray(c) ? arrow.vectorFromArray(c, new arrow.Utf8()) : arrow.makeVector(c);
+      vectors[name] = Array.isArray(c) ? utf8Vector(arrow, c) : arrow.makeVector(c);
     }
     return new arrow.Table(vectors);
   }
@@ -325,12 +334,32 @@ function loadArrow(): typeof Arrow {
   return arrowModule;
 }
 
+/** An Arrow Utf8 vector built from one UTF-8 buffer and its offsets (arrow's builder takes seconds per million strings). */
+function utf8Vector(arrow: typeof Arrow, strings: string[]): Arrow.Vector {
+  const encoder = new TextEncoder();
+  const offsets = new Int32Array(strings.length + 1);
+  let bytes = new Uint8Array(Math.max(16, strings.length * 4));
+  let end = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    if (end + s.length * 3 > bytes.length) { // UTF-8 needs at most 3 bytes per UTF-16 unit
+      const grown = new Uint8Array(Math.max(bytes.length * 2, end + s.length * 3));
+      grown.set(bytes.subarray(0, end));
+      bytes = grown;
+    }
+    end += encoder.encodeInto(s, bytes.subarray(end)).written;
+    if (end > 2147483647) throw new RangeError(`Table.toArrow: the strings of a column exceed 2 GiB of UTF-8, more than an Arrow Utf8 vector holds`);
+    offsets[i + 1] = end;
+  }
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes.subarray(0, end) }));
+}
+
 /**
  * @internal An integer column (numbers or bigints, null = missing): Int32Array when all
  * fit and none is missing (Uint8Array for uint8), else Float64Array with NaN,
  * refusing magnitudes beyond 2^53 that float64 cannot hold exactly.
  */
-export function integerColumn(values: unknown[], uint8: boolean, name: string, where = "Table.fromArrow"): TableColumn {
+export function integerColumn(values: ArrayLike<unknown>, uint8: boolean, name: string, where = "Table.fromArrow"): TableColumn {
   const n = values.length;
   let fitsInt32 = true;
   for (let i = 0; i < n; i++) {
