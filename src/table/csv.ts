@@ -196,7 +196,7 @@ function inferType(cell: (row: number) => string, rows: number): { type: CsvColu
     seen++;
     const t = s.trim();
     if (ints && !INTEGER.test(t)) ints = false;
-    if (numbers && !ints && parseNumber(t) === undefined) numbers = false;
+    if (numbers && !ints && !FLOAT.test(t) && !INFINITY.test(t)) numbers = false;
     if (bools && !TRUE.has(t) && !FALSE.has(t)) bools = false;
   }
   if (seen === 0) return { type: "float64", missing };
@@ -237,7 +237,9 @@ function buildColumn(cell: (row: number) => string, rows: number, forced: CsvCol
   for (let r = 0; r < rows; r++) {
     const s = cell(r);
     if (MISSING_TOKENS.has(s)) { out[r] = NaN; continue; }
-    const v = parseNumber(s);
+    // an inferred column's cells are already checked to be numbers: Number() reads all but ±inf
+    const fast = forced === undefined ? +s : NaN;
+    const v = Number.isNaN(fast) ? parseNumber(s) : fast;
     if (v === undefined) throw new Error(`${at(r)}: ${JSON.stringify(s)} is not a number`);
     const t = s.trim();
     if (Math.abs(v) >= 2 ** 53 && INTEGER.test(t) && BigInt(t) !== BigInt(v)) {

@@ -67,6 +67,12 @@ describe("readTable: CSV parsing", () => {
     expect(values(semi.column("b"))).toEqual([2]);
     const idx = await readTable(file("index.csv", ",x\n0,1.5\n1,2.5\n"));
     expect(idx.columnNames).toEqual(["Unnamed: 0", "x"]);
+    // R's write.csv: quoted header and row names, NA for missing
+    const r = await readTable(file("r.csv", '"","x","el"\n"1",1.5,"Sr"\n"2",NA,"Ti"\n'));
+    expect(r.columnNames).toEqual(["Unnamed: 0", "x", "el"]);
+    expect(r.column("Unnamed: 0")).toBeInstanceOf(Int32Array);
+    expect(values(r.column("x"))).toEqual([1.5, NaN]);
+    expect(r.column("el")).toEqual(["Sr", "Ti"]);
   });
 
   test("errors name the file, the line and the column; nothing is shifted silently", async () => {
