@@ -19,6 +19,15 @@ def differentiation(case):
     return ps.SmoothedFiniteDifference(smoother_kws={"window_length": case["window"], "polyorder": case["polyorder"]})
 
 
+def optimizer(case):
+    o = case.get("optimizer", {"kind": "stlsq"})
+    if o["kind"] == "stlsq":
+        return ps.STLSQ(threshold=case["threshold"], alpha=o.get("alpha", 0.05), normalize_columns=o.get("normalize", False))
+    nu, t = o.get("nu", 1.0), case["threshold"]
+    lam = t * t / (2 * nu) if o["regularizer"] == "l0" else t / nu  # prox threshold sqrt(2 lam nu) (L0) or lam nu (L1) = t
+    return ps.SR3(reg_weight_lam=lam, regularizer=o["regularizer"].upper(), relax_coeff_nu=nu, unbias=o.get("unbias", False))
+
+
 def main():
     spec = json.loads(sys.argv[1])
     with open(spec["data"]) as f:
@@ -29,7 +38,7 @@ def main():
 
         def fit():
             model = ps.SINDy(
-                optimizer=ps.STLSQ(threshold=case["threshold"], alpha=0.05),
+                optimizer=optimizer(case),
                 feature_library=ps.PolynomialLibrary(degree=case["degree"]),
                 differentiation_method=differentiation(case),
             )
