@@ -7,6 +7,7 @@
  * snappy-compressed, one column chunk per column in each row group.
  * Both packages are ES modules, loaded on first use.
  */
+import { crc32 } from "node:zlib";
 import { importEsm } from "../display/esm";
 import { integerColumn, Table, type TableColumn } from "./table";
 
@@ -25,7 +26,9 @@ interface SchemaElement {
   num_children?: number;
 }
 interface SchemaTree { element: SchemaElement; children: SchemaTree[] }
-interface FileMetaData { num_rows: bigint | number }
+interface ColumnMetaData { path_in_schema: string[]; total_compressed_size: bigint; data_page_offset: bigint; dictionary_page_offset?: bigint }
+interface FileMetaData { num_rows: bigint | number; row_groups: Array<{ columns: Array<{ meta_data?: ColumnMetaData }> }> }
+interface PageHeader { compressed_page_size: number; crc?: number }
 type Compressors = Record<string, (input: Uint8Array, outputLength: number) => Uint8Array>;
 interface ColumnChunkData { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }
 interface ParquetModules {
@@ -38,6 +41,7 @@ interface ParquetModules {
     parquetWriteBuffer(options: { columnData: Array<{ name: string; data: ArrayLike<unknown> }>; schema: SchemaElement[]; codec: "SNAPPY" }): ArrayBuffer;
   };
   compressors: Compressors;
+  parquetHeader(reader: { view: DataView; offset: number }): PageHeader;
 }
 
 let modules: Promise<ParquetModules> | undefined;
@@ -46,8 +50,43 @@ function loadParquet(): Promise<ParquetModules> {
     importEsm<ParquetModules["reader"]>("hyparquet"),
     importEsm<ParquetModules["writer"]>("hyparquet-writer"),
     importEsm<{ compressors: Compressors }>("hyparquet-compressors"),
-  ]).then(([reader, writer, c]) => ({ reader, writer, compressors: c.compressors }));
+    importEsm<Pick<ParquetModules, "parquetHeader">>("hyparquet/src/column.js"),
+  ]).then(([reader, writer, c, column]) => ({ reader, writer, compressors: c.compressors, parquetHeader: column.parquetHeader }));
   return modules;
+}
+
+/**
+ * Check the CRC-32 of every page that carries one (Parquet's optional page
+ * checksum over the page's stored bytes, e.g. pyarrow's
+ * `write_page_checksum=True`); hyparquet reads the field but does not check
+ * it. Pages without a checksum cannot be checked. O(file size).
+ *
+ * @throws Error naming `where`, the column and the byte offset of a mismatching page or a page running past its column chunk.
+ */
+function verifyPageChecksums(file: ArrayBuffer, metadata: FileMetaData, parquetHeader: ParquetModules["parquetHeader"], where: string): void {
+  const view = new DataView(file), bytes = new Uint8Array(file);
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta) continue;
+      const name = meta.path_in_schema.join(".");
+      const dict = meta.dictionary_page_offset === undefined ? undefined : Number(meta.dictionary_page_offset);
+      const start = dict !== undefined && dict > 0 ? Math.min(dict, Number(meta.data_page_offset)) : Number(meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(start >= 0 && end <= file.byteLength)) throw new Error(`${where}: column "${name}": its chunk (bytes ${start}..${end}) lies outside the ${file.byteLength}-byte file`);
+      const reader = { view, offset: start };
+      while (reader.offset < end) {
+        const at = reader.offset;
+        const header = parquetHeader(reader);
+        const dataEnd = reader.offset + header.compressed_page_size;
+        if (!(header.compressed_page_size >= 0 && dataEnd <= end)) throw new Error(`${where}: column "${name}": the page at byte ${at} runs past its column chunk`);
+        if (header.crc !== undefined && (crc32(bytes.subarray(reader.offset, dataEnd)) | 0) !== (header.crc | 0)) {
+          throw new Error(`${where}: column "${name}": page checksum mismatch at byte ${at} (the file is corrupt)`);
+        }
+        reader.offset = dataEnd;
+      }
+    }
+  }
 }
 
 /** Logical / converted types a Table cannot hold without a silent change of meaning. */
@@ -106,13 +145,19 @@ function toColumn(el: SchemaElement, values: unknown[], where: string): TableCol
  * @throws Error naming `where` and the reason (not Parquet, truncated, corrupt page, unsupported column).
  */
 export async function parseParquet(bytes: Uint8Array, where: string): Promise<Table> {
-  const { reader, compressors } = await loadParquet();
+  const { reader, compressors, parquetHeader } = await loadParquet();
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: FileMetaData;
   try {
     metadata = reader.parquetMetadata(file);
   } catch (e) {
     throw new Error(`${where}: not a readable Parquet file: ${(e as Error).message}`);
+  }
+  try {
+    verifyPageChecksums(file, metadata, parquetHeader, where);
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(where) ? message : `${where}: cannot read the Parquet pages: ${message}`);
   }
   const numRows = Number(metadata.num_rows);
   const top = reader.parquetSchema(metadata).children;

@@ -72,6 +72,8 @@ def main():
             t = pa.Table.from_pandas(df, preserve_index=False)
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, t.schema) as w:
                 w.write_table(t)
+        elif fmt == "parquet-crc":
+            df.to_parquet(path, index=False, compression=None, write_page_checksum=True)
         elif fmt.startswith("parquet"):
             codec = fmt.split("-")[1] if "-" in fmt else "snappy"
             df.to_parquet(path, index=False, compression=None if codec == "none" else codec)

@@ -63,6 +63,22 @@ describe("Parquet", () => {
     expect(ours.column("cat")).toEqual(["a", "b", "a", "c", "b", "a", "a", "c", "b", "a"]); // categorical → strings
   });
 
+  test("page checksums are verified when the file has them: a flipped data byte is an error, not a wrong value", async () => {
+    const maxBytes = Buffer.from(new Float64Array([Number.MAX_VALUE]).buffer); // x[4] of the reference frame, stored PLAIN
+    for (const [format, checked] of [["parquet-none", false], ["parquet-crc", true]] as const) {
+      const p = join(dir, `${format}.parquet`);
+      pandasWrite(format, p);
+      expect((await readTable(p)).column("x")[4]).toBe(Number.MAX_VALUE); // intact: checksums match
+      const bytes = readFileSync(p);
+      const at = bytes.indexOf(maxBytes);
+      expect(at).toBeGreaterThan(0);
+      bytes[at + 7] ^= 0x01; // exponent bit: 1.797e308 -> 8.98e307
+      writeFileSync(p, bytes);
+      if (checked) await expect(readTable(p)).rejects.toThrow(/"\): column "x": page checksum mismatch at byte \d+/);
+      else expect((await readTable(p)).column("x")[4]).not.toBe(Number.MAX_VALUE); // no checksum: the format cannot tell
+    }
+  });
+
   test("truncated or foreign files give an error naming the file", async () => {
     const good = join(dir, "good.parquet");
     pandasWrite("parquet", good);
