@@ -20,6 +20,9 @@ const EXTENSIONS: Record<string, TableFormat> = {
 /** Default of `ReadTableOptions.maxBytes`: 512 MiB (V8's longest string is 2^29 - 24 characters, so no CSV larger than that can be held as text). */
 export const DEFAULT_MAX_TABLE_BYTES = 512 * 1024 * 1024;
 
+/** V8's longest string (2^29 - 24 characters): the largest CSV/TSV text that can be decoded at once. */
+const MAX_TEXT_CHARS = 2 ** 29 - 24;
+
 /** Options of `readTable`. */
 export interface ReadTableOptions {
   /** The format; default from the extension (.csv, .tsv/.tab, .arrow/.feather/.ipc, .parquet). */
@@ -68,7 +71,14 @@ function checkPath(path: unknown, fn: string): asserts path is string {
  * (nulls → "").
  *
  * Limits: the file is read whole; files over `options.maxBytes` (default
- * 512 MiB) are refused with an error, before any is read. Cost: O(file size).
+ * 512 MiB; CSV text can never exceed V8's 2^29 - 24 character strings) are
+ * refused with an error before any is read. Memory: about the file size
+ * plus the columns, plus 8 bytes a cell for CSV. Cost: O(file size).
+ * Integrity: Parquet page CRC-32s and LZ4 frame checksums are verified when
+ * the file has them; truncated Arrow files and streams are refused.
+ *
+ * References: RFC 4180 (CSV); pandas `read_csv` (type inference and
+ * `na_values`); Apache Arrow IPC format; Apache Parquet format.
  *
  * @example const t = await readTable("atoms.csv"); // pandas: df.to_csv("atoms.csv", index=False)
  * @throws Error naming the file and the reason (for CSV also the line and column).
@@ -98,6 +108,9 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
 function decodeUtf8(bytes: Uint8Array, where: string): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new Error(`${where}: the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8`);
+  }
+  if (bytes.length > MAX_TEXT_CHARS) {
+    throw new RangeError(`${where}: ${bytes.length} bytes of text is more than the ${MAX_TEXT_CHARS} characters a JavaScript string holds; split the file or use Parquet/Arrow`);
   }
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
