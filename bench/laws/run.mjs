@@ -37,7 +37,11 @@ const reps = Number(opt("--reps", flag("--quick") ? "5" : "21"));
 
 // ------------------------------------------------------------------ library (+ the test systems), compiled
 const out = path.join(root, "bench", "results", "laws-dist"); // inside the repo so node_modules resolve (git-ignored)
-if (!fs.existsSync(path.join(out, "src", "laws", "index.js")) || flag("--rebuild")) {
+// rebuilt when asked, when absent, or when a source is newer than the build
+const built = path.join(out, "src", "laws", "index.js");
+const sources = [...fs.readdirSync(path.join(root, "src", "laws")).map((f) => path.join(root, "src", "laws", f)), path.join(root, "tests", "laws", "systems.ts")];
+const stale = !fs.existsSync(built) || sources.some((f) => fs.statSync(f).mtimeMs > fs.statSync(built).mtimeMs);
+if (stale || flag("--rebuild")) {
   console.log("compiling src/laws and tests/laws/systems.ts -> " + out);
   const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--outDir", out, "--rootDir", root,
     "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--skipLibCheck",

@@ -90,6 +90,8 @@ export interface EnsembleResult {
 export interface SindyUsed {
   dt: number;
   stateNames: string[];
+  /** Number of trajectories fitted together. */
+  trajectories: number;
   library: string;
   differentiation: DifferentiationInfo;
   optimizer: OptimizerInfo;
@@ -100,7 +102,7 @@ export interface SindyUsed {
 interface States { names: string[]; columns: Float64Array[]; n: number }
 
 /** Reads and checks states (finite values; at least one row and one column). */
-function readStates(X: StateData, where: string, names?: readonly string[]): States {
+function readStates(X: StateData, where: string, names?: readonly string[], namesOf = "the model was fitted on"): States {
   let columns: Float64Array[], stateNames: string[];
   if (X instanceof Table) {
     stateNames = X.columnNames;
@@ -121,7 +123,7 @@ function readStates(X: StateData, where: string, names?: readonly string[]): Sta
     stateNames = Array.from({ length: d }, (_, v) => `x${v}`);
   }
   if (names && (names.length !== stateNames.length || (X instanceof Table && names.some((s, i) => s !== stateNames[i])))) {
-    throw new RangeError(`${where}: X has states [${stateNames.join(", ")}], the model was fitted on [${names.join(", ")}]`);
+    throw new RangeError(`${where}: X has states [${stateNames.join(", ")}], ${namesOf} [${names.join(", ")}]`);
   }
   const n = columns[0].length;
   if (n === 0) throw new RangeError(`${where}: X has no rows`);
@@ -129,6 +131,26 @@ function readStates(X: StateData, where: string, names?: readonly string[]): Sta
     for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`${where}: row ${i}, column ${stateNames[v]} is ${c[i]}; states must be finite numbers`);
   });
   return { names: names ? names.slice() : stateNames, columns, n };
+}
+
+/** True when X is a list of trajectories (Tables, or number[][] each) rather than one trajectory. */
+function isTrajectoryList(X: StateData | readonly StateData[]): X is readonly StateData[] {
+  if (!Array.isArray(X) || X.length === 0) return false;
+  const x0 = X[0] as unknown;
+  return x0 instanceof Table || (Array.isArray(x0) && Array.isArray(x0[0]));
+}
+
+/** Rows of several parsed trajectories stacked (same states). */
+function concatStates(parts: readonly States[]): States {
+  if (parts.length === 1) return parts[0];
+  const n = parts.reduce((t, q) => t + q.n, 0);
+  const columns = parts[0].columns.map((_, v) => {
+    const c = new Float64Array(n);
+    let o = 0;
+    for (const q of parts) { c.set(q.columns[v], o); o += q.n; }
+    return c;
+  });
+  return { names: parts[0].names, columns, n };
 }
 
 function resolveLibrary(lib: SindyOptions["library"]): FeatureLibrary {
@@ -365,7 +387,9 @@ function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Ar
  * regression (SINDy; PySINDy's defaults: polynomial library of degree 2,
  * second-order finite differences, STLSQ with threshold 0.1 and ridge 0.05).
  * X: number[][] with rows = time samples and columns = states (named x0, x1,
- * …) or a Table whose columns are the states. Returns a {@link SindyModel}:
+ * …) or a Table whose columns are the states; or a list of such trajectories
+ * (e.g. several tracked walls or particles), each differentiated on its own
+ * and fitted together. Returns a {@link SindyModel}:
  * `featureNames`, `coefficients` (one row per state), `equations`, the
  * information criteria, the options used, and `predict`, `simulate`, `score`.
  * Cost O(n·p² + p³·iterations) for n samples and p library terms (times the
@@ -379,7 +403,7 @@ function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Ar
  * const m = cs.laws.sindy(X, { dt: 0.002, library: { degree: 2 }, threshold: 0.5 });
  * m.equations; // ["x0' = -10.000 x0 + 10.000 x1", ...]
  */
-export function sindy(X: StateData, options: SindyOptions): SindyModel {
+export function sindy(X: StateData | readonly StateData[], options: SindyOptions): SindyModel {
   if (!options || typeof options !== "object") throw new TypeError("sindy(X, options): options { dt, ... } are required");
   const { dt } = options;
   if (!(typeof dt === "number" && dt > 0 && Number.isFinite(dt))) throw new RangeError(`sindy({ dt }): dt must be a finite number > 0 (the sampling interval), got ${dt}`);
@@ -388,7 +412,12 @@ export function sindy(X: StateData, options: SindyOptions): SindyModel {
   }
   const precision = options.precision ?? 3;
   if (!Number.isInteger(precision) || precision < 0 || precision > 15) throw new RangeError(`sindy({ precision }): must be an integer in [0, 15], got ${precision}`);
-  const s = readStates(X, "sindy(X)");
+  const trajectories = isTrajectoryList(X) ? X : [X];
+  if (trajectories.length === 0) throw new TypeError("sindy(X): an empty list of trajectories");
+  const where = (k: number): string => (trajectories.length > 1 ? `sindy(X[${k}])` : "sindy(X)");
+  const first = readStates(trajectories[0], where(0));
+  const parts = [first, ...trajectories.slice(1).map((T, k) => readStates(T, where(k + 1), first.names, "the first trajectory has"))];
+  const s = concatStates(parts);
   s.columns.forEach((c, v) => {
     if (c.every((x) => x === c[0])) throw new RangeError(`sindy(X): state ${s.names[v]} is constant (${c[0]} in all ${s.n} rows): it has no dynamics to identify and makes its library terms collinear; remove it`);
   });
@@ -396,13 +425,19 @@ export function sindy(X: StateData, options: SindyOptions): SindyModel {
   const differentiation = resolveDifferentiation(options.differentiation);
   const optimizer = options.optimizer ?? stlsq({ threshold: options.threshold, alpha: options.alpha });
   const featureNames = library.names(s.names), p = featureNames.length;
-  if (s.n < differentiation.minSamples) throw new RangeError(`sindy(X): ${s.n} samples, the ${differentiation.info.method} differentiation needs at least ${differentiation.minSamples}`);
+  parts.forEach((q, k) => {
+    if (q.n < differentiation.minSamples) throw new RangeError(`${where(k)}: ${q.n} samples, the ${differentiation.info.method} differentiation needs at least ${differentiation.minSamples}`);
+  });
   if (s.n <= p) throw new RangeError(`sindy(X): ${s.n} samples for ${p} library terms (${library.description}); need more samples than terms — add data or use a smaller library`);
-  const diffs = s.columns.map((c) => differentiation.differentiate(c, dt));
-  const targets = diffs.map((q) => q.xDot);
-  const theta = libraryMatrix(library, diffs.map((q) => q.x));
+  // each trajectory differentiated on its own, then the rows stacked (PySINDy's multiple trajectories)
+  const diffs = concatStates(parts.map((q) => {
+    const d = q.columns.map((c) => differentiation.differentiate(c, dt));
+    return { names: q.names, n: q.n, columns: [...d.map((r) => r.x), ...d.map((r) => r.xDot)] };
+  }));
+  const d = s.columns.length, states = diffs.columns.slice(0, d), targets = diffs.columns.slice(d);
+  const theta = libraryMatrix(library, states);
   theta.forEach((c, j) => {
-    for (let i = 0; i < s.n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`sindy: library term ${featureNames[j]} is ${c[i]} at row ${i}`);
+    for (let i = 0; i < s.n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`sindy: library term ${featureNames[j]} is ${c[i]} at row ${i}${trajectories.length > 1 ? " (of the stacked trajectories)" : ""}`);
   });
   const full = normalEquations(theta, targets, null);
   const dep = firstDependentTerm(full);
@@ -429,7 +464,7 @@ export function sindy(X: StateData, options: SindyOptions): SindyModel {
     informationCriteria: informationCriteria(theta, targets, xi),
     ensemble,
     warnings,
-    options: { dt, stateNames: s.names, library: library.description, differentiation: differentiation.info, optimizer: optimizer.info, ensemble: ens },
+    options: { dt, stateNames: s.names, trajectories: trajectories.length, library: library.description, differentiation: differentiation.info, optimizer: optimizer.info, ensemble: ens },
     library,
     differentiation,
     precision,

@@ -252,6 +252,30 @@ describe("the fitted model", () => {
   });
 });
 
+describe("several trajectories", () => {
+  test("short trajectories from different starts are differentiated separately and fitted together", () => {
+    const starts = [[4, 1], [1, 3], [2.5, 0.5]];
+    const trajectories = starts.map((x0, k) => addNoise(integrate(lotkaVolterra, x0, 0.01, 300), 0.01, 20 + k));
+    const m = sindy(trajectories, { dt: 0.01, threshold: 0.1, differentiation: "savitzky-golay" });
+    const r = recovery(m, LV_TRUE);
+    expect(r.wrong).toEqual([]);
+    expect(r.maxRel).toBeLessThan(0.01);
+    expect(m.options.trajectories).toBe(3);
+    expect(m.informationCriteria.samples).toBe(900);
+    // stacking the rows as one trajectory differentiates across the jumps between them: worse
+    const stacked = sindy(trajectories.flat(), { dt: 0.01, threshold: 0.1, differentiation: "savitzky-golay" });
+    expect(recovery(stacked, LV_TRUE).maxRel).toBeGreaterThan(5 * r.maxRel);
+  });
+
+  test("errors name the trajectory", () => {
+    const a = integrate(lotkaVolterra, [4, 1], 0.01, 50), b = integrate(lotkaVolterra, [1, 3], 0.01, 50);
+    b[3][0] = NaN;
+    expect(() => sindy([a, b], { dt: 0.01 })).toThrow(/sindy\(X\[1\]\): row 3, column x0 is NaN/);
+    expect(() => sindy([a, b.map((r) => [r[0]])], { dt: 0.01 })).toThrow(/sindy\(X\[1\]\): X has states \[x0\], the first trajectory has \[x0, x1\]/);
+    expect(() => sindy([a, a.slice(0, 5)], { dt: 0.01, differentiation: "savitzky-golay" })).toThrow(/sindy\(X\[1\]\): 5 samples, the savitzky-golay differentiation needs at least 11/);
+  });
+});
+
 describe("bad input is refused with the reason", () => {
   test("NaN names the row and column; constant states; dt", () => {
     const X = OSC.map((r) => r.slice());
