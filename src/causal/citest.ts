@@ -24,7 +24,13 @@ export interface CIResult {
   dof?: number;
 }
 
-/** A conditional-independence test bound to one data set. */
+/**
+ * A conditional-independence test bound to one data set. The searches call
+ * only `pIdx` (and the optional hooks); to add a test, extend `BaseTest`
+ * (supply `compute`; validation and caching come with it) or implement this
+ * interface, then pass the object as `test:` or register a factory with
+ * `registerCITest` (registry.ts).
+ */
 export interface CITest {
   readonly name: string;
   readonly data: CausalData;
@@ -42,8 +48,12 @@ export interface CITest {
   scope?(vars: number[] | null, expectedTests?: number): void;
 }
 
-/** CI tests by name (learn.ts `ciTest` makes them): fisherZ, gSquare, cmiKnn, and mixedLR (mixed.ts). */
-export type CITestName = "fisherz" | "gsq" | "cmiknn" | "mixed";
+/**
+ * Names of the built-in CI tests (registry.ts resolves them, case-insensitively):
+ * the canonical names that `meta.test` reports ("fisherZ", "gSquare", "cmiKnn",
+ * "mixedLR" of mixed.ts) and the older aliases "fisherz", "gsq", "cmiknn", "mixed".
+ */
+export type CITestName = "fisherZ" | "gSquare" | "cmiKnn" | "mixedLR" | "fisherz" | "gsq" | "cmiknn" | "mixed";
 
 /**
  * p-values by positive integer key (< 2^53): open addressing with linear

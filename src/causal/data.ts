@@ -17,11 +17,13 @@
  * - A constant column: an error naming it (it carries no causal information
  *   and makes correlation undefined).
  * - Perfectly collinear continuous columns: an error naming the column that
- *   is a linear combination of earlier ones.
+ *   is a linear combination of earlier ones and those columns (collinear.ts;
+ *   near-deterministic relations are warnings of the learning functions).
  * - Fewer rows than columns: an error (covariance and counts are singular).
  */
 import { Table } from "../table";
-import { cholesky, covarianceMatrix } from "./stats";
+import { covarianceMatrix } from "./stats";
+import { checkCollinear } from "./collinear";
 
 /** Raw columns of a Table (string columns kept as categorical labels). */
 function tableAsColumns(t: unknown): Record<string, ArrayLike<unknown>> {
@@ -233,12 +235,12 @@ export function prepareData(data: DataInput, options: DataOptions = {}, fn = "le
     }
     out.columns.push(a);
   });
-  if (nDisc === 0) checkCollinear(out.names, out.columns, covarianceOf(out), fn);
+  if (nDisc === 0) checkCollinear(out.names, covarianceOf(out), fn);
   else if (mixed) {
     const cont = isDisc.flatMap((b, j) => (b ? [] : [j]));
     if (cont.length > 1) {
       const cols = cont.map((j) => out.columns[j]);
-      checkCollinear(cont.map((j) => names[j]), cols, covarianceMatrix(cols), fn);
+      checkCollinear(cont.map((j) => names[j]), covarianceMatrix(cols), fn);
     }
   }
   return out;
@@ -302,23 +304,6 @@ function smallInteger(col: ArrayLike<unknown>, rows: number[], maxLevels: number
     if (seen.size > maxLevels) return false;
   }
   return true;
-}
-
-/**
- * Throws when a continuous column is (numerically) a linear combination of
- * earlier ones: Cholesky of the correlation matrix (from the covariance `C`,
- * O(p³) after the O(n p²) covariance); a pivot below 1e-10 means the column's
- * residual variance given the earlier columns is < 1e-10 of its variance.
- */
-function checkCollinear(names: string[], columns: Float64Array[], C: Float64Array, fn: string): void {
-  const p = columns.length;
-  const L = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) L[i * p + j] = C[i * p + j] / Math.sqrt(C[i * p + i] * C[j * p + j]);
-  // Unit diagonal (a correlation matrix): the relative pivot tolerance is absolute.
-  const j = cholesky(L, p, 1e-10);
-  if (j >= 0) {
-    throw new Error(`${fn}: column "${names[j]}" is perfectly collinear with earlier columns (${names.slice(0, j).join(", ")}): it is (numerically) a linear combination of them, so partial correlations are undefined; drop it or one of them`);
-  }
 }
 
 /** Read one numeric vector argument (for pairwise methods). */

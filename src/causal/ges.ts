@@ -10,7 +10,7 @@
  */
 import { ARROW, cpdagIdx, MarkGraph, TAIL } from "./graph";
 import { Knowledge } from "./prior";
-import { LocalScore } from "./score";
+import { DecomposableScore } from "./score";
 
 function undirNbrs(g: MarkGraph, y: number): number[] {
   return g.undirectedNeighbors(y);
@@ -93,8 +93,8 @@ function parentsOf(g: MarkGraph, y: number): number[] {
   return g.parents(y);
 }
 
-/** GES core on a LocalScore; returns the CPDAG and its score. */
-export function gesCore(score: LocalScore, K?: Knowledge, opts: { maxIter?: number } = {}): { g: MarkGraph; score: number } {
+/** GES core on a decomposable, score-equivalent score; returns the CPDAG and its score. */
+export function gesCore(score: DecomposableScore, K?: Knowledge, opts: { maxIter?: number } = {}): { g: MarkGraph; score: number } {
   if (K && K.requiredEdges.length) throw new Error(`ges: required edges are not supported by GES; use "hc", "tabu" or "pc" with prior.required, or drop them`);
   const p = score.p;
   let g = new MarkGraph(p);

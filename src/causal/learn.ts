@@ -16,33 +16,46 @@
  * named in `discreteColumns`, next to continuous ones; see data.ts) are
  * handled by pc / fci with the mixed likelihood-ratio CI test and by hc /
  * tabu with the mixed BIC (mixed.ts; Tsagris et al. 2018). `test: "auto"`
- * (the default) picks "fisherz" for continuous, "gsq" for discrete and
- * "mixed" for mixed data; `score` defaults likewise to "bic-g", "bic-d",
- * "bic-mixed". Asking for "fisherz" or "gsq" (or a continuous / discrete
- * score) on mixed data is an error naming the columns of the other type;
- * ges and lingam reject mixed data.
+ * (the default) picks "fisherZ" for continuous, "gSquare" for discrete and
+ * "mixedLR" for mixed data; `score` defaults likewise to "bic-g", "bic-d",
+ * "bic-mixed". Tests and scores are resolved by registry.ts (names
+ * case-insensitive, user tests / scores by registerCITest / registerScore or
+ * as objects); asking for one that does not accept the data's kind is an
+ * error naming the columns of the other type; ges and lingam reject mixed
+ * data. Every learned graph's `meta` carries `warnings` (guard.ts:
+ * near-deterministic columns) and the canonical `test` / `score` name.
  */
-import { CITest, CITestName, CmiKnn, FisherZ, GSquare, isPrepared } from "./citest";
+import { CITest, CITestName, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, discreteNames, prepareData } from "./data";
 import { fciCore } from "./fci";
+import { DeterminismOptions, determinismWarnings } from "./guard";
 import { gesCore } from "./ges";
 import { cpdagIdx, fromMarkGraph, Graph, MarkGraph } from "./graph";
 import { directLingamCore } from "./lingam";
 import { orientPC, skeletonStable } from "./pc";
 import { Knowledge, Prior } from "./prior";
-import { MixedLR, MixedScore } from "./mixed";
-import { DecomposableScore, LocalScore, ScoreName, ScoreOptions } from "./score";
+import { resolveCITest, resolveScore } from "./registry";
+import { DecomposableScore, ScoreName, ScoreOptions } from "./score";
 import { scoreSearch } from "./search";
 
 export type Algorithm = "pc" | "fci" | "hc" | "tabu" | "ges" | "lingam";
 
 /** Options shared by every structure-learning function. */
-export interface LearnOptions extends DataOptions, ScoreOptions {
+export interface LearnOptions extends DataOptions, ScoreOptions, DeterminismOptions {
   algorithm?: Algorithm;
-  /** Structure score for hc / tabu / ges: "bic-g" (default for continuous), "bic-d" (default for discrete), "bic-mixed" (default for mixed; hc / tabu), "bdeu", "bge". */
-  score?: ScoreName | "bic-mixed";
-  /** CI test for pc / fci: "auto" (default: "fisherz" for continuous, "gsq" for discrete, "mixed" for mixed data), "fisherz", "gsq", "mixed" (mixed-data likelihood ratio, mixed.ts), "cmiknn" (nonparametric). */
-  test?: CITestName | "auto";
+  /**
+   * Structure score for hc / tabu / ges (registry.ts; names case-insensitive, as `meta.score` reports them):
+   * "bic-g" (default for continuous), "bic-d" (default for discrete), "bic-mixed" (default for mixed; hc / tabu),
+   * "bdeu", "bge", a name given to registerScore, or a DecomposableScore object over the same columns.
+   */
+  score?: ScoreName | "bic-mixed" | DecomposableScore | (string & Record<never, never>);
+  /**
+   * CI test for pc / fci (registry.ts; names case-insensitive, as `meta.test` reports them): "auto" (default:
+   * "fisherZ" for continuous, "gSquare" for discrete, "mixedLR" for mixed data), "fisherZ", "gSquare" (alias "gsq"),
+   * "mixedLR" (alias "mixed"; mixed-data likelihood ratio, mixed.ts), "cmiKnn" (nonparametric), a name given to
+   * registerCITest, or a CITest object bound to the same columns (e.g. a BaseTest subclass).
+   */
+  test?: CITestName | "auto" | CITest | (string & Record<never, never>);
   /** Significance level for pc / fci (default 0.05). */
   alpha?: number;
   /** Prior knowledge: required / forbidden edges, tiers. */
@@ -75,27 +88,6 @@ function prep(data: DataInput | CausalData, o: LearnOptions, fn: string, need: "
   return d;
 }
 
-/** The CI test named by `o.test` (see LearnOptions.test) for prepared data: the one place tests are chosen by name. */
-function ciTest(d: CausalData, o: LearnOptions, fn: string): CITest {
-  const t = o.test ?? "auto";
-  const name = t === "auto" ? (d.columnTypes ? "mixed" : d.discrete ? "gsq" : "fisherz") : t;
-  if (d.columnTypes && name !== "mixed") {
-    const disc = discreteNames(d);
-    const cont = d.names.filter((c) => !disc.includes(c));
-    const [need, other, kind] = name === "gsq" ? ["discrete", cont, "continuous"] : ["continuous", disc, "discrete"];
-    throw new Error(`${fn}: test "${name}" needs ${need} data but columns ${other.map((c) => `"${c}"`).join(", ")} are ${kind}; use test "mixed" (the "auto" default for mixed data)${name === "gsq" ? ", or discretise them" : ", or drop them"}`);
-  }
-  switch (name) {
-    case "fisherz":
-      if (d.discrete) throw new Error(`${fn}: test "fisherz" needs continuous data but the columns are discrete (categorical or small integers); use test "gsq", or pass dataType: "continuous"`);
-      return new FisherZ(d);
-    case "gsq": return new GSquare(d);
-    case "cmiknn": return new CmiKnn(d, { seed: o.seed });
-    case "mixed": return new MixedLR(d);
-    default: throw new Error(`${fn}: unknown CI test "${name}"; expected "auto", "fisherz", "gsq", "cmiknn" or "mixed"`);
-  }
-}
-
 function checkAlpha(a: number | undefined, fn: string): number {
   const alpha = a ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new Error(`${fn}: alpha must be in (0, 1), got ${a}`);
@@ -110,13 +102,14 @@ function checkAlpha(a: number | undefined, fn: string): number {
 export function pcStable(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "pcStable";
   const d = prep(data, options, fn, "any");
+  const warnings = determinismWarnings(d, options, fn);
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
-  const test = ciTest(d, options, fn);
+  const test = resolveCITest(options.test, d, options, fn);
   const sk = skeletonStable(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K });
   const g = orientPC(sk, d.p, K);
   const out = fromMarkGraph(g, d.names, "cpdag");
-  out.meta = { algorithm: "pc", test: test.name, alpha, tests: test.count, n: d.n };
+  out.meta = { algorithm: "pc", test: test.name, alpha, tests: test.count, n: d.n, warnings };
   return out;
 }
 
@@ -124,12 +117,13 @@ export function pcStable(data: DataInput | CausalData, options: LearnOptions = {
 export function fci(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "fci";
   const d = prep(data, options, fn, "any");
+  const warnings = determinismWarnings(d, options, fn);
   const alpha = checkAlpha(options.alpha, fn);
   const K = new Knowledge(d.names, options.prior, fn);
-  const test = ciTest(d, options, fn);
+  const test = resolveCITest(options.test, d, options, fn);
   const g = fciCore(test, d.p, { alpha, maxDepth: options.maxDepth, knowledge: K, maxPdsSize: options.maxPdsSize, possibleDsep: options.possibleDsep, selectionBias: options.selectionBias });
   const out = fromMarkGraph(g, d.names, "pag");
-  out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n };
+  out.meta = { algorithm: "fci", test: test.name, alpha, tests: test.count, n: d.n, warnings };
   return out;
 }
 
@@ -153,31 +147,17 @@ export function tabuSearch(data: DataInput | CausalData, options: LearnOptions =
   return scoreBased(data, options, "tabuSearch", options.tabuLength ?? 10);
 }
 
-/**
- * The structure score named by `o.score` for hc / tabu: "bic-mixed"
- * (MixedScore, the default for mixed data) or a LocalScore.
- */
-function localScore(d: CausalData, o: LearnOptions, fn: string): DecomposableScore {
-  if (d.columnTypes && o.score !== undefined && o.score !== "bic-mixed") {
-    throw new Error(`${fn}: score "${o.score}" needs all-continuous or all-discrete data but the data are mixed (discrete columns: ${discreteNames(d).join(", ")}); use score "bic-mixed" (the default for mixed data)`);
-  }
-  if (d.columnTypes || o.score === "bic-mixed") {
-    if (o.edgePrior !== undefined) throw new Error(`${fn}: edgePrior is not available with score "bic-mixed"`);
-    return new MixedScore(d);
-  }
-  return new LocalScore(d, o.score, o);
-}
-
 function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, tabuLength: number): Graph {
   const d = prep(data, o, fn, "any");
+  const warnings = determinismWarnings(d, o, fn);
   const K = new Knowledge(d.names, o.prior, fn);
-  const sc = localScore(d, o, fn);
+  const sc = resolveScore(o.score, d, o, fn);
   if (o.maxIndegree !== undefined && !(Number.isInteger(o.maxIndegree) && o.maxIndegree >= 0)) throw new Error(`${fn}: maxIndegree must be a non-negative integer, got ${o.maxIndegree}`);
   // Greedy climbing from the empty graph is path-dependent (score-equivalent moves tie), so
   // hill climbing defaults to 20 restarts (random tie-breaking orders and perturbations, bnlearn restart semantics).
   const res = scoreSearch(sc, { knowledge: K, maxIndegree: o.maxIndegree, tabuLength, restarts: o.restarts ?? (tabuLength ? 0 : 20), seed: o.seed });
   const g = parentsToGraph(res.parents, d.names, !!o.cpdag);
-  g.meta = { algorithm: tabuLength ? "tabu" : "hc", score: sc.name, scoreValue: res.score, iterations: res.iterations, n: d.n };
+  g.meta = { algorithm: tabuLength ? "tabu" : "hc", score: sc.name, scoreValue: res.score, iterations: res.iterations, n: d.n, warnings };
   return g;
 }
 
@@ -185,12 +165,12 @@ function scoreBased(data: DataInput | CausalData, o: LearnOptions, fn: string, t
 export function ges(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "ges";
   const d = prep(data, options, fn, "single");
+  const warnings = determinismWarnings(d, options, fn);
   const K = new Knowledge(d.names, options.prior, fn);
-  if (options.score === "bic-mixed") throw new Error(`${fn}: score "bic-mixed" is for hc / tabu (ges needs a score-equivalent score)`);
-  const sc = new LocalScore(d, options.score, options);
+  const sc = resolveScore(options.score, d, options, fn, true);
   const { g, score } = gesCore(sc, K);
   const out = fromMarkGraph(g, d.names, "cpdag");
-  out.meta = { algorithm: "ges", score: sc.name, scoreValue: score, n: d.n };
+  out.meta = { algorithm: "ges", score: sc.name, scoreValue: score, n: d.n, warnings };
   return out;
 }
 
@@ -202,13 +182,14 @@ export function ges(data: DataInput | CausalData, options: LearnOptions = {}): G
 export function directLingam(data: DataInput | CausalData, options: LearnOptions = {}): Graph {
   const fn = "directLingam";
   const d = prep(data, options, fn, "continuous");
+  const warnings = determinismWarnings(d, options, fn);
   const K = new Knowledge(d.names, options.prior, fn);
   const { order, B } = directLingamCore(d, K);
   const p = d.p;
   const mg = new MarkGraph(p);
   for (let t = 0; t < p; t++) for (let s = 0; s < p; s++) if (B[t * p + s] !== 0) mg.orient(s, t);
   const g = fromMarkGraph(mg, d.names, "dag", (i, j) => B[j * p + i]);
-  g.meta = { algorithm: "lingam", order: order.map((i) => d.names[i]), n: d.n };
+  g.meta = { algorithm: "lingam", order: order.map((i) => d.names[i]), n: d.n, warnings };
   return g;
 }
 

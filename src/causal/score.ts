@@ -38,15 +38,17 @@ export interface ScoreOptions {
 /**
  * What the score-based searches (search.ts, ges.ts) need of a decomposable
  * score: the local score of a child given its parents (higher is better), and
- * two optional-work hooks (a hint of the parents about to be extended, and a
- * prefetch of the candidate additions) that may do nothing.
+ * two optional hooks (a hint of the parents about to be extended, and a
+ * prefetch of the candidate additions) that only save work. User scores
+ * implement it and are passed as `score:` or through `registerScore`
+ * (registry.ts).
  */
 export interface DecomposableScore {
   readonly name: string;
   readonly p: number;
   local(child: number, parents: ArrayLike<number>): number;
-  hint(child: number, parents: ArrayLike<number>): void;
-  prefetch(child: number, parents: ArrayLike<number>, extra: number[]): void;
+  hint?(child: number, parents: ArrayLike<number>): void;
+  prefetch?(child: number, parents: ArrayLike<number>, extra: number[]): void;
 }
 
 /** A decomposable score over all-continuous or all-discrete data: `local(child, parents)` with memoisation. */

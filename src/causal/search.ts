@@ -82,8 +82,8 @@ export function scoreSearch(score: DecomposableScore, opts: SearchOptions = {}):
   const rescore = (j: number) => {
     local[j] = score.local(j, parents[j]);
     const pa = parents[j];
-    score.hint(j, pa);
-    if (pa.length < maxIn) score.prefetch(j, pa, allNodes);
+    score.hint?.(j, pa);
+    if (pa.length < maxIn) score.prefetch?.(j, pa, allNodes);
     for (let i = 0; i < p; i++) {
       if (i === j) continue;
       if (adj[i * p + j]) dRem[i * p + j] = score.local(j, pa.filter((v) => v !== i)) - local[j];
