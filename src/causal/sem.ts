@@ -6,10 +6,14 @@
  *   recursive SEM; bnlearn `bn.fit` for Gaussian networks). For discrete data
  *   it fits conditional probability tables (maximum likelihood with an
  *   optional Dirichlet pseudo-count).
- * - `effect(model, { treatment, outcome, adjust? })`: average causal effect by
- *   back-door adjustment (Pearl 2009, Thm 3.3.2): for continuous data the OLS
- *   coefficient of the treatment in the regression of the outcome on the
- *   treatment and the adjustment set, with a t-based confidence interval; for
+ * - `effect(model, { treatment, outcome, adjust?, standardized? })`: average
+ *   causal effect by back-door adjustment (Pearl 2009, Thm 3.3.2): for
+ *   continuous data the OLS coefficient of the treatment in the regression of
+ *   the outcome on the treatment and the adjustment set, with a t-based
+ *   confidence interval (`standardized: true`: in standard deviations of the
+ *   outcome per standard deviation of the treatment, β·sd(X)/sd(Y), the
+ *   "fully standardised" coefficient of lavaan's `std.all` and of R's
+ *   `lm.beta`, interval and standard error scaled by the same sample ratio); for
  *   discrete data the adjusted risk difference between two treatment levels,
  *   Σ_z [P(y | x1, z) − P(y | x0, z)] P(z), with a percentile bootstrap CI.
  * - `doIntervention` / `simulate`: sample from a fitted model, optionally
@@ -17,7 +21,7 @@
  */
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { backdoorAdjustmentSets, Graph, isAcyclic, topologicalOrder } from "./graph";
-import { mean, ols, Rng, tPpf } from "./stats";
+import { mean, ols, Rng, tPpf, variance } from "./stats";
 
 export interface NodeEquation {
   node: string;
@@ -134,9 +138,11 @@ export interface EffectResult {
   outcome: string;
   /** Adjustment set used. */
   adjust: string[];
-  /** Average causal effect: per unit of treatment (continuous) or risk difference (discrete). */
+  /** Average causal effect: per unit of treatment (continuous; in sd(outcome) per sd(treatment) when `standardized`) or risk difference (discrete). */
   effect: number;
   standardError: number;
+  /** True when effect, standardError and ci are in standard deviations (continuous models, `standardized: true`). */
+  standardized: boolean;
   /** Confidence interval at `level`. */
   ci: [number, number];
   level: number;
@@ -146,12 +152,19 @@ export interface EffectResult {
 /**
  * Average causal effect of `treatment` on `outcome` by back-door adjustment;
  * see module comment. `adjust` defaults to the smallest valid back-door set
- * of the model's DAG. Discrete data: `treatmentLevels` [x0, x1] (default the
- * first two levels) and `outcomeLevel` (default the last level).
+ * of the model's DAG. Continuous data: `standardized: true` reports the
+ * effect in standard deviations, β·sd(treatment)/sd(outcome) with the sample
+ * standard deviations of the fitted data (the interval is the t interval
+ * scaled by the same ratio, which is treated as known). Discrete data:
+ * `treatmentLevels` [x0, x1] (default the first two levels) and
+ * `outcomeLevel` (default the last level). O(n k²) for k adjustment
+ * variables (continuous); O(B n) for B bootstrap replicates (discrete).
+ *
+ * @example effect(model, { treatment: "strain", outcome: "polarization", standardized: true }).effect // 0.8: +1 sd of strain moves polarization by 0.8 sd
  */
 export function effect(
   model: SEMModel,
-  query: { treatment: string; outcome: string; adjust?: string[]; level?: number; treatmentLevels?: [string, string]; outcomeLevel?: string; bootstrap?: number; seed?: number },
+  query: { treatment: string; outcome: string; adjust?: string[]; level?: number; standardized?: boolean; treatmentLevels?: [string, string]; outcomeLevel?: string; bootstrap?: number; seed?: number },
 ): EffectResult {
   const fn = "effect";
   if (!(model instanceof SEMModel)) throw new TypeError(`${fn}: model must come from fitSEM(graph, data)`);
@@ -170,13 +183,19 @@ export function effect(
     adjust = sets[0];
   }
   const level = query.level ?? 0.95;
+  if (!(level > 0 && level < 1)) throw new Error(`${fn}: level must be in (0, 1), got ${query.level}`);
   const col = (v: string) => d.columns[d.names.indexOf(v)];
+  if (query.standardized && model.discrete) throw new Error(`${fn}: standardized effects are defined for continuous (linear SEM) models; "${treatment}" and "${outcome}" are discrete (the effect is a risk difference)`);
   if (!model.discrete) {
     const X = [col(treatment), ...adjust.map(col)];
     const r = ols(col(outcome), X);
-    const se = Math.sqrt(r.covCoef[0]);
+    // β·sd(X)/sd(Y) (the divisors cancel); 1 for the raw effect
+    const s = query.standardized ? Math.sqrt(variance(col(treatment)) / variance(col(outcome))) : 1;
+    const b = r.coef[0] * s;
+    const se = Math.sqrt(r.covCoef[0]) * s;
     const t = tPpf(1 - (1 - level) / 2, r.df);
-    return { treatment, outcome, adjust, effect: r.coef[0], standardError: se, ci: [r.coef[0] - t * se, r.coef[0] + t * se], level, method: "back-door linear regression (OLS), t interval" };
+    const method = `back-door linear regression (OLS), t interval${query.standardized ? "; standardized: β·sd(treatment)/sd(outcome)" : ""}`;
+    return { treatment, outcome, adjust, effect: b, standardError: se, ci: [b - t * se, b + t * se], level, standardized: !!query.standardized, method };
   }
   const ti = d.names.indexOf(treatment);
   const oi = d.names.indexOf(outcome);
@@ -205,7 +224,7 @@ export function effect(
   const q = (f: number) => reps[Math.min(reps.length - 1, Math.max(0, Math.floor(f * reps.length)))];
   const m = mean(reps);
   const se = Math.sqrt(reps.reduce((s, v) => s + (v - m) ** 2, 0) / Math.max(1, reps.length - 1));
-  return { treatment, outcome, adjust, effect: est, standardError: se, ci: [q((1 - level) / 2), q(1 - (1 - level) / 2)], level, method: `back-door adjusted risk difference P(${outcome}=${ol[yk]} | do(${treatment}=${tl[x1]})) - P(... | do(${treatment}=${tl[x0]})), percentile bootstrap (${B})` };
+  return { treatment, outcome, adjust, effect: est, standardError: se, ci: [q((1 - level) / 2), q(1 - (1 - level) / 2)], level, standardized: false, method: `back-door adjusted risk difference P(${outcome}=${ol[yk]} | do(${treatment}=${tl[x1]})) - P(... | do(${treatment}=${tl[x0]})), percentile bootstrap (${B})` };
 }
 
 function adjustedRiskDifference(d: CausalData, rows: Int32Array, ti: number, oi: number, zi: number[], x0: number, x1: number, yk: number): number {
