@@ -1,14 +1,15 @@
 // SINDy benchmark: causalscope's sindy against PySINDy (bench/laws/requirements.txt)
 // on the same data in the same run.
 //
-//   node bench/laws/run.mjs [--reps 21] [--rebuild] [--quick]
+//   node bench/laws/run.mjs [--reps 21] [--rounds 3] [--rebuild] [--quick]
 //
 // 1. Speed: fit time on the Lorenz system (σ = 10, ρ = 28, β = 8/3, dt = 0.002,
 //    n = 5000, from (-8, 8, 27)), polynomial library of degree 2, second-order
 //    finite differences, STLSQ (threshold 0.5, ridge alpha 0.05, unbiased) on
 //    both sides. Timed: the whole fit from the in-memory data (number[][] here,
 //    a NumPy array there): derivatives, library, regression. One untimed warm-up
-//    fit per side, then --reps timed fits; medians and the ratio (theirs / ours),
+//    fit per side, then --reps timed fits in --rounds rounds that alternate between
+//    the tools; medians and the ratio (theirs / ours),
 //    and the ratio of the fastest fits (less sensitive to a shared machine).
 // 2. Agreement and recovery: Lorenz, Lotka–Volterra and a damped oscillator at
 //    0, 1, 5 and 10 % Gaussian noise (level × each state's standard deviation,
@@ -60,7 +61,6 @@ const systems = {
 };
 const data = {}, cases = [];
 const diffs = [{ diff: "fd" }, { diff: "sg", window: 11, polyorder: 3 }, { diff: "sg", window: 41, polyorder: 3 }];
-cases.push({ name: "speed", data: "lorenz@0", system: "lorenz", level: 0, dt: 0.002, degree: 2, threshold: 0.5, diff: "fd", reps });
 for (const [name, s] of Object.entries(systems)) for (const level of [0, 0.01, 0.05, 0.1]) {
   const key = `${name}@${level}`;
   data[key] = sys.addNoise(s.X, level, 7);
@@ -79,9 +79,12 @@ fs.writeFileSync(dataFile, JSON.stringify(data));
 
 // ------------------------------------------------------------------ PySINDy
 const py = process.env.LAWS_BENCH_PYTHON || referencePython(here);
-const r = spawnSync(py, [path.join(here, "ref.py"), JSON.stringify({ data: dataFile, cases })], { encoding: "utf8", maxBuffer: 1 << 28 });
-if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
-const theirs = JSON.parse(r.stdout.trim().split("\n").pop());
+function reference(spec) {
+  const r = spawnSync(py, [path.join(here, "ref.py"), JSON.stringify({ data: dataFile, ...spec })], { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+const theirs = reference({ cases });
 
 // ------------------------------------------------------------------ ours
 const median = (a) => { const s = a.slice().sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -101,9 +104,31 @@ function recovery(featureNames, coefficients, truth) {
   }));
   return { pattern, maxRel };
 }
+// ------------------------------------------------------------------ speed, in alternating rounds
+// Rounds of reps/rounds fits, PySINDy's (one Python process per round, with its
+// own warm-up fit) and ours alternating, so that load from other jobs on a
+// shared machine falls on both sides alike.
+{
+  const rounds = Number(opt("--rounds", "3")), per = Math.max(1, Math.round(reps / rounds));
+  const c = { name: "speed", data: "lorenz@0", system: "lorenz", level: 0, dt: 0.002, degree: 2, threshold: 0.5, diff: "fd", reps: per };
+  const X = data[c.data], options = ourOptions(c), ours = [], them = [];
+  let m, ref;
+  laws.sindy(X, options); // warm-up
+  for (let k = 0; k < rounds; k++) {
+    ref = reference({ cases: [c] }).cases[0];
+    them.push(...ref.times);
+    for (let i = 0; i < per; i++) { const t0 = process.hrtime.bigint(); m = laws.sindy(X, options); ours.push(Number(process.hrtime.bigint() - t0) / 1e9); }
+  }
+  let diff = 0;
+  m.coefficients.forEach((row, v) => row.forEach((x, j) => { diff = Math.max(diff, Math.abs(x - ref.coefficients[v][j])); }));
+  console.log(`\nLorenz n = 5000, degree 2, STLSQ threshold 0.5, finite differences; ${ours.length} fits each in ${rounds} alternating rounds, median (fastest)`);
+  console.log(`  causalscope ${(median(ours) * 1e3).toFixed(2)} ms (${(Math.min(...ours) * 1e3).toFixed(2)})   PySINDy ${theirs.version} ${(median(them) * 1e3).toFixed(2)} ms (${(Math.min(...them) * 1e3).toFixed(2)})`);
+  console.log(`  ratio PySINDy / causalscope: median ${(median(them) / median(ours)).toFixed(1)}×, fastest ${(Math.min(...them) / Math.min(...ours)).toFixed(1)}×; largest coefficient difference ${diff.toExponential(1)}`);
+}
+
 const lines = [], optimizerLines = [];
 cases.forEach((c, k) => {
-  const X = c.data === "lorenz@0" && !data[c.data] ? systems.lorenz.X : data[c.data];
+  const X = data[c.data];
   const options = ourOptions(c);
   laws.sindy(X, options); // warm-up
   const times = [];
@@ -113,13 +138,6 @@ cases.forEach((c, k) => {
   if (JSON.stringify(ref.featureNames) !== JSON.stringify(m.featureNames)) throw new Error(`feature names differ: ${ref.featureNames} vs ${m.featureNames}`);
   let diff = 0;
   m.coefficients.forEach((row, v) => row.forEach((x, j) => { diff = Math.max(diff, Math.abs(x - ref.coefficients[v][j])); }));
-  if (c.name === "speed") {
-    const ours = median(times), them = median(ref.times);
-    console.log(`\nLorenz n = 5000, degree 2, STLSQ threshold 0.5, finite differences; ${c.reps} fits each, median (fastest)`);
-    console.log(`  causalscope ${(ours * 1e3).toFixed(2)} ms (${(Math.min(...times) * 1e3).toFixed(2)})   PySINDy ${theirs.version} ${(them * 1e3).toFixed(2)} ms (${(Math.min(...ref.times) * 1e3).toFixed(2)})`);
-    console.log(`  ratio PySINDy / causalscope: median ${(them / ours).toFixed(1)}×, fastest ${(Math.min(...ref.times) / Math.min(...times)).toFixed(1)}×; largest coefficient difference ${diff.toExponential(1)}`);
-    return;
-  }
   if (c.name === "optimizer") { optimizerLines.push(`  ${c.label}: largest coefficient difference ${diff.toExponential(1)}; ours: ${m.equations.join("; ")}`); return; }
   const truth = systems[c.system].truth;
   const a = recovery(m.featureNames, m.coefficients, truth), b = recovery(ref.featureNames, ref.coefficients, truth);
