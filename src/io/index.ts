@@ -7,6 +7,10 @@
 export { readImage, readImageStack, detectFormat } from "./read-image";
 export { registerReader, readers } from "./registry";
 export type { FormatReader, OpenedFile, SniffFile, Frames4D, Frames4DOptions, Want } from "./registry";
+export { ChunkSource } from "./frames4d";
+export type { ChunkSpec, FrameSource, Calibration4D } from "./frames4d";
+export { parseDType } from "./dtype";
+export type { DType } from "./dtype";
 export type { ImageFormat, ImageSource, LoadedImage, ReadImageOptions } from "./read-image";
 export { readNpy, writeNpy, encodeNpy, npyHeader, npyHeaderBytes, fortranToC } from "./npy";
 export { parseElementType } from "./dtype";

@@ -67,6 +67,17 @@ describe("writers", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it("an HDF5 4-D dataset reshapes to another scan of the same frame count, frames unchanged", async () => {
+    const h5 = path.join(tmp, "reshape.h5");
+    await writeHdf5_4D(h5, mem);
+    const d = await readDataset4D(h5, { scanShape: [2, 10] });
+    expect([d.scanShape, d.detShape]).toEqual([[2, 10], [6, 7]]);
+    expect(d.readFrames(3, 9)).toEqual(values.subarray(3 * 42, 12 * 42));
+    expect(d.pattern(1, 3).data).toEqual(values.subarray(13 * 42, 14 * 42));
+    d.close();
+    await expect(readDataset4D(h5, { scanShape: [3, 7] })).rejects.toThrow(/options\.scanShape \[3,7\] has 21 positions, the file has 4×5 = 20/);
+  });
+
   it("a complete write replaces the file and reads back exactly", async () => {
     const npy = path.join(tmp, "out.npy");
     fs.writeFileSync(npy, "old content");
