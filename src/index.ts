@@ -39,7 +39,7 @@ export { makeImage } from "./image";
 export { readImage, readImageStack, readNpy, writeNpy, readHdf5Dataset, listHdf5 } from "./io";
 export { readDataset4D, writeNpy4D } from "./stem4d";
 // tables
-export { table, Table } from "./table";
+export { table, Table, readTable, writeTable } from "./table";
 // display
 export { showImage, chart, histogram, scatter, heatmap, progress } from "./display";
 export { selection } from "./show";
