@@ -30,6 +30,8 @@ export interface InstallOptions {
   /** Kernelspec name (default "causalscope"). */
   name?: string;
   displayName?: string;
+  /** V8 heap limit of the kernel in MiB, written to the kernelspec as $CAUSALSCOPE_HEAP_MIB (default: decided at each start, see supervisor.ts defaultHeapMib). */
+  heapMib?: number;
 }
 
 /** The per-user Jupyter data directory. */
@@ -42,7 +44,7 @@ export function userDataDir(): string {
 }
 
 /** The kernel.json this installation writes. */
-export function kernelJson(displayName = DISPLAY_NAME): Record<string, unknown> {
+export function kernelJson(displayName = DISPLAY_NAME, heapMib?: number): Record<string, unknown> {
   return {
     // --enable-source-maps: errors from the library point at its TypeScript sources.
     argv: [process.execPath, "--enable-source-maps", path.join(KERNEL_ROOT, "bin", "causalscope-kernel.js"), "kernel", "-f", "{connection_file}"],
@@ -51,7 +53,7 @@ export function kernelJson(displayName = DISPLAY_NAME): Record<string, unknown> 
     // interrupt_request on control, answered by the I/O thread even while a cell
     // blocks the main thread (see io-thread.ts); SIGINT still works too.
     interrupt_mode: "message",
-    env: {},
+    env: heapMib === undefined ? {} : { CAUSALSCOPE_HEAP_MIB: String(heapMib) },
     metadata: { debugger: false },
   };
 }
@@ -85,7 +87,7 @@ export function install(options: InstallOptions = {}): string {
   if (!fs.existsSync(entry)) throw new Error(`install: ${entry} is missing; build the kernel first (npm run build -w kernel)`);
   const dir = path.join(kernelsDir(options), name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(options.displayName), null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(options.displayName, options.heapMib), null, 2) + "\n");
   for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) {
     const src = path.join(KERNEL_ROOT, "logos", logo);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, logo));

@@ -1,15 +1,19 @@
 /**
  * Command line of the causalscope kernel:
  *
- *   causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name N] [--display-name D] [--python PY]
- *   causalscope-kernel kernel -f CONNECTION_FILE     (what Jupyter runs; see kernel.json)
- *   causalscope-kernel CONNECTION_FILE
+ *   causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name N] [--display-name D] [--python PY] [--heap-mib N]
+ *   causalscope-kernel kernel -f CONNECTION_FILE     (what Jupyter runs; see kernel.json): the
+ *       supervisor (supervisor.ts), which runs `serve` in a child process with the heap limit
+ *   causalscope-kernel serve -f CONNECTION_FILE      the kernel itself, in this process
+ *   causalscope-kernel CONNECTION_FILE               same as `kernel -f`
  */
 import { install, type InstallOptions } from "./install";
+import { parseHeapMib } from "./supervisor";
 
 const USAGE = `usage:
-  causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name NAME] [--display-name TEXT] [--python PY]
-  causalscope-kernel kernel -f CONNECTION_FILE`;
+  causalscope-kernel install [--prefix DIR | --user | --sys-prefix] [--name NAME] [--display-name TEXT] [--python PY] [--heap-mib N]
+  causalscope-kernel kernel -f CONNECTION_FILE
+  causalscope-kernel serve -f CONNECTION_FILE`;
 
 /** Parse `argv` (without node and the script) and run the command. */
 export async function main(argv: string[]): Promise<void> {
@@ -31,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
       else if (a.startsWith("--name")) opts.name = value();
       else if (a.startsWith("--display-name")) opts.displayName = value();
       else if (a.startsWith("--python")) opts.python = value();
+      else if (a.startsWith("--heap-mib")) opts.heapMib = parseHeapMib(value(), "install --heap-mib");
       else throw new Error(`install: unknown option ${a}\n${USAGE}`);
     }
     const dir = install(opts);
@@ -38,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   let file: string | undefined;
-  if (command === "kernel" || command === "run") {
+  if (command === "kernel" || command === "run" || command === "serve") {
     const i = rest.findIndex((a) => a === "-f" || a === "--connection-file");
     file = i >= 0 ? rest[i + 1] : rest[0];
   } else if (command === "-f") file = rest[0];
@@ -48,7 +53,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  // Loaded here so that `install` does not pay for the TypeScript compiler.
+  if (command !== "serve") {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { supervise } = require("./supervisor") as typeof import("./supervisor");
+    await supervise(file);
+    return;
+  }
+  // Loaded here so that `install` and the supervisor do not pay for the TypeScript compiler.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { runKernel } = require("./server") as typeof import("./server");
   await runKernel(file);

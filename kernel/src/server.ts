@@ -185,6 +185,8 @@ export class Kernel {
     // Before the I/O thread exists: its SIGINTs (see io-thread.ts) must never hit Node's default handler.
     process.on("SIGINT", () => this.engine.signalled());
     process.on("SIGTERM", () => void this.shutdown(0));
+    // Under the supervisor: exit with it.
+    process.on("disconnect", () => void this.shutdown(0));
     const i = this.info;
     await this.startIoWorker({
       hb: url(i, i.hb_port),
@@ -539,7 +541,11 @@ export class Kernel {
   /** One request: busy, the handler, its outputs, idle. */
   private async handleRequest(sock: Channel, msg: Message): Promise<void> {
     const savedParent = this.parent;
-    if (sock === "shell") this.parent = msg;
+    if (sock === "shell") {
+      this.parent = msg;
+      // The supervisor names this request if the process dies of memory while it runs (supervisor.ts).
+      if (process.send && process.connected) process.send({ type: "request", header: msg.header }, undefined, {}, () => undefined);
+    }
     void this.publish("status", { execution_state: "busy" }, msg);
     try {
       await this.dispatch(sock, msg);

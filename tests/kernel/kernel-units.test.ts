@@ -24,6 +24,7 @@ import {
   unshiftColumn,
 } from "../../kernel/src/transform";
 import { requestProblem } from "../../kernel/src/requests";
+import { defaultHeapMib, diedOfHeap, heapMib, parseHeapMib } from "../../kernel/src/supervisor";
 import { codePointsToUtf16, decode, encode, makeHeader, ReplayGuard, signatureOf, Signer, utf16ToCodePoints } from "../../kernel/src/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -365,5 +366,30 @@ describe("request validation", () => {
     expect(requestProblem("history_request", { hist_access_type: "search", pattern: "*a*", unique: true, output: false, raw: true, n: 3 })).toBeUndefined();
     expect(requestProblem("kernel_info_request", {})).toBeUndefined();
     expect(requestProblem("frobnicate_request", { anything: 1 })).toBeUndefined();
+  });
+});
+
+describe("heap limit", () => {
+  const GiB = 2 ** 30;
+
+  test("the default is half the memory (the cgroup limit when smaller), at least 1024 MiB", () => {
+    expect(defaultHeapMib(32 * GiB, 0)).toBe(16384);
+    expect(defaultHeapMib(32 * GiB, 8 * GiB)).toBe(4096);
+    expect(defaultHeapMib(32 * GiB, 2 ** 64)).toBe(16384); // unconstrained: Node reports 2^64
+    expect(defaultHeapMib(1 * GiB, 0)).toBe(1024);
+  });
+
+  test("an explicit --max-old-space-size wins, then $CAUSALSCOPE_HEAP_MIB, then the default", () => {
+    expect(heapMib(["--enable-source-maps", "--max-old-space-size=300"], { CAUSALSCOPE_HEAP_MIB: "512" })).toBe(300);
+    expect(heapMib([], { CAUSALSCOPE_HEAP_MIB: "512" })).toBe(512);
+    expect(heapMib([], {})).toBe(defaultHeapMib());
+    expect(() => heapMib([], { CAUSALSCOPE_HEAP_MIB: "1.5g" })).toThrow('$CAUSALSCOPE_HEAP_MIB: heap size must be a whole number of MiB, got "1.5g"');
+    expect(() => parseHeapMib("64", "--heap-mib")).toThrow("--heap-mib: heap size must be at least 128 MiB, got 64");
+  });
+
+  test("V8's out-of-heap messages are recognised, other deaths are not", () => {
+    expect(diedOfHeap("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory")).toBe(true);
+    expect(diedOfHeap("FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory")).toBe(true);
+    expect(diedOfHeap("Segmentation fault")).toBe(false);
   });
 });

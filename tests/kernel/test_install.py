@@ -66,9 +66,21 @@ def test_install_into_this_venv_is_found_by_jupyter_client():
     assert spec.interrupt_mode == "message"
 
 
+def test_install_heap_mib_goes_into_the_kernelspec_env(tmp_path):
+    r = install("--prefix", str(tmp_path), "--heap-mib", "2048")
+    assert r.returncode == 0, r.stderr
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "causalscope" / "kernel.json").read_text())
+    assert spec["env"] == {"CAUSALSCOPE_HEAP_MIB": "2048"}
+    r = install("--prefix", str(tmp_path))
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "causalscope" / "kernel.json").read_text())
+    assert spec["env"] == {}, "without --heap-mib the limit is decided at each start from the machine's memory"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["--heap-mib", "12"], "install --heap-mib: heap size must be at least 128 MiB, got 12"),
+        (["--heap-mib", "lots"], 'install --heap-mib: heap size must be a whole number of MiB, got "lots"'),
         (["--prefix", "/tmp/x", "--user"], "at most one of"),
         (["--bogus"], "unknown option --bogus"),
         (["--prefix"], "--prefix needs a value"),
