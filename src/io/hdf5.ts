@@ -255,7 +255,11 @@ function preflight(fn: string, path: string): void {
   }
   try {
     const size = fstatSync(fd).size;
-    const at = hdf5SignatureOffset(fd, size);
+    const at = hdf5SignatureOffset((offset, length) => {
+      const b = new Uint8Array(length);
+      readSync(fd, b, 0, length, offset);
+      return b;
+    }, size);
     if (at < 0) {
       const first = Buffer.alloc(Math.min(8, size));
       readSync(fd, first, 0, first.length, 0);
@@ -274,13 +278,12 @@ function preflight(fn: string, path: string): void {
 
 /**
  * Where the HDF5 signature is: offset 0, or after a user block at 512, 1024,
- * 2048, ... bytes (HDF5 File Format Specification, "Format Signature"); -1 if none.
+ * 2048, ... bytes (HDF5 File Format Specification, "Format Signature"); -1 if
+ * none. `read(offset, length)` reads the file's bytes.
  */
-export function hdf5SignatureOffset(fd: number, size: number): number {
-  const sig = Buffer.alloc(8);
+export function hdf5SignatureOffset(read: (offset: number, length: number) => Uint8Array, size: number): number {
   for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
-    readSync(fd, sig, 0, 8, at);
-    if (isHdf5(sig)) return at;
+    if (isHdf5(read(at, 8))) return at;
   }
   return -1;
 }

@@ -6,7 +6,7 @@
  */
 import type { FormatReader } from "../reader-types";
 import { calibrationOf, frame, framesOf, makeLoaded } from "../image-frames";
-import { findHdf5Image, isHdf5, openHdf5Frames } from "../hdf5";
+import { findHdf5Image, hdf5SignatureOffset, isHdf5, openHdf5Frames } from "../hdf5";
 
 export const hdf5Reader: FormatReader = {
   name: "hdf5",
@@ -14,11 +14,7 @@ export const hdf5Reader: FormatReader = {
   extensions: [".h5", ".hdf5", ".emd", ".hspy", ".nxs"],
   signature: "89 48 44 46 0d 0a 1a 0a, at byte 0 or after a 512·2^k-byte user block",
   gives: ["image", "stack", "frames4D"],
-  sniff: (head, file) => {
-    if (isHdf5(head)) return true;
-    for (let at = 512; at + 8 <= file.size; at *= 2) if (isHdf5(file.read(at, 8))) return true;
-    return false;
-  },
+  sniff: (head, file) => isHdf5(head) || hdf5SignatureOffset(file.read, file.size) >= 0,
   open: (path, { fn }) => ({
     async image(options) {
       const found = await findHdf5Image(path, { dataset: options.dataset, page: options.page, single: true, fn });
