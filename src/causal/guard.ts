@@ -90,28 +90,23 @@ export function deterministicRelations(d: CausalData, r2 = 0.999): Deterministic
   const cont = isDisc.flatMap((b, j) => (b ? [] : [j]));
   const rows = sampleRows(d.n);
   const sub = d.columns.map((c) => (rows ? pick(c, rows) : c));
-  const m = rows ? rows.length : d.n;
   // order of each column (stable argsort), shared by the rank and pairwise checks
   const order = sub.map((c, j) => (isDisc[j] && d.cards ? countingOrder(c, d.cards[j]) : argsort(c)));
   if (cont.length > 1) {
-    const C = !d.columnTypes && !d.discrete && d.cov ? d.cov : covarianceMatrix(cont.map((j) => d.columns[j]));
+    const C = !d.columnTypes && !d.discrete && d.cov ? d.cov : covarianceMatrix(cont.map((j) => sub[j]));
     linearCheck(C, cont, d.names, r2, "linear", add);
     const positive = cont.filter((j) => sub[j].indexOf(0) < 0);
     if (positive.length > 1) linearCheck(covarianceMatrix(positive.map((j) => logAbs(sub[j]))), positive, d.names, r2, "log-linear", add);
     linearCheck(covarianceMatrix(cont.map((j) => ranksFrom(sub[j], order[j]))), cont, d.names, r2, "rank-linear", add);
   }
-  const pairs = sub.map((c, x) => neighbourPairs(c, order[x]));
-  for (let y = 0; y < d.p; y++) {
-    const yv = sub[y];
-    const spread = isDisc[y] ? gini(yv, d.cards ? d.cards[y] : 0) : 2 * varianceOf(yv) * (m - 1);
-    if (!(spread > 0)) continue;
-    for (let x = 0; x < d.p; x++) {
-      if (x === y) continue;
-      const { a, b } = pairs[x];
-      const u = (isDisc[y] ? neighbourDisagreement(a, b, yv) : neighbourSquares(a, b, yv)) / spread;
-      if (u <= 1 - r2) add({ column: d.names[y], by: [d.names[x]], r2: Math.max(0, 1 - u), check: "function" });
+  // unexplained share u[x·p + y] of y given x, all pairs of one x in one pass over row-major values
+  const p = d.p;
+  const u = neighbourShares(sub, order, isDisc, d.cards);
+  for (let y = 0; y < p; y++)
+    for (let x = 0; x < p; x++) {
+      const v = u[x * p + y];
+      if (x !== y && v <= 1 - r2) add({ column: d.names[y], by: [d.names[x]], r2: Math.max(0, 1 - v), check: "function" });
     }
-  }
   return out;
 }
 
@@ -256,23 +251,44 @@ function neighbourPairs(x: Float64Array, order: Int32Array): { a: Int32Array; b:
   return { a, b };
 }
 
-/** Mean squared difference of y over the pairs, times (n − 1) (compared with 2 (n − 1) Var y). */
-function neighbourSquares(a: Int32Array, b: Int32Array, y: Float64Array): number {
-  const m = a.length;
+/**
+ * For every ordered pair (x, y): the share of y's spread left between
+ * neighbours in the order of x (see `neighbourPairs`): mean squared
+ * difference / (2 Var y) for a continuous y, share of differing levels /
+ * Gini impurity for a discrete y; Infinity where y has no spread or x no
+ * pairs. O(m p²).
+ */
+function neighbourShares(cols: Float64Array[], order: Int32Array[], isDisc: boolean[], cards: number[] | undefined): Float64Array {
+  const p = cols.length;
+  const spread = cols.map((c, y) => (isDisc[y] ? gini(c, cards ? cards[y] : 0) : 2 * varianceOf(c)));
+  const out = new Float64Array(p * p).fill(Infinity);
+  for (let x = 0; x < p; x++) {
+    const { a, b } = neighbourPairs(cols[x], order[x]);
+    if (!a.length) continue;
+    for (let y = 0; y < p; y++) {
+      if (y === x || !(spread[y] > 0)) continue;
+      const v = isDisc[y] ? differing(a, b, cols[y]) : squaredDifferences(a, b, cols[y]);
+      out[x * p + y] = v / a.length / spread[y];
+    }
+  }
+  return out;
+}
+
+/** Σ (y[a] − y[b])² over the pairs. */
+function squaredDifferences(a: Int32Array, b: Int32Array, y: Float64Array): number {
   let s = 0;
-  for (let t = 0; t < m; t++) {
+  for (let t = 0; t < a.length; t++) {
     const d = y[a[t]] - y[b[t]];
     s += d * d;
   }
-  return m ? (s / m) * (y.length - 1) : Infinity;
+  return s;
 }
 
-/** Share of the pairs whose y levels differ (compared with the Gini impurity of y). */
-function neighbourDisagreement(a: Int32Array, b: Int32Array, y: Float64Array): number {
-  const m = a.length;
+/** Number of pairs whose y levels differ. */
+function differing(a: Int32Array, b: Int32Array, y: Float64Array): number {
   let s = 0;
-  for (let t = 0; t < m; t++) if (y[a[t]] !== y[b[t]]) s++;
-  return m ? s / m : Infinity;
+  for (let t = 0; t < a.length; t++) if (y[a[t]] !== y[b[t]]) s++;
+  return s;
 }
 
 /**
