@@ -7,7 +7,9 @@
  *   `customLibrary`, `concatLibraries`) and the design matrix `libraryMatrix`;
  * - derivative.ts: differentiation (`finiteDifference`, `savitzkyGolay`) and
  *   the plain kernels `centralDifference`, `savitzkyGolaySmooth`;
- * - optimizer.ts: sparse regression (`stlsq`, `sr3`).
+ * - optimizer.ts: sparse regression (`stlsq`, `sr3`);
+ * - weak.ts: the weak form (`sindy(X, { weak })`: test-function integrals
+ *   instead of derivatives, for noisy data).
  */
 export { sindy, SindyModel } from "./sindy";
 export type { SindyOptions, StateData, EnsembleOptions, EnsembleResult, InformationCriteria, SindyUsed } from "./sindy";
@@ -17,3 +19,4 @@ export { finiteDifference, savitzkyGolay, centralDifference, savitzkyGolaySmooth
 export type { Differentiation, DifferentiationInfo } from "./derivative";
 export { stlsq, sr3 } from "./optimizer";
 export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";
+export type { WeakOptions, WeakInfo } from "./weak";

@@ -19,6 +19,7 @@ import { Table } from "../table";
 import { FeatureLibrary, polynomialLibrary, libraryMatrix } from "./library";
 import { Differentiation, DifferentiationInfo, finiteDifference, savitzkyGolay } from "./derivative";
 import { NormalEquations, Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
+import { WeakInfo, WeakOptions, weakInfo, weakRows } from "./weak";
 
 /** States: rows = time samples, columns = states (named x0, x1, …), or a Table whose columns are the states. */
 export type StateData = readonly (readonly number[])[] | Table;
@@ -49,6 +50,8 @@ export interface SindyOptions {
   optimizer?: Optimizer;
   /** `"finite-difference"` (default), `"savitzky-golay"` (window 11, order 3), or a method from `finiteDifference()` / `savitzkyGolay({ window, polyorder })`. */
   differentiation?: "finite-difference" | "savitzky-golay" | Differentiation;
+  /** Weak form instead of derivatives (`true` or `{ width, power, stride }`): for noisy data; not together with `differentiation`. */
+  weak?: boolean | WeakOptions;
   /** Bag the rows (ensemble SINDy): coefficients become the median over the models, with inclusion probabilities and intervals. */
   ensemble?: EnsembleOptions | boolean;
   /** Decimals of the coefficients in `equations` (default 3). */
@@ -93,7 +96,10 @@ export interface SindyUsed {
   /** Number of trajectories fitted together. */
   trajectories: number;
   library: string;
-  differentiation: DifferentiationInfo;
+  /** The differentiation method (null in the weak form). */
+  differentiation: DifferentiationInfo | null;
+  /** The weak form's windows and test functions (null when derivatives were used). */
+  weak: WeakInfo | null;
   optimizer: OptimizerInfo;
   ensemble: { models: number; seed: number; subset: number; level: number } | null;
 }
@@ -167,6 +173,48 @@ function resolveDifferentiation(d: SindyOptions["differentiation"]): Differentia
   throw new RangeError(`sindy({ differentiation }): must be "finite-difference", "savitzky-golay" or a method from finiteDifference()/savitzkyGolay(), got ${JSON.stringify(d)}`);
 }
 
+/** How states become regression rows: derivatives (strong form) or test-function integrals (weak form). */
+interface Formulation {
+  readonly minSamples: number;
+  readonly label: string;
+  /** Library columns and targets (one per state) of one trajectory. */
+  rows(states: readonly Float64Array[], dt: number, library: FeatureLibrary): { theta: Float64Array[]; targets: Float64Array[] };
+}
+
+function strongForm(d: Differentiation): Formulation {
+  return {
+    minSamples: d.minSamples,
+    label: `the ${d.info.method} differentiation`,
+    rows(states, dt, library) {
+      const r = states.map((c) => d.differentiate(c, dt));
+      return { theta: libraryMatrix(library, r.map((q) => q.x)), targets: r.map((q) => q.xDot) };
+    },
+  };
+}
+
+function weakForm(info: WeakInfo): Formulation {
+  return {
+    minSamples: info.width,
+    label: `the weak form (window of ${info.width} samples)`,
+    rows: (states, dt, library) => weakRows(libraryMatrix(library, states), states, dt, info),
+  };
+}
+
+/** Rows of several trajectories, stacked. */
+function stackRows(parts: readonly { theta: Float64Array[]; targets: Float64Array[] }[]): { theta: Float64Array[]; targets: Float64Array[] } {
+  if (parts.length === 1) return parts[0];
+  const cat = (cols: readonly Float64Array[]): Float64Array => {
+    const out = new Float64Array(cols.reduce((t, c) => t + c.length, 0));
+    let o = 0;
+    for (const c of cols) { out.set(c, o); o += c.length; }
+    return out;
+  };
+  return {
+    theta: parts[0].theta.map((_, j) => cat(parts.map((q) => q.theta[j]))),
+    targets: parts[0].targets.map((_, v) => cat(parts.map((q) => q.targets[v]))),
+  };
+}
+
 /** ΘᵀWΘ and ΘᵀWẋ_i with sample weights w (null: all 1). O(n p²). */
 function normalEquations(theta: readonly Float64Array[], targets: readonly Float64Array[], w: Float64Array | null): NormalEquations {
   const p = theta.length, n = theta[0].length;
@@ -231,11 +279,11 @@ export class SindyModel {
   /** The resolved options the model was fitted with. */
   readonly options: SindyUsed;
   readonly #library: FeatureLibrary;
-  readonly #differentiation: Differentiation;
+  readonly #formulation: Formulation;
   readonly #xi: Float64Array[];
 
   /** @internal Use {@link sindy}. */
-  constructor(parts: { stateNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; differentiation: Differentiation; precision: number }) {
+  constructor(parts: { stateNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; formulation: Formulation; precision: number }) {
     this.stateNames = parts.stateNames;
     this.featureNames = parts.featureNames;
     this.#xi = parts.coefficients;
@@ -246,7 +294,7 @@ export class SindyModel {
     this.warnings = parts.warnings;
     this.options = parts.options;
     this.#library = parts.library;
-    this.#differentiation = parts.differentiation;
+    this.#formulation = parts.formulation;
   }
 
   /** Derivatives the model gives at the states X (same layout as X: rows = samples, columns = states). O(n · terms). */
@@ -258,24 +306,26 @@ export class SindyModel {
   /**
    * R² (coefficient of determination, averaged over states as
    * scikit-learn's r2_score) of the model's derivatives against those of X
-   * computed by the fitting's differentiation method at the model's dt —
-   * use it on held-out data. O(n · terms).
+   * computed by the fitting's differentiation method at the model's dt (in
+   * the weak form: of the test-function integrals, −∫φ′x dt against
+   * ∫φΘ dt·ξ) — use it on held-out data. O(n · terms).
    */
   score(X: StateData): number {
     const s = readStates(X, "score(X)", this.stateNames);
-    if (s.n < this.#differentiation.minSamples) throw new RangeError(`score(X): ${s.n} samples, the differentiation method needs at least ${this.#differentiation.minSamples}`);
-    const diffs = s.columns.map((c) => this.#differentiation.differentiate(c, this.options.dt));
-    const pred = predictColumns(libraryMatrix(this.#library, diffs.map((d) => d.x)), this.#xi);
+    const f = this.#formulation;
+    if (s.n < f.minSamples) throw new RangeError(`score(X): ${s.n} samples, ${f.label} needs at least ${f.minSamples}`);
+    const { theta, targets } = f.rows(s.columns, this.options.dt, this.#library);
+    const pred = predictColumns(theta, this.#xi), m = targets[0].length;
     let total = 0;
-    diffs.forEach(({ xDot }, v) => {
+    targets.forEach((y, v) => {
       let mean = 0;
-      for (let i = 0; i < s.n; i++) mean += xDot[i];
-      mean /= s.n;
+      for (let i = 0; i < m; i++) mean += y[i];
+      mean /= m;
       let ssRes = 0, ssTot = 0;
-      for (let i = 0; i < s.n; i++) { ssRes += (xDot[i] - pred[v][i]) ** 2; ssTot += (xDot[i] - mean) ** 2; }
+      for (let i = 0; i < m; i++) { ssRes += (y[i] - pred[v][i]) ** 2; ssTot += (y[i] - mean) ** 2; }
       total += ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0; // scikit-learn's convention for a constant target
     });
-    return total / s.columns.length;
+    return total / targets.length;
   }
 
   /**
@@ -422,22 +472,22 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
     if (c.every((x) => x === c[0])) throw new RangeError(`sindy(X): state ${s.names[v]} is constant (${c[0]} in all ${s.n} rows): it has no dynamics to identify and makes its library terms collinear; remove it`);
   });
   const library = resolveLibrary(options.library);
-  const differentiation = resolveDifferentiation(options.differentiation);
+  if (options.weak && options.differentiation !== undefined) throw new RangeError("sindy: give either `weak` (no derivatives) or `differentiation`, not both");
+  const weak = options.weak ? weakInfo(options.weak === true ? {} : options.weak) : null;
+  const differentiation = weak ? null : resolveDifferentiation(options.differentiation);
+  const formulation = weak ? weakForm(weak) : strongForm(differentiation!);
   const optimizer = options.optimizer ?? stlsq({ threshold: options.threshold, alpha: options.alpha });
   const featureNames = library.names(s.names), p = featureNames.length;
   parts.forEach((q, k) => {
-    if (q.n < differentiation.minSamples) throw new RangeError(`${where(k)}: ${q.n} samples, the ${differentiation.info.method} differentiation needs at least ${differentiation.minSamples}`);
+    if (q.n < formulation.minSamples) throw new RangeError(`${where(k)}: ${q.n} samples, ${formulation.label} needs at least ${formulation.minSamples}`);
   });
   if (s.n <= p) throw new RangeError(`sindy(X): ${s.n} samples for ${p} library terms (${library.description}); need more samples than terms — add data or use a smaller library`);
-  // each trajectory differentiated on its own, then the rows stacked (PySINDy's multiple trajectories)
-  const diffs = concatStates(parts.map((q) => {
-    const d = q.columns.map((c) => differentiation.differentiate(c, dt));
-    return { names: q.names, n: q.n, columns: [...d.map((r) => r.x), ...d.map((r) => r.xDot)] };
-  }));
-  const d = s.columns.length, states = diffs.columns.slice(0, d), targets = diffs.columns.slice(d);
-  const theta = libraryMatrix(library, states);
+  // each trajectory differentiated (or integrated against test functions) on its own, then the rows stacked (PySINDy's multiple trajectories)
+  const { theta, targets } = stackRows(parts.map((q) => formulation.rows(q.columns, dt, library)));
+  const rowsN = targets[0].length;
+  if (weak && rowsN <= p) throw new RangeError(`sindy(X): ${rowsN} weak-form windows for ${p} library terms; need more windows than terms — more data, a smaller weak.width or weak.stride, or a smaller library`);
   theta.forEach((c, j) => {
-    for (let i = 0; i < s.n; i++) if (!Number.isFinite(c[i])) throw new RangeError(`sindy: library term ${featureNames[j]} is ${c[i]} at row ${i}${trajectories.length > 1 ? " (of the stacked trajectories)" : ""}`);
+    for (let i = 0; i < rowsN; i++) if (!Number.isFinite(c[i])) throw new RangeError(`sindy: library term ${featureNames[j]} is ${c[i]} at ${weak ? "weak-form window" : "row"} ${i}${trajectories.length > 1 ? " (of the stacked trajectories)" : ""}`);
   });
   const full = normalEquations(theta, targets, null);
   const dep = firstDependentTerm(full);
@@ -446,7 +496,7 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
     throw new RangeError(`sindy: collinear library terms: ${featureNames[dep.term]} is ${others.length ? `(numerically) a linear combination of ${others.join(", ")}` : "zero in every sample"} on this data; remove ${others.length ? "one of them" : "it"} (a smaller or different library)`);
   }
   const warnings: string[] = [];
-  const ens = resolveEnsemble(options.ensemble, s.n);
+  const ens = resolveEnsemble(options.ensemble, rowsN);
   let xi: Float64Array[], ensemble: EnsembleResult | null = null;
   if (ens) {
     const r = ensembleFit(theta, targets, optimizer, ens, warnings);
@@ -464,9 +514,9 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
     informationCriteria: informationCriteria(theta, targets, xi),
     ensemble,
     warnings,
-    options: { dt, stateNames: s.names, trajectories: trajectories.length, library: library.description, differentiation: differentiation.info, optimizer: optimizer.info, ensemble: ens },
+    options: { dt, stateNames: s.names, trajectories: trajectories.length, library: library.description, differentiation: differentiation ? differentiation.info : null, weak, optimizer: optimizer.info, ensemble: ens },
     library,
-    differentiation,
+    formulation,
     precision,
   });
 }

@@ -8,6 +8,7 @@
  * relative tolerance; the tolerances are the measured worst case (three
  * seeds) rounded up, so a regression in the derivatives or the optimiser fails.
  */
+import { weakRows, weakInfo } from "../../src/laws/weak";
 import { sindy, polynomialLibrary, fourierLibrary, customLibrary, concatLibraries, libraryMatrix, finiteDifference, savitzkyGolay, centralDifference, savitzkyGolaySmooth, stlsq, sr3, SindyModel, SindyOptions } from "../../src/laws";
 import { table } from "../../src/table";
 import { integrate, addNoise, lorenz, lotkaVolterra, dampedOscillator, LORENZ_TRUE, LV_TRUE, OSC_TRUE } from "./systems";
@@ -249,6 +250,47 @@ describe("the fitted model", () => {
     expect(tm.options).toMatchObject({ dt: 0.01, stateNames: ["x", "v"], library: "polynomial(degree 2, no bias)", optimizer: { method: "stlsq", threshold: 0.1, alpha: 0.05 } });
     expect(() => tm.predict([[1, 2]])).not.toThrow();
     expect(() => tm.predict(table({ a: [1], b: [2] }))).toThrow(/states \[a, b\], the model was fitted on \[x, v\]/);
+  });
+});
+
+describe("weak form", () => {
+  test("rows: −∫φ′x dt equals ∫φ ẋ dt (integration by parts), φ of unit integral", () => {
+    const dt = 0.01, t = Array.from({ length: 200 }, (_, i) => i * dt);
+    const x = Float64Array.from(t, (s) => s * s), one = new Float64Array(200).fill(1);
+    const info = weakInfo({ width: 41, stride: 10 });
+    const { theta, targets } = weakRows([one], [x], dt, info);
+    expect(theta[0].length).toBe(16); // windows starting at 0, 10, …, 150 (the next would end past sample 199)
+    theta[0].forEach((v) => expect(v).toBeCloseTo(1, 12)); // ∫φ = 1
+    targets[0].forEach((v, k) => expect(v).toBeCloseTo(2 * (k * 10 + 20) * dt, 4)); // ẋ = 2t averaged by a symmetric φ: 2 × window centre (trapezoid error 3e-6)
+    expect(() => weakInfo({ width: 3 })).toThrow(/window width must be an integer >= 5 samples, got 3/);
+  });
+
+  test("0 % noise: Lorenz exactly; 10 % noise: Lotka–Volterra and the oscillator within 3 % (seeds 7, 8, 9)", () => {
+    const m = sindy(LORENZ, { dt: 0.002, threshold: 0.5, weak: true });
+    expect(recovery(m, LORENZ_TRUE).wrong).toEqual([]);
+    expect(recovery(m, LORENZ_TRUE).maxRel).toBeLessThan(1e-3);
+    expect(m.options.weak).toEqual({ width: 41, power: 4, stride: 10 });
+    expect(m.options.differentiation).toBeNull();
+    for (const seed of [7, 8, 9]) {
+      expectRecovered(addNoise(LV, 0.1, seed), 0.01, LV_TRUE, { threshold: 0.1, weak: true }, 0.02);
+      expectRecovered(addNoise(OSC, 0.1, seed), 0.01, OSC_TRUE, { threshold: 0.1, weak: true }, 0.03);
+    }
+  });
+
+  test("10 % noise, Lorenz: windows of 81 samples recover the law for 4 of 5 seeds (Savitzky–Golay 41: 3 of 5)", () => {
+    const ok = [7, 8, 9, 10, 11].filter((seed) => {
+      const r = recovery(sindy(addNoise(LORENZ, 0.1, seed), { dt: 0.002, threshold: 0.5, weak: { width: 81 } }), LORENZ_TRUE);
+      return r.pattern && r.maxRel < 0.15;
+    });
+    expect(ok).toEqual([7, 8, 9, 10]);
+  });
+
+  test("score in the weak form; refusals", () => {
+    const m = sindy(OSC, { dt: 0.01, weak: true });
+    expect(m.score(addNoise(integrate(dampedOscillator, [0, -2], 0.01, 500), 0.05, 5))).toBeGreaterThan(0.99);
+    expect(() => sindy(OSC, { dt: 0.01, weak: true, differentiation: "savitzky-golay" })).toThrow(/either `weak` \(no derivatives\) or `differentiation`/);
+    expect(() => sindy(OSC.slice(0, 30), { dt: 0.01, weak: true })).toThrow(/30 samples, the weak form \(window of 41 samples\) needs at least 41/);
+    expect(() => sindy(OSC.slice(0, 60), { dt: 0.01, weak: { width: 41, stride: 10 } })).toThrow(/2 weak-form windows for 6 library terms/);
   });
 });
 
