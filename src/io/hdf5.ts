@@ -29,7 +29,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { NumericArray, decodeHalf, ioError, shapeSize } from "./util";
+import { IOFormatError, NumericArray, decodeHalf, ioError, shapeSize } from "./util";
 import { importEsm } from "../display/esm";
 import { decodeInto, parseDType, type DType } from "./dtype";
 import type { Calibration4D, FrameSource } from "./frames4d";
@@ -202,6 +202,17 @@ function h5Reason(e: unknown): string {
 }
 
 /**
+ * `e` as an error naming the function and file: IOFormatErrors pass
+ * unchanged, anything else (an HDF5 error stack raised by the throwing
+ * handler while opening an object, a RangeError) becomes
+ * `fn("file"): HDF5 error: <the library's reason>`.
+ */
+function named(fn: string, path: string, e: unknown): Error {
+  if (e instanceof IOFormatError || (e instanceof Error && e.message.includes(JSON.stringify(path)))) return e as Error;
+  return ioError(fn, path, `HDF5 error (corrupt file?): ${h5Reason(e)}`);
+}
+
+/**
  * The most bytes one read may ask for: what the WebAssembly heap (32-bit
  * addresses, at most 2 GiB in h5wasm's build) can hold. Sizes are compared
  * as BigInt, so a 4 GiB or larger request never wraps to a small one.
@@ -339,7 +350,11 @@ async function withFile<T>(fn: string, path: string, body: (f: H5File, Module: H
     } catch (e) {
       throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
     }
-    return body(f, Module, h5);
+    try {
+      return body(f, Module, h5);
+    } catch (e) {
+      throw named(fn, path, e);
+    }
   } finally {
     try {
       f?.close();
@@ -792,6 +807,8 @@ export async function openHdf5(path: string): Promise<Hdf5Reader> {
     Module.activate_throwing_error_handler();
     try {
       return body();
+    } catch (e) {
+      throw named(what, path, e);
     } finally {
       Module.deactivate_throwing_error_handler();
     }
@@ -872,6 +889,8 @@ class Hdf5FrameSource implements FrameSource {
         o += n;
         f += n;
       }
+    } catch (e) {
+      throw named(this.fn, this.path, e);
     } finally {
       this.Module.deactivate_throwing_error_handler();
     }
@@ -973,6 +992,8 @@ export async function openHdf5Frames(
     const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`);
     f = undefined; // the source owns the open file now
     return { source, shape, calibration, what: `dataset ${entry.path}` };
+  } catch (e) {
+    throw named(fn, path, e);
   } finally {
     Module.deactivate_throwing_error_handler();
     try {
