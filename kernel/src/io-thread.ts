@@ -38,6 +38,8 @@ export interface IoWorkerData {
   session: string;
   /** Shared interrupt state (interrupt.ts). */
   interrupts: Int32Array;
+  /** Pid of the supervisor (supervisor.ts) when there is one: if it dies, so does this process. */
+  supervisor?: number;
 }
 
 async function main(): Promise<void> {
@@ -117,6 +119,13 @@ async function main(): Promise<void> {
     }
   });
   parentPort!.postMessage({ type: "ready" });
+  if (data.supervisor !== undefined) {
+    // The main thread hears the supervisor's death (IPC disconnect) only when
+    // it is free; a cell stuck in a loop would outlive it. Checked from here.
+    setInterval(() => {
+      if (process.ppid !== data.supervisor) process.kill(process.pid, "SIGKILL");
+    }, 1000).unref();
+  }
 
   const heartbeat = (async () => {
     for await (const frames of hb) await hb.send(frames);

@@ -204,7 +204,8 @@ export class Kernel {
   }
 
   private async startIoWorker(urls: IoWorkerData["urls"]): Promise<void> {
-    const workerData: IoWorkerData = { urls, key: this.info.key, scheme: this.info.signature_scheme, session: this.session, interrupts: this.interrupts };
+    const supervisor = process.send && process.connected ? process.ppid : undefined;
+    const workerData: IoWorkerData = { urls, key: this.info.key, scheme: this.info.signature_scheme, session: this.session, interrupts: this.interrupts, supervisor };
     const worker = new Worker(path.join(__dirname, "io-thread.js"), { workerData });
     this.io = worker;
     await new Promise<void>((resolve, reject) => {

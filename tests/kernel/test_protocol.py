@@ -9,6 +9,7 @@ import base64
 import os
 import pathlib
 import queue
+import signal
 import time
 import uuid
 
@@ -815,3 +816,27 @@ def test_out_of_heap_is_announced_and_the_kernel_exits_for_a_restart():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_kernel_dies_with_its_supervisor_even_when_busy():
+    """The process Jupyter starts supervises the kernel; killing it alone (SIGKILL) ends a kernel stuck in a loop too."""
+    km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT)
+    try:
+        _, msgs = run(kc, "[process.pid, process.ppid]")
+        child, parent = (int(x) for x in result_text(msgs).strip("[ ]").split(","))
+        assert parent == km.provisioner.process.pid and child != parent
+        start_running(kc, "while (true) {}")
+        os.kill(parent, signal.SIGKILL)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the kernel outlived its supervisor")
+    finally:
+        kc.stop_channels()
+        km.cleanup_resources()
