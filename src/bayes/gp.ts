@@ -1,0 +1,423 @@
+/**
+ * Exact Gaussian-process regression (Rasmussen & Williams, Gaussian
+ * Processes for Machine Learning, 2006, Algorithm 2.1 and §5.4): Cholesky of
+ * K(X, X) + jitter·I, posterior mean and variance at new points, the log
+ * marginal likelihood and its analytic gradient ½ tr((ααᵀ − K⁻¹) ∂K/∂θ).
+ * Hyperparameters by maximum marginal likelihood (bounded L-BFGS in
+ * θ = log value, seeded restarts, as scikit-learn's
+ * GaussianProcessRegressor) or fully Bayesian by NUTS over θ with priors
+ * (as GPax's ExactGP), predictions then averaging over posterior draws.
+ *
+ * Normalisation: targets are standardised, (y − mean)/sd (sd with ddof 0,
+ * as scikit-learn's normalize_y=True), unless `normalizeY: false`; kernel
+ * variances (signal variance, white noise) therefore refer to standardised
+ * y, and predictions come back in y's units. Inputs are not rescaled:
+ * lengthscales and periods are in the units of X; the default kernels start
+ * and bound each lengthscale from the span of that input column.
+ * Cost: O(n³) per likelihood evaluation (n³/2 multiply-adds with the
+ * gradient), O(n²) memory; predictions O(n²) per point for sd.
+ */
+import { cholesky, choleskySolve, solveLower, Rng } from "../core";
+import { Kernel, constant, rbf, matern32, matern52, white } from "./kernels";
+import { minimizeLbfgsb } from "./lbfgs";
+import { nuts, type NutsResult } from "./nuts";
+import { halfNormal, logNormal, type Prior } from "./priors";
+
+/** Named default kernels: variance · k(ℓ, ARD) + white noise. */
+export type KernelName = "rbf" | "matern32" | "matern52";
+
+/** Options of {@link gaussianProcess}. */
+export interface GaussianProcessOptions {
+  /** Number of input dimensions when X is a flat Float64Array (row-major n×dims). */
+  dims?: number;
+  /** A named kernel (default "rbf": variance · RBF(ARD lengthscales) + white noise) or a composed {@link Kernel}, whose values are the starting point. */
+  kernel?: KernelName | Kernel;
+  /** "map" (default): maximum marginal likelihood; "nuts": posterior draws of all hyperparameters. */
+  inference?: "map" | "nuts";
+  /** Seed of the restarts and of NUTS (default 0). */
+  seed?: number;
+  /** Extra optimiser starts drawn log-uniformly within the bounds (default 2); with "nuts" the MAP fit initialises the chains. */
+  restarts?: number;
+  /** false: keep the given kernel's hyperparameters (no fit). Default true. */
+  optimize?: boolean;
+  /** Standardise y before fitting (default true). */
+  normalizeY?: boolean;
+  /** Added to K(X, X)'s diagonal for numerical safety (default 1e-10, scikit-learn's alpha). */
+  jitter?: number;
+  /** Priors per hyperparameter name (see `model.hyperparameterNames`); defaults: LogNormal(0, 1) on variances, LogNormal(log(span/2), 1) on lengthscales, HalfNormal(1) on noise, LogNormal(0, 1.5) otherwise. */
+  priors?: Record<string, Prior>;
+  /** NUTS settings: chains (default 4), warmup (300), samples (300), targetAccept (0.8). */
+  chains?: number;
+  warmup?: number;
+  samples?: number;
+  targetAccept?: number;
+  /** Posterior draws used per prediction with "nuts" (default 100, evenly thinned). */
+  predictDraws?: number;
+}
+
+/** Options of {@link GaussianProcess.predict}. */
+export interface PredictOptions {
+  /** Include the white-noise variance in sd (the spread of a new measurement) — default false (the latent function's sd). */
+  noise?: boolean;
+}
+
+/** A conditioned GP: one set of hyperparameters and its Cholesky factor. */
+interface Posterior {
+  kernel: Kernel;
+  L: Float64Array;
+  alpha: Float64Array;
+  lml: number;
+}
+
+/** Points as a row-major Float64Array n×d from number[][] or a flat array with `dims`; names the argument on bad input. */
+export function toPoints(X: number[][] | Float64Array, dims: number | undefined, what: string): { data: Float64Array; n: number; d: number } {
+  if (X instanceof Float64Array) {
+    if (!Number.isInteger(dims) || (dims as number) < 1) throw new RangeError(`${what}: a flat Float64Array needs options.dims (a positive integer), got ${dims}`);
+    const d = dims as number;
+    if (X.length % d !== 0 || X.length === 0) throw new RangeError(`${what}: ${X.length} values is not a positive multiple of dims = ${d}`);
+    for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw new RangeError(`${what}: value ${i} (point ${Math.floor(i / d)}) is not finite (${X[i]})`);
+    return { data: X, n: X.length / d, d };
+  }
+  if (!Array.isArray(X) || X.length === 0) throw new RangeError(`${what}: expected a non-empty array of points (number[][]) or a Float64Array with options.dims`);
+  const d = Array.isArray(X[0]) ? X[0].length : -1;
+  if (d < 1) throw new RangeError(`${what}[0]: a point must be a non-empty array of numbers`);
+  if (dims !== undefined && dims !== d) throw new RangeError(`${what}: points have ${d} coordinates, options.dims is ${dims}`);
+  const data = new Float64Array(X.length * d);
+  X.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== d) throw new RangeError(`${what}[${i}]: has ${Array.isArray(row) ? row.length : "no"} coordinates, point 0 has ${d}`);
+    row.forEach((v, j) => {
+      if (!Number.isFinite(v)) throw new RangeError(`${what}[${i}][${j}] is not finite (${v})`);
+      data[i * d + j] = v;
+    });
+  });
+  return { data, n: X.length, d };
+}
+
+function checkTargets(y: Float64Array | number[], n: number): Float64Array {
+  if (!(y instanceof Float64Array) && !Array.isArray(y)) throw new TypeError("gaussianProcess(y): expected a Float64Array (or number[])");
+  if (y.length !== n) throw new RangeError(`gaussianProcess(y): ${y.length} values for ${n} points in X`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new RangeError(`gaussianProcess(y): y[${i}] is not finite (${y[i]})`);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) { lo = Math.min(lo, y[i]); hi = Math.max(hi, y[i]); }
+  if (lo === hi) throw new RangeError(`gaussianProcess(y): y is constant (every value ${lo}); there is nothing to model`);
+  return Float64Array.from(y);
+}
+
+function checkDuplicates(X: Float64Array, n: number, d: number): void {
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    for (let k = 0; k < d; k++) if (X[a * d + k] !== X[b * d + k]) return X[a * d + k] - X[b * d + k];
+    return a - b;
+  });
+  for (let s = 1; s < n; s++) {
+    const a = order[s - 1], b = order[s];
+    let same = true;
+    for (let k = 0; k < d && same; k++) same = X[a * d + k] === X[b * d + k];
+    if (same) throw new RangeError(`gaussianProcess(X): rows ${Math.min(a, b)} and ${Math.max(a, b)} are the same point [${Array.from(X.subarray(a * d, a * d + d)).join(", ")}]; average repeated measurements into one row of X and y`);
+  }
+}
+
+/** The inverse of L·Lᵀ from the lower-triangular factor L (k×k, row-major): L⁻¹ by rows, then L⁻ᵀL⁻¹; n³/3 multiply-adds. Belongs next to `cholesky` in core/linalg once that file is committed. */
+function inverseFromCholesky(L: Float64Array, k: number): Float64Array {
+  const M = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    for (let m = 0; m < i; m++) {
+      const l = L[row + m];
+      if (l === 0) continue;
+      const src = m * k;
+      for (let j = 0; j <= m; j++) M[row + j] -= l * M[src + j];
+    }
+    M[row + i] += 1;
+    const inv = 1 / L[row + i];
+    for (let j = 0; j <= i; j++) M[row + j] *= inv;
+  }
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    for (let a = 0; a <= i; a++) {
+      const v = M[row + a];
+      if (v === 0) continue;
+      const dst = a * k;
+      for (let b = 0; b <= a; b++) out[dst + b] += v * M[row + b];
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[b * k + a] = out[a * k + b];
+  return out;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** Cholesky of K(X, X) + jitter·I; a string naming the failure instead of a factor when K is not positive definite. */
+function condition(kernel: Kernel, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number): Posterior | string {
+  const L = kernel.self(X, n, d);
+  for (let i = 0; i < n; i++) L[i * n + i] += jitter;
+  const pivot = cholesky(L, n);
+  if (pivot >= 0) return `K(X, X) + ${jitter}·I is not positive definite (Cholesky fails at row ${pivot}; kernel ${kernel}): add a white-noise term or raise options.jitter`;
+  const alpha = choleskySolve(L, n, y);
+  let lml = -0.5 * n * LOG_2PI;
+  for (let i = 0; i < n; i++) lml += -0.5 * y[i] * alpha[i] - Math.log(L[i * n + i]);
+  return { kernel, L, alpha, lml };
+}
+
+/** Log marginal likelihood at θ and its gradient (written to grad); −Infinity when K is not positive definite. */
+function lmlAndGradient(base: Kernel, theta: Float64Array, grad: Float64Array, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number): number {
+  grad.fill(0);
+  if (theta.some((t) => !(Math.abs(t) < 700))) return -Infinity; // e^θ would overflow or vanish (a far NUTS leapfrog step)
+  const kernel = base.withTheta(theta);
+  const post = condition(kernel, X, n, d, y, jitter);
+  if (typeof post === "string") return -Infinity;
+  const W = inverseFromCholesky(post.L, n), a = post.alpha;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = 0.5 * (a[i] * a[j] - W[i * n + j]);
+  kernel.contract(X, n, d, W, grad, 0);
+  return post.lml;
+}
+
+/**
+ * log p(y | X, θ) of a GP with `kernel` (its current hyperparameters; y not
+ * standardised) and the gradient with respect to θ = log of each free
+ * hyperparameter (scikit-learn's `log_marginal_likelihood(theta,
+ * eval_gradient=True)`); −Infinity with a zero gradient when K(X, X) +
+ * jitter·I is not positive definite. O(n³).
+ */
+export function logMarginalLikelihood(kernel: Kernel, X: number[][] | Float64Array, y: Float64Array | number[], options: { dims?: number; jitter?: number } = {}): { value: number; gradient: Float64Array } {
+  const { data, n, d } = toPoints(X, options.dims, "logMarginalLikelihood(X)");
+  const yy = checkTargets(y, n);
+  const gradient = new Float64Array(kernel.size);
+  const value = lmlAndGradient(kernel, kernel.theta, gradient, data, n, d, yy, options.jitter ?? 1e-10);
+  return { value, gradient };
+}
+
+function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number): Kernel {
+  const spans = Array.from({ length: d }, (_, k) => {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) { lo = Math.min(lo, X[i * d + k]); hi = Math.max(hi, X[i * d + k]); }
+    return hi > lo ? hi - lo : 1;
+  });
+  const smallest = Math.min(...spans), largest = Math.max(...spans);
+  const bounds: [number, number] = [smallest * 1e-3, largest * 1e3];
+  const l = spans.map((s) => s / 2);
+  const make = { rbf, matern32, matern52 }[name];
+  if (!make) throw new RangeError(`gaussianProcess(options.kernel): unknown kernel "${name}" (expected rbf, matern32, matern52 or a Kernel value)`);
+  return constant(1, [1e-3, 1e3]).times(make(d === 1 ? l[0] : l, bounds)).plus(white(1e-2, [1e-8, 1e1]));
+}
+
+function defaultPrior(name: string, value: number): Prior {
+  if (name.startsWith("variance")) return logNormal(0, 1);
+  if (name.startsWith("noise")) return halfNormal(1);
+  if (name.startsWith("lengthscale")) return logNormal(Math.log(value), 1);
+  return logNormal(Math.log(value), 1.5);
+}
+
+/**
+ * A fitted Gaussian process: `predict` for mean and sd at new points,
+ * `sample` for posterior function draws, the fitted `kernel`, the
+ * `logMarginalLikelihood` (in y's units, i.e. including −n·log sd_y when y
+ * was standardised) and, with NUTS, `mcmc` (draws of θ = log values, R-hat,
+ * ESS, divergences).
+ */
+export class GaussianProcess {
+  /** @internal */
+  constructor(
+    /** The MAP kernel (hyperparameters for standardised y when normalizeY). */
+    readonly kernel: Kernel,
+    readonly inference: "map" | "nuts",
+    private readonly X: Float64Array,
+    readonly n: number,
+    readonly dims: number,
+    /** Mean and sd used to standardise y (0 and 1 without normalizeY). */
+    readonly yMean: number,
+    readonly yScale: number,
+    private readonly posteriors: Posterior[],
+    /** log p(y | X, θ̂) at the MAP hyperparameters, in y's units. */
+    readonly logMarginalLikelihood: number,
+    /** NUTS draws and diagnostics (inference "nuts"). */
+    readonly mcmc?: NutsResult & { priors: Record<string, string> },
+  ) {}
+
+  /** Names of the free hyperparameters (keys of options.priors and of `hyperparameters`). */
+  get hyperparameterNames(): string[] {
+    return this.kernel.thetaNames;
+  }
+  /** Fitted values (MAP) or posterior medians (NUTS) by name. */
+  get hyperparameters(): Record<string, number> {
+    const names = this.kernel.thetaNames, theta = this.kernel.theta, out: Record<string, number> = {};
+    names.forEach((name, i) => {
+      if (!this.mcmc) { out[name] = Math.exp(theta[i]); return; }
+      const v = this.mcmc.draws.flatMap((dr) => Array.from({ length: this.mcmc!.samples }, (_, s) => dr[s * this.mcmc!.dim + i])).sort((a, b) => a - b);
+      out[name] = Math.exp(v[Math.floor(v.length / 2)]);
+    });
+    return out;
+  }
+
+  /**
+   * Posterior mean and standard deviation at new points (y's units); with
+   * NUTS the mixture over thinned posterior draws. `noise: true` adds the
+   * white-noise variance (the spread of a new measurement). O(m·n²).
+   */
+  predict(Xnew: number[][] | Float64Array, options: PredictOptions = {}): { mean: Float64Array; sd: Float64Array } {
+    const { data, n: m, d } = toPoints(Xnew, this.dims, "predict(Xnew)");
+    if (d !== this.dims) throw new RangeError(`predict(Xnew): points have ${d} coordinates, the model was fitted on ${this.dims}`);
+    const mean = new Float64Array(m), second = new Float64Array(m), n = this.n, v = new Float64Array(n);
+    for (const post of this.posteriors) {
+      const Ks = post.kernel.cross(data, m, this.X, n, d), kss = post.kernel.diag(data, m, d, options.noise ?? false);
+      for (let i = 0; i < m; i++) {
+        const row = Ks.subarray(i * n, i * n + n);
+        let mu = 0;
+        for (let j = 0; j < n; j++) mu += row[j] * post.alpha[j];
+        solveLower(post.L, n, row, v);
+        let vv = 0;
+        for (let j = 0; j < n; j++) vv += v[j] * v[j];
+        const variance = Math.max(0, kss[i] - vv);
+        mean[i] += mu;
+        second[i] += variance + mu * mu;
+      }
+    }
+    const P = this.posteriors.length, sd = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const mu = mean[i] / P;
+      sd[i] = Math.sqrt(Math.max(0, second[i] / P - mu * mu)) * this.yScale;
+      mean[i] = this.yMean + this.yScale * mu;
+    }
+    return { mean, sd };
+  }
+
+  /**
+   * `count` draws of the latent function at the points Xnew (each a
+   * Float64Array of length m, y's units), from the joint posterior
+   * (Cholesky of the m×m posterior covariance + 1e-10·I); with NUTS each draw
+   * uses the next thinned hyperparameter draw. O(m³ + m²n).
+   */
+  sample(Xnew: number[][] | Float64Array, count: number, seed = 0): Float64Array[] {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`sample(count): must be a positive integer, got ${count}`);
+    const { data, n: m, d } = toPoints(Xnew, this.dims, "sample(Xnew)");
+    if (d !== this.dims) throw new RangeError(`sample(Xnew): points have ${d} coordinates, the model was fitted on ${this.dims}`);
+    const r = new Rng(seed), n = this.n, out: Float64Array[] = [];
+    for (let c = 0; c < count; c++) {
+      const post = this.posteriors[c % this.posteriors.length];
+      const Ks = post.kernel.cross(data, m, this.X, n, d), C = post.kernel.cross(data, m, data, m, d);
+      const V = new Float64Array(m * n), mu = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) mu[i] += Ks[i * n + j] * post.alpha[j];
+        solveLower(post.L, n, Ks.subarray(i * n, i * n + n), V.subarray(i * n, i * n + n));
+      }
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += V[i * n + k] * V[j * n + k];
+          C[i * m + j] -= s;
+        }
+        C[i * m + i] += 1e-10;
+      }
+      const pivot = cholesky(C, m);
+      if (pivot >= 0) throw new RangeError(`sample(Xnew): the posterior covariance is not positive definite at point ${pivot} (repeated or too close points?)`);
+      const z = Float64Array.from({ length: m }, () => r.normal()), f = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        let s = mu[i];
+        for (let j = 0; j <= i; j++) s += C[i * m + j] * z[j];
+        f[i] = this.yMean + this.yScale * s;
+      }
+      out.push(f);
+    }
+    return out;
+  }
+
+  toString(): string {
+    return `GaussianProcess(${this.inference}, n=${this.n}, dims=${this.dims}, kernel: ${this.kernel}, log marginal likelihood ${this.logMarginalLikelihood.toFixed(3)})`;
+  }
+}
+
+/**
+ * Fit a Gaussian process to points X (number[][] or row-major Float64Array
+ * with options.dims) and targets y. With inference "map" (default) the
+ * hyperparameters maximise the log marginal likelihood (analytic gradient,
+ * bounded L-BFGS from the kernel's values plus `restarts` seeded starts);
+ * with "nuts" they are sampled (priors per hyperparameter, several chains,
+ * R-hat/ESS/divergences in `model.mcmc`). Errors name the argument for
+ * non-finite or mismatched inputs, repeated points, a constant y and a
+ * kernel matrix that is not positive definite.
+ * Reference: Rasmussen & Williams (2006), ch. 2 and 5; scikit-learn
+ * GaussianProcessRegressor; GPax ExactGP.
+ *
+ * @example const gp = gaussianProcess([[0], [1], [2]], Float64Array.of(0, 1, 0), { kernel: "matern52", seed: 1 });
+ *          const { mean, sd } = gp.predict([[0.5]], { noise: true });
+ */
+export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | number[], options: GaussianProcessOptions = {}): GaussianProcess {
+  const { data, n, d } = toPoints(X, options.dims, "gaussianProcess(X)");
+  const yy = checkTargets(y, n);
+  if (n < 2) throw new RangeError(`gaussianProcess(X): needs at least 2 points, got ${n}`);
+  checkDuplicates(data, n, d);
+  const inference = options.inference ?? "map";
+  if (inference !== "map" && inference !== "nuts") throw new RangeError(`gaussianProcess(options.inference): "map" or "nuts", got ${JSON.stringify(inference)}`);
+  const jitter = options.jitter ?? 1e-10;
+  if (!(jitter >= 0)) throw new RangeError(`gaussianProcess(options.jitter): must be >= 0, got ${jitter}`);
+  const restarts = options.restarts ?? 2;
+  if (!Number.isInteger(restarts) || restarts < 0) throw new RangeError(`gaussianProcess(options.restarts): must be a non-negative integer, got ${restarts}`);
+  let kernel = typeof options.kernel === "object" ? options.kernel : defaultKernel(options.kernel ?? "rbf", data, n, d);
+  if (!(kernel instanceof Kernel)) throw new TypeError("gaussianProcess(options.kernel): expected a kernel name or a Kernel value");
+  if (kernel.inputDims && kernel.inputDims !== d) throw new RangeError(`gaussianProcess(options.kernel): has ${kernel.inputDims} lengthscales, X has ${d} dimensions`);
+  let yMean = 0, yScale = 1;
+  if (options.normalizeY ?? true) {
+    for (let i = 0; i < n; i++) yMean += yy[i];
+    yMean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (yy[i] - yMean) ** 2;
+    yScale = Math.sqrt(v / n);
+    for (let i = 0; i < n; i++) yy[i] = (yy[i] - yMean) / yScale;
+  }
+  const k = kernel.size, rng = new Rng(options.seed ?? 0);
+  if ((options.optimize ?? true) && k > 0) {
+    const b = kernel.thetaBounds, lower = b.filter((_, i) => i % 2 === 0), upper = b.filter((_, i) => i % 2 === 1);
+    const negative = (t: Float64Array, g: Float64Array): number => {
+      const f = lmlAndGradient(kernel, t, g, data, n, d, yy, jitter);
+      for (let i = 0; i < k; i++) g[i] = -g[i];
+      return -f;
+    };
+    const starts = [kernel.theta];
+    for (let r = 0; r < restarts; r++) starts.push(Float64Array.from({ length: k }, (_, i) => rng.range(lower[i], upper[i])));
+    let best: { x: Float64Array; f: number } | null = null;
+    for (const x0 of starts) {
+      let res;
+      try {
+        res = minimizeLbfgsb(negative, x0, { lower, upper });
+      } catch {
+        continue; // a start where K is not positive definite
+      }
+      if (!best || res.f < best.f) best = res;
+    }
+    if (!best) throw new RangeError(`gaussianProcess: K(X, X) is not positive definite at any starting hyperparameters (kernel ${kernel}): add a white-noise term or raise options.jitter`);
+    kernel = kernel.withTheta(best.x);
+  }
+  const map = condition(kernel, data, n, d, yy, jitter);
+  if (typeof map === "string") throw new RangeError(`gaussianProcess: ${map}`);
+  const lmlY = map.lml - n * Math.log(yScale);
+  if (inference === "map") return new GaussianProcess(kernel, "map", data, n, d, yMean, yScale, [map], lmlY);
+
+  const names = kernel.thetaNames, theta0 = kernel.theta;
+  const userPriors = options.priors ?? {};
+  for (const key of Object.keys(userPriors)) if (!names.includes(key)) throw new RangeError(`gaussianProcess(options.priors): no hyperparameter "${key}" (the kernel has ${names.join(", ")})`);
+  const priors = names.map((name, i) => userPriors[name] ?? defaultPrior(name, Math.exp(theta0[i])));
+  const logPost = (t: Float64Array, g: Float64Array): number => {
+    const f = lmlAndGradient(kernel, t, g, data, n, d, yy, jitter);
+    if (!Number.isFinite(f)) return -Infinity;
+    let lp = f;
+    priors.forEach((p, i) => {
+      const [v, dv] = p.logDensity(t[i]);
+      lp += v;
+      g[i] += dv;
+    });
+    return lp;
+  };
+  const chains = options.chains ?? 4;
+  const init = Array.from({ length: chains }, () => Float64Array.from(theta0, (t) => t + 0.1 * rng.normal()));
+  const result = nuts(logPost, k, { chains, warmup: options.warmup ?? 300, samples: options.samples ?? 300, seed: options.seed ?? 0, targetAccept: options.targetAccept, init, names });
+  const total = chains * result.samples, want = Math.min(total, options.predictDraws ?? 100);
+  const posteriors: Posterior[] = [];
+  for (let s = 0; s < want; s++) {
+    const idx = Math.floor((s * total) / want), c = Math.floor(idx / result.samples), row = idx % result.samples;
+    const post = condition(kernel.withTheta(result.draws[c].subarray(row * k, row * k + k)), data, n, d, yy, jitter);
+    if (typeof post !== "string") posteriors.push(post);
+  }
+  const priorText: Record<string, string> = {};
+  names.forEach((name, i) => (priorText[name] = priors[i].description));
+  return new GaussianProcess(kernel, "nuts", data, n, d, yMean, yScale, posteriors, lmlY, { ...result, priors: priorText });
+}

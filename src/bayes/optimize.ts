@@ -1,0 +1,169 @@
+/**
+ * Bayesian optimisation (Jones, Schonlau & Welch, J. Global Optim. 13, 455,
+ * 1998; Shahriari et al., Proc. IEEE 104, 148, 2016): a GP surrogate
+ * (Matérn 5/2 with ARD by default, refitted by maximum marginal likelihood
+ * after every measurement) and an acquisition function maximised within the
+ * bounds by multi-start bounded L-BFGS (starts: the best of a seeded random
+ * sample plus the incumbent; gradients by central differences). Minimises.
+ * Inputs are mapped to the unit cube internally; the objective always sees
+ * points in the user's units. Cost per iteration: one GP fit (O(n³) per
+ * likelihood evaluation) plus O(n²) per acquisition evaluation.
+ */
+import { Rng } from "../core";
+import { normCdf } from "../causal/stats";
+import { gaussianProcess, type GaussianProcess, type KernelName } from "./gp";
+import { minimizeLbfgsb } from "./lbfgs";
+
+/** Acquisition functions: expected improvement, upper (lower, for minimisation) confidence bound, probability of improvement, maximum predictive uncertainty (pure exploration). */
+export type AcquisitionName = "ei" | "ucb" | "pi" | "uncertainty";
+
+/** Options of {@link bayesianOptimization}. */
+export interface BayesianOptimizationOptions {
+  /** [lo, hi] per input dimension (lo < hi, finite). */
+  bounds: Array<[number, number]>;
+  /** Total number of objective evaluations, initial design included (default 30). */
+  budget?: number;
+  /** Random (Latin hypercube) initial evaluations (default min(budget, max(5, 2·dims + 1))). */
+  initial?: number;
+  /** Acquisition function (default "ei"). */
+  acquisition?: AcquisitionName;
+  /** Seed of the initial design and the acquisition starts (default 0). */
+  seed?: number;
+  /** GP kernel (default "matern52"). */
+  kernel?: KernelName;
+  /** Exploration margin of EI and PI in units of the standardised objective (default 0.01). */
+  xi?: number;
+  /** κ of the confidence bound μ − κσ (default 2). */
+  kappa?: number;
+  /** Called after every evaluation (e.g. to plot progress or stop an instrument). */
+  onEvaluation?: (info: { x: number[]; y: number; iteration: number; best: number }) => void;
+}
+
+/** Result of {@link bayesianOptimization}: the best point and value, every evaluation in order, and the last surrogate. */
+export interface BayesianOptimizationResult {
+  x: number[];
+  y: number;
+  history: { x: number[][]; y: number[] };
+  model: GaussianProcess | null;
+}
+
+/**
+ * Acquisition value (to be maximised) for minimisation at standardised
+ * predictive mean mu and sd sigma, best standardised value so far `best`.
+ * EI = (best − μ − ξ)Φ(z) + σφ(z), z = (best − μ − ξ)/σ; PI = Φ(z);
+ * UCB = −(μ − κσ); uncertainty = σ.
+ */
+export function acquisitionValue(name: AcquisitionName, mu: number, sigma: number, best: number, xi = 0.01, kappa = 2): number {
+  switch (name) {
+    case "ei": {
+      if (!(sigma > 0)) return Math.max(0, best - mu - xi);
+      const imp = best - mu - xi, z = imp / sigma;
+      return imp * normCdf(z) + (sigma * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
+    }
+    case "pi":
+      return sigma > 0 ? normCdf((best - mu - xi) / sigma) : best - mu - xi > 0 ? 1 : 0;
+    case "ucb":
+      return -(mu - kappa * sigma);
+    case "uncertainty":
+      return sigma;
+    default:
+      throw new RangeError(`bayesianOptimization(options.acquisition): unknown "${name}" (expected ei, ucb, pi or uncertainty)`);
+  }
+}
+
+function latinHypercube(count: number, d: number, rng: Rng): number[][] {
+  const pts = Array.from({ length: count }, () => new Array<number>(d));
+  for (let k = 0; k < d; k++) {
+    const perm = Array.from({ length: count }, (_, i) => i);
+    for (let i = count - 1; i > 0; i--) { const j = rng.int(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+    for (let i = 0; i < count; i++) pts[i][k] = (perm[i] + rng.uniform()) / count;
+  }
+  return pts;
+}
+
+/**
+ * Minimise `objective(x)` (sync or async: an instrument that measures at
+ * x) within `bounds` in `budget` evaluations: a Latin-hypercube initial
+ * design, then one evaluation per iteration at the maximiser of the
+ * acquisition function of a GP fitted to all evaluations so far.
+ * A non-finite objective value stops the loop with an error naming x.
+ *
+ * @example const r = await bayesianOptimization(([a, b]) => (a - 1) ** 2 + (b + 2) ** 2, { bounds: [[-5, 5], [-5, 5]], budget: 25, seed: 1 });
+ */
+export async function bayesianOptimization(objective: (x: number[]) => number | Promise<number>, options: BayesianOptimizationOptions): Promise<BayesianOptimizationResult> {
+  if (typeof objective !== "function") throw new TypeError("bayesianOptimization(objective): expected a function of x: number[]");
+  const bounds = options?.bounds;
+  if (!Array.isArray(bounds) || bounds.length === 0) throw new RangeError("bayesianOptimization(options.bounds): expected [[lo, hi], …], one pair per dimension");
+  bounds.forEach((b, k) => {
+    if (!Array.isArray(b) || b.length !== 2 || !Number.isFinite(b[0]) || !Number.isFinite(b[1]) || !(b[0] < b[1])) throw new RangeError(`bayesianOptimization(options.bounds[${k}]): expected [lo, hi] with finite lo < hi, got ${JSON.stringify(b)}`);
+  });
+  const d = bounds.length, budget = options.budget ?? 30;
+  if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`bayesianOptimization(options.budget): must be a positive integer, got ${budget}`);
+  const initial = options.initial ?? Math.min(budget, Math.max(5, 2 * d + 1));
+  if (!Number.isInteger(initial) || initial < 2 || initial > budget) throw new RangeError(`bayesianOptimization(options.initial): must be an integer in [2, budget = ${budget}], got ${initial}`);
+  const acquisition = options.acquisition ?? "ei";
+  acquisitionValue(acquisition, 0, 1, 0);
+  const rng = new Rng(options.seed ?? 0), xi = options.xi ?? 0.01, kappa = options.kappa ?? 2;
+  const toUser = (u: ArrayLike<number>): number[] => Array.from(u, (v, k) => bounds[k][0] + v * (bounds[k][1] - bounds[k][0]));
+  const U: number[][] = [], history = { x: [] as number[][], y: [] as number[] };
+  let bestI = -1;
+  const evaluate = async (u: number[]): Promise<void> => {
+    const x = toUser(u), y = await objective(x.slice());
+    if (typeof y !== "number" || !Number.isFinite(y)) throw new RangeError(`bayesianOptimization(objective): returned ${y} at x = [${x.join(", ")}]; expected a finite number`);
+    U.push(u);
+    history.x.push(x);
+    history.y.push(y);
+    if (bestI < 0 || y < history.y[bestI]) bestI = history.y.length - 1;
+    options.onEvaluation?.({ x, y, iteration: history.y.length - 1, best: history.y[bestI] });
+  };
+  for (const u of latinHypercube(initial, d, rng)) await evaluate(u);
+  let model: GaussianProcess | null = null;
+  while (history.y.length < budget) {
+    const ys = Float64Array.from(history.y);
+    let spread = 0;
+    for (const v of ys) spread = Math.max(spread, Math.abs(v - ys[0]));
+    let next: number[];
+    if (spread === 0) {
+      next = Array.from({ length: d }, () => rng.uniform());
+    } else {
+      model = gaussianProcess(U, ys, { kernel: options.kernel ?? "matern52", seed: rng.int(2 ** 31), restarts: 1 });
+      next = maximizeAcquisition(model, U, bestI, history.y[bestI], acquisition, xi, kappa, d, rng);
+    }
+    await evaluate(next);
+  }
+  return { x: history.x[bestI].slice(), y: history.y[bestI], history, model };
+}
+
+/** argmax of the acquisition over the unit cube: 512 random candidates, L-BFGS from the best 5 and the incumbent (best measured point); a fresh random point if the result repeats a measured one. */
+function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: number, bestY: number, name: AcquisitionName, xi: number, kappa: number, d: number, rng: Rng): number[] {
+  const best = (bestY - model.yMean) / model.yScale;
+  const value = (pts: Float64Array, m: number): Float64Array => {
+    const p = model.predict(pts, {});
+    return Float64Array.from({ length: m }, (_, i) => acquisitionValue(name, (p.mean[i] - model.yMean) / model.yScale, p.sd[i] / model.yScale, best, xi, kappa));
+  };
+  const m = 512, cand = new Float64Array(m * d);
+  for (let i = 0; i < cand.length; i++) cand[i] = rng.uniform();
+  const a = value(cand, m);
+  const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => a[j] - a[i]);
+  const starts = order.slice(0, 5).map((i) => cand.subarray(i * d, i * d + d));
+  starts.push(Float64Array.from(U[incumbent]));
+  const h = 1e-6, lower = new Float64Array(d), upper = new Float64Array(d).fill(1);
+  const fg = (x: Float64Array, g: Float64Array): number => {
+    const pts = new Float64Array((2 * d + 1) * d);
+    for (let k = 0; k < 2 * d + 1; k++) pts.set(x, k * d);
+    for (let k = 0; k < d; k++) {
+      pts[(2 * k + 1) * d + k] = Math.min(1, x[k] + h);
+      pts[(2 * k + 2) * d + k] = Math.max(0, x[k] - h);
+    }
+    const v = value(pts, 2 * d + 1);
+    for (let k = 0; k < d; k++) g[k] = -(v[2 * k + 1] - v[2 * k + 2]) / (pts[(2 * k + 1) * d + k] - pts[(2 * k + 2) * d + k]);
+    return -v[0];
+  };
+  let bestX: Float64Array = starts[0], bestF = Infinity;
+  for (const s of starts) {
+    const r = minimizeLbfgsb(fg, s, { lower, upper, maxIterations: 50, gtol: 1e-9 });
+    if (r.f < bestF) { bestF = r.f; bestX = r.x; }
+  }
+  const tooClose = U.some((u) => u.every((v, k) => Math.abs(v - bestX[k]) < 1e-7));
+  return tooClose ? Array.from({ length: d }, () => rng.uniform()) : Array.from(bestX);
+}
