@@ -3,15 +3,19 @@
  * function: mean and max patterns, virtual detectors and the raw centre of
  * mass. Conventions: scan x = column, y = row; detector kx = column,
  * ky = row; positions in pixels.
+ *
+ * Each UDF's `process` is an exported function of this module (the
+ * `process*` functions), named by `{ module, export }` so that worker
+ * threads require this module and run exactly the same code.
  */
-import { makeImage, type Image } from "../image";
+import { makeImage, type Image } from "../image/image";
 import type { Dataset4D } from "./dataset";
+import type { TaskRef } from "../core/pool";
 import { runUDF, runUDFs, type DatasetMeta, type RunOptions, type UDF } from "./udf";
 import { simdKernels, wasmKernels } from "./simd";
 
-const WASM_HELPER = wasmKernels.toString();
-type SimdParams = { wasm: Uint8Array | null; helper: string };
-function simdParams(): SimdParams { return { wasm: simdKernels(), helper: WASM_HELPER }; }
+/** Reference to a process function of this module (for worker threads). */
+const here = (name: string): TaskRef => ({ module: __filename, export: name });
 
 /** Scan-sized image from a nav buffer (calibrated by the scan step when known). */
 export function scanImage(ds: Dataset4D, values: ArrayLike<number>): Image {
@@ -39,13 +43,7 @@ export function meanPatternUDF(): UDF<Float64Array, null> {
     name: "meanPattern",
     params: null,
     buffers: () => ({ sum: { kind: "sig" } }),
-    process: (frames, n, _start, b, _p, meta) => {
-      const s = b.sum, fs = meta.frameSize;
-      for (let i = 0; i < n; i++) {
-        const o = i * fs;
-        for (let j = 0; j < fs; j++) s[j] += frames[o + j];
-      }
-    },
+    process: here("processMeanPattern"),
     finalize: (b, meta) => { const s = b.sum; for (let j = 0; j < s.length; j++) s[j] /= meta.nFrames; return s; },
   };
 }
@@ -56,15 +54,27 @@ export function maxPatternUDF(): UDF<Float64Array, null> {
     name: "maxPattern",
     params: null,
     buffers: () => ({ max: { kind: "sig", init: -Infinity, merge: "max" } }),
-    process: (frames, n, _start, b, _p, meta) => {
-      const m = b.max, fs = meta.frameSize;
-      for (let i = 0; i < n; i++) {
-        const o = i * fs;
-        for (let j = 0; j < fs; j++) { const v = frames[o + j]; if (v > m[j] || v !== v) m[j] = v; }
-      }
-    },
+    process: here("processMaxPattern"),
     finalize: (b) => b.max,
   };
+}
+
+/** Process of meanPatternUDF: adds each frame into the sig buffer `sum`. */
+export function processMeanPattern(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, _p: null, meta: DatasetMeta): void {
+  const s = b.sum, fs = meta.frameSize;
+  for (let i = 0; i < n; i++) {
+    const o = i * fs;
+    for (let j = 0; j < fs; j++) s[j] += frames[o + j];
+  }
+}
+
+/** Process of maxPatternUDF: per-pixel maximum into the sig buffer `max` (NaN wins). */
+export function processMaxPattern(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, _p: null, meta: DatasetMeta): void {
+  const m = b.max, fs = meta.frameSize;
+  for (let i = 0; i < n; i++) {
+    const o = i * fs;
+    for (let j = 0; j < fs; j++) { const v = frames[o + j]; if (v > m[j] || v !== v) m[j] = v; }
+  }
 }
 
 /** The mean diffraction pattern (ky × kx Image). Accumulates in float64. */
@@ -152,7 +162,8 @@ export function detectorMask(detector: Detector, detShape: [number, number]): Fl
   throw new TypeError(`${where}: expected { type: "circle" | "annulus" | "sector", ... } or a ky×kx mask`);
 }
 
-interface VirtualParams extends SimdParams { mode: number; runs: Int32Array; index: Int32Array; weight: Float32Array; mask: Float32Array; ranges: Int32Array }
+/** `simd`: use the WebAssembly kernel (./simd.ts), decided when the UDF is made. */
+interface VirtualParams { simd: boolean; mode: number; runs: Int32Array; index: Int32Array; weight: Float32Array; mask: Float32Array; ranges: Int32Array }
 
 /**
  * UDF: weighted sum of each pattern over a detector mask → one value per
@@ -181,62 +192,62 @@ export function virtualImageUDF(mask: Float32Array, meta?: DatasetMeta): UDF<Flo
   // Per-row column range of the mask (multiples of 4) for the SIMD kernel.
   const kx = meta?.detShape[1] ?? 0, ky = meta?.detShape[0] ?? 0;
   const ranges = new Int32Array(2 * ky);
-  let simd = simdParams();
-  if (!(kx > 0 && kx % 4 === 0 && ky * kx === mask.length)) simd = { wasm: null, helper: "" };
-  else for (let y = 0; y < ky; y++) {
+  const simd = simdKernels() !== null && kx > 0 && kx % 4 === 0 && ky * kx === mask.length;
+  if (simd) for (let y = 0; y < ky; y++) {
     let x0 = kx, x1 = 0;
     for (let x = 0; x < kx; x++) if (mask[y * kx + x] !== 0) { if (x < x0) x0 = x; x1 = x + 1; }
     if (x1 > x0) { ranges[2 * y] = x0 & ~3; ranges[2 * y + 1] = Math.min(kx, (x1 + 3) & ~3); }
   }
   return {
     name: "virtualImage",
-    params: { mode, runs: Int32Array.from(runs), index, weight: mode === 2 ? Float32Array.from(mask) : weight, mask: simd.wasm ? Float32Array.from(mask) : new Float32Array(0), ranges, ...simd },
+    params: { mode, runs: Int32Array.from(runs), index, weight: mode === 2 ? Float32Array.from(mask) : weight, mask: simd ? Float32Array.from(mask) : new Float32Array(0), ranges, simd },
     buffers: () => ({ intensity: { kind: "nav" } }),
-    process: (frames, n, _start, b, p, meta) => {
-      const out = b.intensity, fs = meta.frameSize, runs = p.runs, idx = p.index, w = p.weight;
-      let from = 0;
-      if (p.wasm) {
-        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
-        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
-        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
-        const kx = meta.detShape[1], ky = meta.detShape[0];
-        const outP = B * fs * 4, maskP = outP + B * 8, rangesP = maskP + fs * 4;
-        const k = g.__causalscopeSimdHelper[1](p.wasm, rangesP + ky * 8);
-        new Float32Array(k.memory.buffer, maskP, fs).set(p.mask);
-        new Int32Array(k.memory.buffer, rangesP, 2 * ky).set(p.ranges);
-        for (let f0 = 0; f0 < n; f0 += B) {
-          const m = Math.min(B, n - f0);
-          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-          k.vi(0, m, kx, ky, outP, maskP, rangesP);
-          out.set(new Float64Array(k.memory.buffer, outP, m), f0);
-        }
-        from = n;
-        // Frames with a non-finite SIMD sum are redone below in float64 (exact NaN/Inf semantics).
-        for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) { from = i; break; }
-      }
-      for (let i = from; i < n; i++) {
-        if (p.wasm && Number.isFinite(out[i])) continue;
-        const o = i * fs;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (p.mode === 0) {
-          for (let r = 0; r < runs.length; r += 2) {
-            let j = o + runs[r];
-            const e = o + runs[r + 1];
-            for (; j + 3 < e; j += 4) { s0 += frames[j]; s1 += frames[j + 1]; s2 += frames[j + 2]; s3 += frames[j + 3]; }
-            for (; j < e; j++) s0 += frames[j];
-          }
-        } else if (p.mode === 1) {
-          for (let j = 0; j < idx.length; j++) s0 += frames[o + idx[j]] * w[j];
-        } else {
-          let j = 0;
-          for (; j + 3 < fs; j += 4) { s0 += frames[o + j] * w[j]; s1 += frames[o + j + 1] * w[j + 1]; s2 += frames[o + j + 2] * w[j + 2]; s3 += frames[o + j + 3] * w[j + 3]; }
-          for (; j < fs; j++) s0 += frames[o + j] * w[j];
-        }
-        out[i] = (s0 + s1) + (s2 + s3);
-      }
-    },
+    process: here("processVirtualImage"),
     finalize: (b) => b.intensity,
   };
+}
+
+/** Process of virtualImageUDF: the detector sum of each frame into the nav buffer `intensity` (see virtualImageUDF). */
+export function processVirtualImage(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: VirtualParams, meta: DatasetMeta): void {
+  const out = b.intensity, fs = meta.frameSize, runs = p.runs, idx = p.index, w = p.weight;
+  let from = 0;
+  if (p.simd) {
+    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+    const kx = meta.detShape[1], ky = meta.detShape[0];
+    const outP = B * fs * 4, maskP = outP + B * 8, rangesP = maskP + fs * 4;
+    const k = wasmKernels(simdKernels()!, rangesP + ky * 8);
+    new Float32Array(k.memory.buffer, maskP, fs).set(p.mask);
+    new Int32Array(k.memory.buffer, rangesP, 2 * ky).set(p.ranges);
+    for (let f0 = 0; f0 < n; f0 += B) {
+      const m = Math.min(B, n - f0);
+      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      k.vi(0, m, kx, ky, outP, maskP, rangesP);
+      out.set(new Float64Array(k.memory.buffer, outP, m), f0);
+    }
+    from = n;
+    // Frames with a non-finite SIMD sum are redone below in float64 (exact NaN/Inf semantics).
+    for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) { from = i; break; }
+  }
+  for (let i = from; i < n; i++) {
+    if (p.simd && Number.isFinite(out[i])) continue;
+    const o = i * fs;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (p.mode === 0) {
+      for (let r = 0; r < runs.length; r += 2) {
+        let j = o + runs[r];
+        const e = o + runs[r + 1];
+        for (; j + 3 < e; j += 4) { s0 += frames[j]; s1 += frames[j + 1]; s2 += frames[j + 2]; s3 += frames[j + 3]; }
+        for (; j < e; j++) s0 += frames[j];
+      }
+    } else if (p.mode === 1) {
+      for (let j = 0; j < idx.length; j++) s0 += frames[o + idx[j]] * w[j];
+    } else {
+      let j = 0;
+      for (; j + 3 < fs; j += 4) { s0 += frames[o + j] * w[j]; s1 += frames[o + j + 1] * w[j + 1]; s2 += frames[o + j + 2] * w[j + 2]; s3 += frames[o + j + 3] * w[j + 3]; }
+      for (; j < fs; j++) s0 += frames[o + j] * w[j];
+    }
+    out[i] = (s0 + s1) + (s2 + s3);
+  }
 }
 
 /**
@@ -263,7 +274,8 @@ export async function virtualImages(ds: Dataset4D, detectors: Detector[], option
 
 // ---------------------------------------------------------------- COM
 
-interface ComParams extends SimdParams { mask: Float32Array | null; ignoreNaN: boolean }
+/** `simd`: WebAssembly SIMD is available (./simd.ts); the process also needs kx % 4 == 0 and no ignoreNaN. */
+interface ComParams { mask: Float32Array | null; ignoreNaN: boolean; simd: boolean }
 
 /**
  * UDF: per-pattern total intensity and intensity-weighted mean position
@@ -273,90 +285,9 @@ interface ComParams extends SimdParams { mask: Float32Array | null; ignoreNaN: b
 export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: boolean } = {}): UDF<{ sum: Float64Array; comX: Float64Array; comY: Float64Array }, ComParams> {
   return {
     name: "centerOfMass",
-    params: { mask: options.mask ?? null, ignoreNaN: !!options.ignoreNaN, ...simdParams() },
+    params: { mask: options.mask ?? null, ignoreNaN: !!options.ignoreNaN, simd: simdKernels() !== null },
     buffers: () => ({ com: { kind: "nav", extra: 3 } }),
-    process: (frames, n, _start, b, p, meta) => {
-      const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
-      if (p.wasm && mask === null && !p.ignoreNaN && kx % 4 === 0) {
-        // SIMD kernel (./simd.ts); NaN/Inf propagate exactly as in the loop below.
-        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
-        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
-        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
-        const outP = B * fs * 4;
-        const k = g.__causalscopeSimdHelper[1](p.wasm, outP + B * 24);
-        for (let f0 = 0; f0 < n; f0 += B) {
-          const m = Math.min(B, n - f0);
-          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-          k.com(0, m, kx, ky, outP);
-          out.set(new Float64Array(k.memory.buffer, outP, 3 * m), 3 * f0);
-        }
-        return;
-      }
-      let simdDone = false;
-      if (p.wasm && mask !== null && !p.ignoreNaN && kx % 4 === 0) {
-        // Masked COM = three SIMD detector sums with weights m, m·x, m·y over the mask's row ranges.
-        const g = globalThis as unknown as { __causalscopeSimdHelper?: [string, Function] };
-        if (!g.__causalscopeSimdHelper || g.__causalscopeSimdHelper[0] !== p.helper) g.__causalscopeSimdHelper = [p.helper, new Function(`return (${p.helper})`)()];
-        const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
-        const outP = B * fs * 4, maskP = outP + 3 * B * 8, rangesP = maskP + 3 * fs * 4;
-        const k = g.__causalscopeSimdHelper[1](p.wasm, rangesP + ky * 8);
-        const m3 = new Float32Array(k.memory.buffer, maskP, 3 * fs), rg = new Int32Array(k.memory.buffer, rangesP, 2 * ky);
-        for (let y = 0; y < ky; y++) {
-          let x0 = kx, x1 = 0;
-          for (let x = 0; x < kx; x++) {
-            const w = mask[y * kx + x];
-            m3[y * kx + x] = w; m3[fs + y * kx + x] = w * x; m3[2 * fs + y * kx + x] = w * y;
-            if (w !== 0) { if (x < x0) x0 = x; x1 = x + 1; }
-          }
-          rg[2 * y] = x1 > x0 ? x0 & ~3 : 0; rg[2 * y + 1] = x1 > x0 ? Math.min(kx, (x1 + 3) & ~3) : 0;
-        }
-        for (let f0 = 0; f0 < n; f0 += B) {
-          const m = Math.min(B, n - f0);
-          new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-          for (let q = 0; q < 3; q++) k.vi(0, m, kx, ky, outP + q * B * 8, maskP + q * fs * 4, rangesP);
-          const r = new Float64Array(k.memory.buffer, outP, 3 * B);
-          for (let i = 0; i < m; i++) { out[3 * (f0 + i)] = r[i]; out[3 * (f0 + i) + 1] = r[B + i]; out[3 * (f0 + i) + 2] = r[2 * B + i]; }
-        }
-        simdDone = true;
-      }
-      const cols = new Float64Array(kx);
-      for (let i = 0; i < n; i++) {
-        // Frames whose SIMD sums are not finite are redone in float64 (a NaN outside the mask must not leak in).
-        if (simdDone && Number.isFinite(out[3 * i]) && Number.isFinite(out[3 * i + 1]) && Number.isFinite(out[3 * i + 2])) continue;
-        const o = i * fs;
-        let s = 0, sx = 0, sy = 0;
-        if (mask === null && !p.ignoreNaN) {
-          // Fast path: column sums (independent adds) and row sums (four partial sums).
-          cols.fill(0);
-          for (let y = 0; y < ky; y++) {
-            const ro = o + y * kx;
-            let r0 = 0, r1 = 0, r2 = 0, r3 = 0, x = 0;
-            for (; x + 3 < kx; x += 4) {
-              const a = frames[ro + x], b1 = frames[ro + x + 1], c = frames[ro + x + 2], d = frames[ro + x + 3];
-              r0 += a; r1 += b1; r2 += c; r3 += d;
-              cols[x] += a; cols[x + 1] += b1; cols[x + 2] += c; cols[x + 3] += d;
-            }
-            for (; x < kx; x++) { const a = frames[ro + x]; r0 += a; cols[x] += a; }
-            const rs = (r0 + r1) + (r2 + r3);
-            s += rs; sy += rs * y;
-          }
-          for (let x = 0; x < kx; x++) sx += cols[x] * x;
-        } else {
-          for (let y = 0; y < ky; y++) {
-            let rs = 0, rx = 0;
-            const ro = o + y * kx;
-            for (let x = 0; x < kx; x++) {
-              let v = frames[ro + x];
-              if (mask !== null) { const w = mask[y * kx + x]; if (w === 0) continue; v *= w; }
-              if (p.ignoreNaN && v !== v) continue;
-              rs += v; rx += v * x;
-            }
-            s += rs; sx += rx; sy += rs * y;
-          }
-        }
-        out[3 * i] = s; out[3 * i + 1] = sx; out[3 * i + 2] = sy;
-      }
-    },
+    process: here("processCenterOfMass"),
     finalize: (b, meta) => {
       const n = meta.nFrames, sum = new Float64Array(n), comX = new Float64Array(n), comY = new Float64Array(n);
       for (let i = 0; i < n; i++) {
@@ -369,4 +300,84 @@ export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: bool
       return { sum, comX, comY };
     },
   };
+}
+
+/** Process of centerOfMassUDF: [Σv, Σv·kx, Σv·ky] of each frame into the nav buffer `com` (see centerOfMassUDF). */
+export function processCenterOfMass(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: ComParams, meta: DatasetMeta): void {
+  const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
+  if (p.simd && mask === null && !p.ignoreNaN && kx % 4 === 0) {
+    // SIMD kernel (./simd.ts); NaN/Inf propagate exactly as in the loop below.
+    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+    const outP = B * fs * 4;
+    const k = wasmKernels(simdKernels()!, outP + B * 24);
+    for (let f0 = 0; f0 < n; f0 += B) {
+      const m = Math.min(B, n - f0);
+      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      k.com(0, m, kx, ky, outP);
+      out.set(new Float64Array(k.memory.buffer, outP, 3 * m), 3 * f0);
+    }
+    return;
+  }
+  let simdDone = false;
+  if (p.simd && mask !== null && !p.ignoreNaN && kx % 4 === 0) {
+    // Masked COM = three SIMD detector sums with weights m, m·x, m·y over the mask's row ranges.
+    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+    const outP = B * fs * 4, maskP = outP + 3 * B * 8, rangesP = maskP + 3 * fs * 4;
+    const k = wasmKernels(simdKernels()!, rangesP + ky * 8);
+    const m3 = new Float32Array(k.memory.buffer, maskP, 3 * fs), rg = new Int32Array(k.memory.buffer, rangesP, 2 * ky);
+    for (let y = 0; y < ky; y++) {
+      let x0 = kx, x1 = 0;
+      for (let x = 0; x < kx; x++) {
+        const w = mask[y * kx + x];
+        m3[y * kx + x] = w; m3[fs + y * kx + x] = w * x; m3[2 * fs + y * kx + x] = w * y;
+        if (w !== 0) { if (x < x0) x0 = x; x1 = x + 1; }
+      }
+      rg[2 * y] = x1 > x0 ? x0 & ~3 : 0; rg[2 * y + 1] = x1 > x0 ? Math.min(kx, (x1 + 3) & ~3) : 0;
+    }
+    for (let f0 = 0; f0 < n; f0 += B) {
+      const m = Math.min(B, n - f0);
+      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      for (let q = 0; q < 3; q++) k.vi(0, m, kx, ky, outP + q * B * 8, maskP + q * fs * 4, rangesP);
+      const r = new Float64Array(k.memory.buffer, outP, 3 * B);
+      for (let i = 0; i < m; i++) { out[3 * (f0 + i)] = r[i]; out[3 * (f0 + i) + 1] = r[B + i]; out[3 * (f0 + i) + 2] = r[2 * B + i]; }
+    }
+    simdDone = true;
+  }
+  const cols = new Float64Array(kx);
+  for (let i = 0; i < n; i++) {
+    // Frames whose SIMD sums are not finite are redone in float64 (a NaN outside the mask must not leak in).
+    if (simdDone && Number.isFinite(out[3 * i]) && Number.isFinite(out[3 * i + 1]) && Number.isFinite(out[3 * i + 2])) continue;
+    const o = i * fs;
+    let s = 0, sx = 0, sy = 0;
+    if (mask === null && !p.ignoreNaN) {
+      // Fast path: column sums (independent adds) and row sums (four partial sums).
+      cols.fill(0);
+      for (let y = 0; y < ky; y++) {
+        const ro = o + y * kx;
+        let r0 = 0, r1 = 0, r2 = 0, r3 = 0, x = 0;
+        for (; x + 3 < kx; x += 4) {
+          const a = frames[ro + x], b1 = frames[ro + x + 1], c = frames[ro + x + 2], d = frames[ro + x + 3];
+          r0 += a; r1 += b1; r2 += c; r3 += d;
+          cols[x] += a; cols[x + 1] += b1; cols[x + 2] += c; cols[x + 3] += d;
+        }
+        for (; x < kx; x++) { const a = frames[ro + x]; r0 += a; cols[x] += a; }
+        const rs = (r0 + r1) + (r2 + r3);
+        s += rs; sy += rs * y;
+      }
+      for (let x = 0; x < kx; x++) sx += cols[x] * x;
+    } else {
+      for (let y = 0; y < ky; y++) {
+        let rs = 0, rx = 0;
+        const ro = o + y * kx;
+        for (let x = 0; x < kx; x++) {
+          let v = frames[ro + x];
+          if (mask !== null) { const w = mask[y * kx + x]; if (w === 0) continue; v *= w; }
+          if (p.ignoreNaN && v !== v) continue;
+          rs += v; rx += v * x;
+        }
+        s += rs; sx += rx; sy += rs * y;
+      }
+    }
+    out[3 * i] = s; out[3 * i + 1] = sx; out[3 * i + 2] = sy;
+  }
 }

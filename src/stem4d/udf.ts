@@ -19,14 +19,19 @@
  * lives, and partial results are merged in partition order. Serial,
  * parallel, in-memory and streamed runs therefore give bit-identical results.
  *
- * Parallel runs ship `process` to worker threads as source text
- * (`fn.toString()`), so a `process` that should run in parallel must be
- * self-contained: it may use its arguments and globals (Math, typed arrays),
- * not variables of the enclosing module. A `process` that cannot be shipped
- * fails with an error naming the UDF; run it with `{ workers: 0 }`.
+ * Parallel runs use the library's worker pool (src/core/pool.ts), which
+ * ships no source text: a worker `require`s a module and calls an export.
+ * So `process` is either
+ * - a reference `{ module, export }` to an exported function (an absolute
+ *   path or a package name; library UDFs use `{ module: __filename, ... }`):
+ *   it runs on worker threads, and in the calling thread when `workers` is 0;
+ * - or a function (e.g. written in a notebook cell): it always runs in the
+ *   calling thread, because a closure cannot be moved to another thread
+ *   without silently losing the variables it uses. Asking for `workers`
+ *   with such a UDF prints a one-line note and runs it in the calling thread.
  *
  * @example
- *   // Brightest pixel value of every pattern, as a scan-sized map:
+ *   // Brightest pixel value of every pattern, as a scan-sized map (in the calling thread):
  *   const peak = await runUDF(ds, {
  *     name: "peak", params: null,
  *     buffers: () => ({ peak: { kind: "nav" } }),
@@ -39,40 +44,16 @@
  *     },
  *     finalize: (b, meta) => makeImage(Float32Array.from(b.peak), meta.scanShape[1], meta.scanShape[0]),
  *   });
+ *   // The same on worker threads: put the function in a file, `peak.js`:
+ *   //   exports.peak = (frames, n, _start, b, _p, meta) => { ... };
+ *   // and name it: process: { module: path.resolve("peak.js"), export: "peak" }
  */
-import * as os from "node:os";
-import { Worker } from "node:worker_threads";
+import { defaultWorkers, sharedPool, type Task, type TaskRef } from "../core/pool";
 import * as display from "../display";
-import { decodeInto } from "./dtype";
-import { readChunk, viewChunk, type ChunkSpec } from "./source";
 import type { Dataset4D } from "./dataset";
+import { PARTITION_MODULE, bufferLength, partitionBuffers, processOf, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn } from "./partition";
 
-/** Shapes of the dataset a UDF runs over. */
-export interface DatasetMeta {
-  scanShape: [number, number];
-  detShape: [number, number];
-  nFrames: number;
-  frameSize: number;
-}
-
-export interface BufferSpec {
-  kind: "nav" | "sig" | "single";
-  /** Values per scan position (nav) or per detector pixel (sig). Default 1. */
-  extra?: number;
-  /** Length of a `single` buffer. Default 1. */
-  length?: number;
-  /** Initial value of sig/single buffers in every chunk (default 0; use -Infinity for a max). */
-  init?: number;
-  /** How sig/single partial results combine. Default "sum". */
-  merge?: "sum" | "max" | "min";
-}
-
-/**
- * `process(frames, n, start, buffers, params, meta)`: `frames` (read-only: it may be a view of the dataset itself) holds `n`
- * float32 patterns (frame `start + i` at `[i*frameSize, (i+1)*frameSize)`);
- * write results into `buffers` (see the module comment).
- */
-export type ProcessFn<P> = (frames: Float32Array, n: number, start: number, buffers: Record<string, Float64Array>, params: P, meta: DatasetMeta) => void;
+export type { BufferSpec, DatasetMeta, ProcessFn } from "./partition";
 
 /** An analysis over a 4D dataset; see the module comment. */
 export interface UDF<R = unknown, P = unknown> {
@@ -82,14 +63,22 @@ export interface UDF<R = unknown, P = unknown> {
   params: P;
   /** The result buffers, given the dataset's shapes. */
   buffers(meta: DatasetMeta): Record<string, BufferSpec>;
-  /** Per-chunk work; self-contained to run on worker threads. */
-  process: ProcessFn<P>;
+  /**
+   * Per-partition work: a reference to an exported function (runs on worker
+   * threads) or a function (runs in the calling thread); see the module comment.
+   */
+  process: ProcessFn<P> | TaskRef;
   /** Turn the merged buffers into the result (main thread; may use anything). */
   finalize(buffers: Record<string, Float64Array>, meta: DatasetMeta, params: P): R;
 }
 
 export interface RunOptions {
-  /** Worker threads: 0 runs in the calling thread; "auto" (default) uses up to availableParallelism() workers for data over 32 MiB. */
+  /**
+   * Worker threads: 0 runs in the calling thread; "auto" (default) uses up
+   * to availableParallelism() (at most 8) for data over 32 MiB. At most the
+   * shared pool's size (`defaultWorkers()`) run at once. UDFs whose process
+   * is a function run in the calling thread (see the module comment).
+   */
   workers?: number | "auto";
   /** Frames per partition (default: about 8 MiB of float32 per partition, at least one scan row when that fits). */
   partitionFrames?: number;
@@ -108,13 +97,18 @@ function metaOf(ds: Dataset4D): DatasetMeta {
   return { scanShape: [...ds.scanShape] as [number, number], detShape: [...ds.detShape] as [number, number], nFrames: ds.nFrames, frameSize: ds.frameSize };
 }
 
-interface Planned { udf: UDF<unknown, unknown>; specs: [string, BufferSpec][]; full: Record<string, Float64Array> }
+interface Planned { udf: UDF<unknown, unknown>; fn: ProcessFn<unknown>; specs: [string, BufferSpec][]; full: Record<string, Float64Array> }
+
+function isRef(p: unknown): p is TaskRef {
+  return !!p && typeof p === "object" && typeof (p as TaskRef).module === "string" && typeof (p as TaskRef).export === "string";
+}
 
 function plan(udfs: readonly UDF<unknown, unknown>[], meta: DatasetMeta): Planned[] {
   return udfs.map((udf) => {
-    if (!udf || typeof udf.process !== "function" || typeof udf.buffers !== "function" || typeof udf.finalize !== "function") {
-      throw new TypeError(`runUDF: ${udf?.name ?? "udf"} must have buffers(), process() and finalize()`);
+    if (!udf || !(typeof udf.process === "function" || isRef(udf.process)) || typeof udf.buffers !== "function" || typeof udf.finalize !== "function") {
+      throw new TypeError(`runUDF: ${udf?.name ?? "udf"} must have buffers(), process (a function or { module, export }) and finalize()`);
     }
+    const fn = typeof udf.process === "function" ? udf.process : processOf(udf.process, udf.name);
     const specs = Object.entries(udf.buffers(meta));
     const full: Record<string, Float64Array> = {};
     for (const [name, s] of specs) {
@@ -122,37 +116,14 @@ function plan(udfs: readonly UDF<unknown, unknown>[], meta: DatasetMeta): Planne
       full[name] = new Float64Array(len);
       if (s.kind !== "nav" && s.init) full[name].fill(s.init);
     }
-    return { udf, specs, full };
+    return { udf, fn, specs, full };
   });
-}
-
-function bufferLength(s: BufferSpec, meta: DatasetMeta, nFrames: number): number {
-  const extra = s.extra ?? 1;
-  if (s.kind === "nav") return nFrames * extra;
-  if (s.kind === "sig") return meta.frameSize * extra;
-  if (s.kind === "single") return s.length ?? 1;
-  throw new TypeError(`runUDF: unknown buffer kind ${JSON.stringify((s as BufferSpec).kind)}`);
 }
 
 function mergeInto(dst: Float64Array, src: Float64Array, how: BufferSpec["merge"]): void {
   if (how === "max") { for (let i = 0; i < dst.length; i++) if (src[i] > dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
   else if (how === "min") { for (let i = 0; i < dst.length; i++) if (src[i] < dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
   else for (let i = 0; i < dst.length; i++) dst[i] += src[i];
-}
-
-/** Partition-local buffers: nav slices are views into the full buffers, sig/single fresh. */
-function partitionBuffers(p: Planned, meta: DatasetMeta, start: number, n: number, navViews: boolean): Record<string, Float64Array> {
-  const b: Record<string, Float64Array> = {};
-  for (const [name, s] of p.specs) {
-    if (s.kind === "nav") {
-      const e = s.extra ?? 1;
-      b[name] = navViews ? p.full[name].subarray(start * e, (start + n) * e) : new Float64Array(n * e);
-    } else {
-      b[name] = new Float64Array(bufferLength(s, meta, n));
-      if (s.init) b[name].fill(s.init);
-    }
-  }
-  return b;
 }
 
 function startProgress(ds: Dataset4D, options: RunOptions, label: string, total: number): { update(n: number): void; done(): void } | undefined {
@@ -180,12 +151,16 @@ export async function runUDFs<T extends readonly UDF<any, any>[]>(ds: Dataset4D,
   if (!Number.isInteger(pf) || pf < 1) throw new RangeError(`runUDF: options.partitionFrames must be a positive integer, got ${pf}`);
   const nParts = Math.ceil(meta.nFrames / pf);
   let workers = options.workers ?? "auto";
-  if (workers === "auto") {
-    const par = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-    workers = ds.byteLength > 32 * 2 ** 20 ? Math.min(par, 8, nParts) : 0;
-  }
+  if (workers === "auto") workers = ds.byteLength > 32 * 2 ** 20 ? defaultWorkers() : 0;
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`runUDF: options.workers must be a non-negative integer or "auto", got ${workers}`);
   workers = Math.min(workers, nParts);
+  const inThread = planned.filter((p) => typeof p.udf.process === "function").map((p) => JSON.stringify(p.udf.name));
+  if (workers > 0 && inThread.length > 0) {
+    if (options.workers !== undefined && options.workers !== "auto") {
+      console.warn(`runUDF: ${inThread.join(", ")} run(s) in the calling thread: a process given as a function cannot move to worker threads (give process as { module, export } to run in parallel)`);
+    }
+    workers = 0;
+  }
   const label = udfs.map((u) => u.name).join(", ");
   const bar = startProgress(ds, options, label, meta.nFrames);
   try {
@@ -208,117 +183,44 @@ function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: num
       ds.source.read(start, n, frames);
     }
     for (const p of planned) {
-      const b = partitionBuffers(p, meta, start, n, true);
-      p.udf.process(frames, n, start, b, p.udf.params, meta);
+      const b = partitionBuffers(p.specs, meta, n, (name, s) => p.full[name].subarray(start * (s.extra ?? 1), (start + n) * (s.extra ?? 1)));
+      runProcess(p.fn, p.udf, frames, meta, start, n, b);
       for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], b[name], s.merge);
     }
     bar?.update(start + n);
   }
 }
 
-/** Source text of a function, as an expression (handles method shorthand). */
-function functionSource(fn: Function, udfName: string): string {
-  const src = fn.toString();
-  for (const candidate of [`(${src})`, `({${src}})[${JSON.stringify(fn.name)}]`]) {
-    try { new Function(`return ${candidate}`); return candidate; } catch { /* try the next form */ }
-  }
-  throw new Error(`runUDF: the process function of UDF "${udfName}" cannot be shipped to worker threads (its source is not a function expression); run with { workers: 0 }`);
-}
-
-const WORKER_CODE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const decode = (${decodeInto.toString()});
-const readChunk = (${readChunk.toString()});
-const viewChunk = (${viewChunk.toString()});
-const { meta, spec, udfs } = workerData;
-const procs = udfs.map((u) => new Function("return " + u.src)());
-const state = {};
-let chunk = null;
-parentPort.on("message", (msg) => {
-  if (msg.type === "close") { if (state.fd !== undefined) fs.closeSync(state.fd); parentPort.close(); return; }
-  const { k, start, n } = msg;
-  try {
-    let frames;
-    if (msg.frames) frames = msg.frames;
-    else if ((frames = viewChunk(spec, start, n)) !== undefined) { /* zero-copy view of shared memory */ }
-    else {
-      if (!chunk || chunk.length < n * meta.frameSize) chunk = new Float32Array(n * meta.frameSize);
-      frames = chunk.subarray(0, n * meta.frameSize);
-      readChunk(fs, decode, spec, state, start, n, frames);
-    }
-    const out = [];
-    const transfer = [];
-    for (let u = 0; u < udfs.length; u++) {
-      const b = {};
-      for (const [name, s] of udfs[u].specs) {
-        const len = s.kind === "nav" ? n * (s.extra || 1) : s.kind === "sig" ? meta.frameSize * (s.extra || 1) : (s.length || 1);
-        b[name] = new Float64Array(len);
-        if (s.kind !== "nav" && s.init) b[name].fill(s.init);
-        transfer.push(b[name].buffer);
-      }
-      procs[u](frames, n, start, b, udfs[u].params, meta);
-      out.push(b);
-    }
-    parentPort.postMessage({ type: "result", k, out }, transfer);
-  } catch (e) {
-    parentPort.postMessage({ type: "error", k, message: String(e && e.stack || e) });
-  }
-});
-`;
-
+/**
+ * Partitions as worker tasks (src/stem4d/partition.ts `processPartition`),
+ * merged in partition order as they come back. Workers read the frames
+ * themselves when the source can say where they are (a file, shared
+ * memory); otherwise the calling thread reads each partition as it is
+ * handed out and moves it to the worker.
+ */
 async function runParallel(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: number, nParts: number, nWorkers: number, bar?: { update(n: number): void }): Promise<void> {
-  const spec: ChunkSpec | undefined = ds.source.chunkSpec();
-  const udfData = planned.map((p) => ({ src: functionSource(p.udf.process, p.udf.name), specs: p.specs, params: p.udf.params, name: p.udf.name }));
-  const pool: Worker[] = [];
-  const pending = new Map<number, Record<string, Float64Array>[]>();
-  let nextMerge = 0, nextSend = 0, framesDone = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (err: Error) => { if (!failed) { failed = true; reject(err); } };
-      const send = (w: Worker) => {
-        if (failed || nextSend >= nParts) return;
-        const k = nextSend++;
-        const start = k * pf, n = Math.min(pf, meta.nFrames - start);
-        if (spec) w.postMessage({ type: "chunk", k, start, n });
-        else {
-          const frames = new Float32Array(n * meta.frameSize);
-          try { ds.source.read(start, n, frames); } catch (e) { fail(e as Error); return; }
-          w.postMessage({ type: "chunk", k, start, n, frames }, [frames.buffer]);
-        }
-      };
-      for (let i = 0; i < nWorkers; i++) {
-        const w = new Worker(WORKER_CODE, { eval: true, workerData: { meta, spec, udfs: udfData } });
-        pool.push(w);
-        w.on("error", (e) => fail(new Error(`runUDF(${udfData.map((u) => u.name).join(", ")}): worker failed: ${e.message}`)));
-        w.on("message", (msg: { type: string; k: number; out?: Record<string, Float64Array>[]; message?: string }) => {
-          if (msg.type === "error") {
-            fail(new Error(`runUDF: UDF ${udfData.map((u) => JSON.stringify(u.name)).join(", ")} failed in a worker thread on partition ${msg.k}: ${msg.message}\n(a process() that uses variables from its module cannot run on workers; run with { workers: 0 })`));
-            return;
-          }
-          const k = msg.k, start = k * pf, n = Math.min(pf, meta.nFrames - start);
-          planned.forEach((p, u) => {
-            for (const [name, s] of p.specs) if (s.kind === "nav") p.full[name].set(msg.out![u][name], start * (s.extra ?? 1));
-          });
-          pending.set(k, msg.out!);
-          while (pending.has(nextMerge)) {
-            const out = pending.get(nextMerge)!;
-            pending.delete(nextMerge);
-            planned.forEach((p, u) => {
-              for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], out[u][name], s.merge);
-            });
-            nextMerge++;
-          }
-          framesDone += n;
-          bar?.update(framesDone);
-          if (nextMerge === nParts) resolve();
-          else send(w);
-        });
-      }
-      for (const w of pool) send(w);
-    });
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+  const spec = ds.source.chunkSpec();
+  const udfs: PartitionUDF[] = planned.map((p) => ({ name: p.udf.name, process: p.udf.process as TaskRef, params: p.udf.params, specs: p.specs }));
+  function* tasks(): Generator<Task> {
+    for (let k = 0; k < nParts; k++) {
+      const start = k * pf, n = Math.min(pf, meta.nFrames - start);
+      const job: PartitionJob = { meta, start, n, udfs, spec };
+      if (spec) { yield { module: PARTITION_MODULE, export: "processPartition", args: [job] }; continue; }
+      const frames = new Float32Array(n * meta.frameSize);
+      ds.source.read(start, n, frames);
+      yield { module: PARTITION_MODULE, export: "processPartition", args: [{ ...job, frames }], transfer: [frames.buffer] };
+    }
   }
+  let framesDone = 0;
+  await sharedPool().each<Record<string, Float64Array>[]>(tasks(), (out, k) => {
+    const start = k * pf;
+    planned.forEach((p, u) => {
+      for (const [name, s] of p.specs) {
+        if (s.kind === "nav") p.full[name].set(out[u][name], start * (s.extra ?? 1));
+        else mergeInto(p.full[name], out[u][name], s.merge);
+      }
+    });
+    framesDone += Math.min(pf, meta.nFrames - start);
+    bar?.update(framesDone);
+  }, { concurrency: nWorkers });
 }

@@ -1,0 +1,138 @@
+/**
+ * One partition of a UDF run (./udf.ts): get the frames, give them to each
+ * UDF's `process` with fresh partition buffers. The calling thread and the
+ * worker threads (`processPartition`, a task of src/core/pool.ts) run this
+ * same module, which is why serial and parallel runs are bit-identical.
+ * The types of a UDF's data (DatasetMeta, BufferSpec, ProcessFn) live here
+ * and are re-exported by ./udf.ts.
+ */
+import * as fs from "node:fs";
+import type { TaskRef } from "../core/pool";
+import { decodeInto } from "../io/dtype";
+import { readChunk, viewChunk, type ChunkSpec, type ChunkState } from "../io/frames4d";
+
+/** Shapes of the dataset a UDF runs over. */
+export interface DatasetMeta {
+  scanShape: [number, number];
+  detShape: [number, number];
+  nFrames: number;
+  frameSize: number;
+}
+
+export interface BufferSpec {
+  kind: "nav" | "sig" | "single";
+  /** Values per scan position (nav) or per detector pixel (sig). Default 1. */
+  extra?: number;
+  /** Length of a `single` buffer. Default 1. */
+  length?: number;
+  /** Initial value of sig/single buffers in every chunk (default 0; use -Infinity for a max). */
+  init?: number;
+  /** How sig/single partial results combine. Default "sum". */
+  merge?: "sum" | "max" | "min";
+}
+
+/**
+ * `process(frames, n, start, buffers, params, meta)`: `frames` (read-only: it may be a view of the dataset itself) holds `n`
+ * float32 patterns (frame `start + i` at `[i*frameSize, (i+1)*frameSize)`);
+ * write results into `buffers` (see the module comment).
+ */
+export type ProcessFn<P> = (frames: Float32Array, n: number, start: number, buffers: Record<string, Float64Array>, params: P, meta: DatasetMeta) => void;
+
+/** This module's file: the `module` of partition tasks. */
+export const PARTITION_MODULE = __filename;
+
+/** A UDF as a worker sees it: plain data plus where its process function lives. */
+export interface PartitionUDF {
+  name: string;
+  process: TaskRef;
+  params: unknown;
+  specs: [string, BufferSpec][];
+}
+
+/** Frames [start, start+n) of a partition: from `frames` (sent by the caller) or read from `spec`. */
+export interface PartitionJob {
+  meta: DatasetMeta;
+  start: number;
+  n: number;
+  udfs: PartitionUDF[];
+  spec?: ChunkSpec;
+  frames?: Float32Array;
+}
+
+/** Length of a buffer for a partition of `nFrames` frames. */
+export function bufferLength(s: BufferSpec, meta: DatasetMeta, nFrames: number): number {
+  const extra = s.extra ?? 1;
+  if (s.kind === "nav") return nFrames * extra;
+  if (s.kind === "sig") return meta.frameSize * extra;
+  if (s.kind === "single") return s.length ?? 1;
+  throw new TypeError(`runUDF: unknown buffer kind ${JSON.stringify((s as BufferSpec).kind)}`);
+}
+
+/** Fresh buffers of one partition (sig/single filled with `init`); `nav` overrides the nav buffers (views into the full result). */
+export function partitionBuffers(specs: [string, BufferSpec][], meta: DatasetMeta, n: number, nav?: (name: string, s: BufferSpec) => Float64Array): Record<string, Float64Array> {
+  const b: Record<string, Float64Array> = {};
+  for (const [name, s] of specs) {
+    if (s.kind === "nav" && nav) { b[name] = nav(name, s); continue; }
+    b[name] = new Float64Array(bufferLength(s, meta, n));
+    if (s.kind !== "nav" && s.init) b[name].fill(s.init);
+  }
+  return b;
+}
+
+/** The process function a reference names (`require(module)[export]`), checked. */
+export function processOf(ref: TaskRef, udfName: string): ProcessFn<unknown> {
+  let fn: unknown;
+  try {
+    fn = (require(ref.module) as Record<string, unknown>)[ref.export];
+  } catch (e) {
+    throw new Error(`runUDF: UDF "${udfName}": cannot load its process module ${ref.module}: ${(e as Error).message}`);
+  }
+  if (typeof fn !== "function") throw new TypeError(`runUDF: UDF "${udfName}": ${ref.module} has no exported function ${JSON.stringify(ref.export)}`);
+  return fn as ProcessFn<unknown>;
+}
+
+/** Run `process` on one partition; an error names the UDF and the frames. */
+export function runProcess(fn: ProcessFn<unknown>, udf: { name: string; params: unknown }, frames: Float32Array, meta: DatasetMeta, start: number, n: number, buffers: Record<string, Float64Array>): void {
+  try {
+    fn(frames, n, start, buffers, udf.params, meta);
+  } catch (e) {
+    if (e instanceof Error) e.message = `UDF "${udf.name}" failed on frames ${start}..${start + n - 1}: ${e.message}`;
+    throw e;
+  }
+}
+
+// Per-thread scratch, reused across partitions (frames and the file byte buffer).
+let chunk: Float32Array | undefined;
+const scratch: ChunkState = {};
+
+/** Frames of a partition read from `spec`: a zero-copy view of shared float32 memory, or decoded into a per-thread buffer. */
+function readFrames(spec: ChunkSpec, start: number, n: number, frameSize: number): Float32Array {
+  const view = viewChunk(spec, start, n);
+  if (view) return view;
+  if (!chunk || chunk.length < n * frameSize) chunk = new Float32Array(n * frameSize);
+  const frames = chunk.subarray(0, n * frameSize);
+  // The file is opened and closed per partition: a pool thread may outlive the dataset.
+  const state: ChunkState = { scratch: scratch.scratch };
+  try {
+    readChunk(fs, decodeInto, spec, state, start, n, frames);
+  } finally {
+    if (state.fd !== undefined) fs.closeSync(state.fd);
+    scratch.scratch = state.scratch;
+  }
+  return frames;
+}
+
+/**
+ * Worker task: run every UDF of `job` on its partition and return their
+ * partition buffers (nav slices and partial sig/single results), in UDF
+ * order, for the caller to merge in partition order.
+ */
+export function processPartition(job: PartitionJob): Record<string, Float64Array>[] {
+  const { meta, start, n } = job;
+  const frames = job.frames ?? readFrames(job.spec!, start, n, meta.frameSize);
+  return job.udfs.map((u) => {
+    const b = partitionBuffers(u.specs, meta, n);
+    runProcess(processOf(u.process, u.name), u, frames, meta, start, n, b);
+    return b;
+  });
+}
