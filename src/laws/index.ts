@@ -8,6 +8,8 @@
  * - derivative.ts: differentiation (`finiteDifference`, `savitzkyGolay`) and
  *   the plain kernels `centralDifference`, `savitzkyGolaySmooth`;
  * - optimizer.ts: sparse regression (`stlsq`, `sr3`);
+ * - pde.ts: `pdeFind` — PDE-FIND, the PDE u_t = Θ(u, u_x, …) ξ of a profile
+ *   or a map evolving frame by frame;
  * - weak.ts: the weak form (`sindy(X, { weak })`: test-function integrals
  *   instead of derivatives, for noisy data).
  */
@@ -20,3 +22,5 @@ export type { Differentiation, DifferentiationInfo } from "./derivative";
 export { stlsq, sr3 } from "./optimizer";
 export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";
 export type { WeakOptions, WeakInfo } from "./weak";
+export { pdeFind } from "./pde";
+export type { PdeFindOptions, PdeModel, FieldFrame } from "./pde";

@@ -215,8 +215,8 @@ function stackRows(parts: readonly { theta: Float64Array[]; targets: Float64Arra
   };
 }
 
-/** ΘᵀWΘ and ΘᵀWẋ_i with sample weights w (null: all 1). O(n p²). */
-function normalEquations(theta: readonly Float64Array[], targets: readonly Float64Array[], w: Float64Array | null): NormalEquations {
+/** @internal ΘᵀWΘ and ΘᵀWẋ_i with sample weights w (null: all 1). O(n p²). */
+export function normalEquations(theta: readonly Float64Array[], targets: readonly Float64Array[], w: Float64Array | null): NormalEquations {
   const p = theta.length, n = theta[0].length;
   const wt = w ? theta.map((c) => c.map((v, i) => v * w[i])) : theta;
   const G = new Float64Array(p * p);
@@ -248,8 +248,8 @@ function predictColumns(theta: readonly Float64Array[], coefficients: readonly F
   });
 }
 
-/** One equation as text: `x0' = -10.000 x0 + 10.000 x1` (the bias term written as its number alone). */
-function equationText(state: string, coef: ArrayLike<number>, names: readonly string[], precision: number): string {
+/** @internal One equation as text: `x0' = -10.000 x0 + 10.000 x1` (lhs `x0'`; the bias term written as its number alone). */
+export function equationText(lhs: string, coef: ArrayLike<number>, names: readonly string[], precision: number): string {
   const parts: string[] = [];
   for (let j = 0; j < coef.length; j++) {
     const v = coef[j];
@@ -257,7 +257,7 @@ function equationText(state: string, coef: ArrayLike<number>, names: readonly st
     const mag = Math.abs(v).toFixed(precision), term = names[j] === "1" ? mag : `${mag} ${names[j]}`;
     parts.push(parts.length === 0 ? (v < 0 ? `-${term}` : term) : `${v < 0 ? "-" : "+"} ${term}`);
   }
-  return `${state}' = ${parts.length ? parts.join(" ") : (0).toFixed(precision)}`;
+  return `${lhs} = ${parts.length ? parts.join(" ") : (0).toFixed(precision)}`;
 }
 
 /** A fitted SINDy model: the identified law, how it was found, and what it can do (predict, simulate, score). */
@@ -288,7 +288,7 @@ export class SindyModel {
     this.featureNames = parts.featureNames;
     this.#xi = parts.coefficients;
     this.coefficients = parts.coefficients.map((c) => Array.from(c));
-    this.equations = parts.coefficients.map((c, v) => equationText(parts.stateNames[v], c, parts.featureNames, parts.precision));
+    this.equations = parts.coefficients.map((c, v) => equationText(`${parts.stateNames[v]}'`, c, parts.featureNames, parts.precision));
     this.informationCriteria = parts.informationCriteria;
     this.ensemble = parts.ensemble;
     this.warnings = parts.warnings;
@@ -379,7 +379,8 @@ function toRows(columns: readonly Float64Array[], n: number): number[][] {
   return rows;
 }
 
-function informationCriteria(theta: readonly Float64Array[], targets: readonly Float64Array[], xi: readonly Float64Array[]): InformationCriteria {
+/** @internal Per-equation RSS, AIC, AICc, BIC of coefficients xi on the rows theta/targets. */
+export function informationCriteria(theta: readonly Float64Array[], targets: readonly Float64Array[], xi: readonly Float64Array[]): InformationCriteria {
   const n = targets[0].length, pred = predictColumns(theta, xi);
   const terms = xi.map((c) => c.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0));
   const rss = targets.map((y, v) => { let s = 0; for (let i = 0; i < n; i++) s += (y[i] - pred[v][i]) ** 2; return s; });
@@ -394,19 +395,20 @@ function informationCriteria(theta: readonly Float64Array[], targets: readonly F
   };
 }
 
-function resolveEnsemble(e: SindyOptions["ensemble"], n: number): Required<EnsembleOptions> | null {
+/** @internal Ensemble options with defaults, checked (`where` names the caller in errors). */
+export function resolveEnsemble(e: EnsembleOptions | boolean | undefined, n: number, where = "sindy"): Required<EnsembleOptions> | null {
   if (e === undefined || e === false) return null;
   const o: EnsembleOptions = e === true ? {} : e;
   const models = o.models ?? 20, seed = o.seed ?? 0, subset = o.subset ?? n, level = o.level ?? 0.95;
-  if (!Number.isInteger(models) || models < 2) throw new RangeError(`sindy({ ensemble: { models } }): must be an integer >= 2, got ${models}`);
-  if (!Number.isInteger(subset) || subset < 1) throw new RangeError(`sindy({ ensemble: { subset } }): must be an integer >= 1, got ${subset}`);
-  if (!(level > 0 && level < 1)) throw new RangeError(`sindy({ ensemble: { level } }): must be in (0, 1), got ${level}`);
-  if (!Number.isFinite(seed)) throw new RangeError(`sindy({ ensemble: { seed } }): must be a finite number, got ${seed}`);
+  if (!Number.isInteger(models) || models < 2) throw new RangeError(`${where}({ ensemble: { models } }): must be an integer >= 2, got ${models}`);
+  if (!Number.isInteger(subset) || subset < 1) throw new RangeError(`${where}({ ensemble: { subset } }): must be an integer >= 1, got ${subset}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`${where}({ ensemble: { level } }): must be in (0, 1), got ${level}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`${where}({ ensemble: { seed } }): must be a finite number, got ${seed}`);
   return { models, seed, subset, level };
 }
 
-/** Bagged fits: per model, rows drawn with replacement (as sample weights), fitted by the optimiser; the median and the quantiles over models. */
-function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Array[], optimizer: Optimizer, o: Required<EnsembleOptions>, warnings: string[]): { xi: Float64Array[]; result: EnsembleResult } {
+/** @internal Bagged fits: per model, rows drawn with replacement (as sample weights), fitted by the optimiser; the median and the quantiles over models. */
+export function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Array[], optimizer: Optimizer, o: Required<EnsembleOptions>, warnings: string[]): { xi: Float64Array[]; result: EnsembleResult } {
   const n = targets[0].length, p = theta.length, d = targets.length, random = new Rng(o.seed);
   const fits: Float64Array[][] = [];
   const w = new Float64Array(n);

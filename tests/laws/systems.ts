@@ -55,3 +55,27 @@ export const OSC_TRUE: Record<string, number>[] = [
   { x1: 1 },
   { x0: -4, x1: -0.4 },
 ];
+
+/**
+ * A 1-D periodic field u(x, t) of u_t = f(u, u_x, u_xx), integrated by the method of lines on a grid twice as fine as
+ * the one returned (second-order central differences, RK4 with step h), sampled every dt for `frames` frames and
+ * every other grid point: frames of nx points, spacing dx = length / nx.
+ */
+export function periodicField(f: (u: number, ux: number, uxx: number) => number, u0: (x: number) => number, options: { length: number; nx: number; dt: number; frames: number; h: number; x0: number }): number[][] {
+  const { length, nx, dt, frames, h, x0 } = options;
+  const n = 2 * nx, d = length / n, steps = Math.round(dt / h);
+  let u = Float64Array.from({ length: n }, (_, i) => u0(x0 + i * d));
+  const rhs = (v: Float64Array): Float64Array => v.map((ui, i) => {
+    const l = v[(i - 1 + n) % n], r = v[(i + 1) % n];
+    return f(ui, (r - l) / (2 * d), (r - 2 * ui + l) / (d * d));
+  });
+  const out: number[][] = [];
+  for (let k = 0; k < frames; k++) {
+    out.push(Array.from({ length: nx }, (_, i) => u[2 * i]));
+    for (let s = 0; s < steps; s++) {
+      const k1 = rhs(u), k2 = rhs(u.map((v, i) => v + (h / 2) * k1[i])), k3 = rhs(u.map((v, i) => v + (h / 2) * k2[i])), k4 = rhs(u.map((v, i) => v + h * k3[i]));
+      u = u.map((v, i) => v + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]));
+    }
+  }
+  return out;
+}
