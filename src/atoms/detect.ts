@@ -9,6 +9,7 @@
 import { Image } from "../image/image";
 import { gaussianFilter, laplacianOfGaussian } from "../image/filters";
 import { fftPow2, fftPow2Columns } from "../image/fft";
+import { quickselect } from "../core/select";
 
 /** Result of {@link estimateSpacing}. */
 export interface SpacingEstimate {
@@ -141,41 +142,6 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   }
   const sigma = Math.max(0.5, half / (1.1774 * Math.SQRT2));
   return { spacing, halfWidth: half, sigma };
-}
-
-/**
- * k-th smallest value (0-based), in O(n) expected time (≈ 1.5 n comparisons: Floyd–Rivest
- * SELECT, R. W. Floyd & R. L. Rivest, Commun. ACM 18, 1975, algorithm 489); reorders `a`.
- * Values must not be NaN.
- */
-export function quickselect(a: Float64Array, k: number): number {
-  if (!(Number.isInteger(k) && k >= 0 && k < a.length)) throw new RangeError(`quickselect: k must be an integer index in [0, ${a.length}), got ${k}`);
-  selectRange(a, 0, a.length - 1, k);
-  return a[k];
-}
-
-function selectRange(a: Float64Array, left: number, right: number, k: number): void {
-  while (right > left) {
-    if (right - left > 600) {
-      // Recurse on a sample around k so that the pivot lands close to the k-th value.
-      const n = right - left + 1, i = k - left + 1, z = Math.log(n), s = 0.5 * Math.exp((2 * z) / 3);
-      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (i - n / 2 < 0 ? -1 : 1);
-      selectRange(a, Math.max(left, Math.floor(k - (i * s) / n + sd)), Math.min(right, Math.floor(k + ((n - i) * s) / n + sd)), k);
-    }
-    const t = a[k];
-    let i = left, j = right, u: number;
-    u = a[left]; a[left] = a[k]; a[k] = u;
-    if (a[right] > t) { u = a[right]; a[right] = a[left]; a[left] = u; }
-    while (i < j) {
-      u = a[i]; a[i] = a[j]; a[j] = u;
-      i++; j--;
-      while (a[i] < t) i++;
-      while (a[j] > t) j--;
-    }
-    if (a[left] === t) { u = a[left]; a[left] = a[j]; a[j] = u; } else { j++; u = a[j]; a[j] = a[right]; a[right] = u; }
-    if (j <= k) left = j + 1;
-    if (k <= j) right = j - 1;
-  }
 }
 
 /**

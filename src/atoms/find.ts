@@ -23,7 +23,8 @@ import { pcaDenoise } from "./pca";
 
 /** Largest min(width, height) for which `denoise` uses the exact truncated SVD (`pcaDenoise`). */
 import { Table, table } from "../table";
-import { estimateSpacing, estimateNoise, quickselect, detectPeaks, DetectOptions, Peaks } from "./detect";
+import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks } from "./detect";
+import { quickselect } from "../core/select";
 import { subtractBackground } from "../image/filters";
 import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise } from "./refine";
 import { PointGrid } from "./grid";

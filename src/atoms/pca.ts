@@ -21,127 +21,8 @@
  * 1024², ≈ 0.7 s), against O(m²n + m³) for the dense solver (0.5–1 s at 504×479).
  */
 import { Image } from "../image/image";
-
-/** Eigen-decomposition of a symmetric n×n matrix (row-major, overwritten): eigenvalues `d` and eigenvectors as rows of `vecs` (vecs[i·n + k] = component k of vector i). */
-export function symmetricEigen(A: Float64Array, n: number): { values: Float64Array; vecs: Float64Array } {
-  const V = A; // tred2 works in place on V[i][j] = V[i*n + j]
-  const d = new Float64Array(n), e = new Float64Array(n);
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
-  // Householder reduction to tridiagonal form.
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0, h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
-    if (scale === 0) {
-      e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) { d[j] = V[(i - 1) * n + j]; V[i * n + j] = 0; V[j * n + i] = 0; }
-    } else {
-      for (let k = 0; k < i; k++) { d[k] /= scale; h += d[k] * d[k]; }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        V[j * n + i] = f;
-        g = e[j] + V[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) { g += V[k * n + j] * d[k]; e[k] += V[k * n + j] * f; }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) { e[j] /= h; f += e[j] * d[j]; }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        f = d[j]; g = e[j];
-        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
-      }
-    }
-    d[i] = h;
-  }
-  // Accumulate the transformations.
-  for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i];
-    V[i * n + i] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
-        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
-      }
-    }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
-  }
-  for (let j = 0; j < n; j++) { d[j] = V[(n - 1) * n + j]; V[(n - 1) * n + j] = 0; }
-  V[n * n - 1] = 1;
-  e[0] = 0;
-  // Eigenvectors as rows (W[i][k] = V[k][i]) so that the QL rotations touch contiguous memory.
-  const W = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) W[i * n + k] = V[k * n + i];
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  tridiagonalQL(d, e, W, n);
-  return { values: d, vecs: W };
-}
-
-/**
- * Implicit QL on the symmetric tridiagonal n×n matrix with diagonal `d` and
- * off-diagonal e[i] = T[i][i+1] (e[n−1] ignored), both overwritten: `d` gets the eigenvalues
- * (unsorted) and each rotation of eigenvector rows i, i+1 is applied to the rows of the
- * n×`cols` matrix `W`: starting from the n×n identity, row i ends as eigenvector i; starting
- * from the last column of the identity (cols = 1), W[i] ends as the last component of
- * eigenvector i, in O(n²) (tql2 of EISPACK, as ported in JAMA).
- */
-function tridiagonalQL(d: Float64Array, e: Float64Array, W: Float64Array, cols: number): void {
-  const n = d.length;
-  e[n - 1] = 0;
-  let f = 0, tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n) { if (Math.abs(e[m]) <= eps * tst1) break; m++; }
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) throw new Error("tridiagonalQL: QL iteration did not converge");
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-        p = d[m];
-        let c = 1, c2 = c, c3 = c, s = 0, s2 = 0;
-        const el1 = e[l + 1];
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2; c2 = c; s2 = s;
-          g = c * e[i]; h = c * p;
-          r = Math.hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r; c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          const a = i * cols, b = (i + 1) * cols;
-          for (let k = 0; k < cols; k++) { const t = W[b + k]; W[b + k] = s * W[a + k] + c * t; W[a + k] = c * W[a + k] - s * t; }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p; d[l] = c * p;
-      } while (Math.abs(e[l]) > eps * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-}
+import { Rng } from "../core/random";
+import { symmetricEigen, tridiagonalQL } from "../core/linalg";
 
 /** The k leading eigenvectors of M Mᵀ (rows of U, k×m) and the projections P = U M (k×n): M ≈ Uᵀ P. */
 interface Projection { U: Float64Array; P: Float64Array }
@@ -206,10 +87,10 @@ function topEigenvectors(M: Float32Array, m: number, n: number, k: number): Proj
   let Q = new Float64Array(cap * m), T = new Float64Array(cap * n);
   let alpha = new Float64Array(cap), beta = new Float64Array(cap);
   const z = new Float64Array(m), c = new Float64Array(m);
-  // Fixed start vector (LCG, seed 1): the result is deterministic.
-  let seed = 1;
+  // Fixed start vector (seed 1): the result is deterministic.
+  const random = new Rng(1);
   let norm = 0;
-  for (let a = 0; a < m; a++) { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; z[a] = seed / 4294967296 - 0.5; norm += z[a] * z[a]; }
+  for (let a = 0; a < m; a++) { z[a] = random.uniform() - 0.5; norm += z[a] * z[a]; }
   norm = Math.sqrt(norm);
   for (let a = 0; a < m; a++) Q[a] = z[a] / norm;
   let j = 0; // Q rows 0..j are the basis; T is (j+1)×(j+1) after step j

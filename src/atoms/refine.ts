@@ -17,6 +17,7 @@
  * diagonal, as MINPACK). Atomap fits one column at a time with a circular or
  * elliptical Gaussian (M. Nord et al., Adv. Struct. Chem. Imag. 3, 9, 2017).
  */
+import { cholesky, choleskySolve, invertSPD } from "../core/linalg";
 
 /** Pixels of an image with a validity mask (non-finite pixels have valid = 0). */
 export interface PixelSource {
@@ -120,37 +121,6 @@ export interface GaussianFitOptions {
   background?: "constant" | "plane";
   /** Max LM iterations per group (default 25). */
   maxIterations?: number;
-}
-
-/** Cholesky factor L (lower, row-major) of the P×P symmetric matrix H; false if H is not positive definite. */
-function cholesky(H: Float64Array, P: number, L: Float64Array): boolean {
-  for (let i = 0; i < P; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = H[i * P + j];
-      for (let k = 0; k < j; k++) s -= L[i * P + k] * L[j * P + k];
-      if (i === j) { if (!(s > 0)) return false; L[i * P + i] = Math.sqrt(s); }
-      else L[i * P + j] = s / L[j * P + j];
-    }
-  }
-  return true;
-}
-
-/** Solves L·Lᵀ·out = g with the factor from {@link cholesky}; `z` is scratch of length P. */
-function cholSolve(L: Float64Array, g: Float64Array, P: number, z: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < P; i++) { let s = g[i]; for (let k = 0; k < i; k++) s -= L[i * P + k] * z[k]; z[i] = s / L[i * P + i]; }
-  for (let i = P - 1; i >= 0; i--) { let s = z[i]; for (let k = i + 1; k < P; k++) s -= L[k * P + i] * out[k]; out[i] = s / L[i * P + i]; }
-}
-
-function invertSPD(H: Float64Array, P: number): Float64Array | null {
-  const L = new Float64Array(P * P);
-  if (!cholesky(H, P, L)) return null;
-  const inv = new Float64Array(P * P), e = new Float64Array(P), z = new Float64Array(P), col = new Float64Array(P);
-  for (let j = 0; j < P; j++) {
-    e.fill(0); e[j] = 1;
-    cholSolve(L, e, P, z, col);
-    for (let i = 0; i < P; i++) inv[i * P + j] = col[i];
-  }
-  return inv;
 }
 
 /**
@@ -425,14 +395,14 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
       for (let it = 0; it < maxIt; it++) {
         // Newton where the Hessian is positive definite, Gauss–Newton otherwise.
         let chi2 = derivatives(p, newton);
-        if (newton && !cholesky(H, P, L)) chi2 = derivatives(p, false);
+        if (newton) { L.set(H.subarray(0, P * P)); if (cholesky(L, P) >= 0) chi2 = derivatives(p, false); }
         const s2 = chi2 / Math.max(1, npx - P);
         let improved = false;
         for (let tries = 0; tries < 12; tries++) {
           Hd.set(H.subarray(0, P * P));
           for (let u = 0; u < P; u++) Hd[u * P + u] = H[u * P + u] * (1 + lambda) + 1e-12;
-          if (!cholesky(Hd, P, L)) { lambda *= 10; continue; }
-          cholSolve(L, g, P, z, delta);
+          if (cholesky(Hd, P) >= 0) { lambda *= 10; continue; }
+          choleskySolve(Hd, P, g, delta, z);
           for (let u = 0; u < P; u++) trial[u] = p[u] + delta[u];
           if (!okParams(trial)) { lambda *= 10; continue; }
           const f = objective(trial, S.Et);

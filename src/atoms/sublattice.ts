@@ -8,37 +8,7 @@
  */
 import { PointGrid } from "./grid";
 import { latticeBasis, latticeIndices } from "./lattice";
-
-/** 1-D k-means (k-means++-like deterministic start at quantiles), returns labels and centres ascending. */
-export function kmeans1d(values: ArrayLike<number>, k: number, iterations = 100): { labels: Int32Array; centers: Float64Array } {
-  const n = values.length;
-  const labels = new Int32Array(n);
-  if (k <= 1 || n === 0) {
-    let s = 0; for (let i = 0; i < n; i++) s += values[i];
-    return { labels, centers: Float64Array.of(n ? s / n : NaN) };
-  }
-  const sorted = Float64Array.from(values).sort();
-  const centers = new Float64Array(k);
-  for (let c = 0; c < k; c++) centers[c] = sorted[Math.min(n - 1, Math.floor(((c + 0.5) / k) * n))];
-  for (let it = 0; it < iterations; it++) {
-    let changed = false;
-    for (let i = 0; i < n; i++) {
-      let best = 0, bd = Infinity;
-      for (let c = 0; c < k; c++) { const d = Math.abs(values[i] - centers[c]); if (d < bd) { bd = d; best = c; } }
-      if (labels[i] !== best) { labels[i] = best; changed = true; }
-    }
-    const s = new Float64Array(k), cnt = new Float64Array(k);
-    for (let i = 0; i < n; i++) { s[labels[i]] += values[i]; cnt[labels[i]]++; }
-    for (let c = 0; c < k; c++) if (cnt[c]) centers[c] = s[c] / cnt[c];
-    if (!changed && it > 0) break;
-  }
-  // Order centres ascending.
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => centers[a] - centers[b]);
-  const remap = new Int32Array(k);
-  order.forEach((c, r) => (remap[c] = r));
-  for (let i = 0; i < n; i++) labels[i] = remap[labels[i]];
-  return { labels, centers: Float64Array.from(order.map((c) => centers[c])) };
-}
+import { kmeans1d } from "../core/cluster";
 
 /**
  * Separation of a two-cluster split: the gap between the cluster means over

@@ -16,7 +16,7 @@ import { isPrepared } from "./citest";
 import { CausalData, DataInput, prepareData } from "./data";
 import { Graph, GraphEdge } from "./graph";
 import { learnStructure, LearnOptions } from "./learn";
-import { Rng } from "./stats";
+import { Rng } from "../core/random";
 import * as fs from "node:fs";
 import * as path from "node:path";
 

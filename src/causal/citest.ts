@@ -16,7 +16,9 @@
  *   AISTATS); detects nonlinear and non-monotone dependence. O(B·n²) per test.
  */
 import { CausalData, covarianceOf, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, cholesky, correlationFromCov, normSf, Rng } from "./stats";
+import { chi2Sf, correlationFromCov, normSf } from "./stats";
+import { cholesky } from "../core/linalg";
+import { Rng } from "../core/random";
 
 export interface CIResult {
   pValue: number;

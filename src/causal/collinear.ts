@@ -5,7 +5,8 @@
  * near-determinism warnings of guard.ts. Pure functions over correlation
  * matrices (row-major, unit diagonal).
  */
-import { cholesky, correlationFromCov } from "./stats";
+import { cholesky } from "../core/linalg";
+import { correlationFromCov } from "./stats";
 
 /** Ridge added to the diagonal of a correlation matrix so that exactly singular ones invert (R² then ≈ 1 − 1e-9). */
 export const RIDGE = 1e-9;

@@ -50,7 +50,8 @@
  */
 import { explainingColumns, RIDGE } from "./collinear";
 import type { CausalData } from "./data";
-import { correlationFromCov, covarianceMatrix, invert } from "./stats";
+import { correlationFromCov, covarianceMatrix } from "./stats";
+import { invert } from "../core/linalg";
 
 /** Options of the determinism guard (see the module comment). */
 export interface DeterminismOptions {

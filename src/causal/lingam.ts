@@ -24,6 +24,7 @@
  */
 import { CausalData } from "./data";
 import { Knowledge } from "./prior";
+import { solve } from "../core/linalg";
 import { dot, entropyApprox, residualEntropies, scaleInto, subtractScaled, sum, sumSquaredDeviations, wasmColumns } from "./lingam-entropy";
 
 export { entropyApprox };
@@ -243,33 +244,6 @@ function crossProducts(cols: Float64Array[], scratch: Float64Array[]): Float64Ar
   return S;
 }
 
-/** Solve the symmetric system A x = b (k×k, Gaussian elimination with pivoting); null when singular. */
-function solve(A: Float64Array, b: Float64Array, k: number): Float64Array | null {
-  const M = Float64Array.from(A);
-  const x = Float64Array.from(b);
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(M[r * k + c]) > Math.abs(M[piv * k + c])) piv = r;
-    if (Math.abs(M[piv * k + c]) < 1e-300) return null;
-    if (piv !== c) {
-      for (let j = 0; j < k; j++) [M[c * k + j], M[piv * k + j]] = [M[piv * k + j], M[c * k + j]];
-      [x[c], x[piv]] = [x[piv], x[c]];
-    }
-    for (let r = c + 1; r < k; r++) {
-      const f = M[r * k + c] / M[c * k + c];
-      if (f === 0) continue;
-      for (let j = c; j < k; j++) M[r * k + j] -= f * M[c * k + j];
-      x[r] -= f * x[c];
-    }
-  }
-  for (let r = k - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let j = r + 1; j < k; j++) s -= M[r * k + j] * x[j];
-    x[r] = s / M[r * k + r];
-  }
-  return x;
-}
-
 /** Normal equations of `y` (index) on `preds` (indices) from the cross products S (p×p): [Gram k×k, Xᵀy]. */
 function normalEquations(S: Float64Array, p: number, preds: number[], y: number): [Float64Array, Float64Array] {
   const k = preds.length;
@@ -282,7 +256,7 @@ function normalEquations(S: Float64Array, p: number, preds: number[], y: number)
   return [G, g];
 }
 
-/** Least-squares slopes from the normal equations G x = g (k×k). */
+/** Least-squares slopes from the normal equations G x = g (k×k), by core `solve`; throws when the predictors are collinear. */
 function ols(G: Float64Array, g: Float64Array): Float64Array {
   const x = solve(G, g, g.length);
   if (!x) throw new Error("directLingam: predictors are collinear (singular regression)");

@@ -45,7 +45,8 @@
  */
 import { BaseTest, CIResult, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, cholesky, covarianceMatrix, normSf } from "./stats";
+import { chi2Sf, covarianceMatrix, normSf } from "./stats";
+import { cholesky } from "../core/linalg";
 import { DecomposableScore } from "./score";
 
 /** Is each variable discrete (mixed or pure data)? */

@@ -10,7 +10,7 @@
  *   lingam and the NOTEARS papers.
  */
 import { Graph } from "./graph";
-import { Rng } from "./stats";
+import { Rng } from "../core/random";
 
 export interface BayesNet {
   name: string;

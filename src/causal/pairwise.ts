@@ -19,7 +19,7 @@
  */
 import { toVector } from "./data";
 import { entropyApprox, pairwiseLingamMeasure } from "./lingam";
-import { Rng } from "./stats";
+import { Rng } from "../core/random";
 
 export interface DirectionResult {
   direction: "x->y" | "y->x";

@@ -10,7 +10,7 @@
  */
 import { Knowledge } from "./prior";
 import { DecomposableScore } from "./score";
-import { Rng } from "./stats";
+import { Rng } from "../core/random";
 
 export interface SearchOptions {
   knowledge?: Knowledge;

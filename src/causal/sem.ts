@@ -21,7 +21,9 @@
  */
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { backdoorAdjustmentSets, Graph, isAcyclic, topologicalOrder } from "./graph";
-import { mean, ols, Rng, tPpf, variance } from "./stats";
+import { mean, tPpf, variance } from "./stats";
+import { ols } from "../core/linalg";
+import { Rng } from "../core/random";
 
 export interface NodeEquation {
   node: string;

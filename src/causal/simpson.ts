@@ -15,7 +15,8 @@
  *   a chosen set.
  */
 import { DataInput, prepareData, rawColumns } from "./data";
-import { correlationFromCov, covarianceMatrix, invert, normSf } from "./stats";
+import { correlationFromCov, covarianceMatrix, normSf } from "./stats";
+import { invert } from "../core/linalg";
 
 export interface StratumAssociation {
   stratum: string;

@@ -1,8 +1,9 @@
 /**
- * Numerical helpers shared by the causal module: distribution functions,
- * a seeded random generator, small dense linear algebra on Float64Array
- * (row-major), covariance. Nothing here allocates inside per-test loops
- * unless it returns a new array.
+ * Statistics helpers shared by the causal module: distribution functions
+ * (normal, χ², Student t, log Γ), means, variances, covariance and
+ * correlation matrices. The random generator and the linear algebra
+ * (Cholesky, inverses, OLS) live in `src/core/`. Nothing here allocates
+ * inside per-test loops unless it returns a new array.
  */
 
 /** Complementary error function, |relative error| < 1.2e-16 over the real line (W. J. Cody's rational approximations, as in most libm ports). */
@@ -146,81 +147,6 @@ export function chi2Sf(x: number, df: number): number {
   return gammaQ(df / 2, x / 2);
 }
 
-/**
- * Seeded pseudo-random generator (xoshiro128** seeded through splitmix32).
- * `next()` is uniform in [0, 1); `normal()` is standard normal (Box–Muller).
- */
-export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spare = NaN;
-  constructor(seed = 0) {
-    let z = (seed >>> 0) ^ 0x9e3779b9;
-    const sm = () => {
-      z = (z + 0x9e3779b9) | 0;
-      let t = z ^ (z >>> 16);
-      t = Math.imul(t, 0x21f0aaad);
-      t = t ^ (t >>> 15);
-      t = Math.imul(t, 0x735a2d97);
-      return (t ^ (t >>> 15)) >>> 0;
-    };
-    this.s0 = sm();
-    this.s1 = sm();
-    this.s2 = sm();
-    this.s3 = sm();
-  }
-  /** Uniform 32-bit unsigned integer. */
-  u32(): number {
-    const r = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return r;
-  }
-  /** Uniform in [0, 1) with 53 random bits. */
-  next(): number {
-    return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6)) / 9007199254740992;
-  }
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  /** Standard normal deviate. */
-  normal(): number {
-    if (!Number.isNaN(this.spare)) {
-      const s = this.spare;
-      this.spare = NaN;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-  /** In-place Fisher–Yates shuffle. */
-  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
 /** Mean of a column. */
 export function mean(x: ArrayLike<number>): number {
   let s = 0;
@@ -291,119 +217,6 @@ export function correlationFromCov(S: Float64Array, p: number): Float64Array {
   for (let a = 0; a < p; a++)
     for (let b = 0; b < p; b++) R[a * p + b] = S[a * p + b] / Math.sqrt(S[a * p + a] * S[b * p + b]);
   return R;
-}
-
-/**
- * In-place Cholesky factorisation of a k×k symmetric matrix whose lower
- * triangle is stored row-major in `a` (the lower triangle gets L; the upper is
- * not read). Returns -1 on success, else the index of the first pivot that
- * is not above `relTol` times its diagonal entry (that row is numerically a
- * linear combination of the earlier ones). O(k³), allocation-free.
- */
-export function cholesky(a: Float64Array, k: number, relTol = 0): number {
-  for (let j = 0; j < k; j++) {
-    const diagonal = a[j * k + j];
-    let d = diagonal;
-    for (let m = 0; m < j; m++) d -= a[j * k + m] * a[j * k + m];
-    if (!(d > relTol * diagonal)) return j;
-    d = Math.sqrt(d);
-    a[j * k + j] = d;
-    for (let i = j + 1; i < k; i++) {
-      let s = a[i * k + j];
-      for (let m = 0; m < j; m++) s -= a[i * k + m] * a[j * k + m];
-      a[i * k + j] = s / d;
-    }
-  }
-  return -1;
-}
-
-/**
- * Inverse of a k×k matrix by Gauss–Jordan with partial pivoting; returns
- * null when singular (pivot below 1e-300 relative). `work` must hold 2k².
- */
-export function invert(a: Float64Array, k: number, out: Float64Array = new Float64Array(k * k)): Float64Array | null {
-  const w = 2 * k;
-  const m = new Float64Array(k * w);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) m[i * w + j] = a[i * k + j];
-    m[i * w + k + i] = 1;
-  }
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    let best = Math.abs(m[c * w + c]);
-    for (let r = c + 1; r < k; r++) {
-      const v = Math.abs(m[r * w + c]);
-      if (v > best) {
-        best = v;
-        piv = r;
-      }
-    }
-    if (best < 1e-300) return null;
-    if (piv !== c)
-      for (let j = 0; j < w; j++) {
-        const t = m[c * w + j];
-        m[c * w + j] = m[piv * w + j];
-        m[piv * w + j] = t;
-      }
-    const inv = 1 / m[c * w + c];
-    for (let j = 0; j < w; j++) m[c * w + j] *= inv;
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = m[r * w + c];
-      if (f === 0) continue;
-      for (let j = 0; j < w; j++) m[r * w + j] -= f * m[c * w + j];
-    }
-  }
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) out[i * k + j] = m[i * w + k + j];
-  return out;
-}
-
-/**
- * Ordinary least squares of y on the columns X (with intercept). Returns
- * coefficients (without intercept), intercept, residual sum of squares and
- * the coefficient covariance (σ̂² (XᵀX)⁻¹ with σ̂² = RSS/(n - k - 1)).
- */
-export function ols(y: Float64Array, X: Float64Array[]): { coef: Float64Array; intercept: number; rss: number; covCoef: Float64Array; df: number } {
-  const n = y.length;
-  const k = X.length;
-  const my = mean(y);
-  const mx = X.map((c) => mean(c));
-  const XtX = new Float64Array(k * k);
-  const Xty = new Float64Array(k);
-  for (let a = 0; a < k; a++) {
-    const ca = X[a];
-    for (let b = a; b < k; b++) {
-      const cb = X[b];
-      let s = 0;
-      for (let i = 0; i < n; i++) s += (ca[i] - mx[a]) * (cb[i] - mx[b]);
-      XtX[a * k + b] = s;
-      XtX[b * k + a] = s;
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (ca[i] - mx[a]) * (y[i] - my);
-    Xty[a] = s;
-  }
-  const inv = k ? invert(XtX, k) : new Float64Array(0);
-  if (!inv) throw new Error("ols: the regressors are perfectly collinear (singular XᵀX)");
-  const coef = new Float64Array(k);
-  for (let a = 0; a < k; a++) {
-    let s = 0;
-    for (let b = 0; b < k; b++) s += inv[a * k + b] * Xty[b];
-    coef[a] = s;
-  }
-  let intercept = my;
-  for (let a = 0; a < k; a++) intercept -= coef[a] * mx[a];
-  let rss = 0;
-  for (let i = 0; i < n; i++) {
-    let r = y[i] - intercept;
-    for (let a = 0; a < k; a++) r -= coef[a] * X[a][i];
-    rss += r * r;
-  }
-  const df = n - k - 1;
-  const s2 = rss / df;
-  const covCoef = new Float64Array(k * k);
-  for (let i = 0; i < k * k; i++) covCoef[i] = inv[i] * s2;
-  return { coef, intercept, rss, covCoef, df };
 }
 
 /** Student-t two-sided quantile via the normal quantile with Cornish–Fisher correction (accurate to ~1e-4 for df ≥ 3). */

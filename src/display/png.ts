@@ -8,6 +8,7 @@
  */
 import { PNG } from "pngjs";
 import type { Image } from "../image/image";
+import { quantilesInPlace } from "../core/select";
 
 /** How image values map to grey levels. */
 export interface GreyLevelOptions {
@@ -57,49 +58,15 @@ function describe(v: unknown): string {
 }
 
 /**
- * Rearrange `a[lo..hi]` so that `a[k]` holds the value it would have if
- * sorted, smaller-or-equal values before it and larger-or-equal after
- * (Hoare's selection, median-of-three pivot). Expected O(n).
- */
-function selectKth(a: Float32Array, k: number, lo = 0, hi = a.length - 1): void {
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as pivot
-    const x = a[lo], y = a[mid], z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return; // j < k < i: a[k] equals the pivot
-  }
-}
-
-/**
  * Percentiles `ps` (0..100) of the finite values, linear interpolation
- * between order statistics (numpy `percentile`, method "linear"). Works on
- * a copy with selection, O(n) expected per percentile.
+ * between order statistics (numpy `percentile`, method "linear"): core
+ * `quantilesInPlace` on a copy of the `finite` finite values, O(n) expected per percentile.
  */
 function percentilesOfFinite(d: Float32Array, finite: number, ps: number[]): number[] {
   const a = new Float32Array(finite);
   let k = 0;
   for (let i = 0; i < d.length; i++) if (Number.isFinite(d[i])) a[k++] = d[i];
-  const n = finite;
-  return ps.map((p) => {
-    const pos = (p / 100) * (n - 1);
-    const lo = Math.floor(pos);
-    selectKth(a, lo);
-    const vlo = a[lo];
-    if (pos === lo || lo + 1 >= n) return vlo;
-    // the next order statistic is the smallest value after position lo
-    let vhi = Infinity;
-    for (let i = lo + 1; i < n; i++) if (a[i] < vhi) vhi = a[i];
-    return vlo + (vhi - vlo) * (pos - lo);
-  });
+  return Array.from(quantilesInPlace(a, ps.map((p) => p / 100)));
 }
 
 /**

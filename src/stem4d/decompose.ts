@@ -11,9 +11,10 @@
  * "sqrt"`, the Poisson variance-stabilising transform, default), so that
  * the bright-field disk does not dominate. All randomness takes a `seed`.
  */
-import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { makeImage, type Image } from "../image";
-import { rng } from "../synth/random";
+import { rng } from "../core/random";
+import { symmetricEigen } from "../core/linalg";
+import { kmeans, gmm } from "../core/cluster";
 import type { Dataset4D } from "./dataset";
 import { scanImage } from "./analyses";
 import { runUDF, type RunOptions, type UDF } from "./udf";
@@ -141,17 +142,16 @@ export async function patternPCA(ds: Dataset4D, options: FeatureOptions & { comp
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`patternPCA: options.components must be a positive integer, got ${options.components}`);
   const base = { ...fs, mean: null, basis: null, k, src: FEATURES_SRC };
   const { mean, cov } = await runUDF(ds, covarianceUDF(base), options);
-  const evd = new EigenvalueDecomposition(new Matrix(Array.from({ length: d }, (_, a) => Array.from(cov.subarray(a * d, (a + 1) * d)))), { assumeSymmetric: true });
-  const vals = evd.realEigenvalues, vecs = evd.eigenvectorMatrix;
-  const order = vals.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map((x) => x[1]);
+  const { values: vals, vecs } = symmetricEigen(Float64Array.from(cov), d);
+  const order = Array.from(vals, (v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map((x) => x[1]);
   const basis = new Float64Array(k * d), variance = new Float64Array(k), explained = new Float64Array(k);
   const total = vals.reduce((s, v) => s + Math.max(0, v), 0);
   for (let c = 0; c < k; c++) {
     const col = order[c];
     let big = 0;
-    for (let j = 0; j < d; j++) { const v = vecs.get(j, col); if (Math.abs(v) > Math.abs(big)) big = v; }
+    for (let j = 0; j < d; j++) { const v = vecs[col * d + j]; if (Math.abs(v) > Math.abs(big)) big = v; }
     const sgn = big < 0 ? -1 : 1;
-    for (let j = 0; j < d; j++) basis[c * d + j] = sgn * vecs.get(j, col);
+    for (let j = 0; j < d; j++) basis[c * d + j] = sgn * vecs[col * d + j];
     variance[c] = Math.max(0, vals[col]); explained[c] = total > 0 ? variance[c] / total : 0;
   }
   const sc = await runUDF(ds, featuresUDF({ ...base, mean, basis }, k), options);
@@ -235,154 +235,6 @@ export async function patternNMF(ds: Dataset4D, options: FeatureOptions & { comp
   const maps = Array.from({ length: k }, (_, a) => scanImage(ds, Float32Array.from({ length: n }, (_, f) => W[f * k + a])));
   const components = Array.from({ length: k }, (_, a) => makeImage(Float32Array.from(H.subarray(a * d, (a + 1) * d)), fs.bw, fs.bh));
   return { maps, components, error: err, iterations: Math.min(it, iters) };
-}
-
-export interface KMeansResult { labels: Int32Array; centroids: Float64Array; inertia: number; iterations: number }
-
-/**
- * k-means (Lloyd) on n points of dimension dim (row-major `data`), with
- * k-means++ seeding; the best of `restarts` runs (lowest inertia). Labels
- * are renumbered by decreasing cluster size for reproducible colours.
- */
-export function kmeans(data: ArrayLike<number>, n: number, dim: number, k: number, options: { seed?: number; iterations?: number; restarts?: number } = {}): KMeansResult {
-  if (data.length !== n * dim) throw new RangeError(`kmeans: data has ${data.length} values, n×dim = ${n}×${dim} = ${n * dim}`);
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`kmeans: k must be an integer in [1, ${n}], got ${k}`);
-  const r = rng(options.seed ?? 0);
-  let best: KMeansResult | undefined;
-  for (let rep = 0; rep < (options.restarts ?? 4); rep++) {
-    const C = new Float64Array(k * dim);
-    const d2 = new Float64Array(n).fill(Infinity);
-    let first = r.int(n);
-    for (let c = 0; c < k; c++) {
-      for (let j = 0; j < dim; j++) C[c * dim + j] = data[first * dim + j];
-      let tot = 0;
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < dim; j++) s += (data[i * dim + j] - C[c * dim + j]) ** 2;
-        if (s < d2[i]) d2[i] = s;
-        tot += d2[i];
-      }
-      let u = r.uniform() * tot;
-      first = n - 1;
-      for (let i = 0; i < n; i++) { u -= d2[i]; if (u <= 0) { first = i; break; } }
-    }
-    const labels = new Int32Array(n);
-    let inertia = 0, it = 0;
-    for (it = 1; it <= (options.iterations ?? 100); it++) {
-      let changed = 0;
-      inertia = 0;
-      for (let i = 0; i < n; i++) {
-        let bl = 0, bd = Infinity;
-        for (let c = 0; c < k; c++) {
-          let s = 0;
-          for (let j = 0; j < dim; j++) s += (data[i * dim + j] - C[c * dim + j]) ** 2;
-          if (s < bd) { bd = s; bl = c; }
-        }
-        if (labels[i] !== bl || it === 1) changed++;
-        labels[i] = bl; inertia += bd;
-      }
-      const cnt = new Float64Array(k);
-      C.fill(0);
-      for (let i = 0; i < n; i++) { cnt[labels[i]]++; for (let j = 0; j < dim; j++) C[labels[i] * dim + j] += data[i * dim + j]; }
-      for (let c = 0; c < k; c++) {
-        if (cnt[c] === 0) { const i = r.int(n); for (let j = 0; j < dim; j++) C[c * dim + j] = data[i * dim + j]; }
-        else for (let j = 0; j < dim; j++) C[c * dim + j] /= cnt[c];
-      }
-      if (changed === 0) break;
-    }
-    if (!best || inertia < best.inertia) best = { labels, centroids: C, inertia, iterations: it };
-  }
-  return relabelBySize(best!, k, dim);
-}
-
-function relabelBySize<T extends { labels: Int32Array; centroids: Float64Array }>(res: T, k: number, dim: number): T {
-  const cnt = new Array(k).fill(0);
-  for (const l of res.labels) cnt[l]++;
-  const order = cnt.map((c, i) => [c, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map((x) => x[1]);
-  const map = new Int32Array(k);
-  order.forEach((old, nw) => (map[old] = nw));
-  const labels = res.labels.map((l) => map[l]);
-  const centroids = new Float64Array(k * dim);
-  order.forEach((old, nw) => centroids.set(res.centroids.subarray(old * dim, (old + 1) * dim), nw * dim));
-  return { ...res, labels, centroids };
-}
-
-export interface GMMResult { labels: Int32Array; means: Float64Array; weights: Float64Array; probabilities: Float64Array; logLikelihood: number; iterations: number; centroids: Float64Array }
-
-/**
- * Gaussian mixture (full covariances) fitted by EM from a k-means start;
- * a small ridge (1e-6 × mean variance) keeps covariances invertible.
- * `probabilities[i * k + c]` is the posterior of cluster c for point i.
- */
-export function gmm(data: ArrayLike<number>, n: number, dim: number, k: number, options: { seed?: number; iterations?: number; tolerance?: number } = {}): GMMResult {
-  const km = kmeans(data, n, dim, k, { seed: options.seed });
-  const means = Float64Array.from(km.centroids), weights = new Float64Array(k).fill(1 / k);
-  const covs = Array.from({ length: k }, () => new Matrix(dim, dim));
-  let varMean = 0;
-  for (let j = 0; j < dim; j++) { let m = 0, s = 0; for (let i = 0; i < n; i++) m += data[i * dim + j]; m /= n; for (let i = 0; i < n; i++) s += (data[i * dim + j] - m) ** 2; varMean += s / n / dim; }
-  const ridge = 1e-6 * (varMean || 1);
-  const R = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) R[i * k + km.labels[i]] = 1;
-  let ll = -Infinity, it = 0;
-  const mstep = () => {
-    for (let c = 0; c < k; c++) {
-      let nc = 0;
-      const mu = new Float64Array(dim);
-      for (let i = 0; i < n; i++) { const w = R[i * k + c]; nc += w; for (let j = 0; j < dim; j++) mu[j] += w * data[i * dim + j]; }
-      nc = Math.max(nc, 1e-10);
-      for (let j = 0; j < dim; j++) mu[j] /= nc;
-      const S = new Matrix(dim, dim);
-      for (let i = 0; i < n; i++) {
-        const w = R[i * k + c];
-        if (w < 1e-12) continue;
-        for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) S.set(a, b, S.get(a, b) + w * (data[i * dim + a] - mu[a]) * (data[i * dim + b] - mu[b]));
-      }
-      for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) { const v = S.get(a, b) / nc + (a === b ? ridge : 0); S.set(a, b, v); S.set(b, a, v); }
-      covs[c] = S; means.set(mu, c * dim); weights[c] = nc / n;
-    }
-  };
-  for (it = 1; it <= (options.iterations ?? 100); it++) {
-    mstep();
-    // E step via Cholesky
-    const chol = covs.map((S) => {
-      const L = new Matrix(dim, dim);
-      for (let a = 0; a < dim; a++) for (let b = 0; b <= a; b++) {
-        let s = S.get(a, b);
-        for (let q = 0; q < b; q++) s -= L.get(a, q) * L.get(b, q);
-        L.set(a, b, a === b ? Math.sqrt(Math.max(s, 1e-300)) : s / L.get(b, b));
-      }
-      let logdet = 0;
-      for (let a = 0; a < dim; a++) logdet += 2 * Math.log(L.get(a, a));
-      return { L, logdet };
-    });
-    let nll = 0;
-    const z = new Float64Array(dim), lp = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
-      let mx = -Infinity;
-      for (let c = 0; c < k; c++) {
-        const { L, logdet } = chol[c];
-        let q = 0;
-        for (let a = 0; a < dim; a++) {
-          let s = data[i * dim + a] - means[c * dim + a];
-          for (let b = 0; b < a; b++) s -= L.get(a, b) * z[b];
-          z[a] = s / L.get(a, a); q += z[a] * z[a];
-        }
-        lp[c] = Math.log(weights[c] + 1e-300) - 0.5 * (q + logdet + dim * Math.log(2 * Math.PI));
-        if (lp[c] > mx) mx = lp[c];
-      }
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(lp[c] - mx);
-      const lse = mx + Math.log(s);
-      nll += lse;
-      for (let c = 0; c < k; c++) R[i * k + c] = Math.exp(lp[c] - lse);
-    }
-    const change = nll - ll;
-    ll = nll;
-    if (Math.abs(change) < (options.tolerance ?? 1e-6) * Math.abs(nll)) break;
-  }
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) { let b = 0; for (let c = 1; c < k; c++) if (R[i * k + c] > R[i * k + b]) b = c; labels[i] = b; }
-  return { labels, means, weights, probabilities: R, logLikelihood: ll, iterations: it, centroids: means };
 }
 
 export interface ClusterResult {

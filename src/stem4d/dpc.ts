@@ -17,6 +17,7 @@ import type { Dataset4D } from "./dataset";
 import { centerOfMassUDF, detectorMask, scanImage, type Detector } from "./analyses";
 import { fft2dInPlace, fftFreq } from "../image/fft";
 import { runUDF, type RunOptions } from "./udf";
+import { solve } from "../core/linalg";
 
 export interface CenterOfMassOptions extends RunOptions {
   /** Plain intensity-weighted mean position in detector pixels (x = column), no corrections. Default false. */
@@ -120,20 +121,9 @@ export function fitPlane(v: Float32Array, w: number, h: number): [number, number
     const f = [1, x, y];
     for (let i = 0; i < 3; i++) { B[i] += f[i] * z; for (let j = 0; j < 3; j++) A[3 * i + j] += f[i] * f[j]; }
   }
-  return solve3(A, B);
-}
-
-function solve3(A: number[], B: number[]): [number, number, number] {
-  const det = (m: number[]) => m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
-  const d = det(A);
-  if (Math.abs(d) < 1e-12) return [B[0] / Math.max(A[0], 1), 0, 0];
-  const out: number[] = [];
-  for (let c = 0; c < 3; c++) {
-    const m = A.slice();
-    for (let r = 0; r < 3; r++) m[3 * r + c] = B[r];
-    out.push(det(m) / d);
-  }
-  return out as [number, number, number];
+  // Normal equations of the plane; a degenerate support (one row or column, or no finite pixel) gives the mean level.
+  const s = solve(A, B, 3, 1e-9 * (Math.abs(A[0]) + 1));
+  return s ? [s[0], s[1], s[2]] : [B[0] / Math.max(A[0], 1), 0, 0];
 }
 
 /** Apply R(θ)·F to a vector field (see the module comment). */

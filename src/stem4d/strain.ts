@@ -16,6 +16,8 @@
  */
 import { makeImage, type Image } from "../image";
 import { braggVectorMap, type BraggDisks } from "./bragg";
+import { median } from "../core/select";
+import { solve } from "../core/linalg";
 
 export interface Lattice {
   /** Position of the (0,0) disk, detector pixels [kx, ky]. */
@@ -141,7 +143,7 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
         for (let r = 0; r < 3; r++) { bx[r] += w * d[r] * disks.x[j]; by[r] += w * d[r] * disks.y[j]; for (let c = 0; c < 3; c++) A[3 * r + c] += w * d[r] * d[c]; }
         n++; used.push(j, h, k);
       }
-      const sx = solve3(A, bx), sy = solve3(A, by);
+      const tol = 1e-9 * (Math.abs(A[0]) + 1), sx = solve(A, bx, 3, tol), sy = solve(A, by, 3, tol);
       if (n < 3 || n < minFrac * (j1 - j0) || !sx || !sy) { fit = null; break; }
       fit = [sx[0], sy[0], sx[1], sy[1], sx[2], sy[2]];
       o = [fit[0], fit[1]]; g1 = [fit[2], fit[3]]; g2 = [fit[4], fit[5]];
@@ -158,24 +160,6 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
   return res;
 }
 
-function solve3(A: Float64Array, b: Float64Array): number[] | null {
-  const m = Array.from(A), v = Array.from(b);
-  for (let c = 0; c < 3; c++) {
-    let p = c;
-    for (let r = c + 1; r < 3; r++) if (Math.abs(m[3 * r + c]) > Math.abs(m[3 * p + c])) p = r;
-    if (Math.abs(m[3 * p + c]) < 1e-9 * (Math.abs(m[0]) + 1)) return null;
-    if (p !== c) { for (let k = 0; k < 3; k++) [m[3 * c + k], m[3 * p + k]] = [m[3 * p + k], m[3 * c + k]]; [v[c], v[p]] = [v[p], v[c]]; }
-    for (let r = c + 1; r < 3; r++) {
-      const f = m[3 * r + c] / m[3 * c + c];
-      for (let k = c; k < 3; k++) m[3 * r + k] -= f * m[3 * c + k];
-      v[r] -= f * v[c];
-    }
-  }
-  const x = [0, 0, 0];
-  for (let r = 2; r >= 0; r--) { let s = v[r]; for (let k = r + 1; k < 3; k++) s -= m[3 * r + k] * x[k]; x[r] = s / m[3 * r + r]; }
-  return x;
-}
-
 /** The reference for strainMap: a scan region (mask or [row0, row1, col0, col1] half-open), or explicit lattice vectors. */
 export type StrainReference =
   | { region: ArrayLike<number | boolean> | Image | [number, number, number, number] }
@@ -190,13 +174,6 @@ export interface StrainMapResult {
   g1: [number, number]; g2: [number, number];
   /** The per-pattern lattice fit. */
   lattice: LatticeFit;
-}
-
-function median(v: number[]): number {
-  const s = v.filter((x) => x === x).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function regionMask(ref: StrainReference & { region: unknown }, scanShape: [number, number]): Uint8Array {

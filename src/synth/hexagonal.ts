@@ -4,7 +4,7 @@
  * ground truth, using the same image model and noise options as
  * `synth.perovskite` (see `columns.ts`). x = column, y = row, pixels.
  */
-import { rng } from "./random";
+import { rng } from "../core/random";
 import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive, checkFraction } from "./columns";
 import { SyntheticLattice, DisplacementField, fieldAt } from "./perovskite";
 

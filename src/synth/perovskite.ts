@@ -8,7 +8,7 @@
  * image model). x = column, y = row, pixels.
  */
 import { Image } from "../image/image";
-import { rng } from "./random";
+import { rng } from "../core/random";
 import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive, checkFraction } from "./columns";
 
 /** A B-site displacement field: constant [dx, dy] pixels, or a function of the undisplaced B position (pixels). */

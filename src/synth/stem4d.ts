@@ -15,7 +15,7 @@
  */
 import { Dataset4D, dataset4D } from "../stem4d/dataset";
 import { makeImage, type Image } from "../image";
-import { rng as makeRng } from "./random";
+import { rng as makeRng } from "../core/random";
 
 export interface Stem4DStrain { exx: number; eyy: number; exy: number; theta: number }
 

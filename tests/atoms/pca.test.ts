@@ -8,7 +8,9 @@
  * (short side > 4k + 32) is compared with the dense exact truncation
  * computed here, and on the Au nanoparticle with numpy.linalg.svd.
  */
-import { pcaDenoise, symmetricEigen, makeImage, findAtoms, synth, readImage, Image } from "causalscope";
+import { makeImage, findAtoms, synth, readImage, Image } from "causalscope";
+import { pcaDenoise } from "../../src/atoms";
+import { symmetricEigen } from "../../src/core/linalg";
 import { describeWithData } from "../helpers/shared-data";
 
 function lcg(seed: number) {

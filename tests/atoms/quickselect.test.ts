@@ -4,7 +4,7 @@
  * on random, heavily tied (integer counts), sorted and reversed inputs, short
  * ones and ones long enough for the sampling recursion (> 600 values).
  */
-import { quickselect } from "causalscope";
+import { quickselect } from "../../src/core/select";
 
 function lcg(seed: number) {
   let s = seed >>> 0;

@@ -4,7 +4,7 @@
  */
 import { learnStructure, fisherZ, causalDirection, fitSEM, dag, simpson, bootstrap, effect } from "../../src/causal";
 import { Table } from "../../src/table";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 
 function gaussData(n: number, seed = 1): Record<string, Float64Array> {
   const r = new Rng(seed);

@@ -3,7 +3,7 @@
  * linear SEM with known population values.
  */
 import { dag, effect, fitSEM } from "../../src/causal";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 
 /** z ~ N(0,1); x = z + N(0,3) (sd 2); y = 2x + z + N(0,4): Var y = 16 + 1 + 4 + 4 = 25 (sd 5); standardised effect of x on y = 2·2/5 = 0.8. */
 function sem(n: number, seed = 21): Record<string, Float64Array> {

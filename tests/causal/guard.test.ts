@@ -5,7 +5,7 @@
  * every algorithm, naming the columns; legitimate strong correlation is not.
  */
 import { learnStructure, deterministicRelations, prepareData } from "../../src/causal";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 
 const ALGS = ["pc", "fci", "hc", "tabu", "ges", "lingam"] as const;
 

@@ -1,5 +1,5 @@
 import { fitSEM, effect, simulate, doIntervention, simpson, partialCorrelations, causalDirection, bootstrap, bootstrapAsync, dag, learnStructure, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, compareGraphs } from "../../src/causal";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 import { bif } from "./helpers";
 
 /** z -> x -> y, z -> y with known coefficients. */

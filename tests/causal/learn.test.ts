@@ -22,7 +22,7 @@ import {
   directLingam,
   fci,
 } from "../../src/causal";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 import { bif } from "./helpers";
 
 const cpdagMetrics = (g: any, truth: any) => compareGraphs(g.kind === "dag" ? dagToCpdag(g) : g, dagToCpdag(truth));

@@ -7,7 +7,7 @@
 import { bootstrap, learnStructure, prepareData, dag, dagToCpdag, shd, compareGraphs, fisherZ, gSquare, readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM, Graph } from "../../src/causal";
 import { mixedLR, MixedLR, MixedScore, multinomialLogLik } from "../../src/causal/mixed";
 import { LocalScore } from "../../src/causal/score";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 import { bif, skeleton } from "./helpers";
 
 const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));

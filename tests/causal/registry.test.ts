@@ -7,7 +7,7 @@ import {
   learnStructure, pcStable, fci, hillClimb, ges, structureScore, fisherZ, prepareData, registerCITest, registerScore, ciTestNames, scoreNames,
   BaseTest, CITest, CIResult, CausalData, DecomposableScore, Graph,
 } from "../../src/causal";
-import { Rng } from "../../src/causal/stats";
+import { Rng } from "../../src/core/random";
 
 const edges = (g: Graph) => g.edges.map((e) => `${e.from}${e.directed ? "->" : "--"}${e.to}`).sort();
 

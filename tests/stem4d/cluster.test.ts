@@ -1,7 +1,7 @@
 // Direct source imports keep this suite independent of other capabilities' work in progress.
 import * as synth from "../../src/synth/stem4d";
 import { patternPCA, patternNMF, clusterPatterns } from "../../src/stem4d";
-import { kmeans, gmm } from "../../src/stem4d/decompose";
+import { kmeans, gmm } from "../../src/core/cluster";
 
 function agreement(labels: Float32Array, truth: Float32Array): number {
   let same = 0;
