@@ -8,17 +8,17 @@
  *
  * Resample b draws its rows from a generator seeded with (seed, b), so the
  * result does not depend on how resamples are spread over worker threads:
- * `workers: k` (k > 1) runs them on k `worker_threads` when the library runs
- * compiled (the kernel, `node`), and sequentially otherwise (e.g. under
- * ts-jest); `bootstrapAsync` never blocks the event loop.
+ * `bootstrapAsync` with `workers: k` (k > 1) runs blocks of resamples as
+ * tasks of the library's worker pool (src/core/pool.ts: each worker
+ * requires this module and calls `learnResamples`), and otherwise in the
+ * calling thread, yielding to the event loop between resamples.
  */
 import { isPrepared } from "./citest";
 import { CausalData, DataInput, prepareData } from "./data";
 import { Graph, GraphEdge } from "./graph";
 import { learnStructure, LearnOptions } from "./learn";
 import { Rng } from "../core/random";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { defaultWorkers, sharedPool } from "../core/pool";
 
 export interface EdgeFrequency {
   from: string;
@@ -45,11 +45,6 @@ function resample(d: CausalData, rows: Int32Array): CausalData {
   return out;
 }
 
-/**
- * Edge and direction frequencies over `n` bootstrap resamples of `data`,
- * learning with `options` (any learnStructure options; `seed` seeds the
- * resampling). Cost: n × one structure search.
- */
 /** Rows of resample b (seeded by (seed, b)). */
 function resampleRows(n: number, seed: number, b: number): Int32Array {
   const rng = new Rng((seed * 1000003 + b * 7919 + 1) >>> 0);
@@ -58,8 +53,10 @@ function resampleRows(n: number, seed: number, b: number): Int32Array {
   return rows;
 }
 
+type ResampleEdges = { from: string; to: string; directed: boolean }[] | null;
+
 /** Learn on resample b; null when the resample is degenerate (e.g. a rare level vanished). */
-export function learnResample(d: CausalData, options: LearnOptions, b: number): { from: string; to: string; directed: boolean }[] | null {
+export function learnResample(d: CausalData, options: LearnOptions, b: number): ResampleEdges {
   const rows = resampleRows(d.n, options.seed ?? 0, b);
   try {
     const g = learnStructure(resample(d, rows), { ...options, seed: (options.seed ?? 0) + b + 1 });
@@ -84,58 +81,70 @@ export function bootstrap(data: DataInput | CausalData, options: LearnOptions & 
   const fn = "bootstrap";
   checkN(n, fn);
   const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
-  const results: ({ from: string; to: string; directed: boolean }[] | null)[] = [];
-  for (let b = 0; b < n; b++) results.push(learnResample(d, options, b));
-  return summarize(d, results, options);
+  return summarize(d, learnResamples(d, options, 0, n), options);
+}
+
+/** Worker task of `bootstrapAsync`: resamples from..to-1 of `d`, in order. */
+export function learnResamples(d: CausalData, options: LearnOptions, from: number, to: number): ResampleEdges[] {
+  const out: ResampleEdges[] = [];
+  for (let b = from; b < to; b++) out.push(learnResample(d, options, b));
+  return out;
 }
 
 /**
  * As `bootstrap`, spreading the resamples over `workers` worker threads
- * (default: available parallelism − 1, at most 8) when the compiled library
- * is available; identical results to `bootstrap` with the same seed.
+ * (default: `defaultWorkers()`, the available parallelism up to 8; the
+ * calling thread only waits), in blocks of consecutive resamples; identical
+ * results to `bootstrap` with the same seed. With `workers` ≤ 1, or options
+ * that cannot be copied to another thread (e.g. a user-defined test object
+ * with methods), it runs in the calling thread, yielding to the event loop
+ * between resamples (a one-line note says so when workers were asked for).
  */
 export async function bootstrapAsync(data: DataInput | CausalData, options: LearnOptions & { threshold?: number; workers?: number } = {}, n = 100): Promise<BootstrapResult> {
   const fn = "bootstrapAsync";
   checkN(n, fn);
   const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
-  const os = await import("node:os");
-  const k = Math.min(n, options.workers ?? Math.max(1, Math.min(8, (os.availableParallelism?.() ?? os.cpus().length) - 1)));
-  const compiled = path.join(__dirname, "bootstrap.js");
-  const { workers: _w, ...opts } = options;
-  void _w;
-  if (k <= 1 || !fs.existsSync(compiled) || !__filename.endsWith(".js")) {
-    const results: ({ from: string; to: string; directed: boolean }[] | null)[] = [];
+  const { workers, ...opts } = options;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`${fn}: options.workers must be a non-negative integer, got ${workers}`);
+  let k = Math.min(n, workers ?? defaultWorkers());
+  if (k > 1 && !plainData(opts)) {
+    if (workers !== undefined) console.warn(`${fn}: runs in the calling thread: its options hold functions or class instances, which worker threads would receive without their methods`);
+    k = 1;
+  }
+  let results: ResampleEdges[];
+  if (k <= 1) {
+    results = [];
     for (let b = 0; b < n; b++) {
       results.push(learnResample(d, opts, b));
-      if (b % 4 === 3) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
     }
-    return summarize(d, results, opts);
+  } else {
+    // About four blocks per thread balances uneven resamples; each block copies the data once.
+    const blocks = Math.min(n, 4 * k), plain: CausalData = { ...d, cov: undefined };
+    const tasks = Array.from({ length: blocks }, (_, i) => ({
+      module: __filename, export: "learnResamples",
+      args: [plain, opts, Math.floor((i * n) / blocks), Math.floor(((i + 1) * n) / blocks)],
+    }));
+    results = (await sharedPool().map<ResampleEdges[]>(tasks, { concurrency: k })).flat();
   }
-  const { Worker } = await import("node:worker_threads");
-  const src = `const { parentPort, workerData } = require("node:worker_threads");
-const { learnResample } = require(workerData.module);
-const out = [];
-for (const b of workerData.indices) out.push([b, learnResample(workerData.data, workerData.options, b)]);
-parentPort.postMessage(out);`;
-  const plain: CausalData = { ...d, cov: undefined };
-  const jobs = Array.from({ length: k }, (_, w) => Array.from({ length: n }, (_, b) => b).filter((b) => b % k === w));
-  const parts = await Promise.all(
-    jobs.map(
-      (indices) =>
-        new Promise<[number, { from: string; to: string; directed: boolean }[] | null][]>((resolve, reject) => {
-          const wk = new Worker(src, { eval: true, workerData: { module: compiled, data: plain, options: opts, indices } });
-          wk.once("message", resolve);
-          wk.once("error", reject);
-          wk.once("exit", (code) => code !== 0 && reject(new Error(`${fn}: worker exited with code ${code}`)));
-        }),
-    ),
-  );
-  const results: ({ from: string; to: string; directed: boolean }[] | null)[] = new Array(n).fill(null);
-  for (const part of parts) for (const [b, r] of part) results[b] = r;
   return summarize(d, results, opts);
 }
 
-function summarize(d: CausalData, results: ({ from: string; to: string; directed: boolean }[] | null)[], options: LearnOptions & { threshold?: number }): BootstrapResult {
+/**
+ * Whether `v` is plain data (primitives, arrays, typed arrays, plain
+ * objects), which a worker receives unchanged; a class instance would
+ * arrive without its methods.
+ */
+function plainData(v: unknown, depth = 0): boolean {
+  if (v === null || (typeof v !== "object" && typeof v !== "function")) return typeof v !== "symbol";
+  if (typeof v === "function" || depth > 8) return false;
+  if (ArrayBuffer.isView(v)) return true;
+  if (Array.isArray(v)) return v.every((x) => plainData(x, depth + 1));
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.values(v).every((x) => plainData(x, depth + 1));
+}
+
+function summarize(d: CausalData, results: ResampleEdges[], options: LearnOptions & { threshold?: number }): BootstrapResult {
   const fn = "bootstrap";
   const p = d.p;
   const fwd = new Float64Array(p * p);
