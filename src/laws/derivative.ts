@@ -57,6 +57,27 @@ export function finiteDifference(): Differentiation {
   };
 }
 
+const hats = new Map<string, Float64Array>();
+
+/** Hat matrix H = Q Qᵀ of the window's Vandermonde matrix (positions scaled to [-1, 1]): row r gives the fit at position r. Cached per (window, polyorder). */
+function hatMatrix(window: number, polyorder: number): Float64Array {
+  const key = `${window}/${polyorder}`;
+  const cached = hats.get(key);
+  if (cached) return cached;
+  const half = (window - 1) / 2, k = polyorder + 1;
+  const V = new Float64Array(window * k);
+  for (let r = 0; r < window; r++) for (let c = 0; c < k; c++) V[r * k + c] = ((r - half) / half) ** c;
+  const { Q } = qr(V, window, k);
+  const H = new Float64Array(window * window);
+  for (let r = 0; r < window; r++) for (let s = 0; s < window; s++) {
+    let v = 0;
+    for (let c = 0; c < k; c++) v += Q[r * k + c] * Q[s * k + c];
+    H[r * window + s] = v;
+  }
+  hats.set(key, H);
+  return H;
+}
+
 /**
  * Savitzky–Golay smoothing: each sample replaced by the value at it of the
  * least-squares polynomial of order `polyorder` through the `window` samples
@@ -69,17 +90,7 @@ export function savitzkyGolaySmooth(x: ArrayLike<number>, window: number, polyor
   if (!Number.isInteger(window) || window < 3 || window % 2 === 0) throw new RangeError(`savitzkyGolay: window must be an odd integer >= 3, got ${window}`);
   if (!Number.isInteger(polyorder) || polyorder < 0 || polyorder >= window) throw new RangeError(`savitzkyGolay: polyorder must be an integer in [0, window), got ${polyorder} (window ${window})`);
   if (n < window) throw new RangeError(`savitzkyGolay: ${n} samples are fewer than the window of ${window}`);
-  // Hat matrix H = Q Qᵀ of the window's Vandermonde matrix (positions scaled to [-1, 1]): row r gives the fit at position r.
-  const half = (window - 1) / 2, k = polyorder + 1;
-  const V = new Float64Array(window * k);
-  for (let r = 0; r < window; r++) for (let c = 0; c < k; c++) V[r * k + c] = ((r - half) / half) ** c;
-  const { Q } = qr(V, window, k);
-  const H = new Float64Array(window * window);
-  for (let r = 0; r < window; r++) for (let s = 0; s < window; s++) {
-    let v = 0;
-    for (let c = 0; c < k; c++) v += Q[r * k + c] * Q[s * k + c];
-    H[r * window + s] = v;
-  }
+  const half = (window - 1) / 2, H = hatMatrix(window, polyorder);
   const out = new Float64Array(n);
   const apply = (row: number, start: number): number => {
     let v = 0;

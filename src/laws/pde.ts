@@ -17,6 +17,7 @@
  * PDELibrary.
  */
 import { Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
+import { savitzkyGolaySmooth } from "./derivative";
 import { EnsembleOptions, EnsembleResult, InformationCriteria, normalEquations, informationCriteria, resolveEnsemble, ensembleFit, equationText } from "./sindy";
 
 /** A 2-D frame: row-major values, x = column, y = row (the house image convention). */
@@ -42,6 +43,12 @@ export interface PdeFindOptions {
   bias?: boolean;
   /** Wrap the spatial stencils around the edges (periodic field) instead of dropping the edge cells (default false). */
   periodic?: boolean;
+  /**
+   * Savitzky–Golay smoothing of the field before differentiation, along x,
+   * y (maps) and time, `window` samples (odd) with polynomial `polyorder`
+   * (default 3): for noisy fields. Default none.
+   */
+  smooth?: { window: number; polyorder?: number };
   /** Name of the field in the equation (default `u`). */
   name?: string;
   /** Shorthand for `stlsq({ threshold, alpha })` (defaults 0.1, 0.05); not together with `optimizer`. */
@@ -65,7 +72,7 @@ export interface PdeModel {
   informationCriteria: InformationCriteria;
   ensemble: EnsembleResult | null;
   warnings: string[];
-  options: { dt: number; dx: number; dy: number | null; degree: number; order: number; bias: boolean; periodic: boolean; frames: number; grid: number[]; rows: number; optimizer: OptimizerInfo; ensemble: EnsembleOptions | null };
+  options: { dt: number; dx: number; dy: number | null; degree: number; order: number; bias: boolean; periodic: boolean; smooth: { window: number; polyorder: number } | null; frames: number; grid: number[]; rows: number; optimizer: OptimizerInfo; ensemble: EnsembleOptions | null };
 }
 
 /** Spatial derivative stencils (offsets and weights before division by h^order), second-order accurate. */
@@ -90,6 +97,17 @@ function readFrames(frames: readonly (readonly number[])[] | readonly FieldFrame
     return out;
   });
   return { data, nx, ny, twoD };
+}
+
+/** Savitzky–Golay smoothing of every frame along x (and y), then of every point along time, in place. */
+function smoothField(data: Float64Array[], nx: number, ny: number, window: number, polyorder: number): void {
+  const nt = data.length, line = (n: number): Float64Array => new Float64Array(n);
+  const rowBuf = line(nx), colBuf = line(ny), timeBuf = line(nt);
+  for (const u of data) {
+    if (nx >= window) for (let y = 0; y < ny; y++) { for (let x = 0; x < nx; x++) rowBuf[x] = u[y * nx + x]; savitzkyGolaySmooth(rowBuf, window, polyorder).forEach((v, x) => { u[y * nx + x] = v; }); }
+    if (ny >= window) for (let x = 0; x < nx; x++) { for (let y = 0; y < ny; y++) colBuf[y] = u[y * nx + x]; savitzkyGolaySmooth(colBuf, window, polyorder).forEach((v, y) => { u[y * nx + x] = v; }); }
+  }
+  if (nt >= window) for (let i = 0; i < nx * ny; i++) { for (let t = 0; t < nt; t++) timeBuf[t] = data[t][i]; savitzkyGolaySmooth(timeBuf, window, polyorder).forEach((v, t) => { data[t][i] = v; }); }
 }
 
 /** Derivative-term labels (without the field name) for 1-D or 2-D, up to `order`. */
@@ -125,6 +143,11 @@ export function pdeFind(frames: readonly (readonly number[])[] | readonly FieldF
   const order = options.order ?? 2;
   if (!Number.isInteger(order) || order < 1 || order > (twoD ? 2 : 3)) throw new RangeError(`pdeFind({ order }): must be an integer in 1..${twoD ? 2 : 3} for ${twoD ? "maps" : "profiles"}, got ${order}`);
   const nt = data.length;
+  const smooth = options.smooth ? { window: options.smooth.window, polyorder: options.smooth.polyorder ?? 3 } : null;
+  if (smooth) {
+    if (nt < smooth.window || nx < smooth.window || (twoD && ny < smooth.window)) throw new RangeError(`pdeFind({ smooth }): the window of ${smooth.window} samples is longer than the field (${twoD ? `${nx}×${ny}` : nx} points, ${nt} frames)`);
+    smoothField(data, nx, twoD ? ny : 1, smooth.window, smooth.polyorder);
+  }
   if (nt < 3) throw new RangeError(`pdeFind(frames): ${nt} frames; the time derivative needs at least 3`);
   const reach = order === 3 ? 2 : 1;
   const xs: number[] = [], ys: number[] = [];
@@ -195,6 +218,6 @@ export function pdeFind(frames: readonly (readonly number[])[] | readonly FieldF
     informationCriteria: informationCriteria(theta, targets, xi),
     ensemble,
     warnings,
-    options: { dt, dx, dy: twoD ? dy : null, degree, order, bias, periodic, frames: nt, grid: twoD ? [nx, ny] : [nx], rows, optimizer: optimizer.info, ensemble: ens },
+    options: { dt, dx, dy: twoD ? dy : null, degree, order, bias, periodic, smooth, frames: nt, grid: twoD ? [nx, ny] : [nx], rows, optimizer: optimizer.info, ensemble: ens },
   };
 }

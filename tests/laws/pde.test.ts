@@ -8,18 +8,19 @@
  * level at which plain finite differences stop working is asserted too.
  */
 import { pdeFind, stlsq } from "../../src/laws";
+import { Rng } from "../../src/core";
 import { periodicField, addNoise } from "./systems";
 
 const BURGERS = periodicField((u, ux, uxx) => -u * ux + 0.1 * uxx, (x) => Math.exp(-((x + 2) ** 2)), { length: 16, nx: 256, dt: 0.01, frames: 301, h: 0.002, x0: -8 });
 const FISHER = periodicField((u, ux, uxx) => 0.5 * uxx + u - u * u, (x) => 0.8 * Math.exp(-(x * x)), { length: 40, nx: 200, dt: 0.02, frames: 201, h: 0.002, x0: -20 });
 
-function heatMaps(frames: number, noise = 0): { data: Float32Array; width: number; height: number }[] {
-  const D = 0.5, nx = 48, ny = 40, dx = 0.25;
+function heatMaps(frames: number, noise = 0, seed = 1): { data: Float32Array; width: number; height: number }[] {
+  const D = 0.5, nx = 48, ny = 40, dx = 0.25, r = new Rng(seed);
   return Array.from({ length: frames }, (_, k) => {
     const t = 1 + 0.02 * k, data = new Float32Array(nx * ny);
     for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
       const X = (x - 24) * dx, Y = (y - 18) * dx;
-      data[y * nx + x] = (1 / t) * Math.exp(-(X * X + Y * Y) / (4 * D * t)) + noise;
+      data[y * nx + x] = (1 / t) * Math.exp(-(X * X + Y * Y) / (4 * D * t)) + (noise ? r.normal(0, noise) : 0);
     }
     return { data, width: nx, height: ny };
   });
@@ -61,6 +62,16 @@ test("2-D diffusion from maps: u_t = 0.5 u_xx + 0.5 u_yy within 2 %, edges dropp
   expect(e.ensemble!.inclusion[0][3]).toBe(1);
   expect(e.ensemble!.inclusion[0][5]).toBe(1);
   expect(e.ensemble!.inclusion[0][0]).toBe(0);
+});
+
+test("noisy maps (noise 0.3 % of the peak): plain differences fail, Savitzky–Golay smoothing (9) recovers the law within 2 % (a 15-sample window biases this 4-pixel-wide spot)", () => {
+  const maps = heatMaps(40, 0.003, 2);
+  const plain = pdeFind(maps, { dt: 0.02, dx: 0.25, degree: 1, threshold: 0.05 });
+  expect(plain.coefficients[0][plain.featureNames.indexOf("u u_xx")]).not.toBe(0);
+  const smoothed = pdeFind(maps, { dt: 0.02, dx: 0.25, degree: 1, threshold: 0.05, smooth: { window: 9 } });
+  expectLaw(smoothed, { u_xx: 0.5, u_yy: 0.5 }, 0.02);
+  expect(smoothed.options.smooth).toEqual({ window: 9, polyorder: 3 });
+  expect(() => pdeFind(maps.slice(0, 10), { dt: 0.02, dx: 0.25, smooth: { window: 15 } })).toThrow(/window of 15 samples is longer than the field \(48×40 points, 10 frames\)/);
 });
 
 test("bad input is refused with the reason", () => {
