@@ -17,7 +17,7 @@
  */
 import { makeImage, type Image } from "../image";
 import type { Dataset4D } from "./dataset";
-import { runUDF, type RunOptions, type UDF } from "./udf";
+import { runUDF, type DatasetMeta, type RunOptions, type UDF } from "./udf";
 
 export interface BraggDiskOptions extends RunOptions {
   /** Minimum distance between disks, detector pixels. Default: the template's radius (from its area), at least 3. */
@@ -53,8 +53,8 @@ export interface BraggDisks {
 }
 
 /**
- * The self-contained correlation and peak-finding kernel, shipped as source
- * text to worker threads (see udf.ts); returns { prepare, detect }.
+ * The correlation and peak-finding kernels, { prepare, detect }; made once
+ * per thread by processBraggDisks (which worker threads require by name).
  */
 export function braggKernelLib() {
   function fft(re: Float64Array, im: Float64Array, inv: boolean): void {
@@ -218,7 +218,6 @@ export function braggKernelLib() {
 }
 
 interface BraggParams {
-  lib: string;
   t: { W: number; H: number; tre: Float64Array; tim: Float64Array; offX: number; offY: number };
   o: { minDistance: number; thresholdRel: number; thresholdAbs: number; maxPeaks: number; corrPower: number; subpixel: string; upsample: number; edgeBoundary: number };
 }
@@ -247,22 +246,9 @@ export function braggDisksUDF(template: Image, detShape: [number, number], optio
   const stride = 1 + 3 * o.maxPeaks;
   return {
     name: "braggDisks",
-    params: { lib: braggKernelLib.toString(), t: { W: t.W, H: t.H, tre: t.tre, tim: t.tim, offX: t.offX, offY: t.offY }, o },
+    params: { t: { W: t.W, H: t.H, tre: t.tre, tim: t.tim, offX: t.offX, offY: t.offY }, o },
     buffers: () => ({ disks: { kind: "nav", extra: stride } }),
-    process: (frames, n, _start, b, p, meta) => {
-      const g = globalThis as unknown as { __causalscopeBraggLib?: { src: string; lib: ReturnType<typeof braggKernelLib> } };
-      if (!g.__causalscopeBraggLib || g.__causalscopeBraggLib.src !== p.lib) g.__causalscopeBraggLib = { src: p.lib, lib: new Function(`return (${p.lib})()`)() };
-      const lib = g.__causalscopeBraggLib.lib;
-      const kx = meta.detShape[1], ky = meta.detShape[0], fs = meta.frameSize, stride = 1 + 3 * p.o.maxPeaks, out = b.disks;
-      const found: number[] = [];
-      for (let i = 0; i < n; i++) {
-        found.length = 0;
-        lib.detect(frames.subarray(i * fs, (i + 1) * fs), kx, ky, p.t, p.o, found);
-        const m = found.length / 3;
-        out[i * stride] = m;
-        for (let k = 0; k < found.length; k++) out[i * stride + 1 + k] = found[k];
-      }
-    },
+    process: { module: __filename, export: "processBraggDisks" },
     finalize: (buf, meta) => {
       const nF = meta.nFrames, offsets = new Uint32Array(nF + 1);
       for (let f = 0; f < nF; f++) offsets[f + 1] = offsets[f] + buf.disks[f * stride];
@@ -274,6 +260,22 @@ export function braggDisksUDF(template: Image, detShape: [number, number], optio
       return { scanShape: meta.scanShape, detShape: meta.detShape, offsets, x, y, intensity };
     },
   };
+}
+
+let kernels: ReturnType<typeof braggKernelLib> | undefined;
+
+/** Process of braggDisksUDF (runs on worker threads): per frame, the disk count then x, y, intensity triples into the nav buffer `disks`. */
+export function processBraggDisks(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: BraggParams, meta: DatasetMeta): void {
+  kernels ??= braggKernelLib();
+  const kx = meta.detShape[1], ky = meta.detShape[0], fs = meta.frameSize, stride = 1 + 3 * p.o.maxPeaks, out = b.disks;
+  const found: number[] = [];
+  for (let i = 0; i < n; i++) {
+    found.length = 0;
+    kernels.detect(frames.subarray(i * fs, (i + 1) * fs), kx, ky, p.t, p.o, found);
+    const m = found.length / 3;
+    out[i * stride] = m;
+    for (let k = 0; k < found.length; k++) out[i * stride + 1 + k] = found[k];
+  }
 }
 
 /**
