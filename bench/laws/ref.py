@@ -36,7 +36,16 @@ def main():
     for case in spec["cases"]:
         X = np.asarray(data[case["data"]], dtype=float)
 
-        def fit():
+        def fit_pde():
+            # frames (nt, nx) -> PySINDy's (nx, nt, 1); periodic second-order differences in x, FiniteDifference in t
+            u = X.T[:, :, None]
+            lib = ps.PDELibrary(function_library=ps.PolynomialLibrary(degree=case["degree"], include_bias=False), derivative_order=case["order"],
+                                spatial_grid=np.arange(u.shape[0]) * case["dx"], is_uniform=True, periodic=True)
+            model = ps.SINDy(feature_library=lib, optimizer=ps.STLSQ(threshold=case["threshold"], alpha=0.05), differentiation_method=ps.FiniteDifference(axis=1))
+            model.fit(u, t=case["dt"])
+            return model
+
+        def fit_ode():
             model = ps.SINDy(
                 optimizer=optimizer(case),
                 feature_library=ps.PolynomialLibrary(degree=case["degree"]),
@@ -45,6 +54,7 @@ def main():
             model.fit(X, t=case["dt"])
             return model
 
+        fit = fit_pde if case.get("pde") else fit_ode
         fit()
         times = []
         for _ in range(case["reps"]):

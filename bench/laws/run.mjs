@@ -17,7 +17,11 @@
 //    differentiation (finite differences; Savitzky–Golay window 11 / 41, order
 //    3): exact-pattern recovery, worst relative coefficient error, and the
 //    largest coefficient difference between the tools.
-// 3. Optimiser agreement on Lorenz at 1 % noise: STLSQ with normalised columns,
+// 3. PDE-FIND on viscous Burgers (u_t = -u u_x + 0.1 u_xx, periodic, 256 points × 301
+//    frames): time of the whole fit (one warm-up, --reps/3 timed fits), equations and
+//    coefficients of both (PySINDy's PDELibrary differentiates the first and last frames
+//    one-sidedly, pdeFind drops them, so the coefficients differ at the 1e-4 level).
+// 4. Optimiser agreement on Lorenz at 1 % noise: STLSQ with normalised columns,
 //    SR3 with L0 and L1 (with and without the unbias step): largest coefficient
 //    difference between the tools.
 // The data are integrated here by RK4 (tests/laws/systems.ts, compiled with the library).
@@ -72,6 +76,8 @@ const optimizers = [
   { label: "SR3 L1, threshold 0.5, nu 1", threshold: 0.5, optimizer: { kind: "sr3", regularizer: "l1" } },
   { label: "SR3 L1, threshold 0.5, nu 1, unbias", threshold: 0.5, optimizer: { kind: "sr3", regularizer: "l1", unbias: true } },
 ];
+data["burgers"] = sys.periodicField((u, ux, uxx) => -u * ux + 0.1 * uxx, (x) => Math.exp(-((x + 2) ** 2)), { length: 16, nx: 256, dt: 0.01, frames: 301, h: 0.002, x0: -8 });
+const pdeCase = { name: "pde", pde: true, data: "burgers", dt: 0.01, dx: 16 / 256, degree: 2, order: 2, threshold: 0.05, reps: Math.max(3, Math.round(reps / 3)) };
 for (const o of optimizers) cases.push({ name: "optimizer", data: "lorenz@0.01", system: "lorenz", level: 0.01, dt: 0.002, degree: 2, diff: "fd", reps: 1, ...o });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "causalscope-bench-laws-"));
 const dataFile = path.join(dir, "data.json");
@@ -124,6 +130,20 @@ function recovery(featureNames, coefficients, truth) {
   console.log(`\nLorenz n = 5000, degree 2, STLSQ threshold 0.5, finite differences; ${ours.length} fits each in ${rounds} alternating rounds, median (fastest)`);
   console.log(`  causalscope ${(median(ours) * 1e3).toFixed(2)} ms (${(Math.min(...ours) * 1e3).toFixed(2)})   PySINDy ${theirs.version} ${(median(them) * 1e3).toFixed(2)} ms (${(Math.min(...them) * 1e3).toFixed(2)})`);
   console.log(`  ratio PySINDy / causalscope: median ${(median(them) / median(ours)).toFixed(1)}×, fastest ${(Math.min(...them) / Math.min(...ours)).toFixed(1)}×; largest coefficient difference ${diff.toExponential(1)}`);
+}
+
+{
+  const ref = reference({ cases: [pdeCase] }).cases[0];
+  const options = { dt: pdeCase.dt, dx: pdeCase.dx, degree: 2, order: 2, periodic: true, threshold: pdeCase.threshold, alpha: 0.05 };
+  laws.pdeFind(data.burgers, options); // warm-up
+  const ours = [];
+  let m;
+  for (let i = 0; i < pdeCase.reps; i++) { const t0 = process.hrtime.bigint(); m = laws.pdeFind(data.burgers, options); ours.push(Number(process.hrtime.bigint() - t0) / 1e9); }
+  const named = (names, coef) => names.map((n, j) => [n, coef[j]]).filter(([, c]) => c !== 0).map(([n, c]) => `${c.toFixed(5)} ${n}`).join(" + ");
+  console.log(`\nPDE-FIND, Burgers 256 × 301 frames (degree 2, derivatives to order 2, STLSQ 0.05); ${pdeCase.reps} fits each, median (fastest)`);
+  console.log(`  causalscope ${(median(ours) * 1e3).toFixed(1)} ms (${(Math.min(...ours) * 1e3).toFixed(1)})   PySINDy ${(median(ref.times) * 1e3).toFixed(1)} ms (${(Math.min(...ref.times) * 1e3).toFixed(1)}); ratio median ${(median(ref.times) / median(ours)).toFixed(1)}×, fastest ${(Math.min(...ref.times) / Math.min(...ours)).toFixed(1)}×`);
+  console.log(`  ours:    u_t = ${named(m.featureNames, m.coefficients[0])}`);
+  console.log(`  PySINDy: u_t = ${named(ref.featureNames, ref.coefficients[0])}`);
 }
 
 const lines = [], optimizerLines = [];

@@ -182,13 +182,14 @@ export function pdeFind(frames: readonly (readonly number[])[] | readonly FieldF
     for (let j = 0; j < labels.length; j++) D[j][r] = deriv(u, x, y, j);
     r++;
   }
-  // library: u^a · ∂ (∂ = 1 or a derivative), PySINDy's order: powers of u, then derivatives, then products
+  // library: u^a · ∂ (∂ = 1 or a derivative), PySINDy's PDELibrary order: powers of u, derivatives, then the products
+  // derivative by derivative (u u_x, u^2 u_x, u u_xx, …)
   const featureNames: string[] = [], theta: Float64Array[] = [];
   const power = (a: number): string => (a === 1 ? name : `${name}^${a}`);
   if (bias) { featureNames.push("1"); theta.push(new Float64Array(rows).fill(1)); }
   for (let a = 1; a <= degree; a++) { featureNames.push(power(a)); theta.push(U.map((v) => v ** a)); }
   labels.forEach((l, j) => { featureNames.push(`${name}_${l}`); theta.push(D[j]); });
-  for (let a = 1; a <= degree; a++) labels.forEach((l, j) => { featureNames.push(`${power(a)} ${name}_${l}`); theta.push(D[j].map((v, i) => v * U[i] ** a)); });
+  labels.forEach((l, j) => { for (let a = 1; a <= degree; a++) { featureNames.push(`${power(a)} ${name}_${l}`); theta.push(D[j].map((v, i) => v * U[i] ** a)); } });
   const p = theta.length;
   if (rows <= p) throw new RangeError(`pdeFind(frames): ${rows} grid points × frames for ${p} library terms; need more`);
   const targets = [Ut];
