@@ -6,7 +6,9 @@
  * small file declaring 65535 × 65535 pixels fails at once, in bounded
  * memory), and the zlib stream must inflate to exactly the declared size
  * with a matching Adler-32 (a short or truncated stream raises instead of
- * giving missing rows). Reference: PNG specification (W3C, 2nd edition).
+ * giving missing rows). The checked scanlines are then unfiltered and read
+ * here (pngjs only de-interlaces Adam7 files). Reference: PNG specification
+ * (W3C, 2nd edition).
  */
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
@@ -59,6 +61,21 @@ function scanlineBytes(w: number, h: number, bitsPerPixel: number): number {
   return w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8));
 }
 
+/** What `checkPng` found: the header, the palette, and the inflated (still filtered) scanlines. */
+export interface CheckedPng {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colourType: number;
+  interlaced: boolean;
+  /** PLTE chunk (RGB triples), when present. */
+  palette?: Uint8Array;
+  /** The inflated image data: filtered scanlines, one filter byte per row (per pass when interlaced). */
+  scanlines: Uint8Array;
+  /** Byte after the IEND chunk. */
+  end: number;
+}
+
 /**
  * Validate a PNG's structure without decoding it: signature, chunk lengths
  * within the file, every chunk's CRC-32, IHDR (sizes, bit depth for the
@@ -69,7 +86,7 @@ function scanlineBytes(w: number, h: number, bitsPerPixel: number): number {
  * compressed data. `end` is the byte after IEND (bytes after it are
  * ignored, as libpng and Pillow do).
  */
-export function checkPng(bytes: Uint8Array, name = "<bytes>"): { width: number; height: number; bitDepth: number; colourType: number; interlaced: boolean; end: number } {
+export function checkPng(bytes: Uint8Array, name = "<bytes>"): CheckedPng {
   const fail = (reason: string): never => {
     throw ioError("readPng", name, reason);
   };
@@ -79,6 +96,7 @@ export function checkPng(bytes: Uint8Array, name = "<bytes>"): { width: number; 
   let ihdr: { width: number; height: number; bitDepth: number; colourType: number; interlaced: boolean } | undefined;
   const idat: Uint8Array[] = [];
   let idatBytes = 0;
+  let palette: Uint8Array | undefined;
   let ended = false;
   while (p < bytes.length) {
     if (p + 12 > bytes.length) fail(`truncated: a chunk header at byte ${p} runs past the end of the file (${bytes.length} bytes)`);
@@ -99,6 +117,8 @@ export function checkPng(bytes: Uint8Array, name = "<bytes>"): { width: number; 
       if (!DEPTHS[colourType]?.includes(bitDepth)) fail(`corrupt IHDR: bit depth ${bitDepth} with colour type ${colourType} does not exist in PNG`);
       if (data[10] !== 0 || data[11] !== 0 || data[12] > 1) fail(`corrupt IHDR: compression ${data[10]}, filter ${data[11]}, interlace ${data[12]} (PNG has 0, 0, 0 or 1)`);
       ihdr = { width, height, bitDepth, colourType, interlaced: data[12] === 1 };
+    } else if (type === "PLTE") {
+      palette = data;
     } else if (type === "IDAT") {
       idat.push(data);
       idatBytes += len;
@@ -135,12 +155,94 @@ export function checkPng(bytes: Uint8Array, name = "<bytes>"): { width: number; 
       o += d.length;
     }
   }
+  let scanlines: Uint8Array;
   try {
-    inflateChecked(stream, expected);
+    scanlines = inflateChecked(stream, expected);
   } catch (e) {
-    fail(`corrupt or truncated image data: ${(e as Error).message}`);
+    return fail(`corrupt or truncated image data: ${(e as Error).message}`);
   }
-  return { ...ihdr, end: p };
+  if (colourType === 3 && !palette) fail("corrupt: a palette image without a PLTE chunk");
+  return { ...ihdr, palette, scanlines, end: p };
+}
+
+/** Undo the PNG row filters (None, Sub, Up, Average, Paeth) in place; `bpp` = bytes per complete pixel (at least 1). */
+function unfilter(data: Uint8Array, rows: number, rowBytes: number, bpp: number, fail: (reason: string) => never): void {
+  const stride = rowBytes + 1;
+  for (let y = 0; y < rows; y++) {
+    const f = data[y * stride];
+    const at = y * stride + 1;
+    const end = at + rowBytes;
+    const up = at - stride; // the previous row (row 0 has none: zeros)
+    const first = y === 0;
+    if (f === 0) continue;
+    if (f === 1) {
+      for (let i = at + bpp; i < end; i++) data[i] = (data[i] + data[i - bpp]) & 0xff;
+    } else if (f === 2) {
+      if (!first) for (let i = at; i < end; i++) data[i] = (data[i] + data[i - stride]) & 0xff;
+    } else if (f === 3) {
+      for (let i = at; i < end; i++) {
+        const a = i - at >= bpp ? data[i - bpp] : 0;
+        const b = first ? 0 : data[i - stride];
+        data[i] = (data[i] + ((a + b) >> 1)) & 0xff;
+      }
+    } else if (f === 4) {
+      for (let i = at; i < end; i++) {
+        const left = i - at >= bpp;
+        const a = left ? data[i - bpp] : 0;
+        const b = first ? 0 : data[i - stride];
+        const c = left && !first ? data[up + (i - at) - bpp] : 0;
+        const pa = b > c ? b - c : c - b;
+        const pb = a > c ? a - c : c - a;
+        const q = a + b - 2 * c;
+        const pc = q < 0 ? -q : q;
+        data[i] = (data[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+      }
+    } else fail(`corrupt: row ${y} has filter type ${f} (PNG defines 0-4)`);
+  }
+}
+
+/**
+ * Pixels of a non-interlaced PNG from its checked scanlines: grey levels as
+ * stored (low bit depths not rescaled), colour and palette as BT.601
+ * luminance (R = G = B gives exactly that value), alpha ignored.
+ */
+function pixelsOf(c: CheckedPng, name: string): Float32Array {
+  const fail = (reason: string): never => {
+    throw ioError("readPng", name, reason);
+  };
+  const { width: w, height: h, bitDepth: depth, colourType } = c;
+  const channels = CHANNELS[colourType];
+  const rowBytes = Math.ceil((w * channels * depth) / 8);
+  const data = c.scanlines;
+  unfilter(data, h, rowBytes, Math.max(1, (channels * depth) >> 3), fail);
+  const out = new Float32Array(w * h);
+  const [wr, wg, wb] = LUMA_WEIGHTS;
+  const lum = (r: number, g: number, b: number) => (r === g && g === b ? r : wr * r + wg * g + wb * b);
+  const pal = c.palette;
+  const stride = rowBytes + 1;
+  const mask = (1 << depth) - 1;
+  for (let y = 0, o = 0; y < h; y++) {
+    const row = y * stride + 1;
+    if (depth === 8 && colourType !== 3) {
+      if (channels <= 2) for (let x = 0, p = row; x < w; x++, p += channels) out[o++] = data[p];
+      else for (let x = 0, p = row; x < w; x++, p += channels) out[o++] = lum(data[p], data[p + 1], data[p + 2]);
+    } else if (depth === 16) {
+      const step = 2 * channels;
+      if (channels <= 2) for (let x = 0, p = row; x < w; x++, p += step) out[o++] = (data[p] << 8) | data[p + 1];
+      else for (let x = 0, p = row; x < w; x++, p += step) out[o++] = lum((data[p] << 8) | data[p + 1], (data[p + 2] << 8) | data[p + 3], (data[p + 4] << 8) | data[p + 5]);
+    } else {
+      // one sample per pixel (grey or palette index) of 1, 2, 4 or 8 bits, most significant bits first
+      for (let x = 0; x < w; x++) {
+        const bit = x * depth;
+        const k = (data[row + (bit >> 3)] >> (8 - depth - (bit & 7))) & mask;
+        if (colourType === 3) {
+          if (3 * k + 2 >= pal!.length) fail(`corrupt: pixel (${x}, ${y}) uses palette entry ${k}, the palette has ${pal!.length / 3}`);
+          out[o++] = lum(pal![3 * k], pal![3 * k + 1], pal![3 * k + 2]);
+        } else out[o++] = k;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -149,8 +251,13 @@ export function checkPng(bytes: Uint8Array, name = "<bytes>"): { width: number; 
  * CRCs, declared size against the compressed data, Adler-32).
  */
 export function decodePng(bytes: Uint8Array, name = "<bytes>"): PngImage {
-  const { end } = checkPng(bytes, name);
-  bytes = bytes.subarray(0, end);
+  const checked = checkPng(bytes, name);
+  const colour = checked.colourType === 2 || checked.colourType === 3 || checked.colourType === 6;
+  if (!checked.interlaced) {
+    return { width: checked.width, height: checked.height, bitDepth: checked.bitDepth, colour, data: pixelsOf(checked, name) };
+  }
+  // Adam7-interlaced files (rare in microscopy) are de-interlaced by pngjs.
+  bytes = bytes.subarray(0, checked.end);
   let png: { width: number; height: number; depth: number; color: boolean; data: Uint8Array | Uint16Array; colorType?: number };
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as typeof png;
