@@ -17,7 +17,7 @@
  * Cost: O(n³) per likelihood evaluation (n³/2 multiply-adds with the
  * gradient), O(n²) memory; predictions O(n²) per point for sd.
  */
-import { cholesky, choleskySolve, solveLower, Rng } from "../core";
+import { cholesky, choleskyBlocked, choleskyInverse, choleskySolve, solveLower, Rng } from "../core";
 import { Kernel, constant, rbf, matern32, matern52, white } from "./kernels";
 import { minimizeLbfgsb } from "./lbfgs";
 import { nuts, type NutsResult } from "./nuts";
@@ -116,42 +116,13 @@ function checkDuplicates(X: Float64Array, n: number, d: number): void {
   }
 }
 
-/** The inverse of L·Lᵀ from the lower-triangular factor L (k×k, row-major): L⁻¹ by rows, then L⁻ᵀL⁻¹; n³/3 multiply-adds. Belongs next to `cholesky` in core/linalg once that file is committed. */
-function inverseFromCholesky(L: Float64Array, k: number): Float64Array {
-  const M = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    const row = i * k;
-    for (let m = 0; m < i; m++) {
-      const l = L[row + m];
-      if (l === 0) continue;
-      const src = m * k;
-      for (let j = 0; j <= m; j++) M[row + j] -= l * M[src + j];
-    }
-    M[row + i] += 1;
-    const inv = 1 / L[row + i];
-    for (let j = 0; j <= i; j++) M[row + j] *= inv;
-  }
-  const out = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    const row = i * k;
-    for (let a = 0; a <= i; a++) {
-      const v = M[row + a];
-      if (v === 0) continue;
-      const dst = a * k;
-      for (let b = 0; b <= a; b++) out[dst + b] += v * M[row + b];
-    }
-  }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[b * k + a] = out[a * k + b];
-  return out;
-}
-
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Cholesky of K(X, X) + jitter·I; a string naming the failure instead of a factor when K is not positive definite. */
 function condition(kernel: Kernel, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number): Posterior | string {
   const L = kernel.self(X, n, d);
   for (let i = 0; i < n; i++) L[i * n + i] += jitter;
-  const pivot = cholesky(L, n);
+  const pivot = choleskyBlocked(L, n);
   if (pivot >= 0) return `K(X, X) + ${jitter}·I is not positive definite (Cholesky fails at row ${pivot}; kernel ${kernel}): add a white-noise term or raise options.jitter`;
   const alpha = choleskySolve(L, n, y);
   let lml = -0.5 * n * LOG_2PI;
@@ -166,7 +137,7 @@ function lmlAndGradient(base: Kernel, theta: Float64Array, grad: Float64Array, X
   const kernel = base.withTheta(theta);
   const post = condition(kernel, X, n, d, y, jitter);
   if (typeof post === "string") return -Infinity;
-  const W = inverseFromCholesky(post.L, n), a = post.alpha;
+  const W = choleskyInverse(post.L, n), a = post.alpha;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = 0.5 * (a[i] * a[j] - W[i * n + j]);
   kernel.contract(X, n, d, W, grad, 0);
   return post.lml;

@@ -13,9 +13,9 @@
  *   `defaultWorkers`): tasks name a module and an export, never source text.
  */
 export { Rng, rng } from "./random";
-export { cholesky, solveLower, solveLowerTransposed, choleskySolve, invertSPD, invert, solve, qr, lstsq, ols, symmetricEigen, tridiagonalQL, svd } from "./linalg";
+export { cholesky, choleskyBlocked, choleskyInverse, solveLower, solveLowerTransposed, choleskySolve, invertSPD, invert, solve, qr, lstsq, ols, symmetricEigen, tridiagonalQL, svd } from "./linalg";
 export type { QR, SVD } from "./linalg";
-export { quickselect, quantile, quantiles, quantilesInPlace, median } from "./select";
+export { quantile, quantiles, quantilesInPlace, median } from "./select";
 export type { SelectArray } from "./select";
 export { kmeans, kmeans1d, gmm } from "./cluster";
 export type { KMeansResult, KMeansOptions, GMMResult } from "./cluster";

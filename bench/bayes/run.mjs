@@ -1,0 +1,77 @@
+// Gaussian-process benchmark: causalscope's exact GP (MAP) against
+// scikit-learn's GaussianProcessRegressor on the same data in the same run.
+//
+//   node bench/bayes/run.mjs [--sizes 200,1000] [--reps 3]
+//
+// Data: n points uniform in [-2, 2]², y = sin(2x₁) + 0.5x₂² + N(0, 0.2²) (seed 1);
+// 1000 test points. Both sides: kernel variance · RBF(ARD, started at span/2,
+// bounds span·[1e-3, 1e3]) + white noise (start 1e-2, bounds [1e-8, 10]),
+// standardised y, bounded L-BFGS from the starting point only (no restarts:
+// scikit-learn's default n_restarts_optimizer = 0), then mean and sd at the test points.
+// Timed: fit + predict from in-memory arrays (number[][] here, NumPy there);
+// the median of --reps calls per side (scikit-learn times itself inside its
+// process, after importing), and the ratio sklearn/ours (> 1: we are faster).
+// Also printed: each side's maximised log marginal likelihood (standardised y)
+// and the largest difference of the predicted means relative to y's sd.
+// scikit-learn comes from the project venv (requirements/bayes.txt).
+import { spawnSync, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const sizes = opt("--sizes", "200,1000").split(",").map(Number);
+const reps = Number(opt("--reps", "3"));
+const python = path.join(root, ".venv", "bin", "python");
+if (!fs.existsSync(python)) throw new Error(`bench/bayes needs the project venv (scikit-learn): run node scripts/venv.mjs`);
+
+const out = path.join(root, "bench", "results", "bayes-dist");
+const built = path.join(out, "src", "bayes", "index.js");
+const srcDir = path.join(root, "src", "bayes");
+const stale = !fs.existsSync(built) || fs.readdirSync(srcDir).some((f) => fs.statSync(path.join(srcDir, f)).mtimeMs > fs.statSync(built).mtimeMs);
+if (stale) {
+  console.log("compiling src/bayes -> " + out);
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--outDir", out, "--rootDir", root,
+    "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--skipLibCheck",
+    "--declaration", "false", "--sourceMap", "false", path.join(srcDir, "index.ts")], { stdio: "inherit" });
+  if (r.status !== 0) console.log("(tsc reported errors; the emitted JavaScript is used)");
+}
+const require = createRequire(import.meta.url);
+const bayes = require(built);
+const { Rng } = require(path.join(out, "src", "core", "random.js"));
+
+const median = (a) => { const s = a.slice().sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+function data(n, seed) {
+  const r = new Rng(seed);
+  const X = Array.from({ length: n }, () => [r.range(-2, 2), r.range(-2, 2)]);
+  const y = Float64Array.from(X, (x) => Math.sin(2 * x[0]) + 0.5 * x[1] * x[1] + 0.2 * r.normal());
+  return { X, y };
+}
+
+console.log(`exact GP fit + predict (MAP, RBF ARD + white, 2-D, 1000 test points), median of ${reps}`);
+console.log("n      ours s    sklearn s   sklearn/ours   LML ours      LML sklearn   max |Δmean|/sd_y");
+for (const n of sizes) {
+  const { X, y } = data(n, 1), Xs = data(1000, 2).X;
+  let gp, pred;
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    gp = bayes.gaussianProcess(X, y, { kernel: "rbf", restarts: 0 });
+    pred = gp.predict(Xs, { noise: true });
+    times.push((performance.now() - t0) / 1000);
+  }
+  const b = gp.kernel.hyperparameters.find((h) => h.name.startsWith("lengthscale")).bounds;
+  const spans = [0, 1].map((k) => Math.max(...X.map((x) => x[k])) - Math.min(...X.map((x) => x[k])));
+  const kernel = `ConstantKernel(1.0, (1e-3, 1e3)) * RBF([${spans.map((s) => s / 2).join(", ")}], length_scale_bounds=(${b[0]}, ${b[1]})) + WhiteKernel(1e-2, (1e-8, 1e1))`;
+  const ref = JSON.parse(execFileSync(python, [path.join(root, "tests", "bayes", "sklearn_gp.py")], {
+    input: JSON.stringify({ X, y: Array.from(y), Xs, kernel, optimize: true, normalize_y: true, restarts: 0, repeat: reps }), encoding: "utf8", maxBuffer: 1 << 28,
+  }));
+  const ours = median(times), theirs = ref.seconds, lmlOurs = gp.logMarginalLikelihood + n * Math.log(gp.yScale);
+  let dmax = 0;
+  ref.mean.forEach((m, i) => { dmax = Math.max(dmax, Math.abs(Number(m) - pred.mean[i])); });
+  console.log(`${String(n).padEnd(6)} ${ours.toFixed(3).padStart(8)}  ${theirs.toFixed(3).padStart(9)}   ${(theirs / ours).toFixed(2).padStart(10)}x   ${lmlOurs.toFixed(4).padStart(11)}  ${Number(ref.lml).toFixed(4).padStart(12)}   ${(dmax / gp.yScale).toExponential(2)}`);
+}
