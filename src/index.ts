@@ -32,6 +32,12 @@ export * as stem4d from "./stem4d";
 export * as synth from "./synth";
 /** Interactive views (atom overlay, causal graph) with static fallbacks. */
 export * as show from "./show";
+/** The numeric core: seeded random numbers, linear algebra, quantiles, clustering, the worker pool. */
+export * as core from "./core";
+/** Parsimonious physical laws from observations: SINDy, PDE-FIND. */
+export * as laws from "./laws";
+/** Bayesian inference: Gaussian processes (MAP and NUTS), Bayesian optimisation. */
+export * as bayes from "./bayes";
 
 // ── 2. Verbs ────────────────────────────────────────────────────────────────
 // images and files
@@ -54,6 +60,10 @@ export {
 } from "./causal";
 // 4D-STEM
 export { virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } from "./stem4d";
+// laws
+export { sindy } from "./laws";
+// Bayesian
+export { gaussianProcess, bayesianOptimization } from "./bayes";
 
 // ── Types used across capabilities ──────────────────────────────────────────
 export type { Image, Calibration } from "./image";

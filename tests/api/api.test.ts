@@ -15,7 +15,7 @@ const OLD_NAMES = `Chart DISPLAY_FORMATTER Dataset4D Graph HEATMAP_MAX_CELLS His
 /** Internals named by issue 10: never properties of `cs`. */
 const INTERNALS = ["leftColumn", "fitGaussians", "quickselect", "braggKernelLib", "defaultPartitionFrames", "importEsm", "checkGreyLevelArgs", "KERNEL_BRIDGE"];
 
-const NAMESPACES = ["image", "io", "display", "atoms", "causal", "stem4d", "synth", "show", "core"];
+const NAMESPACES = ["image", "io", "display", "atoms", "causal", "stem4d", "synth", "show", "core", "laws", "bayes"];
 
 /** Rows of docs/api.md's migration table: `| old | new |`, new a dotted path on cs or "removed (...)". */
 function migration(): Map<string, string> {
