@@ -178,7 +178,10 @@ describe("findAtoms on other lattices and options", () => {
     const flat = score({ slopeSnr: Infinity }), slope = score({});
     console.log(`dome: without the slope pass ${flat.truePositives} matched / ${flat.falsePositives} extra / ${flat.falseNegatives} missing; with it ${slope.truePositives} / ${slope.falsePositives} / ${slope.falseNegatives}`);
     expect(flat.falseNegatives).toBeGreaterThan(80); // measured 98: the dome's flanks hide them
-    expect([slope.falsePositives, slope.falseNegatives]).toEqual([0, 0]);
+    // At most one column displaced beyond the 3 px match radius (counted once extra, once missing): with the core Rng stream
+    // (issue 10) 6 of 8 dome realisations give 0/0 and 2 give 1/1, this one (seeds 4, 5) included; the old sfc32 stream gave 0/0 in all 8.
+    expect(slope.falsePositives).toBeLessThanOrEqual(1);
+    expect(slope.falseNegatives).toBeLessThanOrEqual(1);
   });
   it("fits overlapping columns jointly: less bias than one-at-a-time fitting", () => {
     // Pairs of equal columns 2.8σ apart (σ = 2 px), Poisson noise, known truth.
