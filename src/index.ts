@@ -47,7 +47,7 @@ export { readDataset4D, writeNpy4D } from "./stem4d";
 // tables
 export { table, Table, readTable, writeTable } from "./table";
 // display
-export { showImage, chart, histogram, scatter, heatmap, progress } from "./display";
+export { chart, histogram, scatter, heatmap, progress } from "./display";
 export { selection } from "./show";
 // tensor backend
 export { initBackend, backend, tfjs } from "./backend";

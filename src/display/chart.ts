@@ -494,7 +494,7 @@ export interface HeatmapOptions extends RenderOptions {
   annotate?: boolean;
 }
 
-/** The most cells `heatmap` draws (each is a Vega-Lite mark); use `showImage` for images. */
+/** The most cells `heatmap` draws (each is a Vega-Lite mark); use `cs.show.image` for images. */
 export const HEATMAP_MAX_CELLS = 40000;
 
 /**
@@ -502,7 +502,7 @@ export const HEATMAP_MAX_CELLS = 40000;
  * x) as a Vega-Lite rect chart: correlation matrices, confusion matrices,
  * adjacency. Cell (row i, column j) shows `values[i][j]`; row 0 is at the
  * top. NaN and ±Inf cells are left blank and counted in the text. For whole
- * images use `showImage` (a PNG), which has no size limit.
+ * images use `cs.show.image` (a PNG), which has no size limit.
  *
  * @example heatmap(corr, { xLabels: names, yLabels: names, scheme: "redblue", symmetric: true })
  */
@@ -521,7 +521,7 @@ export function heatmap(values: ArrayLike<ArrayLike<number>> | Image, options: H
     at = (i, j) => values[i][j];
   }
   if (rows === 0 || cols === 0) throw new RangeError(`heatmap: values is empty (${rows}×${cols})`);
-  if (rows * cols > HEATMAP_MAX_CELLS) throw new RangeError(`heatmap: values has ${rows}×${cols} = ${rows * cols} cells, more than ${HEATMAP_MAX_CELLS}; use showImage for images`);
+  if (rows * cols > HEATMAP_MAX_CELLS) throw new RangeError(`heatmap: values has ${rows}×${cols} = ${rows * cols} cells, more than ${HEATMAP_MAX_CELLS}; use cs.show.image for images`);
   const xl = options.xLabels ?? Array.from({ length: cols }, (_, j) => String(j));
   const yl = options.yLabels ?? Array.from({ length: rows }, (_, i) => String(i));
   if (xl.length !== cols) throw new RangeError(`heatmap: options.xLabels has ${xl.length} labels for ${cols} columns`);

@@ -100,16 +100,16 @@ function checkMaxSize(maxSize: number | undefined, where: string): number {
 }
 
 /**
- * A displayable view of an image (the `display.image` of causalscope):
- * the last expression of a cell, or `display(showImage(img))`, shows the
+ * A displayable view of an image (`cs.show.image`): the last expression of
+ * a cell, or `display(cs.show.image(img))`, shows the
  * greyscale picture and its summary. The arguments are checked now, the
  * PNG is made when the kernel asks for the bundle.
  *
- * @example showImage(haadf, { percentile: [0.5, 99.5], title: "HAADF" })
+ * @example cs.show.image(haadf, { percentile: [0.5, 99.5], title: "HAADF" })
  */
 export function showImage(image: Image, options: ImageDisplayOptions = {}): Displayable {
-  checkGreyLevelArgs(image, options, "showImage");
-  checkMaxSize(options.maxSize, "showImage");
+  checkGreyLevelArgs(image, options, "show.image");
+  checkMaxSize(options.maxSize, "show.image");
   return {
     toMimeBundle: () => imageBundle(image, options),
   };

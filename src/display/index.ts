@@ -7,7 +7,7 @@ export { MIME_BUNDLE, kernelBridge, mimeBundleOf } from "./mime";
 export type { MimeBundle, Displayable, DisplayOptions, KernelBridge } from "./mime";
 export { greyLevelWindow, toGreyLevels, encodeGreyPng, imageToPng } from "./png";
 export type { GreyLevelOptions, GreyLevelWindow } from "./png";
-export { showImage, imageBundle, binImage } from "./image-display";
+export { imageBundle, binImage } from "./image-display";
 export type { ImageDisplayOptions } from "./image-display";
 export {
   chart, histogram, scatter, heatmap, Chart, Histogram,

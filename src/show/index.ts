@@ -20,6 +20,9 @@ export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./shared
 export type { AtomsPayloadJSON, GraphPayloadJSON } from "./shared/schema";
 export type { AtomsInput, GraphInput, ShowAtomsOptions, ShowGraphOptions } from "./payload";
 export { selection, lastSelection, receiveSelection, type AtomSelection } from "./selection";
+/** Show an image (greyscale, windowed at the 0.5–99.5 percentiles by default). */
+export { showImage as image } from "../display/image-display";
+export type { ImageDisplayOptions } from "../display/image-display";
 
 /** A displayed atom overlay: `payload` is what the widget receives. */
 export class AtomsView {

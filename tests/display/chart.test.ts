@@ -175,7 +175,7 @@ describe("heatmap", () => {
     expect(vals.find((d) => d.x === "2" && d.y === "1")!.v).toBe(6);
     expect(() => heatmap([[1, 2], [3]])).toThrow(/heatmap: values rows differ in length: row 0 has 2, row 1 has 1/);
     expect(() => heatmap([[1, 2]], { xLabels: ["a"] })).toThrow(/options.xLabels has 1 labels for 2 columns/);
-    expect(() => heatmap(makeImage(new Float32Array(300 * 300), 300, 300))).toThrow(/90000 cells, more than 40000; use showImage/);
+    expect(() => heatmap(makeImage(new Float32Array(300 * 300), 300, 300))).toThrow(/90000 cells, more than 40000; use cs.show.image/);
     expect(() => heatmap([])).toThrow(/heatmap: values is empty/);
   });
 });

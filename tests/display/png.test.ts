@@ -1,5 +1,6 @@
 import { PNG } from "pngjs";
-import { showImage, makeImage } from "causalscope";
+import { makeImage, show } from "causalscope";
+const showImage = show.image;
 import { imageToPng, imageBundle, binImage, mimeBundleOf, greyLevelWindow } from "../../src/display";
 import { escapeHtml } from "../../src/display/html";
 
@@ -76,7 +77,7 @@ describe("imageToPng", () => {
     expect(() => imageToPng(makeImage([1, 2], 2, 1), { min: 3, max: 1 })).toThrow(/options.max \(1\) must be greater than options.min \(3\)/);
     expect(() => imageToPng(makeImage([1, 2], 2, 1), { percentile: [99, 1] })).toThrow(/options.percentile/);
     expect(() => imageToPng({ data: [1, 2] } as never)).toThrow(/image must be an Image/);
-    expect(() => showImage(makeImage([], 0, 0))).toThrow(/showImage: image is empty/);
+    expect(() => showImage(makeImage([], 0, 0))).toThrow(/show.image: image is empty/);
   });
 });
 
