@@ -50,6 +50,13 @@ export interface SindyOptions {
   optimizer?: Optimizer;
   /** `"finite-difference"` (default), `"savitzky-golay"` (window 11, order 3), or a method from `finiteDifference()` / `savitzkyGolay({ window, polyorder })`. */
   differentiation?: "finite-difference" | "savitzky-golay" | Differentiation;
+  /**
+   * Control inputs (SINDYc): values u sampled at the same times as X (a
+   * number[][] with columns named u0, u1, … or a Table; a list, one per
+   * trajectory, when X is a list). They enter the library with the states
+   * (e.g. `x0 u0`) but get no equation of their own.
+   */
+  control?: StateData | readonly StateData[];
   /** Weak form instead of derivatives (`true` or `{ width, power, stride }`): for noisy data; not together with `differentiation`. */
   weak?: boolean | WeakOptions;
   /** Bag the rows (ensemble SINDy): coefficients become the median over the models, with inclusion probabilities and intervals. */
@@ -95,6 +102,8 @@ export interface SindyUsed {
   stateNames: string[];
   /** Number of trajectories fitted together. */
   trajectories: number;
+  /** Names of the control inputs (empty without control). */
+  controlNames: string[];
   library: string;
   /** The differentiation method (null in the weak form). */
   differentiation: DifferentiationInfo | null;
@@ -108,7 +117,7 @@ export interface SindyUsed {
 interface States { names: string[]; columns: Float64Array[]; n: number }
 
 /** Reads and checks states (finite values; at least one row and one column). */
-function readStates(X: StateData, where: string, names?: readonly string[], namesOf = "the model was fitted on"): States {
+function readStates(X: StateData, where: string, names?: readonly string[], namesOf = "the model was fitted on", prefix = "x"): States {
   let columns: Float64Array[], stateNames: string[];
   if (X instanceof Table) {
     stateNames = X.columnNames;
@@ -126,7 +135,7 @@ function readStates(X: StateData, where: string, names?: readonly string[], name
       if (!row || row.length !== d) throw new RangeError(`${where}: row ${i} has ${row?.length} values, row 0 has ${d}`);
       for (let v = 0; v < d; v++) columns[v][i] = row[v];
     });
-    stateNames = Array.from({ length: d }, (_, v) => `x${v}`);
+    stateNames = Array.from({ length: d }, (_, v) => `${prefix}${v}`);
   }
   if (names && (names.length !== stateNames.length || (X instanceof Table && names.some((s, i) => s !== stateNames[i])))) {
     throw new RangeError(`${where}: X has states [${stateNames.join(", ")}], ${namesOf} [${names.join(", ")}]`);
@@ -178,16 +187,16 @@ interface Formulation {
   readonly minSamples: number;
   readonly label: string;
   /** Library columns and targets (one per state) of one trajectory. */
-  rows(states: readonly Float64Array[], dt: number, library: FeatureLibrary): { theta: Float64Array[]; targets: Float64Array[] };
+  rows(states: readonly Float64Array[], controls: readonly Float64Array[], dt: number, library: FeatureLibrary): { theta: Float64Array[]; targets: Float64Array[] };
 }
 
 function strongForm(d: Differentiation): Formulation {
   return {
     minSamples: d.minSamples,
     label: `the ${d.info.method} differentiation`,
-    rows(states, dt, library) {
+    rows(states, controls, dt, library) {
       const r = states.map((c) => d.differentiate(c, dt));
-      return { theta: libraryMatrix(library, r.map((q) => q.x)), targets: r.map((q) => q.xDot) };
+      return { theta: libraryMatrix(library, [...r.map((q) => q.x), ...controls]), targets: r.map((q) => q.xDot) };
     },
   };
 }
@@ -196,7 +205,7 @@ function weakForm(info: WeakInfo): Formulation {
   return {
     minSamples: info.width,
     label: `the weak form (window of ${info.width} samples)`,
-    rows: (states, dt, library) => weakRows(libraryMatrix(library, states), states, dt, info),
+    rows: (states, controls, dt, library) => weakRows(libraryMatrix(library, [...states, ...controls]), states, dt, info),
   };
 }
 
@@ -264,6 +273,8 @@ export function equationText(lhs: string, coef: ArrayLike<number>, names: readon
 export class SindyModel {
   /** Names of the states (x0, x1, … or the Table's column names). */
   readonly stateNames: string[];
+  /** Names of the control inputs (u0, u1, … or the control Table's column names); empty without control. */
+  readonly controlNames: string[];
   /** Names of the library terms (`1`, `x0`, `x0^2`, `x0 x1`, …), the columns of `coefficients`. */
   readonly featureNames: string[];
   /** Ξᵀ: one row per state, one coefficient per library term (0 = term not in the law). */
@@ -283,8 +294,9 @@ export class SindyModel {
   readonly #xi: Float64Array[];
 
   /** @internal Use {@link sindy}. */
-  constructor(parts: { stateNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; formulation: Formulation; precision: number }) {
+  constructor(parts: { stateNames: string[]; controlNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; formulation: Formulation; precision: number }) {
     this.stateNames = parts.stateNames;
+    this.controlNames = parts.controlNames;
     this.featureNames = parts.featureNames;
     this.#xi = parts.coefficients;
     this.coefficients = parts.coefficients.map((c) => Array.from(c));
@@ -297,10 +309,22 @@ export class SindyModel {
     this.#formulation = parts.formulation;
   }
 
-  /** Derivatives the model gives at the states X (same layout as X: rows = samples, columns = states). O(n · terms). */
-  predict(X: StateData): number[][] {
+  /** The control columns for data of n rows: required (same rows) when the model has control inputs, refused otherwise. */
+  #controls(u: StateData | undefined, n: number, where: string): Float64Array[] {
+    if (this.controlNames.length === 0) {
+      if (u !== undefined) throw new RangeError(`${where}: the model has no control inputs, but u was given`);
+      return [];
+    }
+    if (u === undefined) throw new RangeError(`${where}: the model has control inputs (${this.controlNames.join(", ")}); give u at the same times as X`);
+    const c = readStates(u, `${where.replace(/\(X.*$/, "")}(u)`, this.controlNames, "the model's control inputs are", "u");
+    if (c.n !== n) throw new RangeError(`${where}: u has ${c.n} rows, X has ${n}`);
+    return c.columns;
+  }
+
+  /** Derivatives the model gives at the states X (and controls `u`, when the model has them); same layout as X: rows = samples, columns = states. O(n · terms). */
+  predict(X: StateData, u?: StateData): number[][] {
     const s = readStates(X, "predict(X)", this.stateNames);
-    return toRows(predictColumns(libraryMatrix(this.#library, s.columns), this.#xi), s.n);
+    return toRows(predictColumns(libraryMatrix(this.#library, [...s.columns, ...this.#controls(u, s.n, "predict(X, u)")]), this.#xi), s.n);
   }
 
   /**
@@ -310,11 +334,11 @@ export class SindyModel {
    * the weak form: of the test-function integrals, −∫φ′x dt against
    * ∫φΘ dt·ξ) — use it on held-out data. O(n · terms).
    */
-  score(X: StateData): number {
+  score(X: StateData, u?: StateData): number {
     const s = readStates(X, "score(X)", this.stateNames);
     const f = this.#formulation;
     if (s.n < f.minSamples) throw new RangeError(`score(X): ${s.n} samples, ${f.label} needs at least ${f.minSamples}`);
-    const { theta, targets } = f.rows(s.columns, this.options.dt, this.#library);
+    const { theta, targets } = f.rows(s.columns, this.#controls(u, s.n, "score(X, u)"), this.options.dt, this.#library);
     const pred = predictColumns(theta, this.#xi), m = targets[0].length;
     let total = 0;
     targets.forEach((y, v) => {
@@ -333,18 +357,29 @@ export class SindyModel {
    * (increasing; t[0] is the time of x0) by the classical fourth-order
    * Runge–Kutta method, `substeps` steps per interval (default 1). Returns
    * one row of states per time. Throws, naming the time, when the solution
-   * stops being finite (the identified model diverges). O(len(t) · substeps · terms).
+   * stops being finite (the identified model diverges). With control
+   * inputs, `options.control` gives them as a function of time (called at
+   * every Runge–Kutta stage). O(len(t) · substeps · terms).
    */
-  simulate(x0: readonly number[], t: ArrayLike<number>, options: { substeps?: number } = {}): number[][] {
-    const d = this.stateNames.length, p = this.featureNames.length, substeps = options.substeps ?? 1;
+  simulate(x0: readonly number[], t: ArrayLike<number>, options: { substeps?: number; control?: (t: number) => ArrayLike<number> } = {}): number[][] {
+    const d = this.stateNames.length, m = this.controlNames.length, p = this.featureNames.length, substeps = options.substeps ?? 1;
+    const control = options.control;
+    if (m > 0 && typeof control !== "function") throw new RangeError(`simulate: the model has control inputs (${this.controlNames.join(", ")}); give options.control, a function of t returning ${m} value${m > 1 ? "s" : ""}`);
+    if (m === 0 && control !== undefined) throw new RangeError("simulate: the model has no control inputs, but options.control was given");
     if (!x0 || x0.length !== d) throw new RangeError(`simulate(x0): needs ${d} initial values (${this.stateNames.join(", ")}), got ${x0?.length}`);
     if (!x0.every(Number.isFinite)) throw new RangeError(`simulate(x0): initial values must be finite, got [${x0.join(", ")}]`);
     if (!t || t.length < 1) throw new RangeError("simulate(x0, t): t must hold at least one time");
     for (let i = 1; i < t.length; i++) if (!(t[i] > t[i - 1])) throw new RangeError(`simulate(x0, t): times must increase, t[${i - 1}] = ${t[i - 1]}, t[${i}] = ${t[i]}`);
     if (!Number.isInteger(substeps) || substeps < 1) throw new RangeError(`simulate: substeps must be an integer >= 1, got ${substeps}`);
-    const terms = new Float64Array(p), xi = this.#xi, lib = this.#library;
-    const rhs = (x: Float64Array, out: Float64Array): void => {
-      lib.evaluate(x, terms, 0);
+    const terms = new Float64Array(p), xi = this.#xi, lib = this.#library, xu = new Float64Array(d + m);
+    const rhs = (x: Float64Array, time: number, out: Float64Array): void => {
+      xu.set(x);
+      if (m > 0) {
+        const u = control!(time);
+        if (!u || u.length !== m) throw new RangeError(`simulate: options.control(${time}) returned ${u?.length} values, the model has ${m} control inputs`);
+        for (let k = 0; k < m; k++) xu[d + k] = u[k];
+      }
+      lib.evaluate(xu, terms, 0);
       for (let v = 0; v < d; v++) { let s = 0; const c = xi[v]; for (let j = 0; j < p; j++) s += c[j] * terms[j]; out[v] = s; }
     };
     const x = Float64Array.from(x0), k1 = new Float64Array(d), k2 = new Float64Array(d), k3 = new Float64Array(d), k4 = new Float64Array(d), tmp = new Float64Array(d);
@@ -352,13 +387,14 @@ export class SindyModel {
     for (let i = 1; i < t.length; i++) {
       const h = (t[i] - t[i - 1]) / substeps;
       for (let s = 0; s < substeps; s++) {
-        rhs(x, k1);
+        const ts = t[i - 1] + s * h;
+        rhs(x, ts, k1);
         for (let v = 0; v < d; v++) tmp[v] = x[v] + 0.5 * h * k1[v];
-        rhs(tmp, k2);
+        rhs(tmp, ts + 0.5 * h, k2);
         for (let v = 0; v < d; v++) tmp[v] = x[v] + 0.5 * h * k2[v];
-        rhs(tmp, k3);
+        rhs(tmp, ts + 0.5 * h, k3);
         for (let v = 0; v < d; v++) tmp[v] = x[v] + h * k3[v];
-        rhs(tmp, k4);
+        rhs(tmp, ts + h, k4);
         for (let v = 0; v < d; v++) x[v] += (h / 6) * (k1[v] + 2 * k2[v] + 2 * k3[v] + k4[v]);
       }
       for (let v = 0; v < d; v++) if (!Number.isFinite(x[v])) throw new RangeError(`simulate: the identified model diverges: ${this.stateNames[v]} = ${x[v]} at t = ${t[i]}`);
@@ -441,7 +477,9 @@ export function ensembleFit(theta: readonly Float64Array[], targets: readonly Fl
  * X: number[][] with rows = time samples and columns = states (named x0, x1,
  * …) or a Table whose columns are the states; or a list of such trajectories
  * (e.g. several tracked walls or particles), each differentiated on its own
- * and fitted together. Returns a {@link SindyModel}:
+ * and fitted together. With `control`, inputs u (an applied field, a beam
+ * current) join the states in the library (SINDYc; Brunton, Proctor &
+ * Kutz, IFAC-PapersOnLine 49, 710 (2016)). Returns a {@link SindyModel}:
  * `featureNames`, `coefficients` (one row per state), `equations`, the
  * information criteria, the options used, and `predict`, `simulate`, `score`.
  * Cost O(n·p² + p³·iterations) for n samples and p library terms (times the
@@ -473,19 +511,34 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
   s.columns.forEach((c, v) => {
     if (c.every((x) => x === c[0])) throw new RangeError(`sindy(X): state ${s.names[v]} is constant (${c[0]} in all ${s.n} rows): it has no dynamics to identify and makes its library terms collinear; remove it`);
   });
+  // control inputs: one per trajectory, same rows, own names
+  let controlParts: States[] = [];
+  if (options.control !== undefined) {
+    const cs = trajectories.length > 1 ? options.control : [options.control];
+    if (!Array.isArray(cs) || (trajectories.length > 1 && !isTrajectoryList(options.control as StateData[])) || cs.length !== trajectories.length) {
+      throw new RangeError(`sindy({ control }): give one control data set per trajectory (${trajectories.length})`);
+    }
+    const cw = (k: number): string => (trajectories.length > 1 ? `sindy({ control[${k}] })` : "sindy({ control })");
+    const c0 = readStates(cs[0] as StateData, cw(0), undefined, undefined, "u");
+    controlParts = [c0, ...cs.slice(1).map((c, k) => readStates(c as StateData, cw(k + 1), c0.names, "the first control data set has", "u"))];
+    controlParts.forEach((c, k) => { if (c.n !== parts[k].n) throw new RangeError(`${cw(k)}: ${c.n} rows, X${trajectories.length > 1 ? `[${k}]` : ""} has ${parts[k].n}`); });
+    const clash = c0.names.find((n) => s.names.includes(n));
+    if (clash) throw new RangeError(`sindy({ control }): the name ${clash} is both a state and a control input`);
+  }
+  const controlNames = controlParts.length ? controlParts[0].names : [];
   const library = resolveLibrary(options.library);
   if (options.weak && options.differentiation !== undefined) throw new RangeError("sindy: give either `weak` (no derivatives) or `differentiation`, not both");
   const weak = options.weak ? weakInfo(options.weak === true ? {} : options.weak) : null;
   const differentiation = weak ? null : resolveDifferentiation(options.differentiation);
   const formulation = weak ? weakForm(weak) : strongForm(differentiation!);
   const optimizer = options.optimizer ?? stlsq({ threshold: options.threshold, alpha: options.alpha });
-  const featureNames = library.names(s.names), p = featureNames.length;
+  const featureNames = library.names([...s.names, ...controlNames]), p = featureNames.length;
   parts.forEach((q, k) => {
     if (q.n < formulation.minSamples) throw new RangeError(`${where(k)}: ${q.n} samples, ${formulation.label} needs at least ${formulation.minSamples}`);
   });
   if (s.n <= p) throw new RangeError(`sindy(X): ${s.n} samples for ${p} library terms (${library.description}); need more samples than terms — add data or use a smaller library`);
   // each trajectory differentiated (or integrated against test functions) on its own, then the rows stacked (PySINDy's multiple trajectories)
-  const { theta, targets } = stackRows(parts.map((q) => formulation.rows(q.columns, dt, library)));
+  const { theta, targets } = stackRows(parts.map((q, k) => formulation.rows(q.columns, controlParts.length ? controlParts[k].columns : [], dt, library)));
   const rowsN = targets[0].length;
   if (weak && rowsN <= p) throw new RangeError(`sindy(X): ${rowsN} weak-form windows for ${p} library terms; need more windows than terms — more data, a smaller weak.width or weak.stride, or a smaller library`);
   theta.forEach((c, j) => {
@@ -511,12 +564,13 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
   }
   return new SindyModel({
     stateNames: s.names,
+    controlNames,
     featureNames,
     coefficients: xi,
     informationCriteria: informationCriteria(theta, targets, xi),
     ensemble,
     warnings,
-    options: { dt, stateNames: s.names, trajectories: trajectories.length, library: library.description, differentiation: differentiation ? differentiation.info : null, weak, optimizer: optimizer.info, ensemble: ens },
+    options: { dt, stateNames: s.names, trajectories: trajectories.length, controlNames, library: library.description, differentiation: differentiation ? differentiation.info : null, weak, optimizer: optimizer.info, ensemble: ens },
     library,
     formulation,
     precision,

@@ -294,6 +294,41 @@ describe("weak form", () => {
   });
 });
 
+describe("control inputs (SINDYc)", () => {
+  // driven damped oscillator x0' = x1, x1' = -4 x0 - 0.4 x1 + 2 u0 with u0 = f(t); time carried as a third state to integrate
+  const driven = (f: (t: number) => number, n: number): { X: number[][]; u: number[][] } => {
+    const rows = integrate(([x, v, t]) => [v, -4 * x - 0.4 * v + 2 * f(t), 1], [1, 0, 0], 0.01, n);
+    return { X: rows.map((r) => [r[0], r[1]]), u: rows.map((r) => [f(r[2])]) };
+  };
+  const train = driven((t) => Math.sin(1.3 * t), 2000);
+
+  test("the forcing term is identified; simulate follows a new forcing", () => {
+    const m = sindy(train.X, { dt: 0.01, control: train.u, library: { degree: 2 } });
+    expect(m.controlNames).toEqual(["u0"]);
+    expect(m.featureNames).toContain("x0 u0");
+    expect(m.equations).toEqual(["x0' = 1.000 x1", "x1' = -4.000 x0 - 0.400 x1 + 2.000 u0"]);
+    expect(m.options.controlNames).toEqual(["u0"]);
+    const test = driven((t) => Math.cos(0.7 * t) + 0.5, 600);
+    const t = test.X.map((_, i) => 0.01 * i);
+    const sim = m.simulate(test.X[0], t, { control: (time) => [Math.cos(0.7 * time) + 0.5] });
+    let worst = 0;
+    sim.forEach((row, i) => row.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - test.X[i][j])); }));
+    expect(worst).toBeLessThan(1e-3);
+    expect(m.score(test.X, test.u)).toBeGreaterThan(0.9999);
+    expect(m.predict([[1, 0]], [[0.5]])[0][1]).toBeCloseTo(-4 + 1, 2);
+  });
+
+  test("a Table of controls names the inputs; errors name what is missing or mismatched", () => {
+    const m = sindy(train.X, { dt: 0.01, control: table({ E: train.u.map((r) => r[0]) }), library: { degree: 1 } });
+    expect(m.equations[1]).toBe("x1' = -4.000 x0 - 0.400 x1 + 2.000 E");
+    expect(() => m.predict([[1, 0]])).toThrow(/predict\(X, u\): the model has control inputs \(E\); give u at the same times as X/);
+    expect(() => m.simulate([1, 0], [0, 0.01])).toThrow(/give options.control, a function of t returning 1 value/);
+    expect(() => sindy(train.X, { dt: 0.01, control: train.u.slice(1) })).toThrow(/sindy\(\{ control \}\): 1999 rows, X has 2000/);
+    expect(() => sindy(OSC, { dt: 0.01 }).predict([[1, 0]], [[1]])).toThrow(/the model has no control inputs, but u was given/);
+    expect(() => sindy(table({ x: train.X.map((r) => r[0]), v: train.X.map((r) => r[1]) }), { dt: 0.01, control: table({ x: train.u.map((r) => r[0]) }) })).toThrow(/the name x is both a state and a control input/);
+  });
+});
+
 describe("several trajectories", () => {
   test("short trajectories from different starts are differentiated separately and fitted together", () => {
     const starts = [[4, 1], [1, 3], [2.5, 0.5]];
