@@ -93,7 +93,8 @@ export function toPoints(X: number[][] | Float64Array, dims: number | undefined,
   return { data, n: X.length, d };
 }
 
-function checkTargets(y: Float64Array | number[], n: number): Float64Array {
+/** @internal */
+export function checkTargets(y: Float64Array | number[], n: number): Float64Array {
   if (!(y instanceof Float64Array) && !Array.isArray(y)) throw new TypeError("gaussianProcess(y): expected a Float64Array (or number[])");
   if (y.length !== n) throw new RangeError(`gaussianProcess(y): ${y.length} values for ${n} points in X`);
   for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new RangeError(`gaussianProcess(y): y[${i}] is not finite (${y[i]})`);
@@ -130,14 +131,15 @@ function condition(kernel: Kernel, X: Float64Array, n: number, d: number, y: Flo
   return { kernel, L, alpha, lml };
 }
 
-/** Log marginal likelihood at θ and its gradient (written to grad); −Infinity when K is not positive definite. */
-function lmlAndGradient(base: Kernel, theta: Float64Array, grad: Float64Array, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number): number {
+/** Log marginal likelihood at θ and its gradient (written to grad; K⁻¹y to alphaOut when given); −Infinity when K is not positive definite. @internal */
+export function lmlAndGradient(base: Kernel, theta: Float64Array, grad: Float64Array, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number, alphaOut?: Float64Array): number {
   grad.fill(0);
   if (theta.some((t) => !(Math.abs(t) < 700))) return -Infinity; // e^θ would overflow or vanish (a far NUTS leapfrog step)
   const kernel = base.withTheta(theta);
   const post = condition(kernel, X, n, d, y, jitter);
   if (typeof post === "string") return -Infinity;
   const W = choleskyInverse(post.L, n), a = post.alpha;
+  alphaOut?.set(a);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = 0.5 * (a[i] * a[j] - W[i * n + j]);
   kernel.contract(X, n, d, W, grad, 0);
   return post.lml;
@@ -158,7 +160,8 @@ export function logMarginalLikelihood(kernel: Kernel, X: number[][] | Float64Arr
   return { value, gradient };
 }
 
-function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number): Kernel {
+/** @internal */
+export function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number): Kernel {
   const spans = Array.from({ length: d }, (_, k) => {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; i++) { lo = Math.min(lo, X[i * d + k]); hi = Math.max(hi, X[i * d + k]); }
@@ -172,7 +175,8 @@ function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number):
   return constant(1, [1e-3, 1e3]).times(make(d === 1 ? l[0] : l, bounds)).plus(white(1e-2, [1e-8, 1e1]));
 }
 
-function defaultPrior(name: string, value: number): Prior {
+/** @internal */
+export function defaultPrior(name: string, value: number): Prior {
   if (name.startsWith("variance")) return logNormal(0, 1);
   if (name.startsWith("noise")) return halfNormal(1);
   if (name.startsWith("lengthscale")) return logNormal(Math.log(value), 1);

@@ -7,6 +7,7 @@
  * - nuts.ts: nuts (No-U-Turn Sampler with R-hat, ESS, divergences);
  * - priors.ts: logNormal, halfNormal;
  * - optimize.ts: bayesianOptimization, acquisition functions;
+ * - compare.ts: compareModels (structured GPs: physical mean functions ranked by Laplace evidence);
  * - lbfgs.ts: minimizeLbfgsb (bounded L-BFGS).
  */
 export { Kernel, rbf, matern32, matern52, periodic, linear, constant, white } from "./kernels";
@@ -21,3 +22,5 @@ export { minimizeLbfgsb } from "./lbfgs";
 export type { MinimizeResult, LbfgsbOptions } from "./lbfgs";
 export { bayesianOptimization, acquisitionValue } from "./optimize";
 export type { BayesianOptimizationOptions, BayesianOptimizationResult, AcquisitionName } from "./optimize";
+export { compareModels } from "./compare";
+export type { MeanModel, CompareOptions, ComparisonResult } from "./compare";
