@@ -67,7 +67,7 @@ export interface SindyOptions {
 
 /** Information criteria of each state's equation on the training data (Gaussian residuals), as in Mangan et al. 2017. */
 export interface InformationCriteria {
-  /** Samples used (n). */
+  /** Regression rows used (n): samples, or windows in the weak form. */
   samples: number;
   /** Non-zero terms k per equation. */
   terms: number[];
