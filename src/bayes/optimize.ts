@@ -23,7 +23,7 @@ export interface BayesianOptimizationOptions {
   bounds: Array<[number, number]>;
   /** Total number of objective evaluations, initial design included (default 30). */
   budget?: number;
-  /** Random (Latin hypercube) initial evaluations (default min(budget, max(5, 2·dims + 1))). */
+  /** Random (Latin hypercube) initial evaluations (default min(budget, max(5, dims + 1))). */
   initial?: number;
   /** Acquisition function (default "ei"). */
   acquisition?: AcquisitionName;
@@ -99,7 +99,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
   });
   const d = bounds.length, budget = options.budget ?? 30;
   if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`bayesianOptimization(options.budget): must be a positive integer, got ${budget}`);
-  const initial = options.initial ?? Math.min(budget, Math.max(5, 2 * d + 1));
+  const initial = options.initial ?? Math.min(budget, Math.max(5, d + 1));
   if (!Number.isInteger(initial) || initial < 2 || initial > budget) throw new RangeError(`bayesianOptimization(options.initial): must be an integer in [2, budget = ${budget}], got ${initial}`);
   const acquisition = options.acquisition ?? "ei";
   acquisitionValue(acquisition, 0, 1, 0);
