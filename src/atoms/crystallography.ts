@@ -13,6 +13,7 @@ import { Table, table } from "../table";
 import { Calibration } from "../image/image";
 import { latticeBasis, latticeIndices, LatticeBasis } from "./lattice";
 import { PointGrid } from "./grid";
+import { median } from "../core/select";
 
 /** Options of {@link localCrystallography}. */
 export interface LocalCrystallographyOptions {
@@ -41,13 +42,6 @@ function col(atoms: AtomsInput, name: string, required: boolean): ArrayLike<numb
   const c = atoms[name];
   if (!c) { if (required) throw new RangeError(`localCrystallography(atoms): no column "${name}" (columns: ${Object.keys(atoms).join(", ")})`); return undefined; }
   return c;
-}
-
-function median(v: number[]): number {
-  if (!v.length) return NaN;
-  const s = v.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
 /**

@@ -899,7 +899,7 @@ export class CmiKnn extends BaseTest {
       const sub = rows ? Float64Array.from(rows, (i) => c[i]) : c;
       // ranks (copula transform) + tiny jitter to break ties (discrete codes)
       const r = ranks(sub);
-      for (let i = 0; i < r.length; i++) r[i] += 1e-6 * jr.next();
+      for (let i = 0; i < r.length; i++) r[i] += 1e-6 * jr.uniform();
       return r;
     });
     this.n = rows ? rows.length : data.n;
@@ -982,7 +982,7 @@ export class CmiKnn extends BaseTest {
             const f = D[i * n + j];
             if (f > z) z = f;
           }
-          row[j] = z + 1e-12 * rng.next();
+          row[j] = z + 1e-12 * rng.uniform();
         }
         order.sort((a, b) => row[a] - row[b]);
         nbrs.push(order.slice(0, kp + 1));

@@ -110,7 +110,7 @@ export function sampleBayesNet(net: BayesNet, n: number, options: { seed?: numbe
       for (const p of pa) c = c * net.states[p].length + codes[p][i];
       const r = net.states[v].length;
       const t = net.cpt[v];
-      let u = rng.next();
+      let u = rng.uniform();
       let k = 0;
       while (k < r - 1 && u >= t[c * r + k]) u -= t[c * r + k++];
       codes[v][i] = k;
@@ -139,8 +139,8 @@ export function randomLinearSEM(p: number, options: { expectedDegree?: number; s
   const W = new Float64Array(p * p);
   for (let a = 0; a < p; a++)
     for (let b = a + 1; b < p; b++)
-      if (rng.next() < prob) {
-        const w = (lo + (hi - lo) * rng.next()) * (rng.next() < 0.5 ? -1 : 1);
+      if (rng.uniform() < prob) {
+        const w = (lo + (hi - lo) * rng.uniform()) * (rng.uniform() < 0.5 ? -1 : 1);
         W[order[b] * p + order[a]] = w;
       }
   const edges = [];
@@ -159,13 +159,13 @@ export function sampleLinearSEM(sem: LinearSEM, n: number, options: { noise?: "g
       case "gaussian":
         return rng.normal();
       case "uniform":
-        return (rng.next() - 0.5) * Math.sqrt(12);
+        return (rng.uniform() - 0.5) * Math.sqrt(12);
       case "laplace": {
-        const u = rng.next() - 0.5;
+        const u = rng.uniform() - 0.5;
         return (-Math.sign(u) * Math.log(1 - 2 * Math.abs(u))) / Math.SQRT2;
       }
       case "exponential":
-        return -Math.log(1 - rng.next()) - 1;
+        return -Math.log(1 - rng.uniform()) - 1;
     }
   };
   for (let i = 0; i < n; i++)

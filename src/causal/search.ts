@@ -242,7 +242,7 @@ export function scoreSearch(score: DecomposableScore, opts: SearchOptions = {}):
       const i = rng.int(p);
       const j = rng.int(p);
       if (i === j) continue;
-      const kind = adj[i * p + j] ? (rng.next() < 0.5 ? 1 : 2) : adj[j * p + i] ? 2 : 0;
+      const kind = adj[i * p + j] ? (rng.uniform() < 0.5 ? 1 : 2) : adj[j * p + i] ? 2 : 0;
       const op: Op = kind === 2 && !adj[i * p + j] ? { kind: 2, i: j, j: i, delta: 0 } : { kind: kind as 0 | 1 | 2, i, j, delta: 0 };
       if (legal(op)) apply(op);
     }

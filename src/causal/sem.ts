@@ -304,7 +304,7 @@ export function simulate(model: SEMModel, n: number, options: { seed?: number; i
       for (let i = 0; i < n; i++) {
         let cfg = 0;
         c.parents.forEach((p, k) => (cfg = cfg * c.parentLevels[k].length + codes[p][i]));
-        let u = rng.next();
+        let u = rng.uniform();
         let k = 0;
         while (k < r - 1 && u >= c.probs[cfg * r + k]) u -= c.probs[cfg * r + k++];
         a[i] = k;

@@ -85,11 +85,6 @@ export class Rng {
     return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6)) / 9007199254740992;
   }
 
-  /** Same value as {@link uniform} (the name the causal modules call). */
-  next(): number {
-    return this.uniform();
-  }
-
   /** Uniform on [lo, hi). */
   range(lo: number, hi: number): number {
     return lo + (hi - lo) * this.uniform();

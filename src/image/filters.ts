@@ -13,6 +13,7 @@
  */
 import { Image } from "./image";
 import { SmoothPass, isSymmetric, mirror, simdSmooth } from "./simd";
+import { quantilesInPlace } from "../core/select";
 
 function checkImage(fn: string, image: Image): void {
   if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height) {
@@ -349,15 +350,18 @@ export function normalize(image: Image, options: NormalizeOptions = {}): Image {
   return withCal(image, out);
 }
 
-/** The p-th percentile (0–100, linear interpolation) of the finite values. */
+/**
+ * The p-th percentile (p in [0, 100], clamped) of the finite values, by
+ * NumPy's default linear interpolation (`np.percentile` of the finite
+ * values); NaN when there are none. O(n) expected (core/select).
+ */
 export function percentile(values: ArrayLike<number>, p: number): number {
-  const f: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) f.push(values[i]);
-  if (f.length === 0) return NaN;
-  const s = Float64Array.from(f).sort();
-  const pos = (Math.min(100, Math.max(0, p)) / 100) * (s.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) n++;
+  const finite = new Float64Array(n);
+  n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite[n++] = values[i];
+  return quantilesInPlace(finite, [Math.min(100, Math.max(0, p)) / 100])[0];
 }
 
 /** 1-D running max (or min, via negation) over windows of half-width r along rows (van Herk / Gil–Werman, O(n)). */

@@ -3,10 +3,9 @@
  * chunks, an HDF5 dataset). Every source delivers frames as float32, in scan
  * order (row-major over the scan: frame index = row * cols + col).
  *
- * `readChunk` is the one routine that reads frames from memory or a file; it
- * is self-contained (fs and the decoder are passed in) so worker threads run
- * the very same source text, which keeps parallel results bit-identical to
- * serial ones.
+ * `readChunk` is the one routine that reads frames from memory or a file;
+ * the calling thread and the worker threads (which require this module) run
+ * the same code, which keeps parallel results bit-identical to serial ones.
  */
 import * as fs from "node:fs";
 import { decodeInto, type DType } from "./dtype";

@@ -17,7 +17,11 @@ import { symmetricEigen } from "../core/linalg";
 import { kmeans, gmm } from "../core/cluster";
 import type { Dataset4D } from "./dataset";
 import { scanImage } from "./analyses";
-import { runUDF, type RunOptions, type UDF } from "./udf";
+import { runUDF, type DatasetMeta, type RunOptions, type UDF } from "./udf";
+import type { TaskRef } from "../core/pool";
+
+/** Reference to a process function of this module (for worker threads). */
+const here = (name: string): TaskRef => ({ module: __filename, export: name });
 
 export interface FeatureOptions extends RunOptions {
   /** Detector binning factor (default: the smallest giving ≤ 1024 features). */
@@ -38,10 +42,7 @@ function featureShape(ds: Dataset4D, options: FeatureOptions): { bin: number; bw
   return { bin, bw: Math.ceil(kx / bin), bh: Math.ceil(ky / bin), transform };
 }
 
-/**
- * Self-contained feature extraction used inside UDF process functions:
- * bins frame i and applies the transform into `out` (length bw*bh).
- */
+/** Feature extraction of the UDFs below: bins frame i and applies the transform into `out` (length bw*bh). */
 function featuresOf(frames: Float32Array, i: number, p: FeatureParams, kx: number, ky: number, out: Float64Array): void {
   out.fill(0);
   const o = i * kx * ky;
@@ -52,29 +53,46 @@ function featuresOf(frames: Float32Array, i: number, p: FeatureParams, kx: numbe
   if (p.transform === 1) for (let j = 0; j < out.length; j++) out[j] = Math.sqrt(Math.max(0, out[j]));
   else if (p.transform === 2) for (let j = 0; j < out.length; j++) out[j] = Math.log1p(Math.max(0, out[j]));
 }
-const FEATURES_SRC = featuresOf.toString();
+
+/** Process function of the covariance UDF: sums and upper-triangle cross-products of the features of n frames. */
+export function processFeatureMoments(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: FeatureParams, meta: DatasetMeta): void {
+  const d = p.bw * p.bh, v = new Float64Array(d), s = b.s, ss = b.ss;
+  for (let i = 0; i < n; i++) {
+    featuresOf(frames, i, p, meta.detShape[1], meta.detShape[0], v);
+    for (let a = 0; a < d; a++) {
+      const va = v[a];
+      s[a] += va;
+      if (va === 0) continue;
+      const row = a * d;
+      for (let c = a; c < d; c++) ss[row + c] += va * v[c];
+    }
+  }
+}
+
+/** Process function of the features UDF: features of n frames, projected on `p.basis` (k scores per frame) or raw (d values). */
+export function processFeatures(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: FeatureParams, meta: DatasetMeta): void {
+  const d = p.bw * p.bh, v = new Float64Array(d), out = b.out;
+  const w = p.basis ? p.k : d;
+  for (let i = 0; i < n; i++) {
+    featuresOf(frames, i, p, meta.detShape[1], meta.detShape[0], v);
+    if (!p.basis) { for (let j = 0; j < d; j++) out[i * w + j] = v[j]; continue; }
+    for (let c = 0; c < p.k; c++) {
+      let s = 0;
+      const bo = c * d;
+      for (let j = 0; j < d; j++) s += (v[j] - p.mean![j]) * p.basis[bo + j];
+      out[i * w + c] = s;
+    }
+  }
+}
 
 /** UDF: sums and cross-products of the features (for the covariance). */
-function covarianceUDF(fp: FeatureParams & { src: string }): UDF<{ mean: Float64Array; cov: Float64Array; d: number }, FeatureParams & { src: string }> {
+function covarianceUDF(fp: FeatureParams): UDF<{ mean: Float64Array; cov: Float64Array; d: number }, FeatureParams> {
   const d = fp.bw * fp.bh;
   return {
     name: "patternCovariance",
     params: fp,
     buffers: () => ({ s: { kind: "single", length: d }, ss: { kind: "single", length: d * d } }),
-    process: (frames, n, _start, b, p, meta) => {
-      const f = new Function(`return (${p.src})`)();
-      const d = p.bw * p.bh, v = new Float64Array(d), s = b.s, ss = b.ss;
-      for (let i = 0; i < n; i++) {
-        f(frames, i, p, meta.detShape[1], meta.detShape[0], v);
-        for (let a = 0; a < d; a++) {
-          const va = v[a];
-          s[a] += va;
-          if (va === 0) continue;
-          const row = a * d;
-          for (let c = a; c < d; c++) ss[row + c] += va * v[c];
-        }
-      }
-    },
+    process: here("processFeatureMoments"),
     finalize: (b, meta) => {
       const n = meta.nFrames, mean = new Float64Array(d), cov = new Float64Array(d * d);
       for (let a = 0; a < d; a++) mean[a] = b.s[a] / n;
@@ -88,26 +106,12 @@ function covarianceUDF(fp: FeatureParams & { src: string }): UDF<{ mean: Float64
 }
 
 /** UDF: features of every frame, projected on a basis (k scores per frame) or raw (basis null: d values per frame). */
-function featuresUDF(fp: FeatureParams & { src: string }, width: number): UDF<Float64Array, FeatureParams & { src: string }> {
+function featuresUDF(fp: FeatureParams, width: number): UDF<Float64Array, FeatureParams> {
   return {
     name: "patternFeatures",
     params: fp,
     buffers: () => ({ out: { kind: "nav", extra: width } }),
-    process: (frames, n, _start, b, p, meta) => {
-      const f = new Function(`return (${p.src})`)();
-      const d = p.bw * p.bh, v = new Float64Array(d), out = b.out;
-      const w = p.basis ? p.k : d;
-      for (let i = 0; i < n; i++) {
-        f(frames, i, p, meta.detShape[1], meta.detShape[0], v);
-        if (!p.basis) { for (let j = 0; j < d; j++) out[i * w + j] = v[j]; continue; }
-        for (let c = 0; c < p.k; c++) {
-          let s = 0;
-          const bo = c * d;
-          for (let j = 0; j < d; j++) s += (v[j] - p.mean![j]) * p.basis[bo + j];
-          out[i * w + c] = s;
-        }
-      }
-    },
+    process: here("processFeatures"),
     finalize: (b) => b.out,
   };
 }
@@ -140,7 +144,7 @@ export async function patternPCA(ds: Dataset4D, options: FeatureOptions & { comp
   if (d > 4096) throw new RangeError(`patternPCA: ${d} features after binning by ${fs.bin}; use options.bin to get at most 4096`);
   const k = Math.min(options.components ?? 8, d);
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`patternPCA: options.components must be a positive integer, got ${options.components}`);
-  const base = { ...fs, mean: null, basis: null, k, src: FEATURES_SRC };
+  const base = { ...fs, mean: null, basis: null, k };
   const { mean, cov } = await runUDF(ds, covarianceUDF(base), options);
   const { values: vals, vecs } = symmetricEigen(Float64Array.from(cov), d);
   const order = Array.from(vals, (v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map((x) => x[1]);
@@ -183,7 +187,7 @@ export async function patternNMF(ds: Dataset4D, options: FeatureOptions & { comp
   const d = fs.bw * fs.bh, n = ds.nFrames, k = options.components ?? 4;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`patternNMF: options.components must be a positive integer, got ${k}`);
   if (n * d > 2 ** 28) throw new RangeError(`patternNMF: ${n} frames × ${d} features is too large to hold; increase options.bin`);
-  const X = await runUDF(ds, featuresUDF({ ...fs, mean: null, basis: null, k, src: FEATURES_SRC }, d), options);
+  const X = await runUDF(ds, featuresUDF({ ...fs, mean: null, basis: null, k }, d), options);
   for (let i = 0; i < X.length; i++) if (!(X[i] >= 0)) throw new RangeError(`patternNMF: frame ${Math.floor(i / d)} has a negative or NaN feature (${X[i]}); NMF needs non-negative data`);
   const r = rng(options.seed ?? 0);
   let xmean = 0;

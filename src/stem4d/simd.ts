@@ -28,22 +28,22 @@ export function simdKernels(): Uint8Array | null {
   return cached;
 }
 
+type Memory = { buffer: ArrayBuffer; grow(pages: number): number };
+/** This thread's instance of the kernels (each worker thread has its own module state). */
+let instance: { wasm: Uint8Array; com: Function; vi: Function; memory: Memory } | undefined;
+
 /**
- * Self-contained helper used inside UDF process functions (shipped as
- * source): instantiate the kernels once per thread (cached on globalThis)
- * and make sure the memory holds `bytes` bytes. Returns { exports, memory }.
+ * The kernels of `wasm`, instantiated once per thread, with a memory of at
+ * least `bytes` bytes (grown as needed, never shrunk).
  */
-export function wasmKernels(wasm: Uint8Array, bytes: number): { com: Function; vi: Function; memory: { buffer: ArrayBuffer; grow(pages: number): number } } {
-  type Mem = { buffer: ArrayBuffer; grow(pages: number): number };
-  const g = globalThis as unknown as { __causalscopeSimd?: { wasm: Uint8Array; com: Function; vi: Function; memory: Mem }; WebAssembly: any };
-  let k = g.__causalscopeSimd;
-  if (!k || k.wasm.length !== wasm.length) {
-    const WA = g.WebAssembly;
-    const memory: Mem = new WA.Memory({ initial: 1 });
+export function wasmKernels(wasm: Uint8Array, bytes: number): { com: Function; vi: Function; memory: Memory } {
+  if (!instance || instance.wasm !== wasm) {
+    const WA = (globalThis as unknown as { WebAssembly: any }).WebAssembly; // the library's lib has no WebAssembly types
+    const memory: Memory = new WA.Memory({ initial: 1 });
     const inst = new WA.Instance(new WA.Module(wasm), { env: { memory } });
-    k = g.__causalscopeSimd = { wasm, com: inst.exports.com as Function, vi: inst.exports.vi as Function, memory };
+    instance = { wasm, com: inst.exports.com as Function, vi: inst.exports.vi as Function, memory };
   }
-  const need = Math.ceil(bytes / 65536) - k.memory.buffer.byteLength / 65536;
-  if (need > 0) k.memory.grow(need);
-  return k;
+  const need = Math.ceil(bytes / 65536) - instance.memory.buffer.byteLength / 65536;
+  if (need > 0) instance.memory.grow(need);
+  return instance;
 }

@@ -52,8 +52,8 @@ describe("standardized effects", () => {
 
   test("errors: discrete models and a bad level", () => {
     const r = new Rng(3);
-    const a = Array.from({ length: 300 }, () => (r.next() < 0.5 ? "u" : "v"));
-    const b = a.map((v) => (r.next() < (v === "u" ? 0.7 : 0.3) ? "p" : "q"));
+    const a = Array.from({ length: 300 }, () => (r.uniform() < 0.5 ? "u" : "v"));
+    const b = a.map((v) => (r.uniform() < (v === "u" ? 0.7 : 0.3) ? "p" : "q"));
     const m = fitSEM(dag(["a", "b"], ["a->b"]), { a, b });
     expect(() => effect(m, { treatment: "a", outcome: "b", standardized: true })).toThrow(/effect: standardized effects are defined for continuous \(linear SEM\) models; "a" and "b" are discrete/);
     expect(() => effect(model, { treatment: "x", outcome: "y", level: 95 })).toThrow(/effect: level must be in \(0, 1\), got 95/);

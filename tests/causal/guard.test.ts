@@ -12,9 +12,9 @@ const ALGS = ["pc", "fci", "hc", "tabu", "ges", "lingam"] as const;
 /** Uniform (non-Gaussian, so LiNGAM runs too) positive columns a, b, z; n rows. */
 function base(n: number, seed = 3): { a: Float64Array; b: Float64Array; z: Float64Array; rng: Rng } {
   const rng = new Rng(seed);
-  const a = Float64Array.from({ length: n }, () => 1 + rng.next());
-  const b = Float64Array.from({ length: n }, () => 1 + rng.next());
-  const z = Float64Array.from(a, (v) => 0.5 * v + rng.next());
+  const a = Float64Array.from({ length: n }, () => 1 + rng.uniform());
+  const b = Float64Array.from({ length: n }, () => 1 + rng.uniform());
+  const z = Float64Array.from(a, (v) => 0.5 * v + rng.uniform());
   return { a, b, z, rng };
 }
 

@@ -140,7 +140,7 @@ describe("Simpson's paradox", () => {
 describe("pairwise causal direction", () => {
   test("IGCI on a deterministic nonlinear map, both argument orders", () => {
     const r = new Rng(3);
-    const x = Float64Array.from({ length: 500 }, () => r.next());
+    const x = Float64Array.from({ length: 500 }, () => r.uniform());
     const y = Float64Array.from(x, (v) => Math.pow(v, 3) + 0.5 * v);
     expect(causalDirection(x, y, { method: "igci" }).direction).toBe("x->y");
     expect(causalDirection(y, x, { method: "igci" }).direction).toBe("y->x");
@@ -156,8 +156,8 @@ describe("pairwise causal direction", () => {
     const r = new Rng(5);
     let ok = 0;
     for (let k = 0; k < 10; k++) {
-      const x = Float64Array.from({ length: 1000 }, () => r.next() - 0.5);
-      const y = Float64Array.from(x, (v) => 1.2 * v + 0.5 * (r.next() - 0.5));
+      const x = Float64Array.from({ length: 1000 }, () => r.uniform() - 0.5);
+      const y = Float64Array.from(x, (v) => 1.2 * v + 0.5 * (r.uniform() - 0.5));
       if (causalDirection(x, y, { method: "lingam" }).direction === "x->y") ok++;
     }
     expect(ok).toBeGreaterThanOrEqual(9);

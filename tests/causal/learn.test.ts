@@ -230,9 +230,9 @@ describe("CI tests share one interface", () => {
 
   test("gSquare on strings and fisherZ from indices", () => {
     const r = new Rng(11);
-    const s = Array.from({ length: 1000 }, () => (r.next() < 0.5 ? "on" : "off"));
-    const t = s.map((v) => (r.next() < 0.8 ? v : v === "on" ? "off" : "on"));
-    const u = Array.from({ length: 1000 }, () => (r.next() < 0.3 ? "a" : "b"));
+    const s = Array.from({ length: 1000 }, () => (r.uniform() < 0.5 ? "on" : "off"));
+    const t = s.map((v) => (r.uniform() < 0.8 ? v : v === "on" ? "off" : "on"));
+    const u = Array.from({ length: 1000 }, () => (r.uniform() < 0.3 ? "a" : "b"));
     const g = gSquare({ s, t, u });
     expect(g.pValue("s", "t")).toBeLessThan(1e-6);
     expect(g.pValue("s", "u")).toBeGreaterThan(0.01);

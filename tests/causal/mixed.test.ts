@@ -37,7 +37,7 @@ function simulateMixed(n: number, seed: number) {
     a[i] = [0, 1, -1][k] + r.normal();
     e[i] = r.normal();
     b[i] = 0.8 * a[i] + 0.8 * e[i] + r.normal();
-    const ph = r.next() < sigmoid(1.5 * b[i] + 1.5 * s - 0.75);
+    const ph = r.uniform() < sigmoid(1.5 * b[i] + 1.5 * s - 0.75);
     phase.push(ph ? "T" : "R");
     c[i] = (ph ? 1 : 0) + r.normal();
   }
@@ -66,12 +66,12 @@ function nullDesign(kind: 1 | 2 | 3, n: number, seed: number, eff = 0): { data: 
       const l2 = -0.8 * z[i];
       const p0 = 1 / (1 + Math.exp(l1) + Math.exp(l2));
       const p1 = Math.exp(l1) * p0;
-      const u = r.next();
+      const u = r.uniform();
       d1.push(u < p0 ? "A" : u < p0 + p1 ? "B" : "C");
     } else if (kind === 2) {
-      const a = r.next() < sigmoid(1.5 * z[i]);
+      const a = r.uniform() < sigmoid(1.5 * z[i]);
       d1.push(a ? "yes" : "no");
-      d2.push(r.next() < sigmoid(-1.2 * z[i] + 0.3 + eff * (a ? 1 : 0)) ? "p" : "q");
+      d2.push(r.uniform() < sigmoid(-1.2 * z[i] + 0.3 + eff * (a ? 1 : 0)) ? "p" : "q");
     } else {
       const k = r.int(3);
       d1.push(["A", "B", "C"][k]);
@@ -236,7 +236,7 @@ describe("mixedLR CI test", () => {
     const y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       x[i] = r.int(4);
-      const u = r.next();
+      const u = r.uniform();
       y[i] = u < 0.2 + 0.15 * x[i] ? 0 : u < 0.8 ? 1 : 2;
     }
     const cnt = new Float64Array(12);
@@ -272,9 +272,9 @@ describe("mixedLR CI test", () => {
 function randomMixedSEM(p: number, n: number, seed: number, deg = 2): { data: Record<string, Float64Array | string[]>; truth: Graph } {
   const r = new Rng(seed);
   const names = Array.from({ length: p }, (_, i) => `v${i}`);
-  const K = names.map(() => (r.next() < 0.4 ? 2 + r.int(2) : 0));
-  const parents = names.map((_, j) => Array.from({ length: j }, (_, i) => i).filter(() => r.next() < deg / (p - 1)));
-  const mag = () => (0.6 + 0.9 * r.next()) * (r.next() < 0.5 ? -1 : 1);
+  const K = names.map(() => (r.uniform() < 0.4 ? 2 + r.int(2) : 0));
+  const parents = names.map((_, j) => Array.from({ length: j }, (_, i) => i).filter(() => r.uniform() < deg / (p - 1)));
+  const mag = () => (0.6 + 0.9 * r.uniform()) * (r.uniform() < 0.5 ? -1 : 1);
   const dims = (v: number) => (K[v] ? K[v] - 1 : 1);
   const coef = parents.map((pa, j) => pa.map((i) => Array.from({ length: dims(j) }, () => Array.from({ length: dims(i) }, mag))));
   const cols = names.map(() => new Float64Array(n));
@@ -289,7 +289,7 @@ function randomMixedSEM(p: number, n: number, seed: number, deg = 2): { data: Re
       if (!K[j]) cols[j][t] = eta[0] + r.normal();
       else {
         const ex = [1, ...eta.map(Math.exp)];
-        let u = r.next() * ex.reduce((a, b) => a + b, 0);
+        let u = r.uniform() * ex.reduce((a, b) => a + b, 0);
         let l = 0;
         while (u > ex[l] && l < K[j] - 1) u -= ex[l++];
         cols[j][t] = l;

@@ -24,9 +24,9 @@ function gauss(n: number, seed = 4): Record<string, Float64Array> {
 
 function discrete(n: number, seed = 6): Record<string, string[]> {
   const r = new Rng(seed);
-  const x = Array.from({ length: n }, () => (r.next() < 0.5 ? "lo" : "hi"));
-  const y = x.map((v) => (r.next() < (v === "hi" ? 0.85 : 0.2) ? "on" : "off"));
-  const z = y.map((v) => (r.next() < (v === "on" ? 0.8 : 0.3) ? "A" : "B"));
+  const x = Array.from({ length: n }, () => (r.uniform() < 0.5 ? "lo" : "hi"));
+  const y = x.map((v) => (r.uniform() < (v === "hi" ? 0.85 : 0.2) ? "on" : "off"));
+  const z = y.map((v) => (r.uniform() < (v === "on" ? 0.8 : 0.3) ? "A" : "B"));
   return { x, y, z };
 }
 
