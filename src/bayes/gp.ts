@@ -259,7 +259,8 @@ export class GaussianProcess {
   /**
    * `count` draws of the latent function at the points Xnew (each a
    * Float64Array of length m, y's units), from the joint posterior
-   * (Cholesky of the m×m posterior covariance + 1e-10·I); with NUTS each draw
+   * (Cholesky of the m×m posterior covariance + jitter·I, jitter 1e-10, 1e-8
+   * or 1e-6 of the standardised variance, the first that works); with NUTS each draw
    * uses the next thinned hyperparameter draw. O(m³ + m²n).
    */
   sample(Xnew: number[][] | Float64Array, count: number, seed = 0): Float64Array[] {
@@ -281,10 +282,16 @@ export class GaussianProcess {
           for (let k = 0; k < n; k++) s += V[i * n + k] * V[j * n + k];
           C[i * m + j] -= s;
         }
-        C[i * m + i] += 1e-10;
       }
-      const pivot = cholesky(C, m);
-      if (pivot >= 0) throw new RangeError(`sample(Xnew): the posterior covariance is not positive definite at point ${pivot} (repeated or too close points?)`);
+      let pivot = 0, jitter = 1e-10;
+      const Cov = C.slice();
+      for (; jitter <= 1e-6; jitter *= 100) {
+        C.set(Cov);
+        for (let i = 0; i < m; i++) C[i * m + i] += jitter;
+        pivot = cholesky(C, m);
+        if (pivot < 0) break;
+      }
+      if (pivot >= 0) throw new RangeError(`sample(Xnew): the posterior covariance is not positive definite at point ${pivot} even with 1e-6 added to its diagonal (repeated or too close points?)`);
       const z = Float64Array.from({ length: m }, () => r.normal()), f = new Float64Array(m);
       for (let i = 0; i < m; i++) {
         let s = mu[i];

@@ -4,7 +4,8 @@
  * (Matérn 5/2 with ARD by default, refitted by maximum marginal likelihood
  * after every measurement) and an acquisition function maximised within the
  * bounds by multi-start bounded L-BFGS (starts: the best of a seeded random
- * sample plus the incumbent; gradients by central differences). Minimises.
+ * sample plus the incumbent; gradients by central differences), or by
+ * Thompson sampling. Minimises.
  * Inputs are mapped to the unit cube internally; the objective always sees
  * points in the user's units. Cost per iteration: one GP fit (O(n³) per
  * likelihood evaluation) plus O(n²) per acquisition evaluation.
@@ -14,8 +15,9 @@ import { normCdf } from "../causal/stats";
 import { gaussianProcess, type GaussianProcess, type KernelName } from "./gp";
 import { minimizeLbfgsb } from "./lbfgs";
 
-/** Acquisition functions: expected improvement, upper (lower, for minimisation) confidence bound, probability of improvement, maximum predictive uncertainty (pure exploration). */
-export type AcquisitionName = "ei" | "ucb" | "pi" | "uncertainty";
+/** Acquisition functions: expected improvement, upper (lower, for minimisation) confidence bound, probability of improvement, maximum predictive uncertainty (pure exploration), Thompson sampling (the minimiser of one posterior draw). */
+export type AcquisitionName = "ei" | "ucb" | "pi" | "uncertainty" | "thompson";
+const ACQUISITIONS: AcquisitionName[] = ["ei", "ucb", "pi", "uncertainty", "thompson"];
 
 /** Options of {@link bayesianOptimization}. */
 export interface BayesianOptimizationOptions {
@@ -53,7 +55,7 @@ export interface BayesianOptimizationResult {
  * EI = (best − μ − ξ)Φ(z) + σφ(z), z = (best − μ − ξ)/σ; PI = Φ(z);
  * UCB = −(μ − κσ); uncertainty = σ.
  */
-export function acquisitionValue(name: AcquisitionName, mu: number, sigma: number, best: number, xi = 0.01, kappa = 2): number {
+export function acquisitionValue(name: Exclude<AcquisitionName, "thompson">, mu: number, sigma: number, best: number, xi = 0.01, kappa = 2): number {
   switch (name) {
     case "ei": {
       if (!(sigma > 0)) return Math.max(0, best - mu - xi);
@@ -67,7 +69,7 @@ export function acquisitionValue(name: AcquisitionName, mu: number, sigma: numbe
     case "uncertainty":
       return sigma;
     default:
-      throw new RangeError(`bayesianOptimization(options.acquisition): unknown "${name}" (expected ei, ucb, pi or uncertainty)`);
+      throw new RangeError(`acquisitionValue(name): unknown "${name}" (expected ei, ucb, pi or uncertainty)`);
   }
 }
 
@@ -102,7 +104,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
   const initial = options.initial ?? Math.min(budget, Math.max(5, d + 1));
   if (!Number.isInteger(initial) || initial < 2 || initial > budget) throw new RangeError(`bayesianOptimization(options.initial): must be an integer in [2, budget = ${budget}], got ${initial}`);
   const acquisition = options.acquisition ?? "ei";
-  acquisitionValue(acquisition, 0, 1, 0);
+  if (!ACQUISITIONS.includes(acquisition)) throw new RangeError(`bayesianOptimization(options.acquisition): unknown "${acquisition}" (expected ${ACQUISITIONS.join(", ")})`);
   const rng = new Rng(options.seed ?? 0), xi = options.xi ?? 0.01, kappa = options.kappa ?? 2;
   const toUser = (u: ArrayLike<number>): number[] => Array.from(u, (v, k) => bounds[k][0] + v * (bounds[k][1] - bounds[k][0]));
   const U: number[][] = [], history = { x: [] as number[][], y: [] as number[] };
@@ -127,7 +129,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
       next = Array.from({ length: d }, () => rng.uniform());
     } else {
       model = gaussianProcess(U, ys, { kernel: options.kernel ?? "matern52", seed: rng.int(2 ** 31), restarts: 1 });
-      next = maximizeAcquisition(model, U, bestI, history.y[bestI], acquisition, xi, kappa, d, rng);
+      next = acquisition === "thompson" ? thompsonPoint(model, U, d, rng) : maximizeAcquisition(model, U, bestI, history.y[bestI], acquisition, xi, kappa, d, rng);
     }
     await evaluate(next);
   }
@@ -135,7 +137,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
 }
 
 /** argmax of the acquisition over the unit cube: 512 random candidates, L-BFGS from the best 5 and the incumbent (best measured point); a fresh random point if the result repeats a measured one. */
-function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: number, bestY: number, name: AcquisitionName, xi: number, kappa: number, d: number, rng: Rng): number[] {
+function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: number, bestY: number, name: Exclude<AcquisitionName, "thompson">, xi: number, kappa: number, d: number, rng: Rng): number[] {
   const best = (bestY - model.yMean) / model.yScale;
   const value = (pts: Float64Array, m: number): Float64Array => {
     const p = model.predict(pts, {});
@@ -166,4 +168,15 @@ function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: n
   }
   const tooClose = U.some((u) => u.every((v, k) => Math.abs(v - bestX[k]) < 1e-7));
   return tooClose ? Array.from({ length: d }, () => rng.uniform()) : Array.from(bestX);
+}
+
+/** Thompson sampling: one joint posterior draw of the latent function on 256 random points of the unit cube; its minimiser (a fresh random point if that repeats a measured one). Russo et al., Found. Trends Mach. Learn. 11, 1 (2018). */
+function thompsonPoint(model: GaussianProcess, U: number[][], d: number, rng: Rng): number[] {
+  const m = 256, cand = new Float64Array(m * d);
+  for (let i = 0; i < cand.length; i++) cand[i] = rng.uniform();
+  const [f] = model.sample(cand, 1, rng.int(2 ** 31));
+  let best = 0;
+  for (let i = 1; i < m; i++) if (f[i] < f[best]) best = i;
+  const x = Array.from(cand.subarray(best * d, best * d + d));
+  return U.some((u) => u.every((v, k) => Math.abs(v - x[k]) < 1e-7)) ? Array.from({ length: d }, () => rng.uniform()) : x;
 }

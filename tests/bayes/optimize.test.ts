@@ -64,7 +64,7 @@ describe("acquisition functions and the loop", () => {
     expect(acquisitionValue("uncertainty", 0.5, 0.3, 0)).toBe(0.3);
     expect(acquisitionValue("ei", 0.5, 0, 1, 0)).toBe(0.5);
   });
-  it("awaits an async objective, keeps points inside the bounds, and is reproducible", async () => {
+  it("awaits an async objective, keeps points inside the bounds, is reproducible; PI, uncertainty and Thompson sampling run", async () => {
     const f = async (x: number[]): Promise<number> => (x[0] - 0.3) ** 2;
     const a = await bayesianOptimization(f, { bounds: [[-1, 2]], budget: 12, seed: 4, acquisition: "pi" });
     const b = await bayesianOptimization(f, { bounds: [[-1, 2]], budget: 12, seed: 4, acquisition: "pi" });
@@ -73,6 +73,8 @@ describe("acquisition functions and the loop", () => {
     expect(Math.abs(a.x[0] - 0.3)).toBeLessThan(0.05);
     const u = await bayesianOptimization(f, { bounds: [[-1, 2]], budget: 8, seed: 4, acquisition: "uncertainty" });
     expect(u.history.x).toHaveLength(8);
+    const t = await bayesianOptimization(f, { bounds: [[-1, 2]], budget: 12, seed: 4, acquisition: "thompson" });
+    expect(Math.abs(t.x[0] - 0.3)).toBeLessThan(0.1);
   });
   it("names bad options and a non-finite objective value", async () => {
     await expect(bayesianOptimization(branin, { bounds: [] })).rejects.toThrow(/options.bounds\): expected \[\[lo, hi\]/);
