@@ -18,6 +18,7 @@ import { CausalData, DataInput, prepareData } from "./data";
 import { Graph, GraphEdge } from "./graph";
 import { learnStructure, LearnOptions } from "./learn";
 import { Rng } from "../core/random";
+import { determinismWarnings } from "./guard";
 import { defaultWorkers, sharedPool } from "../core/pool";
 
 export interface EdgeFrequency {
@@ -59,7 +60,8 @@ type ResampleEdges = { from: string; to: string; directed: boolean }[] | null;
 export function learnResample(d: CausalData, options: LearnOptions, b: number): ResampleEdges {
   const rows = resampleRows(d.n, options.seed ?? 0, b);
   try {
-    const g = learnStructure(resample(d, rows), { ...options, seed: (options.seed ?? 0) + b + 1 });
+    // The determinism guard ran once on the full data (see summarize); a resample repeats rows, not relations.
+    const g = learnStructure(resample(d, rows), { ...options, seed: (options.seed ?? 0) + b + 1, checkDeterminism: false });
     return g.edges.map((e) => ({ from: e.from, to: e.to, directed: e.directed }));
   } catch (e) {
     if (/constant|collinear|singular/.test((e as Error).message)) return null;
@@ -81,7 +83,8 @@ export function bootstrap(data: DataInput | CausalData, options: LearnOptions & 
   const fn = "bootstrap";
   checkN(n, fn);
   const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
-  return summarize(d, learnResamples(d, options, 0, n), options);
+  const warnings = determinismWarnings(d, options, fn);
+  return summarize(d, learnResamples(d, options, 0, n), options, warnings);
 }
 
 /** Worker task of `bootstrapAsync`: resamples from..to-1 of `d`, in order. */
@@ -105,6 +108,7 @@ export async function bootstrapAsync(data: DataInput | CausalData, options: Lear
   checkN(n, fn);
   const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
   const { workers, ...opts } = options;
+  const warnings = determinismWarnings(d, opts, fn);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`${fn}: options.workers must be a non-negative integer, got ${workers}`);
   let k = Math.min(n, workers ?? defaultWorkers());
   if (k > 1 && !plainData(opts)) {
@@ -127,7 +131,7 @@ export async function bootstrapAsync(data: DataInput | CausalData, options: Lear
     }));
     results = (await sharedPool().map<ResampleEdges[]>(tasks, { concurrency: k })).flat();
   }
-  return summarize(d, results, opts);
+  return summarize(d, results, opts, warnings);
 }
 
 /**
@@ -144,7 +148,7 @@ function plainData(v: unknown, depth = 0): boolean {
   return (proto === Object.prototype || proto === null) && Object.values(v).every((x) => plainData(x, depth + 1));
 }
 
-function summarize(d: CausalData, results: ResampleEdges[], options: LearnOptions & { threshold?: number }): BootstrapResult {
+function summarize(d: CausalData, results: ResampleEdges[], options: LearnOptions & { threshold?: number }, warnings: string[]): BootstrapResult {
   const fn = "bootstrap";
   const p = d.p;
   const fwd = new Float64Array(p * p);
@@ -181,7 +185,7 @@ function summarize(d: CausalData, results: ResampleEdges[], options: LearnOption
     else if (e.backward > e.forward && e.backward >= e.undirected) gEdges.push({ from: e.to, to: e.from, directed: true, confidence: e.frequency });
     else gEdges.push({ from: e.from, to: e.to, directed: false, confidence: e.frequency });
   }
-  const graph = new Graph(d.names, gEdges, "pdag", { meta: { algorithm: `bootstrap(${options.algorithm ?? "pc"})`, resamples: ok, threshold: thr } });
+  const graph = new Graph(d.names, gEdges, "pdag", { meta: { algorithm: `bootstrap(${options.algorithm ?? "pc"})`, resamples: ok, threshold: thr, warnings } });
   return {
     n: ok,
     edges,

@@ -4,7 +4,7 @@
  * monotone transforms, discrete functions) are warnings in meta.warnings for
  * every algorithm, naming the columns; legitimate strong correlation is not.
  */
-import { learnStructure, deterministicRelations, prepareData } from "../../src/causal";
+import { learnStructure, deterministicRelations, prepareData, bootstrap, bootstrapAsync } from "../../src/causal";
 import { Rng } from "../../src/core/random";
 
 const ALGS = ["pc", "fci", "hc", "tabu", "ges", "lingam"] as const;
@@ -31,6 +31,17 @@ describe("determinism guard", () => {
       expect(w[0]).not.toContain(`"z"`);
       expect(w[0]).toMatch(/log-linear .*drop/);
     }
+  });
+
+  test("bootstrap checks the full data once: the consensus graph carries the warning", async () => {
+    const { a, b, z } = base(400);
+    const c = Float64Array.from(a, (v, i) => v / b[i]);
+    for (const r of [bootstrap({ a, b, c, z }, { algorithm: "pc", seed: 1 }, 4), await bootstrapAsync({ a, b, c, z }, { algorithm: "pc", seed: 1, workers: 0 }, 4)]) {
+      const w = warningsOf(r.graph);
+      expect(w).toHaveLength(1);
+      expect(w[0]).toMatch(/^bootstrap(Async)?: column "(a|b|c)" is nearly deterministic/);
+    }
+    expect(warningsOf(bootstrap({ a, b, c, z }, { algorithm: "pc", checkDeterminism: false }, 2).graph)).toEqual([]);
   });
 
   test("exact linear combination and exact copy: an error naming the dependent column and the columns it combines", () => {
