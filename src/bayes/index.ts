@@ -8,6 +8,7 @@
  * - priors.ts: logNormal, halfNormal;
  * - optimize.ts: bayesianOptimization, acquisition functions;
  * - compare.ts: compareModels (structured GPs: physical mean functions ranked by Laplace evidence);
+ * - plots.ts: traceChart (MCMC traces and per-chain densities);
  * - lbfgs.ts: minimizeLbfgsb (bounded L-BFGS).
  */
 export { Kernel, rbf, matern32, matern52, periodic, linear, constant, white } from "./kernels";
@@ -24,3 +25,4 @@ export { bayesianOptimization, acquisitionValue } from "./optimize";
 export type { BayesianOptimizationOptions, BayesianOptimizationResult, AcquisitionName } from "./optimize";
 export { compareModels } from "./compare";
 export type { MeanModel, CompareOptions, ComparisonResult } from "./compare";
+export { traceChart } from "./plots";
