@@ -44,7 +44,7 @@ export interface GaussianProcessOptions {
   normalizeY?: boolean;
   /** Added to K(X, X)'s diagonal for numerical safety (default 1e-10, scikit-learn's alpha). */
   jitter?: number;
-  /** Priors per hyperparameter name (see `model.hyperparameterNames`); defaults: LogNormal(0, 1) on variances, LogNormal(log(span/2), 1) on lengthscales, HalfNormal(1) on noise, LogNormal(0, 1.5) otherwise. */
+  /** Priors per hyperparameter name (see `model.hyperparameterNames`); defaults: LogNormal(0, 1) on variances, HalfNormal(1) on noise, LogNormal(log(starting value), 1) on lengthscales (the named kernels start at span/2 of each input column) and LogNormal(log(starting value), 1.5) otherwise — never centred on the data's MAP. */
   priors?: Record<string, Prior>;
   /** NUTS settings: chains (default 4), warmup (300), samples (300), targetAccept (0.8). */
   chains?: number;
@@ -346,7 +346,7 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
     yScale = Math.sqrt(v / n);
     for (let i = 0; i < n; i++) yy[i] = (yy[i] - yMean) / yScale;
   }
-  const k = kernel.size, rng = new Rng(options.seed ?? 0);
+  const k = kernel.size, rng = new Rng(options.seed ?? 0), start = kernel.theta;
   if ((options.optimize ?? true) && k > 0) {
     const b = kernel.thetaBounds, lower = b.filter((_, i) => i % 2 === 0), upper = b.filter((_, i) => i % 2 === 1);
     const negative = (t: Float64Array, g: Float64Array): number => {
@@ -377,7 +377,7 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
   const names = kernel.thetaNames, theta0 = kernel.theta;
   const userPriors = options.priors ?? {};
   for (const key of Object.keys(userPriors)) if (!names.includes(key)) throw new RangeError(`gaussianProcess(options.priors): no hyperparameter "${key}" (the kernel has ${names.join(", ")})`);
-  const priors = names.map((name, i) => userPriors[name] ?? defaultPrior(name, Math.exp(theta0[i])));
+  const priors = names.map((name, i) => userPriors[name] ?? defaultPrior(name, Math.exp(start[i])));
   const logPost = (t: Float64Array, g: Float64Array): number => {
     const f = lmlAndGradient(kernel, t, g, data, n, d, yy, jitter);
     if (!Number.isFinite(f)) return -Infinity;
