@@ -12,6 +12,9 @@
  *   or a map evolving frame by frame;
  * - weak.ts: the weak form (`sindy(X, { weak })`: test-function integrals
  *   instead of derivatives, for noisy data).
+ * - symbolic/: `symbolicRegression` — PySR-style evolutionary search over
+ *   expression trees, returning a complexity–loss Pareto front and PySR's
+ *   "best" pick as text (sympy/mathjs), LaTeX and a callable.
  */
 export { sindy, SindyModel } from "./sindy";
 export type { SindyOptions, StateData, EnsembleOptions, EnsembleResult, InformationCriteria, SindyUsed } from "./sindy";
@@ -24,3 +27,5 @@ export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";
 export type { WeakOptions, WeakInfo } from "./weak";
 export { pdeFind } from "./pde";
 export type { PdeFindOptions, PdeModel, FieldFrame } from "./pde";
+export { symbolicRegression } from "./symbolic/search";
+export type { SymbolicOptions, SymbolicResult, SymbolicEquation } from "./symbolic/search";
