@@ -182,8 +182,8 @@ if (!flag("--no-real")) {
     if (rr.sk) console.log(`    scikit-image detection / causalscope detection with the scale given: wall ${fmt(rr.sk.detect_s / tg, 2)}×, cpu ${fmt(rr.sk.detect_cpu_s / cg, 2)}×`);
     if (truth) {
       // Atomap-style on both sides: rank-22 PCA denoising, unsmoothed peaks `separation` apart.
-      console.log(`  -- with PCA denoising (rank 22) on both sides; causalscope { denoise: 22, smoothing: 0, minDistance: ${f.sep}, threshold: 0.3 }, Atomap get_atom_positions(pca=True):`);
-      const op = ours(f.file + " pca", img, { denoise: 22, smoothing: 0, minDistance: f.sep, threshold: 0.3, sublattices: 1 }, truth, 6, null);
+      console.log(`  -- with PCA denoising (rank 22) on both sides; causalscope { components: 22, smoothing: 0, minDistance: ${f.sep}, thresholdRel: 0.3 }, Atomap get_atom_positions(pca=True):`);
+      const op = ours(f.file + " pca", img, { components: 22, smoothing: 0, minDistance: f.sep, thresholdRel: 0.3, sublattices: 1 }, truth, 6, null);
       const ap = flag("--no-atomap") ? null : reference("atomap", rnpy, f.sep, ["--pca"]);
       if (ap) {
         const apM = match(ap.x, ap.y, truth.x, truth.y, 6, null);

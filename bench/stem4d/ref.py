@@ -142,7 +142,7 @@ def bragg(data_path, probe_path, truth_path):
     t = time.perf_counter()
     bv = dc.find_Bragg_disks(template=kernel, corrPower=1, sigma=0, subpixel="multicorr", upsample_factor=16,
                              minRelativeIntensity=p["thresholdRel"], relativeToPeak=0, minPeakSpacing=p["minDistance"],
-                             edgeBoundary=p["edgeBoundary"], maxNumPeaks=70)
+                             edgeBoundary=p["excludeBorder"], maxNumPeaks=70)
     dt = time.perf_counter() - t
     rows, cols = a.shape[:2]
     found = []

@@ -186,7 +186,7 @@ for (const size of sizes) {
 if (!flag("--no-bragg") && !flag("--no-py4dstem") && !flag("--bragg-only-ours")) {
   const g1 = [21.3, 2.2], g2 = [-1.8, 20.6], orders = 2, r = 5;
   const { dataset, truth } = cs.synth.stem4d({ scanShape: [16, 16], detShape: [128, 128], diskRadius: r, deflection: 1.5, descan: [0.05, 0.02, -0.03, 0.04], lattice: { g1, g2, orders, intensity: 0.5 }, dose: 5e4, seed: 5 });
-  const params = { thresholdRel: 0.02, minDistance: 10, edgeBoundary: 6 };
+  const params = { thresholdRel: 0.02, minDistance: 10, excludeBorder: 6 };
   const dataFile = path.join(dir, "bragg.npy"), probeFile = path.join(dir, "probe.npy"), truthFile = path.join(dir, "bragg-truth.json");
   await cs.writeNpy4D(dataFile, dataset);
   const ph = Buffer.from(`{'descr': '<f4', 'fortran_order': False, 'shape': (128, 128), }`.padEnd(117) + "\n", "latin1");
@@ -198,7 +198,7 @@ if (!flag("--no-bragg") && !flag("--no-py4dstem") && !flag("--bragg-only-ours"))
     const list = [];
     for (let a = -orders; a <= orders; a++) for (let b = -orders; b <= orders; b++) {
       const x = truth.rawX.data[f] + a * g1[0] + b * g2[0], y = truth.rawY.data[f] + a * g1[1] + b * g2[1];
-      if (x >= params.edgeBoundary + 1 && y >= params.edgeBoundary + 1 && x <= 126 - params.edgeBoundary && y <= 126 - params.edgeBoundary) list.push([x, y]);
+      if (x >= params.excludeBorder + 1 && y >= params.excludeBorder + 1 && x <= 126 - params.excludeBorder && y <= 126 - params.excludeBorder) list.push([x, y]);
     }
     want.push(list);
   }

@@ -177,8 +177,8 @@ export interface DetectOptions {
   filter?: "gaussian" | "log";
   /** Minimum contrast (value − ring mean), as a multiple of the filtered image's noise sd (default 6). */
   snr?: number;
-  /** Relative threshold in [0, 1]: also require contrast ≥ threshold × the 95th-percentile prominence (default 0). */
-  threshold?: number;
+  /** Relative threshold in [0, 1] (scikit-image's `threshold_rel`): also require contrast ≥ thresholdRel × the 95th-percentile prominence (default 0). */
+  thresholdRel?: number;
   /** Radius (pixels) of the ring whose mean is the local reference level for the contrast (default 2·minDistance; findAtoms uses half the column spacing). */
   ringRadius?: number;
   /** Pixels this close to the border are ignored (default 1: maxima on the outermost pixels are edge artefacts). */
@@ -202,7 +202,7 @@ export interface Peaks {
  * (square footprint, as `skimage.feature.peak_local_max`) whose contrast
  * (value minus the mean of the filtered image on a ring of radius `ringRadius`,
  * so that smooth gradients do not count) passes both the noise
- * test (≥ snr × noise sd of the filtered image) and the relative threshold.
+ * test (≥ snr × noise sd of the filtered image) and the relative threshold (`thresholdRel`).
  * Plateaus keep one pixel. O(wh) besides the filtering.
  */
 export function detectPeaks(image: Image, options: DetectOptions): Peaks {
@@ -283,9 +283,9 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     if (border === 0 && w > 1) edge(w - 1, y);
   }
   let relCut = 0;
-  if (options.threshold && options.threshold > 0 && prom.length) {
+  if (options.thresholdRel && options.thresholdRel > 0 && prom.length) {
     const s = Float64Array.from(prom).sort();
-    relCut = options.threshold * s[Math.min(s.length - 1, Math.floor(0.95 * (s.length - 1)))];
+    relCut = options.thresholdRel * s[Math.min(s.length - 1, Math.floor(0.95 * (s.length - 1)))];
   }
   const snr = options.snr ?? 6;
   const absCut = snr * noise;

@@ -21,7 +21,7 @@
 import { Image, Calibration } from "../image/image";
 import { pcaDenoise } from "./pca";
 
-/** Largest min(width, height) for which `denoise` uses the exact truncated SVD (`pcaDenoise`). */
+/** Largest min(width, height) for which `components` denoising uses the exact truncated SVD (`pcaDenoise`). */
 import { Table, table } from "../table";
 import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks } from "./detect";
 import { quickselect } from "../core/select";
@@ -29,16 +29,19 @@ import { subtractBackground } from "../image/filters";
 import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise } from "./refine";
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
+import { renameOptions } from "../core/options";
 
 /** Options of {@link findAtoms}. Lengths in pixels. */
 export interface FindAtomsOptions {
   /** Expected column width σ (pixels). Default: estimated from the autocorrelation. Sets the smoothing and the fit's start value. */
   sigma?: number;
-  /** Alias of `sigma`. */
+  /** @deprecated since 0.2: `sigma` (one name per concept, docs/conventions.md). */
   scale?: number;
   /** Minimum distance between columns (pixels), as `min_distance` of `peak_local_max` / `separation` of Atomap. Default 0.35 × the nearest-neighbour spacing. */
   minDistance?: number;
-  /** Relative threshold in [0, 1]: drop peaks whose prominence is below this fraction of the 95th-percentile prominence (default 0). */
+  /** Relative threshold in [0, 1] (scikit-image's `threshold_rel`): drop peaks whose prominence is below this fraction of the 95th-percentile prominence (default 0). */
+  thresholdRel?: number;
+  /** @deprecated since 0.2: `thresholdRel`. */
   threshold?: number;
   /** Significance: minimum prominence over the noise sd of the filtered image (default 6). */
   snr?: number;
@@ -60,11 +63,13 @@ export interface FindAtomsOptions {
   jointDistance?: number;
   /** Fit-window background: "constant" (default) or "plane" (for columns on a sloping support such as a nanoparticle). */
   background?: "constant" | "plane";
-  /** Denoise before detection by the rank-k truncated SVD of the image (as Atomap's `pca=True`, k = 22 there): the exact truncation (`pcaDenoise`, Lanczos: ~0.05 s at 504×479, ~0.3 s at 1024², ~0.9 s at 2048² for k = 22); default none. Refinement uses the raw pixels. */
+  /** Denoise before detection by keeping this many principal components of the image (its rank-`components` truncated SVD, as Atomap's `pca=True`, which keeps 22): the exact truncation (`pcaDenoise`, Lanczos: ~0.05 s at 504×479, ~0.3 s at 1024², ~0.9 s at 2048² for 22 components); default none. Refinement uses the raw pixels. */
+  components?: number;
+  /** @deprecated since 0.2: `components`. */
   denoise?: number;
   /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
   elliptical?: boolean;
-  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr; Infinity: no such pass; no such pass after `denoise`, whose low-rank image has no white-noise sd to test against). */
+  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr; Infinity: no such pass; no such pass after `components` denoising, whose low-rank image has no white-noise sd to test against). */
   slopeSnr?: number;
   /** Ignore peaks this close to the image border (pixels, default 0). */
   excludeBorder?: number;
@@ -196,18 +201,19 @@ function emptyTable(params: FindAtomsParameters): AtomTable {
  * atoms.numeric("x"); atoms.numeric("uncertainty");
  */
 export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTable {
+  options = renameOptions(options, { scale: "sigma", threshold: "thresholdRel", denoise: "components" }, "findAtoms");
   validate(image);
   const { width: w, height: h } = image;
   const warnings: string[] = [];
   const refineMode = options.refine === undefined ? "gaussian" : options.refine;
   if (refineMode !== "gaussian" && refineMode !== "com" && refineMode !== false) throw new RangeError(`findAtoms: options.refine must be "gaussian", "com" or false, got ${JSON.stringify(options.refine)}`);
-  const sigmaOpt = options.sigma ?? options.scale;
+  const sigmaOpt = options.sigma;
   for (const [k, v] of Object.entries({ sigma: sigmaOpt, minDistance: options.minDistance, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`findAtoms: options.${k} must be a positive number of pixels, got ${v}`);
   }
   if (options.smoothing !== undefined && !(Number.isFinite(options.smoothing) && options.smoothing >= 0)) throw new RangeError(`findAtoms: options.smoothing must be a number of pixels ≥ 0 (0: none), got ${options.smoothing}`);
   if (options.slopeSnr !== undefined && !(options.slopeSnr > 0)) throw new RangeError(`findAtoms: options.slopeSnr must be a positive number of noise sd (Infinity: no slope pass), got ${options.slopeSnr}`);
-  if (options.threshold !== undefined && !(options.threshold >= 0 && options.threshold <= 1)) throw new RangeError(`findAtoms: options.threshold must be in [0, 1] (relative to the 95th-percentile prominence), got ${options.threshold}`);
+  if (options.thresholdRel !== undefined && !(options.thresholdRel >= 0 && options.thresholdRel <= 1)) throw new RangeError(`findAtoms: options.thresholdRel must be in [0, 1] (relative to the 95th-percentile prominence), got ${options.thresholdRel}`);
   const nSub = options.sublattices ?? 1;
   if (!Number.isInteger(nSub) || nSub < 1) throw new RangeError(`findAtoms: options.sublattices must be a positive integer, got ${nSub}`);
 
@@ -262,12 +268,12 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   Object.assign(params, { sigma, spacing, minDistance, smoothing });
 
   // 2. Detection (optionally on a low-rank denoised copy).
-  if (options.denoise !== undefined && !(Number.isInteger(options.denoise) && options.denoise >= 1)) throw new RangeError(`findAtoms: options.denoise must be a positive integer rank, got ${options.denoise}`);
-  const detImg = options.denoise ? pcaDenoise(img, options.denoise) : img;
-  const detectOptions = { minDistance, smoothing, filter: options.filter, snr: options.snr, threshold: options.threshold, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) };
-  const peaks = slopeColumns(detImg, detectPeaks(detImg, detectOptions), detectOptions, spacing, options.denoise ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? 6));
+  if (options.components !== undefined && !(Number.isInteger(options.components) && options.components >= 1)) throw new RangeError(`findAtoms: options.components must be a positive integer (principal components kept), got ${options.components}`);
+  const detImg = options.components ? pcaDenoise(img, options.components) : img;
+  const detectOptions = { minDistance, smoothing, filter: options.filter, snr: options.snr, thresholdRel: options.thresholdRel, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) };
+  const peaks = slopeColumns(detImg, detectPeaks(detImg, detectOptions), detectOptions, spacing, options.components ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? 6));
   // Pixel noise of the input (the detection image's, unless that is a low-rank denoised copy).
-  params.imageNoise = options.denoise ? estimateNoise(img) : peaks.imageNoise;
+  params.imageNoise = options.components ? estimateNoise(img) : peaks.imageNoise;
   const n = peaks.x.length;
   if (n === 0) { warnings.push("no significant peaks"); return emptyTable(params); }
   const src: PixelSource = { data, width: w, height: h, valid };

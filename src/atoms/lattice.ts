@@ -8,6 +8,7 @@
 import { Image } from "../image/image";
 import { powerSpectrum } from "../image/fft";
 import { PointGrid } from "./grid";
+import { renameOptions } from "../core/options";
 
 /** Two lattice basis vectors (pixels). a1 points towards +x (|a1x| ≥ |a1y| preferred), a2 has a2y > 0. */
 export interface LatticeBasis {
@@ -166,7 +167,7 @@ export function atomPatches(image: Image, x: ArrayLike<number>, y: ArrayLike<num
 /**
  * Lattice basis from the image's Fourier transform, without finding columns:
  * Bragg peaks of the (Hann-windowed, mean-removed) power spectrum are local
- * maxima above `threshold` × the strongest (default 0.1), refined to sub-pixel
+ * maxima above `thresholdRel` × the strongest (default 0.1), refined to sub-pixel
  * frequency by parabolas; g1 = the shortest, g2 = the shortest not nearly
  * parallel, and the real-space basis solves a_i · g_j = δ_ij (pixels).
  * Frequencies below `minFrequency` cycles/px (default 4/min(w, h)) are ignored.
@@ -174,7 +175,8 @@ export function atomPatches(image: Image, x: ArrayLike<number>, y: ArrayLike<num
  * periodicity (e.g. the centred A+B lattice of a perovskite when B is bright).
  * O(wh log wh).
  */
-export function latticeBasisFFT(image: Image, options: { threshold?: number; minFrequency?: number } = {}): LatticeBasis {
+export function latticeBasisFFT(image: Image, options: { thresholdRel?: number; minFrequency?: number; /** @deprecated since 0.2: `thresholdRel` */ threshold?: number } = {}): LatticeBasis {
+  options = renameOptions(options, { threshold: "thresholdRel" }, "latticeBasisFFT");
   const { width: w, height: h } = image;
   if (w < 16 || h < 16) throw new RangeError(`latticeBasisFFT: image is ${w}×${h} pixels; at least 16×16 is needed`);
   const ps = powerSpectrum(image).data;
@@ -194,7 +196,7 @@ export function latticeBasisFFT(image: Image, options: { threshold?: number; min
     peaks.push({ fx: (x + dx - cx) / w, fy: (y + dy - cy) / h, p: v });
     if (v > pmax) pmax = v;
   }
-  const strong = peaks.filter((q) => q.p >= (options.threshold ?? 0.1) * pmax).sort((a, b) => Math.hypot(a.fx, a.fy) - Math.hypot(b.fx, b.fy));
+  const strong = peaks.filter((q) => q.p >= (options.thresholdRel ?? 0.1) * pmax).sort((a, b) => Math.hypot(a.fx, a.fy) - Math.hypot(b.fx, b.fy));
   if (strong.length < 2) throw new RangeError(`latticeBasisFFT: found ${strong.length} Bragg peak(s) in the ${w}×${h} image; no 2-D lattice`);
   const g1 = strong[0];
   const g2 = strong.find((q) => Math.abs(g1.fx * q.fy - g1.fy * q.fx) > 0.3 * Math.hypot(g1.fx, g1.fy) * Math.hypot(q.fx, q.fy));

@@ -169,16 +169,18 @@ function topEigenvectorsDense(M: Float32Array, m: number, n: number, k: number):
 }
 
 /**
- * Rank-`rank` truncated-SVD approximation of the image (exact to ~1e-9 relative,
- * deterministic). Pixels must be finite. @example const clean = pcaDenoise(image, 22);
+ * The image rebuilt from its first `components` principal components: the
+ * rank-`components` truncated-SVD approximation (exact to ~1e-9 relative,
+ * deterministic; Atomap's `pca=True` keeps 22). Pixels must be finite.
+ * @example const clean = pcaDenoise(image, 22);
  */
-export function pcaDenoise(image: Image, rank: number): Image {
+export function pcaDenoise(image: Image, components: number): Image {
   const { width: w, height: h, data } = image;
-  if (!Number.isInteger(rank) || rank < 1) throw new RangeError(`pcaDenoise: rank must be a positive integer, got ${rank}`);
+  if (!Number.isInteger(components) || components < 1) throw new RangeError(`pcaDenoise: components must be a positive integer, got ${components}`);
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new RangeError(`pcaDenoise: pixel ${i} (x=${i % w}, y=${Math.floor(i / w)}) is not finite`);
   const byRows = h <= w; // Gram matrix over the shorter dimension: m×m, vectors of length m
   const m = byRows ? h : w, n = byRows ? w : h;
-  const k = Math.min(rank, m);
+  const k = Math.min(components, m);
   // M[a][b] with a < m, b < n: the matrix oriented so that rows are the short dimension.
   let M = data;
   if (!byRows) { M = new Float32Array(m * n); for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) M[x * n + y] = data[y * w + x]; }

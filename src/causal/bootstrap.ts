@@ -96,27 +96,28 @@ export function learnResamples(d: CausalData, options: LearnOptions, from: numbe
 
 /**
  * As `bootstrap`, spreading the resamples over `workers` worker threads
- * (default: `defaultWorkers()`, the available parallelism up to 8; the
- * calling thread only waits), in blocks of consecutive resamples; identical
- * results to `bootstrap` with the same seed. With `workers` ≤ 1, or options
- * that cannot be copied to another thread (e.g. a user-defined test object
- * with methods), it runs in the calling thread, yielding to the event loop
+ * (docs/conventions.md: 0 = the calling thread; "auto", the default, =
+ * `defaultWorkers()`, the available parallelism up to 8; the calling thread
+ * only waits), in blocks of consecutive resamples; identical results to
+ * `bootstrap` with the same seed. With `workers: 0`, or options that cannot
+ * be copied to another thread (e.g. a user-defined test object with
+ * methods), it runs in the calling thread, yielding to the event loop
  * between resamples (a one-line note says so when workers were asked for).
  */
-export async function bootstrapAsync(data: DataInput | CausalData, options: LearnOptions & { threshold?: number; workers?: number } = {}, n = 100): Promise<BootstrapResult> {
+export async function bootstrapAsync(data: DataInput | CausalData, options: LearnOptions & { threshold?: number; workers?: number | "auto" } = {}, n = 100): Promise<BootstrapResult> {
   const fn = "bootstrapAsync";
   checkN(n, fn);
   const d = isPrepared(data) ? data : prepareData(data, options, fn, true);
   const { workers, ...opts } = options;
   const warnings = determinismWarnings(d, opts, fn);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`${fn}: options.workers must be a non-negative integer, got ${workers}`);
-  let k = Math.min(n, workers ?? defaultWorkers());
-  if (k > 1 && !plainData(opts)) {
-    if (workers !== undefined) console.warn(`${fn}: runs in the calling thread: its options hold functions or class instances, which worker threads would receive without their methods`);
-    k = 1;
+  if (workers !== undefined && workers !== "auto" && !(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`${fn}: options.workers must be a non-negative integer or "auto", got ${JSON.stringify(workers)}`);
+  let k = Math.min(n, workers === undefined || workers === "auto" ? defaultWorkers() : workers);
+  if (k > 0 && !plainData(opts)) {
+    if (workers !== undefined && workers !== "auto") console.warn(`${fn}: runs in the calling thread: its options hold functions or class instances, which worker threads would receive without their methods`);
+    k = 0;
   }
   let results: ResampleEdges[];
-  if (k <= 1) {
+  if (k === 0) {
     results = [];
     for (let b = 0; b < n; b++) {
       results.push(learnResample(d, opts, b));

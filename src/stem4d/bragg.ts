@@ -18,6 +18,7 @@
 import { makeImage, type Image } from "../image";
 import type { Dataset4D } from "./dataset";
 import { runUDF, type DatasetMeta, type RunOptions, type UDF } from "./udf";
+import { renameOptions } from "../core/options";
 
 export interface BraggDiskOptions extends RunOptions {
   /** Minimum distance between disks, detector pixels. Default: the template's radius (from its area), at least 3. */
@@ -34,7 +35,9 @@ export interface BraggDiskOptions extends RunOptions {
   subpixel?: "none" | "parabolic" | "upsample";
   /** Final refinement step is 1/upsample px for subpixel "upsample". Default 16. */
   upsample?: number;
-  /** Drop disks whose centre is closer than this to the detector edge (pixels). Default 0. */
+  /** Drop disks whose centre is closer than this to the detector edge (pixels; scikit-image's `exclude_border`). Default 0. */
+  excludeBorder?: number;
+  /** @deprecated since 0.2: `excludeBorder`. */
   edgeBoundary?: number;
 }
 
@@ -118,7 +121,7 @@ export function braggKernelLib() {
   }
   /** Disks of one pattern: appends [x, y, intensity] triples to out. */
   function detect(frame: Float32Array, kx: number, ky: number, t: { W: number; H: number; tre: Float64Array; tim: Float64Array; offX: number; offY: number },
-    o: { minDistance: number; thresholdRel: number; thresholdAbs: number; maxPeaks: number; corrPower: number; subpixel: string; upsample: number; edgeBoundary: number }, out: number[]): void {
+    o: { minDistance: number; thresholdRel: number; thresholdAbs: number; maxPeaks: number; corrPower: number; subpixel: string; upsample: number; excludeBorder: number }, out: number[]): void {
     const W = t.W, H = t.H;
     const re = new Float64Array(W * H), im = new Float64Array(W * H);
     for (let y = 0; y < ky; y++) for (let x = 0; x < kx; x++) re[y * W + x] = frame[y * kx + x];
@@ -206,7 +209,7 @@ export function braggKernelLib() {
       if (W > kx && px >= (W + kx) / 2) px -= W;
       if (H > ky && py >= (H + ky) / 2) py -= H;
       px += t.offX; py += t.offY;
-      if (px < o.edgeBoundary - 0.5 || py < o.edgeBoundary - 0.5 || px > kx - 0.5 - o.edgeBoundary || py > ky - 0.5 - o.edgeBoundary) continue;
+      if (px < o.excludeBorder - 0.5 || py < o.excludeBorder - 0.5 || px > kx - 0.5 - o.excludeBorder || py > ky - 0.5 - o.excludeBorder) continue;
       let close = false;
       for (let k = 0; k < kept.length; k += 3) { const dx = kept[k] - px, dy = kept[k + 1] - py; if (dx * dx + dy * dy < md2) { close = true; break; } }
       if (close) continue;
@@ -219,11 +222,12 @@ export function braggKernelLib() {
 
 interface BraggParams {
   t: { W: number; H: number; tre: Float64Array; tim: Float64Array; offX: number; offY: number };
-  o: { minDistance: number; thresholdRel: number; thresholdAbs: number; maxPeaks: number; corrPower: number; subpixel: string; upsample: number; edgeBoundary: number };
+  o: { minDistance: number; thresholdRel: number; thresholdAbs: number; maxPeaks: number; corrPower: number; subpixel: string; upsample: number; excludeBorder: number };
 }
 
 /** UDF: disks per pattern, into a nav buffer of 1 + 3·maxPeaks values (count, then x, y, intensity triples). */
 export function braggDisksUDF(template: Image, detShape: [number, number], options: BraggDiskOptions = {}): UDF<BraggDisks, BraggParams> {
+  options = renameOptions(options, { edgeBoundary: "excludeBorder" }, "braggDisks");
   const [ky, kx] = detShape;
   if (!template || !(template.data instanceof Float32Array)) throw new TypeError("braggDisks(template): template must be an Image (the vacuum probe, ky × kx)");
   if (template.width !== kx || template.height !== ky) throw new RangeError(`braggDisks(template): template is ${template.width}×${template.height}, detector is ${kx}×${ky} (kx×ky)`);
@@ -237,7 +241,7 @@ export function braggDisksUDF(template: Image, detShape: [number, number], optio
     corrPower: options.corrPower ?? 1,
     subpixel: options.subpixel ?? "upsample",
     upsample: options.upsample ?? 16,
-    edgeBoundary: options.edgeBoundary ?? 0,
+    excludeBorder: options.excludeBorder ?? 0,
   };
   if (!["none", "parabolic", "upsample"].includes(o.subpixel)) throw new TypeError(`braggDisks: options.subpixel must be "none", "parabolic" or "upsample", got ${JSON.stringify(o.subpixel)}`);
   if (!(o.corrPower >= 0 && o.corrPower <= 1)) throw new RangeError(`braggDisks: options.corrPower must be in [0, 1], got ${o.corrPower}`);

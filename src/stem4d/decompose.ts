@@ -19,6 +19,7 @@ import type { Dataset4D } from "./dataset";
 import { scanImage } from "./analyses";
 import { runUDF, type DatasetMeta, type RunOptions, type UDF } from "./udf";
 import type { TaskRef } from "../core/pool";
+import { renameOptions } from "../core/options";
 
 /** Reference to a process function of this module (for worker threads). */
 const here = (name: string): TaskRef => ({ module: __filename, export: name });
@@ -253,15 +254,17 @@ export interface ClusterResult {
 }
 
 /**
- * Cluster the patterns into `k` groups (phases, orientations, thicknesses):
+ * Cluster the patterns into `clusters` groups (default 2; phases, orientations, thicknesses):
  * PCA to `components` dimensions (default 6), then k-means (default) or a
  * Gaussian mixture on the scores. Returns a label map and the cluster-mean
  * (binned) patterns.
  *
- * @example const { labels } = await clusterPatterns(ds, { k: 2, seed: 1 });
+ * @example const { labels } = await clusterPatterns(ds, { clusters: 2, seed: 1 });
  */
-export async function clusterPatterns(ds: Dataset4D, options: FeatureOptions & { k?: number; components?: number; method?: "kmeans" | "gmm"; seed?: number } = {}): Promise<ClusterResult> {
-  const k = options.k ?? 2;
+export async function clusterPatterns(ds: Dataset4D, options: FeatureOptions & { clusters?: number; components?: number; method?: "kmeans" | "gmm"; seed?: number; /** @deprecated since 0.2: `clusters` */ k?: number } = {}): Promise<ClusterResult> {
+  options = renameOptions(options, { k: "clusters" }, "clusterPatterns");
+  const k = options.clusters ?? 2;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`clusterPatterns: options.clusters must be a positive integer, got ${options.clusters}`);
   const pca = await patternPCA(ds, { ...options, components: options.components ?? 6 });
   const dim = pca.maps.length, n = ds.nFrames;
   const method = options.method ?? "kmeans";

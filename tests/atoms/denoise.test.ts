@@ -16,6 +16,6 @@ describe("pcaDenoise (low-rank denoising)", () => {
     let e0 = 0, e1 = 0;
     for (let i = 0; i < den.data.length; i++) { e0 += (noisy.image.data[i] - scale * clean.image.data[i]) ** 2; e1 += (den.data[i] - scale * clean.image.data[i]) ** 2; }
     expect(e1).toBeLessThan(0.6 * e0);
-    expect(() => pcaDenoise(makeImage(d, w, h), 0)).toThrow(/rank/);
+    expect(() => pcaDenoise(makeImage(d, w, h), 0)).toThrow(/components/);
   });
 });

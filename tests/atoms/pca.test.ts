@@ -100,16 +100,16 @@ describe("pcaDenoise / symmetricEigen", () => {
     const p = pcaDenoise(clean, 5);
     expect(Math.sqrt(ss(p.data, clean.data) / ss(clean.data))).toBeLessThan(1e-5);
   });
-  it("findAtoms' denoise: the exact truncation at any size (780×772 here), no warning, the columns found", () => {
+  it("findAtoms' components (PCA denoising): the exact truncation at any size (780×772 here), no warning, the columns found", () => {
     const big = synth.hexagonal({ width: 780, height: 772, dose: 2000, seed: 3 });
-    const a = findAtoms(big.image, { denoise: 12, refine: false });
+    const a = findAtoms(big.image, { components: 12, refine: false });
     expect(a.parameters.warnings.join(" ")).not.toMatch(/denoise|SVD/);
     expect(a.numRows).toBeGreaterThan(0.95 * big.atoms.x.length);
     expect(a.numRows).toBeLessThanOrEqual(1.01 * big.atoms.x.length);
   });
   it("rejects a bad rank or non-finite pixels", () => {
     const im = randomImage(8, 8, 1, 0, 4);
-    expect(() => pcaDenoise(im, 0)).toThrow(/rank/);
+    expect(() => pcaDenoise(im, 0)).toThrow(/components/);
     const bad = makeImage(Float32Array.from(im.data, (v, i) => (i === 9 ? NaN : v)), 8, 8);
     expect(() => pcaDenoise(bad, 2)).toThrow(/x=1, y=1/);
   });

@@ -90,7 +90,7 @@ describeWithData("stem/au_np_atom_lattice.hdf5", "Au nanoparticle vs Atomap's 14
 // reference's integer PCA peaks and ours disagree there) or on the image's bottom rows.
 const AU_DEFAULT_MIN_MATCHED = 112;
 const AU_DEFAULT_MAX_EXTRA = 14;
-const AU_OPTIONS: FindAtomsOptions = { denoise: 22, smoothing: 0, minDistance: 10, threshold: 0.3, refine: false };
+const AU_OPTIONS: FindAtomsOptions = { components: 22, smoothing: 0, minDistance: 10, thresholdRel: 0.3, refine: false };
 interface AtomapCounts { matched: number; extra: number; missing: number }
 interface AtomapAuto { runs: Array<{ separation: number; pca: boolean; subtract_background: boolean; gaussian: Record<"3" | "6", AtomapCounts>; x: number[]; y: number[] }> }
 

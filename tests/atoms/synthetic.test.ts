@@ -160,13 +160,13 @@ describe("findAtoms on other lattices and options", () => {
   });
   it("options: LoG detection, plane background, SVD denoising, circular Gaussians all find every column", () => {
     const s = synth.perovskite({ width: 128, height: 128, dose: 5000, origin: [7.7, 8.2], seed: 6 });
-    for (const o of [{ filter: "log" }, { background: "plane" }, { denoise: 16 }, { elliptical: false }, { noise: "gaussian" }] as const) {
+    for (const o of [{ filter: "log" }, { background: "plane" }, { components: 16 }, { elliptical: false }, { noise: "gaussian" }] as const) {
       const a = findAtoms(s.image, o);
       const m = matchPositions(a.numeric("x"), a.numeric("y"), s.atoms.x, s.atoms.y, 3, { width: 128, height: 128, border: 6 });
       expect([JSON.stringify(o), m.precision, m.recall]).toEqual([JSON.stringify(o), 1, 1]);
       expect(m.rmsPerAxis).toBeLessThan(0.1);
     }
-    expect(() => findAtoms(s.image, { denoise: 0 })).toThrow(/options.denoise/);
+    expect(() => findAtoms(s.image, { components: 0 })).toThrow(/options.components/);
     expect(() => findAtoms(s.image, { noise: "x" as never })).toThrow(/options.noise/);
   });
   it("columns on a bright dome (a nanoparticle's thickness profile): the slope pass finds the ones that are shoulders, not maxima, and adds no false ones", () => {

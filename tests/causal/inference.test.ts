@@ -187,6 +187,9 @@ describe("bootstrap", () => {
     const a = bootstrap(data, { algorithm: "hc", seed: 4 }, 6);
     const b = await bootstrapAsync(data, { algorithm: "hc", seed: 4, workers: 2 }, 6);
     expect(b.edges).toEqual(a.edges);
+    // workers as everywhere (docs/conventions.md): 0 = the calling thread
+    expect((await bootstrapAsync(data, { algorithm: "hc", seed: 4, workers: 0 }, 6)).edges).toEqual(a.edges);
+    await expect(bootstrapAsync(data, { workers: -1 }, 2)).rejects.toThrow(/options.workers must be a non-negative integer or "auto", got -1/);
   });
   test("direction frequencies with LiNGAM on non-Gaussian data", () => {
     const sem = randomLinearSEM(4, { seed: 3, expectedDegree: 1.5 });

@@ -32,8 +32,8 @@ describe("Bragg disks", () => {
     const probe = synth.stem4d({ scanShape: [1, 1], detShape: [64, 64], diskRadius: 3, deflection: 0 }).truth.probe;
     const want = truePositions(center[0], center[1], 64, 64, 3);
     const p = dataset.pattern(0, 0);
-    const par = braggDisksInPattern(p, probe, { thresholdRel: 0.02, edgeBoundary: 3, subpixel: "parabolic" });
-    const up = braggDisksInPattern(p, probe, { thresholdRel: 0.02, edgeBoundary: 3, subpixel: "upsample", upsample: 16 });
+    const par = braggDisksInPattern(p, probe, { thresholdRel: 0.02, excludeBorder: 3, subpixel: "parabolic" });
+    const up = braggDisksInPattern(p, probe, { thresholdRel: 0.02, excludeBorder: 3, subpixel: "upsample", upsample: 16 });
     const ep = matchError(par, want), eu = matchError(up, want);
     console.log(`disk position error (noiseless, r=3 px): parabolic rms ${ep.rms.toFixed(3)} max ${ep.max.toFixed(3)} px; upsample×16 rms ${eu.rms.toFixed(3)} max ${eu.max.toFixed(3)} px; found ${ep.n}/${want.length} disks`);
     expect(ep.n).toBeGreaterThanOrEqual(want.length - 2);
@@ -47,7 +47,7 @@ describe("Bragg disks", () => {
     const strain = (x: number) => (x >= 8 ? { exx: 0.02, eyy: -0.01, exy: 0.005, theta: 0.01 } : {});
     const { dataset, truth } = synth.stem4d({ scanShape: [10, 14], detShape: [64, 64], diskRadius: 3, deflection: 0.3, lattice: { g1, g2, orders: 3, intensity: 0.5 }, strain, dose: 2e4, seed: 7 });
     const probe = truth.probe;
-    const opts = { thresholdRel: 0.05, edgeBoundary: 2, subpixel: "parabolic" as const };
+    const opts = { thresholdRel: 0.05, excludeBorder: 2, subpixel: "parabolic" as const };
     const disks = await braggDisks(dataset, probe, { ...opts, workers: 0 });
     const par = await braggDisks(dataset, probe, { ...opts, workers: 2, partitionFrames: 20 });
     expect(par.x).toEqual(disks.x);

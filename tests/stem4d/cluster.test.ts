@@ -49,7 +49,7 @@ describe("decomposition and clustering", () => {
     const ser = await patternPCA(dataset, { components: 4, bin: 2, workers: 0, partitionFrames: 50 });
     expect(par.scores).toEqual(ser.scores);
     for (const method of ["kmeans", "gmm"] as const) {
-      const c = await clusterPatterns(dataset, { k: 2, bin: 2, method, seed: 3 });
+      const c = await clusterPatterns(dataset, { clusters: 2, bin: 2, method, seed: 3 });
       const a = agreement(c.labels.data, truth.domain.data);
       console.log(`${method}: cluster map agrees with the true domain on ${(100 * a).toFixed(1)} % of scan positions`);
       expect(a).toBeGreaterThan(0.97);
