@@ -171,6 +171,10 @@ export class Graph {
   toDot(): string {
     return toDot(this);
   }
+  /** Static SVG drawing (the layered layout of `cs.show.graph`). */
+  toSvg(): string {
+    return toSvg(this);
+  }
   toString(): string {
     return graphText(this);
   }

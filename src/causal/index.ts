@@ -20,7 +20,7 @@
  * - simpson.ts: simpson, partialCorrelations;
  * - networks.ts: readBIF, sampleBayesNet, randomLinearSEM, sampleLinearSEM.
  */
-export { Graph, dag, graphFromJSON, isAcyclic, topologicalOrder, ancestors, descendants, dSeparated, markovBlanket, backdoorAdjustmentSets, dagToCpdag, shd, compareGraphs, toDot, toJSON, toSvg } from "./graph";
+export { Graph, dag, graphFromJSON, isAcyclic, topologicalOrder, ancestors, descendants, dSeparated, markovBlanket, backdoorAdjustmentSets, dagToCpdag, shd, compareGraphs } from "./graph";
 export type { GraphEdge, EdgeMarks, EndpointMark, GraphKind, GraphJSON } from "./graph";
 export { fisherZ, gSquare, cmiKnn, BaseTest } from "./citest";
 export { mixedLR } from "./mixed";

@@ -9,11 +9,10 @@ import {
   dagToCpdag,
   shd,
   compareGraphs,
-  toDot,
-  toJSON,
   graphFromJSON,
   readBIF,
 } from "../../src/causal";
+import { toDot, toJSON } from "../../src/causal/graph";
 import { mimeBundleOf } from "../../src/display/mime";
 import { bif } from "./helpers";
 
