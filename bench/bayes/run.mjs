@@ -14,6 +14,17 @@
 // Also printed: each side's maximised log marginal likelihood (standardised y)
 // and the largest difference of the predicted means relative to y's sd.
 // scikit-learn comes from the project venv (requirements/bayes.txt).
+//
+// 2. NUTS on GP hyperparameters (--nuts-n 100; 0 skips) against NumPyro (GPax's
+//    engine; bench/bayes/requirements.txt, own venv bench/bayes/.venv): 1-D data
+//    x ~ U(0, 5), y = sin 2x + N(0, 0.2²) (seed 3), standardised; Matérn 5/2 + white
+//    noise with our default priors on both sides (LogNormal(0,1) variance,
+//    LogNormal(log(span/2), 1) lengthscale, HalfNormal(1) noise), 4 chains × 300
+//    warm-up + 300 draws, sequential chains. Printed: posterior mean ± sd of each
+//    log-hyperparameter, whether the two means agree within 4 Monte Carlo standard
+//    errors, ESS, R-hat, and min-ESS per second (ours: the whole
+//    gaussianProcess(..., { inference: "nuts" }) call incl. its MAP start; NumPyro:
+//    mcmc.run, first call with JIT compilation and a second, compiled call).
 import { spawnSync, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,7 +35,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const sizes = opt("--sizes", "200,1000").split(",").map(Number);
+const sizes = opt("--sizes", "200,1000").split(",").filter(Boolean).map(Number);
+const nutsN = Number(opt("--nuts-n", "100"));
 const reps = Number(opt("--reps", "3"));
 const python = path.join(root, ".venv", "bin", "python");
 if (!fs.existsSync(python)) throw new Error(`bench/bayes needs the project venv (scikit-learn): run node scripts/venv.mjs`);
@@ -74,4 +86,33 @@ for (const n of sizes) {
   let dmax = 0;
   ref.mean.forEach((m, i) => { dmax = Math.max(dmax, Math.abs(Number(m) - pred.mean[i])); });
   console.log(`${String(n).padEnd(6)} ${ours.toFixed(3).padStart(8)}  ${theirs.toFixed(3).padStart(9)}   ${(theirs / ours).toFixed(2).padStart(10)}x   ${lmlOurs.toFixed(4).padStart(11)}  ${Number(ref.lml).toFixed(4).padStart(12)}   ${(dmax / gp.yScale).toExponential(2)}`);
+}
+
+if (nutsN > 0) {
+  const { referencePython } = await import("../reference-venv.mjs");
+  const refPy = referencePython(here);
+  const r = new Rng(3);
+  const X = Array.from({ length: nutsN }, () => [r.range(0, 5)]);
+  const y = Float64Array.from(X, ([x]) => Math.sin(2 * x) + 0.2 * r.normal());
+  const t0 = performance.now();
+  const gp = bayes.gaussianProcess(X, y, { kernel: "matern52", inference: "nuts", seed: 1 });
+  const ours = (performance.now() - t0) / 1000;
+  const xs = X.map(([x]) => x), span = Math.max(...xs) - Math.min(...xs);
+  const ys = Array.from(y, (v) => (v - gp.yMean) / gp.yScale);
+  const ref = JSON.parse(execFileSync(refPy, [path.join(here, "numpyro_gp.py")], {
+    input: JSON.stringify({ X, y: ys, l0: span / 2, chains: 4, warmup: 300, samples: 300, seed: 1 }), encoding: "utf8", maxBuffer: 1 << 26,
+  }));
+  const m = gp.mcmc;
+  console.log(`\nNUTS on GP hyperparameters (n = ${nutsN}, 1-D, Matérn 5/2 + white, 4 chains × 300 + 300), log values`);
+  console.log("parameter      ours mean ± sd      NumPyro mean ± sd   agree (4 MCSE)   ESS ours / NumPyro   R-hat ours / NumPyro");
+  let minOurs = Infinity, minRef = Infinity;
+  m.names.forEach((name, i) => {
+    const p = ref.params[name];
+    const mcse = Math.sqrt(m.sd[i] ** 2 / m.ess[i] + p.sd ** 2 / p.ess);
+    minOurs = Math.min(minOurs, m.ess[i]);
+    minRef = Math.min(minRef, p.ess);
+    console.log(`${name.padEnd(13)} ${m.mean[i].toFixed(3).padStart(7)} ± ${m.sd[i].toFixed(3)}    ${p.mean.toFixed(3).padStart(7)} ± ${p.sd.toFixed(3)}    ${Math.abs(m.mean[i] - p.mean) <= 4 * mcse ? "yes" : "NO "} (${(Math.abs(m.mean[i] - p.mean) / mcse).toFixed(1)} MCSE)   ${Math.round(m.ess[i])} / ${Math.round(p.ess)}   ${m.rhat[i].toFixed(3)} / ${p.rhat.toFixed(3)}`);
+  });
+  console.log(`divergences ours ${m.divergences.reduce((a, b) => a + b, 0)}, NumPyro ${ref.divergences}`);
+  console.log(`min ESS per second: ours ${(minOurs / ours).toFixed(1)} (${ours.toFixed(1)} s), NumPyro ${(minRef / ref.seconds_first).toFixed(1)} (${ref.seconds_first.toFixed(1)} s with compilation), ${(minRef / ref.seconds_compiled).toFixed(1)} (${ref.seconds_compiled.toFixed(1)} s compiled); ours/NumPyro ${((minOurs / ours) / (minRef / ref.seconds_first)).toFixed(2)}x and ${((minOurs / ours) / (minRef / ref.seconds_compiled)).toFixed(2)}x`);
 }
