@@ -9,27 +9,22 @@ import { Rng } from "../../src/core/random";
 const python = path.join(__dirname, "..", "..", ".venv", "bin", "python");
 
 /**
- * sympy verdicts: each found expression is parsed with sympy.sympify (whose
- * default convert_xor=True reads ^ as a power; parse_expr needs the convert_xor
- * transformation for that), its floats are replaced by the rationals of
- * smallest denominator within `tol` (relative), and simplify(found - truth) must be 0.
+ * sympy verdicts by bench/laws/symbolic_check.py (shared with the gplearn benchmark):
+ * each found expression is parsed with sympy.sympify (whose default
+ * convert_xor=True reads ^ as a power; parse_expr needs the convert_xor
+ * transformation for that), its floats are replaced by the rationals of smallest
+ * denominator within `tol` (relative), and simplify(found - truth) must be 0 (or
+ * found / truth a number within tol of 1).
  */
 function sympyEqual(cases: { found: string; truth: string; tol: number }[]): { ok: boolean; residue: string }[] {
   const script = `
 import json, sys, sympy
-def simplest(f, tol):
-    # the rational p/q with the smallest q (<= 100) within tol of f; f itself when none is
-    for q in range(1, 101):
-        p = round(f * q)
-        if abs(p / q - f) <= tol:
-            return sympy.Rational(p, q)
-    return sympy.Float(f)
+sys.path.insert(0, ${JSON.stringify(path.join(__dirname, "..", "..", "bench", "laws"))})
+from symbolic_check import recovered
 out = []
 for c in json.load(sys.stdin):
-    found = sympy.sympify(c["found"])
-    found = found.xreplace({f: simplest(float(f), c["tol"] * max(1.0, abs(float(f)))) for f in found.atoms(sympy.Float)})
-    residue = sympy.simplify(found - sympy.sympify(c["truth"]))
-    out.append({"ok": residue == 0, "residue": str(residue)})
+    ok, residue = recovered(sympy.sympify(c["found"]), sympy.sympify(c["truth"]), c["tol"])
+    out.append({"ok": ok, "residue": residue})
 print(json.dumps(out))
 `;
   const text = execFileSync(python, ["-c", script], { input: JSON.stringify(cases), encoding: "utf8" });
