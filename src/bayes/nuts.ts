@@ -1,8 +1,8 @@
 /**
  * The No-U-Turn Sampler (Hoffman & Gelman, JMLR 15, 1593, 2014, Algorithm 6:
  * slice sampling of the trajectory, dual-averaging step-size adaptation)
- * with a diagonal mass matrix estimated in a middle warm-up window as Stan
- * does, several seeded chains, and convergence diagnostics: split R-hat
+ * with a diagonal mass matrix re-estimated after each of Stan's doubling
+ * warm-up windows, several seeded chains, and convergence diagnostics: split R-hat
  * (Gelman et al., Bayesian Data Analysis, 3rd ed., §11.4) and the effective
  * sample size by Geyer's initial monotone sequence over chains (Stan
  * reference manual, "Effective sample size"). A transition whose energy
@@ -180,8 +180,16 @@ function runChain(logp: LogDensity, dim: number, warmup: number, samples: number
 
   let eps = findEps(), mu = Math.log(10 * eps), hBar = 0, logEpsBar = 0, m = 0;
   const restartAdaptation = (): void => { eps = findEps(); mu = Math.log(10 * eps); hBar = 0; logEpsBar = 0; m = 0; };
-  const w1 = Math.floor(0.15 * warmup), w2 = Math.floor(0.75 * warmup);
-  const window: Float64Array[] = [];
+  // Stan's warm-up schedule: a fast initial buffer (15 %), slow windows of doubling length (the last one stretched
+  // to the end) after each of which the diagonal inverse mass matrix is re-estimated, and a fast final buffer (10 %)
+  const slowStart = Math.floor(0.15 * warmup), slowEnd = warmup - Math.floor(0.1 * warmup);
+  const windowEnds = new Set<number>();
+  for (let s = slowStart, w = Math.max(10, Math.round(0.025 * warmup)); s < slowEnd; w *= 2) {
+    const e = s + w + 2 * (2 * w) > slowEnd ? slowEnd : s + w;
+    windowEnds.add(e);
+    s = e;
+  }
+  let window: Float64Array[] = [];
   for (let it = 0; it < warmup; it++) {
     const { alphaMean } = transition(eps);
     m++;
@@ -190,8 +198,8 @@ function runChain(logp: LogDensity, dim: number, warmup: number, samples: number
     const w = m ** -0.75;
     logEpsBar = w * logEps + (1 - w) * logEpsBar;
     eps = Math.exp(logEps);
-    if (it >= w1 && it < w2) window.push(Float64Array.from(cur.q));
-    if (it === w2 - 1 && window.length > 10) {
+    if (it >= slowStart && it < slowEnd) window.push(Float64Array.from(cur.q));
+    if (windowEnds.has(it + 1) && window.length > 5) {
       const k = window.length;
       for (let i = 0; i < dim; i++) {
         let s = 0, s2 = 0;
@@ -199,6 +207,7 @@ function runChain(logp: LogDensity, dim: number, warmup: number, samples: number
         const v = (s2 - (s * s) / k) / (k - 1);
         invMass[i] = (k / (k + 5)) * v + 1e-3 * (5 / (k + 5));
       }
+      window = [];
       restartAdaptation();
     }
   }
