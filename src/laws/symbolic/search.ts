@@ -7,6 +7,7 @@
 import { Rng } from "../../core/random";
 import { progress } from "../../display/progress";
 import { mse, optimizeConstants } from "./constants";
+import { type Dimension, consistent, parseUnit } from "./units";
 import {
   BINARY_OPERATORS, UNARY_OPERATORS, type BinaryOperator, type Node, type Operator, type UnaryOperator,
   Evaluator, assignNode, binaryNode, clone, constNode, unaryNode, varNode, complexity, depth, isBinary, isUnary, preorder, simplify, toLatex, toText,
@@ -52,6 +53,15 @@ export interface SymbolicOptions {
   stopLoss?: number;
   /** Show an in-place progress bar in the kernel. Default true. */
   progress?: boolean;
+  /**
+   * Units of the columns, e.g. `{ m: "kg", a: "m/s^2" }` (see `parseUnit`); every column must be listed ("1" for
+   * dimensionless). With `targetUnit`, dimensionally inconsistent expressions are rejected during the search.
+   */
+  units?: Record<string, string>;
+  /** Unit of the target (required with `units`), e.g. `"N"`. */
+  targetUnit?: string;
+  /** With units: constants are pure numbers (PySR `dimensionless_constants_only`); default false (a constant may carry any unit, PySR's default). */
+  dimensionlessConstants?: boolean;
 }
 
 /** One expression of the result. */
@@ -66,7 +76,7 @@ export interface SymbolicEquation {
   loss: number;
   /** PySR's score: −Δ log(loss) / Δ complexity against the next simpler front member (0 for the simplest). */
   score: number;
-  /** Evaluate on columns with the same names (extra columns ignored). */
+  /** Evaluate on named columns: those the expression uses are required (same names as the data), others are ignored. */
   predict(data: Record<string, ArrayLike<number>>): Float64Array;
 }
 
@@ -85,7 +95,7 @@ export interface SymbolicResult {
   /** Seconds spent. */
   seconds: number;
   /** The options in force (defaults filled in). */
-  options: Required<Omit<SymbolicOptions, "operators">> & { operators: Operator[] };
+  options: Required<Omit<SymbolicOptions, "operators" | "units" | "targetUnit">> & Pick<SymbolicOptions, "units" | "targetUnit"> & { operators: Operator[] };
 }
 
 interface Member {
@@ -150,6 +160,7 @@ function resolveOptions(options: SymbolicOptions): SymbolicResult["options"] {
     crossoverProbability: options.crossoverProbability ?? 0.066, optimizeProbability: options.optimizeProbability ?? 0.14,
     fractionReplaced: options.fractionReplaced ?? 0.00036, fractionReplacedHof: options.fractionReplacedHof ?? 0.035,
     stopLoss: options.stopLoss ?? -Infinity, progress: options.progress ?? true,
+    units: options.units, targetUnit: options.targetUnit, dimensionlessConstants: options.dimensionlessConstants ?? false,
     operators: [...new Set(operators)] as Operator[],
   };
   const positiveInts: (keyof typeof o)[] = ["iterations", "populations", "populationSize", "cyclesPerIteration", "maxsize", "maxdepth", "tournamentSize"];
@@ -186,7 +197,10 @@ class Search {
   evaluations = 0;
   births = 0;
 
-  constructor(readonly o: SymbolicResult["options"], readonly nFeatures: number, columns: Float64Array[], readonly y: Float64Array) {
+  constructor(
+    readonly o: SymbolicResult["options"], readonly nFeatures: number, columns: Float64Array[], readonly y: Float64Array,
+    readonly dims: { columns: Dimension[]; target: Dimension } | null,
+  ) {
     this.rng = new Rng(o.seed);
     this.binary = o.operators.filter(isBinary);
     this.unary = o.operators.filter(isUnary);
@@ -203,7 +217,14 @@ class Search {
     this.hall = new Array(o.maxsize + 1);
   }
 
+  /** Whether `tree` respects the units (always true without units). */
+  admissible(tree: Node): boolean {
+    return !this.dims || consistent(tree, this.dims.columns, this.dims.target, this.o.dimensionlessConstants);
+  }
+
+  /** MSE of `tree`; Infinity when it is not finite or breaks the units. */
   loss(tree: Node): number {
+    if (!this.admissible(tree)) return Infinity;
     this.evaluations++;
     return mse(this.evaluator.evaluate(tree), this.y);
   }
@@ -405,8 +426,7 @@ class Search {
       let tree = simplify(m.tree);
       let loss = m.loss;
       if (this.rng.uniform() < this.o.optimizeProbability && preorder(tree).some((node) => node.kind === "const")) {
-        this.evaluations++;
-        loss = optimizeConstants(tree, this.evaluator, this.y);
+        ({ tree, loss } = this.optimize(tree));
       } else loss = this.loss(tree);
       if (!Number.isFinite(loss)) { tree = m.tree; loss = m.loss; }
       const next = { tree, loss, complexity: complexity(tree), birth: m.birth };
@@ -414,6 +434,14 @@ class Search {
       population[i] = next;
       this.record(next);
     }
+  }
+
+  /** Levenberg–Marquardt on a copy of `tree`: the copy and its loss, or `tree` and its loss when the fitted constants break the units (e.g. a fitted power). */
+  optimize(tree: Node, maxIterations = 20): { tree: Node; loss: number } {
+    this.evaluations++;
+    const fitted = clone(tree);
+    const loss = optimizeConstants(fitted, this.evaluator, this.y, maxIterations);
+    return this.admissible(fitted) ? { tree: fitted, loss } : { tree, loss: this.loss(tree) };
   }
 
   /** The Pareto front of the hall of fame: members whose loss (floored at `floor`) is below every simpler member's. */
@@ -448,6 +476,13 @@ class Search {
  * below 1e-20 × var(target) count as equal (exact to rounding), so a larger
  * expression never wins on round-off.
  *
+ * Units (issue 17 item 3, as PySR's `X_units`/`y_units`): with `units` and
+ * `targetUnit`, an expression whose dimension cannot equal the target's
+ * (unlike terms added, a dimensional argument of exp/log/sin/cos, a dimensional
+ * base with a non-constant power) gets infinite loss and never enters a
+ * population or the front. Fitted constants are wildcards (they may carry any
+ * unit) unless `dimensionlessConstants` is set.
+ *
  * Reproducibility: populations are evolved in a fixed order from one seeded
  * generator, so the same seed gives the same front whenever the `iterations`
  * cap (or `stopLoss`) ends the search; a run ended by `timeLimit` stops after
@@ -478,7 +513,7 @@ export function symbolicRegression(
   for (const v of y) variance += (v - mean) ** 2;
   variance /= y.length;
   const o = resolveOptions(options);
-  const search = new Search(o, names.length, columns, y);
+  const search = new Search(o, names.length, columns, y, dimensions(names, o));
   const floor = 1e-20 * variance;
   const deadline = started + o.timeLimit * 1000;
 
@@ -529,8 +564,7 @@ export function symbolicRegression(
   for (let c = 1; c <= o.maxsize; c++) {
     const m = search.hall[c];
     if (!m || !preorder(m.tree).some((node) => node.kind === "const")) continue;
-    const tree = clone(m.tree);
-    const loss = optimizeConstants(tree, search.evaluator, y, 50);
+    const { tree, loss } = search.optimize(m.tree, 50);
     const simple = simplify(tree);
     const simpleLoss = search.loss(simple);
     search.record({ tree: simple, loss: simpleLoss, complexity: complexity(simple), birth: m.birth });
@@ -549,8 +583,22 @@ export function symbolicRegression(
   return { best, front, iterations, evaluations: search.evaluations, stoppedBy, seconds: (Date.now() - started) / 1000, options: o };
 }
 
+/** The column and target dimensions from `options.units` / `targetUnit`, or null when no units are given. */
+function dimensions(names: string[], o: SymbolicResult["options"]): { columns: Dimension[]; target: Dimension } | null {
+  if (o.units === undefined && o.targetUnit === undefined) return null;
+  if (o.units === undefined || o.targetUnit === undefined) throw new RangeError("symbolicRegression(options): units and targetUnit go together (give both or neither)");
+  const units = o.units;
+  for (const name of Object.keys(units)) if (!names.includes(name)) throw new RangeError(`symbolicRegression(options.units.${name}): no such column (columns: ${names.join(", ")})`);
+  const columns = names.map((name) => {
+    if (!Object.hasOwn(units, name)) throw new RangeError(`symbolicRegression(options.units): column "${name}" has no unit (give "1" if it is dimensionless)`);
+    return parseUnit(units[name], `symbolicRegression(options.units.${name})`);
+  });
+  return { columns, target: parseUnit(o.targetUnit, "symbolicRegression(options.targetUnit)") };
+}
+
 function equation(tree: Node, loss: number, score: number, names: string[]): SymbolicEquation {
   const frozen = clone(tree);
+  const used = [...new Set(preorder(frozen).flatMap((node) => (node.kind === "var" ? [node.feature] : [])))].sort((x, y) => x - y);
   return {
     expression: toText(frozen, names),
     latex: toLatex(frozen, names),
@@ -559,12 +607,14 @@ function equation(tree: Node, loss: number, score: number, names: string[]): Sym
     score,
     predict(data: Record<string, ArrayLike<number>>): Float64Array {
       if (data === null || typeof data !== "object") throw new TypeError("predict(data): data must be an object of named columns");
-      const cols = names.map((name) => {
-        if (!(name in data)) throw new RangeError(`predict(data): column "${name}" is missing (the expression uses ${names.join(", ")})`);
-        return Float64Array.from(data[name]);
+      const given = used.map((j) => {
+        if (!Object.hasOwn(data, names[j])) throw new RangeError(`predict(data): column "${names[j]}" is missing (the expression uses ${used.map((k) => names[k]).join(", ")})`);
+        return Float64Array.from(data[names[j]]);
       });
-      const n = cols[0].length;
-      for (let j = 0; j < cols.length; j++) if (cols[j].length !== n) throw new RangeError(`predict(data.${names[j]}): length ${cols[j].length} differs from ${names[0]}'s ${n}`);
+      const n = given.length ? given[0].length : Object.values(data)[0]?.length ?? 1;
+      given.forEach((col, k) => { if (col.length !== n) throw new RangeError(`predict(data.${names[used[k]]}): length ${col.length} differs from ${names[used[0]]}'s ${n}`); });
+      const cols = names.map(() => new Float64Array(0)); // columns the expression does not read stay empty
+      used.forEach((j, k) => { cols[j] = given[k]; });
       return new Evaluator(cols, n).evaluate(frozen).slice();
     },
   };
