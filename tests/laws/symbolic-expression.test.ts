@@ -21,6 +21,8 @@ describe("expression text", () => {
     [bin("*", c(-2.5), a), "(-2.5) * a"],
     [bin("*", a, c(1e-20)), "a * (1e-20)"],
     [bin("^", a, c(-1)), "a^(-1)"],
+    [bin("-", a, c(-2)), "a + 2"],
+    [bin("+", bin("*", a, b), c(-3e-7)), "a * b - 3e-7"],
     [bin("/", un("sqrt", bin("-", un("exp", a), un("log", b))), un("cos", un("sin", x1))), "sqrt(exp(a) - log(b)) / cos(sin(x_1))"],
   ];
   test("minimal parentheses", () => {

@@ -277,6 +277,9 @@ export function toText(node: Node, names: readonly string[]): string {
         const text = toText(child, names);
         return needs ? `(${text})` : text;
       };
+      if ((node.op === "+" || node.op === "-") && node.b.kind === "const" && node.b.value < 0) {
+        return `${wrap(node.a, false)} ${node.op === "+" ? "-" : "+"} ${formatConstant(-node.b.value)}`; // a - (-2) written a + 2
+      }
       const sep = node.op === "^" ? "^" : ` ${node.op} `;
       return `${wrap(node.a, false)}${sep}${wrap(node.b, true)}`;
     }
