@@ -129,6 +129,12 @@ describe("symbolicRegression recovers known laws", () => {
     for (let i = 0; i < y.length; i++) mse += (pred[i] - y[i]) ** 2 / y.length;
     expect(r.best.loss).toBeCloseTo(mse, 12);
     expect(r.best.latex).toMatch(/\\frac/);
+    // Notebook display: a text table with the best row marked, HTML, an SVG plot with one point per front member.
+    const bundle = r.toMimeBundle() as Record<string, string>;
+    expect(bundle["text/plain"].split("\n").filter((line) => line.startsWith("*"))).toEqual([expect.stringContaining(r.best.expression)]);
+    expect((bundle["image/svg+xml"].match(/<circle/g) ?? []).length).toBe(r.front.length);
+    expect(bundle["text/html"]).toContain("<table>");
+    expect(bundle["text/latex"]).toBe(`$$${r.best.latex}$$`);
   });
 });
 

@@ -6,7 +6,9 @@
  */
 import { Rng } from "../../core/random";
 import { progress } from "../../display/progress";
+import type { MimeBundle } from "../../display/mime";
 import { mse, optimizeConstants } from "./constants";
+import { symbolicBundle } from "./display";
 import { type Dimension, consistent, parseUnit } from "./units";
 import {
   BINARY_OPERATORS, UNARY_OPERATORS, type BinaryOperator, type Node, type Operator, type UnaryOperator,
@@ -94,6 +96,8 @@ export interface SymbolicResult {
   stoppedBy: "iterations" | "timeLimit" | "stopLoss";
   /** Seconds spent. */
   seconds: number;
+  /** Notebook display: the front as a table and an SVG plot, the best formula in LaTeX. */
+  toMimeBundle(): MimeBundle;
   /** The options in force (defaults filled in). */
   options: Required<Omit<SymbolicOptions, "operators" | "units" | "targetUnit">> & Pick<SymbolicOptions, "units" | "targetUnit"> & { operators: Operator[] };
 }
@@ -580,7 +584,10 @@ export function symbolicRegression(
   const lowest = Math.min(...front.map((e) => Math.max(e.loss, floor)));
   let best = front[0];
   for (const e of front) if (Math.max(e.loss, floor) <= 1.5 * lowest && (best.loss > 1.5 * lowest || e.score > best.score)) best = e;
-  return { best, front, iterations, evaluations: search.evaluations, stoppedBy, seconds: (Date.now() - started) / 1000, options: o };
+  return {
+    best, front, iterations, evaluations: search.evaluations, stoppedBy, seconds: (Date.now() - started) / 1000, options: o,
+    toMimeBundle: () => symbolicBundle(front, best),
+  };
 }
 
 /** The column and target dimensions from `options.units` / `targetUnit`, or null when no units are given. */
