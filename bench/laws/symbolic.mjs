@@ -54,6 +54,9 @@ const FORMULAS = [
   { name: "I.12.2-like  q1 q2 / r^2", truth: "q1*q2/r**2", ranges: { q1: [1, 5], q2: [1, 5], r: [1, 5] }, f: (v) => (v.q1 * v.q2) / v.r ** 2, ops: ARITH },
   { name: "x0 exp(-x1)", truth: "x0*exp(-x1)", ranges: { x0: [1, 5], x1: [1, 5] }, f: (v) => v.x0 * Math.exp(-v.x1), ops: [...ARITH, "exp"] },
   { name: "x sin(x)", truth: "x*sin(x)", ranges: { x: [-3, 3] }, f: (v) => v.x * Math.sin(v.x), ops: [...ARITH, "sin", "cos"] },
+  { name: "I.34.8  omega = q v B / p", truth: "q*v*B/p", ranges: { q: [1, 5], v: [1, 5], B: [1, 5], p: [1, 5] }, f: (v) => (v.q * v.v * v.B) / v.p, ops: ARITH },
+  { name: "I.18.4  (m1 r1 + m2 r2)/(m1 + m2)", truth: "(m1*r1 + m2*r2)/(m1 + m2)", ranges: { m1: [1, 5], m2: [1, 5], r1: [1, 5], r2: [1, 5] }, f: (v) => (v.m1 * v.r1 + v.m2 * v.r2) / (v.m1 + v.m2), ops: ARITH },
+  { name: "I.48.2  m c^2 / sqrt(1 - v^2/c^2)", truth: "m*c**2/sqrt(1 - v**2/c**2)", ranges: { m: [1, 5], v: [1, 2], c: [3, 10] }, f: (v) => (v.m * v.c ** 2) / Math.sqrt(1 - v.v ** 2 / v.c ** 2), ops: [...ARITH, "sqrt"] },
   { name: "I.6.2a  exp(-t^2/2)/sqrt(2 pi)", truth: "exp(-t**2/2)/sqrt(2*pi)", ranges: { t: [1, 3] }, f: (v) => Math.exp(-(v.t ** 2) / 2) / Math.sqrt(2 * Math.PI), ops: [...ARITH, "exp"] },
 ];
 
