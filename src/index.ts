@@ -34,7 +34,7 @@ export * as synth from "./synth";
 export * as show from "./show";
 /** The numeric core: seeded random numbers, linear algebra, quantiles, clustering, the worker pool. */
 export * as core from "./core";
-/** Parsimonious physical laws from observations: SINDy, PDE-FIND. */
+/** Parsimonious physical laws from observations: SINDy, PDE-FIND, symbolic regression. */
 export * as laws from "./laws";
 /** Bayesian inference: Gaussian processes (MAP and NUTS), Bayesian optimisation. */
 export * as bayes from "./bayes";
@@ -61,7 +61,7 @@ export {
 // 4D-STEM
 export { virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } from "./stem4d";
 // laws
-export { sindy } from "./laws";
+export { sindy, symbolicRegression } from "./laws";
 // Bayesian
 export { gaussianProcess, bayesianOptimization } from "./bayes";
 

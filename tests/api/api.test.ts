@@ -81,6 +81,11 @@ describe("curated API", () => {
     expect(broken).toEqual([]);
   });
 
+  test("the verbs the issues' contracts name are functions on cs", () => {
+    for (const name of ["readTable", "writeTable", "learnStructure", "findAtoms", "sindy", "symbolicRegression", "gaussianProcess", "bayesianOptimization"])
+      expect({ name, type: typeof (cs as unknown as Record<string, unknown>)[name] }).toEqual({ name, type: "function" });
+  });
+
   test("no capability index uses export *", () => {
     const offenders: string[] = [];
     for (const dir of readdirSync(join(root, "src"))) {
