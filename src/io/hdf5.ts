@@ -335,21 +335,29 @@ function superblockEof(h: Uint8Array): number | undefined {
 }
 
 /**
+ * Opens `path` read-only after the preflight, with the HDF5 error stack
+ * turned into exceptions; the caller closes the file and calls
+ * `Module.deactivate_throwing_error_handler()` (also when this throws).
+ */
+function openChecked(fn: string, path: string, h5: H5Node, Module: H5ModuleExtras): H5File {
+  preflight(fn, path);
+  Module.activate_throwing_error_handler();
+  try {
+    return new h5.File(resolve(path), "r");
+  } catch (e) {
+    throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
+  }
+}
+
+/**
  * Run `body` with an open file, with the HDF5 error stack turned into
  * exceptions (so a failed read throws instead of returning garbage).
  */
 async function withFile<T>(fn: string, path: string, body: (f: H5File, Module: H5ModuleExtras, h5: H5Node) => T): Promise<T> {
-  const abs = resolve(path);
-  preflight(fn, path);
   const { h5, Module } = await loadH5wasm();
-  Module.activate_throwing_error_handler();
   let f: H5File | undefined;
   try {
-    try {
-      f = new h5.File(abs, "r");
-    } catch (e) {
-      throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
-    }
+    f = openChecked(fn, path, h5, Module);
     try {
       return body(f, Module, h5);
     } catch (e) {
@@ -930,17 +938,10 @@ export async function openHdf5Frames(
   fn: string, path: string, options: { dataset?: string; scanShape?: [number, number] },
 ): Promise<{ source: FrameSource; shape: number[]; calibration: Calibration4D; what: string }> {
   const where = `${fn}(${JSON.stringify(path)})`;
-  preflight(fn, path);
   const { h5, Module } = await loadH5wasm();
-  Module.activate_throwing_error_handler();
   let f: H5File | undefined;
   try {
-    try {
-      f = new h5.File(resolve(path), "r");
-    } catch (e) {
-      throw ioError(fn, path, `HDF5 cannot open the file (corrupt or truncated?): ${h5Reason(e)}`);
-    }
-    const file = f;
+    const file = (f = openChecked(fn, path, h5, Module));
     const entries = walk(file, h5, Module);
     const datasets = entries.filter((e) => e.kind === "dataset");
     const numeric = (d?: string) => !!d && /^[<>|]?[fiu]\d$/.test(d);

@@ -18,21 +18,21 @@ export interface SniffFile {
   read(offset: number, length: number): Uint8Array;
 }
 
-/** Options a 4-D reader may use (a subset of `ReadDataset4DOptions`). */
+/** Options a 4-D reader may use (`readDataset4D` adds `format` and `calibration`). */
 export interface Frames4DOptions {
-  /** HDF5: the dataset's path inside the file. */
+  /** HDF5: path of the 4-D dataset inside the file; default: found automatically (py4DSTEM / EMD layouts). */
   dataset?: string;
-  /** [rows, cols] of the scan (needed by 3-D data and headerless formats). */
+  /** [rows, cols]: required for raw files and for 3-D arrays (N, ky, kx); reshapes a 4-D array with the same frame count. */
   scanShape?: [number, number];
-  /** [ky, kx] of the detector (headerless formats). */
+  /** [ky, kx]: required for raw files; checked against the file's detector otherwise. */
   detShape?: [number, number];
-  /** Element type of headerless formats ("uint16", "<f4", ...). */
+  /** Element type of a raw file ("uint16", "<f4", ...). */
   dtype?: string;
-  /** Headerless formats: bytes before the first frame. */
+  /** Raw files: bytes before the first frame (file header). Default 0. */
   offset?: number;
-  /** Headerless formats: bytes before each frame's pixels. */
+  /** Raw files: bytes before each frame's pixels (per-frame header). Default 0. */
   frameHeader?: number;
-  /** Headerless formats: bytes after each frame's pixels. */
+  /** Raw files: bytes after each frame's pixels (per-frame footer, e.g. EMPAD's 2 extra rows). Default 0. */
   frameFooter?: number;
 }
 

@@ -115,20 +115,6 @@ export interface ReadDataset4DOptions extends Frames4DOptions {
    * recognises the content and `dtype` is given.
    */
   format?: string;
-  /** [rows, cols]: required for raw files and for 3-D arrays (N, ky, kx); reshapes a 4-D array with the same frame count. */
-  scanShape?: [number, number];
-  /** [ky, kx]: required for raw files; checked against the file's detector otherwise. */
-  detShape?: [number, number];
-  /** Element type of a raw file ("uint16", "<f4", ...). */
-  dtype?: string;
-  /** Raw files: bytes before the first frame (file header). Default 0. */
-  offset?: number;
-  /** Raw files: bytes before each frame's pixels (per-frame header). Default 0. */
-  frameHeader?: number;
-  /** Raw files: bytes after each frame's pixels (per-frame footer, e.g. EMPAD's 2 extra rows). Default 0. */
-  frameFooter?: number;
-  /** HDF5: path of the 4-D dataset inside the file; default: found automatically (py4DSTEM / EMD layouts). */
-  dataset?: string;
   /** Calibration to use; entries given here override the file's. */
   calibration?: Calibration4D;
 }
