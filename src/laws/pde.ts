@@ -18,7 +18,7 @@
  */
 import { Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
 import { savitzkyGolaySmooth } from "./derivative";
-import { EnsembleOptions, EnsembleResult, InformationCriteria, normalEquations, informationCriteria, resolveEnsemble, ensembleFit, equationText } from "./sindy";
+import { EnsembleOptions, EnsembleResult, InformationCriteria, normalEquations, informationCriteria, resolveEnsemble, fitCoefficients, equationText } from "./sindy";
 
 /** A 2-D frame: row-major values, x = column, y = row (the house image convention). */
 export interface FieldFrame {
@@ -202,16 +202,7 @@ export function pdeFind(frames: readonly (readonly number[])[] | readonly FieldF
   const optimizer = options.optimizer ?? stlsq({ threshold: options.threshold, alpha: options.alpha });
   const warnings: string[] = [];
   const ens = resolveEnsemble(options.ensemble, rows, "pdeFind");
-  let xi: Float64Array[], ensemble: EnsembleResult | null = null;
-  if (ens) {
-    const e = ensembleFit(theta, targets, optimizer, ens, warnings);
-    xi = e.xi;
-    ensemble = e.result;
-  } else {
-    const f = optimizer.fit(full);
-    xi = f.coefficients;
-    warnings.push(...f.warnings);
-  }
+  const { xi, ensemble } = fitCoefficients(theta, targets, full, optimizer, ens, warnings);
   return {
     featureNames,
     coefficients: xi.map((c) => Array.from(c)),

@@ -443,6 +443,17 @@ export function resolveEnsemble(e: EnsembleOptions | boolean | undefined, n: num
   return { models, seed, subset, level };
 }
 
+/** @internal The coefficients of every target: one fit of the optimiser on the normal equations `full`, or the bagged ensemble when `ens` is set; the optimiser's warnings go to `warnings`. */
+export function fitCoefficients(theta: readonly Float64Array[], targets: readonly Float64Array[], full: NormalEquations, optimizer: Optimizer, ens: Required<EnsembleOptions> | null, warnings: string[]): { xi: Float64Array[]; ensemble: EnsembleResult | null } {
+  if (ens) {
+    const r = ensembleFit(theta, targets, optimizer, ens, warnings);
+    return { xi: r.xi, ensemble: r.result };
+  }
+  const r = optimizer.fit(full);
+  warnings.push(...r.warnings);
+  return { xi: r.coefficients, ensemble: null };
+}
+
 /** @internal Bagged fits: per model, rows drawn with replacement (as sample weights), fitted by the optimiser; the median and the quantiles over models. */
 export function ensembleFit(theta: readonly Float64Array[], targets: readonly Float64Array[], optimizer: Optimizer, o: Required<EnsembleOptions>, warnings: string[]): { xi: Float64Array[]; result: EnsembleResult } {
   const n = targets[0].length, p = theta.length, d = targets.length, random = new Rng(o.seed);
@@ -552,16 +563,7 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
   }
   const warnings: string[] = [];
   const ens = resolveEnsemble(options.ensemble, rowsN);
-  let xi: Float64Array[], ensemble: EnsembleResult | null = null;
-  if (ens) {
-    const r = ensembleFit(theta, targets, optimizer, ens, warnings);
-    xi = r.xi;
-    ensemble = r.result;
-  } else {
-    const r = optimizer.fit(full);
-    xi = r.coefficients;
-    warnings.push(...r.warnings);
-  }
+  const { xi, ensemble } = fitCoefficients(theta, targets, full, optimizer, ens, warnings);
   return new SindyModel({
     stateNames: s.names,
     controlNames,

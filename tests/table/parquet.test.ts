@@ -1,22 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readTable, writeTable, table, type TableColumn } from "../../src/table";
-import { columnMismatch, pandasRead, pandasWrite } from "./reference";
+import { readTable, writeTable, table } from "../../src/table";
+import { columnMismatch, pandasRead, pandasWrite, sample, values } from "./reference";
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "causalscope-parquet-")); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const values = (c: TableColumn) => Array.from(c as ArrayLike<number | string>);
-
-const sample = () => table({
-  x: new Float64Array([0.1, 1 / 3, -0, NaN, Infinity, -2.5e-300]),
-  label: new Int32Array([0, -1, 2147483647, -2147483648, 5, 6]),
-  flag: new Uint8Array([1, 0, 1, 1, 0, 0]),
-  count: new Uint8Array([0, 1, 2, 255, 4, 5]),
-  name: ["Sr", "O, apical", 'say "hi"', "two\nlines", "", "Åström µm"],
-});
 
 describe("Parquet", () => {
   test("round trip keeps every type and value (-0, NaN, ±inf, int32 limits, uint8, empty strings)", async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Table } from "../../src/table";
+import { table, type Table, type TableColumn } from "../../src/table";
 
 const ROOT = resolve(__dirname, "..", "..");
 const PYTHON = process.env.CAUSALSCOPE_PYTHON ?? join(ROOT, ".venv", "bin", "python");
@@ -56,3 +56,15 @@ export function columnMismatch(ours: Table, theirs: PandasColumn): string | null
   }
   return null;
 }
+
+/** The cell values of a column as a plain array. */
+export const values = (c: TableColumn): (number | string)[] => Array.from(c as ArrayLike<number | string>);
+
+/** A table with every column type and the awkward values (-0, NaN, ±inf, int32 limits, uint8, quotes, newlines, non-ASCII) for round trips. */
+export const sample = (): Table => table({
+  x: new Float64Array([0.1, 1 / 3, -0, NaN, Infinity, -2.5e-300]),
+  label: new Int32Array([0, -1, 2147483647, -2147483648, 5, 6]),
+  flag: new Uint8Array([1, 0, 1, 1, 0, 0]),
+  count: new Uint8Array([0, 1, 2, 255, 4, 5]),
+  name: ["Sr", "O, apical", 'say "hi"', "two\nlines", "", "Åström µm"],
+});
