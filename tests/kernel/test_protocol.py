@@ -463,7 +463,12 @@ def test_interrupt_async_loop_stops_it(kernel):
         first = int(result_text(msgs))
         assert first > 5
         time.sleep(0.3)
-        _, msgs = run(kc, "(globalThis as any).ticks")
+        reply, msgs = run(kc, "(globalThis as any).ticks")
+        if reply["status"] == "error":
+            # Known race (kernel/README.md): the SIGINT the I/O thread sends with each interrupt can land
+            # after the interrupted cell ended and stop the next cell's synchronous part (seen once in 3
+            # fresh-clone runs). That is a spurious error, not a loop that kept running: read again.
+            reply, msgs = run(kc, "(globalThis as any).ticks")
         assert int(result_text(msgs)) == first, "the interrupted loop kept running"
 
 
