@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTable, writeTable, table } from "../../src/table";
-import { columnMismatch, pandasRead, pandasWrite, sample, values } from "./reference";
+import { columnMismatch, expectPandasFrame, pandasRead, pandasWrite, sample, values } from "./reference";
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "causalscope-parquet-")); });
@@ -46,12 +46,7 @@ describe("Parquet", () => {
 
   test.each(["parquet", "parquet-none", "parquet-gzip", "parquet-zstd", "parquet-brotli"])("our reader gives the values pandas wrote: %s", async (format) => {
     const p = join(dir, `from-pandas-${format}.parquet`);
-    const frame = pandasWrite(format, p);
-    const ours = await readTable(p);
-    expect(ours.columnNames).toEqual(frame.map((c) => c.name));
-    for (const c of frame) expect(columnMismatch(ours, c)).toBeNull();
-    expect(ours.column("label")).toBeInstanceOf(Int32Array); // pandas int64 that fits int32
-    expect(ours.column("cat")).toEqual(["a", "b", "a", "c", "b", "a", "a", "c", "b", "a"]); // categorical → strings
+    await expectPandasFrame(format, p);
   });
 
   test("page checksums are verified when the file has them: a flipped data byte is an error, not a wrong value", async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { table, type Table, type TableColumn } from "../../src/table";
+import { readTable, table, type Table, type TableColumn } from "../../src/table";
 
 const ROOT = resolve(__dirname, "..", "..");
 const PYTHON = process.env.CAUSALSCOPE_PYTHON ?? join(ROOT, ".venv", "bin", "python");
@@ -68,3 +68,13 @@ export const sample = (): Table => table({
   count: new Uint8Array([0, 1, 2, 255, 4, 5]),
   name: ["Sr", "O, apical", 'say "hi"', "two\nlines", "", "Åström µm"],
 });
+
+/** pandas writes its reference frame to `path` as `format`; our reader must give the same columns and values (int64 that fits → Int32Array, categorical → strings). */
+export async function expectPandasFrame(format: string, path: string): Promise<void> {
+  const frame = pandasWrite(format, path);
+  const ours = await readTable(path);
+  expect(ours.columnNames).toEqual(frame.map((c) => c.name));
+  for (const c of frame) expect(columnMismatch(ours, c)).toBeNull();
+  expect(ours.column("label")).toBeInstanceOf(Int32Array);
+  expect(ours.column("cat")).toEqual(["a", "b", "a", "c", "b", "a", "a", "c", "b", "a"]);
+}
