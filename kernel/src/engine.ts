@@ -43,7 +43,7 @@ import {
 
 export { annotateDynamicImports, isDeclarationEmitDiagnostic, resolveEsm };
 
-import { INTERRUPTS, interruptState, KeyboardInterrupt, SIGNALLED } from "./interrupt";
+import { HANDLED, INTERRUPTS, interruptState, KeyboardInterrupt, SIGNALLED } from "./interrupt";
 import { KERNEL_ROOT } from "./paths";
 
 export { KERNEL_ROOT };
@@ -417,6 +417,7 @@ export class Engine {
     const requested = Atomics.load(this.interruptFlags, INTERRUPTS);
     if (requested === this.handledInterrupts) return;
     this.handledInterrupts = requested;
+    Atomics.store(this.interruptFlags, HANDLED, requested);
     queueMicrotask(() => {
       for (const l of this.interruptListeners) l();
     });
@@ -424,6 +425,17 @@ export class Engine {
     this.clearTimers(this.running);
     this.rejectInterrupt(new KeyboardInterrupt());
     this.resetInterrupt();
+  }
+
+  /**
+   * Wait (at most 1 s) until a SIGINT the I/O thread sent has landed: one
+   * sent for the previous cell's synchronous part that ended just before it
+   * arrived would otherwise stop this cell's synchronous part.
+   */
+  private async strayInterruptSignalLanded(): Promise<void> {
+    for (let waited = 0; Atomics.load(this.interruptFlags, SIGNALLED) === 1 && waited < 1000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Throw KeyboardInterrupt if an interrupt is pending (cells call it as `__csTick`). */
@@ -654,6 +666,7 @@ export class Engine {
     } catch (e) {
       return { status: "error", ...errorOf(e) };
     }
+    await this.strayInterruptSignalLanded();
     this.cellCounter++;
     this.handleInterrupt();
     if (cell.interrupted) return { status: "error", interrupted: true, ...interruptError() };

@@ -13,8 +13,10 @@
  *   checks it at every await and awaiting loop, so even a microtask loop
  *   that never yields to the event loop stops), the main thread is told
  *   (`{ type: "interrupt" }`, for a cell that awaits something that never
- *   settles) and a SIGINT stops synchronous code running under vm
- *   breakOnSigint. Then interrupt_reply, bracketed by busy/idle.
+ *   settles), and if the main thread has not handled it within
+ *   SIGNAL_GRACE_MS (it is running synchronous code), a SIGINT stops that
+ *   code under vm breakOnSigint. Then interrupt_reply, bracketed by
+ *   busy/idle (sent at once, not after the grace period).
  * - The main thread posts ready-made, signed frames
  *   (`{ type: "send", channel, frames }`); `postMessage` is delivered here
  *   even while the main thread computes, so prints and progress updates
@@ -24,7 +26,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 
-import { INTERRUPTS, SIGNALLED } from "./interrupt";
+import { HANDLED, INTERRUPTS, SIGNAL_GRACE_MS, SIGNALLED } from "./interrupt";
 import { decode, encode, makeHeader, ReplayGuard, signatureOf, Signer, type Message } from "./wire";
 
 /** The sockets' names, as the main thread addresses them. */
@@ -76,13 +78,23 @@ async function main(): Promise<void> {
 
   const interrupt = (req: Message) => {
     publish("status", { execution_state: "busy" }, req);
-    Atomics.add(data.interrupts, INTERRUPTS, 1);
-    Atomics.store(data.interrupts, SIGNALLED, 1);
+    const requested = Atomics.add(data.interrupts, INTERRUPTS, 1) + 1;
     parentPort!.postMessage({ type: "interrupt" });
-    process.kill(process.pid, "SIGINT");
+    signalUnlessHandled(requested, Date.now() + SIGNAL_GRACE_MS);
     const header = makeHeader("interrupt_reply", data.session, req.header.username ?? "kernel");
     send("control", encode({ identities: req.identities, header, parent_header: req.header, metadata: {}, content: { status: "ok" }, buffers: [] }, signer));
     publish("status", { execution_state: "idle" }, req);
+  };
+
+  /** Send the SIGINT only if the main thread has not handled interrupt number `requested` by `deadline`. */
+  const signalUnlessHandled = (requested: number, deadline: number) => {
+    if (Atomics.load(data.interrupts, HANDLED) >= requested) return;
+    if (Date.now() < deadline) {
+      setTimeout(() => signalUnlessHandled(requested, deadline), 2);
+      return;
+    }
+    Atomics.store(data.interrupts, SIGNALLED, 1);
+    process.kill(process.pid, "SIGINT");
   };
 
   const receive = async (channel: "shell" | "control" | "stdin") => {
