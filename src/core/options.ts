@@ -32,3 +32,17 @@ export function renameOptions<T extends object>(options: T, renamed: Readonly<Re
   }
   return (out ?? options) as T;
 }
+
+/**
+ * `value` when it is one of `accepted` (or undefined: the caller's default
+ * applies); otherwise a TypeError naming the function, the option, the value
+ * and the accepted values. Matching is exact (case-sensitive): "LoG" is not
+ * "log".
+ *
+ * @example checkChoice("findAtoms", "filter", "LoG", ["gaussian", "log"]) // throws: findAtoms: options.filter must be one of "gaussian", "log"; got "LoG"
+ */
+export function checkChoice<T extends string | number | boolean>(where: string, option: string, value: unknown, accepted: readonly T[]): T | undefined {
+  if (value === undefined || (accepted as readonly unknown[]).includes(value)) return value as T | undefined;
+  const list = accepted.map((a) => JSON.stringify(a)).join(", ");
+  throw new TypeError(`${where}: options.${option} must be one of ${list}; got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+}

@@ -3,7 +3,7 @@
  * still works for one release with a DeprecationWarning, gives the same
  * result as the new name, and both at once is an error.
  */
-import { renameOptions } from "../../src/core/options";
+import { checkChoice, renameOptions } from "../../src/core/options";
 import { findAtoms } from "../../src/atoms";
 import { clusterPatterns } from "../../src/stem4d";
 import * as synth from "../../src/synth";
@@ -39,5 +39,12 @@ describe("renamed options", () => {
     const b = await clusterPatterns(dataset, { k: 3, seed: 1, workers: 0 });
     expect(Array.from(b.labels.data)).toEqual(Array.from(a.labels.data));
     expect(a.centroids).toHaveLength(3);
+  });
+
+  test("checkChoice passes accepted values and undefined, and names function, option, value and choices otherwise", () => {
+    expect(checkChoice("findAtoms", "filter", "log", ["gaussian", "log"] as const)).toBe("log");
+    expect(checkChoice("findAtoms", "filter", undefined, ["gaussian", "log"] as const)).toBeUndefined();
+    expect(() => checkChoice("findAtoms", "filter", "LoG", ["gaussian", "log"])).toThrow('findAtoms: options.filter must be one of "gaussian", "log"; got "LoG"');
+    expect(() => checkChoice("f", "refine", 1, ["com", "gaussian", false])).toThrow('f: options.refine must be one of "com", "gaussian", false; got 1');
   });
 });
