@@ -153,5 +153,5 @@ export function buildUNet(options: UNetOptions = {}): LayersModel {
 
 /** Number of trainable parameters of a model (what PyTorch's `sum(p.numel() for p in net.parameters())` counts). */
 export function trainableParameters(model: LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
