@@ -1,7 +1,7 @@
 /**
  * Rendering of atomic columns as Gaussian probe-blurred spots, with scan
- * distortions and shot noise; shared by `synth.perovskite` and
- * `synth.hexagonal`.
+ * distortions and shot noise; shared by every lattice generator
+ * (`lattice.ts`).
  *
  * Image model (what the atom finder and the Cramér–Rao bound assume): the
  * expected count in pixel (x, y) (x = column, y = row, pixel centres at

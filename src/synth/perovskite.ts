@@ -7,23 +7,16 @@
  * drift, and Poisson shot noise at a chosen dose (see `columns.ts` for the
  * image model). x = column, y = row, pixels.
  */
-import { Image } from "../image/image";
-import { rng } from "../core/random";
-import { ImagingOptions, ColumnSpec, renderColumns, drifted, checkPositive, checkFraction } from "./columns";
-
-/** A B-site displacement field: constant [dx, dy] pixels, or a function of the undisplaced B position (pixels). */
-export type DisplacementField = [number, number] | ((x: number, y: number) => [number, number]);
+import { checkChoice } from "../core/options";
+import { checkPositive, drifted } from "./columns";
+import { LatticeOptions, SyntheticLattice, DisplacementField, BasisSite, renderLattice, rotate, fieldAt, indexRange, checkLatticeConstant } from "./lattice";
 
 /** Options of {@link perovskite}. */
-export interface PerovskiteOptions extends ImagingOptions {
+export interface PerovskiteOptions extends LatticeOptions {
   /** In-plane lattice parameter a along x, pixels (default 16). */
   latticeConstant?: number;
   /** c/a: the lattice parameter along y is a·tetragonality (default 1). */
   tetragonality?: number;
-  /** Lattice rotation, degrees counter-clockwise in the displayed image (y down), default 0. */
-  rotation?: number;
-  /** Position of one A-site column, pixels (default [a/2, a/2]). */
-  origin?: [number, number];
   /** Integrated intensity of A, B(–O) and pure O columns relative to A (defaults 1, 0.45, 0). */
   intensityA?: number;
   intensityB?: number;
@@ -34,23 +27,6 @@ export interface PerovskiteOptions extends ImagingOptions {
   dopants?: { fraction: number; intensity?: number; sublattice?: "A" | "B" };
   /** Vacancies: a fraction of the columns on `sublattice` ("A", "B" or "both", default "both") is removed. */
   vacancies?: { fraction: number; sublattice?: "A" | "B" | "both" };
-}
-
-/** Ground truth of a synthetic lattice image, one entry per column actually present. */
-export interface TrueAtoms {
-  /** Column position x (image column), pixels, with drift applied (scan jitter is not). */
-  x: Float64Array;
-  /** Column position y (image row), pixels. */
-  y: Float64Array;
-  /** 0 = A site, 1 = B site, 2 = oxygen (perovskite); 0/1 = the two honeycomb sites (hexagonal). */
-  sublattice: Int32Array;
-  /** Integrated intensity relative to an A column (1), dopants included. */
-  intensity: Float64Array;
-  /** 1 for a dopant column. */
-  dopant: Uint8Array;
-  /** Lattice indices (i along a, j along the second basis vector) of the cell the column belongs to. */
-  i: Int32Array;
-  j: Int32Array;
 }
 
 /** Per unit cell truth (perovskite): the B column and its displacement from the A-cage centre. */
@@ -65,29 +41,8 @@ export interface TrueCells {
   dy: Float64Array;
 }
 
-/** What the generators return. */
-export interface SyntheticLattice {
-  image: Image;
-  atoms: TrueAtoms;
-  /** Column width σ (pixels), background per pixel (counts) and dose (counts per intensity-1 column) used. */
-  sigma: number;
-  background: number;
-  dose: number;
-  /** Basis vectors of the lattice in pixels (after rotation and drift-free). */
-  basis: [[number, number], [number, number]];
-}
-
 export interface SyntheticPerovskite extends SyntheticLattice {
   cells: TrueCells;
-}
-
-export function fieldAt(field: DisplacementField | undefined, x: number, y: number, fn: string): [number, number] {
-  if (!field) return [0, 0];
-  const v = typeof field === "function" ? field(x, y) : field;
-  if (!Array.isArray(v) || v.length !== 2 || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) {
-    throw new TypeError(`${fn}: options.polarization must be [dx, dy] or a function returning [dx, dy] (finite pixels), got ${JSON.stringify(v)} at (${x.toFixed(1)}, ${y.toFixed(1)})`);
-  }
-  return v;
 }
 
 /**
@@ -102,79 +57,52 @@ export function fieldAt(field: DisplacementField | undefined, x: number, y: numb
 export function perovskite(options: PerovskiteOptions = {}): SyntheticPerovskite {
   const fn = "synth.perovskite";
   const a = options.latticeConstant ?? 16;
-  checkPositive(fn, "latticeConstant", a);
+  checkLatticeConstant(fn, a);
   const tet = options.tetragonality ?? 1;
   checkPositive(fn, "tetragonality", tet);
-  if (a < 4) throw new RangeError(`${fn}: options.latticeConstant must be at least 4 pixels, got ${a}`);
   const w = options.width ?? 256, h = options.height ?? 256;
   const sigma = options.sigma ?? 0.12 * a;
   const iA = options.intensityA ?? 1, iB = options.intensityB ?? 0.45, iO = options.intensityO ?? 0;
   for (const [k, v] of [["intensityA", iA], ["intensityB", iB], ["intensityO", iO]] as const) checkPositive(fn, k, v, true);
-  const th = ((options.rotation ?? 0) * Math.PI) / 180;
-  const c = a * tet;
-  const a1: [number, number] = [a * Math.cos(th), -a * Math.sin(th)];
-  const a2: [number, number] = [c * Math.sin(th), c * Math.cos(th)];
+  const rot = options.rotation ?? 0;
+  const basis: [[number, number], [number, number]] = [rotate([a, 0], rot), rotate([0, a * tet], rot)];
   const origin = options.origin ?? [a / 2, a / 2];
-  const drift = options.drift ?? [0, 0];
-  const r = rng(options.seed ?? 0);
   const dop = options.dopants, vac = options.vacancies;
-  checkFraction(fn, "dopants", dop);
-  checkFraction(fn, "vacancies", vac);
+  checkChoice(fn, "vacancies.sublattice", vac?.sublattice, ["A", "B", "both"] as const);
+  checkChoice(fn, "dopants.sublattice", dop?.sublattice, ["A", "B"] as const);
+  const vacOn = (site: "A" | "B") => (vac?.sublattice ?? "both") === "both" || vac?.sublattice === site;
+  const dopOn = (site: "A" | "B") => (dop?.sublattice ?? "A") === site;
+  const polarization = options.polarization ? { field: options.polarization, option: "polarization" } : undefined;
+  const sites: BasisSite[] = [
+    { frac: [0, 0], sublattice: 0, intensity: iA, vacancy: vacOn("A"), dopant: dopOn("A") },
+    { frac: [0.5, 0.5], sublattice: 1, intensity: iB, displacement: polarization, vacancy: vacOn("B"), dopant: dopOn("B") },
+  ];
+  if (iO > 0) sites.push({ frac: [0.5, 0], sublattice: 2, intensity: iO, vacancy: false, dopant: false }, { frac: [0, 0.5], sublattice: 2, intensity: iO, vacancy: false, dopant: false });
+  const lattice = renderLattice(fn, basis, sites, options, origin, sigma);
+  return { ...lattice, cells: trueCells(fn, basis, origin, options, w, h) };
+}
 
-  // Range of lattice indices covering the image.
-  const det = a1[0] * a2[1] - a1[1] * a2[0];
-  const toIdx = (x: number, y: number): [number, number] => {
-    const dx = x - origin[0], dy = y - origin[1];
-    return [(dx * a2[1] - dy * a2[0]) / det, (a1[0] * dy - a1[1] * dx) / det];
-  };
-  let imin = Infinity, imax = -Infinity, jmin = Infinity, jmax = -Infinity;
-  for (const [x, y] of [[0, 0], [w, 0], [0, h], [w, h]]) {
-    const [fi, fj] = toIdx(x, y);
-    imin = Math.min(imin, fi); imax = Math.max(imax, fi); jmin = Math.min(jmin, fj); jmax = Math.max(jmax, fj);
-  }
-  imin = Math.floor(imin) - 2; imax = Math.ceil(imax) + 2; jmin = Math.floor(jmin) - 2; jmax = Math.ceil(jmax) + 2;
-  const at = (fi: number, fj: number): [number, number] => [origin[0] + fi * a1[0] + fj * a2[0], origin[1] + fi * a1[1] + fj * a2[1]];
-  // drift: positions at row y move by drift*y.
-  const dpos = (p: [number, number]): [number, number] => drifted(p[0], p[1], drift);
-  const inside = (p: [number, number]) => p[0] >= 0 && p[0] <= w - 1 && p[1] >= 0 && p[1] <= h - 1;
-
-  const X: number[] = [], Y: number[] = [], S: number[] = [], I: number[] = [], D: number[] = [], II: number[] = [], JJ: number[] = [];
-  const cols: ColumnSpec[] = [];
+/**
+ * Per-cell truth: every B site inside the image (present or vacant) and its
+ * displacement from the mean of its 4 surrounding A sites (drift applied).
+ */
+function trueCells(fn: string, basis: [[number, number], [number, number]], origin: [number, number], options: PerovskiteOptions, w: number, h: number): TrueCells {
+  const [a1, a2] = basis;
+  const drift = options.drift ?? [0, 0];
+  const at = (fi: number, fj: number): [number, number] => drifted(origin[0] + fi * a1[0] + fj * a2[0], origin[1] + fi * a1[1] + fj * a2[1], drift);
+  const [imin, imax, jmin, jmax] = indexRange(basis, origin, w, h);
   const cI: number[] = [], cJ: number[] = [], cX: number[] = [], cY: number[] = [], cDX: number[] = [], cDY: number[] = [];
-  const push = (p: [number, number], s: number, inten: number, i: number, j: number) => {
-    let v = inten, isDop = 0;
-    const site = s === 0 ? "A" : s === 1 ? "B" : "O";
-    if (vac && vac.fraction > 0 && s < 2 && ((vac.sublattice ?? "both") === "both" || vac.sublattice === site) && r.uniform() < vac.fraction) return;
-    if (dop && dop.fraction > 0 && s < 2 && (dop.sublattice ?? "A") === site && r.uniform() < dop.fraction) { v *= dop.intensity ?? 1.5; isDop = 1; }
-    cols.push({ x: p[0], y: p[1], intensity: v });
-    if (!inside(p)) return;
-    X.push(p[0]); Y.push(p[1]); S.push(s); I.push(v); D.push(isDop); II.push(i); JJ.push(j);
-  };
   for (let j = jmin; j <= jmax; j++) {
     for (let i = imin; i <= imax; i++) {
-      const pa = dpos(at(i, j));
-      push(pa, 0, iA, i, j);
-      const b0 = at(i + 0.5, j + 0.5);
-      const [px, py] = fieldAt(options.polarization, b0[0], b0[1], fn);
-      const pb = dpos([b0[0] + px, b0[1] + py]);
-      push(pb, 1, iB, i, j);
-      if (iO > 0) {
-        push(dpos(at(i + 0.5, j)), 2, iO, i, j);
-        push(dpos(at(i, j + 0.5)), 2, iO, i, j);
-      }
-      if (inside(pb)) {
-        const corners = [at(i, j), at(i + 1, j), at(i, j + 1), at(i + 1, j + 1)].map(dpos);
-        const mx = corners.reduce((s, q) => s + q[0], 0) / 4, my = corners.reduce((s, q) => s + q[1], 0) / 4;
-        cI.push(i); cJ.push(j); cX.push(pb[0]); cY.push(pb[1]); cDX.push(pb[0] - mx); cDY.push(pb[1] - my);
-      }
+      const fi = i + 0.5, fj = j + 0.5;
+      const x0 = origin[0] + fi * a1[0] + fj * a2[0], y0 = origin[1] + fi * a1[1] + fj * a2[1];
+      const [px, py] = fieldAt(options.polarization, x0, y0, fn, "polarization");
+      const pb = drifted(x0 + px, y0 + py, drift);
+      if (!(pb[0] >= 0 && pb[0] <= w - 1 && pb[1] >= 0 && pb[1] <= h - 1)) continue;
+      const corners = [at(i, j), at(i + 1, j), at(i, j + 1), at(i + 1, j + 1)];
+      const mx = corners.reduce((s, q) => s + q[0], 0) / 4, my = corners.reduce((s, q) => s + q[1], 0) / 4;
+      cI.push(i); cJ.push(j); cX.push(pb[0]); cY.push(pb[1]); cDX.push(pb[0] - mx); cDY.push(pb[1] - my);
     }
   }
-  const { image, background, dose } = renderColumns(fn, cols, options, sigma, r);
-  return {
-    image,
-    atoms: { x: Float64Array.from(X), y: Float64Array.from(Y), sublattice: Int32Array.from(S), intensity: Float64Array.from(I), dopant: Uint8Array.from(D), i: Int32Array.from(II), j: Int32Array.from(JJ) },
-    cells: { i: Int32Array.from(cI), j: Int32Array.from(cJ), x: Float64Array.from(cX), y: Float64Array.from(cY), dx: Float64Array.from(cDX), dy: Float64Array.from(cDY) },
-    sigma, background, dose,
-    basis: [a1, a2],
-  };
+  return { i: Int32Array.from(cI), j: Int32Array.from(cJ), x: Float64Array.from(cX), y: Float64Array.from(cY), dx: Float64Array.from(cDX), dy: Float64Array.from(cDY) };
 }
