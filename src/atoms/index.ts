@@ -10,6 +10,8 @@ export type { SpacingEstimate, DetectOptions, Peaks } from "./detect";
 export { refineCenterOfMass } from "./refine";
 export { splitSublattices } from "./sublattice";
 export type { SublatticeSplit } from "./sublattice";
+export { matchAtoms } from "./score";
+export type { AtomPositions, MatchAtomsOptions, MatchResult } from "./score";
 export { cramerRaoBound } from "./crb";
 export type { CramerRaoOptions } from "./crb";
 export { latticeBasis, latticeBasisFFT, latticeIndices, atomPatches } from "./lattice";
