@@ -25,6 +25,8 @@ export interface ImageSource {
   convention?: "option" | "emd" | "hyperspy" | "atomap" | "first-numeric";
   /** Index of the page (TIFF) or of the first-axis frame (3-D arrays), when one was picked. */
   page?: number;
+  /** Multi-channel formats (scanning-probe files): the channel read, e.g. "Z" or "Z backward". */
+  channel?: string;
   /** Number of pages/frames in the file. */
   pageCount: number;
   /** Stored element type, numpy style ("<f2", "|u1", ...) or "uint16" etc. for TIFF/PNG. */
@@ -51,6 +53,12 @@ export interface ReadImageOptions {
    * files written by atomap do, e.g. pass "nm"). Never overrides a unit the file states.
    */
   unit?: string;
+  /**
+   * Multi-channel formats (scanning-probe files, see `readSPM`): the channel
+   * to read by name ("Z" gives the forward scan where both exist; "Z backward"
+   * the retrace). Required when the file holds more than one channel.
+   */
+  channel?: string;
 }
 
 /** An array of any rank reduced to frames of [height, width]. */

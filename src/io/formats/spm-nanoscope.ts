@@ -1,0 +1,158 @@
+/**
+ * Bruker (Veeco, Digital Instruments) NanoScope files (`.spm`, `.001`,
+ * `.00x`), versions 5 to 9 with the `\@` scaled-parameter syntax: a text
+ * header of `\*Section` lines and `\Key: value` lines up to
+ * `\*File list end`, then binary data at each section's `Data offset`.
+ * Layout and scaling as Gwyddion (modules/file/nanoscope.c) documents them:
+ * - image sections (`\*Ciao image list`): `Samps/line` x `Number of lines`
+ *   little-endian integers of `Bytes/pixel`, the BOTTOM line first (flipped
+ *   here so row 0 is the top); `Line Direction: Retrace` marks a backward
+ *   scan (NanoScope stores every line left to right);
+ * - force sections (`\*Ciao force image list`): the extend then the retract
+ *   curve (`Samps/line: N_ext N_ret`), each stored as recorded;
+ * - a value is raw x hard scale (the "(x V/LSB)" of the section's
+ *   `\@N:Z scale` line; for 4-byte data divided by 65536 as Gwyddion does for
+ *   version >= 9 files) x the sensitivity named in brackets
+ *   (`\@Sens. DeflSens: V 72.8 nm/V` in the scan list), giving its unit ("nm").
+ *   Without a sensitivity the value stays in V.
+ * No established Python reader installs here for force curves; tests check
+ * the arithmetic against numpy on the raw bytes and the header's own numbers.
+ */
+import { ioError } from "../util";
+import type { SPMChannel, SPMFile, SPMMetadata, SPMSignal, SPMSpectrum } from "./spm-types";
+import { calibrated, flipRows, indexOfAscii, latin1, nmPer, spmReader } from "./spm-common";
+
+interface Section {
+  name: string;
+  keys: Record<string, string>;
+}
+
+function sections(text: string): Section[] {
+  const out: Section[] = [];
+  for (const raw of text.split(/\r\n|\n|\r/)) {
+    if (raw.startsWith("\\*")) out.push({ name: raw.slice(2).trim(), keys: {} });
+    else if (raw.startsWith("\\") && out.length) {
+      // `\@2:Z scale: ...` keeps its group prefix in the key; a key may repeat: keep the first.
+      const m = /^(@\d+:)?([^:]*):(.*)$/.exec(raw.slice(1));
+      if (!m) continue;
+      const key = (m[1] ?? "") + m[2].trim();
+      const keys = out[out.length - 1].keys;
+      if (!(key in keys)) keys[key] = m[3].trim();
+    }
+  }
+  return out;
+}
+
+/** `V [Sens. Zsens] (0.0067 V/LSB) 1.2 V` -> { sens: "Zsens", hard: 0.0067, hardUnit: "V", value: 1.2, unit: "V" }. */
+function scaled(text: string | undefined): { sens?: string; hard?: number; value?: number; unit?: string } | undefined {
+  if (text === undefined) return undefined;
+  const sens = /\[Sens\.\s*([^\]]+)\]/.exec(text)?.[1]?.trim();
+  const hard = /\(([-+0-9.eE]+)\s*[^)]*\)/.exec(text);
+  const tail = /([-+0-9.eE]+)\s*([^\s)]*)\s*$/.exec(text);
+  return { sens, hard: hard ? Number(hard[1]) : undefined, value: tail ? Number(tail[1]) : undefined, unit: tail?.[2] };
+}
+
+/** `V 72.77 nm/V` -> [72.77, "nm"] (a sensitivity in unit/V), or undefined. */
+function sensitivity(all: Section[], name: string | undefined): [number, string] | undefined {
+  if (!name) return undefined;
+  for (const s of all) {
+    const t = s.keys[`@Sens. ${name}`];
+    if (t === undefined) continue;
+    const m = /^V\s+([-+0-9.eE]+)\s*(\S*)\/V\s*$/.exec(t);
+    if (m) return [Number(m[1]), m[2]];
+  }
+  return undefined;
+}
+
+/** The channel's title and the `\@N:Z scale` of a data section. */
+function channelOf(s: Section): { title: string; scale?: string } {
+  let title = "";
+  let scale: string | undefined;
+  for (const [k, v] of Object.entries(s.keys)) {
+    if (/^@\d*:?Image Data$/.test(k)) title = /"([^"]*)"/.exec(v)?.[1] ?? /\[([^\]]*)\]/.exec(v)?.[1] ?? v;
+    if (/^@\d*:?Z scale$/.test(k)) scale = v;
+  }
+  return { title, scale };
+}
+
+function readInts(fn: string, path: string, bytes: Uint8Array, offset: number, n: number, bpp: number, what: string): Float64Array {
+  if (bpp !== 2 && bpp !== 4) throw ioError(fn, path, `${what}: Bytes/pixel ${bpp} is not supported (2 or 4)`);
+  if (offset + n * bpp > bytes.length) throw ioError(fn, path, `truncated: ${what} needs ${n * bpp} bytes at offset ${offset}, the file has ${Math.max(0, bytes.length - offset)}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, n * bpp);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = bpp === 2 ? dv.getInt16(2 * i, true) : dv.getInt32(4 * i, true);
+  return out;
+}
+
+function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
+  const end = indexOfAscii(bytes, "\\*File list end");
+  if (end < 0) throw ioError(fn, path, "truncated or not a NanoScope file: no \\*File list end line ends the header");
+  const all = sections(latin1(bytes.subarray(0, end)));
+  const first = all[0]?.keys ?? {};
+  const version = first.Version;
+  const vnum = version ? parseInt(version, 16) : NaN;
+  const meta: SPMMetadata = { format: "nanoscope", version, warnings: [], header: Object.fromEntries(all.map((s, i) => [`${i}: ${s.name}`, s.keys])) };
+  const scanList = all.find((s) => s.name === "Ciao scan list")?.keys ?? {};
+  const size = /^([-+0-9.eE]+)\s+(?:([-+0-9.eE]+)\s+)?(\S+)$/.exec(scanList["Scan Size"] ?? "");
+  if (scanList["Rotate Ang."] !== undefined) meta.scanAngle = Number(scanList["Rotate Ang."]);
+  const valueOf = (s: Section, n: number, title: string): { values: Float64Array; unit: string } => {
+    const offset = Number(s.keys["Data offset"]);
+    const bpp = Number(s.keys["Bytes/pixel"] ?? 2);
+    const length = Number(s.keys["Data length"]);
+    if (!Number.isInteger(offset) || offset < 0) throw ioError(fn, path, `${title}: Data offset ${JSON.stringify(s.keys["Data offset"])} is not a byte offset`);
+    if (Number.isInteger(length) && length < n * bpp) throw ioError(fn, path, `${title}: Data length ${length} is less than ${n} values of ${bpp} bytes`);
+    const raw = readInts(fn, path, bytes, offset, n, bpp, title);
+    const z = scaled(channelOf(s).scale);
+    let hard = z?.hard;
+    if (hard === undefined) throw ioError(fn, path, `${title}: no "(… V/LSB)" hard scale in its Z scale line`);
+    if (bpp === 4 && vnum >= 0x09000000) hard /= 65536;
+    const sens = sensitivity(all, z?.sens);
+    const k = hard * (sens ? sens[0] : 1);
+    if (!sens) meta.warnings.push(`${title}: no sensitivity "Sens. ${z?.sens}" in the header; values are in V`);
+    return { values: raw.map((r) => r * k), unit: sens ? sens[1] : "V" };
+  };
+  const channels: SPMChannel[] = [];
+  const spectra: SPMSpectrum[] = [];
+  for (const s of all) {
+    if (s.name === "Ciao image list") {
+      const w = Number(s.keys["Samps/line"]);
+      const h = Number(s.keys["Number of lines"]);
+      const { title } = channelOf(s);
+      if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0) throw ioError(fn, path, `${title}: Samps/line x Number of lines must be positive integers, got ${s.keys["Samps/line"]} x ${s.keys["Number of lines"]}`);
+      const own = /^([-+0-9.eE]+)\s+(?:([-+0-9.eE]+)\s+)?(\S+)$/.exec(s.keys["Scan Size"] ?? "") ?? size;
+      const k = own ? nmPer(own[3]) : undefined;
+      if (own && k !== undefined) {
+        const sx = Number(own[1]) * k;
+        // One number: a square-pixel frame of w x h samples.
+        const sy = own[2] !== undefined ? Number(own[2]) * k : (sx * h) / w;
+        meta.scanSize = { width: sx, height: sy, unit: "nm" };
+      }
+      const { values, unit } = valueOf(s, w * h, title);
+      const data = flipRows(Float32Array.from(values), w, h);
+      const dir = s.keys["Line Direction"];
+      channels.push({ name: title, unit, direction: dir === "Retrace" ? "backward" : dir === "Trace" ? "forward" : undefined, image: calibrated(data, w, h, meta) });
+    } else if (s.name === "Ciao force image list") {
+      const { title } = channelOf(s);
+      const n = (s.keys["Samps/line"] ?? "").split(/\s+/).map(Number);
+      if (n.length < 1 || !n.every((x) => Number.isInteger(x) && x > 0)) throw ioError(fn, path, `${title}: Samps/line ${JSON.stringify(s.keys["Samps/line"])} must be one or two positive integers`);
+      const [ne, nr = 0] = n;
+      const { values, unit } = valueOf(s, ne + nr, title);
+      const idx = Float64Array.from({ length: Math.max(ne, nr) }, (_, i) => i);
+      const signals: SPMSignal[] = [{ name: `${title} extend`, unit, direction: "forward", values: values.slice(0, ne) }];
+      if (nr) signals.push({ name: `${title} retract`, unit, direction: "backward", values: values.slice(ne, ne + nr) });
+      spectra.push({ name: title, axis: { name: "sample", unit: "", direction: undefined, values: idx }, signals });
+    }
+  }
+  if (channels.length === 0 && spectra.length === 0) throw ioError(fn, path, "the header has no \\*Ciao image list or \\*Ciao force image list section (no data)");
+  return spectra.length ? { channels, spectra, metadata: meta } : { channels, metadata: meta };
+}
+
+export const nanoscopeReader = spmReader({
+  name: "nanoscope",
+  description: "a Bruker NanoScope file",
+  extensions: [".spm", ".001", ".000"],
+  signature: 'starts with "\\*File list", "\\*Force file list" or another "\\*… file list"',
+  images: true,
+  sniff: (head) => /^\\\*[A-Za-z ]*[Ff]ile list\r?\n/.test(latin1(head.subarray(0, 64))),
+  parseSPM: parseNanoscope,
+});
