@@ -48,13 +48,13 @@ const ARCHITECTURES: readonly UNetArchitecture[] = ["atomai", "small", "tiny"];
 /** Width and depth of each named configuration. */
 const PRESETS: Record<UNetArchitecture, { filters: number; blocks: [number, number, number, number]; dilation: boolean }> = {
   atomai: { filters: 16, blocks: [1, 2, 2, 3], dilation: true },
-  small: { filters: 8, blocks: [1, 1, 2, 2], dilation: true },
-  tiny: { filters: 4, blocks: [1, 1, 1, 2], dilation: true },
+  small: { filters: 8, blocks: [1, 1, 2, 2], dilation: false },
+  tiny: { filters: 4, blocks: [1, 1, 1, 2], dilation: false },
 };
 
 /** Options of {@link buildUNet}. `filters`, `blocks` and `dilation` override the architecture's values. */
 export interface UNetOptions {
-  /** Named configuration (default "atomai"): "atomai" F = 16, B = [1, 2, 2, 3] (594k parameters); "small" F = 8, B = [1, 1, 2, 2] (107 417); "tiny" F = 4, B = [1, 1, 1, 2] (22 413). All with the dilated bottleneck. */
+  /** Named configuration (default "atomai"): "atomai" F = 16, B = [1, 2, 2, 3] (594k parameters); "small" F = 8, B = [1, 1, 2, 2] (107 417); "tiny" F = 4, B = [1, 1, 1, 2] (22 413). "atomai" has the dilated bottleneck; "small" and "tiny" a plain one (AtomAI's `with_dilation=False`), because TensorFlow.js 4.22 has no gradient for dilated convolutions: only they can be trained here. */
   architecture?: UNetArchitecture;
   /** Image channels (default 1). */
   inputChannels?: number;

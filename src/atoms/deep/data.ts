@@ -1,0 +1,182 @@
+/**
+ * Training data for the atom U-Net: synthetic lattices from `synth` at the
+ * model's working scale (nearest-neighbour spacing `spacing` pixels), with
+ * augmentation, and per-pixel targets. Also the image preparation shared by
+ * training and inference (normalisation, resampling), so both see the same
+ * pixels. Images are row-major Float32Array, x = column, y = row.
+ */
+import { Rng } from "../../core/random";
+import { checkChoice } from "../../core/options";
+import { square } from "../../synth/square";
+import { perovskite } from "../../synth/perovskite";
+import { hexagonal } from "../../synth/hexagonal";
+import { dumbbell } from "../../synth/dumbbell";
+import type { SyntheticLattice } from "../../synth/lattice";
+
+/** Lattice families the trainer can draw from (`synth` generators). */
+export type TrainingLattice = "square" | "perovskite" | "honeycomb" | "triangular" | "dumbbell";
+export const TRAINING_LATTICES: readonly TrainingLattice[] = ["square", "perovskite", "honeycomb", "triangular", "dumbbell"];
+
+/**
+ * Nearest-neighbour distance over the generator's lattice constant (its
+ * default geometry): square a, perovskite A–B a/√2, honeycomb a/√3,
+ * triangular a, dumbbell the pair separation a/4.
+ */
+const NN_OVER_A: Record<TrainingLattice, number> = { square: 1, perovskite: Math.SQRT1_2, honeycomb: 1 / Math.sqrt(3), triangular: 1, dumbbell: 0.25 };
+
+/** Ranges the augmentation draws from (uniform unless said otherwise). */
+export interface AugmentOptions {
+  /** Electrons per column, log-uniform (default [1e2, 1e5]). */
+  dose?: [number, number];
+  /** Zoom: the nearest-neighbour spacing drawn is `spacing` × this (default [0.8, 1.25]). */
+  zoom?: [number, number];
+  /** Column width σ relative to the generator's default (blur; default [0.8, 1.4]). */
+  blur?: [number, number];
+}
+
+/** One synthetic training pair at the working scale. */
+export interface Sample {
+  /** Normalised image (`normalize`), size × size. */
+  image: Float32Array;
+  /** Target probability map (Gaussians of σ = TARGET_SIGMA × spacing at the true columns, peak 1), size × size. */
+  target: Float32Array;
+  /** True column positions, pixels. */
+  x: number[];
+  y: number[];
+}
+
+/** Width of the target Gaussians relative to the working nearest-neighbour spacing. */
+export const TARGET_SIGMA = 0.15;
+
+/**
+ * Per-image normalisation used everywhere: subtract the mean, divide by the
+ * standard deviation of the finite pixels (a constant image becomes zeros).
+ * Non-finite pixels become 0 (the mean).
+ */
+export function normalize(data: Float32Array): Float32Array {
+  let s = 0, s2 = 0, n = 0;
+  for (let i = 0; i < data.length; i++) { const v = data[i]; if (Number.isFinite(v)) { s += v; s2 += v * v; n++; } }
+  const mean = n ? s / n : 0;
+  const sd = n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 0;
+  const inv = sd > 0 ? 1 / sd : 0;
+  return Float32Array.from(data, (v) => (Number.isFinite(v) ? (v - mean) * inv : 0));
+}
+
+/**
+ * Resample an image by `factor` (new size = round(old × factor)) with
+ * bilinear interpolation at pixel centres (x_old = x_new / factor), after a
+ * Gaussian anti-alias blur of σ = 0.5/factor px when shrinking. O(wh).
+ */
+export function resample(data: Float32Array, w: number, h: number, factor: number): { data: Float32Array; width: number; height: number } {
+  const W = Math.max(1, Math.round(w * factor)), H = Math.max(1, Math.round(h * factor));
+  const src = factor < 1 ? blur(data, w, h, 0.5 / factor) : data;
+  const out = new Float32Array(W * H);
+  for (let Y = 0; Y < H; Y++) {
+    const y = Math.min(h - 1, Math.max(0, Y / factor));
+    const y0 = Math.min(h - 2, Math.floor(y)), fy = h > 1 ? y - Math.max(0, y0) : 0, ya = Math.max(0, y0), yb = Math.min(h - 1, ya + 1);
+    for (let X = 0; X < W; X++) {
+      const x = Math.min(w - 1, Math.max(0, X / factor));
+      const x0 = Math.min(w - 2, Math.floor(x)), xa = Math.max(0, x0), xb = Math.min(w - 1, xa + 1), fx = w > 1 ? x - xa : 0;
+      const top = src[ya * w + xa] * (1 - fx) + src[ya * w + xb] * fx;
+      const bot = src[yb * w + xa] * (1 - fx) + src[yb * w + xb] * fx;
+      out[Y * W + X] = top * (1 - fy) + bot * fy;
+    }
+  }
+  return { data: out, width: W, height: H };
+}
+
+/** Separable Gaussian blur (σ pixels, kernel ±3σ, edges clamped). */
+export function blur(data: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  if (!(sigma > 0)) return data;
+  const r = Math.ceil(3 * sigma), k = new Float64Array(2 * r + 1);
+  let ks = 0;
+  for (let i = -r; i <= r; i++) ks += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= ks;
+  const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += k[i + r] * data[y * w + Math.min(w - 1, Math.max(0, x + i))];
+    tmp[y * w + x] = s;
+  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+    out[y * w + x] = s;
+  }
+  return out;
+}
+
+/** Target map: max over columns of exp(−d²/(2s²)), s = TARGET_SIGMA × spacing. */
+export function targetMap(x: ArrayLike<number>, y: ArrayLike<number>, w: number, h: number, spacing: number): Float32Array {
+  const s = TARGET_SIGMA * spacing, r = Math.ceil(3 * s), inv = 1 / (2 * s * s);
+  const out = new Float32Array(w * h);
+  for (let k = 0; k < x.length; k++) {
+    const cx = x[k], cy = y[k];
+    for (let py = Math.max(0, Math.floor(cy - r)); py <= Math.min(h - 1, Math.ceil(cy + r)); py++) {
+      for (let px = Math.max(0, Math.floor(cx - r)); px <= Math.min(w - 1, Math.ceil(cx + r)); px++) {
+        const v = Math.exp(-((px - cx) ** 2 + (py - cy) ** 2) * inv);
+        if (v > out[py * w + px]) out[py * w + px] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/** Draw one synthetic lattice image of `lattice` at nearest-neighbour spacing `nn` pixels. */
+export function syntheticLattice(lattice: TrainingLattice, size: number, nn: number, r: Rng, aug: AugmentOptions = {}): SyntheticLattice {
+  checkChoice("syntheticLattice", "lattice", lattice, TRAINING_LATTICES);
+  const [d0, d1] = aug.dose ?? [1e2, 1e5];
+  const dose = Math.exp(r.range(Math.log(d0), Math.log(d1)));
+  const a = nn / NN_OVER_A[lattice];
+  const blurF = r.range(...(aug.blur ?? [0.8, 1.4]));
+  const common = {
+    width: size, height: size, dose, rotation: r.range(0, 360), origin: [r.range(0, a), r.range(0, a)] as [number, number],
+    background: r.range(0, 0.3), scanNoise: r.uniform() < 0.3 ? r.range(0, 0.05 * nn) : 0, seed: r.int(1 << 30),
+    dopants: { fraction: r.range(0, 0.1), intensity: r.range(1.2, 2) }, vacancies: { fraction: r.range(0, 0.05) },
+  };
+  switch (lattice) {
+    case "square": return square({ ...common, latticeConstant: a, sigma: 0.12 * a * blurF });
+    case "perovskite": return perovskite({ ...common, latticeConstant: a, sigma: 0.12 * a * blurF, intensityB: r.range(0.2, 1), dopants: { ...common.dopants, sublattice: r.uniform() < 0.5 ? "A" : "B" } });
+    case "honeycomb": return hexagonal({ ...common, lattice: "honeycomb", latticeConstant: a, sigma: 0.19 * nn * blurF, intensityB: r.range(0.5, 1) });
+    case "triangular": return hexagonal({ ...common, lattice: "triangular", latticeConstant: a, sigma: 0.12 * a * blurF });
+    case "dumbbell": return dumbbell({ ...common, latticeConstant: a, sigma: 0.22 * nn * blurF, intensityB: r.range(0.8, 1.2) });
+  }
+}
+
+/**
+ * One augmented training pair: a synthetic lattice (random rotation, origin,
+ * zoom, column width, dose with Poisson noise, scan jitter, dopants,
+ * vacancies), then a background gradient (up to ±50 % of the signal range),
+ * a contrast (gamma 0.7–1.4) change, Gaussian read noise (up to 10 % of the
+ * range, half the samples), random flips and transposition, normalisation.
+ */
+export function trainingSample(lattice: TrainingLattice, size: number, spacing: number, r: Rng, aug: AugmentOptions = {}): Sample {
+  const nn = spacing * r.range(...(aug.zoom ?? [0.8, 1.25]));
+  const lat = syntheticLattice(lattice, size, nn, r, aug);
+  const img = lat.image.data;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of img) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const range = hi > lo ? hi - lo : 1;
+  const gx = r.range(-0.5, 0.5) * range / size, gy = r.range(-0.5, 0.5) * range / size;
+  const gamma = Math.exp(r.range(Math.log(0.7), Math.log(1.4)));
+  const read = r.uniform() < 0.5 ? r.range(0, 0.1) * range : 0;
+  const flipX = r.uniform() < 0.5, flipY = r.uniform() < 0.5, swap = r.uniform() < 0.5;
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const v = Math.pow((img[y * size + x] - lo) / range, gamma) * range + gx * (x - size / 2) + gy * (y - size / 2) + (read ? r.normal(0, read) : 0);
+    const [X, Y] = transform(x, y, size, flipX, flipY, swap);
+    out[Y * size + X] = v;
+  }
+  const tx: number[] = [], ty: number[] = [];
+  for (let i = 0; i < lat.atoms.x.length; i++) {
+    const [X, Y] = transform(lat.atoms.x[i], lat.atoms.y[i], size, flipX, flipY, swap);
+    tx.push(X); ty.push(Y);
+  }
+  return { image: normalize(out), target: targetMap(tx, ty, size, size, nn), x: tx, y: ty };
+}
+
+function transform(x: number, y: number, size: number, flipX: boolean, flipY: boolean, swap: boolean): [number, number] {
+  let X = flipX ? size - 1 - x : x, Y = flipY ? size - 1 - y : y;
+  if (swap) [X, Y] = [Y, X];
+  return [X, Y];
+}
