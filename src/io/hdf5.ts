@@ -8,7 +8,10 @@
  * - float16 datasets (HyperSpy writes them) are read as raw half floats and
  *   decoded here (h5wasm refuses them);
  * - a dataset compressed with a filter this build of HDF5 does not have
- *   (LZF, Blosc, LZ4, Bitshuffle, Zstd, ...) throws naming the file, the
+ *   is read through its raw chunks and decoded here when causalscope has
+ *   the decoder (LZF, Bitshuffle ± LZ4/Zstd, LZ4, Zstandard, Blosc with
+ *   LZ4/zlib/Zstd: src/io/hdf5-filters.ts, chunks located by
+ *   src/io/hdf5-chunks.ts), and otherwise throws naming the file, the
  *   dataset and the filter (h5wasm would return uninitialised memory);
  * - any HDF5 library error during open or read (truncation, corruption,
  *   a gzip chunk that fails to inflate) throws, with the library's reason,
@@ -33,6 +36,8 @@ import { IOFormatError, NumericArray, decodeHalf, ioError, shapeSize } from "./u
 import { importEsm } from "../display/esm";
 import { decodeInto, parseDType, type DType } from "./dtype";
 import type { Calibration4D, FrameSource } from "./frames4d";
+import { DECODED_FILTERS, type ChunkFilter } from "./hdf5-filters";
+import { readFilteredHyperslab } from "./hdf5-chunks";
 
 /*
  * The parts of h5wasm's API used here, declared locally: h5wasm is
@@ -42,6 +47,7 @@ import type { Calibration4D, FrameSource } from "./frames4d";
 interface H5Filter {
   id: number;
   name: string;
+  cd_values?: number[];
 }
 interface H5Metadata {
   type: number;
@@ -220,17 +226,28 @@ function named(fn: string, path: string, e: unknown): Error {
 export const MAX_HDF5_READ_BYTES = 2 ** 31 - 1;
 
 /**
+ * How a dataset whose filters HDF5 lacks is read instead: its pipeline (as
+ * h5wasm reports it), full shape and stored byte order (see `checkFilters`).
+ */
+interface OwnDecode {
+  filters: ChunkFilter[];
+  fullShape: readonly number[];
+  littleEndian: boolean;
+}
+
+/**
  * Read the hyperslab `offset`/`count` (or the whole dataset when null) of
- * `dsPath`, converted by HDF5 to little-endian, into the WebAssembly heap,
- * and hand the bytes to `consume` (valid only during the call). The size is
- * computed in 64 bits and checked before allocating; the read's status is
- * checked, and HDF5 errors raised by the throwing handler become errors
- * naming the file and dataset. The caller has checked the filters.
+ * `dsPath`, converted to little-endian, and hand the bytes to `consume`
+ * (valid only during the call). HDF5 reads into the WebAssembly heap; a
+ * dataset with `own` (filters HDF5 lacks, see `checkFilters`) is read from
+ * its raw chunks and decoded by src/io/hdf5-filters.ts. The size is computed
+ * in 64 bits and checked before allocating; the read's status is checked,
+ * and HDF5 or decoder errors become errors naming the file and dataset.
  */
 function readHyperslab<T>(
   fn: string, path: string, dsPath: string, f: H5File, Module: H5ModuleExtras,
   count: bigint[] | null, offset: bigint[] | null, shape: readonly number[], size: number, dtype: string,
-  consume: (heap: Uint8Array, ptr: number, nbytes: number) => T,
+  consume: (heap: Uint8Array, ptr: number, nbytes: number) => T, own?: OwnDecode,
 ): T {
   let n = 1n;
   for (const d of shape) n *= BigInt(d);
@@ -240,6 +257,24 @@ function readHyperslab<T>(
     throw ioError(fn, path, `"${dsPath}": reading shape [${shape.join(", ")}] of ${dtype} needs ${nbytes} bytes, more than one HDF5 read can hold (${MAX_HDF5_READ_BYTES} bytes, the WebAssembly heap); read it in parts with { slice }, or stream a 4-D dataset with readDataset4D`);
   }
   const nb = Number(nbytes);
+  if (own) {
+    const names = own.filters.map((x) => DECODED_FILTERS.get(x.id) ?? x.id).join(" + ");
+    let bytes: Uint8Array;
+    try {
+      const ref = Module.create_object_reference(f.file_id, normPath(dsPath));
+      let addr = 0;
+      for (let i = 7; i >= 0; i--) addr = addr * 256 + ref[i];
+      const full = own.fullShape;
+      bytes = readFilteredHyperslab(
+        path, signatureAt(path), addr, full, size, own.littleEndian, own.filters,
+        offset ? offset.map(Number) : full.map(() => 0), count ? count.map(Number) : full,
+      );
+    } catch (e) {
+      throw ioError(fn, path, `dataset "${dsPath}" (filters ${names}, decoded by causalscope): ${(e as Error).message}`);
+    }
+    if (bytes.length !== nb) throw ioError(fn, path, `dataset "${dsPath}": read ${bytes.length} bytes, expected ${nb}`);
+    return consume(bytes, 0, nb);
+  }
   const ptr = Module._malloc(nb);
   if (!ptr) throw ioError(fn, path, `"${dsPath}": cannot allocate ${nb} bytes in the HDF5 heap (read it in parts with { slice })`);
   try {
@@ -253,6 +288,21 @@ function readHyperslab<T>(
     return consume(Module.HEAPU8, ptr, nb); // HEAPU8 read after the call: the heap may have grown during it
   } finally {
     Module._free(ptr);
+  }
+}
+
+/** Where the HDF5 signature is in the file at `path` (the base of its addresses). */
+function signatureAt(path: string): number {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    return hdf5SignatureOffset((offset, length) => {
+      const b = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      readSync(fd, b, 0, b.length, offset);
+      return b;
+    }, size);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -460,24 +510,34 @@ function attrsOf(obj: { attrs: Record<string, { json_value: unknown }> }): Recor
   return out;
 }
 
-function checkFilters(fn: string, path: string, dsPath: string, ds: H5Dataset): void {
-  let filters: { id: number; name: string }[];
+/**
+ * The dataset's filter pipeline, checked: undefined when HDF5 (h5wasm)
+ * decodes every filter itself; the pipeline to decode here (`OwnDecode`)
+ * when some filter is one only causalscope decodes (src/io/hdf5-filters.ts)
+ * and all the others are too; otherwise an error naming the file, the
+ * dataset and the filter.
+ */
+function checkFilters(fn: string, path: string, dsPath: string, ds: H5Dataset): OwnDecode | undefined {
+  let filters: H5Filter[];
   try {
     filters = ds.filters;
   } catch (e) {
     throw ioError(fn, path, `dataset "${dsPath}": cannot read its filter pipeline, so its data cannot be trusted: ${h5Reason(e)}`);
   }
-  for (const flt of filters) {
-    if (!AVAILABLE_FILTERS.has(flt.id)) {
-      const label = FILTER_NAMES[flt.id] ?? flt.name ?? "unknown";
-      throw ioError(
-        fn,
-        path,
-        `dataset "${dsPath}" is compressed with HDF5 filter ${flt.id} (${label}${flt.name && flt.name !== label ? `, "${flt.name}"` : ""}), which this HDF5 build (h5wasm) cannot decode; ` +
-          `re-save it with gzip compression (h5py: compression="gzip") or none (h5repack -f NONE in.h5 out.h5)`,
-      );
-    }
+  if (filters.every((x) => AVAILABLE_FILTERS.has(x.id))) return undefined;
+  const missing = filters.find((x) => !DECODED_FILTERS.has(x.id));
+  if (missing) {
+    const label = FILTER_NAMES[missing.id] ?? missing.name ?? "unknown";
+    throw ioError(
+      fn,
+      path,
+      `dataset "${dsPath}" is compressed with HDF5 filter ${missing.id} (${label}${missing.name && missing.name !== label ? `, "${missing.name}"` : ""}), which neither this HDF5 build (h5wasm) nor causalscope decodes ` +
+        `(causalscope decodes ${[...DECODED_FILTERS].map(([id, name]) => `${name} ${id}`).join(", ")}); ` +
+        `re-save it with gzip compression (h5py: compression="gzip") or none (h5repack -f NONE in.h5 out.h5)`,
+    );
   }
+  const md = ds.metadata;
+  return { filters: filters.map((x) => ({ id: x.id, name: x.name, cd_values: x.cd_values ?? [] })), fullShape: md.shape ?? [], littleEndian: md.littleEndian || md.size === 1 };
 }
 
 /** Read a numeric or string dataset (or a hyperslab of it) from an open file. */
@@ -505,7 +565,7 @@ function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module
   if (base.type !== 0 && base.type !== 1) {
     throw ioError(fn, path, `"${dsPath}" has dtype ${dtype}; only integer, float, boolean and string datasets are supported`);
   }
-  checkFilters(fn, path, dsPath, ds);
+  const own = checkFilters(fn, path, dsPath, ds);
   // hyperslab
   let count: bigint[] | null = null;
   let offset: bigint[] | null = null;
@@ -530,7 +590,7 @@ function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module
   }
   const n = shapeSize(shape);
   const size = base.size;
-  const bytes = readHyperslab(fn, path, dsPath, f, Module, count, offset, shape, size, dtype, (heap, ptr, nbytes) => heap.slice(ptr, ptr + nbytes));
+  const bytes = readHyperslab(fn, path, dsPath, f, Module, count, offset, shape, size, dtype, (heap, ptr, nbytes) => heap.slice(ptr, ptr + nbytes), own);
   // HDF5 converts to the native (little-endian) memory type.
   let data: NumericArray;
   const buf = bytes.buffer;
@@ -847,8 +907,9 @@ export async function openHdf5(path: string): Promise<Hdf5Reader> {
  * Frames of a 4D-STEM dataset in an HDF5 file, read in chunks (hyperslabs of
  * whole scan rows, or part of one row) through `readHyperslab`: every read is
  * status-checked and runs with the throwing error handler, so a corrupt
- * chunk raises; the dataset's filters are checked once when it is opened.
- * Frames are decoded from the little-endian memory type HDF5 converts to.
+ * chunk raises; the dataset's filters are checked once when it is opened
+ * (`own`: filters decoded by causalscope, see `checkFilters`). Frames are
+ * decoded from the little-endian bytes the read gives.
  */
 class Hdf5FrameSource implements FrameSource {
   readonly onDisk = true;
@@ -856,6 +917,7 @@ class Hdf5FrameSource implements FrameSource {
   constructor(
     private readonly fn: string, readonly path: string, private readonly file: H5File, private readonly Module: H5ModuleExtras,
     private readonly dsPath: string, private readonly shape: readonly number[], readonly dtype: DType, readonly description: string,
+    private readonly own: OwnDecode | undefined,
   ) {}
   read(start: number, count: number, out: Float32Array): void {
     if (!this.open) throw ioError(this.fn, this.path, "the HDF5 file has been closed (Dataset4D.close was called)");
@@ -893,7 +955,7 @@ class Hdf5FrameSource implements FrameSource {
         readHyperslab(this.fn, this.path, this.dsPath, this.file, this.Module, cnt.map(BigInt), offset.map(BigInt), cnt, size, descr, (heap, ptr, nb) => {
           if (nb !== n * fsz * size) throw ioError(this.fn, this.path, `"${this.dsPath}": frames [${f}, ${f + n}) read ${nb} bytes, expected ${n * fsz * size}`);
           decodeInto(heap.subarray(ptr, ptr + nb), kind, size, true, dst, n * fsz);
-        });
+        }, this.own);
         o += n;
         f += n;
       }
@@ -961,7 +1023,7 @@ export async function openHdf5Frames(
       if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0)) throw ioError(fn, path, `dataset ${entry.path} has shape [${shape.join(", ")}]: every axis must be a positive integer`);
     }
     const ds = file.get(entry.path) as H5Dataset;
-    checkFilters(fn, path, entry.path, ds);
+    const own = checkFilters(fn, path, entry.path, ds);
     // Calibration from EMD dimension vectors (optional: unreadable vectors are skipped).
     const calibration: Calibration4D = {};
     const parent = entry.path.slice(0, entry.path.lastIndexOf("/")) || "/";
@@ -990,7 +1052,7 @@ export async function openHdf5Frames(
       }
       break;
     }
-    const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`);
+    const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`, own);
     f = undefined; // the source owns the open file now
     return { source, shape, calibration, what: `dataset ${entry.path}` };
   } catch (e) {
