@@ -12,9 +12,10 @@
  * scale of Bayes factors. Cost per model: one GP fit (O(n³) per evaluation)
  * plus 2D gradient evaluations for H.
  */
-import { Rng, cholesky } from "../core";
+import { Rng } from "../core";
 import { checkTargets, defaultKernel, defaultPrior, lmlAndGradient, toPoints, type KernelName } from "./gp";
 import { minimizeLbfgsb } from "./lbfgs";
+import { laplaceLogEvidence } from "./laplace";
 
 /** A hypothesis: m(x; φ) in y's units, starting values and Normal priors [mean, sd] on each φ. */
 export interface MeanModel {
@@ -139,21 +140,10 @@ export function compareModels(X: number[][] | Float64Array, y: Float64Array | nu
       }
     }
     if (!best) throw new RangeError(`compareModels(models.${name}): no starting point gives a finite likelihood`);
-    const z = best.x, H = new Float64Array(D * D), gp = new Float64Array(D), gm = new Float64Array(D);
-    for (let j = 0; j < D; j++) {
-      const h = 1e-4 * Math.max(1, Math.abs(z[j]));
-      const up = Float64Array.from(z), dn = Float64Array.from(z);
-      up[j] += h;
-      dn[j] -= h;
-      negLogPost(up, gp, true);
-      negLogPost(dn, gm, true);
-      for (let i = 0; i < D; i++) H[i * D + j] = (gp[i] - gm[i]) / (2 * h);
-    }
-    for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) H[i * D + j] = H[j * D + i] = 0.5 * (H[i * D + j] + H[j * D + i]);
-    if (cholesky(H, D) >= 0) throw new RangeError(`compareModels(models.${name}): the posterior mode is not a strict maximum (Hessian not positive definite; a parameter at a bound or unidentified), so the Laplace evidence is undefined`);
-    let logDet = 0;
-    for (let i = 0; i < D; i++) logDet += 2 * Math.log(H[i * D + i]);
-    const logEvidence = -best.f + 0.5 * D * LOG_2PI - 0.5 * logDet - n * Math.log(yScale);
+    const z = best.x;
+    const evidence = laplaceLogEvidence((zz, g) => negLogPost(zz, g, true), z, best.f);
+    if (typeof evidence === "string") throw new RangeError(`compareModels(models.${name}): ${evidence}`);
+    const logEvidence = evidence - n * Math.log(yScale);
     const logLikelihood = -negLogPost(z, new Float64Array(D), false) - n * Math.log(yScale);
     out[name] = { logEvidence, params: Array.from(z.subarray(k)), logLikelihood };
   }

@@ -17,11 +17,13 @@
  * Cost: O(n³) per likelihood evaluation (n³/2 multiply-adds with the
  * gradient), O(n²) memory; predictions O(n²) per point for sd.
  */
-import { cholesky, choleskyBlocked, choleskyInverse, choleskySolve, solveLower, Rng } from "../core";
+import { cholesky, choleskyBlocked, choleskyInverse, choleskySolve, solveLower, median, Rng } from "../core";
+import { checkChoice } from "../core/options";
 import { Kernel, constant, rbf, matern32, matern52, white } from "./kernels";
 import { minimizeLbfgsb } from "./lbfgs";
 import { nuts, type NutsResult } from "./nuts";
 import { halfNormal, logNormal, type Prior } from "./priors";
+import { laplaceLogEvidence } from "./laplace";
 
 /** Named default kernels: variance · k(ℓ, ARD) + white noise. */
 export type KernelName = "rbf" | "matern32" | "matern52";
@@ -53,6 +55,22 @@ export interface GaussianProcessOptions {
   targetAccept?: number;
   /** Posterior draws used per prediction with "nuts" (default 100, evenly thinned). */
   predictDraws?: number;
+  /** A physical model as the mean function (a structured GP, GPax's sGP): its parameters are fitted (MAP) or sampled (NUTS) jointly with the kernel's hyperparameters, and the GP models what the law leaves unexplained. */
+  mean?: MeanFunction;
+}
+
+/**
+ * The mean function of a structured GP: m(x; params) in y's units at one
+ * point x (its coordinates, X's units), priors on its parameters by name
+ * (`normal`, `logNormal`, `halfNormal`, `uniform`), optional starting values
+ * (default: each prior's median).
+ *
+ * @example { fn: (x, p) => p.a * Math.exp(-x[0] / p.tau), priors: { a: normal(0, 5), tau: logNormal(0, 1) } }
+ */
+export interface MeanFunction {
+  fn: (x: number[], params: Record<string, number>) => number;
+  priors: Record<string, Prior>;
+  init?: Record<string, number>;
 }
 
 /** Options of {@link GaussianProcess.predict}. */
@@ -67,6 +85,64 @@ interface Posterior {
   L: Float64Array;
   alpha: Float64Array;
   lml: number;
+  /** The mean function's parameters (θ coordinates) of this posterior, structured GPs only. */
+  phi?: Float64Array;
+}
+
+/**
+ * A checked mean function: parameter names and priors in order, and the
+ * standardised offsets (m(x; φ) − yMean)/yScale at a set of points. @internal
+ */
+export class MeanTerm {
+  readonly names: string[];
+  readonly priors: Prior[];
+  constructor(readonly spec: MeanFunction, reserved: string[], private readonly where: string) {
+    if (!spec || typeof spec.fn !== "function") throw new TypeError(`${where}(options.mean.fn): expected a function (x: number[], params: Record<string, number>) => number`);
+    if (!spec.priors || typeof spec.priors !== "object") throw new TypeError(`${where}(options.mean.priors): expected { name: Prior } for every parameter of the mean function`);
+    this.names = Object.keys(spec.priors);
+    this.priors = this.names.map((name) => {
+      const p = spec.priors[name];
+      if (!p || typeof p.logDensity !== "function" || typeof p.toValue !== "function") throw new TypeError(`${where}(options.mean.priors.${name}): expected a Prior (normal, logNormal, halfNormal, uniform)`);
+      if (reserved.includes(name)) throw new RangeError(`${where}(options.mean.priors.${name}): the kernel has a hyperparameter of that name; rename the mean function's parameter`);
+      return p;
+    });
+    for (const key of Object.keys(spec.init ?? {})) if (!this.names.includes(key)) throw new RangeError(`${where}(options.mean.init.${key}): no prior of that name (the mean function's parameters are ${this.names.join(", ") || "none"})`);
+  }
+  /** θ coordinates of the starting values. */
+  start(): Float64Array {
+    return Float64Array.from(this.names, (name, j) => {
+      const v = this.spec.init?.[name];
+      if (v === undefined) return this.priors[j].center;
+      try {
+        return this.priors[j].toTheta(v);
+      } catch (e) {
+        throw new RangeError(`${this.where}(options.mean.init.${name}): ${(e as Error).message}`);
+      }
+    });
+  }
+  /** Parameter values by name from θ coordinates. */
+  values(phi: ArrayLike<number>): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.names.forEach((name, j) => (out[name] = this.priors[j].toValue(phi[j])));
+    return out;
+  }
+  /** (m(xᵢ; φ) − shift)/scale at the rows of X; throws naming `what` (e.g. "X", "Xnew") for a mean function that throws or returns a non-finite value. */
+  offsets(X: Float64Array, n: number, d: number, phi: ArrayLike<number>, shift: number, scale: number, what: string): Float64Array {
+    const params = this.values(phi), out = new Float64Array(n), x = new Array<number>(d);
+    const show = (): string => JSON.stringify(params);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < d; k++) x[k] = X[i * d + k];
+      let v: number;
+      try {
+        v = this.spec.fn(x.slice(), { ...params });
+      } catch (e) {
+        throw new RangeError(`${this.where}(options.mean.fn): threw at ${what}[${i}] = [${x.join(", ")}] with params ${show()}: ${(e as Error).message}`);
+      }
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${this.where}(options.mean.fn): returned ${v} at ${what}[${i}] = [${x.join(", ")}] with params ${show()}; expected a finite number`);
+      out[i] = (v - shift) / scale;
+    }
+    return out;
+  }
 }
 
 /** Points as a row-major Float64Array n×d from number[][] or a flat array with `dims`; names the argument on bad input. */
@@ -197,6 +273,8 @@ export class GaussianProcess {
     readonly kernel: Kernel,
     readonly inference: "map" | "nuts",
     private readonly X: Float64Array,
+    /** y as given (y's units). */
+    private readonly Y: Float64Array,
     readonly n: number,
     readonly dims: number,
     /** Mean and sd used to standardise y (0 and 1 without normalizeY). */
@@ -205,9 +283,57 @@ export class GaussianProcess {
     private readonly posteriors: Posterior[],
     /** log p(y | X, θ̂) at the MAP hyperparameters, in y's units. */
     readonly logMarginalLikelihood: number,
-    /** NUTS draws and diagnostics (inference "nuts"). */
+    /** NUTS draws and diagnostics (inference "nuts"; a structured GP's mean-function parameters follow the kernel's, in θ coordinates). */
     readonly mcmc?: NutsResult & { priors: Record<string, string> },
+    private readonly meanTerm?: MeanTerm,
+    private readonly evidence?: () => number | string,
   ) {}
+
+  /** The training points as { x (first coordinate), coords, y } rows (y's units), for plots. */
+  measurements(): Array<{ x: number; coords: number[]; y: number }> {
+    const d = this.dims;
+    return Array.from({ length: this.n }, (_, i) => ({ x: this.X[i * d], coords: Array.from(this.X.subarray(i * d, i * d + d)), y: this.Y[i] }));
+  }
+  /** The structured GP's mean function (options.mean), if any. */
+  get mean(): MeanFunction | undefined {
+    return this.meanTerm?.spec;
+  }
+  /** Names of the mean function's parameters (empty without options.mean). */
+  get meanParameterNames(): string[] {
+    return this.meanTerm ? this.meanTerm.names.slice() : [];
+  }
+  /** The mean function's parameters by name: the posterior mode (MAP) or the posterior medians (NUTS), in their own units. */
+  get meanParameters(): Record<string, number> {
+    if (!this.meanTerm) return {};
+    if (!this.mcmc) return this.meanTerm.values(this.posteriors[0].phi!);
+    const draws = this.meanParameterDraws(), out: Record<string, number> = {};
+    for (const [name, v] of Object.entries(draws)) out[name] = median(v);
+    return out;
+  }
+  /** Posterior draws of the mean function's parameters by name (their own units, all chains in order); NUTS fits only. */
+  meanParameterDraws(): Record<string, Float64Array> {
+    if (!this.meanTerm || !this.mcmc) throw new RangeError("meanParameterDraws(): needs a structured GP (options.mean) fitted with inference: \"nuts\"");
+    const m = this.mcmc, k = this.kernel.size, out: Record<string, Float64Array> = {};
+    this.meanTerm.names.forEach((name, j) => {
+      const prior = this.meanTerm!.priors[j], v = new Float64Array(m.draws.length * m.samples);
+      m.draws.forEach((dr, c) => { for (let s = 0; s < m.samples; s++) v[c * m.samples + s] = prior.toValue(dr[s * m.dim + k + j]); });
+      out[name] = v;
+    });
+    return out;
+  }
+  /**
+   * log p(y | model) by the Laplace approximation over the kernel's θ (default
+   * priors of inference "nuts", or options.priors) and the mean function's
+   * parameters (their priors), at the posterior mode: the score that ranks
+   * competing structured GPs (as {@link compareModels}). y's units. Cost: a
+   * few L-BFGS steps from the fit plus 2D likelihood gradients.
+   */
+  logEvidence(): number {
+    if (!this.evidence) throw new RangeError("logEvidence(): available for fits with options.optimize (the default)");
+    const v = this.evidence();
+    if (typeof v === "string") throw new RangeError(`logEvidence(): ${v}`);
+    return v;
+  }
 
   /** Names of the free hyperparameters (keys of options.priors and of `hyperparameters`). */
   get hyperparameterNames(): string[] {
@@ -235,9 +361,10 @@ export class GaussianProcess {
     const mean = new Float64Array(m), second = new Float64Array(m), n = this.n, v = new Float64Array(n);
     for (const post of this.posteriors) {
       const Ks = post.kernel.cross(data, m, this.X, n, d), kss = post.kernel.diag(data, m, d, options.noise ?? false);
+      const off = this.offsets(post, data, m, d, "predict(Xnew)");
       for (let i = 0; i < m; i++) {
         const row = Ks.subarray(i * n, i * n + n);
-        let mu = 0;
+        let mu = off ? off[i] : 0;
         for (let j = 0; j < n; j++) mu += row[j] * post.alpha[j];
         solveLower(post.L, n, row, v);
         let vv = 0;
@@ -271,7 +398,7 @@ export class GaussianProcess {
     for (let c = 0; c < count; c++) {
       const post = this.posteriors[c % this.posteriors.length];
       const Ks = post.kernel.cross(data, m, this.X, n, d), C = post.kernel.cross(data, m, data, m, d);
-      const V = new Float64Array(m * n), mu = new Float64Array(m);
+      const V = new Float64Array(m * n), mu = this.offsets(post, data, m, d, "sample(Xnew)") ?? new Float64Array(m);
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) mu[i] += Ks[i * n + j] * post.alpha[j];
         solveLower(post.L, n, Ks.subarray(i * n, i * n + n), V.subarray(i * n, i * n + n));
@@ -303,8 +430,40 @@ export class GaussianProcess {
     return out;
   }
 
+  /**
+   * The log-likelihood matrix for {@link loo} and {@link waic}: row s,
+   * column i holds log p(yᵢ | y₋ᵢ, θ_s), the GP's leave-one-out predictive
+   * density at posterior draw s (y's units), from the diagonal of K⁻¹:
+   * −½ log(2π/[K⁻¹]ᵢᵢ) − αᵢ²/(2[K⁻¹]ᵢᵢ) (Rasmussen & Williams eq. 5.10–5.12).
+   * For these non-factorised models importance sampling with 1/p(yᵢ | y₋ᵢ, θ)
+   * is exact LOO over θ (Bürkner, Gabry & Vehtari, Comput. Stat. 36, 1243,
+   * 2021). Rows: the `predictDraws` thinned NUTS draws (one row for MAP).
+   * O(S·n³).
+   */
+  pointwiseLogLikelihood(): Float64Array[] {
+    const n = this.n;
+    return this.posteriors.map((post) => {
+      const W = choleskyInverse(post.L, n);
+      return Float64Array.from({ length: n }, (_, i) => {
+        const kii = W[i * n + i];
+        return -0.5 * Math.log((2 * Math.PI) / kii) - (post.alpha[i] * post.alpha[i]) / (2 * kii) - Math.log(this.yScale);
+      });
+    });
+  }
+
+  /** Standardised mean-function values at m points for one posterior (null without a mean function). */
+  private offsets(post: Posterior, data: Float64Array, m: number, d: number, what: string): Float64Array | null {
+    if (!this.meanTerm) return null;
+    try {
+      return this.meanTerm.offsets(data, m, d, post.phi!, this.yMean, this.yScale, "Xnew");
+    } catch (e) {
+      throw new RangeError(`${what}: ${(e as Error).message}`);
+    }
+  }
+
   toString(): string {
-    return `GaussianProcess(${this.inference}, n=${this.n}, dims=${this.dims}, kernel: ${this.kernel}, log marginal likelihood ${this.logMarginalLikelihood.toFixed(3)})`;
+    const law = this.meanTerm ? `, mean ${Object.entries(this.meanParameters).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(" ")}` : "";
+    return `GaussianProcess(${this.inference}, n=${this.n}, dims=${this.dims}, kernel: ${this.kernel}${law}, log marginal likelihood ${this.logMarginalLikelihood.toFixed(3)})`;
   }
 }
 
@@ -314,22 +473,29 @@ export class GaussianProcess {
  * hyperparameters maximise the log marginal likelihood (analytic gradient,
  * bounded L-BFGS from the kernel's values plus `restarts` seeded starts);
  * with "nuts" they are sampled (priors per hyperparameter, several chains,
- * R-hat/ESS/divergences in `model.mcmc`). Errors name the argument for
- * non-finite or mismatched inputs, repeated points, a constant y and a
- * kernel matrix that is not positive definite.
- * Reference: Rasmussen & Williams (2006), ch. 2 and 5; scikit-learn
- * GaussianProcessRegressor; GPax ExactGP.
+ * R-hat/ESS/divergences in `model.mcmc`).
+ * With `options.mean` (a structured GP, GPax's sGP) the GP models
+ * y − m(x; φ): the mean function's parameters φ join the hyperparameters,
+ * at the posterior mode (MAP: maximum of the marginal likelihood times φ's
+ * prior) or sampled jointly by NUTS; ∂/∂φ of the likelihood is αᵀ∂m/∂φ
+ * with ∂m/∂φ by central differences (2·n·p calls of m per gradient).
+ * Errors name the argument for non-finite or mismatched inputs, repeated
+ * points, a constant y, a kernel matrix that is not positive definite and
+ * a mean function that throws or returns a non-finite value.
+ * Reference: Rasmussen & Williams (2006), ch. 2 and 5 (§2.7 for explicit
+ * mean functions); scikit-learn GaussianProcessRegressor; GPax ExactGP and
+ * sGP (Ziatdinov et al., npj Comput. Mater. 8, 2022).
  *
  * @example const gp = gaussianProcess([[0], [1], [2]], Float64Array.of(0, 1, 0), { kernel: "matern52", seed: 1 });
  *          const { mean, sd } = gp.predict([[0.5]], { noise: true });
+ * @example const sgp = gaussianProcess(X, y, { mean: { fn: (x, p) => p.a * x[0] ** p.b, priors: { a: normal(1, 2), b: normal(0, 2) } }, inference: "nuts" });
  */
 export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | number[], options: GaussianProcessOptions = {}): GaussianProcess {
   const { data, n, d } = toPoints(X, options.dims, "gaussianProcess(X)");
-  const yy = checkTargets(y, n);
+  const yy = checkTargets(y, n), y0 = Float64Array.from(yy);
   if (n < 2) throw new RangeError(`gaussianProcess(X): needs at least 2 points, got ${n}`);
   checkDuplicates(data, n, d);
-  const inference = options.inference ?? "map";
-  if (inference !== "map" && inference !== "nuts") throw new RangeError(`gaussianProcess(options.inference): "map" or "nuts", got ${JSON.stringify(inference)}`);
+  const inference = checkChoice("gaussianProcess", "inference", options.inference, ["map", "nuts"] as const) ?? "map";
   const jitter = options.jitter ?? 1e-10;
   if (!(jitter >= 0)) throw new RangeError(`gaussianProcess(options.jitter): must be >= 0, got ${jitter}`);
   const restarts = options.restarts ?? 2;
@@ -337,6 +503,10 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
   let kernel = typeof options.kernel === "object" ? options.kernel : defaultKernel(options.kernel ?? "rbf", data, n, d);
   if (!(kernel instanceof Kernel)) throw new TypeError("gaussianProcess(options.kernel): expected a kernel name or a Kernel value");
   if (kernel.inputDims && kernel.inputDims !== d) throw new RangeError(`gaussianProcess(options.kernel): has ${kernel.inputDims} lengthscales, X has ${d} dimensions`);
+  const names = kernel.thetaNames;
+  const userPriors = options.priors ?? {};
+  for (const key of Object.keys(userPriors)) if (!names.includes(key)) throw new RangeError(`gaussianProcess(options.priors): no hyperparameter "${key}" (the kernel has ${names.join(", ")})`);
+  const meanTerm = options.mean === undefined ? undefined : new MeanTerm(options.mean, names, "gaussianProcess");
   let yMean = 0, yScale = 1;
   if (options.normalizeY ?? true) {
     for (let i = 0; i < n; i++) yMean += yy[i];
@@ -346,60 +516,122 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
     yScale = Math.sqrt(v / n);
     for (let i = 0; i < n; i++) yy[i] = (yy[i] - yMean) / yScale;
   }
-  const k = kernel.size, rng = new Rng(options.seed ?? 0), start = kernel.theta;
-  if ((options.optimize ?? true) && k > 0) {
-    const b = kernel.thetaBounds, lower = b.filter((_, i) => i % 2 === 0), upper = b.filter((_, i) => i % 2 === 1);
+  const k = kernel.size, p = meanTerm?.names.length ?? 0, D = k + p;
+  const rng = new Rng(options.seed ?? 0), start = kernel.theta;
+  const kernelPriors = names.map((name, i) => {
+    const pr = userPriors[name] ?? defaultPrior(name, Math.exp(start[i]));
+    if (pr.support !== "positive") throw new RangeError(`gaussianProcess(options.priors.${name}): a kernel hyperparameter is positive; use logNormal or halfNormal, not ${pr.description}`);
+    return pr;
+  });
+  const allPriors = [...kernelPriors, ...(meanTerm?.priors ?? [])];
+  // the residual y − m(X; φ) (standardised), or y itself
+  const residual = (phi: Float64Array): Float64Array | null => {
+    if (!meanTerm) return yy;
+    try {
+      const off = meanTerm.offsets(data, n, d, phi, yMean, yScale, "X");
+      return Float64Array.from(yy, (v, i) => v - off[i]);
+    } catch {
+      return null; // a trial point outside the mean function's domain
+    }
+  };
+  const alpha = new Float64Array(n), gk = new Float64Array(k);
+  // log p(y | z) (+ log priors: of φ with `phiPrior`, of θ with `thetaPrior`) and its gradient over z = (θ, φ)
+  const logJoint = (z: Float64Array, g: Float64Array, thetaPrior: boolean, phiPrior: boolean): number => {
+    g.fill(0);
+    const theta = z.subarray(0, k), phi = z.subarray(k);
+    const r = residual(phi);
+    if (!r) return -Infinity;
+    const f = lmlAndGradient(kernel, theta, gk, data, n, d, r, jitter, alpha);
+    if (!Number.isFinite(f)) return -Infinity;
+    g.set(gk);
+    let lp = f;
+    for (let j = 0; j < p; j++) {
+      // ∂ log p(y | z)/∂φⱼ = αᵀ ∂off/∂φⱼ (off = standardised mean-function values)
+      const h = 1e-6 * Math.max(1, Math.abs(phi[j])), up = Float64Array.from(phi), dn = Float64Array.from(phi);
+      up[j] += h;
+      dn[j] -= h;
+      const ru = residual(up), rd = residual(dn);
+      if (!ru || !rd) return -Infinity;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += (alpha[i] * (rd[i] - ru[i])) / (2 * h);
+      g[k + j] = sum;
+    }
+    for (let i = 0; i < D; i++) {
+      if (i < k ? !thetaPrior : !phiPrior) continue;
+      const [v, dv] = allPriors[i].logDensity(z[i]);
+      lp += v;
+      g[i] += dv;
+    }
+    return lp;
+  };
+  let z: Float64Array = Float64Array.from([...start, ...(meanTerm?.start() ?? [])]);
+  if (meanTerm) meanTerm.offsets(data, n, d, z.subarray(k), yMean, yScale, "X"); // names a mean function that fails at the start
+  const b = kernel.thetaBounds;
+  const lower = Float64Array.from({ length: D }, (_, i) => (i < k ? b[2 * i] : -Infinity));
+  const upper = Float64Array.from({ length: D }, (_, i) => (i < k ? b[2 * i + 1] : Infinity));
+  const maximise = (starts: Float64Array[], thetaPrior: boolean): { x: Float64Array; f: number } | null => {
     const negative = (t: Float64Array, g: Float64Array): number => {
-      const f = lmlAndGradient(kernel, t, g, data, n, d, yy, jitter);
-      for (let i = 0; i < k; i++) g[i] = -g[i];
+      const f = logJoint(t, g, thetaPrior, true);
+      for (let i = 0; i < D; i++) g[i] = -g[i];
       return -f;
     };
-    const starts = [kernel.theta];
-    for (let r = 0; r < restarts; r++) starts.push(Float64Array.from({ length: k }, (_, i) => rng.range(lower[i], upper[i])));
     let best: { x: Float64Array; f: number } | null = null;
     for (const x0 of starts) {
       let res;
       try {
         res = minimizeLbfgsb(negative, x0, { lower, upper });
       } catch {
-        continue; // a start where K is not positive definite
+        continue; // a start where K is not positive definite or the mean function fails
       }
       if (!best || res.f < best.f) best = res;
     }
-    if (!best) throw new RangeError(`gaussianProcess: K(X, X) is not positive definite at any starting hyperparameters (kernel ${kernel}): add a white-noise term or raise options.jitter`);
-    kernel = kernel.withTheta(best.x);
+    return best;
+  };
+  const optimize = (options.optimize ?? true) && D > 0;
+  if (optimize) {
+    const starts = [z];
+    for (let r = 0; r < restarts; r++) starts.push(Float64Array.from({ length: D }, (_, i) => (i < k ? rng.range(lower[i], upper[i]) : allPriors[i].sample(() => rng.normal()))));
+    const best = maximise(starts, false);
+    if (!best) throw new RangeError(`gaussianProcess: ${meanTerm ? "no starting point gives a finite likelihood (K(X, X) not positive definite or the mean function failing)" : "K(X, X) is not positive definite at any starting hyperparameters"} (kernel ${kernel}): add a white-noise term or raise options.jitter`);
+    z = best.x;
   }
-  const map = condition(kernel, data, n, d, yy, jitter);
+  const conditionAt = (zz: Float64Array): Posterior | string => {
+    const r = residual(zz.subarray(k));
+    if (!r) return "the mean function fails at these parameters";
+    const post = condition(kernel.withTheta(zz.subarray(0, k)), data, n, d, r, jitter);
+    if (typeof post !== "string" && meanTerm) post.phi = Float64Array.from(zz.subarray(k));
+    return post;
+  };
+  kernel = kernel.withTheta(z.subarray(0, k));
+  const map = conditionAt(z);
   if (typeof map === "string") throw new RangeError(`gaussianProcess: ${map}`);
   const lmlY = map.lml - n * Math.log(yScale);
-  if (inference === "map") return new GaussianProcess(kernel, "map", data, n, d, yMean, yScale, [map], lmlY);
+  // Laplace evidence: the mode of the full posterior (kernel priors included), from the fit
+  const evidence = optimize ? (): number | string => {
+    const mode = maximise([Float64Array.from(z)], true);
+    if (!mode) return "the log posterior is not finite at the fitted parameters";
+    const lz = laplaceLogEvidence((t, g) => {
+      const f = logJoint(t, g, true, true);
+      for (let i = 0; i < D; i++) g[i] = -g[i];
+      return -f;
+    }, mode.x, mode.f);
+    return typeof lz === "string" ? lz : lz - n * Math.log(yScale);
+  } : undefined;
+  if (inference === "map") return new GaussianProcess(kernel, "map", data, y0, n, d, yMean, yScale, [map], lmlY, undefined, meanTerm, evidence);
 
-  const names = kernel.thetaNames, theta0 = kernel.theta;
-  const userPriors = options.priors ?? {};
-  for (const key of Object.keys(userPriors)) if (!names.includes(key)) throw new RangeError(`gaussianProcess(options.priors): no hyperparameter "${key}" (the kernel has ${names.join(", ")})`);
-  const priors = names.map((name, i) => userPriors[name] ?? defaultPrior(name, Math.exp(start[i])));
-  const logPost = (t: Float64Array, g: Float64Array): number => {
-    const f = lmlAndGradient(kernel, t, g, data, n, d, yy, jitter);
-    if (!Number.isFinite(f)) return -Infinity;
-    let lp = f;
-    priors.forEach((p, i) => {
-      const [v, dv] = p.logDensity(t[i]);
-      lp += v;
-      g[i] += dv;
-    });
-    return lp;
-  };
+  const allNames = [...names, ...(meanTerm?.names ?? [])];
+  const logPost = (t: Float64Array, g: Float64Array): number => logJoint(t, g, true, true);
   const chains = options.chains ?? 4;
-  const init = Array.from({ length: chains }, () => Float64Array.from(theta0, (t) => t + 0.1 * rng.normal()));
-  const result = nuts(logPost, k, { chains, warmup: options.warmup ?? 300, samples: options.samples ?? 300, seed: options.seed ?? 0, targetAccept: options.targetAccept, init, names });
+  const init = Array.from({ length: chains }, () => Float64Array.from(z, (t) => t + 0.1 * rng.normal()));
+  const result = nuts(logPost, D, { chains, warmup: options.warmup ?? 300, samples: options.samples ?? 300, seed: options.seed ?? 0, targetAccept: options.targetAccept, init, names: allNames });
   const total = chains * result.samples, want = Math.min(total, options.predictDraws ?? 100);
   const posteriors: Posterior[] = [];
   for (let s = 0; s < want; s++) {
     const idx = Math.floor((s * total) / want), c = Math.floor(idx / result.samples), row = idx % result.samples;
-    const post = condition(kernel.withTheta(result.draws[c].subarray(row * k, row * k + k)), data, n, d, yy, jitter);
+    const post = conditionAt(result.draws[c].subarray(row * D, row * D + D));
     if (typeof post !== "string") posteriors.push(post);
   }
   const priorText: Record<string, string> = {};
-  names.forEach((name, i) => (priorText[name] = priors[i].description));
-  return new GaussianProcess(kernel, "nuts", data, n, d, yMean, yScale, posteriors, lmlY, { ...result, priors: priorText });
+  allNames.forEach((name, i) => (priorText[name] = allPriors[i].description));
+  return new GaussianProcess(kernel, "nuts", data, y0, n, d, yMean, yScale, posteriors, lmlY, { ...result, priors: priorText }, meanTerm, evidence);
 }
