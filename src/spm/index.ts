@@ -1,7 +1,10 @@
 /**
  * Scanning-probe microscopy (`cs.spm`): readers for the vendors' formats
- * (one orientation convention, stated in src/io/formats/spm-types.ts) and Gwyddion-style
- * corrections.
+ * (one orientation convention, stated in src/io/formats/spm-types.ts) and
+ * corrections with Gwyddion's names and semantics, each returning
+ * `{ image, removed }` (src/spm/level.ts).
  */
 export { readSPM } from "./read";
+export { levelPlane, levelPolynomial, alignRows, removeScars, zeroMinimum } from "./level";
+export type { Corrected, Masking, MaskOptions, PolynomialOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
 export type { SPMFile, SPMChannel, SPMSpectrum, SPMSignal, SPMGrid, SPMMetadata, ScanSize, ScanDirection } from "../io/formats/spm-types";

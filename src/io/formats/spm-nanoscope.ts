@@ -11,8 +11,9 @@
  * - force sections (`\*Ciao force image list`): the extend then the retract
  *   curve (`Samps/line: N_ext N_ret`), each stored as recorded;
  * - a value is raw x hard scale (the "(x V/LSB)" of the section's
- *   `\@N:Z scale` line; for 4-byte data divided by 65536 as Gwyddion does for
- *   version >= 9 files) x the sensitivity named in brackets
+ *   `\@N:Z scale` line, a figure per 16-bit step: 0.0067 V/LSB x 65536 =
+ *   440 V, the piezo range; so 4-byte data divide it by 65536) x the
+ *   sensitivity named in brackets
  *   (`\@Sens. DeflSens: V 72.8 nm/V` in the scan list), giving its unit ("nm").
  *   Without a sensitivity the value stays in V.
  * No established Python reader installs here for force curves; tests check
@@ -90,7 +91,6 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
   const all = sections(latin1(bytes.subarray(0, end)));
   const first = all[0]?.keys ?? {};
   const version = first.Version;
-  const vnum = version ? parseInt(version, 16) : NaN;
   const meta: SPMMetadata = { format: "nanoscope", version, warnings: [], header: Object.fromEntries(all.map((s, i) => [`${i}: ${s.name}`, s.keys])) };
   const scanList = all.find((s) => s.name === "Ciao scan list")?.keys ?? {};
   const size = /^([-+0-9.eE]+)\s+(?:([-+0-9.eE]+)\s+)?(\S+)$/.exec(scanList["Scan Size"] ?? "");
@@ -105,7 +105,7 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
     const z = scaled(channelOf(s).scale);
     let hard = z?.hard;
     if (hard === undefined) throw ioError(fn, path, `${title}: no "(… V/LSB)" hard scale in its Z scale line`);
-    if (bpp === 4 && vnum >= 0x09000000) hard /= 65536;
+    if (bpp === 4) hard /= 65536;
     const sens = sensitivity(all, z?.sens);
     const k = hard * (sens ? sens[0] : 1);
     if (!sens) meta.warnings.push(`${title}: no sensitivity "Sens. ${z?.sens}" in the header; values are in V`);
