@@ -84,10 +84,16 @@ function fitPolynomial(fn: string, image: Image, use: Uint8Array, terms: [number
   const G = new Float64Array(k * k);
   const r = new Float64Array(k);
   const f = new Float64Array(k);
-  const us = Float64Array.from({ length: w }, (_, x) => scaled(x, w));
-  const vs = Float64Array.from({ length: h }, (_, y) => scaled(y, h));
+  // Powers of the scaled coordinates, tabulated once: upow[p][x] = u(x)^p, vpow[q][y] = v(y)^q.
+  let maxP = 0;
+  let maxQ = 0;
+  for (const [p, q] of terms) { maxP = Math.max(maxP, p); maxQ = Math.max(maxQ, q); }
+  const upow = Array.from({ length: maxP + 1 }, (_, p) => Float64Array.from({ length: w }, (_, x) => scaled(x, w) ** p));
+  const vpow = Array.from({ length: maxQ + 1 }, (_, q) => Float64Array.from({ length: h }, (_, y) => scaled(y, h) ** q));
+  const tu = terms.map(([p]) => upow[p]);
+  const tv = terms.map(([, q]) => vpow[q]);
   const basis = (x: number, y: number): void => {
-    for (let t = 0; t < k; t++) f[t] = us[x] ** terms[t][0] * vs[y] ** terms[t][1];
+    for (let t = 0; t < k; t++) f[t] = tu[t][x] * tv[t][y];
   };
   let count = 0;
   for (let y = 0; y < h; y++) {

@@ -18,14 +18,22 @@
 import { ioError } from "../util";
 import type { SniffFile } from "../reader-types";
 import type { SPMChannel, SPMFile, SPMMetadata, SPMSignal, ScanDirection } from "./spm-types";
-import { calibrated, flipRows, headerNumber, indexOfAscii, latin1, mirrorColumns, spmReader, startsWithAscii } from "./spm-common";
+import { calibrated, headerNumber, indexOfAscii, latin1, mirrorColumns, spmReader, startsWithAscii } from "./spm-common";
 
-/** Float32 values at `offset` in either byte order. */
-function floats(bytes: Uint8Array, offset: number, n: number, littleEndian: boolean): Float32Array {
-  const out = new Float32Array(n);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, n * 4);
-  for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, littleEndian);
-  return out;
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `rows` lines of `w` float32 values at `offset`, in either byte order,
+ * copied into an aligned buffer (line order reversed when `flip`) and
+ * byte-swapped where the host's order differs.
+ */
+function floats(bytes: Uint8Array, offset: number, w: number, rows: number, littleEndian: boolean, flip = false): Float32Array {
+  const line = w * 4;
+  const copy = new Uint8Array(rows * line);
+  if (flip) for (let y = 0; y < rows; y++) copy.set(bytes.subarray(offset + (rows - 1 - y) * line, offset + (rows - y) * line), y * line);
+  else copy.set(bytes.subarray(offset, offset + rows * line));
+  if (littleEndian !== HOST_LE) Buffer.from(copy.buffer, 0, copy.length).swap32();
+  return new Float32Array(copy.buffer, 0, rows * w);
 }
 
 /** `:KEY:` blocks of an .sxm header: key -> value text (lines joined with "\n", trimmed). */
@@ -101,8 +109,7 @@ function parseSxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
   const need = start + planes.length * n * 4;
   if (bytes.length < need) throw ioError(fn, path, `truncated: the header describes ${planes.length} images of ${w} x ${ht} float32 (${need - start} bytes after the header), the file has ${bytes.length - start}`);
   const channels: SPMChannel[] = planes.map(([name, unit, direction], k) => {
-    let data = floats(bytes, start + k * n * 4, n, le);
-    if (dir === "up") data = flipRows(data, w, ht);
+    let data = floats(bytes, start + k * n * 4, w, ht, le, dir === "up");
     if (direction === "backward") data = mirrorColumns(data, w, ht);
     return { name, unit, direction, image: calibrated(data, w, ht, meta) };
   });
@@ -150,7 +157,7 @@ function parse3ds(fn: string, path: string, bytes: Uint8Array): SPMFile {
     meta.scanSize = { width: settings[2] * 1e9, height: settings[3] * 1e9, unit: "nm" };
     meta.scanAngle = settings[4];
   }
-  const all = floats(bytes, start, w * ht * per, false);
+  const all = floats(bytes, start, per, w * ht, false);
   // Orientation: the file stores points in acquisition order. The per-point X (m) / Y (m)
   // parameters, rotated back by the grid angle, say where row 0 lies; flip so row 0 is the top.
   const flip = rowsGoUp(all, w, ht, per, paramNames, settings);

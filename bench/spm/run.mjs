@@ -1,0 +1,83 @@
+// SPM benchmark: read a multi-channel Nanonis .sxm and level one channel (plane, then
+// row median), ours (readSPM + levelPlane + alignRows) against nanonispy 1.1.0 + numpy
+// (bench/spm/ref.py) on the same file, in the same run. The file is synthetic, written
+// byte by byte in the documented layout (big-endian float32, SCAN_DIR up).
+//
+//   node bench/spm/run.mjs [--size 2048] [--channels 4] [--repeats 3]
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const N = opt("--size", 2048), C = opt("--channels", 4), R = opt("--repeats", 3);
+
+const out = path.join(root, "bench", "results", "spm-dist");
+const built = path.join(out, "src", "spm", "index.js");
+const sources = [...fs.readdirSync(path.join(root, "src", "spm")).map((f) => path.join(root, "src", "spm", f)),
+  ...fs.readdirSync(path.join(root, "src", "io", "formats")).filter((f) => f.startsWith("spm-")).map((f) => path.join(root, "src", "io", "formats", f))];
+if (!fs.existsSync(built) || args.includes("--rebuild") || sources.some((f) => fs.statSync(f).mtimeMs > fs.statSync(built).mtimeMs)) {
+  console.log("compiling src/spm -> " + out);
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--outDir", out, "--rootDir", root,
+    "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--skipLibCheck",
+    "--declaration", "false", "--sourceMap", "false", path.join(root, "src/spm/index.ts")], { stdio: "inherit" });
+  if (r.status !== 0) process.exit(1);
+}
+const spm = createRequire(import.meta.url)(built);
+
+// ------------------------------------------------------------------ the file
+const names = Array.from({ length: C }, (_, k) => (k === 0 ? "Z" : `Ch${k}`));
+const header = [":NANONIS_VERSION:", "2", ":SCANIT_TYPE:", "              FLOAT            MSBFIRST", ":SCAN_PIXELS:", `       ${N}       ${N}`,
+  ":SCAN_TIME:", "             2.500E+1             2.500E+1", ":SCAN_RANGE:", "           1.000000E-7           1.000000E-7", ":SCAN_OFFSET:", "             0.000000E+0         0.000000E+0",
+  ":SCAN_ANGLE:", "            0.000E+0", ":BIAS:", "            5.000E-2", ":ACQ_TIME:", "      100.0", ":SCAN_DIR:", "up", ":DATA_INFO:", "\tChannel\tName\tUnit\tDirection\tCalibration\tOffset",
+  ...names.map((n, k) => `\t${k}\t${n}\tm\tboth\t1.000E+0\t0.000E+0`), "", ":SCANIT_END:", "", "", ""].join("\n");
+const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "causalscope-spm-bench-")), "bench.sxm");
+{
+  const head = Buffer.from(header, "latin1");
+  const plane = Buffer.alloc(N * N * 4);
+  const fd = fs.openSync(file, "w");
+  fs.writeSync(fd, head);
+  fs.writeSync(fd, Buffer.from([0x1a, 0x04]));
+  for (let p = 0; p < 2 * C; p++) {
+    for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
+      const v = 1e-9 * (0.01 * x - 0.02 * y + (y % 7) * 0.5 + Math.sin(x * 0.3 + p) * Math.cos(y * 0.2));
+      plane.writeFloatBE(v, 4 * (y * N + x));
+    }
+    fs.writeSync(fd, plane);
+  }
+  fs.closeSync(fd);
+}
+const mb = (fs.statSync(file).size / 2 ** 20).toFixed(0);
+
+// ------------------------------------------------------------------ ours
+const median = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+const tr = [], tl = [];
+let ours;
+for (let i = 0; i < R; i++) {
+  const t0 = performance.now();
+  const f = await spm.readSPM(file);
+  const t1 = performance.now();
+  const lv = spm.levelPlane(f.channels[0].image);
+  const al = spm.alignRows(lv.image, { method: "median" });
+  const t2 = performance.now();
+  tr.push((t1 - t0) / 1000); tl.push((t2 - t1) / 1000);
+  ours = { coef: lv.coefficients, p00: al.image.data[0], pLast: al.image.data[N * N - 1] };
+}
+// ------------------------------------------------------------------ reference
+const py = path.join(root, ".venv", "bin", "python");
+const r = spawnSync(py, [path.join(here, "ref.py"), file, "Z", String(R)], { encoding: "utf8", maxBuffer: 1 << 24 });
+if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
+const ref = JSON.parse(r.stdout);
+fs.rmSync(path.dirname(file), { recursive: true, force: true });
+
+const f3 = (x) => x.toFixed(3);
+console.log(`${N}x${N}, ${C} channels x 2 directions (${mb} MiB), median of ${R}:`);
+console.log(`  read   ours ${f3(median(tr))} s   nanonispy ${f3(ref.read)} s   ratio (theirs/ours) ${(ref.read / median(tr)).toFixed(2)}`);
+console.log(`  level  ours ${f3(median(tl))} s   numpy     ${f3(ref.level)} s   ratio (theirs/ours) ${(ref.level / median(tl)).toFixed(2)}`);
+console.log(`  plane coefficients ours [${ours.coef.map((c) => c.toExponential(6)).join(", ")}] numpy [${ref.coef.map((c) => c.toExponential(6)).join(", ")}]`);
+console.log(`  levelled pixel (0,0) ours ${ours.p00.toExponential(6)} numpy ${ref.p00.toExponential(6)}; (last) ours ${ours.pLast.toExponential(6)} numpy ${ref.p_last.toExponential(6)}`);
