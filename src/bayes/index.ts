@@ -4,6 +4,7 @@
  * likelihood or NUTS, and Bayesian optimisation.
  * - kernels.ts: rbf, matern32, matern52, periodic, linear, constant, white; `.plus`, `.times`;
  * - gp.ts: gaussianProcess → GaussianProcess (predict, sample, logEvidence), logMarginalLikelihood; structured GPs (options.mean);
+ * - sparse.ts: sparseGaussianProcess (SGPR inducing points, 10⁴–10⁵ points);
  * - nuts.ts: nuts (No-U-Turn Sampler with R-hat, ESS, divergences);
  * - priors.ts: logNormal, halfNormal, normal, uniform;
  * - loo.ts: waic, loo (PSIS-LOO with Pareto k̂);
@@ -34,3 +35,5 @@ export { traceChart, priorPosteriorChart } from "./plots";
 export type { PriorPosteriorOptions } from "./plots";
 export { simulatedMicroscope, hypothesisLearning } from "./experiment";
 export type { SimulatedMicroscope, SimulatedMicroscopeOptions, TruthFunction, HypothesisLearningOptions, HypothesisLearningResult, HypothesisStep } from "./experiment";
+export { sparseGaussianProcess, SparseGaussianProcess } from "./sparse";
+export type { SparseGaussianProcessOptions } from "./sparse";
