@@ -9,5 +9,6 @@ import { gwyddionReader } from "./spm-gwyddion";
 import { igorReader } from "./spm-igor";
 import { nanoscopeReader } from "./spm-nanoscope";
 import { createcVertReader } from "./spm-createc";
+import { wsxmReader } from "./spm-wsxm";
 
-export const SPM_READERS: readonly SPMReader[] = [nanonisSxmReader, nanonis3dsReader, nanonisDatReader, gwyddionReader, igorReader, nanoscopeReader, createcVertReader];
+export const SPM_READERS: readonly SPMReader[] = [nanonisSxmReader, nanonis3dsReader, nanonisDatReader, gwyddionReader, igorReader, nanoscopeReader, createcVertReader, wsxmReader];

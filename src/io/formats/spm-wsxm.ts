@@ -1,0 +1,105 @@
+/**
+ * WSxM (Nanotec) images: `.top` (topography), `.stp`, and the other
+ * per-channel files WSxM writes (one channel per file). Layout as WSxM's
+ * format notes and Gwyddion's wsxmfile module (the reference
+ * implementation) describe it: an ASCII header that starts
+ * "WSxM file copyright" and states "Image header size: N" (bytes, the data
+ * start), made of `[Section]` blocks of `Key: value` lines (`[Control]` X/Y
+ * Amplitude = scan size with unit; `[General Info]` Number of columns / rows,
+ * Z Amplitude with unit, Image Data Type short | integer (int16, the
+ * default), int (int32), float, double; optional Acquisition channel and
+ * X scanning direction), then rows × columns little-endian values.
+ * - Values: floating-point data are in the Z Amplitude's unit as stored;
+ *   integer data are scaled so that their max − min spans the Z Amplitude
+ *   (Gwyddion's rule; the offset is not recorded, so the minimum is kept at
+ *   raw × scale).
+ * - Orientation: pixels are stored last first (the image is rotated by 180°
+ *   in the file); reversed here so row 0 is the top line, column 0 the left.
+ * - Direction: "X scanning direction: backward" marks a backward scan; the
+ *   file holds it as displayed (no mirroring needed).
+ * No Python reader of WSxM installs here; tests write files byte by byte
+ * from this description and check every value.
+ */
+import { ioError } from "../util";
+import type { SPMFile, SPMMetadata } from "./spm-types";
+import { calibrated, latin1, nmPer, spmReader, startsWithAscii } from "./spm-common";
+
+const TYPES: Record<string, [number, (dv: DataView, o: number) => number]> = {
+  short: [2, (dv, o) => dv.getInt16(o, true)],
+  integer: [2, (dv, o) => dv.getInt16(o, true)],
+  int: [4, (dv, o) => dv.getInt32(o, true)],
+  float: [4, (dv, o) => dv.getFloat32(o, true)],
+  double: [8, (dv, o) => dv.getFloat64(o, true)],
+};
+
+/** "200 nm" -> [200, "nm"]. */
+function quantity(text: string | undefined): [number, string] {
+  const m = /^\s*([-+0-9.eE]+)\s*(.*)$/.exec(text ?? "");
+  return m ? [Number(m[1]), m[2].trim()] : [NaN, ""];
+}
+
+function parseWsxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
+  const m = /Image header size:\s*(\d+)/.exec(latin1(bytes.subarray(0, 300)));
+  if (!m) throw ioError(fn, path, 'not a WSxM image: no "Image header size" in the first 300 bytes');
+  const size = Number(m[1]);
+  if (size > bytes.length) throw ioError(fn, path, `truncated: the header says it is ${size} bytes, the file has ${bytes.length}`);
+  const header: Record<string, string> = {};
+  let section = "";
+  for (const raw of latin1(bytes.subarray(0, size)).split(/\r?\n/)) {
+    const line = raw.trim();
+    const s = /^\[(.*)\]$/.exec(line);
+    if (s) section = s[1];
+    else if (section && line.includes(":")) {
+      const i = line.indexOf(":");
+      header[`${section}::${line.slice(0, i).trim()}`] = line.slice(i + 1).trim();
+    }
+  }
+  const cols = Number(header["General Info::Number of columns"]);
+  const rows = Number(header["General Info::Number of rows"]);
+  if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols <= 0 || rows <= 0) throw ioError(fn, path, `[General Info] Number of columns / rows must be positive integers, got ${header["General Info::Number of columns"]} / ${header["General Info::Number of rows"]}`);
+  const kind = (header["General Info::Image Data Type"] ?? "short").toLowerCase();
+  const t = TYPES[kind];
+  if (!t) throw ioError(fn, path, `unsupported Image Data Type ${JSON.stringify(kind)} (supported: ${Object.keys(TYPES).join(", ")})`);
+  const n = rows * cols;
+  if (size + n * t[0] > bytes.length) throw ioError(fn, path, `truncated: ${rows} x ${cols} ${kind} values need ${n * t[0]} bytes after the ${size}-byte header, the file has ${bytes.length - size}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + size, n * t[0]);
+  const raw = new Float64Array(n);
+  // Stored last pixel first: reading backwards gives row 0 = top, column 0 = left.
+  for (let i = 0; i < n; i++) raw[n - 1 - i] = t[1](dv, i * t[0]);
+  let [zamp, zunit] = quantity(header["General Info::Z Amplitude"]);
+  const meta: SPMMetadata = { format: "wsxm", version: header["General Info::Version"], warnings: [], header };
+  if (zunit === "a.u.") zunit = "";
+  if (kind === "short" || kind === "integer" || kind === "int") {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of raw) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    const k = hi > lo && Number.isFinite(zamp) ? zamp / (hi - lo) : NaN;
+    if (!Number.isFinite(k)) meta.warnings.push(`integer data without a usable Z Amplitude (${JSON.stringify(header["General Info::Z Amplitude"])}) or with a single value: values left raw`);
+    else for (let i = 0; i < n; i++) raw[i] *= k;
+    if (!Number.isFinite(k)) zunit = "";
+  }
+  const [xa, xu] = quantity(header["Control::X Amplitude"]);
+  const [ya, yu] = quantity(header["Control::Y Amplitude"] ?? header["Control::X Amplitude"]);
+  const kx = nmPer(xu);
+  const ky = nmPer(yu);
+  if (kx !== undefined && ky !== undefined && xa > 0 && ya > 0) meta.scanSize = { width: xa * kx, height: ya * ky, unit: "nm" };
+  else meta.warnings.push(`scan size ${JSON.stringify(header["Control::X Amplitude"])} is not a length: channel left uncalibrated`);
+  const angle = quantity(header["Control::Rotation"])[0];
+  if (Number.isFinite(angle)) meta.scanAngle = angle;
+  const dir = (header["General Info::X scanning direction"] ?? "").toLowerCase();
+  const name = header["General Info::Acquisition channel"] || header["Control::Acquisition channel"] || "Topography";
+  return {
+    channels: [{ name, unit: zunit, direction: dir === "forward" ? "forward" : dir === "backward" ? "backward" : undefined, image: calibrated(Float32Array.from(raw), cols, rows, meta) }],
+    metadata: meta,
+  };
+}
+
+export const wsxmReader = spmReader({
+  name: "wsxm",
+  description: "a WSxM image (.top, .stp)",
+  extensions: [".top", ".stp"],
+  signature: 'starts with "WSxM file copyright"',
+  images: true,
+  sniff: (head) => startsWithAscii(head, "WSxM file copyright"),
+  parseSPM: parseWsxm,
+});
