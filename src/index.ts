@@ -38,6 +38,8 @@ export * as core from "./core";
 export * as laws from "./laws";
 /** Bayesian inference: Gaussian processes (MAP and NUTS), Bayesian optimisation. */
 export * as bayes from "./bayes";
+/** Scanning-probe microscopy: vendor readers, levelling and row alignment. */
+export * as spm from "./spm";
 
 // ── 2. Verbs ────────────────────────────────────────────────────────────────
 // images and files
@@ -64,6 +66,8 @@ export { virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } f
 export { sindy, symbolicRegression } from "./laws";
 // Bayesian
 export { gaussianProcess, bayesianOptimization } from "./bayes";
+// scanning-probe microscopy
+export { readSPM, levelPlane, alignRows } from "./spm";
 
 // ── Types used across capabilities ──────────────────────────────────────────
 export type { Image, Calibration } from "./image";
