@@ -33,6 +33,12 @@ export interface ImageSource {
   dtype: string;
   /** Shape of the whole stored array (C order). */
   shape: number[];
+  /**
+   * Electron-microscopy formats: what the file says about the image, as
+   * JSON-compatible values (DigitalMicrograph image tags, Velox metadata,
+   * TIA/MRC header fields, every axis's calibration).
+   */
+  metadata?: Record<string, unknown>;
   /** Things the user should know (missing units, non-square pixels, colour converted). */
   warnings: string[];
 }

@@ -37,6 +37,7 @@ import { tiffReader } from "./formats/tiff";
 import { pngReader } from "./formats/png";
 import { hdf5Reader } from "./formats/hdf5";
 import { rawReader } from "./formats/raw";
+import { dmReader } from "./formats/dm";
 import { SPM_READERS } from "./formats/spm-readers";
 
 /** The built-in readers, in the order they are tried. */
@@ -45,6 +46,7 @@ const BUILT_IN: readonly FormatReader[] = [
   tiffReader,
   pngReader,
   hdf5Reader,
+  dmReader,
   ...SPM_READERS,
   rawReader,
 ];
