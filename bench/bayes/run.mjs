@@ -1,7 +1,7 @@
 // Gaussian-process benchmark: causalscope's exact GP (MAP) against
 // scikit-learn's GaussianProcessRegressor on the same data in the same run.
 //
-//   node bench/bayes/run.mjs [--sizes 200,1000] [--reps 3]
+//   node bench/bayes/run.mjs [--sizes 200,1000,3000] [--reps 3] [--nuts-n 100] [--sparse-n 20000]
 //
 // Data: n points uniform in [-2, 2]², y = sin(2x₁) + 0.5x₂² + N(0, 0.2²) (seed 1);
 // 1000 test points. Both sides: kernel variance · RBF(ARD, started at span/2,
@@ -25,6 +25,12 @@
 //    errors, ESS, R-hat, and min-ESS per second (ours: the whole
 //    gaussianProcess(..., { inference: "nuts" }) call incl. its MAP start; NumPyro:
 //    mcmc.run, first call with JIT compilation and a second, compiled call).
+//
+// 3. Sparse GP (--sparse-n 20000; 0 skips), ours only: the same 2-D data at n points,
+//    sparseGaussianProcess with 200 k-means inducing points and hyperparameters from a
+//    300-point subset (defaults); printed: wall and CPU seconds of the fit, the growth of
+//    array-buffer memory, and the RMSE of the posterior mean against the noise-free truth
+//    at 2000 test points (an exact GP's K alone would take 8·n² bytes).
 import { spawnSync, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -35,7 +41,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const sizes = opt("--sizes", "200,1000").split(",").filter(Boolean).map(Number);
+const sizes = opt("--sizes", "200,1000,3000").split(",").filter(Boolean).map(Number);
+const sparseN = Number(opt("--sparse-n", "20000"));
 const nutsN = Number(opt("--nuts-n", "100"));
 const reps = Number(opt("--reps", "3"));
 const python = path.join(root, ".venv", "bin", "python");
@@ -115,4 +122,16 @@ if (nutsN > 0) {
   });
   console.log(`divergences ours ${m.divergences.reduce((a, b) => a + b, 0)}, NumPyro ${ref.divergences}`);
   console.log(`min ESS per second: ours ${(minOurs / ours).toFixed(1)} (${ours.toFixed(1)} s), NumPyro ${(minRef / ref.seconds_first).toFixed(1)} (${ref.seconds_first.toFixed(1)} s with compilation), ${(minRef / ref.seconds_compiled).toFixed(1)} (${ref.seconds_compiled.toFixed(1)} s compiled); ours/NumPyro ${((minOurs / ours) / (minRef / ref.seconds_first)).toFixed(2)}x and ${((minOurs / ours) / (minRef / ref.seconds_compiled)).toFixed(2)}x`);
+}
+
+if (sparseN > 0) {
+  const { X, y } = data(sparseN, 1), test = data(2000, 2);
+  const truth = (x) => Math.sin(2 * x[0]) + 0.5 * x[1] * x[1];
+  const before = process.memoryUsage().arrayBuffers, c0 = process.cpuUsage(), t0 = performance.now();
+  const sgp = bayes.sparseGaussianProcess(X, y, { seed: 1 });
+  const wall = (performance.now() - t0) / 1000, cpu = process.cpuUsage(c0), grown = (process.memoryUsage().arrayBuffers - before) / 1e6;
+  const p = sgp.predict(test.X);
+  const rmse = Math.sqrt(test.X.reduce((s, x, i) => s + (p.mean[i] - truth(x)) ** 2, 0) / test.X.length);
+  console.log(`\nsparse GP (SGPR, m = ${sgp.m} k-means inducing points, hyperparameters from a 300-point subset), n = ${sparseN}, 2-D`);
+  console.log(`fit ${wall.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU; array buffers +${grown.toFixed(1)} MB (exact K: ${(8 * sparseN * sparseN / 1e9).toFixed(1)} GB); RMSE vs noise-free truth ${rmse.toFixed(4)} (noise sd 0.2)`);
 }

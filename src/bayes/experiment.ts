@@ -57,7 +57,7 @@ export function simulatedMicroscope(truth: Image | TruthFunction, options: Simul
   const noise = options.noise ?? 0, perPoint = options.costPerMeasurement ?? 1, perDistance = options.costPerDistance ?? 0;
   for (const [name, v] of [["noise", noise], ["costPerMeasurement", perPoint], ["costPerDistance", perDistance]] as const) if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`simulatedMicroscope(options.${name}): must be a finite number >= 0, got ${v}`);
   let fn: (x: number[]) => number, bounds: Array<[number, number]>;
-  if (truth && "data" in truth) {
+  if (isImage(truth)) {
     const { data, width, height } = truth;
     if (!(width >= 2 && height >= 1) || data.length !== width * height) throw new RangeError(`simulatedMicroscope(truth): an image needs width >= 2 and data.length = width·height, got ${width}×${height} and ${data?.length}`);
     bounds = [[0, width - 1], [0, height - 1]];
@@ -68,9 +68,9 @@ export function simulatedMicroscope(truth: Image | TruthFunction, options: Simul
       const b = data[y1 * width + x0] * (1 - tx) + data[y1 * width + x0 + 1] * tx;
       return a * (1 - ty) + b * ty;
     };
-  } else if (truth && typeof truth.fn === "function" && Array.isArray(truth.bounds)) {
-    fn = truth.fn;
-    bounds = truth.bounds;
+  } else if (truth && typeof (truth as TruthFunction).fn === "function" && Array.isArray((truth as TruthFunction).bounds)) {
+    fn = (truth as TruthFunction).fn;
+    bounds = (truth as TruthFunction).bounds;
     bounds.forEach((b, k) => { if (!Array.isArray(b) || !(b[0] < b[1])) throw new RangeError(`simulatedMicroscope(truth.bounds[${k}]): expected [lo, hi] with lo < hi, got ${JSON.stringify(b)}`); });
   } else throw new TypeError("simulatedMicroscope(truth): expected an Image { data, width, height } or { fn, bounds }");
   const check = (x: number[], where: string): void => {
@@ -93,6 +93,10 @@ export function simulatedMicroscope(truth: Image | TruthFunction, options: Simul
     get cost() { return cost; },
     get path() { return path.map((p) => p.slice()); },
   };
+}
+
+function isImage(t: unknown): t is Image {
+  return typeof t === "object" && t !== null && "data" in t && "width" in t;
 }
 
 /** Options of {@link hypothesisLearning}. */

@@ -37,6 +37,14 @@ export interface BayesianOptimizationOptions {
   xi?: number;
   /** κ of the confidence bound μ − κσ (default 2). */
   kappa?: number;
+  /**
+   * Points chosen per surrogate fit (default 1). With q > 1 the first point
+   * maximises the acquisition and each next one the acquisition times the
+   * local penalties of the points already in the batch (González et al.,
+   * AISTATS 2016); with Thompson sampling, q independent posterior draws.
+   * The q objective calls of a batch start together (Promise.all).
+   */
+  batchSize?: number;
   /** Called after every evaluation (e.g. to plot progress or stop an instrument). */
   onEvaluation?: (info: { x: number[]; y: number; iteration: number; best: number }) => void;
 }
@@ -105,43 +113,67 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
   if (!Number.isInteger(initial) || initial < 2 || initial > budget) throw new RangeError(`bayesianOptimization(options.initial): must be an integer in [2, budget = ${budget}], got ${initial}`);
   const acquisition = options.acquisition ?? "ei";
   if (!ACQUISITIONS.includes(acquisition)) throw new RangeError(`bayesianOptimization(options.acquisition): unknown "${acquisition}" (expected ${ACQUISITIONS.join(", ")})`);
+  const batchSize = options.batchSize ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bayesianOptimization(options.batchSize): must be a positive integer, got ${batchSize}`);
   const rng = new Rng(options.seed ?? 0), xi = options.xi ?? 0.01, kappa = options.kappa ?? 2;
   const toUser = (u: ArrayLike<number>): number[] => Array.from(u, (v, k) => bounds[k][0] + v * (bounds[k][1] - bounds[k][0]));
   const U: number[][] = [], history = { x: [] as number[][], y: [] as number[] };
   let bestI = -1;
-  const evaluate = async (u: number[]): Promise<void> => {
-    const x = toUser(u), y = await objective(x.slice());
-    if (typeof y !== "number" || !Number.isFinite(y)) throw new RangeError(`bayesianOptimization(objective): returned ${y} at x = [${x.join(", ")}]; expected a finite number`);
-    U.push(u);
-    history.x.push(x);
-    history.y.push(y);
-    if (bestI < 0 || y < history.y[bestI]) bestI = history.y.length - 1;
-    options.onEvaluation?.({ x, y, iteration: history.y.length - 1, best: history.y[bestI] });
+  const evaluate = async (batch: number[][]): Promise<void> => {
+    const xs = batch.map(toUser), ys = await Promise.all(xs.map((x) => objective(x.slice())));
+    batch.forEach((u, b) => {
+      const x = xs[b], y = ys[b];
+      if (typeof y !== "number" || !Number.isFinite(y)) throw new RangeError(`bayesianOptimization(objective): returned ${y} at x = [${x.join(", ")}]; expected a finite number`);
+      U.push(u);
+      history.x.push(x);
+      history.y.push(y);
+      if (bestI < 0 || y < history.y[bestI]) bestI = history.y.length - 1;
+      options.onEvaluation?.({ x, y, iteration: history.y.length - 1, best: history.y[bestI] });
+    });
   };
-  for (const u of latinHypercube(initial, d, rng)) await evaluate(u);
+  for (const u of latinHypercube(initial, d, rng)) await evaluate([u]);
   let model: GaussianProcess | null = null;
   while (history.y.length < budget) {
-    const ys = Float64Array.from(history.y);
+    const ys = Float64Array.from(history.y), q = Math.min(batchSize, budget - history.y.length);
     let spread = 0;
     for (const v of ys) spread = Math.max(spread, Math.abs(v - ys[0]));
-    let next: number[];
+    const batch: number[][] = [];
     if (spread === 0) {
-      next = Array.from({ length: d }, () => rng.uniform());
+      for (let b = 0; b < q; b++) batch.push(Array.from({ length: d }, () => rng.uniform()));
     } else {
-      model = gaussianProcess(U, ys, { kernel: options.kernel ?? "matern52", seed: rng.int(2 ** 31), restarts: 1 });
-      next = acquisition === "thompson" ? thompsonPoint(model, U, d, rng) : maximizeAcquisition(model, U, bestI, history.y[bestI], acquisition, xi, kappa, d, rng);
+      const fitted = gaussianProcess(U, ys, { kernel: options.kernel ?? "matern52", seed: rng.int(2 ** 31), restarts: 1 });
+      model = fitted;
+      const lipschitz = q > 1 && acquisition !== "thompson" ? meanLipschitz(fitted, d, rng) : 0;
+      for (let b = 0; b < q; b++) {
+        const taken = [...U, ...batch];
+        batch.push(acquisition === "thompson" ? thompsonPoint(fitted, taken, d, rng) : maximizeAcquisition(fitted, taken, bestI, history.y[bestI], acquisition, xi, kappa, d, rng, batch, lipschitz));
+      }
     }
-    await evaluate(next);
+    await evaluate(batch);
   }
   return { x: history.x[bestI].slice(), y: history.y[bestI], history, model };
 }
 
 /** argmax of the acquisition over the unit cube: 512 random candidates, L-BFGS from the best 5 and the incumbent (best measured point); a fresh random point if the result repeats a measured one. */
-function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: number, bestY: number, name: Exclude<AcquisitionName, "thompson">, xi: number, kappa: number, d: number, rng: Rng): number[] {
+function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: number, bestY: number, name: Exclude<AcquisitionName, "thompson">, xi: number, kappa: number, d: number, rng: Rng, pending: number[][] = [], lipschitz = 0): number[] {
   const best = (bestY - model.yMean) / model.yScale;
+  // local penalisation of the points already in the batch: centre, standardised mean and sd there
+  const centres = pending.length ? model.predict(pending) : null;
   const value = (pts: Float64Array, m: number): Float64Array => {
     const p = model.predict(pts, {});
-    return Float64Array.from({ length: m }, (_, i) => acquisitionValue(name, (p.mean[i] - model.yMean) / model.yScale, p.sd[i] / model.yScale, best, xi, kappa));
+    return Float64Array.from({ length: m }, (_, i) => {
+      const a = acquisitionValue(name, (p.mean[i] - model.yMean) / model.yScale, p.sd[i] / model.yScale, best, xi, kappa);
+      if (!centres) return a;
+      // González et al. (2016): φⱼ(x) = Φ((L‖x − xⱼ‖ − (μⱼ − best))/σⱼ) on a positive transform of the acquisition (softplus for UCB)
+      let v = name === "ucb" ? Math.log1p(Math.exp(-Math.abs(a))) + Math.max(a, 0) : a;
+      pending.forEach((c, j) => {
+        let r2 = 0;
+        for (let k = 0; k < d; k++) r2 += (pts[i * d + k] - c[k]) ** 2;
+        const mu = (centres.mean[j] - model.yMean) / model.yScale, sd = Math.max(centres.sd[j] / model.yScale, 1e-9);
+        v *= normCdf((lipschitz * Math.sqrt(r2) - (mu - best)) / sd);
+      });
+      return v;
+    });
   };
   const m = 512, cand = new Float64Array(m * d);
   for (let i = 0; i < cand.length; i++) cand[i] = rng.uniform();
@@ -168,6 +200,28 @@ function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: n
   }
   const tooClose = U.some((u) => u.every((v, k) => Math.abs(v - bestX[k]) < 1e-7));
   return tooClose ? Array.from({ length: d }, () => rng.uniform()) : Array.from(bestX);
+}
+
+/** The largest norm of the standardised posterior mean's gradient over 512 random points of the unit cube (central differences, floor 1e-7): the Lipschitz constant L of local penalisation. */
+function meanLipschitz(model: GaussianProcess, d: number, rng: Rng): number {
+  const m = 512, h = 1e-4, pts = new Float64Array(m * 2 * d * d);
+  for (let i = 0; i < m; i++) {
+    const x = Array.from({ length: d }, () => h + (1 - 2 * h) * rng.uniform());
+    for (let k = 0; k < d; k++)
+      for (const [s, sign] of [[0, 1], [1, -1]] as const) {
+        const row = (i * 2 * d + 2 * k + s) * d;
+        for (let j = 0; j < d; j++) pts[row + j] = x[j];
+        pts[row + k] += sign * h;
+      }
+  }
+  const mean = model.predict(pts).mean;
+  let L = 1e-7;
+  for (let i = 0; i < m; i++) {
+    let g2 = 0;
+    for (let k = 0; k < d; k++) g2 += ((mean[i * 2 * d + 2 * k] - mean[i * 2 * d + 2 * k + 1]) / (2 * h * model.yScale)) ** 2;
+    L = Math.max(L, Math.sqrt(g2));
+  }
+  return L;
 }
 
 /** Thompson sampling: one joint posterior draw of the latent function on 256 random points of the unit cube; its minimiser (a fresh random point if that repeats a measured one). Russo et al., Found. Trends Mach. Learn. 11, 1 (2018). */
