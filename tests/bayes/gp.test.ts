@@ -7,7 +7,7 @@
  */
 import { gaussianProcess, logMarginalLikelihood, rbf, matern32, matern52, periodic, linear, constant, white, type Kernel } from "../../src/bayes";
 import { Rng } from "../../src/core";
-import { sklearnGP, sklearnGPs } from "./reference";
+import { sklearnGPs } from "./reference";
 
 function data(n: number, d: number, seed: number, noise = 0.1): { X: number[][]; y: Float64Array } {
   const r = new Rng(seed);
@@ -21,16 +21,37 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+// every scikit-learn reference of this file from one Python process (importing scikit-learn costs seconds)
+const fixedCases: Array<[string, number, Kernel, string]> = [
+  ["RBF ARD 2-D", 2, constant(1.7).times(rbf([0.6, 1.9])).plus(white(0.02)), "ConstantKernel(1.7) * RBF([0.6, 1.9]) + WhiteKernel(0.02)"],
+  ["Matern 3/2 3-D", 3, constant(0.8).times(matern32(1.1)).plus(white(0.05)), "ConstantKernel(0.8) * Matern(1.1, nu=1.5) + WhiteKernel(0.05)"],
+  ["Matern 5/2 ARD 6-D", 6, constant(2.0).times(matern52([1, 2, 3, 1.5, 2.5, 0.7])).plus(white(0.01)), "ConstantKernel(2.0) * Matern([1, 2, 3, 1.5, 2.5, 0.7], nu=2.5) + WhiteKernel(0.01)"],
+  ["periodic + linear 1-D", 1, periodic(0.9, 1.3).plus(linear(0.5)).plus(white(0.03)), "ExpSineSquared(0.9, 1.3) + DotProduct(0.5) + WhiteKernel(0.03)"],
+  ["RBF × periodic 1-D", 1, rbf(2.2).times(periodic(1.1, 0.8)).plus(white(0.04)), "RBF(2.2) * ExpSineSquared(1.1, 0.8) + WhiteKernel(0.04)"],
+];
+const fixedSets = fixedCases.map(([, d]) => ({ ...data(60, d, 7 + d), Xs: data(25, d, 100 + d).X }));
+const normalized = (() => {
+  const { X, y } = data(50, 2, 3);
+  for (let i = 0; i < y.length; i++) y[i] = 40 + 7 * y[i];
+  return { X, y, Xs: data(20, 2, 4).X };
+})();
+const mlNames = [["rbf", "RBF"], ["matern52", "Matern"]] as const;
+const mlData = { ...data(80, 3, 21, 0.2), Xs: data(10, 3, 22).X };
+/** scikit-learn's kernel expression with the same start and bounds as our default kernel for `name`. */
+function defaultKernelExpression(name: "rbf" | "matern52", X: number[][]): string {
+  const spans = [0, 1, 2].map((k) => Math.max(...X.map((x) => x[k])) - Math.min(...X.map((x) => x[k])));
+  const b = [Math.min(...spans) * 1e-3, Math.max(...spans) * 1e3];
+  const base = name === "rbf" ? `RBF([${spans.map((s) => s / 2).join(", ")}], length_scale_bounds=(${b[0]}, ${b[1]}))` : `Matern([${spans.map((s) => s / 2).join(", ")}], length_scale_bounds=(${b[0]}, ${b[1]}), nu=2.5)`;
+  return `ConstantKernel(1.0, (1e-3, 1e3)) * ${base} + WhiteKernel(1e-2, (1e-8, 1e1))`;
+}
+const REFS = sklearnGPs([
+  ...fixedCases.map(([, , , py], i) => ({ ...fixedSets[i], kernel: py, optimize: false, normalize_y: false })),
+  { ...normalized, kernel: "ConstantKernel(1.2) * RBF([0.8, 1.4]) + WhiteKernel(0.05)", optimize: false, normalize_y: true },
+  ...mlNames.map(([name]) => ({ ...mlData, kernel: defaultKernelExpression(name, mlData.X), optimize: true, normalize_y: true, restarts: 2, seed: 0 })),
+]);
+
 describe("GP posterior with fixed hyperparameters equals scikit-learn's", () => {
-  const cases: Array<[string, number, Kernel, string]> = [
-    ["RBF ARD 2-D", 2, constant(1.7).times(rbf([0.6, 1.9])).plus(white(0.02)), "ConstantKernel(1.7) * RBF([0.6, 1.9]) + WhiteKernel(0.02)"],
-    ["Matern 3/2 3-D", 3, constant(0.8).times(matern32(1.1)).plus(white(0.05)), "ConstantKernel(0.8) * Matern(1.1, nu=1.5) + WhiteKernel(0.05)"],
-    ["Matern 5/2 ARD 6-D", 6, constant(2.0).times(matern52([1, 2, 3, 1.5, 2.5, 0.7])).plus(white(0.01)), "ConstantKernel(2.0) * Matern([1, 2, 3, 1.5, 2.5, 0.7], nu=2.5) + WhiteKernel(0.01)"],
-    ["periodic + linear 1-D", 1, periodic(0.9, 1.3).plus(linear(0.5)).plus(white(0.03)), "ExpSineSquared(0.9, 1.3) + DotProduct(0.5) + WhiteKernel(0.03)"],
-    ["RBF × periodic 1-D", 1, rbf(2.2).times(periodic(1.1, 0.8)).plus(white(0.04)), "RBF(2.2) * ExpSineSquared(1.1, 0.8) + WhiteKernel(0.04)"],
-  ];
-  const sets = cases.map(([, d]) => ({ ...data(60, d, 7 + d), Xs: data(25, d, 100 + d).X }));
-  const refs = sklearnGPs(cases.map(([, , , py], i) => ({ ...sets[i], kernel: py, optimize: false, normalize_y: false })));
+  const cases = fixedCases, sets = fixedSets, refs = REFS;
   it.each(cases.map((c, i) => [...c, i] as const))("%s: mean, sd (latent and with noise) and log marginal likelihood to 1e-8", (_, d, kernel, _py, i) => {
     const { X, y, Xs } = sets[i], ref = refs[i];
     const gp = gaussianProcess(X, y, { kernel, optimize: false, normalizeY: false });
@@ -43,10 +64,7 @@ describe("GP posterior with fixed hyperparameters equals scikit-learn's", () => 
     expect(Math.abs(gp.logMarginalLikelihood - ref.lml) / Math.abs(ref.lml)).toBeLessThan(1e-10);
   });
   it("with standardised y as scikit-learn's normalize_y", () => {
-    const { X, y } = data(50, 2, 3);
-    for (let i = 0; i < y.length; i++) y[i] = 40 + 7 * y[i];
-    const Xs = data(20, 2, 4).X;
-    const ref = sklearnGP({ X, y, Xs, kernel: "ConstantKernel(1.2) * RBF([0.8, 1.4]) + WhiteKernel(0.05)", optimize: false, normalize_y: true });
+    const { X, y, Xs } = normalized, ref = REFS[fixedCases.length];
     const gp = gaussianProcess(X, y, { kernel: constant(1.2).times(rbf([0.8, 1.4])).plus(white(0.05)), optimize: false });
     const p = gp.predict(Xs, { noise: true });
     expect(maxRelDiff(p.mean, ref.mean)).toBeLessThan(1e-8);
@@ -76,15 +94,13 @@ describe("log marginal likelihood gradient", () => {
 });
 
 describe("maximum marginal likelihood", () => {
-  it.each([["rbf", "RBF"], ["matern52", "Matern"]] as const)("%s ARD 3-D: our maximised LML >= scikit-learn's (same kernel, bounds, normalize_y)", (name, _) => {
-    const { X, y } = data(80, 3, 21, 0.2);
-    const Xs = data(10, 3, 22).X;
+  it.each(mlNames.map(([name, label], i) => [name, label, i] as const))("%s ARD 3-D: our maximised LML >= scikit-learn's (same kernel, bounds, normalize_y)", (name, _, i) => {
+    const { X, y } = mlData;
     const gp = gaussianProcess(X, y, { kernel: name, seed: 1 });
-    // the same starting point and bounds as our default kernel
+    // the same starting point and bounds as our default kernel (checked here against the fitted kernel's bounds)
     const b = gp.kernel.hyperparameters.find((h) => h.name.startsWith("lengthscale"))!.bounds;
-    const spans = [0, 1, 2].map((k) => Math.max(...X.map((x) => x[k])) - Math.min(...X.map((x) => x[k])));
-    const base = name === "rbf" ? `RBF([${spans.map((s) => s / 2).join(", ")}], length_scale_bounds=(${b[0]}, ${b[1]}))` : `Matern([${spans.map((s) => s / 2).join(", ")}], length_scale_bounds=(${b[0]}, ${b[1]}), nu=2.5)`;
-    const ref = sklearnGP({ X, y, Xs, kernel: `ConstantKernel(1.0, (1e-3, 1e3)) * ${base} + WhiteKernel(1e-2, (1e-8, 1e1))`, optimize: true, normalize_y: true, restarts: 2, seed: 0 });
+    expect(defaultKernelExpression(name, X)).toContain(`length_scale_bounds=(${b[0]}, ${b[1]})`);
+    const ref = REFS[fixedCases.length + 1 + i];
     const ours = gp.logMarginalLikelihood + X.length * Math.log(gp.yScale);
     expect(ours).toBeGreaterThanOrEqual(ref.lml - 1e-6);
     // and the fitted noise variance is near the truth (0.2² in y units)
