@@ -91,7 +91,7 @@ export function compareModels(X: number[][] | Float64Array, y: Float64Array | nu
       return m;
     };
     meanAt(model.init);
-    const kernel = defaultKernel(options.kernel ?? "rbf", data, n, d), k = kernel.size, D = k + p;
+    const kernel = defaultKernel(options.kernel ?? "rbf", data, n, d, "compareModels"), k = kernel.size, D = k + p;
     const priors = kernel.thetaNames.map((nm, i) => defaultPrior(nm, Math.exp(kernel.theta[i])));
     const alpha = new Float64Array(n), gk = new Float64Array(k);
     // −log posterior over z = (θ, φ) and its gradient; −log likelihood alone when `withPrior` is false

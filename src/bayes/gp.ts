@@ -237,7 +237,8 @@ export function logMarginalLikelihood(kernel: Kernel, X: number[][] | Float64Arr
 }
 
 /** @internal */
-export function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number): Kernel {
+export function defaultKernel(name: KernelName, X: Float64Array, n: number, d: number, where = "gaussianProcess"): Kernel {
+  checkChoice(where, "kernel", name, ["rbf", "matern32", "matern52"] as const);
   const spans = Array.from({ length: d }, (_, k) => {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; i++) { lo = Math.min(lo, X[i * d + k]); hi = Math.max(hi, X[i * d + k]); }
@@ -247,7 +248,6 @@ export function defaultKernel(name: KernelName, X: Float64Array, n: number, d: n
   const bounds: [number, number] = [smallest * 1e-3, largest * 1e3];
   const l = spans.map((s) => s / 2);
   const make = { rbf, matern32, matern52 }[name];
-  if (!make) throw new RangeError(`gaussianProcess(options.kernel): unknown kernel "${name}" (expected rbf, matern32, matern52 or a Kernel value)`);
   return constant(1, [1e-3, 1e3]).times(make(d === 1 ? l[0] : l, bounds)).plus(white(1e-2, [1e-8, 1e1]));
 }
 

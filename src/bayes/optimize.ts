@@ -11,6 +11,7 @@
  * likelihood evaluation) plus O(n²) per acquisition evaluation.
  */
 import { Rng } from "../core";
+import { checkChoice } from "../core/options";
 import { normCdf } from "../causal/stats";
 import { gaussianProcess, type GaussianProcess, type KernelName } from "./gp";
 import { minimizeLbfgsb } from "./lbfgs";
@@ -111,8 +112,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
   if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`bayesianOptimization(options.budget): must be a positive integer, got ${budget}`);
   const initial = options.initial ?? Math.min(budget, Math.max(5, d + 1));
   if (!Number.isInteger(initial) || initial < 2 || initial > budget) throw new RangeError(`bayesianOptimization(options.initial): must be an integer in [2, budget = ${budget}], got ${initial}`);
-  const acquisition = options.acquisition ?? "ei";
-  if (!ACQUISITIONS.includes(acquisition)) throw new RangeError(`bayesianOptimization(options.acquisition): unknown "${acquisition}" (expected ${ACQUISITIONS.join(", ")})`);
+  const acquisition = checkChoice("bayesianOptimization", "acquisition", options.acquisition, ACQUISITIONS) ?? "ei";
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bayesianOptimization(options.batchSize): must be a positive integer, got ${batchSize}`);
   const rng = new Rng(options.seed ?? 0), xi = options.xi ?? 0.01, kappa = options.kappa ?? 2;

@@ -143,7 +143,7 @@ export function sparseGaussianProcess(X: number[][] | Float64Array, y: Float64Ar
     else { Z = kmeans(data, n, d, ind, { seed, restarts: 1, iterations: 30, order: "none" }).centroids; m = ind; }
   }
   // hyperparameters on a subset
-  let kernel = typeof options.kernel === "object" ? options.kernel : defaultKernel(options.kernel ?? "rbf", data, n, d);
+  let kernel = typeof options.kernel === "object" ? options.kernel : defaultKernel(options.kernel ?? "rbf", data, n, d, "sparseGaussianProcess");
   if (!(kernel instanceof Kernel)) throw new TypeError("sparseGaussianProcess(options.kernel): expected a kernel name or a Kernel value");
   if (options.optimize ?? true) {
     const s = options.fitSubset ?? Math.min(n, 300);

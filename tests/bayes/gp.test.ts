@@ -154,7 +154,7 @@ describe("bad input names the argument", () => {
     ["duplicated rows", () => gaussianProcess([...X.slice(0, 9), X[4]], y), /gaussianProcess\(X\): rows 4 and 9 are the same point/],
     ["predict dimension mismatch", () => gaussianProcess(X, y).predict([[1, 2, 3]]), /predict\(Xnew\): points have 3 coordinates, .*2/],
     ["ARD kernel of the wrong size", () => gaussianProcess(X, y, { kernel: rbf([1, 2, 3]) }), /options.kernel.*3 lengthscales, X has 2/],
-    ["unknown kernel name", () => gaussianProcess(X, y, { kernel: "cubic" as "rbf" }), /unknown kernel "cubic"/],
+    ["unknown kernel name", () => gaussianProcess(X, y, { kernel: "cubic" as "rbf" }), /gaussianProcess: options.kernel must be one of "rbf", "matern32", "matern52"; got "cubic"/],
     ["noise-free kernel on near-singular K", () => gaussianProcess([[0], [1e-9]], [0, 1], { kernel: rbf(1), optimize: false, jitter: 0 }), /not positive definite/],
   ])("%s", (_, f, message) => expect(f).toThrow(message));
 });

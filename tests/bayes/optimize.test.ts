@@ -102,7 +102,7 @@ describe("acquisition functions and the loop", () => {
     await expect(bayesianOptimization(branin, { bounds: [] })).rejects.toThrow(/options.bounds\): expected \[\[lo, hi\]/);
     await expect(bayesianOptimization(branin, { bounds: [[0, 1], [2, 2]] })).rejects.toThrow(/options.bounds\[1\]\): expected \[lo, hi\] with finite lo < hi/);
     await expect(bayesianOptimization(branin, { bounds, budget: 5, initial: 6 })).rejects.toThrow(/options.initial\): must be an integer in \[2, budget = 5\]/);
-    await expect(bayesianOptimization(branin, { bounds, acquisition: "ts" as "ei" })).rejects.toThrow(/unknown "ts"/);
+    await expect(bayesianOptimization(branin, { bounds, acquisition: "ts" as "ei" })).rejects.toThrow(/bayesianOptimization: options.acquisition must be one of "ei", "ucb", "pi", "uncertainty", "thompson"; got "ts"/);
     await expect(bayesianOptimization(() => NaN, { bounds })).rejects.toThrow(/objective\): returned NaN at x = \[/);
   });
 });
