@@ -7,6 +7,7 @@
 export { readSPM } from "./read";
 export { levelPlane, levelPolynomial, alignRows, removeScars, zeroMinimum } from "./level";
 export type { Corrected, Masking, MaskOptions, PolynomialOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
+export { gridMap, gridSpectrum } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
 export type { SHOParameters, BEResponse, FitSHOOptions, SHOFit } from "./sho";
 export type { SPMFile, SPMChannel, SPMSpectrum, SPMSignal, SPMGrid, SPMMetadata, ScanSize, ScanDirection } from "../io/formats/spm-types";

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readImage, readImageStack } from "../../src/io/read-image";
-import { readSPM } from "../../src/spm";
+import { gridMap, gridSpectrum, readSPM } from "../../src/spm";
 import { sharedData } from "../helpers/shared-data";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -96,6 +96,23 @@ const f32 = (x: number): number => Math.fround(x);
     const u = (p: number): number => Math.cos(a) * X[p] - Math.sin(a) * Y[p];
     expect(v(0)).toBeGreaterThan(v((g.height - 1) * g.width));
     expect(u(g.width - 1)).toBeGreaterThan(u(0));
+  });
+
+  test("gridMap / gridSpectrum: the map at the sweep point nearest a bias, and one pixel's spectrum, equal nanonispy's values", async () => {
+    const g = (await readSPM(file("nanonis_STS_grid_lockin.3ds"))).grid!;
+    const r = ref["3ds"];
+    expect(g.calibration).toEqual({ pixelSize: (r.size[0] * 1e9) / 30, unit: "nm" });
+    for (const [i, j, k, v] of r.samples["LockinX (V)"]) {
+      const { image, at, index } = gridMap(g, "LockinX", g.axis.values[k] + 1e-6);
+      expect(index).toBe(k);
+      expect(at).toBe(g.axis.values[k]);
+      expect(image.data[(g.height - 1 - i) * g.width + j]).toBe(f32(v));
+      expect(image.calibration).toEqual(g.calibration);
+      expect(gridSpectrum(g, "LockinX", j, g.height - 1 - i)[k]).toBe(f32(v));
+    }
+    expect(() => gridMap(g, "dIdV", 0)).toThrow(/gridMap: no grid channel "dIdV"; channels: "Current", "LockinX", "LockinY", "Bias_m"/);
+    expect(() => gridMap(g, "LockinX", 1)).toThrow(/gridMap: 1 V is outside the sweep -0.2199\d*\.\.0.2199\d* V/);
+    expect(() => gridSpectrum(g, "LockinX", 30, 0)).toThrow(/pixel \(30, 0\) is outside the 30 × 30 grid/);
   });
 
   test("Nanonis .dat: 25 columns (repeated names kept apart by direction and [filt]) agree with nanonispy", async () => {

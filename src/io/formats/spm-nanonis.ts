@@ -181,7 +181,9 @@ function parse3ds(fn: string, path: string, bytes: Uint8Array): SPMFile {
   const s0 = all[i0];
   const s1 = all[i1];
   const axis: SPMSignal = { name: sweepName, unit: sweepUnit, direction: undefined, values: Float64Array.from({ length: points }, (_, i) => (points === 1 ? s0 : s0 + ((s1 - s0) * i) / (points - 1))) };
-  return { channels: [], grid: { width: w, height: ht, points, axis, channels, parameters }, metadata: meta };
+  const grid: SPMFile["grid"] = { width: w, height: ht, points, axis, channels, parameters };
+  if (meta.scanSize) grid.calibration = { pixelSize: meta.scanSize.width / w, unit: "nm" };
+  return { channels: [], grid, metadata: meta };
 }
 
 /**

@@ -95,7 +95,7 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
   const scanList = all.find((s) => s.name === "Ciao scan list")?.keys ?? {};
   const size = /^([-+0-9.eE]+)\s+(?:([-+0-9.eE]+)\s+)?(\S+)$/.exec(scanList["Scan Size"] ?? "");
   if (scanList["Rotate Ang."] !== undefined) meta.scanAngle = Number(scanList["Rotate Ang."]);
-  const valueOf = (s: Section, n: number, title: string): { values: Float64Array; unit: string } => {
+  const channelValues = (s: Section, n: number, title: string): { values: Float64Array; unit: string } => {
     const offset = Number(s.keys["Data offset"]);
     const bpp = Number(s.keys["Bytes/pixel"] ?? 2);
     const length = Number(s.keys["Data length"]);
@@ -127,7 +127,7 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
         const sy = own[2] !== undefined ? Number(own[2]) * k : (sx * h) / w;
         meta.scanSize = { width: sx, height: sy, unit: "nm" };
       }
-      const { values, unit } = valueOf(s, w * h, title);
+      const { values, unit } = channelValues(s, w * h, title);
       const data = flipRows(Float32Array.from(values), w, h);
       const dir = s.keys["Line Direction"];
       channels.push({ name: title, unit, direction: dir === "Retrace" ? "backward" : dir === "Trace" ? "forward" : undefined, image: calibrated(data, w, h, meta) });
@@ -136,7 +136,7 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
       const n = (s.keys["Samps/line"] ?? "").split(/\s+/).map(Number);
       if (n.length < 1 || !n.every((x) => Number.isInteger(x) && x > 0)) throw ioError(fn, path, `${title}: Samps/line ${JSON.stringify(s.keys["Samps/line"])} must be one or two positive integers`);
       const [ne, nr = 0] = n;
-      const { values, unit } = valueOf(s, ne + nr, title);
+      const { values, unit } = channelValues(s, ne + nr, title);
       const idx = Float64Array.from({ length: Math.max(ne, nr) }, (_, i) => i);
       const signals: SPMSignal[] = [{ name: `${title} extend`, unit, direction: "forward", values: values.slice(0, ne) }];
       if (nr) signals.push({ name: `${title} retract`, unit, direction: "backward", values: values.slice(ne, ne + nr) });

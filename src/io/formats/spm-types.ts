@@ -64,6 +64,8 @@ export interface SPMGrid {
   channels: { name: string; unit: string; data: Float32Array }[];
   /** Per-pixel parameters ("X (m)", "Z (m)", "Sweep Start", ...), each row-major [row][column]. */
   parameters: { name: string; unit: string; data: Float32Array }[];
+  /** nm per grid pixel (x spacing), when the file gives the grid size. */
+  calibration?: { pixelSize: number; unit: "nm" };
 }
 
 /** Scan frame size in nm (width along x, height along y). */
