@@ -1,7 +1,7 @@
 // Gaussian-process benchmark: causalscope's exact GP (MAP) against
 // scikit-learn's GaussianProcessRegressor on the same data in the same run.
 //
-//   node bench/bayes/run.mjs [--sizes 200,1000,3000] [--reps 3] [--nuts-n 100] [--sparse-n 20000]
+//   node bench/bayes/run.mjs [--sizes 200,1000,3000] [--reps 3] [--eval-sizes 3000] [--nuts-n 100] [--sparse-n 20000]
 //
 // Data: n points uniform in [-2, 2]², y = sin(2x₁) + 0.5x₂² + N(0, 0.2²) (seed 1);
 // 1000 test points. Both sides: kernel variance · RBF(ARD, started at span/2,
@@ -26,6 +26,12 @@
 //    gaussianProcess(..., { inference: "nuts" }) call incl. its MAP start; NumPyro:
 //    mcmc.run, first call with JIT compilation and a second, compiled call).
 //
+// 1b. One log marginal likelihood + gradient evaluation (--eval-sizes 3000; "" skips), the unit
+//    of work of every L-BFGS step: the same data and kernel (variance 1 · RBF([1, 1]) + white 0.04,
+//    y not standardised) on both sides; ours logMarginalLikelihood(kernel, X, y), scikit-learn's
+//    gp.log_marginal_likelihood(theta, eval_gradient=True) (timed inside Python, best of --reps).
+//    Printed: seconds, the ratio, and the largest difference of value and gradient.
+//
 // 3. Sparse GP (--sparse-n 20000; 0 skips), ours only: the same 2-D data at n points,
 //    sparseGaussianProcess with 200 k-means inducing points and hyperparameters from a
 //    300-point subset (defaults); printed: wall and CPU seconds of the fit, the growth of
@@ -43,6 +49,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const sizes = opt("--sizes", "200,1000,3000").split(",").filter(Boolean).map(Number);
 const sparseN = Number(opt("--sparse-n", "20000"));
+const evalSizes = opt("--eval-sizes", "3000").split(",").filter(Boolean).map(Number);
 const nutsN = Number(opt("--nuts-n", "100"));
 const reps = Number(opt("--reps", "3"));
 const python = path.join(root, ".venv", "bin", "python");
@@ -93,6 +100,37 @@ for (const n of sizes) {
   let dmax = 0;
   ref.mean.forEach((m, i) => { dmax = Math.max(dmax, Math.abs(Number(m) - pred.mean[i])); });
   console.log(`${String(n).padEnd(6)} ${ours.toFixed(3).padStart(8)}  ${theirs.toFixed(3).padStart(9)}   ${(theirs / ours).toFixed(2).padStart(10)}x   ${lmlOurs.toFixed(4).padStart(11)}  ${Number(ref.lml).toFixed(4).padStart(12)}   ${(dmax / gp.yScale).toExponential(2)}`);
+}
+
+const LML_PY = `
+import json, sys, time
+import numpy as np
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+r = json.load(sys.stdin)
+gp = GaussianProcessRegressor(kernel=eval(r["kernel"]), optimizer=None, normalize_y=False, alpha=1e-10).fit(np.asarray(r["X"]), np.asarray(r["y"]))
+best = float("inf")
+for _ in range(r["repeat"]):
+    t0 = time.perf_counter(); v, g = gp.log_marginal_likelihood(gp.kernel_.theta, eval_gradient=True); best = min(best, time.perf_counter() - t0)
+json.dump({"value": repr(float(v)), "gradient": [repr(float(x)) for x in g], "seconds": best}, sys.stdout)
+`;
+if (evalSizes.length) {
+  console.log(`\none log marginal likelihood + gradient evaluation (variance 1 · RBF([1, 1]) + white 0.04, raw y), best of ${reps}`);
+  console.log("n      ours s    sklearn s   sklearn/ours   max |Δvalue|/|value|   max |Δgradient|/max|gradient|");
+  for (const n of evalSizes) {
+    const { X, y } = data(n, 1);
+    const kernel = bayes.constant(1).times(bayes.rbf([1, 1])).plus(bayes.white(0.04));
+    let ours = Infinity, res;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      res = bayes.logMarginalLikelihood(kernel, X, y);
+      ours = Math.min(ours, (performance.now() - t0) / 1000);
+    }
+    const ref = JSON.parse(execFileSync(python, ["-c", LML_PY], { input: JSON.stringify({ X, y: Array.from(y), kernel: "ConstantKernel(1.0) * RBF([1.0, 1.0]) + WhiteKernel(0.04)", repeat: reps }), encoding: "utf8", maxBuffer: 1 << 28 }));
+    const g = ref.gradient.map(Number), gmax = Math.max(...g.map(Math.abs));
+    const dg = Math.max(...g.map((v, i) => Math.abs(v - res.gradient[i]))) / gmax, dv = Math.abs(res.value - Number(ref.value)) / Math.abs(Number(ref.value));
+    console.log(`${String(n).padEnd(6)} ${ours.toFixed(3).padStart(8)}  ${ref.seconds.toFixed(3).padStart(9)}   ${(ref.seconds / ours).toFixed(2).padStart(10)}x   ${dv.toExponential(2).padStart(20)}   ${dg.toExponential(2).padStart(28)}`);
+  }
 }
 
 if (nutsN > 0) {
