@@ -160,7 +160,7 @@ const f32 = (x: number): number => Math.fround(x);
       ["HeightRetrace", "m", "backward"], ["AmplitudeRetrace", "m", "backward"], ["DeflectionRetrace", "m", "backward"], ["PhaseRetrace", "deg", "backward"],
     ]);
     expect(r.dataUnits).toBe("m");
-    expect(f.metadata.warnings.join("\n")).toMatch(/PhaseRetrace: the wave's data unit is "m"/);
+    expect(f.metadata.warnings).toEqual([`PhaseRetrace: the wave's data unit is "m" for all layers; Asylum channels named "PhaseRetrace" are in "deg" (Gwyddion's rule), which is used`]);
     expect(f.channels[0].image.calibration).toEqual({ pixelSize: r.sfA[0] * 1e9, unit: "nm" });
     expect(f.metadata.header.ScanSize).toBe("2e-06");
     for (const [x, y, l, v] of r.samples) expect(f.channels[l].image.data[(255 - y) * 256 + x]).toBe(f32(v));

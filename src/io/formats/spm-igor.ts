@@ -17,8 +17,11 @@
  * dimension labels (a name ending in "Retrace" is the backward scan, "Trace"
  * the forward one). A label is read up to its first NUL: igor2 0.5 reads the
  * whole 32 bytes and gives "PhaseRetracerace" for this file's "PhaseRetrace\0race".
- * Units: the wave has one data unit for all layers; Asylum's phase layers are
- * in degrees whatever it says, which we state (unit "deg" and a warning).
+ * Vertical flip and x size = sfA[0] x columns agree with Gwyddion's igorfile.c
+ * (`gwy_data_field_invert` about the x axis; no mirroring of Retrace).
+ * Units: the wave has one data unit for all layers; for multi-layer (Asylum)
+ * images each channel's unit comes from its title by Gwyddion's table
+ * (Phase: deg), with a warning where that differs from the wave's unit.
  */
 import { ioError } from "../util";
 import type { SPMChannel, SPMFile, SPMMetadata } from "./spm-types";
@@ -49,6 +52,18 @@ function ibw5Order(head: Uint8Array): boolean | undefined {
     if (sum === 0) return le;
   }
   return undefined;
+}
+
+/**
+ * The unit of an Asylum channel from its title, Gwyddion's table
+ * (igorfile.c `channel_title_to_units`): a "DAC" or "Nap" prefix dropped,
+ * Height/ZSensor/Deflection/Amplitude m, Phase deg, Current A, Frequency Hz,
+ * Capacitance F, Potential V, Count/QFactor unitless, anything else V.
+ */
+function asylumUnit(title: string): string {
+  const t = title.replace(/^(DAC|Nap)/, "");
+  const table: [string, string][] = [["Height", "m"], ["ZSensor", "m"], ["Deflection", "m"], ["Amplitude", "m"], ["Phase", "deg"], ["Current", "A"], ["Frequency", "Hz"], ["Capacitance", "F"], ["Potential", "V"], ["Count", ""], ["QFactor", ""]];
+  return table.find(([prefix]) => t.startsWith(prefix))?.[1] ?? "V";
 }
 
 function cstr(bytes: Uint8Array): string {
@@ -134,9 +149,10 @@ function parseIbw(fn: string, path: string, bytes: Uint8Array): SPMFile {
       for (let x = 0; x < nx; x++) data[row + x] = t[1](dv, base + (y * nx + x) * t[0], le);
     }
     let u = unit;
-    if (/^(Nap)?Phase/.test(label) && u !== "deg" && u !== "°") {
-      meta.warnings.push(`${label}: the wave's data unit is ${JSON.stringify(unit)} for all layers; Asylum phase channels are in degrees, so unit "deg" is used`);
-      u = "deg";
+    const byTitle = layers > 1 ? asylumUnit(label) : undefined;
+    if (byTitle !== undefined && byTitle !== u) {
+      meta.warnings.push(`${label}: the wave's data unit is ${JSON.stringify(unit)} for all layers; Asylum channels named ${JSON.stringify(label)} are in ${JSON.stringify(byTitle)} (Gwyddion's rule), which is used`);
+      u = byTitle;
     }
     const direction = /Retrace$/.test(label) ? "backward" : /Trace$/.test(label) ? "forward" : undefined;
     channels.push({ name: label, unit: u, direction, image: calibrated(data, nx, ny, meta) });
