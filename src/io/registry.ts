@@ -38,6 +38,7 @@ import { pngReader } from "./formats/png";
 import { hdf5Reader } from "./formats/hdf5";
 import { rawReader } from "./formats/raw";
 import { dmReader } from "./formats/dm";
+import { tiaEmiReader, tiaSerReader } from "./formats/tia";
 import { SPM_READERS } from "./formats/spm-readers";
 
 /** The built-in readers, in the order they are tried. */
@@ -47,6 +48,8 @@ const BUILT_IN: readonly FormatReader[] = [
   pngReader,
   hdf5Reader,
   dmReader,
+  tiaSerReader,
+  tiaEmiReader,
   ...SPM_READERS,
   rawReader,
 ];

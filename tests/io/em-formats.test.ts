@@ -25,9 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), "causalscope-em-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const py = (script: string, ...args: string[]) => execFileSync(PYTHON, [join(FIXTURES, script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
-const generated = py("make_dm.py", dir).trim().split("\n").map((n) => join(dir, n));
+const generated = ["make_dm.py", "make_tia.py"].flatMap((script) => py(script, dir).trim().split("\n").map((n) => join(dir, n)));
 const EM = join(SHARED_DATA, "em-formats");
-const real = existsSync(EM) ? ["multi_signal.dm3", "test-12_2D.dm4", "test-MonarcCL_mono-image.dm4", "test_diffraction_pattern.dm3", "test_stackbuilder_imagestack.dm3", "test_fft_packed_complex8.dm4"].map((n) => join(EM, n)) : [];
+const real = existsSync(EM) ? ["multi_signal.dm3", "test-12_2D.dm4", "test-MonarcCL_mono-image.dm4", "test_diffraction_pattern.dm3", "test_stackbuilder_imagestack.dm3", "test_fft_packed_complex8.dm4", "64x64_TEM_images_acquire_1.ser", "64x64_TEM_images_acquire.emi"].map((n) => join(EM, n)) : [];
 if (!real.length) console.warn(`\n*** SKIPPING the real-file cases: ${EM} is absent (../shared/data is not beside this checkout) ***\n`);
 py("em_reference.py", dir, ...generated, ...real);
 const reference = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as Record<string, Reference>;
@@ -63,10 +63,12 @@ function expectSameAsReference(file: string, stack: LoadedImage[]): void {
     const p = pages[i];
     expect([img.width, img.height]).toEqual([p.width, p.height]);
     expect(firstDiff(img.data, p.values)).toBe(-1);
-    if (p.x.units || p.x.scale !== 1) expect(img.calibration).toEqual({ pixelSize: p.x.scale, unit: p.x.units });
+    // rosettasciio writes TIA's reciprocal unit "1 / nm"; causalscope writes "1/nm" everywhere, as DM files do
+    const unit = p.x.units === "1 / nm" ? "1/nm" : p.x.units;
+    if (unit || p.x.scale !== 1) expect(img.calibration).toEqual({ pixelSize: p.x.scale, unit });
     else expect(img.calibration).toBeUndefined();
     expect(img.source.shape).toEqual(p.shape);
-    expect(img.source.metadata?.title).toBe(p.title);
+    expect(img.source.metadata?.title ?? "").toBe(p.title);
   });
 }
 
@@ -168,5 +170,51 @@ describe("real DigitalMicrograph files: what their source project asserts", () =
     const s = await readImageStack(dm("test_stackbuilder_imagestack.dm3"));
     expect(s.map((i) => [i.width, i.height, i.source.dtype])).toEqual([[16, 2, "<u4"], [16, 2, "<u4"], [16, 2, "<u4"]]);
     expect(s[0].calibration).toEqual({ pixelSize: 0.05998290330171585, unit: "µm" });
+  });
+});
+
+const tiaFiles = [...generated, ...real].filter((f) => /(\.emi|type\d_1\.ser|64x64_TEM_images_acquire_1\.ser)$/.test(f) && Array.isArray(reference[f]));
+
+describe("FEI TIA .ser/.emi: equal to rosettasciio", () => {
+  it("covers every real TIA pixel type, series versions 528 and 544, image and diffraction units", () => {
+    const names = tiaFiles.map((f) => basename(f));
+    for (const t of [1, 2, 3, 4, 5, 6, 7, 8]) expect(names).toContain(`type${t}_1.ser`);
+    expect(names).toEqual(expect.arrayContaining(["series.emi", "wide.emi"]));
+  });
+
+  it.each(tiaFiles.map((f) => [basename(f), f]))("%s", async (_name, file) => {
+    const stack = await readImageStack(file);
+    expectSameAsReference(file, stack);
+  });
+
+  it("a .ser read directly uses the .emi beside it (metres or 1/m); without one, metres with a warning", async () => {
+    const viaSer = await readImageStack(join(dir, "wide_1.ser"));
+    const viaEmi = await readImageStack(join(dir, "wide.emi"));
+    expect(viaSer.map((i) => [i.calibration, Array.from(i.data)])).toEqual(viaEmi.map((i) => [i.calibration, Array.from(i.data)]));
+    expect(viaSer[0].calibration).toEqual({ pixelSize: 0.015, unit: "1/nm" });
+    expect(viaSer[0].source.metadata).toMatchObject({ seriesVersion: 544, experimentalDescription: { Mode: " TEM uP SA Zoom Diffraction", "High tension_kV": 300 } });
+    const alone = await readImage(join(dir, "type5_1.ser"));
+    expect(alone.source.warnings).toEqual(["no .emi file beside the .ser: the pixel size is taken to be in metres (it may be 1/m for a diffraction pattern)"]);
+    await expect(readImage(join(dir, "series.emi"))).rejects.toThrow(/the TIA files holds 3 images; pass \{ page: i \}/);
+    expect((await readImage(join(dir, "series_1.ser"), { page: 1 })).source.page).toBe(1);
+  });
+
+  it.each([
+    ["complex_1.ser", /element 0 holds complex data \(TIA data type 9\)/],
+    ["bad_cut_1.ser", /truncated: element 2 \(7×5 <u2\) needs bytes \d+\.\.\d+, the file has \d+/],
+    ["bad_offsets_1.ser", /truncated: the data offset array at byte \d+ \(12 bytes\) lies beyond the end of the file/],
+  ])("%s is refused, naming the file", async (name, reason) => {
+    const file = join(dir, name);
+    await expect(readImageStack(file)).rejects.toThrow(`readImageStack(${JSON.stringify(file)}): `);
+    await expect(readImageStack(file)).rejects.toThrow(reason);
+  });
+
+  (real.length ? it : it.skip)("64x64_TEM_images_acquire: 64 × 64 float32 at 6.2818 nm/px; .ser and .emi give the same image", async () => {
+    const ser = await readImage(join(EM, "64x64_TEM_images_acquire_1.ser"));
+    const emi = await readImage(join(EM, "64x64_TEM_images_acquire.emi"));
+    expect([ser.width, ser.height, ser.source.dtype]).toEqual([64, 64, "<f4"]);
+    expect(ser.calibration).toEqual({ pixelSize: 6.281833616298531, unit: "nm" });
+    expect(firstDiff(ser.data, emi.data)).toBe(-1);
+    expect(emi.source.metadata).toMatchObject({ seriesVersion: 528, experimentalDescription: { Microscope: "Microscope Tecnai 200 kV D2267 SuperTwin", Magnification_x: 19500 } });
   });
 });
