@@ -36,7 +36,7 @@ export interface AugmentOptions {
 
 /** One synthetic training pair at the working scale. */
 export interface Sample {
-  /** Normalised image (`normalize`), size × size. */
+  /** Network input (`prepare`), size × size. */
   image: Float32Array;
   /** Target probability map (Gaussians of σ = TARGET_SIGMA × spacing at the true columns, peak 1), size × size. */
   target: Float32Array;
@@ -60,6 +60,22 @@ export function normalize(data: Float32Array): Float32Array {
   const sd = n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 0;
   const inv = sd > 0 ? 1 / sd : 0;
   return Float32Array.from(data, (v) => (Number.isFinite(v) ? (v - mean) * inv : 0));
+}
+
+/** σ of the background removed by {@link prepare}, in nearest-neighbour spacings. */
+export const BACKGROUND_SIGMA = 2;
+
+/**
+ * The network's input, the same in training, fine-tuning and inference: the
+ * image minus its Gaussian blur of σ = 2 spacings (removes the background,
+ * thickness profiles and gradients slower than the lattice, as
+ * `image.subtractBackground`), then `normalize`d. `spacing` is the
+ * nearest-neighbour spacing in this image's pixels. O(wh·spacing).
+ */
+export function prepare(data: Float32Array, w: number, h: number, spacing: number): Float32Array {
+  const clean = Float32Array.from(data, (v) => (Number.isFinite(v) ? v : 0));
+  const bg = blur(clean, w, h, BACKGROUND_SIGMA * spacing);
+  return normalize(Float32Array.from(clean, (v, i) => v - bg[i]));
 }
 
 /**
@@ -148,7 +164,8 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
  * zoom, column width, dose with Poisson noise, scan jitter, dopants,
  * vacancies), then a background gradient (up to ±50 % of the signal range),
  * a contrast (gamma 0.7–1.4) change, Gaussian read noise (up to 10 % of the
- * range, half the samples), random flips and transposition, normalisation.
+ * range, half the samples), random flips and transposition, then `prepare`
+ * (background removal and normalisation at the working spacing).
  */
 export function trainingSample(lattice: TrainingLattice, size: number, spacing: number, r: Rng, aug: AugmentOptions = {}): Sample {
   const nn = spacing * r.range(...(aug.zoom ?? [0.8, 1.25]));
@@ -172,7 +189,7 @@ export function trainingSample(lattice: TrainingLattice, size: number, spacing: 
     const [X, Y] = transform(lat.atoms.x[i], lat.atoms.y[i], size, flipX, flipY, swap);
     tx.push(X); ty.push(Y);
   }
-  return { image: normalize(out), target: targetMap(tx, ty, size, size, nn), x: tx, y: ty };
+  return { image: prepare(out, size, size, spacing), target: targetMap(tx, ty, size, size, nn), x: tx, y: ty };
 }
 
 function transform(x: number, y: number, size: number, flipX: boolean, flipY: boolean, swap: boolean): [number, number] {

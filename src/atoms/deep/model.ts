@@ -22,13 +22,15 @@ import { initBackend, tfjs } from "../../backend/backend";
 import { rng, Rng } from "../../core/random";
 import { checkChoice } from "../../core/options";
 import { progress as progressBar } from "../../display/progress";
+import { kernelBridge } from "../../display/mime";
+import { chart } from "../../display/chart";
 import { writeAtomically } from "../../io/atomic";
 import { Image } from "../../image/image";
 import type { Table } from "../../table";
 import { estimateSpacing } from "../detect";
 import { buildUNet, unetConfig, UNetArchitecture, UNetConfig } from "./unet";
 import { registerWasmTrainingKernels } from "./kernels";
-import { TrainingLattice, TRAINING_LATTICES, AugmentOptions, trainingSample, normalize, resample, targetMap } from "./data";
+import { TrainingLattice, TRAINING_LATTICES, AugmentOptions, trainingSample, prepare, resample, targetMap } from "./data";
 import type { LayersModel, Tensor, io } from "@tensorflow/tfjs";
 
 /** What a model records about itself (stored in `model.json`). */
@@ -89,11 +91,38 @@ export interface TrainAtomModelOptions {
   seed?: number;
   /** Called after every epoch (e.g. to draw a live loss chart). */
   onProgress?: (p: TrainingProgress) => void;
-  /** Show a progress bar in the notebook (default true; nothing outside a kernel). */
+  /** Show a progress bar and a live loss chart in the notebook (default true; nothing outside a kernel). */
   progress?: boolean;
 }
 
 const FN_TRAIN = "trainAtomModel";
+
+let charts = 0;
+
+/**
+ * A loss chart that redraws in place in the notebook (one display id, Jupyter
+ * `update_display_data`) after every epoch; null outside a kernel.
+ */
+function liveLossChart(title: string): { update(loss: number[]): Promise<void> } | null {
+  const bridge = kernelBridge();
+  if (!bridge) return null;
+  const displayId = `causalscope-loss-${process.pid}-${++charts}`;
+  let shown = false;
+  return {
+    async update(loss: number[]) {
+      const spec = {
+        title, width: 320, height: 160, data: { values: loss.map((l, i) => ({ epoch: i + 1, loss: l })) }, mark: { type: "line", point: true },
+        encoding: { x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } }, y: { field: "loss", type: "quantitative", scale: { zero: false }, title: "binary cross-entropy" } },
+      };
+      try {
+        bridge.display(await chart(spec as never).toMimeBundle(), { displayId, update: shown });
+        shown = true;
+      } catch {
+        // a closed front end must not stop training
+      }
+    },
+  };
+}
 
 /** Start the backend and make training possible on it (the wasm backend lacks one gradient kernel). */
 async function trainingBackend(): Promise<{ tf: typeof import("@tensorflow/tfjs"); name: string }> {
@@ -160,6 +189,7 @@ export async function trainAtomModel(options: TrainAtomModelOptions = {}): Promi
   const losses: number[] = [];
   const t0 = Date.now();
   const bar = options.progress === false ? null : progressBar(epochs * steps, { label: "Training atom model" });
+  const live = options.progress === false ? null : liveLossChart("Training loss");
   const px = patch * patch;
   for (let e = 1; e <= epochs; e++) {
     let sum = 0;
@@ -173,6 +203,7 @@ export async function trainAtomModel(options: TrainAtomModelOptions = {}): Promi
       bar?.update((e - 1) * steps + s + 1, `epoch ${e}/${epochs}, loss ${(sum / (s + 1)).toFixed(4)}`);
     }
     losses.push(sum / steps);
+    await live?.update(losses);
     options.onProgress?.({ epoch: e, epochs, loss: sum / steps, seconds: (Date.now() - t0) / 1000 });
   }
   opt.dispose();
@@ -252,7 +283,7 @@ export async function fineTuneAtomModel(model: AtomModel, image: Image, atoms: A
   const copy = await cloneModel(model);
   const s0 = model.info.spacing, P = model.info.patch, factor = s0 / spacing!;
   const rs = resample(image.data, image.width, image.height, factor);
-  const img = normalize(rs.data);
+  const img = prepare(rs.data, rs.width, rs.height, s0);
   const X = Float64Array.from(x, (v) => v * factor), Y = Float64Array.from(y, (v) => v * factor);
   const target = targetMap(X, Y, rs.width, rs.height, s0);
   const m = 0.5 * s0;
