@@ -76,7 +76,7 @@ describe("NanoScope image written from the documented layout", () => {
     raw.forEach((r, i) => dv.setInt32(offset + 4 * i, r, true));
     return b;
   }
-  test("values = raw x (hard scale / 65536 for 4-byte data) x sensitivity, in nm; bottom line first in the file, row 0 = top here", async () => {
+  test("values = raw x hard scale x sensitivity, in nm (4-byte storage from Data length); bottom line first in the file, row 0 = top here", async () => {
     const raw = [1, 2, 3, 4, -65536, 65536, 131072, 7];
     const p = write("image.spm", nanoscopeFile(raw, 4, 2));
     const f = await readSPM(p);
@@ -85,7 +85,7 @@ describe("NanoScope image written from the documented layout", () => {
     const [c] = f.channels;
     expect([c.name, c.unit, c.direction]).toEqual(["Height", "nm", "backward"]);
     expect(c.image.calibration).toEqual({ pixelSize: 125, unit: "nm" });
-    const k = (0.0001 / 65536) * 20;
+    const k = 0.0001 * 20;
     const expected = [-65536, 65536, 131072, 7, 1, 2, 3, 4].map((r) => Math.fround(r * k));
     expect(Array.from(c.image.data)).toEqual(expected);
     const img = await readImage(p);

@@ -166,14 +166,17 @@ const f32 = (x: number): number => Math.fround(x);
     for (const [x, y, l, v] of r.samples) expect(f.channels[l].image.data[(255 - y) * 256 + x]).toBe(f32(v));
   });
 
-  test("NanoScope force curve (v8.15): two channels, extend and retract of 512 points, scaled by hard scale x sensitivity", async () => {
+  test("NanoScope force curve (v8.15): two channels, extend and retract of 512 points reversed (Gwyddion), scaled by hard scale x sensitivity, on the Z ramp", async () => {
     const f = await readSPM(file("bruker_ForceCurve_Sapphire.001"));
     expect(f.metadata.version).toBe("0x08150308");
     expect(f.channels).toEqual([]);
     expect(f.spectra!.map((s) => s.name)).toEqual(["Deflection Error", "Height Sensor"]);
     for (const s of f.spectra!) {
       expect(s.signals.map((x) => [x.name, x.unit, x.direction, x.values.length])).toEqual([[`${s.name} extend`, "nm", "forward", 512], [`${s.name} retract`, "nm", "backward", 512]]);
-      for (const [i, v] of ref.bruker[s.name]) expect(s.signals[i < 512 ? 0 : 1].values[i % 512]).toBeCloseTo(v, 9);
+      // stored from the contact end; ours (as Gwyddion) from the far end of the ramp
+      for (const [i, v] of ref.bruker[s.name]) expect(s.signals[i < 512 ? 0 : 1].values[511 - (i % 512)]).toBeCloseTo(v, 9);
+      expect([s.axis.name, s.axis.unit]).toEqual(["Z ramp", "nm"]);
+      expect(s.axis.values[511]).toBeCloseTo((511 * 16.72241 * 35.88) / 512, 9);
     }
     await expect(readImage(file("bruker_ForceCurve_Sapphire.001"))).rejects.toThrow(/holds no image channel \(it holds 2 spectra: use readSPM\)/);
   });

@@ -3,21 +3,24 @@
  * `.00x`), versions 5 to 9 with the `\@` scaled-parameter syntax: a text
  * header of `\*Section` lines and `\Key: value` lines up to
  * `\*File list end`, then binary data at each section's `Data offset`.
- * Layout and scaling as Gwyddion (modules/file/nanoscope.c) documents them:
+ * Layout and scaling as Gwyddion (modules/file/nanoscope.c, following
+ * Bruker's "SPM files format" notes) reads them:
  * - image sections (`\*Ciao image list`): `Samps/line` x `Number of lines`
- *   little-endian integers of `Bytes/pixel`, the BOTTOM line first (flipped
- *   here so row 0 is the top); `Line Direction: Retrace` marks a backward
- *   scan (NanoScope stores every line left to right);
+ *   little-endian integers, the BOTTOM line first (flipped here so row 0 is
+ *   the top); `Line Direction: Retrace` marks a backward scan (NanoScope
+ *   stores every line left to right);
  * - force sections (`\*Ciao force image list`): the extend then the retract
- *   curve (`Samps/line: N_ext N_ret`), each stored as recorded;
+ *   curve (`Samps/line: N_ext N_ret`), each stored from the contact end;
+ *   like Gwyddion we reverse both, so index 0 is the far end of the ramp and
+ *   the axis is the Z ramp, i x (`\@4:Ramp size` V x its sensitivity) / N;
  * - a value is raw x hard scale (the "(x V/LSB)" of the section's
- *   `\@N:Z scale` line, a figure per 16-bit step: 0.0067 V/LSB x 65536 =
- *   440 V, the piezo range; so 4-byte data divide it by 65536) x the
- *   sensitivity named in brackets
- *   (`\@Sens. DeflSens: V 72.8 nm/V` in the scan list), giving its unit ("nm").
- *   Without a sensitivity the value stays in V.
- * No established Python reader installs here for force curves; tests check
- * the arithmetic against numpy on the raw bytes and the header's own numbers.
+ *   `\@N:Z scale` line) x the sensitivity named in brackets
+ *   (`\@Sens. DeflSens: V 72.8 nm/V`), in that sensitivity's unit ("nm");
+ *   without one, in V. `Bytes/pixel` sets only the scale in Gwyddion's
+ *   reading (its 256^bpp factors cancel); the stored width (2 or 4 bytes) is
+ *   `Data length` / values.
+ * No Python reader of NanoScope force curves installs here; the tests check
+ * the values against numpy on the raw bytes with the header's numbers.
  */
 import { ioError } from "../util";
 import type { SPMChannel, SPMFile, SPMMetadata, SPMSignal, SPMSpectrum } from "./spm-types";
@@ -97,15 +100,14 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
   if (scanList["Rotate Ang."] !== undefined) meta.scanAngle = Number(scanList["Rotate Ang."]);
   const channelValues = (s: Section, n: number, title: string): { values: Float64Array; unit: string } => {
     const offset = Number(s.keys["Data offset"]);
-    const bpp = Number(s.keys["Bytes/pixel"] ?? 2);
     const length = Number(s.keys["Data length"]);
     if (!Number.isInteger(offset) || offset < 0) throw ioError(fn, path, `${title}: Data offset ${JSON.stringify(s.keys["Data offset"])} is not a byte offset`);
+    const bpp = length === 2 * n || length === 4 * n ? length / n : Number(s.keys["Bytes/pixel"] ?? 2);
     if (Number.isInteger(length) && length < n * bpp) throw ioError(fn, path, `${title}: Data length ${length} is less than ${n} values of ${bpp} bytes`);
     const raw = readInts(fn, path, bytes, offset, n, bpp, title);
     const z = scaled(channelOf(s).scale);
-    let hard = z?.hard;
+    const hard = z?.hard;
     if (hard === undefined) throw ioError(fn, path, `${title}: no "(… V/LSB)" hard scale in its Z scale line`);
-    if (bpp === 4) hard /= 65536;
     const sens = sensitivity(all, z?.sens);
     const k = hard * (sens ? sens[0] : 1);
     if (!sens) meta.warnings.push(`${title}: no sensitivity "Sens. ${z?.sens}" in the header; values are in V`);
@@ -137,10 +139,16 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
       if (n.length < 1 || !n.every((x) => Number.isInteger(x) && x > 0)) throw ioError(fn, path, `${title}: Samps/line ${JSON.stringify(s.keys["Samps/line"])} must be one or two positive integers`);
       const [ne, nr = 0] = n;
       const { values, unit } = channelValues(s, ne + nr, title);
-      const idx = Float64Array.from({ length: Math.max(ne, nr) }, (_, i) => i);
-      const signals: SPMSignal[] = [{ name: `${title} extend`, unit, direction: "forward", values: values.slice(0, ne) }];
-      if (nr) signals.push({ name: `${title} retract`, unit, direction: "backward", values: values.slice(ne, ne + nr) });
-      spectra.push({ name: title, axis: { name: "sample", unit: "", direction: undefined, values: idx }, signals });
+      const signals: SPMSignal[] = [{ name: `${title} extend`, unit, direction: "forward", values: values.slice(0, ne).reverse() }];
+      if (nr) signals.push({ name: `${title} retract`, unit, direction: "backward", values: values.slice(ne, ne + nr).reverse() });
+      const m = Math.max(ne, nr);
+      const ramp = scaled(Object.entries(s.keys).find(([k]) => /^@\d*:?Ramp size$/.test(k))?.[1]);
+      const rs = sensitivity(all, ramp?.sens);
+      const axis: SPMSignal = ramp?.value !== undefined && rs
+        ? { name: "Z ramp", unit: rs[1], direction: undefined, values: Float64Array.from({ length: m }, (_, i) => (i * ramp.value! * rs[0]) / m) }
+        : { name: "sample", unit: "", direction: undefined, values: Float64Array.from({ length: m }, (_, i) => i) };
+      if (axis.name === "sample") meta.warnings.push(`${title}: no Ramp size with a sensitivity; the axis is the sample index`);
+      spectra.push({ name: title, axis, signals });
     }
   }
   if (channels.length === 0 && spectra.length === 0) throw ioError(fn, path, "the header has no \\*Ciao image list or \\*Ciao force image list section (no data)");
