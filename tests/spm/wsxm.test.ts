@@ -1,8 +1,8 @@
 /**
- * WSxM images written byte by byte from the format's description (ASCII
- * header with "Image header size", [Control] / [General Info] sections,
- * little-endian data stored last pixel first), read back by readSPM and
- * readImage: sizes, units, scaling of integer and floating data, orientation.
+ * WSxM images written byte by byte as Gwyddion's wsxmfile module describes
+ * and writes them (ASCII header, [Control] / [General Info] sections,
+ * "[Header end]", little-endian data stored last pixel first, values scaled
+ * so max − min spans the Z Amplitude), read back by readSPM and readImage.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function wsxm(name: string, values: number[], cols: number, rows: number, type: "short" | "double" | "float" | undefined, zAmp: string, extra: string[] = []): string {
   const lines = (size: number): string => [
     "WSxM file copyright UAM", "SxM Image file", `Image header size: ${size}`, "", "[Control]", "", "    X Amplitude: 40 nm", "    Y Amplitude: 20 nm", "    Rotation: 12.5", "",
-    "[General Info]", "", ...(type ? [`    Image Data Type: ${type}`] : []), `    Number of columns: ${cols}`, `    Number of rows: ${rows}`, `    Z Amplitude: ${zAmp}`, ...extra, "", "[Header end]", "",
+    "[General Info]", "", ...(type ? [`    Image Data Type: ${type}`] : []), `    Number of columns: ${cols}`, `    Number of rows: ${rows}`, `    Z Amplitude: ${zAmp}`, ...extra, "",
+    "[Miscellaneous]", "", "    Version: 1.0 (December 2003)", "", "[Header end]", "",
   ].join("\r\n");
   let size = lines(0).length;
   while (lines(size).length !== size) size = lines(size).length;
@@ -32,11 +33,12 @@ function wsxm(name: string, values: number[], cols: number, rows: number, type: 
   return p;
 }
 
-test("double data: values as stored in the Z Amplitude unit, row 0 = top, scan size and rotation in metadata", async () => {
+test("double data written as Gwyddion exports them (Z Amplitude = range): values as stored, row 0 = top, scan size and rotation in metadata", async () => {
   const vals = [1.5, 2.25, -3, 4, 5.125, 6, 7, 8];
-  const p = wsxm("a.top", vals, 4, 2, "double", "12 nm", ["    Acquisition channel: Topography", "    X scanning direction: backward"]);
+  const p = wsxm("a.top", vals, 4, 2, "double", "11 nm", ["    Acquisition channel: Topography", "    X scanning direction: backward"]);
   const f = await readSPM(p);
   expect(f.metadata.format).toBe("wsxm");
+  expect(f.metadata.version).toBe("1.0 (December 2003)");
   expect(f.metadata.scanSize).toEqual({ width: 40, height: 20, unit: "nm" });
   expect(f.metadata.scanAngle).toBe(12.5);
   const [c] = f.channels;
@@ -44,6 +46,16 @@ test("double data: values as stored in the Z Amplitude unit, row 0 = top, scan s
   expect(Array.from(c.image.data)).toEqual(vals);
   expect(c.image.calibration).toEqual({ pixelSize: 10, unit: "nm" });
   expect((await readImage(p)).data).toEqual(c.image.data);
+});
+
+test("phase in units of Pi becomes rad; a WSxM curve file is not taken for an image", async () => {
+  const p = wsxm("p.top", [0, 0.5, 1, 0.25], 2, 2, "float", "2 Pi");
+  const c = (await readSPM(p)).channels[0];
+  expect(c.unit).toBe("rad");
+  expect(Array.from(c.image.data)).toEqual([0, 0.5, 1, 0.25].map((v) => Math.fround(v * 2 * Math.PI)));
+  const cur = join(tmp, "x.cur");
+  writeFileSync(cur, Buffer.from("WSxM file copyright UAM\r\nIV curve file\r\nImage header size: 100\r\n[Header end]\r\n", "latin1"));
+  await expect(readSPM(cur)).rejects.toThrow(/unknown file format/);
 });
 
 test("short data (the default type): max - min spans the Z Amplitude", async () => {

@@ -1,33 +1,31 @@
 /**
- * WSxM (Nanotec) images: `.top` (topography), `.stp`, and the other
- * per-channel files WSxM writes (one channel per file). Layout as WSxM's
- * format notes and Gwyddion's wsxmfile module (the reference
- * implementation) describe it: an ASCII header that starts
- * "WSxM file copyright" and states "Image header size: N" (bytes, the data
- * start), made of `[Section]` blocks of `Key: value` lines (`[Control]` X/Y
- * Amplitude = scan size with unit; `[General Info]` Number of columns / rows,
- * Z Amplitude with unit, Image Data Type short | integer (int16, the
- * default), int (int32), float, double; optional Acquisition channel and
- * X scanning direction), then rows × columns little-endian values.
- * - Values: floating-point data are in the Z Amplitude's unit as stored;
- *   integer data are scaled so that their max − min spans the Z Amplitude
- *   (Gwyddion's rule; the offset is not recorded, so the minimum is kept at
- *   raw × scale).
- * - Orientation: pixels are stored last first (the image is rotated by 180°
- *   in the file); reversed here so row 0 is the top line, column 0 the left.
- * - Direction: "X scanning direction: backward" marks a backward scan; the
- *   file holds it as displayed (no mirroring needed).
+ * WSxM (Nanotec) images: `.top` (topography), `.stp`, `.tom` and the other
+ * per-channel files WSxM writes (one channel per file), read as Gwyddion's
+ * wsxmfile module (the reference implementation) reads them:
+ * - magic: "WSxM file copyright …" then a line "SxM Image file" (curve
+ *   files, "IV curve file" etc., are not images and are not taken);
+ * - an ASCII header of `[Section]` blocks of `Key: value` lines ([Control]
+ *   X/Y Amplitude = scan size with unit; [General Info] Number of columns /
+ *   rows, Z Amplitude with unit, Image Data Type double | float | integer |
+ *   short, int16 when absent; optional Acquisition channel and X scanning
+ *   direction); the data start after the "[Header end]\r\n" line (not at
+ *   "Image header size", which some programs miscalculate);
+ * - little-endian values, stored last pixel first (the image rotated by
+ *   180°): reversed here so row 0 is the top line, column 0 the left;
+ * - values scaled so that max − min spans the Z Amplitude (every data type,
+ *   as Gwyddion does; for float/double files whose Z Amplitude is their
+ *   range, as WSxM and Gwyddion write them, this leaves the values as
+ *   stored); "Pi" means units of π (converted to rad), "a.u." unitless.
  * No Python reader of WSxM installs here; tests write files byte by byte
  * from this description and check every value.
  */
 import { ioError } from "../util";
 import type { SPMFile, SPMMetadata } from "./spm-types";
-import { calibrated, latin1, nmPer, spmReader, startsWithAscii } from "./spm-common";
+import { calibrated, indexOfAscii, latin1, nmPer, spmReader, startsWithAscii } from "./spm-common";
 
 const TYPES: Record<string, [number, (dv: DataView, o: number) => number]> = {
   short: [2, (dv, o) => dv.getInt16(o, true)],
   integer: [2, (dv, o) => dv.getInt16(o, true)],
-  int: [4, (dv, o) => dv.getInt32(o, true)],
   float: [4, (dv, o) => dv.getFloat32(o, true)],
   double: [8, (dv, o) => dv.getFloat64(o, true)],
 };
@@ -39,10 +37,10 @@ function quantity(text: string | undefined): [number, string] {
 }
 
 function parseWsxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
-  const m = /Image header size:\s*(\d+)/.exec(latin1(bytes.subarray(0, 300)));
-  if (!m) throw ioError(fn, path, 'not a WSxM image: no "Image header size" in the first 300 bytes');
-  const size = Number(m[1]);
-  if (size > bytes.length) throw ioError(fn, path, `truncated: the header says it is ${size} bytes, the file has ${bytes.length}`);
+  const END = "[Header end]\r\n";
+  const end = indexOfAscii(bytes, END);
+  if (end < 0) throw ioError(fn, path, "truncated or not a WSxM image: no [Header end] line");
+  const size = end + END.length;
   const header: Record<string, string> = {};
   let section = "";
   for (const raw of latin1(bytes.subarray(0, size)).split(/\r?\n/)) {
@@ -67,16 +65,17 @@ function parseWsxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
   // Stored last pixel first: reading backwards gives row 0 = top, column 0 = left.
   for (let i = 0; i < n; i++) raw[n - 1 - i] = t[1](dv, i * t[0]);
   let [zamp, zunit] = quantity(header["General Info::Z Amplitude"]);
-  const meta: SPMMetadata = { format: "wsxm", version: header["General Info::Version"], warnings: [], header };
+  const meta: SPMMetadata = { format: "wsxm", version: header["Miscellaneous::Version"], warnings: [], header };
   if (zunit === "a.u.") zunit = "";
-  if (kind === "short" || kind === "integer" || kind === "int") {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of raw) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    const k = hi > lo && Number.isFinite(zamp) ? zamp / (hi - lo) : NaN;
-    if (!Number.isFinite(k)) meta.warnings.push(`integer data without a usable Z Amplitude (${JSON.stringify(header["General Info::Z Amplitude"])}) or with a single value: values left raw`);
-    else for (let i = 0; i < n; i++) raw[i] *= k;
-    if (!Number.isFinite(k)) zunit = "";
+  else if (zunit === "Pi") [zamp, zunit] = [zamp * Math.PI, "rad"];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of raw) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const k = hi > lo && zamp > 0 ? zamp / (hi - lo) : NaN;
+  if (Number.isFinite(k)) for (let i = 0; i < n; i++) raw[i] *= k;
+  else {
+    meta.warnings.push(`no usable Z Amplitude (${JSON.stringify(header["General Info::Z Amplitude"])}) or a single value: values left as stored, unit unknown`);
+    zunit = "";
   }
   const [xa, xu] = quantity(header["Control::X Amplitude"]);
   const [ya, yu] = quantity(header["Control::Y Amplitude"] ?? header["Control::X Amplitude"]);
@@ -98,8 +97,8 @@ export const wsxmReader = spmReader({
   name: "wsxm",
   description: "a WSxM image (.top, .stp)",
   extensions: [".top", ".stp"],
-  signature: 'starts with "WSxM file copyright"',
+  signature: 'starts with "WSxM file copyright …" and a line "SxM Image file"',
   images: true,
-  sniff: (head) => startsWithAscii(head, "WSxM file copyright"),
+  sniff: (head) => startsWithAscii(head, "WSxM file copyright ") && /^WSxM file copyright [^\r\n]*\r?\nSxM Image file\r?\n/.test(latin1(head.subarray(0, 120))),
   parseSPM: parseWsxm,
 });
