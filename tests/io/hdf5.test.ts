@@ -159,8 +159,12 @@ describe("readImage on HDF5: finding the image and its calibration", () => {
     await expect(readImage(fx.path("h5_dtypes.h5"), { dataset: "missing" })).rejects.toThrow(/no dataset "\/missing"; datasets: \/bool \[4×5\] \|b1/);
     await expect(readImage(fx.path("h5_noimage.h5"))).rejects.toThrow(/no image-like dataset \(numeric, 2 or more axes\) found; datasets: \/vector \[5\] <f8/);
   });
-  it("refuses to guess the axis order of a Velox EMD file", async () => {
-    await expect(readImage(fx.path("h5_velox_like.emd"))).rejects.toThrow(/looks like a Thermo Fisher Velox EMD file \(\/Data\/Image\/0123abcd\/Data, shape \[4, 5, 2\]\)/);
+  it("a Velox EMD file is read by the Velox reader: [rows, columns, frames] as frames (tests/io/em-formats.test.ts)", async () => {
+    await expect(readImage(fx.path("h5_velox_like.emd"))).rejects.toThrow(/the Velox file holds 2 images; pass \{ page: i \}/);
+    const stack = await readImageStack(fx.path("h5_velox_like.emd"));
+    expect(stack.map((i) => [i.width, i.height, i.source.format])).toEqual([[5, 4, "velox"], [5, 4, "velox"]]);
+    // findHdf5Image itself still refuses to guess
+    await expect(findHdf5Image(fx.path("h5_velox_like.emd"))).rejects.toThrow(/looks like a Thermo Fisher Velox EMD file \(\/Data\/Image\/0123abcd\/Data, shape \[4, 5, 2\]\)/);
   });
   it("findHdf5Image reports the convention used", async () => {
     const found = await findHdf5Image(fx.path("h5_emd.emd"));

@@ -2,11 +2,13 @@
  * HDF5 (signature 89 48 44 46 0d 0a 1a 0a at offset 0 or after a user block
  * of 512, 1024, 2048, ... bytes): Berkeley EMD, HyperSpy, atomap and plain
  * files as 2-D images and stacks; py4DSTEM/EMD 4-D datasets as frames.
+ * Thermo Fisher Velox files go to src/io/formats/velox.ts (`openVelox`).
  * Everything reads through the one HDF5 layer, src/io/hdf5.ts.
  */
-import type { FormatReader } from "../reader-types";
+import type { FormatReader, OpenedFile } from "../reader-types";
 import { calibrationOf, frame, framesOf, makeLoaded } from "../image-frames";
 import { findHdf5Image, hdf5SignatureOffset, isHdf5, openHdf5Frames } from "../hdf5";
+import { openVelox } from "./velox";
 
 export const hdf5Reader: FormatReader = {
   name: "hdf5",
@@ -15,7 +17,14 @@ export const hdf5Reader: FormatReader = {
   signature: "89 48 44 46 0d 0a 1a 0a, at byte 0 or after a 512·2^k-byte user block",
   gives: ["image", "stack", "frames4D"],
   sniff: (head, file) => isHdf5(head) || hdf5SignatureOffset(file.read, file.size) >= 0,
-  open: (path, { fn }) => ({
+  open: async (path, { fn }) => ({
+    ...hdf5Opened(fn, path),
+    ...(await openVelox(fn, path)), // Velox: its own image and stack
+  }),
+};
+
+function hdf5Opened(fn: string, path: string): OpenedFile {
+  return {
     async image(options) {
       const found = await findHdf5Image(path, { dataset: options.dataset, page: options.page, single: true, fn });
       // for a 3-D dataset, findHdf5Image read only the requested page: shape [1, h, w]
@@ -38,5 +47,5 @@ export const hdf5Reader: FormatReader = {
       );
     },
     frames4D: (options) => openHdf5Frames(fn, path, options),
-  }),
-};
+  };
+}
