@@ -39,6 +39,7 @@ import { hdf5Reader } from "./formats/hdf5";
 import { rawReader } from "./formats/raw";
 import { dmReader } from "./formats/dm";
 import { tiaEmiReader, tiaSerReader } from "./formats/tia";
+import { mrcReader } from "./formats/mrc";
 import { SPM_READERS } from "./formats/spm-readers";
 
 /** The built-in readers, in the order they are tried. */
@@ -50,6 +51,7 @@ const BUILT_IN: readonly FormatReader[] = [
   dmReader,
   tiaSerReader,
   tiaEmiReader,
+  mrcReader,
   ...SPM_READERS,
   rawReader,
 ];

@@ -25,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "causalscope-em-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const py = (script: string, ...args: string[]) => execFileSync(PYTHON, [join(FIXTURES, script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
-const generated = ["make_dm.py", "make_tia.py", "make_velox.py"].flatMap((script) => py(script, dir).trim().split("\n").map((n) => join(dir, n)));
+const generated = ["make_dm.py", "make_tia.py", "make_velox.py", "make_mrc.py"].flatMap((script) => py(script, dir).trim().split("\n").map((n) => join(dir, n)));
 const EM = join(SHARED_DATA, "em-formats");
 const real = existsSync(EM) ? ["multi_signal.dm3", "test-12_2D.dm4", "test-MonarcCL_mono-image.dm4", "test_diffraction_pattern.dm3", "test_stackbuilder_imagestack.dm3", "test_fft_packed_complex8.dm4", "64x64_TEM_images_acquire_1.ser", "64x64_TEM_images_acquire.emi", "Test_SI_16x16_ReducedData_215kx.emd"].map((n) => join(EM, n)) : [];
 if (!real.length) console.warn(`\n*** SKIPPING the real-file cases: ${EM} is absent (../shared/data is not beside this checkout) ***\n`);
@@ -271,5 +271,61 @@ describe("Thermo Fisher Velox .emd: equal to rosettasciio", () => {
     expect(s.map((i) => i.source.metadata?.title)).toEqual(["C", "Ca", "O", "Cu", "HAADF"]);
     expect(s.map((i) => i.source.dtype)).toEqual(["<f4", "<f4", "<f4", "<f4", "<u2"]);
     expect(s[4].calibration?.pixelSize).toBeCloseTo(3.5992492559614689, 12);
+  });
+});
+
+describe("MRC: pixels equal to mrcfile, calibration to rosettasciio", () => {
+  const mrc = generated.filter((f) => f.endsWith(".mrc") && existsSync(`${f}.mrcfile.npy`));
+  it("covers modes 0, 1, 2, 6, 12, a stack, big-endian data, an extended header", () => {
+    const modes = mrc.map((f) => (JSON.parse(readFileSync(`${f}.voxel.json`, "utf8")) as { mode: number }).mode);
+    expect(new Set(modes)).toEqual(new Set([0, 1, 2, 6, 12]));
+    expect(mrc.map((f) => basename(f))).toEqual(expect.arrayContaining(["stack.mrc", "bigendian.mrc", "extended.mrc"]));
+  });
+
+  it.each(mrc.map((f) => [basename(f), f]))("%s", async (_name, file) => {
+    const stack = await readImageStack(file);
+    const want = readNpy(`${file}.mrcfile.npy`);
+    const [h, w] = want.shape.slice(-2);
+    expect(stack.length).toBe(want.shape.length === 3 ? want.shape[0] : 1);
+    stack.forEach((img, k) => {
+      expect([img.width, img.height, img.source.format]).toEqual([w, h, "mrc"]);
+      expect(firstDiff(img.data, (want.data as Float32Array).subarray(k * w * h, (k + 1) * w * h))).toBe(-1);
+    });
+    const voxel = JSON.parse(readFileSync(`${file}.voxel.json`, "utf8")) as { x: number };
+    expect(stack[0].calibration?.unit).toBe("nm");
+    expect(Math.abs(stack[0].calibration!.pixelSize - voxel.x / 10)).toBeLessThan(1e-15);
+    const ref = reference[file];
+    if (Array.isArray(ref)) {
+      // rosettasciio's scale exactly (it reads big-endian files and mode 0 differently: see the next test)
+      expect(stack[0].calibration!.pixelSize).toBe(ref[0].axes[ref[0].axes.length - 1].scale);
+    }
+  });
+
+  it("where rosettasciio differs, it is rosettasciio: mode 0 read as uint8 (MRC2014 and mrcfile: int8), big-endian files refused", async () => {
+    const int8 = await readImage(join(dir, "mode_int8.mrc"));
+    expect(Math.min(...int8.data)).toBeLessThan(0);
+    expect(int8.source.dtype).toBe("|i1");
+    expect((reference[join(dir, "mode_int8.mrc")] as Signal[])[0].dtype).toBe("uint8");
+    expect((reference[join(dir, "bigendian.mrc")] as { error: string }).error).toMatch(/Unrecognised mode/);
+    expect((await readImage(join(dir, "bigendian.mrc"))).source.dtype).toBe(">i2");
+  });
+
+  it("metadata, non-square pixels, the stack's sections as pages", async () => {
+    const s = await readImageStack(join(dir, "stack.mrc"));
+    expect(s.map((i) => i.source.metadata?.section)).toEqual([0, 1, 2, 3]);
+    expect(s[0].source.metadata).toMatchObject({ mode: 2, nx: 9, ny: 6, nz: 4, mapcrs: [1, 2, 3] });
+    const ns = await readImage(join(dir, "nonsquare.mrc"));
+    expect(ns.source.warnings).toEqual(["pixels are not square (x 0.1 nm, y 0.2 nm); pixelSize is the x scale"]);
+    await expect(readImage(join(dir, "stack.mrc"))).rejects.toThrow(/the MRC file holds 4 images; pass \{ page: i \}/);
+  });
+
+  it.each([
+    ["complex.mrc", /MRC mode 4 \(complex float32\): readImage gives real-valued images, this mode is not read/],
+    ["bad_truncated.mrc", /truncated: the header says 4 sections of 9 × 6 f4 after 1024 header bytes \(1888 bytes\), the file has 1788/],
+    ["bad_mode.mrc", /MRC mode 77 is not an MRC2014 mode/],
+  ])("%s is refused, naming the file", async (name, reason) => {
+    const file = join(dir, name);
+    await expect(readImageStack(file)).rejects.toThrow(`readImageStack(${JSON.stringify(file)}): `);
+    await expect(readImageStack(file)).rejects.toThrow(reason);
   });
 });
