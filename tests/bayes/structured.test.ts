@@ -33,6 +33,12 @@ describe("structured GP: a physical law as the mean function", () => {
     expect(ours).toBeLessThan(0.05);
     expect(ours).toBeLessThan(zero / 4);
     expect(map.toString()).toMatch(/mean a=\S+ tau=\S+/);
+    // posterior function draws carry the mean function: their average and spread match predict beyond the data
+    const pts = [[3.5], [5]], p = map.predict(pts), draws = map.sample(pts, 2000, 4);
+    pts.forEach((_, j) => {
+      const v = draws.map((f) => f[j]), m = v.reduce((a, b) => a + b, 0) / v.length;
+      expect(Math.abs(m - p.mean[j])).toBeLessThan((4 * p.sd[j]) / Math.sqrt(2000));
+    });
   });
   it("NUTS: joint posterior converges (R-hat < 1.02 for a and τ, < 1.1 for the residual GP's hyperparameters), 95 % intervals of a and τ cover the truth, extrapolation beats the zero-mean GP", () => {
     const m = sampled.mcmc!;
