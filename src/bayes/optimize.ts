@@ -164,13 +164,12 @@ function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: n
     return Float64Array.from({ length: m }, (_, i) => {
       const a = acquisitionValue(name, (p.mean[i] - model.yMean) / model.yScale, p.sd[i] / model.yScale, best, xi, kappa);
       if (!centres) return a;
-      // González et al. (2016): φⱼ(x) = Φ((L‖x − xⱼ‖ − (μⱼ − best))/σⱼ) on a positive transform of the acquisition (softplus for UCB)
+      // local penalties on a positive transform of the acquisition (softplus for UCB)
       let v = name === "ucb" ? Math.log1p(Math.exp(-Math.abs(a))) + Math.max(a, 0) : a;
       pending.forEach((c, j) => {
         let r2 = 0;
         for (let k = 0; k < d; k++) r2 += (pts[i * d + k] - c[k]) ** 2;
-        const mu = (centres.mean[j] - model.yMean) / model.yScale, sd = Math.max(centres.sd[j] / model.yScale, 1e-9);
-        v *= normCdf((lipschitz * Math.sqrt(r2) - (mu - best)) / sd);
+        v *= localPenalty(Math.sqrt(r2), lipschitz, (centres.mean[j] - model.yMean) / model.yScale, centres.sd[j] / model.yScale, best);
       });
       return v;
     });
@@ -200,6 +199,18 @@ function maximizeAcquisition(model: GaussianProcess, U: number[][], incumbent: n
   }
   const tooClose = U.some((u) => u.every((v, k) => Math.abs(v - bestX[k]) < 1e-7));
   return tooClose ? Array.from({ length: d }, () => rng.uniform()) : Array.from(bestX);
+}
+
+/**
+ * Local penalty of a point at `distance` from a batch point xⱼ whose
+ * predicted mean and sd are mu, sd (standardised, minimisation, best value
+ * `best`): Φ((L·distance − (mu − best))/sd), the probability that xⱼ's ball
+ * of radius (mu − best)/L, where f cannot reach below best given the
+ * Lipschitz constant L, does not contain the point (González et al., AISTATS
+ * 2016, eq. 3, written for minimisation). @internal
+ */
+export function localPenalty(distance: number, lipschitz: number, mu: number, sd: number, best: number): number {
+  return normCdf((lipschitz * distance - (mu - best)) / Math.max(sd, 1e-9));
 }
 
 /** The largest norm of the standardised posterior mean's gradient over 512 random points of the unit cube (central differences, floor 1e-7): the Lipschitz constant L of local penalisation. */

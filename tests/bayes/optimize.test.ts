@@ -5,6 +5,7 @@
  * closed forms; async objectives; bad options named.
  */
 import { bayesianOptimization, acquisitionValue } from "../../src/bayes";
+import { localPenalty } from "../../src/bayes/optimize";
 import { Rng, median } from "../../src/core";
 
 const BRANIN_MIN = 0.397887357729738;
@@ -56,6 +57,15 @@ describe("bayesianOptimization on Hartmann-6, 30 evaluations, 10 seeds", () => {
 });
 
 describe("batch selection with local penalisation", () => {
+  it("the penalty is 1/2 on the exclusion radius (mu − best)/L, Φ(−(mu − best)/sd) at the batch point, → 1 far away", () => {
+    // L = 2, mu − best = 0.6, sd = 0.3: radius 0.3
+    expect(localPenalty(0.3, 2, 0.6, 0.3, 0)).toBeCloseTo(0.5, 12);
+    expect(localPenalty(0, 2, 0.6, 0.3, 0)).toBeCloseTo(0.022750131948179195, 9); // Φ(−2)
+    expect(localPenalty(0.15, 2, 0.6, 0.3, 0)).toBeCloseTo(0.15865525393145707, 9); // Φ(−1)
+    expect(localPenalty(3, 2, 0.6, 0.3, 0)).toBeGreaterThan(1 - 1e-12);
+    // a batch point predicted at the best value: no exclusion radius, Φ(L·r/sd)
+    expect(localPenalty(0, 2, 0.4, 0.3, 0.4)).toBeCloseTo(0.5, 12);
+  });
   it("Branin, batches of 3 (9 GP fits for 30 evaluations), 5 seeds: median regret < 1/5 of random search's; batches are reproducible", async () => {
     const regrets: number[] = [];
     for (let seed = 0; seed < 5; seed++) {
