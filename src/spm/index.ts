@@ -9,5 +9,7 @@ export { levelPlane, levelPolynomial, alignRows, removeScars, zeroMinimum } from
 export type { Corrected, Masking, MaskOptions, PolynomialOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
 export { gridMap, gridSpectrum } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
+export { loopModel, fitLoops } from "./loop";
+export type { LoopCoefficients, FitLoopOptions, LoopFit } from "./loop";
 export type { SHOParameters, BEResponse, FitSHOOptions, SHOFit } from "./sho";
 export type { SPMFile, SPMChannel, SPMSpectrum, SPMSignal, SPMGrid, SPMMetadata, ScanSize, ScanDirection } from "../io/formats/spm-types";
