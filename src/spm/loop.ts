@@ -1,7 +1,8 @@
 /**
  * Piezoresponse hysteresis loops (BE-PS / switching spectroscopy): the
- * 9-parameter loop model of pycroscopy/BGlib (`loop_fit_function`, after
- * Jesse et al., Rev. Sci. Instrum. 2006), fitted per pixel.
+ * 9-parameter loop model of pycroscopy/BGlib (`be_loop.py`,
+ * `loop_fit_function`), fitted per pixel. erf comes from the one
+ * implementation in src/causal/stats.ts (`erfc`, |error| < 1e-15).
  *
  * The DC voltages `vdc` hold two branches, the first half and the second
  * half. With parameters a0..a4, b0..b3 and d = 1000:
