@@ -180,7 +180,9 @@ export function lz4DecompressBlock(src: Uint8Array, out: Uint8Array, at: number,
     }
     len += 4;
     if (op + len > end) throw new Error("LZ4 block decodes to more bytes than declared");
-    for (let k = 0, r = op - offset; k < len; k++) out[op + k] = out[r + k];
+    const r = op - offset;
+    if (offset >= len) out.copyWithin(op, r, r + len);
+    else for (let k = 0; k < len; k++) out[op + k] = out[r + k]; // overlapping: a repeating pattern
     op += len;
   }
   if (op !== end) throw new Error(`LZ4 block decodes to ${op - at} bytes, ${size} declared (truncated or corrupt)`);
@@ -223,25 +225,48 @@ export function hdf5Lz4Decompress(src: Uint8Array): Uint8Array {
   return out;
 }
 
+/** SPREAD_LO[v] / SPREAD_HI[v]: byte t (t < 4 / t ≥ 4) of the pair is bit t of v; an 8×8 bit transpose by table. */
+const SPREAD_LO = new Uint32Array(256);
+const SPREAD_HI = new Uint32Array(256);
+for (let v = 0; v < 256; v++) {
+  for (let t = 0; t < 4; t++) {
+    if (v & (1 << t)) SPREAD_LO[v] |= 1 << (8 * t);
+    if (v & (1 << (t + 4))) SPREAD_HI[v] |= 1 << (8 * t);
+  }
+}
+
 /**
  * Undo bitshuffle's bit transpose of `n` elements (n a multiple of 8) of
  * `elemSize` bytes: the input is 8·elemSize bit rows of n bits, row
  * (8·byte + bit) holding that bit of every element (bits least significant
- * first within each byte). Writes `out[at, at + n·elemSize)`.
+ * first within each byte). Writes `out[at, at + n·elemSize)`, which must
+ * hold zeros (all-zero blocks, common in counting-detector data, are
+ * skipped). Each 8×8 bit block (8 elements, one byte) is transposed with
+ * two table lookups per input byte.
  */
 export function bitUntranspose(src: Uint8Array, srcAt: number, out: Uint8Array, at: number, n: number, elemSize: number): void {
   const rowBytes = n >> 3;
-  out.fill(0, at, at + n * elemSize);
-  for (let j = 0; j < elemSize; j++) {
-    for (let k = 0; k < 8; k++) {
-      const row = srcAt + (j * 8 + k) * rowBytes;
-      const bit = 1 << k;
-      for (let b = 0; b < rowBytes; b++) {
-        const v = src[row + b];
-        if (v === 0) continue;
-        const e = at + b * 8 * elemSize + j;
-        for (let t = 0; t < 8; t++) if (v & (1 << t)) out[e + t * elemSize] |= bit;
+  const s = elemSize;
+  for (let j = 0; j < s; j++) {
+    const rows = srcAt + j * 8 * rowBytes;
+    for (let b = 0; b < rowBytes; b++) {
+      let lo = 0;
+      let hi = 0;
+      for (let k = 0, p = rows + b; k < 8; k++, p += rowBytes) {
+        const v = src[p];
+        lo |= SPREAD_LO[v] << k;
+        hi |= SPREAD_HI[v] << k;
       }
+      if ((lo | hi) === 0) continue;
+      const e = at + b * 8 * s + j;
+      out[e] = lo & 255;
+      out[e + s] = (lo >>> 8) & 255;
+      out[e + 2 * s] = (lo >>> 16) & 255;
+      out[e + 3 * s] = lo >>> 24;
+      out[e + 4 * s] = hi & 255;
+      out[e + 5 * s] = (hi >>> 8) & 255;
+      out[e + 6 * s] = (hi >>> 16) & 255;
+      out[e + 7 * s] = hi >>> 24;
     }
   }
 }
