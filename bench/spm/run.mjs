@@ -1,4 +1,5 @@
-// SPM benchmark: read a multi-channel Nanonis .sxm and level one channel (plane, then
+// SPM benchmarks (`npm run bench -- spm` runs both): this file, then bench/spm/sho.mjs.
+// Read a multi-channel Nanonis .sxm and level one channel (plane, then
 // row median), ours (readSPM + levelPlane + alignRows) against nanonispy 1.1.0 + numpy
 // (bench/spm/ref.py) on the same file, in the same run. The file is synthetic, written
 // byte by byte in the documented layout (big-endian float32, SCAN_DIR up).
@@ -10,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
@@ -69,7 +71,7 @@ for (let i = 0; i < R; i++) {
   ours = { coef: lv.coefficients, p00: al.image.data[0], pLast: al.image.data[N * N - 1] };
 }
 // ------------------------------------------------------------------ reference
-const py = path.join(root, ".venv", "bin", "python");
+const py = referencePython(here);
 const r = spawnSync(py, [path.join(here, "ref.py"), file, "Z", String(R)], { encoding: "utf8", maxBuffer: 1 << 24 });
 if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
 const ref = JSON.parse(r.stdout);
@@ -81,3 +83,7 @@ console.log(`  read   ours ${f3(median(tr))} s   nanonispy ${f3(ref.read)} s   r
 console.log(`  level  ours ${f3(median(tl))} s   numpy     ${f3(ref.level)} s   ratio (theirs/ours) ${(ref.level / median(tl)).toFixed(2)}`);
 console.log(`  plane coefficients ours [${ours.coef.map((c) => c.toExponential(6)).join(", ")}] numpy [${ref.coef.map((c) => c.toExponential(6)).join(", ")}]`);
 console.log(`  levelled pixel (0,0) ours ${ours.p00.toExponential(6)} numpy ${ref.p00.toExponential(6)}; (last) ours ${ours.pLast.toExponential(6)} numpy ${ref.p_last.toExponential(6)}`);
+
+// ------------------------------------------------------------------ the SHO benchmark
+const sho = spawnSync(process.execPath, [path.join(here, "sho.mjs")], { stdio: "inherit" });
+if (sho.status !== 0) process.exit(1);

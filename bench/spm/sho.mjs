@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { referencePython } from "../reference-venv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..", "..");
@@ -51,7 +52,7 @@ const file = path.join(dir, "be.f64");
 const all = new Float64Array(B + 2 * P * B);
 all.set(freqs); all.set(real, B); all.set(imag, B + P * B);
 fs.writeFileSync(file, Buffer.from(all.buffer));
-const r = spawnSync(path.join(root, ".venv", "bin", "python"), [path.join(here, "sho_ref.py"), file, String(P), String(B)], { encoding: "utf8", maxBuffer: 1 << 26 });
+const r = spawnSync(referencePython(here), [path.join(here, "sho_ref.py"), file, String(P), String(B)], { encoding: "utf8", maxBuffer: 1 << 26 });
 fs.rmSync(dir, { recursive: true, force: true });
 if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
 const ref = JSON.parse(r.stdout);
