@@ -33,7 +33,7 @@ import type { Tensor } from "@tensorflow/tfjs";
 
 /** Options of {@link findAtomsDeep}. Lengths in pixels of the input image. */
 export interface FindAtomsDeepOptions {
-  /** Nearest-neighbour column spacing, pixels (default: `estimateSpacing`). */
+  /** Nearest-neighbour column spacing, pixels (default: `estimateSpacing`, which also gives the column width σ for the refinement window; when given, σ = 0.2 × spacing). */
   spacing?: number;
   /** Model or ensemble (default: the pretrained ensemble, `pretrainedAtomModel()`). All members need the same working spacing. */
   model?: AtomModel | AtomModel[];
@@ -76,7 +76,7 @@ const OOD_CONFIDENCE = 0.5;
 /**
  * Find atomic columns with a U-Net ensemble (see the module comment). Returns
  * the classical finder's table shape: `x`, `y` (px), `class` ("column"),
- * `probability` (ensemble mean at the column), `uncertainty` (1-sd position
+ * `probability` (the ensemble's mean probability at the column's maximum), `uncertainty` (1-sd position
  * error, px, from the refinement; √(1/12 + spread²) where the refinement was
  * not kept), `uncertaintyX`, `uncertaintyY`, `frequency` (fraction of the
  * members that found the column), `spread` (sd of the members' positions,
@@ -142,14 +142,15 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   // 1. Scale.
   let spacing = options.spacing, sigma = NaN;
   if (spacing !== undefined && !(Number.isFinite(spacing) && spacing > 0)) throw new RangeError(`${fn}: options.spacing must be a positive number of pixels, got ${spacing}`);
-  try {
-    const est = estimateSpacing(img);
-    spacing ??= est.spacing;
-    sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
-  } catch (e) {
-    if (spacing === undefined) throw new RangeError(`${fn}: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.spacing (nearest-neighbour distance, pixels)`);
-    sigma = 0.2 * spacing;
-  }
+  if (spacing === undefined) {
+    try {
+      const est = estimateSpacing(img);
+      spacing = est.spacing;
+      sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
+    } catch (e) {
+      throw new RangeError(`${fn}: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.spacing (nearest-neighbour distance, pixels)`);
+    }
+  } else sigma = 0.2 * spacing;
   if (!(spacing > 1.5) || spacing > 0.5 * Math.max(w, h)) throw new RangeError(`${fn}: nearest-neighbour spacing ${spacing.toFixed(2)} px is outside what a ${w}×${h} image can show (1.5 px to half its size); pass options.spacing`);
   const scale = s0 / spacing;
   const W = Math.round(w * scale), H = Math.round(h * scale);
@@ -180,7 +181,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   const memberPeaks = maps.map((p) => centroids(p, rs.width, rs.height, localMaxima(p, rs.width, rs.height, threshold, rMin), rCentroid));
   const frequency = new Float64Array(k), spread = new Float64Array(k).fill(NaN), probability = new Float64Array(k);
   for (let i = 0; i < k; i++) {
-    probability[i] = mean[Math.round(peaks.y[i]) * rs.width + Math.round(peaks.x[i])];
+    probability[i] = peaks.value[i];
     const xs: number[] = [], ys: number[] = [];
     for (const mp of memberPeaks) {
       const r = mp.grid.nearest(peaks.x[i], peaks.y[i], 1, -1, rMin);
@@ -302,9 +303,9 @@ function localMaxima(p: Float32Array, W: number, H: number, threshold: number, r
   return out;
 }
 
-/** Probability-weighted centroid of the map within radius r of each maximum. */
-function centroids(p: Float32Array, W: number, H: number, maxima: number[], r: number): { x: Float64Array; y: Float64Array; grid: PointGrid } {
-  const R = Math.ceil(r), x = new Float64Array(maxima.length), y = new Float64Array(maxima.length);
+/** Probability-weighted centroid of the map within radius r of each maximum, and the map's value at the maximum. */
+function centroids(p: Float32Array, W: number, H: number, maxima: number[], r: number): { x: Float64Array; y: Float64Array; value: Float64Array; grid: PointGrid } {
+  const R = Math.ceil(r), x = new Float64Array(maxima.length), y = new Float64Array(maxima.length), value = Float64Array.from(maxima, (i) => p[i]);
   maxima.forEach((idx, k) => {
     const cx = idx % W, cy = (idx - cx) / W;
     let s = 0, sx = 0, sy = 0;
@@ -315,7 +316,7 @@ function centroids(p: Float32Array, W: number, H: number, maxima: number[], r: n
     }
     x[k] = s > 0 ? sx / s : cx; y[k] = s > 0 ? sy / s : cy;
   });
-  return { x, y, grid: new PointGrid(x, y, 4) };
+  return { x, y, value, grid: new PointGrid(x, y, 4) };
 }
 
 /** A working-scale map resampled back to the input's w×h grid (x_in = X / scale). */
