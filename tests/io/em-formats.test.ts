@@ -158,6 +158,7 @@ describe("DigitalMicrograph .dm3/.dm4: equal to rosettasciio", () => {
     ["bad_truncated_half.dm4", /truncated: the header says the tags take \d+ bytes after the 16-byte header, the file has \d+ bytes/],
     ["bad_truncated_tail.dm4", /truncated: the header says the tags take/],
     ["bad_delimiter.dm4", /corrupt tag "root\.ApplicationBounds" at byte \d+: expected the %%%% delimiter/],
+    ["bad_struct_count.dm3", /corrupt tag "root\.Huge": array of 4000000000 elements in a file of \d+ bytes/],
     ["bad_dimensions.dm4", /image 1 \("type 10"\): dimensions \[70, 5\] of u2 need 700 bytes, the data array holds 70 \(corrupt file\?\)/],
   ])("%s is refused, naming the file", async (name, reason) => {
     const file = join(dir, name);

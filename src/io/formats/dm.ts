@@ -148,9 +148,14 @@ export function parseDm(fd: number, size: number, fail: (reason: string) => Erro
     if (t === 15) return readStruct(structDef(1).types);
     if (t !== 20) throw fail(`corrupt tag "${name}": unknown tag type ${t}`);
     const et = info[1];
+    // arrays of zero-size elements could claim any count: bound every count by the file's length
+    const checkCount = (count: number): number => {
+      if (!(count >= 0) || count > size) throw fail(`corrupt tag "${name}": array of ${count} elements in a file of ${size} bytes`);
+      return count;
+    };
     if (et === 15) {
       const { types, end } = structDef(2);
-      const count = info[end];
+      const count = checkCount(info[end]);
       const per = types.reduce((a, x) => a + simpleSize(x), 0);
       if (count * per > INLINE_ARRAY_BYTES) {
         const at = c.pos;
@@ -161,7 +166,7 @@ export function parseDm(fd: number, size: number, fail: (reason: string) => Erro
     }
     if (et === 18) {
       const len = info[2];
-      const count = info[3];
+      const count = checkCount(info[3]);
       return Array.from({ length: count }, () => latin(c.bytes(len)));
     }
     if (et === 20) {
