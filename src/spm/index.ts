@@ -1,8 +1,9 @@
 /**
- * Scanning-probe microscopy (`cs.spm`): readers for the vendors' formats
- * (one orientation convention, stated in src/io/formats/spm-types.ts) and
+ * Scanning-probe microscopy (`cs.spm`): `readSPM` for the vendors' formats
+ * (one orientation convention, stated in src/io/formats/spm-types.ts);
  * corrections with Gwyddion's names and semantics, each returning
- * `{ image, removed }` (src/spm/level.ts).
+ * `{ image, removed }` (./level.ts); grid spectroscopy maps (./grid.ts);
+ * band-excitation SHO fits (./sho.ts) and hysteresis-loop fits (./loop.ts).
  */
 export { readSPM } from "./read";
 export { levelPlane, levelPolynomial, alignRows, removeScars, zeroMinimum } from "./level";
