@@ -2,7 +2,8 @@
 
     python ref.py check ONNX INPUT.f32 EXPECTED.f32 H W
         Load causalscope's exported ONNX graph, copy its initializers into AtomAI's Unet
-        (nb_filters=16, with_dilation=True, same module order as our layers), run it on the input
+        (nb_filters=16, with_dilation=True, same module order as our layers) after onnx.checker's
+        full check of the graph, run it on the input
         and print the largest difference from EXPECTED (our sigmoid output), once as AtomAI computes
         (F.interpolate bilinear, align_corners=False: half-pixel centres; its DilatedBlock sums the
         outputs of all 9 modules of the bottleneck) and once with causalscope's semantics (TensorFlow.js
@@ -11,7 +12,8 @@
     python ref.py infer ONNX SIZES REPS
         Time one forward pass (batch 1, 1 channel, SIZE² pixels, sigmoid output) of AtomAI's Unet
         in PyTorch (eval, inference_mode), of ONNX Runtime on our graph and of ONNX Runtime on
-        PyTorch's own ONNX export of AtomAI's Unet. 2 threads everywhere. One warm-up, then REPS timed
+        PyTorch's own ONNX export of AtomAI's Unet (with ONNX Runtime's default spin-waiting, and
+        without it as causalscope's onnxSession runs). 2 threads everywhere. One warm-up, then REPS timed
         calls: median and fastest in ms.
     python ref.py train SIZE BATCH STEPS REPS
         Time a training epoch (STEPS Adam steps of BATCH images SIZE², binary cross-entropy on the
@@ -37,8 +39,11 @@ torch.set_num_threads(THREADS)
 torch.set_num_interop_threads(1)
 
 
-def ort_session(model):
+def ort_session(model, spinning=True):
+    """ONNX Runtime CPU session, 2 intra-op threads; spinning=True is ONNX Runtime's default, False is onnxSession's."""
     so = ort.SessionOptions()
+    if not spinning:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.intra_op_num_threads = THREADS
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -119,6 +124,7 @@ def check(onnx_path, input_path, expected_path, h, w):
     h, w = int(h), int(w)
     x = np.fromfile(input_path, dtype=np.float32).reshape(1, 1, h, w)
     expected = np.fromfile(expected_path, dtype=np.float32).reshape(1, 1, h, w)
+    onnx.checker.check_model(onnx.load(onnx_path), full_check=True)  # raises on an invalid graph
     net = load_onnx_weights(atomai_unet(), onnx_path)
     tf_like = forward(net, torch.from_numpy(x), tfjs_semantics=True).numpy()
     own = forward(net, torch.from_numpy(x)).numpy()
@@ -128,6 +134,7 @@ def check(onnx_path, input_path, expected_path, h, w):
         "atomai_own_max_abs_diff": float(np.abs(own - expected).max()),
         "ort_python_max_abs_diff": float(np.abs(ours_py - expected).max()),
         "parameters": sum(p.numel() for p in net.parameters()),
+        "onnx_checker": "passed (full_check)",
     }
 
 
@@ -151,6 +158,7 @@ def infer(onnx_path, sizes, reps):
     torch.onnx.export(wrapped, torch.zeros(1, 1, 64, 64), export_path, input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": {2: "h", 3: "w"}, "output": {2: "h", 3: "w"}}, opset_version=17, dynamo=False)
     theirs = ort_session(export_path)
+    theirs_quiet = ort_session(export_path, spinning=False)
     out = {"torch": torch.__version__, "onnxruntime": ort.__version__, "threads": torch.get_num_threads(), "sizes": {}}
     for s in [int(v) for v in sizes.split(",")]:
         x = np.random.default_rng(0).standard_normal((1, 1, s, s)).astype(np.float32)
@@ -159,6 +167,7 @@ def infer(onnx_path, sizes, reps):
             "pytorch": timed(lambda: forward(net, xt), reps),
             "ort_python_ours": timed(lambda: ours.run(None, {"input": x.reshape(1, s, s, 1)}), reps),
             "ort_python_torch_export": timed(lambda: theirs.run(None, {"input": x}), reps),
+            "ort_python_torch_export_no_spin": timed(lambda: theirs_quiet.run(None, {"input": x}), reps),
         }
     return out
 

@@ -16,15 +16,18 @@
 //    is what the timed PyTorch model runs (the same operations up to a few additions at 1/8 resolution).
 // 2. Inference: one forward pass, batch 1, SIZE² pixels, sigmoid output, from an in-memory array
 //    to an in-memory array. One warm-up call, then --reps timed calls per tool (tfjs-cpu:
-//    --cpu-reps, only at --cpu-sizes: ~25 s per 256² call here, so 1024² would take minutes per call), median and fastest; the tools alternate in --rounds rounds (Node side, then
-//    Python side) so that load from other jobs on the machine falls on both. Python side:
-//    PyTorch (AtomAI's Unet, eval, inference_mode, torch.set_num_threads(2)), ONNX Runtime on our
-//    exported graph and on PyTorch's own ONNX export of AtomAI's Unet (torch.onnx.export, opset 17),
-//    intra-op threads 2. Ours: onnxruntime-node (onnxSession, intraOpNumThreads 2), tfjs-wasm
-//    (XNNPACK, SIMD, single thread: causalscope's backend() reports threads: false in Node) and
-//    tfjs-cpu (pure JavaScript). PyTorch runs with OMP_WAIT_POLICY=PASSIVE: with OpenMP's default
-//    spin-waiting, 2 threads on a loaded 2-core machine took 1.6 s per 64² call here instead of
-//    45 ms (its threads spin at every barrier while the other is descheduled).
+//    --cpu-reps, only at --cpu-sizes: ~25 s per 256² call here, minutes at 1024²), median and
+//    fastest; the tools alternate in --rounds rounds (Node side, then Python side) so that load
+//    from other jobs on the machine falls on both.
+//    Ours: onnxruntime-node (onnxSession: intra-op threads 2, no spin-waiting), tfjs-wasm (XNNPACK,
+//    SIMD, single thread: causalscope's backend() reports threads: false in Node), tfjs-cpu (pure
+//    JavaScript). Python side: PyTorch (AtomAI's Unet, eval, inference_mode, torch.set_num_threads(2)),
+//    ONNX Runtime with intra-op threads 2 and its default spin-waiting on our exported graph and on
+//    PyTorch's own ONNX export of AtomAI's Unet (torch.onnx.export, opset 17), and on that export
+//    without spin-waiting (onnxSession's setting: see its `spinning` option). PyTorch runs with
+//    OMP_WAIT_POLICY=PASSIVE: with OpenMP's default spin-waiting, 2 threads on a loaded 2-core
+//    machine took 1.6 s per 64² call here instead of 45 ms (its threads spin at every barrier while
+//    the other is descheduled).
 // 3. Training: one epoch = --train-steps Adam steps (lr 1e-3) of --train-batch random images of
 //    --train-size² with binary cross-entropy, on the same architecture without dilation (TensorFlow.js
 //    has no gradient for dilated convolutions): tfjs-wasm (with causalscope's Conv2DBackpropFilter
@@ -132,7 +135,7 @@ say(`\n## Same weights, same outputs (64² random image, sigmoid output, largest
 say(`| tfjs-cpu | ONNX Runtime (Python), same graph | AtomAI Unet in PyTorch with causalscope's upsampling and bottleneck sum | AtomAI Unet as it is (half-pixel upsampling, bottleneck sums all 9 module outputs) |`);
 say(`| --- | --- | --- | --- |`);
 say(`| ${dTf.toExponential(1)} | ${chk.ort_python_max_abs_diff.toExponential(1)} | ${chk.atomai_tfjs_semantics_max_abs_diff.toExponential(1)} | ${chk.atomai_own_max_abs_diff.toExponential(1)} |`);
-say(`AtomAI's Unet: ${chk.parameters} parameters.`);
+say(`AtomAI's Unet: ${chk.parameters} parameters; our graph: onnx.checker ${chk.onnx_checker}.`);
 if (!(dTf < 1e-4 && chk.ort_python_max_abs_diff < 1e-4 && chk.atomai_tfjs_semantics_max_abs_diff < 1e-4)) throw new Error("bench/deep: the models do not compute the same function; timings would not compare like with like");
 
 // ---------------------------------------------------------------- inference
@@ -159,12 +162,13 @@ for (let round = 1; round <= rounds; round++) {
     add("PyTorch (AtomAI Unet)", s, p.sizes[s].pytorch.all_ms);
     add("ONNX Runtime Python, our graph", s, p.sizes[s].ort_python_ours.all_ms);
     add("ONNX Runtime Python, PyTorch's export", s, p.sizes[s].ort_python_torch_export.all_ms);
+    add("ONNX Runtime Python, PyTorch's export, no spinning", s, p.sizes[s].ort_python_torch_export_no_spin.all_ms);
   }
 }
 await session.release();
 say(`\n## Inference, batch 1, 2 threads (${rounds} rounds × ${reps} timed calls; tfjs-cpu ${cpuReps}): median (fastest)`);
 say(`PyTorch ${pyVersions.torch} (threads ${pyVersions.threads}), onnxruntime ${pyVersions.onnxruntime} (Python) and onnxruntime-node ${require("onnxruntime-node").env.versions.node}.`);
-const tools = ["onnxruntime-node", "tfjs-wasm", "tfjs-cpu", "PyTorch (AtomAI Unet)", "ONNX Runtime Python, our graph", "ONNX Runtime Python, PyTorch's export"];
+const tools = ["onnxruntime-node", "tfjs-wasm", "tfjs-cpu", "PyTorch (AtomAI Unet)", "ONNX Runtime Python, our graph", "ONNX Runtime Python, PyTorch's export", "ONNX Runtime Python, PyTorch's export, no spinning"];
 say(`| tool | ${sizes.map((s) => `${s}²`).join(" | ")} |`);
 say(`| --- | ${sizes.map(() => "---").join(" | ")} |`);
 const cell = (t, s, f) => (times[t][s] ? f(times[t][s]) : "not run (--cpu-sizes)");

@@ -238,6 +238,7 @@ describe("operator semantics (known answers)", () => {
     await expect(onnxSession(new Uint8Array(0))).rejects.toThrow(/onnxSession: model must be the bytes of an ONNX model/);
     const bytes = toOnnx(buildUNet({ architecture: "tiny" }));
     await expect(onnxSession(bytes, { threads: 0 })).rejects.toThrow(/options.threads must be a positive integer, got 0/);
+    await expect(onnxSession(bytes, { spinning: "yes" as unknown as boolean })).rejects.toThrow(/options.spinning must be true or false, got "yes"/);
     const s = await onnxSession(bytes);
     await expect(s.run({ data: new Float32Array(10), shape: [1, 8, 8, 1] })).rejects.toThrow(/Float32Array of 64 values/);
     await s.release();

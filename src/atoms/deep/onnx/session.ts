@@ -27,6 +27,15 @@ function ort(): Ort {
 export interface OnnxSessionOptions {
   /** Threads of one operator (ONNX Runtime's intraOpNumThreads). Default 2. */
   threads?: number;
+  /**
+   * Let the intra-op threads spin-wait for work between operators (ONNX Runtime's
+   * `session.intra_op.allow_spinning`, which ONNX Runtime turns on by default). Default false: on
+   * a CPU shared with other work (a notebook kernel beside the browser and other jobs) spinning
+   * threads take cycles the working ones need. Measured here (2 cores, load average 9–12, AtomAI
+   * U-Net at 256², medians of 10 in 3 alternating rounds): 194, 188, 219 ms without spinning,
+   * 275, 283, 219 ms with it.
+   */
+  spinning?: boolean;
 }
 
 /** A tensor in and out of {@link OnnxSession.run}: row-major float32 data and its shape. */
@@ -52,7 +61,7 @@ export interface OnnxSession {
 
 /**
  * Start an ONNX Runtime session (CPU, all graph optimisations, sequential
- * execution, `threads` intra-op threads) on the bytes of an ONNX model, such
+ * execution, `threads` intra-op threads, no spin-waiting unless `spinning`) on the bytes of an ONNX model, such
  * as `toOnnx(model)` returns. Creating it optimises the graph (tens of ms).
  *
  * @example
@@ -64,6 +73,8 @@ export async function onnxSession(model: Uint8Array, options: OnnxSessionOptions
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`onnxSession: model must be the bytes of an ONNX model (a non-empty Uint8Array, e.g. from toOnnx), got ${model instanceof Uint8Array ? "0 bytes" : typeof model}`);
   const threads = options.threads ?? 2;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`onnxSession: options.threads must be a positive integer, got ${String(threads)}`);
+  const spinning = options.spinning ?? false;
+  if (typeof spinning !== "boolean") throw new TypeError(`onnxSession: options.spinning must be true or false, got ${JSON.stringify(spinning)}`);
   const { InferenceSession, Tensor } = ort();
   let session: OrtSession | undefined = await InferenceSession.create(model, {
     executionProviders: ["cpu"],
@@ -71,6 +82,7 @@ export async function onnxSession(model: Uint8Array, options: OnnxSessionOptions
     executionMode: "sequential",
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: spinning ? "1" : "0" } } },
   });
   const inputNames = [...session.inputNames], outputNames = [...session.outputNames];
   return {
