@@ -45,10 +45,58 @@ function col(atoms: AtomsInput, name: string, required: boolean): ArrayLike<numb
 }
 
 /**
+ * Basis of the lattice formed by the `aSite` columns, or an error saying what
+ * is supported when they do not form one: a honeycomb (graphene, h-BN, MoS2
+ * along c) or dumbbell lattice has two columns per cell, and its columns
+ * taken together have neighbours at ±a1 only half of the time.
+ */
+function bravaisBasis(ax: number[], ay: number[], aSite: number): Pick<LatticeBasis, "a1" | "a2"> {
+  const b = latticeBasis(ax, ay);
+  if (b.support[0] < 0.6 || b.support[1] < 0.6) {
+    throw new RangeError(`localCrystallography: the ${ax.length} columns on sublattice ${aSite} (options.aSite) do not form a Bravais lattice (a neighbour at +a1 for ${(100 * b.support[0]).toFixed(0)} %, at +a2 for ${(100 * b.support[1]).toFixed(0)} % of them). Cells need one lattice of corners: square, rectangular, oblique and hexagonal/triangular lattices are supported as they are; a honeycomb (graphene, h-BN) or dumbbell lattice has two columns per cell, so split them first, findAtoms(image, { sublattices: 2 }) (geometric split), and the cells are then formed by sublattice 0 with sublattice 1 measured inside them (its ideal site, e.g. (⅓, ⅓) of a honeycomb cell, is found from the data)`);
+  }
+  return b;
+}
+
+/**
+ * Fractions (fu, fv) of the cell at which the B columns sit: the circular
+ * mean, over B columns, of their cell fractions relative to the nearest A
+ * column, snapped to the nearest twelfth when within 0.02 (the special sites
+ * ½, ⅓, ⅔, ¼ of the common lattices; so a perovskite's B site is exactly
+ * the cage centre, the mean of the four corners).
+ */
+function siteFraction(ax: number[], ay: number[], bx: number[], by: number[], basis: Pick<LatticeBasis, "a1" | "a2">): [number, number] {
+  const { a1, a2 } = basis, det = a1[0] * a2[1] - a1[1] * a2[0];
+  const grid = new PointGrid(ax, ay);
+  let cu = 0, su = 0, cv = 0, sv = 0;
+  for (let k = 0; k < bx.length; k++) {
+    const r = grid.nearest(bx[k], by[k], 1);
+    if (!r.index.length) continue;
+    const dx = bx[k] - ax[r.index[0]], dy = by[k] - ay[r.index[0]];
+    const u = (dx * a2[1] - dy * a2[0]) / det, v = (a1[0] * dy - a1[1] * dx) / det;
+    cu += Math.cos(2 * Math.PI * u); su += Math.sin(2 * Math.PI * u); cv += Math.cos(2 * Math.PI * v); sv += Math.sin(2 * Math.PI * v);
+  }
+  const frac = (c: number, s: number) => {
+    const f = ((Math.atan2(s, c) / (2 * Math.PI)) % 1 + 1) % 1;
+    const q = Math.round(12 * f) / 12;
+    return Math.abs(f - q) < 0.02 ? q % 1 : f;
+  };
+  return [frac(cu, su), frac(cv, sv)];
+}
+
+/**
  * Per-cell descriptors from found columns (e.g. the output of `findAtoms`
  * with `sublattices: 2`). A cell is the parallelogram of four A-site columns
  * (i, j), (i+1, j), (i, j+1), (i+1, j+1); its B site is the B column nearest
- * the cell centre (within 0.35 × the shorter cell edge).
+ * the cell's ideal B site (within 0.35 × the shorter cell edge): the cage
+ * centre (mean of the 4 corners) in a perovskite; in general the point at the
+ * fractions (fu, fv) of the cell where the B columns sit on average
+ * (`siteFraction`: (⅓, ⅓) or (⅔, ⅔) in a honeycomb), bilinear in the four
+ * corners. Supported: any lattice whose A columns form a Bravais lattice
+ * (square, rectangular, oblique, hexagonal/triangular); a honeycomb or
+ * dumbbell lattice once split into its two sublattices (`findAtoms` with
+ * `sublattices: 2`). Otherwise, or when no complete cell exists, an error
+ * says why (never an empty table).
  *
  * Columns of the returned table:
  * `i`, `j` (lattice indices), `x`, `y` (cell centre = mean of the 4 A sites, px),
@@ -57,7 +105,7 @@ function col(atoms: AtomsInput, name: string, required: boolean): ArrayLike<numb
  * `rotation` (angle of the local a-edge minus that of the reference cell, degrees, positive from +x towards +y),
  * `exx`, `eyy`, `exy` (infinitesimal strain ε = ½(F + Fᵀ) − I with F = M·M_ref⁻¹, M = [a-edge b-edge]),
  * `omega` (lattice rotation ½(F₂₁ − F₁₂), degrees),
- * `bx`, `by` (B position, px), `dx`, `dy` (B − cage centre, px), `displacement` (|d|, px), `angle` (direction of d, degrees),
+ * `bx`, `by` (B position, px), `dx`, `dy` (B − its ideal site: the cage centre in a perovskite, px), `displacement` (|d|, px), `angle` (direction of d, degrees),
  * `intensityA` (mean of the 4 corners), `intensityB`, `reference` (1 for reference cells),
  * and, when the calibration's unit is a length, `aPm`, `bPm`, `dxPm`, `dyPm`, `displacementPm` (picometres).
  * B columns are NaN where a cell has no B site (or `bSite` is null).
@@ -73,11 +121,13 @@ export function localCrystallography(atoms: AtomsInput, options: LocalCrystallog
   for (let k = 0; k < X.length; k++) { if (S[k] === aSite) ai.push(k); else if (bSite !== null && S[k] === bSite) bi.push(k); }
   if (ai.length < 4) throw new RangeError(`localCrystallography: only ${ai.length} columns on sublattice ${aSite} (options.aSite); at least 4 are needed to form a cell`);
   const ax = ai.map((k) => X[k]), ay = ai.map((k) => Y[k]);
-  const basis = options.basis ?? latticeBasis(ax, ay);
+  const basis = options.basis ?? bravaisBasis(ax, ay, aSite);
   const idx = latticeIndices(ax, ay, basis);
   const at = new Map<string, number>();
   for (let k = 0; k < ai.length; k++) if (idx.assigned[k]) at.set(`${idx.i[k]},${idx.j[k]}`, k);
   const bGrid = bi.length ? new PointGrid(bi.map((k) => X[k]), bi.map((k) => Y[k])) : null;
+  // Ideal B site as fractions (fu, fv) of the cell: (½, ½) in a perovskite, (⅓, ⅓) or (⅔, ⅔) in a honeycomb.
+  const [fu, fv] = bGrid ? siteFraction(ax, ay, bi.map((k) => X[k]), bi.map((k) => Y[k]), basis) : [0.5, 0.5];
   const cal = options.calibration ?? (atoms as { parameters?: { calibration?: Calibration } }).parameters?.calibration;
   const pmPer = cal ? PM_PER_UNIT[cal.unit.trim()] : undefined;
   const pxPm = cal && pmPer ? cal.pixelSize * pmPer : undefined;
@@ -100,15 +150,18 @@ export function localCrystallography(atoms: AtomsInput, options: LocalCrystallog
     rows.gamma.push((Math.acos(Math.max(-1, Math.min(1, (ux * vx + uy * vy) / (la * lb)))) * 180) / Math.PI);
     rows.tetragonality.push(lb / la);
     mats.push([ux, vx, uy, vy]);
+    // The B site's ideal position: bilinear in the four corners (their mean, the cage centre, at (½, ½)).
+    const wgt = [(1 - fu) * (1 - fv), fu * (1 - fv), (1 - fu) * fv, fu * fv];
+    const sx = c.reduce((t, k, q) => t + wgt[q] * ax[k], 0), sy = c.reduce((t, k, q) => t + wgt[q] * ay[k], 0);
     let bx = NaN, by = NaN, ib = NaN;
     if (bGrid) {
-      const r = bGrid.nearest(cx, cy, 1, -1, 0.35 * Math.min(la, lb));
+      const r = bGrid.nearest(sx, sy, 1, -1, 0.35 * Math.min(la, lb));
       if (r.index.length) { const kb = bi[r.index[0]]; bx = X[kb]; by = Y[kb]; ib = INT ? INT[kb] : NaN; }
     }
     rows.bx.push(bx); rows.by.push(by);
-    rows.dx.push(bx - cx); rows.dy.push(by - cy);
-    rows.displacement.push(Math.hypot(bx - cx, by - cy));
-    rows.angle.push((Math.atan2(by - cy, bx - cx) * 180) / Math.PI);
+    rows.dx.push(bx - sx); rows.dy.push(by - sy);
+    rows.displacement.push(Math.hypot(bx - sx, by - sy));
+    rows.angle.push((Math.atan2(by - sy, bx - sx) * 180) / Math.PI);
     rows.intensityA.push(INT ? c.reduce((s, k) => s + INT[ai[k]], 0) / 4 : NaN);
     rows.intensityB.push(ib);
     const ref = options.reference;
@@ -116,6 +169,7 @@ export function localCrystallography(atoms: AtomsInput, options: LocalCrystallog
     rows.reference.push(isRef ? 1 : 0);
   }
   const nCells = rows.x.length;
+  if (!nCells) throw new RangeError(`localCrystallography: no complete cell: of the ${ai.length} columns on sublattice ${aSite}, ${idx.assigned.reduce((t, v) => t + v, 0)} were reached walking the basis a1 = (${basis.a1.map((v) => v.toFixed(2)).join(", ")}), a2 = (${basis.a2.map((v) => v.toFixed(2)).join(", ")}) px, and no four of them form a cell (i, j)…(i+1, j+1); pass options.basis, or check the sublattice labels`);
   // Reference cell: component-wise median over the reference cells.
   const refIdx = mats.map((_, k) => k).filter((k) => rows.reference[k] === 1);
   if (nCells && !refIdx.length) throw new RangeError("localCrystallography: options.reference contains no complete cell");

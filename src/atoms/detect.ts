@@ -10,11 +10,30 @@ import { Image } from "../image/image";
 import { gaussianFilter, laplacianOfGaussian } from "../image/filters";
 import { fftPow2, fftPow2Columns } from "../image/fft";
 import { quickselect } from "../core/select";
+import { latticeBasisFFT } from "./lattice";
+import { lstsq } from "../core/linalg";
+import { checkChoice } from "../core/options";
 
 /** Result of {@link estimateSpacing}. */
 export interface SpacingEstimate {
-  /** Nearest-neighbour distance between columns (pixels): the first peak of the autocorrelation. */
+  /**
+   * Nearest-neighbour spacing (pixels): the shortest distance between two
+   * distinct columns of the projected structure, whatever their sublattice
+   * (graphene: the C–C bond, a/√3; a perovskite along [001] with visible B
+   * columns: the A–B distance a/√2; a dumbbell: its two columns), counting
+   * every column that stands out in the lattice-averaged unit cell.
+   */
   spacing: number;
+  /** Length of the shortest lattice vector (pixels): the repeat distance; equals `spacing` on a one-column-per-cell (Bravais) lattice. */
+  period: number;
+  /** Distinct columns per unit cell found in the lattice average (NaN when `method` is "autocorrelation"). */
+  columnsPerCell: number;
+  /** Area of the unit cell (px²; NaN when `method` is "autocorrelation"). */
+  cellArea: number;
+  /** Lattice basis (pixels) and the columns of the averaged cell as fractions (u, v) of it, with pixel (0, 0) as origin (null when `method` is "autocorrelation"). */
+  cell: { a1: [number, number]; a2: [number, number]; sites: Array<[number, number]> } | null;
+  /** "motif": from the lattice-averaged unit cell; "autocorrelation": the first autocorrelation peak (no lattice basis found). */
+  method: "motif" | "autocorrelation";
   /** Radius (pixels) at which the autocorrelation's central peak falls to half its height above the first minimum: ≈ 1.18·σ·√2 for Gaussian columns of width σ. */
   halfWidth: number;
   /** Column width σ estimated from `halfWidth` (pixels). */
@@ -67,31 +86,28 @@ function autocorrelationInPlace(x: Float64Array, W: number, H: number, h: number
 }
 
 /**
- * Estimate the nearest-neighbour spacing and column width from the image's
- * autocorrelation (Wiener–Khinchin: inverse FFT of the power spectrum, any
- * image size; zero-padded to powers of two). The image is high-passed (Gaussian background of σ = min(w,h)/10
- * removed) and Hann-windowed first. The spacing is the first radius at which
- * the maximum of the autocorrelation over a ring has a prominent local
- * maximum (the nearest lattice vector). O(wh log wh).
+ * First autocorrelation peak and column width (the scale when no lattice
+ * basis is found, and always the width): Wiener–Khinchin (inverse FFT of the
+ * power spectrum; zero-padded to powers of two) of the high-passed (`hp`),
+ * Hann-windowed image. The period is the first radius at which the maximum of
+ * the autocorrelation over a ring has a prominent local maximum (NaN when
+ * none stands out from the noise). O(wh log wh).
  */
-export function estimateSpacing(image: Image): SpacingEstimate {
-  const { width: w, height: h } = image;
-  if (w < 8 || h < 8) throw new RangeError(`estimateSpacing: image is ${w}×${h} pixels; at least 8×8 is needed to estimate a lattice spacing (pass options.minDistance / options.sigma instead)`);
-  const bg = gaussianFilter(image, Math.max(4, Math.min(w, h) / 10)).data;
+function autocorrelationScale(hp: Float64Array, w: number, h: number): { spacing: number; halfWidth: number; sigma: number } {
+
   // Zero-padded to powers of two (radix-2 FFTs; the Hann window makes the padding seamless).
   let W2 = 1, H2 = 1;
   while (W2 < w) W2 <<= 1;
   while (H2 < h) H2 <<= 1;
   const re = new Float64Array(W2 * H2);
   let mean = 0;
-  for (let i = 0; i < w * h; i++) mean += image.data[i] - bg[i];
+  for (let i = 0; i < w * h; i++) mean += hp[i];
   mean /= w * h;
   const hx = new Float64Array(w);
   for (let x = 0; x < w; x++) hx[x] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (x + 0.5)) / w);
-  const d = image.data;
   for (let y = 0; y < h; y++) {
     const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (y + 0.5)) / h);
-    for (let x = 0; x < w; x++) re[y * W2 + x] = (d[y * w + x] - bg[y * w + x] - mean) * hx[x] * wy;
+    for (let x = 0; x < w; x++) re[y * W2 + x] = (hp[y * w + x] - mean) * hx[x] * wy;
   }
   const rmax = Math.floor(Math.min(w, h) / 3);
   // Autocorrelation = inverse FFT of the power spectrum, only where the rings need it (|dy| ≤ rmax).
@@ -118,20 +134,23 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   let span = 0;
   for (let r = rmin; r <= rmax; r++) span = Math.max(span, ring[r] - ring[rmin]);
   let peak = -1;
+  // White noise gives the autocorrelation at a lag an sd of a0·√Σw⁴ / Σw² = 1.94·a0/√(wh) (Hann window); the
+  // ring maximum of such noise has spurious maxima of a few sd, so a peak must also stand 6 sd above the first minimum.
+  const noiseFloor = (6 * 1.944 * ring[0]) / Math.sqrt(w * h);
   for (let r = rmin + 1; r < rmax; r++) {
-    if (ring[r] >= ring[r - 1] && ring[r] >= ring[r + 1] && ring[r] - ring[rmin] > 0.1 * span) {
+    if (ring[r] >= ring[r - 1] && ring[r] >= ring[r + 1] && ring[r] - ring[rmin] > 0.1 * span && ring[r] - ring[rmin] > noiseFloor) {
       // Require a real maximum: it must exceed what follows within a few pixels.
       peak = r;
       break;
     }
   }
-  if (peak < 0 || span <= 0 || !(a0 > 0)) {
-    throw new RangeError(`estimateSpacing: found no lattice periodicity in the ${w}×${h} image (no autocorrelation peak within ${rmax} px); pass options.minDistance and options.sigma`);
+  // Sub-pixel peak by a parabola through the ring maxima (NaN: no significant peak).
+  let spacing = NaN;
+  if (peak > 0 && span > 0 && a0 > 0) {
+    const y0 = ring[peak - 1], y1 = ring[peak], y2 = ring[peak + 1];
+    const den = y0 - 2 * y1 + y2;
+    spacing = peak + (den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0);
   }
-  // Sub-pixel peak by a parabola through the ring maxima.
-  const y0 = ring[peak - 1], y1 = ring[peak], y2 = ring[peak + 1];
-  const den = y0 - 2 * y1 + y2;
-  const spacing = peak + (den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0);
   // Width of the central peak above the first minimum (r ≥ 1 avoids the white-noise spike at 0).
   const base = ring[rmin];
   const top = ring[1] + (ring[1] - ring[2]) * 0.5; // extrapolate a little towards r = 0
@@ -142,6 +161,208 @@ export function estimateSpacing(image: Image): SpacingEstimate {
   }
   const sigma = Math.max(0.5, half / (1.1774 * Math.SQRT2));
   return { spacing, halfWidth: half, sigma };
+}
+
+/**
+ * Position of the maximum of a 2-D quadratic fitted by least squares to the
+ * values `m` at the points (`px`, `py`) (pixels; nine here: a bin and its
+ * neighbours), or null when the fit has no maximum within `reach` px of the
+ * first point. The fit is in Cartesian coordinates, so oblique and irregular
+ * bins are handled (not a parabola per axis).
+ */
+function quadraticPeak(px: number[], py: number[], m: number[], reach: number): [number, number] | null {
+  const A: number[] = [], x0 = px[0], y0 = py[0];
+  for (let k = 0; k < px.length; k++) { const x = px[k] - x0, y = py[k] - y0; A.push(1, x, y, x * x, x * y, y * y); }
+  const c = lstsq(A, px.length, 6, m).x;
+  // f = c0 + c1 x + c2 y + c3 x² + c4 xy + c5 y²: gradient zero at H·p = −g with H = [[2c3, c4], [c4, 2c5]].
+  const h11 = 2 * c[3], h12 = c[4], h22 = 2 * c[5], det = h11 * h22 - h12 * h12;
+  if (!(det > 0 && h11 < 0)) return null;
+  const dx = (-c[1] * h22 + c[2] * h12) / det, dy = (-c[2] * h11 + c[1] * h12) / det;
+  return Math.hypot(dx, dy) <= reach ? [x0 + dx, y0 + dy] : null;
+}
+
+/**
+ * Nearest-neighbour spacing from the lattice-averaged unit cell: every pixel
+ * of the high-passed image `hp` is folded into the cell of the basis
+ * (a1, a2) and averaged on a grid of about one bin per pixel, so that
+ * hundreds of cells add up and columns too dim or too noisy to see one by one
+ * stand out (unit-cell averaging, as in HRTEM crystallographic image
+ * processing, e.g. S. Hovmöller, Ultramicroscopy 41, 1992). Columns are the
+ * periodic local maxima of the (binomially smoothed) average whose
+ * prominence — height above the lowest point on the segment to the nearest
+ * higher maximum, or above the cell's median for the highest — is at least 5
+ * standard errors of the bin means and 5 % of the average's range, merged when
+ * closer than `minSeparation` px. The spacing is the shortest distance between
+ * two of them, periodic images included (the shortest lattice vector when the
+ * cell holds one column). Null when the average shows no column. O(wh + bins·maxima).
+ */
+function motifSpacing(hp: Float64Array, w: number, h: number, a1: [number, number], a2: [number, number], minSeparation: number): { spacing: number; sites: Array<[number, number]> } | null {
+  const det = a1[0] * a2[1] - a1[1] * a2[0];
+  const l1 = Math.hypot(...a1), l2 = Math.hypot(...a2);
+  if (!(Math.abs(det) > 4) || !(l1 >= 2 && l2 >= 2) || l1 > Math.min(w, h) / 2 || l2 > Math.min(w, h) / 2) return null;
+  // About one bin per pixel of cell length: a lattice commensurate with the pixels (a = 16.00 px) has only a phases.
+  const M1 = Math.max(6, Math.round(l1)), M2 = Math.max(6, Math.round(l2)), nb = M1 * M2;
+  const sum = new Float64Array(nb), sq = new Float64Array(nb), cnt = new Float64Array(nb), su = new Float64Array(nb), sv = new Float64Array(nb);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    // Bin k covers cell fractions [k − ½, k + ½)/M (wrapped), so that the pixel phases of a lattice
+    // commensurate with the pixels fall on bin centres, not (rounding either way) on bin edges.
+    let u = (x * a2[1] - y * a2[0]) / det, v = (a1[0] * y - a1[1] * x) / det;
+    u -= Math.floor(u); v -= Math.floor(v);
+    const bi = Math.round(u * M1) % M1, bj = Math.round(v * M2) % M2, b = bj * M1 + bi;
+    // Fractions relative to the bin centre's cell (a pixel at u = 0.99 in bin 0 counts as −0.01).
+    if (u * M1 > M1 - 0.5) u -= 1;
+    if (v * M2 > M2 - 0.5) v -= 1;
+    const val = hp[y * w + x];
+    sum[b] += val; sq[b] += val * val; cnt[b]++; su[b] += u; sv[b] += v;
+  }
+  const at = (i: number, j: number) => (((j % M2) + M2) % M2) * M1 + (((i % M1) + M1) % M1);
+  const mean = new Float64Array(nb), se2 = new Float64Array(nb);
+  let empty = 0;
+  // Where the pixels of a bin actually lie (cell fractions): near-commensurate lattices put them at the bin's edge, not its centre.
+  const fu = new Float64Array(nb), fv = new Float64Array(nb);
+  for (let b = 0; b < nb; b++) {
+    fu[b] = cnt[b] ? su[b] / cnt[b] : (b % M1) / M1;
+    fv[b] = cnt[b] ? sv[b] / cnt[b] : Math.floor(b / M1) / M2;
+    if (cnt[b] < 2) { empty++; continue; }
+    mean[b] = sum[b] / cnt[b];
+    se2[b] = Math.max(0, sq[b] / cnt[b] - mean[b] * mean[b]) / (cnt[b] - 1);
+  }
+  if (empty > 0.1 * nb) return null;
+  // A few empty bins (pixel phases that the lattice never visits): the mean of their filled neighbours.
+  for (let b = 0; b < nb && empty; b++) {
+    if (cnt[b] >= 2) continue;
+    const i = b % M1, j = (b - i) / M1;
+    let t = 0, c = 0;
+    for (let dj = -1; dj <= 1; dj++) for (let di = -1; di <= 1; di++) { const q = at(i + di, j + dj); if (cnt[q] >= 2) { t += mean[q]; c++; } }
+    if (!c) return null;
+    mean[b] = t / c;
+  }
+  // Periodic [1 2 1]⊗[1 2 1]/16 smoothing; the standard error of a smoothed bin ≈ 3/8 of a bin's (Σ weights² = (3/8)²).
+  const m = new Float64Array(nb);
+  let se = 0;
+  for (let j = 0; j < M2; j++) for (let i = 0; i < M1; i++) {
+    let t = 0;
+    for (let dj = -1; dj <= 1; dj++) for (let di = -1; di <= 1; di++) t += (2 - Math.abs(di)) * (2 - Math.abs(dj)) * mean[at(i + di, j + dj)];
+    m[j * M1 + i] = t / 16;
+    se = Math.max(se, se2[j * M1 + i]);
+  }
+  se = 0.375 * Math.sqrt(se);
+  let lo = Infinity, hi = -Infinity;
+  for (let b = 0; b < nb; b++) { lo = Math.min(lo, m[b]); hi = Math.max(hi, m[b]); }
+  if (!(hi > lo)) return null;
+  const median = quickselect(Float64Array.from(m), nb >> 1);
+  // Periodic local maxima (ties broken by bin order), refined by parabolas; positions in pixels within the cell.
+  const peaks: Array<{ x: number; y: number; v: number; i: number; j: number }> = [];
+  for (let j = 0; j < M2; j++) for (let i = 0; i < M1; i++) {
+    const b = j * M1 + i, v = m[b];
+    let isMax = true;
+    for (let dj = -1; dj <= 1 && isMax; dj++) for (let di = -1; di <= 1; di++) {
+      if (!di && !dj) continue;
+      const u = m[at(i + di, j + dj)];
+      if (u > v || (u === v && at(i + di, j + dj) < b)) { isMax = false; break; }
+    }
+    if (!isMax) continue;
+    // The bin and its 8 neighbours (across the cell's edges: shifted by a lattice vector), centre first.
+    const px: number[] = [], py: number[] = [], pv: number[] = [];
+    for (const [di, dj] of [[0, 0], [-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]]) {
+      const q = at(i + di, j + dj), n1 = Math.floor((i + di) / M1), n2 = Math.floor((j + dj) / M2);
+      const uu = fu[q] + n1, vv = fv[q] + n2;
+      px.push(uu * a1[0] + vv * a2[0]); py.push(uu * a1[1] + vv * a2[1]); pv.push(mean[q]);
+    }
+    const [x, y] = quadraticPeak(px, py, pv, Math.hypot(a1[0], a1[1]) / M1 + Math.hypot(a2[0], a2[1]) / M2) ?? [px[0], py[0]];
+    peaks.push({ x, y, v, i, j });
+  }
+  peaks.sort((p, q) => q.v - p.v);
+  // Shortest periodic vector between two points of the cell (n1, n2 ∈ {−2..2}).
+  const wrap = (dx: number, dy: number, self: boolean): [number, number] => {
+    let best: [number, number] = [Infinity, Infinity], bd = Infinity;
+    for (let n2 = -2; n2 <= 2; n2++) for (let n1 = -2; n1 <= 2; n1++) {
+      if (self && !n1 && !n2) continue;
+      const ex = dx + n1 * a1[0] + n2 * a2[0], ey = dy + n1 * a1[1] + n2 * a2[1], d = Math.hypot(ex, ey);
+      if (d < bd) { bd = d; best = [ex, ey]; }
+    }
+    return best;
+  };
+  // Value of the smoothed average at a point of the cell (nearest bin).
+  const valueAt = (x: number, y: number) => {
+    const u = (x * a2[1] - y * a2[0]) / det, v = (a1[0] * y - a1[1] * x) / det;
+    return m[at(Math.floor(u * M1), Math.floor(v * M2))];
+  };
+  const kept: typeof peaks = [];
+  for (let k = 0; k < peaks.length; k++) {
+    const p = peaks[k];
+    // The highest maximum against the cell's median level (the background: against the minimum, pure noise would pass).
+    let floor = median;
+    if (k > 0) {
+      // Nearest higher maximum, and the lowest point on the straight segment to it.
+      let best: [number, number] = [Infinity, Infinity];
+      for (let q = 0; q < k; q++) { const d = wrap(peaks[q].x - p.x, peaks[q].y - p.y, false); if (Math.hypot(...d) < Math.hypot(...best)) best = d; }
+      const steps = Math.max(4, Math.ceil(2 * Math.hypot(...best)));
+      floor = Infinity;
+      for (let t = 0; t <= steps; t++) floor = Math.min(floor, valueAt(p.x + (best[0] * t) / steps, p.y + (best[1] * t) / steps));
+    }
+    const prominence = p.v - floor;
+    if (prominence < 5 * se || prominence < 0.05 * (hi - lo)) continue;
+    if (kept.some((q) => Math.hypot(...wrap(q.x - p.x, q.y - p.y, false)) < minSeparation)) continue;
+    kept.push(p);
+  }
+  if (!kept.length) return null;
+  let spacing = Infinity;
+  for (let a = 0; a < kept.length; a++) for (let b = a; b < kept.length; b++) spacing = Math.min(spacing, Math.hypot(...wrap(kept[b].x - kept[a].x, kept[b].y - kept[a].y, a === b)));
+  // Sites as cell fractions (u, v) in [0, 1), in the frame where pixel (0, 0) is the origin.
+  const sites = kept.map((q): [number, number] => {
+    const u = (q.x * a2[1] - q.y * a2[0]) / det, v = (a1[0] * q.y - a1[1] * q.x) / det;
+    return [u - Math.floor(u), v - Math.floor(v)];
+  });
+  return { spacing, sites };
+}
+
+/**
+ * Nearest-neighbour spacing (see {@link SpacingEstimate.spacing}: the
+ * shortest distance between two distinct columns, any sublattice), lattice
+ * period and column width of an atomic-resolution image.
+ *
+ * The image is high-passed (its Gaussian blur of σ = min(w,h)/10 removed).
+ * The lattice basis comes from the Bragg peaks of its power spectrum
+ * (`latticeBasisFFT`); the image averaged over that unit cell (every cell
+ * added up, so dim and noisy columns stand out) gives the columns of the
+ * cell, and the spacing is the shortest distance between two of them
+ * (`method` "motif"); for a cell of one column, the first autocorrelation
+ * peak when that is shorter than the cell's shortest vector (a strained or
+ * twinned particle spreads its distances around the average cell's; the
+ * autocorrelation sees the short ones). The
+ * autocorrelation alone cannot give it: where columns
+ * are wide, a honeycomb's autocorrelation has no peak at the bond (its
+ * first-order Bragg peaks, which dominate, are those of a triangular
+ * lattice), so it would return √3 × the bond. Without a lattice basis (no
+ * Bragg peaks, one direction only) the spacing is the first peak of the
+ * ring-maximum autocorrelation (`method` "autocorrelation"). The column width
+ * always comes from the autocorrelation's central peak. O(wh log wh).
+ *
+ * @example
+ * estimateSpacing(synth.hexagonal({ latticeConstant: 8, sigma: 1.4, dose: 100 }).image).spacing // ≈ 8/√3 = 4.62
+ */
+export function estimateSpacing(image: Image): SpacingEstimate {
+  const { width: w, height: h } = image;
+  if (w < 8 || h < 8) throw new RangeError(`estimateSpacing: image is ${w}×${h} pixels; at least 8×8 is needed to estimate a lattice spacing (pass options.spacing / options.sigma instead)`);
+  const bg = gaussianFilter(image, Math.max(4, Math.min(w, h) / 10)).data;
+  const hp = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) hp[i] = image.data[i] - bg[i];
+  const acf = autocorrelationScale(hp, w, h);
+  let basis: { a1: [number, number]; a2: [number, number] } | null = null;
+  if (w >= 16 && h >= 16) {
+    // At least 8 periods across the image (a particle's envelope, not a lattice, lies below that frequency), as the average needs many cells.
+    try { basis = latticeBasisFFT({ data: Float32Array.from(hp), width: w, height: h }, { minFrequency: 8 / Math.min(w, h) }); } catch { basis = null; }
+  }
+  const motif = basis ? motifSpacing(hp, w, h, basis.a1, basis.a2, Math.max(1, acf.halfWidth)) : null;
+  const period = basis ? Math.min(Math.hypot(...basis.a1), Math.hypot(...basis.a2)) : NaN;
+  // One column per cell: the shortest lattice vector of the average cell, or the autocorrelation's first
+  // peak when shorter (it sees the actual distances, which strain or twins in a particle spread below the
+  // average cell's; more than halving it would be an outlier). Two or more: the distance between them.
+  const bravais = motif && motif.sites.length === 1 && acf.spacing >= 0.5 * motif.spacing && acf.spacing < motif.spacing;
+  if (motif) return { spacing: bravais ? acf.spacing : motif.spacing, period, columnsPerCell: motif.sites.length, cellArea: Math.abs(basis!.a1[0] * basis!.a2[1] - basis!.a1[1] * basis!.a2[0]), cell: { a1: basis!.a1, a2: basis!.a2, sites: motif.sites }, method: "motif", halfWidth: acf.halfWidth, sigma: acf.sigma };
+  if (!(acf.spacing > 0)) throw new RangeError(`estimateSpacing: found no lattice periodicity in the ${w}×${h} image (no column stands out in the lattice-averaged cell, no autocorrelation peak above the noise within ${Math.floor(Math.min(w, h) / 3)} px); pass options.spacing (nearest-neighbour distance, px) and options.sigma`);
+  return { spacing: acf.spacing, period: acf.spacing, columnsPerCell: NaN, cellArea: NaN, cell: null, method: "autocorrelation", halfWidth: acf.halfWidth, sigma: acf.sigma };
 }
 
 /**
@@ -175,8 +396,12 @@ export interface DetectOptions {
   smoothing: number;
   /** Peak filter: "gaussian" (smoothed image, default) or "log" (scale-normalised Laplacian of Gaussian at σ = smoothing). */
   filter?: "gaussian" | "log";
-  /** Minimum contrast (value − ring mean), as a multiple of the filtered image's noise sd (default 6). */
+  /** Minimum contrast (value − ring mean), as a multiple of the filtered image's noise sd. Default: adaptive (see {@link detectPeaks}). */
   snr?: number;
+  /** Pixel noise model for the noise sd: "gaussian" (default: the measured sd, `estimateNoise`) or "poisson" (variance ∝ level, right for low counts: see {@link pixelNoise}). */
+  noise?: "poisson" | "gaussian";
+  /** Pixel noise sd of the input (image units) to use instead of estimating it: for derived images (background-subtracted, residuals) whose own level says nothing of their noise. */
+  pixelNoise?: number;
   /** Relative threshold in [0, 1] (scikit-image's `threshold_rel`): also require contrast ≥ thresholdRel × the 95th-percentile prominence (default 0). */
   thresholdRel?: number;
   /** Radius (pixels) of the ring whose mean is the local reference level for the contrast (default 2·minDistance; findAtoms uses half the column spacing). */
@@ -193,8 +418,68 @@ export interface Peaks {
   prominence: Float64Array;
   /** Noise sd of the filtered image used for the `snr` test. */
   noise: number;
-  /** Noise sd of the input image (`estimateNoise`). */
+  /** Pixel noise sd it was derived from (image units): `options.pixelNoise`, or {@link pixelNoise} of the image for the `noise` model. */
+  pixelNoise: number;
+  /** Significance threshold applied (contrast / `noise`): `snr` when given, else the adaptive one. */
+  threshold: number;
+  /** Local maxima before the significance tests (all candidates). */
+  candidates: number;
+  /** Noise sd of the input image (`estimateNoise`, whatever the `noise` model). */
   imageNoise: number;
+}
+
+/**
+ * Pixel noise sd of an image (image units). "gaussian": the measured sd
+ * (`estimateNoise`). "poisson": the same when the median is ≥ 10 counts, and
+ * below that √(mean count), the Poisson sd: there the median-based estimate
+ * fails (on images of mostly 0, 1 and 2 counts the median |second
+ * difference| is quantised, and can be 0).
+ */
+export function pixelNoise(image: Image, model: "poisson" | "gaussian" = "gaussian"): number {
+  const sd = estimateNoise(image);
+  if (model === "gaussian") return sd;
+  const { data } = image;
+  const step = Math.max(1, Math.floor(data.length / 50000));
+  const vals: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < data.length; i += step) { const v = data[i]; if (Number.isFinite(v)) { vals.push(v); sum += v; } }
+  if (!vals.length) return sd;
+  const med = quickselect(Float64Array.from(vals), vals.length >> 1);
+  return med >= 10 ? sd : Math.sqrt(Math.max(sum / vals.length, 0));
+}
+
+/** Median and spread of the contrast (in noise sd) of the local maxima of smoothed white noise measured against their ring, as detectPeaks measures it (Poisson and Gaussian noise, 128²–256², smoothing 0.9–2 px: medians 1.7–1.9). */
+const NOISE_MAX_MEDIAN = 1.8, NOISE_MAX_SPREAD = 0.75;
+
+/**
+ * Default significance threshold (contrast over the filtered image's noise
+ * sd) from the contrasts `z` of all candidate maxima, which mix noise maxima
+ * (low: median ≈ 1.8 sd, spread ≈ 0.75 sd) and columns. The number of noise
+ * maxima is read off the distribution: twice the number below the noise
+ * median (columns lie above it at any dose where they can be found), n₀; the
+ * threshold is the largest contrast expected of the highest of n₀ noise
+ * maxima, 1.8 + 0.75·√(2 ln n₀) (the Gaussian extreme-value scale), within
+ * [3, 6]. So a dense lattice at low dose, with few noise maxima between its
+ * columns, keeps columns of 3–5 sd, while pure noise (all candidates noise:
+ * ~4 for 80 maxima, ~4.7 for 2000) yields nothing; 6 was the fixed default
+ * before. When the contrasts above that floor show a clear gap (one ≥ 1.5 ×
+ * the one below it) under 6, the threshold moves into the widest such gap
+ * (its geometric middle, at most 6): the maxima just above the floor are then
+ * a structured background's (a nanoparticle's amorphous support), not
+ * columns that continue the distribution.
+ */
+export function adaptiveSnr(z: ArrayLike<number>): number {
+  let below = 0;
+  for (let k = 0; k < z.length; k++) if (z[k] < NOISE_MAX_MEDIAN) below++;
+  const n0 = Math.max(2, 2 * below);
+  const floor = Math.min(6, Math.max(3, NOISE_MAX_MEDIAN + NOISE_MAX_SPREAD * Math.sqrt(2 * Math.log(n0))));
+  // A clear gap (the next contrast ≥ 1.5 × the previous) between that floor and 6: the threshold goes in it
+  // (geometric middle, at most 6), so maxima of a structured background (a support's texture, which white-noise
+  // statistics do not describe) just above the floor stay out when the columns stand far above them.
+  const s = Float64Array.from(z).filter((v) => v >= floor).sort();
+  let best = 1.5, t = floor;
+  for (let k = 0; k + 1 < s.length && s[k] < 6; k++) if (s[k + 1] / s[k] >= best) { best = s[k + 1] / s[k]; t = Math.min(6, Math.sqrt(s[k] * s[k + 1])); }
+  return t;
 }
 
 /**
@@ -202,16 +487,20 @@ export interface Peaks {
  * (square footprint, as `skimage.feature.peak_local_max`) whose contrast
  * (value minus the mean of the filtered image on a ring of radius `ringRadius`,
  * so that smooth gradients do not count) passes both the noise
- * test (≥ snr × noise sd of the filtered image) and the relative threshold (`thresholdRel`).
- * Plateaus keep one pixel. O(wh) besides the filtering.
+ * test (≥ snr × noise sd of the filtered image; by default the adaptive
+ * {@link adaptiveSnr} of the candidates' contrasts, with the pixel noise of
+ * {@link pixelNoise} for the `noise` model) and the relative threshold
+ * (`thresholdRel`). Plateaus keep one pixel. O(wh) besides the filtering.
  */
 export function detectPeaks(image: Image, options: DetectOptions): Peaks {
   const { width: w, height: h } = image;
   const md = Math.max(1, Math.round(options.minDistance));
-  const filt = options.filter ?? "gaussian";
+  const filt = checkChoice("detectPeaks", "filter", options.filter, ["gaussian", "log"] as const) ?? "gaussian";
+  const model = checkChoice("detectPeaks", "noise", options.noise, ["poisson", "gaussian"] as const) ?? "gaussian";
   let f: Float32Array;
   const imageNoise = estimateNoise(image);
-  let noise = imageNoise;
+  const pixelSd = options.pixelNoise ?? (model === "poisson" ? pixelNoise(image, "poisson") : imageNoise);
+  let noise = pixelSd;
   if (filt === "log") {
     const s = Math.max(0.5, options.smoothing);
     f = laplacianOfGaussian(image, s).data;
@@ -287,12 +576,12 @@ export function detectPeaks(image: Image, options: DetectOptions): Peaks {
     const s = Float64Array.from(prom).sort();
     relCut = options.thresholdRel * s[Math.min(s.length - 1, Math.floor(0.95 * (s.length - 1)))];
   }
-  const snr = options.snr ?? 6;
+  const snr = options.snr ?? adaptiveSnr(prom.map((p) => p / noise));
   const absCut = snr * noise;
   const X: number[] = [], Y: number[] = [], V: number[] = [], P: number[] = [];
   cand.forEach((i, k) => {
     if (prom[k] < relCut || prom[k] < absCut || prom[k] <= 0) return;
     X.push(i % w); Y.push(Math.floor(i / w)); V.push(f[i]); P.push(prom[k]);
   });
-  return { x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P), noise, imageNoise };
+  return { x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P), noise, pixelNoise: pixelSd, imageNoise, threshold: snr, candidates: cand.length };
 }

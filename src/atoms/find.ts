@@ -1,12 +1,15 @@
 /**
  * `findAtoms`: every atomic column of a STEM/STM image, found and refined to
  * sub-pixel precision, as a columnar table. Pipeline:
- *  1. scale: nearest-neighbour spacing and column width from the image's
- *     autocorrelation (`estimateSpacing`) unless given;
+ *  1. scale: nearest-neighbour spacing (shortest distance between two
+ *     columns, any sublattice: from the lattice-averaged unit cell) and
+ *     column width (`estimateSpacing`) unless given (`spacing`, `sigma`);
  *  2. detection: local maxima of the Gaussian-smoothed (or LoG-filtered)
  *     image with a minimum separation (as `skimage.feature.peak_local_max`,
  *     which Atomap's `get_atom_positions` wraps) and a noise-based
- *     significance threshold, plus a stricter second pass on the
+ *     significance threshold (adaptive, from the candidates' contrast
+ *     distribution, with the Poisson noise of low-count images:
+ *     `adaptiveSnr`, `pixelNoise`), plus a stricter second pass on the
  *     background-subtracted image for columns on a sloping background
  *     (`slopeColumns`: a nanoparticle's thickness profile);
  *  3. refinement: iterated centre of mass, then Levenberg–Marquardt fits of
@@ -14,7 +17,10 @@
  *     (`refine.ts`), with a per-atom 1-sd positional uncertainty in every
  *     refine mode (fit covariance; centre of mass: pixel noise propagated;
  *     integer peaks: that combined with the 1/√12-px quantisation);
- *  4. sublattices: intensity or geometry split (`sublattice.ts`).
+ *  4. dim columns, when the lattice-averaged cell says columns were missed:
+ *     the fitted model subtracted and the residual searched (`dimColumnPeaks`),
+ *     then everything refined again;
+ *  5. sublattices: intensity or geometry split (`sublattice.ts`).
  * Coordinates: x = column, y = row, pixels, origin at the centre of the
  * top-left pixel.
  */
@@ -23,13 +29,13 @@ import { pcaDenoise } from "./pca";
 
 /** Largest min(width, height) for which `components` denoising uses the exact truncated SVD (`pcaDenoise`). */
 import { Table, table } from "../table";
-import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks } from "./detect";
+import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks, SpacingEstimate } from "./detect";
 import { quickselect } from "../core/select";
 import { subtractBackground } from "../image/filters";
 import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise } from "./refine";
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
-import { renameOptions } from "../core/options";
+import { renameOptions, checkChoice } from "../core/options";
 
 /** Options of {@link findAtoms}. Lengths in pixels. */
 export interface FindAtomsOptions {
@@ -37,13 +43,17 @@ export interface FindAtomsOptions {
   sigma?: number;
   /** @deprecated since 0.2: `sigma` (one name per concept, docs/conventions.md). */
   scale?: number;
-  /** Minimum distance between columns (pixels), as `min_distance` of `peak_local_max` / `separation` of Atomap. Default 0.35 × the nearest-neighbour spacing. */
+  /** "classical" (default: this pipeline) or "deep" (the learned finder). */
+  method?: "classical" | "deep";
+  /** Nearest-neighbour spacing (pixels): the shortest distance between two columns, any sublattice (`estimateSpacing`). Sets the contrast ring (½ spacing), the default `minDistance` and `smoothing`. Default: estimated from the image. */
+  spacing?: number;
+  /** Minimum distance between columns (pixels), as `min_distance` of `peak_local_max` / `separation` of Atomap. Default 0.35 × `spacing`. Changes only the peak separation, never the spacing. */
   minDistance?: number;
   /** Relative threshold in [0, 1] (scikit-image's `threshold_rel`): drop peaks whose prominence is below this fraction of the 95th-percentile prominence (default 0). */
   thresholdRel?: number;
   /** @deprecated since 0.2: `thresholdRel`. */
   threshold?: number;
-  /** Significance: minimum prominence over the noise sd of the filtered image (default 6). */
+  /** Significance: minimum prominence over the noise sd of the filtered image. Default: adaptive, the largest contrast expected of the noise maxima among the candidates, their number read off the contrast distribution (`adaptiveSnr`, 3–6), with the Poisson noise of the counts for `noise` "poisson". */
   snr?: number;
   /** "gaussian" (default): centre of mass then joint Gaussian fits; "com": centre of mass only; false: integer peak positions. */
   refine?: "com" | "gaussian" | false;
@@ -69,10 +79,12 @@ export interface FindAtomsOptions {
   denoise?: number;
   /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
   elliptical?: boolean;
-  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr; Infinity: no such pass; no such pass after `components` denoising, whose low-rank image has no white-noise sd to test against). */
+  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr, 18 when snr is adaptive; Infinity: no such pass; no such pass after `components` denoising, whose low-rank image has no white-noise sd to test against). */
   slopeSnr?: number;
   /** Ignore peaks this close to the image border (pixels, default 0). */
   excludeBorder?: number;
+  /** Second pass for dim columns: subtract the fitted Gaussians of the columns found and search the residual (`dimColumnPeaks`; Atomap's "subtract the first sublattice, find the second"). Default: when clearly needed, i.e. when the first pass found fewer than 90 % of the columns that the lattice-averaged unit cell of `estimateSpacing` puts in the cells that the found columns occupy (`cellOccupancy`; needs the estimate: not when both `spacing` and `sigma` are given); true: always; false: never. Only with `refine` "gaussian" (the model it subtracts) and without `components`. What it adds is noted in `parameters.warnings`. */
+  dimColumns?: boolean;
 }
 
 /** Default minimum distance between columns as a fraction of the nearest-neighbour spacing. */
@@ -80,6 +92,9 @@ const MIN_DISTANCE_FACTOR = 0.35;
 
 /** Default significance of the slope pass ({@link FindAtomsOptions.slopeSnr}) as a multiple of `snr`. */
 const SLOPE_SNR_FACTOR = 3;
+
+/** The `snr` that the slope pass's default multiplies when `snr` is adaptive: the background-subtracted image turns support texture into maxima, which the white-noise statistics of the adaptive threshold do not describe, so the slope pass keeps the fixed 3 × 6 sd. */
+const SLOPE_BASE_SNR = 6;
 
 /**
  * Second detection pass for columns on a sloping background (a nanoparticle's
@@ -93,13 +108,94 @@ const SLOPE_SNR_FACTOR = 3;
  */
 function slopeColumns(image: Image, first: Peaks, options: DetectOptions, spacing: number, snr: number): Peaks {
   if (!(snr < Infinity) || options.filter === "log" || !(spacing > 0) || Math.min(image.width, image.height) < 8) return first;
-  const second = detectPeaks(subtractBackground(image, 0.5 * spacing), { ...options, snr });
+  const second = detectPeaks(subtractBackground(image, 0.5 * spacing), { ...options, snr, pixelNoise: first.pixelNoise });
   const grid = new PointGrid(first.x, first.y, Math.max(2, options.minDistance));
   const add: number[] = [];
   for (let i = 0; i < second.x.length; i++) if (grid.within(second.x[i], second.y[i], options.minDistance).length === 0) add.push(i);
   if (!add.length) return first;
   const cat = <T extends Int32Array | Float64Array>(a: T, b: T): T => { const o = new (a.constructor as { new (n: number): T })(a.length + add.length); o.set(a); add.forEach((i, k) => { o[a.length + k] = b[i]; }); return o; };
   return { ...first, x: cat(first.x, second.x), y: cat(first.y, second.y), value: cat(first.value, second.value), prominence: cat(first.prominence, second.prominence) };
+}
+
+/** Minimum distance of a dim column from every first-pass column, as a fraction of the nearest-neighbour spacing. */
+const DIM_MIN_SEPARATION = 0.7;
+
+/** The dim-column pass runs by default when the first pass found fewer than this fraction of the columns expected in the cells it occupies (`cellOccupancy`). */
+const DIM_PASS_FRACTION = 0.9;
+
+/**
+ * Dim columns, Atomap-style (M. Nord et al., Adv. Struct. Chem. Imaging 3, 9,
+ * 2017: find the bright sublattice, subtract its model, find the dim one):
+ * the fitted Gaussians of the first pass (without their background) are
+ * subtracted from the image and the residual is searched with the same
+ * detection (its own adaptive threshold; the pixel noise sd `pixelNoise` of
+ * the image, since the residual's level no longer measures it). A maximum counts as a new column
+ * when it lies at least 0.7 × the nearest-neighbour spacing from every
+ * first-pass column (a column is no closer to another than the spacing;
+ * imperfect subtraction leaves its artefacts within ~2σ of the bright
+ * columns). Dim B sites of a HAADF perovskite hide beside columns ten times
+ * brighter: their contrast ring crosses the bright tails and the first pass's
+ * threshold is set by the bright ones' noise. O(wh + n·window).
+ */
+function dimColumnPeaks(img: Image, state: GaussianState, options: DetectOptions, spacing: number, pixelNoise: number): Peaks {
+  const { width: w, height: h } = img;
+  const res = Float32Array.from(img.data);
+  for (let i = 0; i < state.x.length; i++) {
+    const a = state.pa[i], b = state.pb[i], c = state.pc[i], det = a * c - b * b, amp = state.amp[i];
+    if (!(det > 0) || !(amp > 0) || !Number.isFinite(state.x[i] + state.y[i])) continue;
+    const r = Math.ceil(4 * Math.sqrt(Math.max(a, c) / det));
+    const cx = state.x[i], cy = state.y[i];
+    for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(h - 1, Math.ceil(cy + r)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(w - 1, Math.ceil(cx + r)); x++) {
+        const dx = x - cx, dy = y - cy;
+        res[y * w + x] -= amp * Math.exp(-0.5 * (a * dx * dx + 2 * b * dx * dy + c * dy * dy));
+      }
+    }
+  }
+  const found = detectPeaks({ data: res, width: w, height: h }, { ...options, pixelNoise });
+  const grid = new PointGrid(state.x, state.y, Math.max(2, spacing));
+  const keep: number[] = [];
+  for (let k = 0; k < found.x.length; k++) if (grid.within(found.x[k], found.y[k], DIM_MIN_SEPARATION * spacing).length === 0) keep.push(k);
+  const pick = <T extends Int32Array | Float64Array>(a: T): T => { const o = new (a.constructor as { new (n: number): T })(keep.length); keep.forEach((k, j) => { o[j] = a[k]; }); return o; };
+  return { ...found, x: pick(found.x), y: pick(found.y), value: pick(found.value), prominence: pick(found.prominence) };
+}
+
+/**
+ * Fraction of the expected columns that were found, over the unit cells that
+ * lie wholly inside the image and hold at least one found column: found ÷
+ * (cells × sites per cell). Cells are cut where no site of the averaged cell
+ * is near (the origin offset farthest from every site, on a 12 × 12 grid of
+ * fractions), so each column falls in one cell. 1 when the lattice is
+ * complete; ½ for a perovskite whose B sites were all missed; unaffected by a
+ * crystal that fills only part of the image (a nanoparticle). O(n).
+ */
+function cellOccupancy(x: ArrayLike<number>, y: ArrayLike<number>, cell: NonNullable<SpacingEstimate["cell"]>, w: number, h: number): number {
+  const { a1, a2, sites } = cell, det = a1[0] * a2[1] - a1[1] * a2[0];
+  const wrap = (d: number) => d - Math.round(d);
+  let ou = 0, ov = 0, far = -1;
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) {
+    const u = i / 12, v = j / 12;
+    const d = Math.min(...sites.map(([su, sv]) => Math.hypot(wrap(su - u) * Math.hypot(...a1), wrap(sv - v) * Math.hypot(...a2))));
+    if (d > far) { far = d; ou = u; ov = v; }
+  }
+  const inside = (u: number, v: number) => { const px = u * a1[0] + v * a2[0], py = u * a1[1] + v * a2[1]; return px >= 0 && py >= 0 && px <= w - 1 && py <= h - 1; };
+  const count = new Map<string, number>();
+  for (let k = 0; k < x.length; k++) {
+    const i = Math.floor((x[k] * a2[1] - y[k] * a2[0]) / det - ou), j = Math.floor((a1[0] * y[k] - a1[1] * x[k]) / det - ov);
+    if (!inside(i + ou, j + ov) || !inside(i + 1 + ou, j + ov) || !inside(i + ou, j + 1 + ov) || !inside(i + 1 + ou, j + 1 + ov)) continue;
+    const key = `${i},${j}`;
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  if (!count.size) return NaN;
+  let found = 0;
+  for (const c of count.values()) found += Math.min(c, sites.length);
+  return found / (count.size * sites.length);
+}
+
+/** The peaks of `a` followed by those of `b` (noise figures of `a`). */
+function concatPeaks(a: Peaks, b: Peaks): Peaks {
+  const cat = <T extends Int32Array | Float64Array>(p: T, q: T): T => { const o = new (p.constructor as { new (n: number): T })(p.length + q.length); o.set(p); o.set(q, p.length); return o; };
+  return { ...a, x: cat(a.x, b.x), y: cat(a.y, b.y), value: cat(a.value, b.value), prominence: cat(a.prominence, b.prominence) };
 }
 
 /**
@@ -137,6 +233,8 @@ export interface FindAtomsParameters {
   noise: "poisson" | "gaussian";
   refine: "com" | "gaussian" | false;
   sublatticeMethod: string;
+  /** Significance threshold applied by the classical finder (`snr`, or the adaptive default `adaptiveSnr`). */
+  snr?: number;
   /** Fisher separation (gap / pooled sd of the log feature) of the intensity split; ≥ 2.5 → intensity split used. */
   sublatticeSeparation: number;
   /** Noise sd of one pixel of the input image (`estimateNoise`, image units). */
@@ -181,18 +279,15 @@ function validate(image: Image): void {
   }
 }
 
-function emptyTable(params: FindAtomsParameters): AtomTable {
-  const e = () => new Float64Array(0);
-  const t = table({ x: e(), y: e(), sublattice: new Int32Array(0), intensity: e(), amplitude: e(), background: e(), sigma: e(), sigmaX: e(), sigmaY: e(), rotation: e(), uncertaintyX: e(), uncertaintyY: e(), uncertainty: e(), converged: new Uint8Array(0), prominence: e() });
-  return Object.assign(t, { parameters: params }) as AtomTable;
-}
-
 /**
  * Find and refine every atomic column in an image.
  *
  * Non-finite pixels are replaced by the median for detection and excluded
- * from the fits (noted in `parameters.warnings`). A blank (constant) image
- * gives an empty table; a 1- or 2-pixel-wide image is an error.
+ * from the fits (noted in `parameters.warnings`). A blank (constant) image,
+ * a 1- or 2-pixel-wide image, and an image where no column is significant
+ * are errors that say why and what to try (never an empty table).
+ * `method` "deep" is the learned finder (the integrator's `findAtomsDeep`);
+ * this function runs the classical pipeline.
  * Cost: O(wh log wh) for the scale estimate, O(wh·σ) filtering, and
  * O(n · window · iterations) for n columns.
  *
@@ -205,10 +300,15 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   validate(image);
   const { width: w, height: h } = image;
   const warnings: string[] = [];
-  const refineMode = options.refine === undefined ? "gaussian" : options.refine;
-  if (refineMode !== "gaussian" && refineMode !== "com" && refineMode !== false) throw new RangeError(`findAtoms: options.refine must be "gaussian", "com" or false, got ${JSON.stringify(options.refine)}`);
+  checkChoice("findAtoms", "method", options.method, ["classical", "deep"] as const);
+  const refineMode = checkChoice("findAtoms", "refine", options.refine, ["gaussian", "com", false] as const) ?? "gaussian";
+  checkChoice("findAtoms", "sublatticeFeature", options.sublatticeFeature, ["contrast", "intensity"] as const);
+  checkChoice("findAtoms", "noise", options.noise, ["poisson", "gaussian", "auto"] as const);
+  checkChoice("findAtoms", "filter", options.filter, ["gaussian", "log"] as const);
+  checkChoice("findAtoms", "background", options.background, ["constant", "plane"] as const);
+  checkChoice("findAtoms", "elliptical", options.elliptical, [true, false] as const);
   const sigmaOpt = options.sigma;
-  for (const [k, v] of Object.entries({ sigma: sigmaOpt, minDistance: options.minDistance, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
+  for (const [k, v] of Object.entries({ sigma: sigmaOpt, spacing: options.spacing, minDistance: options.minDistance, fitRadius: options.fitRadius, jointDistance: options.jointDistance })) {
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`findAtoms: options.${k} must be a positive number of pixels, got ${v}`);
   }
   if (options.smoothing !== undefined && !(Number.isFinite(options.smoothing) && options.smoothing >= 0)) throw new RangeError(`findAtoms: options.smoothing must be a number of pixels ≥ 0 (0: none), got ${options.smoothing}`);
@@ -240,117 +340,141 @@ export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTab
   }
   const img: Image = { data, width: w, height: h };
   const noiseModel = options.noise === undefined || options.noise === "auto" ? (allCounts ? "poisson" : "gaussian") : options.noise;
-  if (noiseModel !== "poisson" && noiseModel !== "gaussian") throw new RangeError(`findAtoms: options.noise must be "poisson", "gaussian" or "auto", got ${JSON.stringify(options.noise)}`);
-  const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
-  if (!(hi > lo)) {
-    warnings.push("the image is constant: no columns");
-    return emptyTable(params);
-  }
+  const params: FindAtomsParameters = { sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: NaN, snr: NaN, noise: noiseModel, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN, width: w, height: h, warnings, ...(image.calibration ? { calibration: image.calibration } : {}) };
+  if (!(hi > lo)) throw new RangeError(`findAtoms(image): the image is constant (every finite pixel is ${lo}): no columns to find`);
 
-  // 1. Scale.
-  let spacing = NaN, sigma = sigmaOpt ?? NaN;
-  if (options.minDistance === undefined || sigmaOpt === undefined) {
+  // 1. Scale: the nearest-neighbour spacing (given, or estimated even when minDistance is given:
+  // minDistance is the peak separation only) and the column width.
+  let spacing = options.spacing ?? NaN, sigma = sigmaOpt ?? NaN;
+  let cell: SpacingEstimate["cell"] = null;
+  if (options.spacing === undefined || sigmaOpt === undefined) {
     try {
       const est = estimateSpacing(img);
-      spacing = est.spacing;
+      cell = est.cell;
+      if (!(spacing > 0)) spacing = est.spacing;
       // The autocorrelation's central peak is narrowed by pixel-correlated (scan) noise: keep σ within the range of real images.
       if (!(sigma > 0)) sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
     } catch (e) {
-      if (options.minDistance === undefined) throw new RangeError(`findAtoms: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.minDistance (and options.sigma)`);
-      sigma = sigma > 0 ? sigma : options.minDistance / 3;
-      warnings.push("no lattice periodicity found; sigma set from minDistance");
+      const why = (e as Error).message.replace(/^estimateSpacing: /, "");
+      if (!(spacing > 0) && options.minDistance === undefined) throw new RangeError(`findAtoms: could not estimate the column spacing (${why}); pass options.spacing (nearest-neighbour distance, px) and options.sigma`);
+      if (!(spacing > 0)) { spacing = options.minDistance! / MIN_DISTANCE_FACTOR; warnings.push(`no lattice periodicity found: spacing set to minDistance / ${MIN_DISTANCE_FACTOR} = ${spacing.toFixed(2)} px (pass options.spacing)`); }
+      if (!(sigma > 0)) { sigma = Math.max(0.5, 0.12 * spacing); warnings.push("no lattice periodicity found: sigma set to 0.12 × spacing (pass options.sigma)"); }
     }
   }
   const minDistance = options.minDistance ?? Math.max(1, MIN_DISTANCE_FACTOR * spacing);
-  if (!(spacing > 0)) spacing = minDistance / MIN_DISTANCE_FACTOR;
-  if (!(sigma > 0)) sigma = Math.max(0.5, minDistance / 3);
   const smoothing = options.smoothing ?? Math.max(0.5, Math.min(sigma, 0.2 * spacing));
   Object.assign(params, { sigma, spacing, minDistance, smoothing });
 
   // 2. Detection (optionally on a low-rank denoised copy).
   if (options.components !== undefined && !(Number.isInteger(options.components) && options.components >= 1)) throw new RangeError(`findAtoms: options.components must be a positive integer (principal components kept), got ${options.components}`);
   const detImg = options.components ? pcaDenoise(img, options.components) : img;
-  const detectOptions = { minDistance, smoothing, filter: options.filter, snr: options.snr, thresholdRel: options.thresholdRel, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) };
-  const peaks = slopeColumns(detImg, detectPeaks(detImg, detectOptions), detectOptions, spacing, options.components ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? 6));
+  const detectOptions: DetectOptions = { minDistance, smoothing, filter: options.filter, snr: options.snr, noise: options.components ? "gaussian" : noiseModel, thresholdRel: options.thresholdRel, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) };
+  const first = detectPeaks(detImg, detectOptions);
+  params.snr = first.threshold;
+  let peaks = slopeColumns(detImg, first, detectOptions, spacing, options.components ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? SLOPE_BASE_SNR));
   // Pixel noise of the input (the detection image's, unless that is a low-rank denoised copy).
   params.imageNoise = options.components ? estimateNoise(img) : peaks.imageNoise;
-  const n = peaks.x.length;
-  if (n === 0) { warnings.push("no significant peaks"); return emptyTable(params); }
+  if (peaks.x.length === 0) {
+    throw new RangeError(`findAtoms: no columns found: none of the ${first.candidates} local maxima (separation ${minDistance.toFixed(1)} px, smoothing ${smoothing.toFixed(2)} px) reaches the significance threshold (${first.threshold.toFixed(1)} × the filtered image's noise sd ${first.noise.toPrecision(3)}${options.thresholdRel ? `, and thresholdRel ${options.thresholdRel}` : ""}); the nearest-neighbour spacing used was ${spacing.toFixed(2)} px${options.spacing === undefined && !warnings.some((m) => m.startsWith("no lattice periodicity")) ? " (estimated)" : ""}. Try: options.spacing (the true nearest-neighbour distance, px) and options.sigma, a lower options.snr, options.components (e.g. 22) to denoise, or options.filter "log"`);
+  }
+  checkChoice("findAtoms", "dimColumns", options.dimColumns, [true, false] as const);
+  // Default: only where clearly needed, i.e. when the first pass found fewer than 90 % of the columns that the
+  // lattice-averaged cell puts in the cells it occupies (dim columns beside bright ones were missed).
+  const dimWanted = options.dimColumns ?? (cell !== null && cellOccupancy(peaks.x, peaks.y, cell, w, h) < DIM_PASS_FRACTION);
+  const dimColumns = dimWanted && refineMode === "gaussian" && !options.components;
   const src: PixelSource = { data, width: w, height: h, valid };
-  // Per-atom window radius: half the distance to the nearest detected neighbour, ≤ 4σ, ≥ 1.5 px.
-  const grid0 = new PointGrid(peaks.x, peaks.y, Math.max(2, spacing));
-  const radius = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = grid0.nearest(peaks.x[i], peaks.y[i], 1, i);
-    const dnn = r.distance.length ? r.distance[0] : 2 * spacing;
-    radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 3.5 * sigma));
-  }
-  let X: Float64Array = Float64Array.from(peaks.x), Y: Float64Array = Float64Array.from(peaks.y);
-  const state: GaussianState = {
-    x: X, y: Y, amp: new Float64Array(n), pa: new Float64Array(n).fill(1 / (sigma * sigma)), pb: new Float64Array(n), pc: new Float64Array(n).fill(1 / (sigma * sigma)),
-    bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
-  };
-  const intensity = new Float64Array(n);
   const pixelNoise = propagationNoise(img, noiseModel, params.imageNoise);
-  const comRadius = Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
-  // Integer peaks: uniform quantisation within the pixel (sd 1/√12 per axis) combined with the
-  // noise scatter of the column's location (centre-of-mass propagation in the window at the peak).
-  const atPeak = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise, 1);
-  for (let i = 0; i < n; i++) {
-    state.uncX[i] = Math.sqrt(1 / 12 + (atPeak.uncX[i] || 0) ** 2);
-    state.uncY[i] = Math.sqrt(1 / 12 + (atPeak.uncY[i] || 0) ** 2);
-  }
-  if (refineMode !== false) {
-    const com = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise);
-    // Keep COM only where it stayed near the peak.
-    for (let i = 0; i < n; i++) if (Math.hypot(com.x[i] - peaks.x[i], com.y[i] - peaks.y[i]) < 0.5 * radius[i]) { X[i] = com.x[i]; Y[i] = com.y[i]; state.uncX[i] = com.uncX[i]; state.uncY[i] = com.uncY[i]; }
-  }
-  // Start values: background = window minimum, amplitude = nearest pixel − background.
-  for (let i = 0; i < n; i++) {
-    const r = radius[i], cx = X[i], cy = Y[i];
-    const xa = Math.max(0, Math.ceil(cx - r)), xb = Math.min(w - 1, Math.floor(cx + r)), yb = Math.min(h - 1, Math.floor(cy + r));
-    let mn = Infinity, sum = 0, cnt = 0;
-    for (let y = Math.max(0, Math.ceil(cy - r)); y <= yb; y++) for (let x = xa; x <= xb; x++) {
-      const dx = x - cx, dy = y - cy;
-      if (dx * dx + dy * dy > r * r) continue;
-      const v = data[y * w + x];
-      if (v < mn) mn = v;
-      sum += v; cnt++;
-    }
-    state.bg[i] = mn;
-    state.amp[i] = Math.max(data[Math.round(Y[i]) * w + Math.round(X[i])] - mn, 1e-6 * (hi - lo));
-    intensity[i] = sum - cnt * mn;
-  }
-  if (refineMode === "gaussian") {
-    const reach = new Float64Array(n);
-    for (let i = 0; i < n; i++) reach[i] = radius[i] + 4 * sigma;
-    const maxReach = Math.max(...reach);
-    const grid = new PointGrid(X, Y, Math.max(2, spacing));
-    const neigh: number[][] = [];
-    for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
-    const start = { x: Float64Array.from(X), y: Float64Array.from(Y), amp: Float64Array.from(state.amp), bg: Float64Array.from(state.bg), pa: Float64Array.from(state.pa), pb: Float64Array.from(state.pb), pc: Float64Array.from(state.pc), uncX: Float64Array.from(state.uncX), uncY: Float64Array.from(state.uncY) };
-    fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical, background: options.background });
-    // A fit whose Gaussian outgrew its window (major-axis σ above the window radius) or whose centre
-    // moved by more than half the radius modelled the background, not the column (weak columns on a
-    // nanoparticle's thickness profile): keep the centre of mass and flag it.
-    let left = 0;
+  // 3. Refinement of a set of detected peaks (run again when the dim-column pass adds some).
+  const refineAll = (peaks: Peaks, notes: string[]) => {
+    const n = peaks.x.length;
+    // Per-atom window radius: half the distance to the nearest detected neighbour, ≤ 4σ, ≥ 1.5 px.
+    const grid0 = new PointGrid(peaks.x, peaks.y, Math.max(2, spacing));
+    const radius = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      if (!state.fitted[i]) continue;
-      if (!leftColumn(state.x[i], state.y[i], state.pa[i], state.pb[i], state.pc[i], start.x[i], start.y[i], radius[i])) continue;
-      state.x[i] = start.x[i]; state.y[i] = start.y[i]; state.amp[i] = start.amp[i]; state.bg[i] = start.bg[i];
-      state.pa[i] = start.pa[i]; state.pb[i] = start.pb[i]; state.pc[i] = start.pc[i];
-      state.uncX[i] = start.uncX[i]; state.uncY[i] = start.uncY[i]; state.converged[i] = 0; state.fitted[i] = 0;
-      left++;
+      const r = grid0.nearest(peaks.x[i], peaks.y[i], 1, i);
+      const dnn = r.distance.length ? r.distance[0] : 2 * spacing;
+      radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 3.5 * sigma));
     }
-    if (left) warnings.push(`${left} Gaussian fit(s) left their column (σ above the window radius or centre moved by more than half of it): centre of mass kept, converged = 0`);
+    const X: Float64Array = Float64Array.from(peaks.x), Y: Float64Array = Float64Array.from(peaks.y);
+    const state: GaussianState = {
+      x: X, y: Y, amp: new Float64Array(n), pa: new Float64Array(n).fill(1 / (sigma * sigma)), pb: new Float64Array(n), pc: new Float64Array(n).fill(1 / (sigma * sigma)),
+      bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
+    };
+    const intensity = new Float64Array(n);
+    const comRadius = Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
+    // Integer peaks: uniform quantisation within the pixel (sd 1/√12 per axis) combined with the
+    // noise scatter of the column's location (centre-of-mass propagation in the window at the peak).
+    const atPeak = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise, 1);
     for (let i = 0; i < n; i++) {
-      const det = state.pa[i] * state.pc[i] - state.pb[i] ** 2;
-      if (state.fitted[i] && det > 0) intensity[i] = (2 * Math.PI * state.amp[i]) / Math.sqrt(det);
+      state.uncX[i] = Math.sqrt(1 / 12 + (atPeak.uncX[i] || 0) ** 2);
+      state.uncY[i] = Math.sqrt(1 / 12 + (atPeak.uncY[i] || 0) ** 2);
     }
-    const failed = n - state.converged.reduce((s, v) => s + v, 0);
-    if (failed) warnings.push(`${failed} Gaussian fit(s) did not converge (flagged converged = 0)`);
+    if (refineMode !== false) {
+      const com = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise);
+      // Keep COM only where it stayed near the peak.
+      for (let i = 0; i < n; i++) if (Math.hypot(com.x[i] - peaks.x[i], com.y[i] - peaks.y[i]) < 0.5 * radius[i]) { X[i] = com.x[i]; Y[i] = com.y[i]; state.uncX[i] = com.uncX[i]; state.uncY[i] = com.uncY[i]; }
+    }
+    // Start values: background = window minimum, amplitude = nearest pixel − background.
+    for (let i = 0; i < n; i++) {
+      const r = radius[i], cx = X[i], cy = Y[i];
+      const xa = Math.max(0, Math.ceil(cx - r)), xb = Math.min(w - 1, Math.floor(cx + r)), yb = Math.min(h - 1, Math.floor(cy + r));
+      let mn = Infinity, sum = 0, cnt = 0;
+      for (let y = Math.max(0, Math.ceil(cy - r)); y <= yb; y++) for (let x = xa; x <= xb; x++) {
+        const dx = x - cx, dy = y - cy;
+        if (dx * dx + dy * dy > r * r) continue;
+        const v = data[y * w + x];
+        if (v < mn) mn = v;
+        sum += v; cnt++;
+      }
+      state.bg[i] = mn;
+      state.amp[i] = Math.max(data[Math.round(Y[i]) * w + Math.round(X[i])] - mn, 1e-6 * (hi - lo));
+      intensity[i] = sum - cnt * mn;
+    }
+    if (refineMode === "gaussian") {
+      const reach = new Float64Array(n);
+      for (let i = 0; i < n; i++) reach[i] = radius[i] + 4 * sigma;
+      const maxReach = Math.max(...reach);
+      const grid = new PointGrid(X, Y, Math.max(2, spacing));
+      const neigh: number[][] = [];
+      for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
+      const start = { x: Float64Array.from(X), y: Float64Array.from(Y), amp: Float64Array.from(state.amp), bg: Float64Array.from(state.bg), pa: Float64Array.from(state.pa), pb: Float64Array.from(state.pb), pc: Float64Array.from(state.pc), uncX: Float64Array.from(state.uncX), uncY: Float64Array.from(state.uncY) };
+      fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical, background: options.background });
+      // A fit whose Gaussian outgrew its window (major-axis σ above the window radius) or whose centre
+      // moved by more than half the radius modelled the background, not the column (weak columns on a
+      // nanoparticle's thickness profile): keep the centre of mass and flag it.
+      let left = 0;
+      for (let i = 0; i < n; i++) {
+        if (!state.fitted[i]) continue;
+        if (!leftColumn(state.x[i], state.y[i], state.pa[i], state.pb[i], state.pc[i], start.x[i], start.y[i], radius[i])) continue;
+        state.x[i] = start.x[i]; state.y[i] = start.y[i]; state.amp[i] = start.amp[i]; state.bg[i] = start.bg[i];
+        state.pa[i] = start.pa[i]; state.pb[i] = start.pb[i]; state.pc[i] = start.pc[i];
+        state.uncX[i] = start.uncX[i]; state.uncY[i] = start.uncY[i]; state.converged[i] = 0; state.fitted[i] = 0;
+        left++;
+      }
+      if (left) notes.push(`${left} Gaussian fit(s) left their column (σ above the window radius or centre moved by more than half of it): centre of mass kept, converged = 0`);
+      for (let i = 0; i < n; i++) {
+        const det = state.pa[i] * state.pc[i] - state.pb[i] ** 2;
+        if (state.fitted[i] && det > 0) intensity[i] = (2 * Math.PI * state.amp[i]) / Math.sqrt(det);
+      }
+      const failed = n - state.converged.reduce((s, v) => s + v, 0);
+      if (failed) notes.push(`${failed} Gaussian fit(s) did not converge (flagged converged = 0)`);
+    }
+    return { state, intensity, n };
+  };
+  let notes: string[] = [];
+  let { state, intensity, n } = refineAll(peaks, notes);
+  // 4. Dim columns (Atomap-style: find the bright sublattice, subtract its fitted model, find the dim one).
+  if (dimColumns) {
+    const extra = dimColumnPeaks(img, state, detectOptions, spacing, first.pixelNoise);
+    if (extra.x.length) {
+      const all = concatPeaks(peaks, extra);
+      notes = [`dim-column pass: ${extra.x.length} column(s) found on the image minus the fitted model of the first ${n}`];
+      ({ state, intensity, n } = refineAll(all, notes));
+      peaks = all;
+    }
   }
-  X = state.x; Y = state.y;
+  warnings.push(...notes);
+  let X = state.x, Y = state.y;
   // Widths from the inverse covariance [[a, b], [b, c]].
   const sigmaX = new Float64Array(n), sigmaY = new Float64Array(n), sig = new Float64Array(n), rot = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -5,24 +5,22 @@ import { matchPositions } from "./match";
 function timed<T>(f: () => T): { value: T; ms: number } { const t = Date.now(); const value = f(); return { value, ms: Date.now() - t }; }
 
 describe("findAtoms on bad input", () => {
-  it("blank image: an empty table with a warning", () => {
-    const { value: a, ms } = timed(() => findAtoms(makeImage(new Float32Array(64 * 64).fill(7), 64, 64)));
-    expect(a.numRows).toBe(0);
-    expect(a.columnNames).toEqual(expect.arrayContaining(["x", "y", "sublattice", "intensity", "sigma", "uncertainty"]));
-    expect(a.parameters.warnings.join(" ")).toMatch(/constant/);
-    expect(ms).toBeLessThan(5000);
+  it("blank image: an error saying the image is constant (not an empty table)", () => {
+    const t = Date.now();
+    expect(() => findAtoms(makeImage(new Float32Array(64 * 64).fill(7), 64, 64))).toThrow(/findAtoms\(image\): the image is constant \(every finite pixel is 7\): no columns to find/);
+    expect(Date.now() - t).toBeLessThan(5000);
   });
-  it("pure noise: no lattice → a clear error, and with a given scale (almost) no columns", () => {
+  it("pure noise: no lattice → a clear error; with a given scale, no columns → an error naming the threshold and what to try", () => {
     const r = synth.rng(1);
     const img = makeImage(Float32Array.from({ length: 128 * 128 }, () => r.poisson(100)), 128, 128);
-    let found: number | string;
-    try { found = findAtoms(img).numRows; } catch (e) { found = (e as Error).message; }
-    if (typeof found === "string") expect(found).toMatch(/spacing|periodicity/);
-    else expect(found).toBeLessThan(5);
-    const { value: a, ms } = timed(() => findAtoms(img, { minDistance: 5, sigma: 2 }));
-    console.log(`pure Poisson noise (128², mean 100): ${typeof found === "string" ? "error: " + found : found + " columns"}; with minDistance 5, sigma 2: ${a.numRows} columns (${ms} ms)`);
-    expect(a.numRows).toBeLessThan(5);
-    expect(ms).toBeLessThan(10000);
+    expect(() => findAtoms(img)).toThrow(/could not estimate the column spacing .*no lattice periodicity/);
+    const t = Date.now();
+    let msg = "";
+    try { findAtoms(img, { minDistance: 5, sigma: 2 }); } catch (e) { msg = (e as Error).message; }
+    console.log(`pure Poisson noise (128², mean 100), minDistance 5, sigma 2: ${msg} (${Date.now() - t} ms)`);
+    expect(msg).toMatch(/no lattice periodicity found: spacing set to minDistance|no columns found/);
+    expect(() => findAtoms(img, { spacing: 14, sigma: 2 })).toThrow(/no columns found: none of the \d+ local maxima .*Try: options.spacing/);
+    expect(Date.now() - t).toBeLessThan(10000);
   });
   it("NaN pixels: excluded, the columns are still found, with a warning", () => {
     const s = synth.perovskite({ width: 128, height: 128, dose: 1e4, seed: 2 });

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readImage, readHdf5Dataset, findAtoms, FindAtomsOptions, localCrystallography } from "causalscope";
-import { latticeBasis, nearestNeighbors } from "../../src/atoms";
+import { latticeBasis, nearestNeighbors, estimateSpacing } from "../../src/atoms";
 import { describeWithData } from "../helpers/shared-data";
 import { matchPositions } from "./match";
 
@@ -142,17 +142,24 @@ describeWithData("stem/sto_haadf_team05.emd", "SrTiO3 HAADF 1024² EMD (0.1225 �
 });
 
 describeWithData("stem/si110_dumbbells.png", "Si [110] dumbbells (AtomSegNet test image)", (path) => {
-  it("resolves both columns of each dumbbell and splits them geometrically", async () => {
+  it("at default options: the spacing is the dumbbell's, both columns of each dumbbell are resolved and split geometrically", async () => {
     const image = await readImage(path);
-    const blobs = findAtoms(image, { refine: false });
-    const atoms = findAtoms(image, { sigma: 3, minDistance: 5, sublattices: 2 });
+    const est = estimateSpacing(image);
+    // Dumbbells as blobs: the lattice period as the spacing.
+    const blobs = findAtoms(image, { spacing: est.period, refine: false });
+    const atoms = findAtoms(image, { sublattices: 2 });
+    // Before (the autocorrelation's first peak, 0.1) the defaults found the dumbbells, not their columns; σ = 3, minDistance = 5 resolved them.
+    const tuned = findAtoms(image, { sigma: 3, minDistance: 5, sublattices: 2 });
+    console.log(`Si dumbbells: estimateSpacing ${est.spacing.toFixed(2)} px (period ${est.period.toFixed(2)} px, ${est.columnsPerCell} columns per cell); defaults ${atoms.numRows} columns, σ = 3 / minDistance = 5: ${tuned.numRows}`);
+    expect(Math.abs(atoms.numRows / tuned.numRows - 1)).toBeLessThan(0.05);
     const x = atoms.numeric("x"), y = atoms.numeric("y"), s = atoms.numeric("sublattice");
     const nn = nearestNeighbors(x, y, 1);
     let partner = 0;
     const d: number[] = [];
     for (let i = 0; i < atoms.numRows; i++) { if (s[nn.index[i]] !== s[i]) partner++; d.push(nn.distance[i]); }
     d.sort((p, q) => p - q);
-    console.log(`Si dumbbells: ${blobs.numRows} dumbbells at the default scale, ${atoms.numRows} columns at σ = 3 px; split ${atoms.parameters.sublatticeMethod}; nearest neighbour on the other sublattice for ${(100 * partner / atoms.numRows).toFixed(1)} %; dumbbell spacing median ${d[d.length >> 1].toFixed(2)} px`);
+    expect(Math.abs(est.spacing / d[d.length >> 1] - 1)).toBeLessThan(0.1);
+    console.log(`Si dumbbells: ${blobs.numRows} dumbbells at the lattice period, ${atoms.numRows} columns at defaults; split ${atoms.parameters.sublatticeMethod}; nearest neighbour on the other sublattice for ${(100 * partner / atoms.numRows).toFixed(1)} %; dumbbell spacing median ${d[d.length >> 1].toFixed(2)} px`);
     expect(atoms.numRows / blobs.numRows).toBeGreaterThan(1.8);
     expect(atoms.numRows / blobs.numRows).toBeLessThan(2.1);
     expect(atoms.parameters.sublatticeMethod).toBe("geometry");
