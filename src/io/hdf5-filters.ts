@@ -73,13 +73,13 @@ function decodeOne(f: ChunkFilter, data: Uint8Array, size: number): Uint8Array {
     case 32000:
       return lzfDecompress(data, size);
     case 32001:
-      return bloscDecompress(data);
+      return bloscDecompress(data, size);
     case 32004:
-      return hdf5Lz4Decompress(data);
+      return hdf5Lz4Decompress(data, size);
     case 32008:
       return bitshuffleFilterDecode(data, cd, size);
     case 32015:
-      return zstdDecompress(data);
+      return zstdChecked(data, size);
     default:
       throw new Error(`filter ${f.id} is not decoded by causalscope`);
   }
@@ -202,11 +202,12 @@ function u64be(b: Uint8Array, p: number): number {
 
 /**
  * The HDF Group's LZ4 filter (32004): a 12-byte header (uint64 BE total
- * size, uint32 BE block size), then per block a uint32 BE compressed size
+ * size, which must be `expected`, uint32 BE block size), then per block a uint32 BE compressed size
  * and the LZ4 block (stored raw when that size equals the block's size).
  */
-export function hdf5Lz4Decompress(src: Uint8Array): Uint8Array {
+export function hdf5Lz4Decompress(src: Uint8Array, expected: number): Uint8Array {
   const total = u64be(src, 0);
+  if (total !== expected) throw new Error(`the LZ4 header declares ${total} bytes, the chunk holds ${expected} (corrupt header)`);
   const block = u32be(src, 8);
   if (block === 0 && total > 0) throw new Error("LZ4 header declares block size 0 (corrupt header)");
   const out = new Uint8Array(total);
@@ -325,6 +326,7 @@ export function bitshuffleFilterDecode(src: Uint8Array, cd: readonly number[], s
     return out;
   }
   const total = u64be(src, 0);
+  if (total !== size) throw new Error(`the header declares ${total} bytes, the chunk holds ${size} (corrupt header)`);
   const blockBytes = u32be(src, 8);
   if (total % elemSize !== 0) throw new Error(`declared size ${total} is not a multiple of the element size ${elemSize}`);
   if (blockBytes % elemSize !== 0) throw new Error(`declared block size ${blockBytes} bytes is not a multiple of the element size ${elemSize}`);
@@ -338,7 +340,7 @@ export function bitshuffleFilterDecode(src: Uint8Array, cd: readonly number[], s
     if (tmp.length < nbytes) tmp = new Uint8Array(nbytes);
     if (comp === 2) lz4DecompressBlock(body, tmp, 0, nbytes);
     else {
-      const z = zstdDecompress(body);
+      const z = zstdChecked(body, nbytes);
       if (z.length !== nbytes) throw new Error(`Zstandard block decodes to ${z.length} bytes, ${nbytes} expected`);
       tmp.set(z);
     }
@@ -346,6 +348,31 @@ export function bitshuffleFilterDecode(src: Uint8Array, cd: readonly number[], s
     return 4 + csize;
   });
   return out;
+}
+
+/**
+ * Zstandard through fzstd, after checking that the first frame does not
+ * declare more than `limit` bytes (so a corrupt header cannot ask for a huge
+ * allocation; RFC 8878 section 3.1.1.1: frame header, Frame_Content_Size).
+ */
+function zstdChecked(src: Uint8Array, limit: number): Uint8Array {
+  if (src.length >= 6 && src[0] === 0x28 && src[1] === 0xb5 && src[2] === 0x2f && src[3] === 0xfd) {
+    const fhd = src[4];
+    const single = (fhd >> 5) & 1;
+    const fcsBytes = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3];
+    if (fcsBytes > 0 && at + fcsBytes <= src.length) {
+      let fcs = 0;
+      for (let i = fcsBytes - 1; i >= 0; i--) fcs = fcs * 256 + src[at + i];
+      if (fcsBytes === 2) fcs += 256;
+      if (fcs > limit) throw new Error(`the Zstandard frame declares ${fcs} bytes, at most ${limit} expected (corrupt data)`);
+    }
+  }
+  try {
+    return zstdDecompress(src);
+  } catch (e) {
+    throw new Error(`Zstandard data is corrupt or truncated (${(e as Error).message})`);
+  }
 }
 
 function u32le(b: Uint8Array, p: number): number {
@@ -362,8 +389,9 @@ const BLOSC_CODECS: Record<number, string> = { 0: "blosclz", 1: "lz4", 2: "snapp
  * splits of (int32 compressed size, data), stored raw when the size equals
  * the split's; then byte or bit unshuffle per block. Codecs decoded: LZ4 /
  * LZ4HC, zlib, Zstandard; blosclz and snappy throw, naming the codec.
+ * The declared size must be `expected`.
  */
-export function bloscDecompress(src: Uint8Array): Uint8Array {
+export function bloscDecompress(src: Uint8Array, expected: number): Uint8Array {
   if (src.length < 16) throw new Error(`a Blosc frame needs a 16-byte header, the chunk has ${src.length} bytes`);
   if (src[0] > 2) throw new Error(`Blosc format version ${src[0]} (Blosc 2?) is not decoded by causalscope (version 2, Blosc 1.x, is)`);
   const flags = src[2];
@@ -372,6 +400,7 @@ export function bloscDecompress(src: Uint8Array): Uint8Array {
   const blocksize = u32le(src, 8);
   const cbytes = u32le(src, 12);
   if (cbytes > src.length) throw new Error(`the Blosc header declares ${cbytes} bytes, the chunk has ${src.length} (truncated)`);
+  if (nbytes !== expected) throw new Error(`the Blosc header declares ${nbytes} decoded bytes, the chunk holds ${expected} (corrupt header)`);
   const out = new Uint8Array(nbytes);
   if (nbytes === 0) return out;
   if (flags & 0x2) {
@@ -402,7 +431,7 @@ export function bloscDecompress(src: Uint8Array): Uint8Array {
       if (cs === neblock) dst.set(body, s * neblock);
       else if (codec === 1) lz4DecompressBlock(body, dst, s * neblock, neblock);
       else {
-        const z = codec === 3 ? inflateChecked(body, neblock) : zstdDecompress(body);
+        const z = codec === 3 ? inflateChecked(body, neblock) : zstdChecked(body, neblock);
         if (z.length !== neblock) throw new Error(`Blosc block ${j} decodes to ${z.length} bytes, ${neblock} expected`);
         dst.set(z, s * neblock);
       }

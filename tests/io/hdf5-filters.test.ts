@@ -140,6 +140,12 @@ describe("what cannot be decoded is refused, naming the file, the dataset and th
     expect(firstDiff(ok.data as Uint16Array, (reference("lzf_4d").data as Uint16Array).subarray(0, 4 * 480))).toBe(-1);
   });
 
+  it("an LZ4 chunk whose header claims 1 TiB is refused before any allocation", async () => {
+    const f = file("corrupt_lz4.h5");
+    await expect(readHdf5Dataset(f, "cube")).rejects.toThrow(`readHdf5Dataset(${JSON.stringify(f)}): dataset "cube" (filters LZ4, decoded by causalscope): chunk [1, 0, 0, 0]`);
+    await expect(readHdf5Dataset(f, "cube")).rejects.toThrow(/the LZ4 header declares 1099511627776 bytes, the chunk holds 9600 \(corrupt header\)/);
+  });
+
   it("a bitshuffle-LZ4 block whose size runs past the chunk, through readDataset4D", async () => {
     const f = file("corrupt_bslz4.h5");
     const ds = await readDataset4D(f, { dataset: "cube" });
