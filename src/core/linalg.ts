@@ -10,6 +10,7 @@
  * these functions allocate inside their loops.
  */
 import { SingularValueDecomposition, Matrix } from "ml-matrix";
+import { linalgWasm } from "../wasm/binaries.generated";
 
 /**
  * In-place Cholesky factorisation A = L·Lᵀ of a k×k symmetric matrix whose
@@ -467,140 +468,199 @@ export function svd(A: ArrayLike<number>, m: number, n: number): SVD {
 }
 
 // ---------------------------------------------------------------------------
-// Large dense SPD matrices (added for the Gaussian processes of src/bayes/):
-// cache-blocked Cholesky and the inverse from a Cholesky factor. Same
-// storage and contract as `cholesky`; several times faster from k ≈ 300 on
-// (the unblocked loop streams the whole triangle once per column).
+// Large dense SPD matrices (the Gaussian processes of src/bayes/): blocked
+// Cholesky and the inverse from a Cholesky factor. All their O(k³) work is
+// one operation, C −= A·Bᵀ over a column range (`DotSub`), run by the
+// WebAssembly SIMD kernel of src/wasm/assembly/linalg.ts where the runtime
+// has it (the matrices copied into its memory) and by `dotSubJs` otherwise.
+// Both sum every dot product in the same order, so the two paths give
+// bit-identical results (tests/core/linalg).
+
+/** C[c + r·ldc + q] −= Σ_{m=k0}^{k1−1} A[a + r·lda + m]·B[b + q·ldb + m] for r < rows, q < cols (offsets in elements). */
+type DotSub = (C: Float64Array, c: number, ldc: number, A: Float64Array, a: number, lda: number, B: Float64Array, b: number, ldb: number, rows: number, cols: number, k0: number, k1: number) => void;
+
+/**
+ * {@link DotSub} in JavaScript, summing as the SIMD kernel does: terms
+ * m = k0, k0 + 2, … and k0 + 1, k0 + 3, … in two sums, added, plus the last
+ * term when the count is odd.
+ */
+function dotSubJs(C: Float64Array, c: number, ldc: number, A: Float64Array, a: number, lda: number, B: Float64Array, b: number, ldb: number, rows: number, cols: number, k0: number, k1: number): void {
+  const end = k0 + ((k1 - k0) & ~1), odd = (k1 - k0) & 1;
+  for (let r = 0; r < rows; r++) {
+    const pa = a + r * lda, pc = c + r * ldc;
+    for (let q = 0; q < cols; q++) {
+      const pb = b + q * ldb;
+      let s0 = 0, s1 = 0;
+      for (let m = k0; m < end; m += 2) {
+        s0 += A[pa + m] * B[pb + m];
+        s1 += A[pa + m + 1] * B[pb + m + 1];
+      }
+      let t = s0 + s1;
+      if (odd) t += A[pa + k1 - 1] * B[pb + k1 - 1];
+      C[pc + q] -= t;
+    }
+  }
+}
+
+interface LinalgWasm {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  dotsub(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, rows: number, cols: number, k0: number, k1: number): void;
+}
+/** Matrices beyond this many bytes stay in JavaScript arrays (WebAssembly memory never shrinks). */
+const MAX_WASM_BYTES = 512 * 2 ** 20;
+let simd: LinalgWasm | null | undefined;
+
+/** `count` k×k float64 matrices in the SIMD kernel's memory (contents undefined; valid until the next call), or null without WebAssembly SIMD or beyond 512 MiB. */
+function wasmMatrices(k: number, count: number): Float64Array[] | null {
+  if (simd === undefined) {
+    try {
+      const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown, i: object) => { exports: LinalgWasm } } }).WebAssembly;
+      simd = new WA.Instance(new WA.Module(linalgWasm()), {}).exports;
+    } catch {
+      simd = null;
+    }
+  }
+  const bytes = k * k * 8 * count;
+  if (!simd || bytes > MAX_WASM_BYTES) return null;
+  if (bytes > simd.memory.buffer.byteLength) {
+    try {
+      simd.memory.grow(Math.ceil((bytes - simd.memory.buffer.byteLength) / 65536));
+    } catch {
+      return null; // the engine refused the memory: JavaScript arrays instead
+    }
+  }
+  const buf = simd.memory.buffer;
+  return Array.from({ length: count }, (_, i) => new Float64Array(buf, i * k * k * 8, k * k));
+}
+
+/** {@link DotSub} by the SIMD kernel, for arrays that are views of its memory. */
+const dotSubWasm: DotSub = (C, c, ldc, A, a, lda, B, b, ldb, rows, cols, k0, k1) =>
+  simd!.dotsub(C.byteOffset + 8 * c, ldc, A.byteOffset + 8 * a, lda, B.byteOffset + 8 * b, ldb, rows, cols, k0, k1);
 
 /**
  * Cholesky A = L·Lᵀ as {@link cholesky} (lower triangle of the row-major k×k
- * `a` overwritten by L; returns -1 or the first failing pivot, relative to
- * `relTol` times its diagonal entry) in block columns of `block` columns:
- * the trailing update of a block column reads each row once and keeps the
- * block's rows in cache, four dot products at a time. O(k³/3) flops; the
- * rounding differs from {@link cholesky} only in the order of the sums.
+ * `a` overwritten by L, the upper triangle neither read nor written; returns
+ * -1 or the first failing pivot, relative to `relTol` times its diagonal
+ * entry), left-looking in block columns of `block` columns: each block
+ * column is first updated by all earlier columns at once (dot products of
+ * contiguous rows, 2×4 at a time in WebAssembly SIMD), then factored column
+ * by column. O(k³/3) flops; the rounding differs from {@link cholesky} only in
+ * the order of the sums. Uses k²·8 bytes of WebAssembly memory (kept for the
+ * next call) up to k ≈ 8000.
  * Reference: Golub & Van Loan, Matrix Computations, 4th ed., §4.2.9.
  */
 export function choleskyBlocked(a: Float64Array, k: number, relTol = 0, block = 48): number {
+  const w = wasmMatrices(k, 1);
+  if (!w) return factorBlocked(a, k, relTol, block, dotSubJs);
+  const R = w[0];
+  R.set(a.subarray(0, k * k));
+  const pivot = factorBlocked(R, k, relTol, block, dotSubWasm);
+  for (let i = 0; i < k; i++) a.set(R.subarray(i * k, i * k + i + 1), i * k);
+  return pivot;
+}
+
+/** {@link choleskyBlocked} in place on `a` with the given {@link DotSub}. */
+function factorBlocked(a: Float64Array, k: number, relTol: number, block: number, dot: DotSub): number {
   const diag0 = new Float64Array(k);
   for (let j = 0; j < k; j++) diag0[j] = a[j * k + j];
   for (let j0 = 0; j0 < k; j0 += block) {
     const j1 = Math.min(k, j0 + block);
-    if (j0 > 0)
-      for (let i = j0; i < k; i++) {
-        const ri = i * k, cEnd = Math.min(j1, i + 1);
-        let c = j0;
-        for (; c + 3 < cEnd; c += 4) {
-          const r0 = c * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          for (let m = 0; m < j0; m++) {
-            const v = a[ri + m];
-            s0 += v * a[r0 + m];
-            s1 += v * a[r1 + m];
-            s2 += v * a[r2 + m];
-            s3 += v * a[r3 + m];
-          }
-          a[ri + c] -= s0;
-          a[ri + c + 1] -= s1;
-          a[ri + c + 2] -= s2;
-          a[ri + c + 3] -= s3;
-        }
-        for (; c < cEnd; c++) {
-          const rc = c * k;
-          let s = 0;
-          for (let m = 0; m < j0; m++) s += a[ri + m] * a[rc + m];
-          a[ri + c] -= s;
-        }
-      }
+    if (j0 > 0) {
+      // a[i][c] −= Σ_{m<j0} a[i][m]·a[c][m] for c ∈ [j0, j1), c ≤ i: the diagonal block row by row, then the rows below
+      for (let i = j0; i < j1; i++) dot(a, i * k + j0, k, a, i * k, k, a, j0 * k, k, 1, i - j0 + 1, 0, j0);
+      if (j1 < k) dot(a, j1 * k + j0, k, a, j1 * k, k, a, j0 * k, k, k - j1, j1 - j0, 0, j0);
+    }
     for (let c = j0; c < j1; c++) {
       const rc = c * k;
+      if (c > j0) dot(a, rc + c, k, a, rc, k, a, rc, k, 1, 1, j0, c);
       let d = a[rc + c];
-      for (let m = j0; m < c; m++) d -= a[rc + m] * a[rc + m];
       if (!(d > relTol * diag0[c])) return c;
       d = Math.sqrt(d);
       a[rc + c] = d;
-      for (let i = c + 1; i < k; i++) {
-        const ri = i * k;
-        let s = a[ri + c];
-        for (let m = j0; m < c; m++) s -= a[ri + m] * a[rc + m];
-        a[ri + c] = s / d;
-      }
+      if (c + 1 === k) continue;
+      if (c > j0) dot(a, rc + k + c, k, a, rc + k, k, a, rc, k, k - c - 1, 1, j0, c);
+      for (let i = c + 1; i < k; i++) a[i * k + c] /= d;
     }
   }
   return -1;
 }
 
+/** Block size of the triangular inverse and the product in {@link choleskyInverse}. */
+const INVERSE_BLOCK = 48;
+
 /**
  * (L·Lᵀ)⁻¹ (full symmetric k×k, row-major) from the lower-triangular factor
- * L of {@link cholesky}/{@link choleskyBlocked}: L⁻¹ by rows, its
- * transpose U = L⁻ᵀ, then U·Uᵀ as dot products of U's rows, four at a time. About 2k³/3
- * flops; allocates two k×k arrays. Reference: Golub & Van Loan, §4.2 and
- * LAPACK dpotri (trtri + lauum).
+ * L of {@link cholesky}/{@link choleskyBlocked} (only L's lower triangle is
+ * read): U = L⁻ᵀ (row j of U solves L·x = e_j, blocked over columns as in
+ * {@link choleskyBlocked}), then U·Uᵀ (entry (a, b) the dot product of U's
+ * rows a and b from column max(a, b)), as LAPACK's dpotri (dtrtri +
+ * dlauum). About 2k³/3 flops, in WebAssembly SIMD where available (2k²·8
+ * bytes of its memory, kept for the next call, up to k ≈ 5800); allocates
+ * the k×k result (and U without SIMD).
+ * Reference: Golub & Van Loan, Matrix Computations, 4th ed., §3.1 and §4.2; LAPACK dpotri.
  */
 export function choleskyInverse(L: Float64Array, k: number): Float64Array {
-  const M = new Float64Array(k * k); // M = L⁻¹, lower, row-major: row i = (e_i − Σ_{m<i} L[i][m]·row m)/L[i][i]
-  let i0 = 0;
-  for (; i0 + 3 < k; i0 += 4) { // four rows share each read of row m < i0
-    const q0 = i0 * k, q1 = q0 + k, q2 = q1 + k, q3 = q2 + k;
-    for (let m = 0; m < i0; m++) {
-      const l0 = L[q0 + m], l1 = L[q1 + m], l2 = L[q2 + m], l3 = L[q3 + m], rm = m * k;
-      for (let j = 0; j <= m; j++) {
-        const v = M[rm + j];
-        M[q0 + j] -= l0 * v;
-        M[q1 + j] -= l1 * v;
-        M[q2 + j] -= l2 * v;
-        M[q3 + j] -= l3 * v;
-      }
-    }
-    for (let i = i0; i < i0 + 4; i++) finishRow(L, M, k, i, i0);
-  }
-  for (let i = i0; i < k; i++) finishRow(L, M, k, i, 0);
-  const U = new Float64Array(k * k); // U = Mᵀ = L⁻ᵀ, upper
-  for (let i = 0; i < k; i++) for (let a = 0; a <= i; a++) U[a * k + i] = M[i * k + a];
-  const out = M; // (L Lᵀ)⁻¹[a][b] = Σ_{i ≥ max(a,b)} U[a][i] U[b][i]; U is zero below its diagonal
-  out.fill(0);
-  let a0 = 0;
-  for (; a0 + 3 < k; a0 += 4) { // four rows a share each read of row b
-    const p0 = a0 * k, p1 = p0 + k, p2 = p1 + k, p3 = p2 + k;
-    for (let b = 0; b <= a0 + 3; b++) {
-      const rb = b * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i = a0; i < k; i++) {
-        const v = U[rb + i];
-        s0 += v * U[p0 + i];
-        s1 += v * U[p1 + i];
-        s2 += v * U[p2 + i];
-        s3 += v * U[p3 + i];
-      }
-      out[p0 + b] = s0;
-      out[p1 + b] = s1;
-      out[p2 + b] = s2;
-      out[p3 + b] = s3;
-    }
-  }
-  for (let a = a0; a < k; a++) {
-    const ra = a * k;
-    for (let b = 0; b <= a; b++) {
-      const rb = b * k;
-      let s = 0;
-      for (let i = a; i < k; i++) s += U[ra + i] * U[rb + i];
-      out[ra + b] = s;
-    }
-  }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[b * k + a] = out[a * k + b];
-  return out;
+  const w = wasmMatrices(k, 2);
+  if (!w) return inverseJs(L, k);
+  const [R, U] = w;
+  R.set(L.subarray(0, k * k));
+  U.fill(0);
+  inverseTransposed(R, U, k, dotSubWasm);
+  R.fill(0);
+  gramOfRows(U, R, k, dotSubWasm);
+  return R.slice();
 }
 
-/** Row i of L⁻¹ in {@link choleskyInverse}: subtract rows m ∈ [from, i), add e_i, divide by L[i][i]. */
-function finishRow(L: Float64Array, M: Float64Array, k: number, i: number, from: number): void {
-  const ri = i * k;
-  for (let m = from; m < i; m++) {
-    const l = L[ri + m];
-    if (l === 0) continue;
-    const rm = m * k;
-    for (let j = 0; j <= m; j++) M[ri + j] -= l * M[rm + j];
+/**
+ * U = L⁻ᵀ into the zero-filled `U` (upper triangle, row-major): U[j][i] =
+ * (δ_ij − Σ_{j≤m<i} L[i][m]·U[j][m]) / L[i][i], the columns i in blocks, the
+ * sums over earlier blocks first (pairs of rows j from column j on).
+ */
+function inverseTransposed(L: Float64Array, U: Float64Array, k: number, dot: DotSub): void {
+  for (let i0 = 0; i0 < k; i0 += INVERSE_BLOCK) {
+    const i1 = Math.min(k, i0 + INVERSE_BLOCK);
+    for (let j = 0; j < i0; j += 2) dot(U, j * k + i0, k, U, j * k, k, L, i0 * k, k, Math.min(2, i0 - j), i1 - i0, j, i0);
+    for (let i = i0; i < i1; i++) {
+      if (i > i0) dot(U, i, k, U, 0, k, L, i * k, k, i, 1, i0, i); // U[j][m] = 0 for m < j
+      const d = L[i * k + i];
+      for (let j = 0; j < i; j++) U[j * k + i] /= d;
+      U[i * k + i] = 1 / d;
+    }
   }
-  M[ri + i] += 1;
-  const inv = 1 / L[ri + i];
-  for (let j = 0; j <= i; j++) M[ri + j] *= inv;
+}
+
+/**
+ * W = U·Uᵀ (full symmetric) for the upper-triangular U into the zero-filled
+ * `W`: W[a][b] = Σ_{i ≥ max(a, b)} U[a][i]·U[b][i], column blocks of W, pairs
+ * of rows a from column a on; computed negated by {@link DotSub}, then
+ * negated and mirrored.
+ */
+function gramOfRows(U: Float64Array, W: Float64Array, k: number, dot: DotSub): void {
+  for (let b0 = 0; b0 < k; b0 += INVERSE_BLOCK) {
+    const b1 = Math.min(k, b0 + INVERSE_BLOCK);
+    for (let a = b0; a < k; a += 2) dot(W, a * k + b0, k, U, a * k, k, U, b0 * k, k, Math.min(2, k - a), b1 - b0, a, k);
+  }
+  const T = 32; // tiles, so that the mirrored writes stay in cache
+  for (let a0 = 0; a0 < k; a0 += T)
+    for (let b0 = 0; b0 <= a0; b0 += T)
+      for (let a = a0; a < Math.min(k, a0 + T); a++)
+        for (let b = b0; b < Math.min(a + 1, b0 + T); b++) {
+          const v = -W[a * k + b];
+          W[a * k + b] = v;
+          W[b * k + a] = v;
+        }
+}
+
+/** @internal The JavaScript paths of {@link choleskyBlocked} and {@link choleskyInverse} (tests compare them with the SIMD paths). */
+export const denseJs = {
+  choleskyBlocked: (a: Float64Array, k: number, relTol = 0, block = 48): number => factorBlocked(a, k, relTol, block, dotSubJs),
+  choleskyInverse: (L: Float64Array, k: number): Float64Array => inverseJs(L, k),
+};
+
+/** {@link choleskyInverse} in JavaScript arrays. */
+function inverseJs(L: Float64Array, k: number): Float64Array {
+  const U = new Float64Array(k * k), W = new Float64Array(k * k);
+  inverseTransposed(L, U, k, dotSubJs);
+  gramOfRows(U, W, k, dotSubJs);
+  return W;
 }

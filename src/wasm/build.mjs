@@ -20,6 +20,7 @@ const KERNELS = {
   filters: [], // src/image/simd.ts
   stem4d: ["--importMemory"], // src/stem4d/simd.ts: one memory per worker thread, made by its helper
   lingam: [], // src/causal/lingam-entropy.ts
+  linalg: [], // src/core/linalg.ts (choleskyBlocked, choleskyInverse)
 };
 const COMMON = ["-O3", "--runtime", "stub", "--noAssert", "--use", "abort=", "--enable", "simd", "--initialMemory", "1"];
 

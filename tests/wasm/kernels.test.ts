@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { SOURCE_SHA256, filtersWasm, lingamWasm, stem4dWasm } from "../../src/wasm/binaries.generated";
+import { SOURCE_SHA256, filtersWasm, linalgWasm, lingamWasm, stem4dWasm } from "../../src/wasm/binaries.generated";
 
 const sources = join(__dirname, "../../src/wasm/assembly");
 
@@ -47,6 +47,7 @@ const modules: [string, () => Uint8Array, string[], string[]][] = [
   ["filters", filtersWasm, ["cols", "cols64", "iir", "memory", "rows", "rows64"], []],
   ["stem4d", stem4dWasm, ["com", "memory", "vi"], ["env.memory"]],
   ["lingam", lingamWasm, ["axpy", "dot", "memory", "pair", "single", "ssd", "standardize", "sum"], []],
+  ["linalg", linalgWasm, ["dotsub", "memory"], []],
 ];
 
 describe("WebAssembly kernels compiled from AssemblyScript", () => {
