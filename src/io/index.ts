@@ -1,6 +1,8 @@
 /**
  * Readers and writers: .npy, TIFF, PNG, HDF5 (Berkeley EMD, HyperSpy,
- * atomap), with `readImage`, `readImageStack` and `readDataset4D` choosing
+ * atomap, Velox EMD; compressed chunks decoded by our own filters or
+ * refused), DigitalMicrograph .dm3/.dm4, TIA .ser/.emi, MRC, and the
+ * scanning-probe formats of `cs.spm`, with `readImage`, `readImageStack` and `readDataset4D` choosing
  * the reader from the file's content through one registry (`readers`,
  * `registerReader`).
  */

@@ -28,8 +28,12 @@ export function detectFormat(head: Uint8Array): ImageFormat | null {
 
 /**
  * Read a 2-D image from a .npy, TIFF, PNG or HDF5 file (Berkeley EMD,
- * HyperSpy, atomap and plain HDF5), or any registered format, choosing the
- * reader from the file's content (see `readers()`). Pixels become float32,
+ * HyperSpy, atomap, Velox EMD and plain HDF5; gzip, shuffle, LZF,
+ * bitshuffle/LZ4/Zstd and Blosc filters decoded, others refused), a Gatan
+ * DigitalMicrograph .dm3/.dm4, FEI TIA .ser/.emi or MRC file, a scanning-probe
+ * file (Nanonis, Gwyddion, Igor, NanoScope, Createc, WSxM: pick the channel
+ * with `options.channel`), or any registered format, choosing the reader from
+ * the file's content (see `readers()`). Pixels become float32,
  * row-major, x = column, y = row.
  *
  * - 3-D data (npy/HDF5 [frames, height, width], multi-page TIFF) needs
