@@ -40,6 +40,7 @@ import { rawReader } from "./formats/raw";
 import { dmReader } from "./formats/dm";
 import { tiaEmiReader, tiaSerReader } from "./formats/tia";
 import { mrcReader } from "./formats/mrc";
+import { mibReader } from "./formats/mib";
 import { SPM_READERS } from "./formats/spm-readers";
 
 /** The built-in readers, in the order they are tried. */
@@ -52,6 +53,7 @@ const BUILT_IN: readonly FormatReader[] = [
   tiaSerReader,
   tiaEmiReader,
   mrcReader,
+  mibReader,
   ...SPM_READERS,
   rawReader,
 ];
