@@ -5,7 +5,9 @@
  * (tests/fixtures/stem4d/detector_reference.py): exact values, shapes and
  * dtypes. Files: the real Merlin acquisition in ../shared/data/stem4d and
  * files written byte by byte from the Merlin documentation
- * (tests/fixtures/stem4d/make_mib.py), plus truncated and corrupted variants,
+ * (tests/fixtures/stem4d/make_mib.py; raw R64 files are checked against
+ * rosettasciio's reading of a processed twin holding the same pixels, since
+ * rosettasciio refuses raw files), plus truncated and corrupted variants,
  * which must give errors naming the file.
  */
 import { execFileSync } from "node:child_process";
@@ -78,6 +80,13 @@ describe("Merlin .mib", () => {
     }
   });
 
+  it.each([
+    ["r1_single", "|u1"], ["r6_single", "|u1"], ["r12_single", ">u2"], ["r24_single", ">u4"],
+    ["r1_quad", "|u1"], ["r6_quad", "|u1"], ["r12_quad", ">u2"],
+  ])("raw R64 %s: the same pixels as rosettasciio reads from its processed twin", async (tag, dtype) => {
+    await expectSameAsReference(join(dir, `raw_${tag}.mib`), `twin_${tag}.mib`, dtype);
+  });
+
   it("options.scanShape overrides the scan shape; a wrong one is refused", async () => {
     const ds = await readDataset4D(join(dir, "u8_6bit_3x5.mib"), { scanShape: [5, 3] });
     expect(ds.scanShape).toEqual([5, 3]);
@@ -89,7 +98,7 @@ describe("Merlin .mib", () => {
     ["bad_truncated.mib", /bad_truncated\.mib.*truncated or corrupt: 8633 bytes is not a whole number of 576-byte frames/],
     ["bad_header.mib", /bad_header\.mib.*corrupt frame 3 header at byte 1728: not a Merlin frame header/],
     ["bad_hdr_count.mib", /bad_hdr_count\.mib.*bad_hdr_count\.hdr says 20 frames in the acquisition, the file holds 15/],
-    ["bad_raw.mib", /bad_raw\.mib.*raw \(R64\) frames \(counter depth 6, layout 1x1\) are not supported/],
+    ["bad_raw.mib", /bad_raw\.mib.*raw \(R64\) 6-bit frames of 12 × 16: each chip's rows must hold whole 64-bit words \(8 pixels\)/],
   ])("%s: an error naming the file and the reason", async (name, message) => {
     await expect(readDataset4D(join(dir, name))).rejects.toThrow(message);
   });

@@ -4,8 +4,12 @@
  * <layout>,...", 384 bytes for one chip, 768 for a quad) followed by the
  * pixels, big-endian: "U08" (1- and 6-bit counters), "U16" (12-bit), "U32"
  * (24-bit). Quad files in this processed form are already assembled
- * (512 × 512). Frames in the raw "R64" form (chip-ordered 64-bit words, packed
- * 1-bit) are refused with an error saying so (rosettasciio 0.15 refuses them too).
+ * (512 × 512). Frames in the raw "R64" form (what the chips send: pixels in
+ * 64-bit words in reversed order, 1-bit counters packed 8 to a byte, 24-bit
+ * counters as two 12-bit frames, high bits first; a quad's four chips side by
+ * side in each row, the bottom two rotated by 180°) are decoded to the same
+ * pixels as the processed form of the same acquisition (LiberTEM's decoding;
+ * rosettasciio 0.15 refuses raw files); raw quad 24-bit is refused.
  *
  * Orientation: the convention of the reference reader, rosettasciio
  * (`rsciio.quantumdetector`, which flips each frame on its row axis): row 0
@@ -93,7 +97,7 @@ export function lineLengthFromTimes(ns: readonly number[]): number {
 
 /** Frames of `inner` with each frame's rows in reverse order (rosettasciio's orientation); read in the calling thread. */
 class RowFlipSource implements FrameSource {
-  constructor(private inner: ChunkSource, private height: number, private width: number) {}
+  constructor(private inner: FrameSource, private height: number, private width: number) {}
   get description(): string { return `${this.inner.description}, rows flipped`; }
   get path(): string | undefined { return this.inner.path; }
   get dtype(): DType { return this.inner.dtype; }
@@ -113,6 +117,100 @@ class RowFlipSource implements FrameSource {
   }
   chunkSpec(): undefined { return undefined; }
   close(): void { this.inner.close(); }
+}
+
+/** How raw (R64) frames are laid out: decoded size, stored bytes per frame, counter depth, chips. */
+interface RawGeometry { width: number; height: number; frameBytes: number; depth: 1 | 6 | 12 | 24; quad: boolean; descr: string }
+
+/** The layout of raw frames from the first header (LiberTEM's reading of the Merlin raw format). */
+function rawGeometry(fn: string, path: string, h: MibHeader): RawGeometry {
+  const depth = h.depth;
+  if (depth !== 1 && depth !== 6 && depth !== 12 && depth !== 24) throw ioError(fn, path, `raw (R64) frames with counter depth ${JSON.stringify(depth)} (the header's second-to-last field); expected 1, 6, 12 or 24`);
+  const quad = h.chips === 4 && /^2x2/.test(h.layout);
+  if (h.chips !== 1 && !quad) throw ioError(fn, path, `raw (R64) frames from ${h.chips} chips in layout ${h.layout} are not supported (single chips and 2x2 quads are)`);
+  if (quad && depth === 24) throw ioError(fn, path, "raw (R64) 24-bit quad frames are not supported; save the acquisition in Merlin's processed form (U32)");
+  // 24-bit: the header's width counts both 12-bit halves.
+  const width = depth === 24 ? h.width / 2 : h.width, height = h.height;
+  const chipWidth = quad ? width / 4 : width;
+  const group = depth === 1 ? 64 : depth === 6 ? 8 : 4;
+  if (!Number.isInteger(width) || !Number.isInteger(chipWidth) || chipWidth % group !== 0) throw ioError(fn, path, `raw (R64) ${depth}-bit frames of ${h.width} × ${h.height}: each chip's rows must hold whole 64-bit words (${group} pixels)`);
+  if (quad && chipWidth !== height) throw ioError(fn, path, `raw (R64) quad frames of ${h.width} × ${h.height}: expected four square chips side by side (width = 4 × height)`);
+  const bits = depth === 6 ? 8 : depth === 12 ? 16 : depth === 24 ? 32 : 1;
+  const frameBytes = (width * height * bits) / 8;
+  const out = quad ? { width: width / 2, height: height * 2 } : { width, height };
+  return { ...out, frameBytes, depth, quad, descr: depth === 24 ? ">u4" : depth === 12 ? ">u2" : "|u1" };
+}
+
+/**
+ * Decode one raw row segment (one chip's row) of `n` pixels from `b` at byte
+ * `at` into `out[o ..]` (reversed when `rev`): pixels come in groups (64 for
+ * 1-bit, 8 for 6-bit, 4 for 12-bit) stored in reverse order, 1-bit LSB first.
+ */
+function decodeRawRow(b: Uint8Array, at: number, n: number, depth: number, out: Float32Array, o: number, rev: boolean, add = 0): void {
+  const put = (p: number, v: number): void => {
+    const k = rev ? o + n - 1 - p : o + p;
+    out[k] = add ? out[k] * add + v : v;
+  };
+  if (depth === 1) {
+    for (let s = 0; s < n / 64; s++) {
+      for (let byte = 0; byte < 8; byte++) {
+        const v = b[at + (s + 1) * 8 - (byte + 1)];
+        for (let bit = 0; bit < 8; bit++) put(64 * s + 8 * byte + bit, (v >> bit) & 1);
+      }
+    }
+  } else if (depth === 6) {
+    for (let i = 0; i < n; i++) put((((i >> 3) + 1) << 3) - (i & 7) - 1, b[at + i]);
+  } else {
+    for (let i = 0; i < n; i++) put((((i >> 2) + 1) << 2) - (i & 3) - 1, (b[at + 2 * i] << 8) | b[at + 2 * i + 1]);
+  }
+}
+
+/** Decode one raw frame (`b` = its pixel bytes) into `out` (height × width, the processed form's order). */
+export function decodeRawMibFrame(b: Uint8Array, g: { width: number; height: number; depth: number; quad: boolean }, out: Float32Array): void {
+  const { width: w, height: h, depth } = g;
+  const rowBytes = (n: number): number => (n * (depth === 6 ? 8 : depth === 1 ? 1 : 16)) / 8;
+  if (!g.quad) {
+    if (depth === 24) {
+      // two 12-bit frames, the first holds the high 12 bits: value = hi * 4096 + lo
+      for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, 12, out, y * w, false);
+      for (let y = 0; y < h; y++) decodeRawRow(b, (h + y) * rowBytes(w), w, 12, out, y * w, false, 4096);
+      return;
+    }
+    for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, depth, out, y * w, false);
+    return;
+  }
+  // quad: each stored row holds one row of chips 4 | 3 | 2 | 1; chips 1, 2 are the top half,
+  // chips 3, 4 the bottom half rotated by 180 degrees.
+  const cw = w / 2, ch = h / 2, seg = rowBytes(cw), stored = 4 * seg;
+  for (let r = 0; r < ch; r++) {
+    decodeRawRow(b, r * stored + 3 * seg, cw, depth, out, r * w, false);
+    decodeRawRow(b, r * stored + 2 * seg, cw, depth, out, r * w + cw, false);
+    const y = h - 1 - r;
+    decodeRawRow(b, r * stored + 1 * seg, cw, depth, out, y * w, true);
+    decodeRawRow(b, r * stored, cw, depth, out, y * w + cw, true);
+  }
+}
+
+/** Raw (R64) frames, decoded in the calling thread. */
+class RawMibSource implements FrameSource {
+  private fd?: number;
+  constructor(readonly path: string, private g: RawGeometry, private stride: number, private headerBytes: number, readonly dtype: DType, readonly description: string) {}
+  get onDisk(): boolean { return true; }
+  read(start: number, count: number, out: Float32Array): void {
+    if (this.fd === undefined) this.fd = fs.openSync(this.path, "r");
+    const n = this.g.width * this.g.height;
+    const bytes = new Uint8Array(count * this.stride);
+    const got = fs.readSync(this.fd, bytes, 0, bytes.length, start * this.stride);
+    if (got < bytes.length) throw new Error(`read ${this.path}: unexpected end of file at byte ${start * this.stride + got}`);
+    for (let f = 0; f < count; f++) {
+      const at = f * this.stride + this.headerBytes;
+      decodeRawMibFrame(bytes.subarray(at, at + this.g.frameBytes), this.g, out.subarray(f * n, (f + 1) * n));
+    }
+  }
+  chunkSpec(): undefined { return undefined; }
+  close(): void {
+    if (this.fd !== undefined) { fs.closeSync(this.fd); this.fd = undefined; }
+  }
 }
 
 /** Open a `.mib` file's frames (see the module comment). */
@@ -135,12 +233,13 @@ function openMib(fn: string, path: string, size: number, options: Frames4DOption
     };
     const first = header(0, Math.min(384, size), "first frame");
     const h0 = first.headerBytes > 384 ? header(0, first.headerBytes, "first frame") : first;
-    if (h0.pixelType === "R64") throw ioError(fn, path, `raw (R64) frames (counter depth ${h0.depth}, layout ${h0.layout}) are not supported; save the acquisition in Merlin's processed form (U08/U16/U32), which rosettasciio reads too`);
-    const descr = MIB_TYPES[h0.pixelType];
+    const raw = h0.pixelType === "R64" ? rawGeometry(fn, path, h0) : undefined;
+    const descr = raw ? raw.descr : MIB_TYPES[h0.pixelType];
     if (!descr) throw ioError(fn, path, `unknown pixel type ${JSON.stringify(h0.pixelType)} in the first frame header (expected ${Object.keys(MIB_TYPES).join(", ")} or R64)`);
     const dtype = parseDType(descr, `${fn}(${JSON.stringify(path)})`);
-    const frameSize = h0.width * h0.height;
-    const stride = h0.headerBytes + frameSize * dtype.size;
+    const width = raw ? raw.width : h0.width, height = raw ? raw.height : h0.height;
+    const frameSize = width * height;
+    const stride = h0.headerBytes + (raw ? raw.frameBytes : frameSize * dtype.size);
     const nFrames = Math.floor(size / stride);
     if (nFrames < 1 || size % stride !== 0) throw ioError(fn, path, `truncated or corrupt: ${size} bytes is not a whole number of ${stride}-byte frames (${h0.headerBytes}-byte header + ${h0.width} × ${h0.height} ${h0.pixelType} pixels); ${nFrames} whole frame(s) and ${size % stride} bytes more`);
     // Every frame header must agree with the first (checked on those read for timestamps and on the last).
@@ -152,9 +251,12 @@ function openMib(fn: string, path: string, size: number, options: Frames4DOption
       return h;
     };
     check(nFrames - 1);
-    const spec = { type: "file" as const, path, offset: 0, stride, frameHeader: h0.headerBytes, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: false };
-    const source = new RowFlipSource(new ChunkSource(spec, dtype, `file ${path} (Merlin ${h0.pixelType}, ${h0.depth}-bit)`, true), h0.height, h0.width);
-    const det = [h0.height, h0.width];
+    const description = `file ${path} (Merlin ${h0.pixelType}, ${h0.depth}-bit, ${h0.layout})`;
+    const inner: FrameSource = raw
+      ? new RawMibSource(path, raw, stride, h0.headerBytes, dtype, description)
+      : new ChunkSource({ type: "file", path, offset: 0, stride, frameHeader: h0.headerBytes, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: false }, dtype, description, true);
+    const source = new RowFlipSource(inner, height, width);
+    const det = [height, width];
     const what = `the ${nFrames} Merlin frames`;
     if (options.scanShape) return { source, shape: [nFrames, ...det], calibration: {}, what };
     const hdrPath = path.replace(/\.mib$/i, ".hdr");
