@@ -8,7 +8,8 @@
  * Before/after numbers: bench/atoms/classical-results.md.
  */
 import { synth, findAtoms, makeImage } from "causalscope";
-import { estimateSpacing, detectPeaks, localCrystallography } from "../../src/atoms";
+import { estimateSpacing, detectPeaks, localCrystallography, estimateNoise } from "../../src/atoms";
+import { pixelNoise, adaptiveSnr } from "../../src/atoms/detect";
 import { matchPositions } from "./match";
 
 const W = 256;
@@ -42,6 +43,48 @@ describe("estimateSpacing: the nearest-neighbour distance on every lattice type"
     expect(e.columnsPerCell).toBe(perCell);
   });
 });
+
+describe("noise and threshold for low counts", () => {
+  it("pixelNoise: the Poisson sd √mean below 10 counts, where the median-based estimate is quantised", () => {
+    for (const mean of [0.3, 1, 3]) {
+      const r = synth.rng(7);
+      const img = makeImage(Float32Array.from({ length: 200 * 200 }, () => r.poisson(mean)), 200, 200);
+      const p = pixelNoise(img, "poisson"), g = estimateNoise(img);
+      console.log(`Poisson mean ${mean}: pixelNoise ${p.toFixed(3)} (√mean ${Math.sqrt(mean).toFixed(3)}), estimateNoise ${g.toFixed(3)}`);
+      expect(Math.abs(p / Math.sqrt(mean) - 1)).toBeLessThan(0.03);
+      expect(pixelNoise(img, "gaussian")).toBe(g);
+    }
+    // At ≥ 10 counts both models give the measured sd.
+    const r = synth.rng(8);
+    const hi = makeImage(Float32Array.from({ length: 200 * 200 }, () => r.poisson(400)), 200, 200);
+    expect(pixelNoise(hi, "poisson")).toBe(estimateNoise(hi));
+    expect(Math.abs(estimateNoise(hi) / 20 - 1)).toBeLessThan(0.05);
+  });
+  it("adaptiveSnr: the extreme-value bound of the noise maxima, lower when few candidates are noise, in a clear gap", () => {
+    // All noise (median 1.8): 1.8 + 0.75·√(2 ln n).
+    const noise = Array.from({ length: 2000 }, (_, k) => 1.8 + 0.75 * Math.sqrt(2) * inverseErf(2 * (k + 0.5) / 2000 - 1));
+    expect(adaptiveSnr(noise)).toBeCloseTo(1.8 + 0.75 * Math.sqrt(2 * Math.log(2000)), 1);
+    // A dense lattice: 1000 columns at 3–8 sd, 20 noise maxima below 1.8 → floor 3.
+    const lattice = [...Array.from({ length: 1000 }, (_, k) => 3 + (5 * k) / 1000), ...Array.from({ length: 20 }, () => 1)];
+    expect(adaptiveSnr(lattice)).toBeCloseTo(1.8 + 0.75 * Math.sqrt(2 * Math.log(40)), 6);
+    // Columns far above a few background maxima: the threshold moves into the gap, at most 6.
+    expect(adaptiveSnr([1, 1.2, 3.2, 3.5, 3.9, 14, 15, 16, 20])).toBe(6);
+    expect(adaptiveSnr([1, 3.1, 3.3, 7.5, 9, 12])).toBeCloseTo(Math.sqrt(3.3 * 7.5), 10);
+  });
+});
+
+/** Inverse error function (Giles 2012 single-precision approximation), for the noise quantiles above. */
+function inverseErf(x: number): number {
+  let w = -Math.log((1 - x) * (1 + x)), p: number;
+  if (w < 5) {
+    w -= 2.5;
+    p = 2.81022636e-8; for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
+  } else {
+    w = Math.sqrt(w) - 3;
+    p = -0.000200214257; for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
+  }
+  return p * x;
+}
 
 describe("findAtoms: spacing, threshold, dim columns, errors", () => {
   it("minDistance changes only the peak separation; options.spacing sets the spacing", () => {
