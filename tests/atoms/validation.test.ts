@@ -22,7 +22,7 @@ const TARGETS = (dose: number): Bars => (dose >= 1e3 ? { f1: 0.95, rmsOverCrb: 1
 
 /**
  * Bars measured for a finder (seeded images, so deterministic), with a small
- * margin; a change that does worse fails here. Measured 2026-12-07 (report of issue 11).
+ * margin; a change that does worse fails here. Measured 2026-12-07 at d9abc9c (report of issue 11).
  */
 const MEASURED: Record<string, (lattice: string, dose: number) => Bars> = {
   classical: (lattice, dose) => {
@@ -31,9 +31,9 @@ const MEASURED: Record<string, (lattice: string, dose: number) => Bars> = {
     // disturbed by them), 4 at the vacancy sites of the triangular one; none with slopeSnr: Infinity.
     if (lattice === "dumbbell" && dose === 1e5) return { f1: 0.78, rmsOverCrb: 2.9, zsd: [0.7, 1.7] };
     if (lattice === "triangular" && dose === 1e5) return { f1: 0.98, rmsOverCrb: 1.1, zsd: [0.8, 1.2] };
-    // At 10² (about 4 counts at a column's peak) the reported uncertainty is 5–30 % too small (z sd 1.24–1.47).
-    if (dose === 1e2) return { f1: 0.98, rmsOverCrb: 1.4, zsd: [0.7, 1.6] };
-    return { f1: 0.99, rmsOverCrb: 1.3, zsd: [0.85, 1.25] };
+    // At 10² (about 4 counts at a column's peak) the reported uncertainty is 20–30 % too small (z sd 1.24–1.48).
+    if (dose === 1e2) return { f1: 0.985, rmsOverCrb: 1.4, zsd: [0.7, 1.55] };
+    return { f1: 0.99, rmsOverCrb: 1.25, zsd: [0.85, 1.25] };
   },
 };
 
