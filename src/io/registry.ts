@@ -41,6 +41,8 @@ import { dmReader } from "./formats/dm";
 import { tiaEmiReader, tiaSerReader } from "./formats/tia";
 import { mrcReader } from "./formats/mrc";
 import { mibReader } from "./formats/mib";
+import { bloReader } from "./formats/blo";
+import { empadReader } from "./formats/empad";
 import { SPM_READERS } from "./formats/spm-readers";
 
 /** The built-in readers, in the order they are tried. */
@@ -54,6 +56,8 @@ const BUILT_IN: readonly FormatReader[] = [
   tiaEmiReader,
   mrcReader,
   mibReader,
+  bloReader,
+  empadReader,
   ...SPM_READERS,
   rawReader,
 ];

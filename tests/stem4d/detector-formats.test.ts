@@ -4,7 +4,9 @@
  * rosettasciio 0.15 reading the same files in the same run
  * (tests/fixtures/stem4d/detector_reference.py): exact values, shapes and
  * dtypes. Files: the real Merlin acquisition in ../shared/data/stem4d and
- * files written byte by byte from the Merlin documentation
+ * files written byte by byte from the Merlin documentation, .blo files
+ * written by rosettasciio and EMPAD .xml + .raw pairs written byte by byte
+ * (tests/fixtures/stem4d/make_blo_empad.py)
  * (tests/fixtures/stem4d/make_mib.py; raw R64 files are checked against
  * rosettasciio's reading of a processed twin holding the same pixels, since
  * rosettasciio refuses raw files), plus truncated and corrupted variants,
@@ -20,7 +22,8 @@ import { lineLengthFromTimes, parseMibHeader } from "../../src/io/formats/mib";
 import { PYTHON } from "../io/fixtures";
 import { sharedData } from "../helpers/shared-data";
 
-interface Ref { shape?: number[]; dtype?: string; npy?: string; error?: string }
+interface Axis { size: number; scale: number; units: string | null; navigate: boolean }
+interface Ref { shape?: number[]; dtype?: string; npy?: string; error?: string; axes?: Axis[] }
 
 const FIXTURES = resolve(__dirname, "..", "fixtures", "stem4d");
 const dir = mkdtempSync(join(tmpdir(), "causalscope-det-"));
@@ -28,17 +31,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const py = (script: string, ...args: string[]) => execFileSync(PYTHON, [join(FIXTURES, script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
 const mibFiles = py("make_mib.py", dir).trim().split("\n").map((n) => join(dir, n));
+const bloEmpadFiles = py("make_blo_empad.py", dir).trim().split("\n").map((n) => join(dir, n));
 const realMib = sharedData("stem4d/001_4x2_6bit.mib");
-py("detector_reference.py", dir, ...mibFiles, ...(realMib ? [realMib] : []));
+py("detector_reference.py", dir, ...mibFiles, ...bloEmpadFiles, ...(realMib ? [realMib] : []));
 const reference = JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as Record<string, Ref>;
 
 /** Our reading equals rosettasciio's: shape (rows, cols, ky, kx), dtype, every value. */
-async function expectSameAsReference(path: string, name: string, dtype: string): Promise<void> {
+async function expectSameAsReference(path: string, name: string, dtype: string, options: { scanShape?: [number, number] } = {}): Promise<void> {
   const ref = reference[name];
   expect(ref.error).toBeUndefined();
-  const ds = await readDataset4D(path);
+  const ds = await readDataset4D(path, options);
   try {
-    expect([...ds.scanShape, ...ds.detShape]).toEqual(ref.shape);
+    expect(options.scanShape ? [ds.nFrames, ...ds.detShape] : [...ds.scanShape, ...ds.detShape]).toEqual(ref.shape);
     expect(ds.dtype.descr).toBe(dtype);
     const want = readNpy(join(dir, ref.npy!)).data as Float32Array;
     const got = ds.readFrames(0, ds.nFrames);
@@ -117,5 +121,48 @@ describe("Merlin .mib", () => {
     expect(lineLengthFromTimes([0, 1, 2, 10, 11, 12, 20, 21, 22])).toBe(3);
     expect(lineLengthFromTimes([0, 1, 2, 3])).toBe(1);
     expect(lineLengthFromTimes([0])).toBe(1);
+  });
+});
+
+describe("NanoMegas .blo (written by rosettasciio)", () => {
+  it.each(["blo_3x4.blo", "blo_5x2.blo"])("%s: same shape, values and calibration as rosettasciio", async (name) => {
+    await expectSameAsReference(join(dir, name), name, "|u1");
+    const ds = await readDataset4D(join(dir, name));
+    const axes = reference[name].axes!;
+    expect(ds.calibration).toEqual({ scanStep: axes[0].scale, scanUnit: "nm", detPixelSize: axes[2].scale, detUnit: "cm" });
+    ds.close();
+  });
+
+  it.each([
+    ["bad_blo_truncated.blo", /bad_blo_truncated\.blo.*truncated: the header says 3 × 4 frames of 16 × 16 from byte \d+ \(\d+ bytes\), the file has \d+/],
+    ["bad_blo_marker.blo", /bad_blo_marker\.blo.*corrupt: frame 5 at byte \d+ does not start with the marker AA 55/],
+  ])("%s: an error naming the file (rosettasciio zero-pads or ignores it)", async (name, message) => {
+    await expect(readDataset4D(join(dir, name))).rejects.toThrow(message);
+  });
+});
+
+describe("EMPAD .xml + .raw", () => {
+  it("a 3 × 4 map: shape, values (footer rows dropped) and calibration as rosettasciio", async () => {
+    await expectSameAsReference(join(dir, "empad_map.xml"), "empad_map.xml", "<f4");
+    const ds = await readDataset4D(join(dir, "empad_map.xml"));
+    const axes = reference["empad_map.xml"].axes!;
+    expect(axes[1].units).toBe("nm");
+    expect(ds.calibration.scanStep).toBeCloseTo(axes[1].scale, 9);
+    expect(ds.calibration.detPixelSize).toBeCloseTo(axes[2].scale, 12);
+    expect(ds.calibration.detUnit).toBe("1/nm");
+    ds.close();
+  });
+
+  it("the scan shape from the raw file's name; a series needs scanShape", async () => {
+    await expectSameAsReference(join(dir, "empad_byname.xml"), "empad_byname.xml", "<f4");
+    await expect(readDataset4D(join(dir, "empad_series.xml"))).rejects.toThrow(/empad_series\.xml.*3-D \(5×128×128\); pass options\.scanShape/);
+    await expectSameAsReference(join(dir, "empad_series.xml"), "empad_series.xml", "<f4", { scanShape: [1, 5] });
+  });
+
+  it.each([
+    ["bad_empad_truncated.xml", /bad_empad_truncated\.xml.*bad_empad_short\.raw has 798716 bytes, 12 frames of 128 × 130 float32 need 798720 \(truncated\)/],
+    ["bad_empad_missing.xml", /bad_empad_missing\.xml.*the raw file it names, .*no_such_file\.raw, cannot be read/],
+  ])("%s: an error naming the file", async (name, message) => {
+    await expect(readDataset4D(join(dir, name))).rejects.toThrow(message);
   });
 });
