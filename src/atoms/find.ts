@@ -36,6 +36,11 @@ import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSourc
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
 import { renameOptions, checkChoice } from "../core/options";
+import type { FindAtomsParameters } from "./parameters";
+import { findAtomsDeep } from "./deep/find";
+import type { FindAtomsDeepOptions, DeepAtomTable } from "./deep/find";
+
+export type { FindAtomsParameters } from "./parameters";
 
 /** Options of {@link findAtoms}. Lengths in pixels. */
 export interface FindAtomsOptions {
@@ -224,26 +229,6 @@ function medianLevel(image: Image): number {
   return n ? quickselect(vals.subarray(0, n), n >> 1) : NaN;
 }
 
-/** Parameters actually used, and notes, attached to the result as `atoms.parameters`. */
-export interface FindAtomsParameters {
-  sigma: number;
-  spacing: number;
-  minDistance: number;
-  smoothing: number;
-  noise: "poisson" | "gaussian";
-  refine: "com" | "gaussian" | false;
-  sublatticeMethod: string;
-  /** Significance threshold applied by the classical finder (`snr`, or the adaptive default `adaptiveSnr`). */
-  snr?: number;
-  /** Fisher separation (gap / pooled sd of the log feature) of the intensity split; ≥ 2.5 → intensity split used. */
-  sublatticeSeparation: number;
-  /** Noise sd of one pixel of the input image (`estimateNoise`, image units). */
-  imageNoise: number;
-  calibration?: Calibration;
-  width: number;
-  height: number;
-  warnings: string[];
-}
 
 /**
  * The table returned by {@link findAtoms}: one row per column, with columns
@@ -286,8 +271,10 @@ function validate(image: Image): void {
  * from the fits (noted in `parameters.warnings`). A blank (constant) image,
  * a 1- or 2-pixel-wide image, and an image where no column is significant
  * are errors that say why and what to try (never an empty table).
- * `method` "deep" is the learned finder (the integrator's `findAtomsDeep`);
- * this function runs the classical pipeline.
+ * `method: "deep"` runs the learned finder instead (`findAtomsDeep`, a U-Net
+ * ensemble; its options are `FindAtomsDeepOptions`) and returns a Promise of
+ * the same kind of table: `await findAtoms(image, { method: "deep" })`.
+ * The classical finder returns the table directly (awaiting it is harmless).
  * Cost: O(wh log wh) for the scale estimate, O(wh·σ) filtering, and
  * O(n · window · iterations) for n columns.
  *
@@ -295,12 +282,23 @@ function validate(image: Image): void {
  * const atoms = findAtoms(image, { sublattices: 2 });
  * atoms.numeric("x"); atoms.numeric("uncertainty");
  */
-export function findAtoms(image: Image, options: FindAtomsOptions = {}): AtomTable {
+export function findAtoms(image: Image, options: FindAtomsDeepOptions & { method: "deep" }): Promise<DeepAtomTable>;
+export function findAtoms(image: Image, options?: FindAtomsOptions): AtomTable;
+export function findAtoms(image: Image, options: FindAtomsOptions | (FindAtomsDeepOptions & { method: "deep" }) = {}): AtomTable | Promise<DeepAtomTable> {
+  checkChoice("findAtoms", "method", options.method, ["classical", "deep"] as const);
+  if (options.method === "deep") {
+    const { method: _deep, ...deepOptions } = options as FindAtomsDeepOptions & { method: "deep" };
+    return findAtomsDeep(image, deepOptions);
+  }
+  return findClassical(image, options as FindAtomsOptions);
+}
+
+/** The classical pipeline of {@link findAtoms} (see the module comment). */
+function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
   options = renameOptions(options, { scale: "sigma", threshold: "thresholdRel", denoise: "components" }, "findAtoms");
   validate(image);
   const { width: w, height: h } = image;
   const warnings: string[] = [];
-  checkChoice("findAtoms", "method", options.method, ["classical", "deep"] as const);
   const refineMode = checkChoice("findAtoms", "refine", options.refine, ["gaussian", "com", false] as const) ?? "gaussian";
   checkChoice("findAtoms", "sublatticeFeature", options.sublatticeFeature, ["contrast", "intensity"] as const);
   checkChoice("findAtoms", "noise", options.noise, ["poisson", "gaussian", "auto"] as const);

@@ -25,7 +25,7 @@ import { quickselect } from "../../core/select";
 import { estimateSpacing, estimateNoise } from "../detect";
 import { refineCenterOfMass, PixelSource, PixelNoise } from "../refine";
 import { PointGrid } from "../grid";
-import type { FindAtomsParameters } from "../find";
+import type { FindAtomsParameters } from "../parameters";
 import { AtomModel, checkModel } from "./model";
 import { prepare, resample } from "./data";
 import { pretrainedAtomModel } from "./pretrained";
@@ -57,7 +57,9 @@ export interface FindAtomsDeepParameters extends FindAtomsParameters {
   scale: number;
   /** Median over the columns of probability × detection frequency (0–1): low when the ensemble is unsure or disagrees (an image unlike the training data). */
   confidence: number;
-  /** True when `confidence` < 0.5 (see `warnings`). */
+  /** Median over the columns of `snr` (contrast on the raw pixels in noise sd). */
+  significance: number;
+  /** True when `confidence` < 0.5 or `significance` < 3 (see `warnings`). */
   outOfDistribution: boolean;
   /** Ensemble mean column probability, per input pixel. */
   probabilityMap: Image;
@@ -72,11 +74,38 @@ export type DeepAtomTable = Table & { readonly parameters: FindAtomsDeepParamete
 const MAX_WORKING_PIXELS = 4096 * 4096;
 /** Confidence below which a result is flagged out of distribution. */
 const OOD_CONFIDENCE = 0.5;
+/** Median column significance (noise sd) below which a result is flagged. */
+const MIN_SNR = 3;
+
+/**
+ * Contrast of each column on the raw pixels: mean within 0.25 spacing minus
+ * mean in the ring 0.35–0.5 spacing, over the ring pixels' sd ×
+ * √(1/n_in + 1/n_ring) (a two-sample z). Non-finite pixels are skipped.
+ */
+function columnSnr(data: Float32Array, valid: Uint8Array | null, w: number, h: number, x: Float64Array, y: Float64Array, spacing: number): Float64Array {
+  const rIn = Math.max(1, 0.25 * spacing), r0 = Math.max(rIn + 0.5, 0.35 * spacing), r1 = Math.max(r0 + 1, 0.5 * spacing);
+  const R = Math.ceil(r1);
+  return Float64Array.from(x, (cx, i) => {
+    const cy = y[i];
+    let sIn = 0, nIn = 0, s = 0, s2 = 0, n = 0;
+    for (let py = Math.max(0, Math.round(cy) - R); py <= Math.min(h - 1, Math.round(cy) + R); py++) for (let px = Math.max(0, Math.round(cx) - R); px <= Math.min(w - 1, Math.round(cx) + R); px++) {
+      const j = py * w + px;
+      if (valid && !valid[j]) continue;
+      const d = Math.hypot(px - cx, py - cy), v = data[j];
+      if (d <= rIn) { sIn += v; nIn++; } else if (d >= r0 && d <= r1) { s += v; s2 += v * v; n++; }
+    }
+    if (nIn < 1 || n < 3) return NaN;
+    const m = s / n, sd = Math.sqrt(Math.max(0, (s2 - n * m * m) / (n - 1)));
+    return sd > 0 ? (sIn / nIn - m) / (sd * Math.sqrt(1 / nIn + 1 / n)) : NaN;
+  });
+}
 
 /**
  * Find atomic columns with a U-Net ensemble (see the module comment). Returns
  * the classical finder's table shape: `x`, `y` (px), `class` ("column"),
- * `probability` (the ensemble's mean probability at the column's maximum), `uncertainty` (1-sd position
+ * `probability` (the ensemble's mean probability at the column's maximum),
+ * `snr` (the column's contrast on the raw pixels in noise sd: mean within
+ * 0.25 spacing minus the 0.35–0.5-spacing ring, a two-sample z), `uncertainty` (1-sd position
  * error, px, from the refinement; √(1/12 + spread²) where the refinement was
  * not kept), `uncertaintyX`, `uncertaintyY`, `frequency` (fraction of the
  * members that found the column), `spread` (sd of the members' positions,
@@ -133,7 +162,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   const noise = noiseOpt === "auto" ? (counts ? "poisson" : "gaussian") : noiseOpt;
   const params: FindAtomsDeepParameters = {
     method: "deep", sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: 0, noise, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN,
-    width: w, height: h, warnings, models: models.length, workingSpacing: s0, scale: NaN, confidence: 0, outOfDistribution: false,
+    width: w, height: h, warnings, models: models.length, workingSpacing: s0, scale: NaN, confidence: 0, significance: NaN, outOfDistribution: false,
     probabilityMap: { data: new Float32Array(w * h), width: w, height: h }, uncertaintyMap: { data: new Float32Array(w * h), width: w, height: h },
     ...(image.calibration ? { calibration: image.calibration } : {}),
   };
@@ -220,8 +249,15 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
     const kept = refined.reduce((s, v) => s + v, 0);
     if (kept < k) warnings.push(`${k - kept} column(s) kept the network's position (the centre of mass moved by more than half its window): refined = 0`);
   }
+  // Significance on the raw pixels: a network can see columns in pure noise.
+  const snr = columnSnr(data, valid, w, h, x, y, spacing);
+  params.significance = quickselect(Float64Array.from(snr), k >> 1);
+  if (!(params.significance >= MIN_SNR)) {
+    params.outOfDistribution = true;
+    warnings.push(`the columns are not significant on the raw pixels (median contrast ${params.significance.toFixed(1)} noise sd < ${MIN_SNR}, column \`snr\`): they may be noise the network mistook for a lattice`);
+  }
   const t = table({
-    x, y, class: Array.from({ length: k }, () => "column"), probability, uncertainty: Float64Array.from(uncX, (u, i) => Math.sqrt(0.5 * (u * u + uncY[i] ** 2))),
+    x, y, class: Array.from({ length: k }, () => "column"), probability, snr, uncertainty: Float64Array.from(uncX, (u, i) => Math.sqrt(0.5 * (u * u + uncY[i] ** 2))),
     uncertaintyX: uncX, uncertaintyY: uncY, frequency, spread, refined,
   });
   return Object.assign(t, { parameters: params }) as DeepAtomTable;
