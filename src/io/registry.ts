@@ -40,7 +40,7 @@ import { rawReader } from "./formats/raw";
 import { dmReader } from "./formats/dm";
 import { tiaEmiReader, tiaSerReader } from "./formats/tia";
 import { mrcReader } from "./formats/mrc";
-import { mibReader } from "./formats/mib";
+import { mibHdrReader, mibReader } from "./formats/mib";
 import { bloReader } from "./formats/blo";
 import { empadReader } from "./formats/empad";
 import { SPM_READERS } from "./formats/spm-readers";
@@ -56,6 +56,7 @@ const BUILT_IN: readonly FormatReader[] = [
   tiaEmiReader,
   mrcReader,
   mibReader,
+  mibHdrReader,
   bloReader,
   empadReader,
   ...SPM_READERS,

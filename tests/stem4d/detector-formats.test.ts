@@ -13,11 +13,11 @@
  * which must give errors naming the file.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readNpy } from "../../src/io";
-import { readDataset4D } from "../../src/stem4d";
+import { readDataset4D, virtualImage } from "../../src/stem4d";
 import { lineLengthFromTimes, parseMibHeader } from "../../src/io/formats/mib";
 import { PYTHON } from "../io/fixtures";
 import { sharedData } from "../helpers/shared-data";
@@ -89,6 +89,28 @@ describe("Merlin .mib", () => {
     ["r1_quad", "|u1"], ["r6_quad", "|u1"], ["r12_quad", ">u2"],
   ])("raw R64 %s: the same pixels as rosettasciio reads from its processed twin", async (tag, dtype) => {
     await expectSameAsReference(join(dir, `raw_${tag}.mib`), `twin_${tag}.mib`, dtype);
+  });
+
+  (realMib ? it : it.skip)("a virtual image of the real file's top half (orientation-sensitive) equals rosettasciio's frames, in the calling thread and in workers", async () => {
+    const want = readNpy(join(dir, reference["001_4x2_6bit.mib"].npy!)).data as Float32Array;
+    const top = new Float32Array(256 * 256).fill(1, 0, 128 * 256);
+    const expected = Array.from({ length: 8 }, (_, f) => want.subarray(f * 65536, f * 65536 + 128 * 256).reduce((a, b) => a + b, 0));
+    const ds = await readDataset4D(realMib!);
+    try {
+      for (const options of [{ workers: 0 }, { workers: 2, partitionFrames: 3 }]) {
+        const img = await virtualImage(ds, top, { ...options, progress: false });
+        expect([img.width, img.height]).toEqual([4, 2]);
+        expect(Array.from(img.data)).toEqual(expected);
+      }
+    } finally {
+      ds.close();
+    }
+  });
+
+  it("opens a .mib through its .hdr; a .hdr without its .mib is an error naming both", async () => {
+    await expectSameAsReference(join(dir, "u16_12bit_4x3_hdr.hdr"), "u16_12bit_4x3_hdr.mib", ">u2");
+    copyFileSync(join(dir, "u16_12bit_4x3_hdr.hdr"), join(dir, "orphan.hdr"));
+    await expect(readDataset4D(join(dir, "orphan.hdr"))).rejects.toThrow(/orphan\.hdr.*the \.mib file beside it, .*orphan\.mib, cannot be read/);
   });
 
   it("options.scanShape overrides the scan shape; a wrong one is refused", async () => {

@@ -297,3 +297,26 @@ export const mibReader: FormatReader = {
   sniff: (head) => head.length >= 4 && head[0] === 0x4d && head[1] === 0x51 && head[2] === 0x31 && head[3] === 0x2c,
   open: (path, { fn, size }) => ({ frames4D: async (options) => openMib(fn, path, size, options) }),
 };
+
+/** A Merlin `.hdr` file: opens the `.mib` of the same name beside it (as LiberTEM accepts either). */
+export const mibHdrReader: FormatReader = {
+  name: "mib-hdr",
+  description: "a Quantum Detectors Merlin .hdr file (read with its .mib)",
+  extensions: [".hdr"],
+  signature: 'starts with "HDR,"',
+  gives: ["frames4D"],
+  sniff: (head) => head.length >= 4 && head[0] === 0x48 && head[1] === 0x44 && head[2] === 0x52 && head[3] === 0x2c,
+  open: (path, { fn }) => ({
+    async frames4D(options) {
+      const mib = path.replace(/\.hdr$/i, ".mib");
+      let size: number;
+      try {
+        if (mib === path) throw new Error("the name does not end in .hdr");
+        size = fs.statSync(mib).size;
+      } catch (e) {
+        throw ioError(fn, path, `the .mib file beside it, ${mib}, cannot be read: ${(e as Error).message}`);
+      }
+      return openMib(fn, mib, size, options);
+    },
+  }),
+};
