@@ -54,7 +54,7 @@ export { selection } from "./show";
 // tensor backend
 export { initBackend, backend, tfjs } from "./backend";
 // atoms
-export { findAtoms, localCrystallography, cramerRaoBound } from "./atoms";
+export { findAtoms, localCrystallography, cramerRaoBound, trainAtomModel } from "./atoms";
 // causal
 export {
   learnStructure, bootstrap, dag, compareGraphs, fitSEM, doIntervention,

@@ -20,3 +20,7 @@ export { localCrystallography } from "./crystallography";
 export type { LocalCrystallographyOptions } from "./crystallography";
 export { PointGrid, nearestNeighbors } from "./grid";
 export { pcaDenoise } from "./pca";
+export { findAtomsDeep, trainAtomModel, fineTuneAtomModel, saveAtomModel, loadAtomModel, pretrainedAtomModel, buildUNet } from "./deep";
+export type { FindAtomsDeepOptions, FindAtomsDeepParameters, DeepAtomTable, AtomModel, AtomModelInfo, TrainAtomModelOptions, FineTuneOptions, TrainingProgress, UNetOptions, UNetArchitecture } from "./deep";
+export { toOnnx, onnxSession } from "./deep/onnx";
+export type { ToOnnxOptions, OnnxSession, OnnxSessionOptions } from "./deep/onnx";
