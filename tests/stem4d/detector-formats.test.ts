@@ -13,7 +13,7 @@
  * which must give errors naming the file.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readNpy } from "../../src/io";
@@ -127,6 +127,26 @@ describe("Merlin .mib", () => {
     ["bad_raw.mib", /bad_raw\.mib.*raw \(R64\) 6-bit frames of 12 × 16: each chip's rows must hold whole 64-bit words \(8 pixels\)/],
   ])("%s: an error naming the file and the reason", async (name, message) => {
     await expect(readDataset4D(join(dir, name))).rejects.toThrow(message);
+  });
+
+  it.each(Array.from({ length: 24 }, (_, k) => `fuzz_${String(k).padStart(2, "0")}.mib`))("%s (one header byte changed): rosettasciio's reading or an error naming the file", async (name) => {
+    const ref = reference[name];
+    let ds;
+    try {
+      ds = await readDataset4D(join(dir, name));
+    } catch (e) {
+      expect((e as Error).message).toContain(name);
+      return;
+    }
+    ds.close();
+    expect(ref.error).toBeUndefined();
+    await expectSameAsReference(join(dir, name), name, ds.dtype.descr);
+  });
+
+  it("declared sizes are checked against the file before anything is allocated", async () => {
+    const huge = readFileSync(join(dir, "u8_6bit_3x5.mib")).toString("latin1").replace("0012,0016", "9999,9999");
+    writeFileSync(join(dir, "huge.mib"), Buffer.from(huge, "latin1"));
+    await expect(readDataset4D(join(dir, "huge.mib"))).rejects.toThrow(/huge\.mib.*truncated or corrupt: 8640 bytes is not a whole number of 99980385-byte frames/);
   });
 
   it("an interrupted acquisition reads with options.scanShape (rosettasciio keeps the whole lines)", async () => {
