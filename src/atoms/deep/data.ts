@@ -30,7 +30,7 @@ export interface AugmentOptions {
   dose?: [number, number];
   /** Zoom: the nearest-neighbour spacing drawn is `spacing` × this (default [0.8, 1.25]). */
   zoom?: [number, number];
-  /** Column width σ relative to the generator's default (blur; default [0.8, 1.4]). */
+  /** Column width σ relative to the generator's default (blur; default [0.8, 2.2]: up to ~0.5 spacing, columns that overlap as in Si [110] dumbbells). */
   blur?: [number, number];
 }
 
@@ -144,7 +144,7 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
   const [d0, d1] = aug.dose ?? [1e2, 1e5];
   const dose = Math.exp(r.range(Math.log(d0), Math.log(d1)));
   const a = nn / NN_OVER_A[lattice];
-  const blurF = r.range(...(aug.blur ?? [0.8, 1.4]));
+  const blurF = r.range(...(aug.blur ?? [0.8, 2.2]));
   const common = {
     width: size, height: size, dose, rotation: r.range(0, 360), origin: [r.range(0, a), r.range(0, a)] as [number, number],
     background: r.range(0, 0.3), scanNoise: r.uniform() < 0.3 ? r.range(0, 0.05 * nn) : 0, seed: r.int(1 << 30),

@@ -251,7 +251,8 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   }
   // Significance on the raw pixels: a network can see columns in pure noise.
   const snr = columnSnr(data, valid, w, h, x, y, spacing);
-  params.significance = quickselect(Float64Array.from(snr), k >> 1);
+  const finite = Float64Array.from(snr).filter(Number.isFinite);
+  params.significance = finite.length ? quickselect(finite, finite.length >> 1) : NaN;
   if (!(params.significance >= MIN_SNR)) {
     params.outOfDistribution = true;
     warnings.push(`the columns are not significant on the raw pixels (median contrast ${params.significance.toFixed(1)} noise sd < ${MIN_SNR}, column \`snr\`): they may be noise the network mistook for a lattice`);
