@@ -10,10 +10,14 @@
 import * as fs from "node:fs";
 import { decodeInto, type DType } from "./dtype";
 
-/** A plain-data description of where frames are, which a worker thread can open itself. */
+/**
+ * A plain-data description of where frames are, which a worker thread can
+ * open itself. `flipRows` (a frame's height): each frame's rows are delivered
+ * in reverse order (a detector whose reference reader flips the row axis, e.g. Merlin .mib).
+ */
 export type ChunkSpec =
-  | { type: "file"; path: string; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean }
-  | { type: "memory"; bytes: Uint8Array; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean };
+  | { type: "file"; path: string; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean; flipRows?: number }
+  | { type: "memory"; bytes: Uint8Array; offset: number; stride: number; frameHeader: number; frameSize: number; kind: string; size: number; littleEndian: boolean; flipRows?: number };
 
 /** Scratch state of one reader (open file descriptor, byte buffer). */
 export interface ChunkState { fd?: number; scratch?: Uint8Array }
@@ -27,6 +31,19 @@ export function readChunk(
   decode: (b: Uint8Array, k: string, s: number, le: boolean, o: Float32Array, n: number) => void,
   spec: ChunkSpec, state: ChunkState, start: number, count: number, out: Float32Array,
 ): void {
+  if (spec.flipRows) {
+    readChunk(fsmod, decode, { ...spec, flipRows: undefined }, state, start, count, out);
+    const h = spec.flipRows, w = spec.frameSize / h, row = new Float32Array(w);
+    for (let f = 0; f < count; f++) {
+      for (let y = 0; y < h >> 1; y++) {
+        const a = f * spec.frameSize + y * w, b = f * spec.frameSize + (h - 1 - y) * w;
+        row.set(out.subarray(a, a + w));
+        out.copyWithin(a, b, b + w);
+        out.set(row, b);
+      }
+    }
+    return;
+  }
   const fsz = spec.frameSize, bpe = spec.size, frameBytes = fsz * bpe;
   const contiguous = spec.stride === frameBytes;
   const first = spec.offset + start * spec.stride;
@@ -69,7 +86,7 @@ export function readChunk(
  * Self-contained (shipped to workers like readChunk).
  */
 export function viewChunk(spec: ChunkSpec, start: number, count: number): Float32Array | undefined {
-  if (spec.type !== "memory" || spec.kind !== "f" || spec.size !== 4 || !spec.littleEndian || spec.stride !== spec.frameSize * 4) return undefined;
+  if (spec.type !== "memory" || spec.flipRows || spec.kind !== "f" || spec.size !== 4 || !spec.littleEndian || spec.stride !== spec.frameSize * 4) return undefined;
   const off = spec.bytes.byteOffset + spec.offset + start * spec.stride;
   if (off % 4 !== 0) return undefined;
   return new Float32Array(spec.bytes.buffer, off, count * spec.frameSize);

@@ -95,7 +95,7 @@ export function lineLengthFromTimes(ns: readonly number[]): number {
   return i < 0 ? 1 : i + 1;
 }
 
-/** Frames of `inner` with each frame's rows in reverse order (rosettasciio's orientation); read in the calling thread. */
+/** Decoded raw frames with each frame's rows in reverse order (rosettasciio's orientation); read in the calling thread. */
 class RowFlipSource implements FrameSource {
   constructor(private inner: FrameSource, private height: number, private width: number) {}
   get description(): string { return `${this.inner.description}, rows flipped`; }
@@ -252,10 +252,9 @@ function openMib(fn: string, path: string, size: number, options: Frames4DOption
     };
     check(nFrames - 1);
     const description = `file ${path} (Merlin ${h0.pixelType}, ${h0.depth}-bit, ${h0.layout})`;
-    const inner: FrameSource = raw
-      ? new RawMibSource(path, raw, stride, h0.headerBytes, dtype, description)
-      : new ChunkSource({ type: "file", path, offset: 0, stride, frameHeader: h0.headerBytes, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: false }, dtype, description, true);
-    const source = new RowFlipSource(inner, height, width);
+    const source: FrameSource = raw
+      ? new RowFlipSource(new RawMibSource(path, raw, stride, h0.headerBytes, dtype, description), height, width)
+      : new ChunkSource({ type: "file", path, offset: 0, stride, frameHeader: h0.headerBytes, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: false, flipRows: height }, dtype, `${description}, rows flipped`, true);
     const det = [height, width];
     const what = `the ${nFrames} Merlin frames`;
     if (options.scanShape) return { source, shape: [nFrames, ...det], calibration: {}, what };
