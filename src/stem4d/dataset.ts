@@ -125,7 +125,11 @@ export interface ReadDataset4DOptions extends Frames4DOptions {
  * (src/io/registry.ts; `registerReader` adds formats): `.npy` (C order, 4-D
  * `(rows, cols, ky, kx)` or 3-D `(N, ky, kx)` with `scanShape`), HDF5/EMD
  * (py4DSTEM and Berkeley EMD layouts, read through h5wasm in chunks; filters
- * h5wasm lacks and corrupt chunks raise), or raw binary (`format: "raw"`, or
+ * h5wasm lacks and corrupt chunks raise), the detector formats — Quantum
+ * Detectors Merlin `.mib` (or its `.hdr`; processed U08/U16/U32 and raw R64
+ * frames, single chip or quad; rows in rosettasciio's orientation, scan
+ * shape from the `.hdr` or the frame timestamps; src/io/formats/mib.ts),
+ * NanoMegas `.blo`, EMPAD `.xml` + `.raw` — or raw binary (`format: "raw"`, or
  * any unrecognised content when `dtype` is given, with `scanShape`,
  * `detShape`, optional file/frame headers and footers). Frames are read on
  * demand in chunks by `pread` (the OS page cache plays the role of a memory
