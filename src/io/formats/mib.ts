@@ -95,30 +95,6 @@ export function lineLengthFromTimes(ns: readonly number[]): number {
   return i < 0 ? 1 : i + 1;
 }
 
-/** Decoded raw frames with each frame's rows in reverse order (rosettasciio's orientation); read in the calling thread. */
-class RowFlipSource implements FrameSource {
-  constructor(private inner: FrameSource, private height: number, private width: number) {}
-  get description(): string { return `${this.inner.description}, rows flipped`; }
-  get path(): string | undefined { return this.inner.path; }
-  get dtype(): DType { return this.inner.dtype; }
-  get onDisk(): boolean { return this.inner.onDisk; }
-  read(start: number, count: number, out: Float32Array): void {
-    this.inner.read(start, count, out);
-    const w = this.width, h = this.height, row = new Float32Array(w);
-    for (let f = 0; f < count; f++) {
-      const base = f * w * h;
-      for (let y = 0; y < h >> 1; y++) {
-        const a = base + y * w, b = base + (h - 1 - y) * w;
-        row.set(out.subarray(a, a + w));
-        out.copyWithin(a, b, b + w);
-        out.set(row, b);
-      }
-    }
-  }
-  chunkSpec(): undefined { return undefined; }
-  close(): void { this.inner.close(); }
-}
-
 /** How raw (R64) frames are laid out: decoded size, stored bytes per frame, counter depth, chips. */
 interface RawGeometry { width: number; height: number; frameBytes: number; depth: 1 | 6 | 12 | 24; quad: boolean; descr: string }
 
@@ -165,33 +141,37 @@ function decodeRawRow(b: Uint8Array, at: number, n: number, depth: number, out: 
   }
 }
 
-/** Decode one raw frame (`b` = its pixel bytes) into `out` (height × width, the processed form's order). */
-export function decodeRawMibFrame(b: Uint8Array, g: { width: number; height: number; depth: number; quad: boolean }, out: Float32Array): void {
+/**
+ * Decode one raw frame (`b` = its pixel bytes) into `out` (height × width):
+ * the processed form's pixel order, with the rows in reverse order when
+ * `flip` (rosettasciio's orientation, as the processed frames are read).
+ */
+export function decodeRawMibFrame(b: Uint8Array, g: { width: number; height: number; depth: number; quad: boolean }, out: Float32Array, flip: boolean): void {
   const { width: w, height: h, depth } = g;
+  const row = (y: number): number => (flip ? h - 1 - y : y) * w;
   const rowBytes = (n: number): number => (n * (depth === 6 ? 8 : depth === 1 ? 1 : 16)) / 8;
   if (!g.quad) {
     if (depth === 24) {
       // two 12-bit frames, the first holds the high 12 bits: value = hi * 4096 + lo
-      for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, 12, out, y * w, false);
-      for (let y = 0; y < h; y++) decodeRawRow(b, (h + y) * rowBytes(w), w, 12, out, y * w, false, 4096);
+      for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, 12, out, row(y), false);
+      for (let y = 0; y < h; y++) decodeRawRow(b, (h + y) * rowBytes(w), w, 12, out, row(y), false, 4096);
       return;
     }
-    for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, depth, out, y * w, false);
+    for (let y = 0; y < h; y++) decodeRawRow(b, y * rowBytes(w), w, depth, out, row(y), false);
     return;
   }
   // quad: each stored row holds one row of chips 4 | 3 | 2 | 1; chips 1, 2 are the top half,
   // chips 3, 4 the bottom half rotated by 180 degrees.
   const cw = w / 2, ch = h / 2, seg = rowBytes(cw), stored = 4 * seg;
   for (let r = 0; r < ch; r++) {
-    decodeRawRow(b, r * stored + 3 * seg, cw, depth, out, r * w, false);
-    decodeRawRow(b, r * stored + 2 * seg, cw, depth, out, r * w + cw, false);
-    const y = h - 1 - r;
-    decodeRawRow(b, r * stored + 1 * seg, cw, depth, out, y * w, true);
-    decodeRawRow(b, r * stored, cw, depth, out, y * w + cw, true);
+    decodeRawRow(b, r * stored + 3 * seg, cw, depth, out, row(r), false);
+    decodeRawRow(b, r * stored + 2 * seg, cw, depth, out, row(r) + cw, false);
+    decodeRawRow(b, r * stored + 1 * seg, cw, depth, out, row(h - 1 - r), true);
+    decodeRawRow(b, r * stored, cw, depth, out, row(h - 1 - r) + cw, true);
   }
 }
 
-/** Raw (R64) frames, decoded in the calling thread. */
+/** Raw (R64) frames, decoded in the calling thread, rows flipped as the processed form's. */
 class RawMibSource implements FrameSource {
   private fd?: number;
   constructor(readonly path: string, private g: RawGeometry, private stride: number, private headerBytes: number, readonly dtype: DType, readonly description: string) {}
@@ -204,7 +184,7 @@ class RawMibSource implements FrameSource {
     if (got < bytes.length) throw new Error(`read ${this.path}: unexpected end of file at byte ${start * this.stride + got}`);
     for (let f = 0; f < count; f++) {
       const at = f * this.stride + this.headerBytes;
-      decodeRawMibFrame(bytes.subarray(at, at + this.g.frameBytes), this.g, out.subarray(f * n, (f + 1) * n));
+      decodeRawMibFrame(bytes.subarray(at, at + this.g.frameBytes), this.g, out.subarray(f * n, (f + 1) * n), true);
     }
   }
   chunkSpec(): undefined { return undefined; }
@@ -253,7 +233,7 @@ function openMib(fn: string, path: string, size: number, options: Frames4DOption
     check(nFrames - 1);
     const description = `file ${path} (Merlin ${h0.pixelType}, ${h0.depth}-bit, ${h0.layout})`;
     const source: FrameSource = raw
-      ? new RowFlipSource(new RawMibSource(path, raw, stride, h0.headerBytes, dtype, description), height, width)
+      ? new RawMibSource(path, raw, stride, h0.headerBytes, dtype, `${description}, rows flipped`)
       : new ChunkSource({ type: "file", path, offset: 0, stride, frameHeader: h0.headerBytes, frameSize, kind: dtype.kind, size: dtype.size, littleEndian: false, flipRows: height }, dtype, `${description}, rows flipped`, true);
     const det = [height, width];
     const what = `the ${nFrames} Merlin frames`;
