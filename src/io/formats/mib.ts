@@ -19,6 +19,14 @@
  * when it gives more than one frame per trigger, otherwise from the frame
  * timestamps (the first gap longer than the mean marks the end of a line), as
  * rosettasciio does; `options.scanShape` overrides both.
+ *
+ * Errors (naming the file) where rosettasciio reads on: a file that is not a
+ * whole number of frames, a frame header that is unreadable or disagrees with
+ * the first (checked on the headers read for timestamps, up to 10 000, and on
+ * the last), and a `.hdr` announcing more frames than the file holds (an
+ * interrupted acquisition: rosettasciio keeps the whole lines; pass
+ * `options.scanShape` for the frames present). Cost: one header read per
+ * frame up to 10 000 when the line length comes from timestamps.
  */
 import * as fs from "node:fs";
 import { ChunkSource, type FrameSource } from "../frames4d";
