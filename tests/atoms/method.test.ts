@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
+ *
  * The contract of issue 11: `await cs.findAtoms(image, { method: "deep" })`
  * with no other option gives the learned finder's table (numeric x, y,
  * uncertainty read with `table.numeric`), the same columns as the classical

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
+ *
  * findAtomsDeep with the shipped pretrained ensemble against synthetic ground
  * truth (every lattice family, 10²–10⁵ e⁻/column): precision, recall, RMS in
  * units of the Cramér–Rao bound, calibration of the reported uncertainty;

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
+ *
  * The deep finder at defaults on real images in ../shared/data/stem (skipped
  * loudly when absent), against the classical finder: the Au nanoparticle
  * against Atomap's 141 reference columns (classical, tests/atoms/real-data:

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
+ *
  * Training, fine-tuning and the file format: a tiny net trained for a few
  * steps (loss decreases, same seed → same losses), fine-tuning on labelled
  * atoms, save/load round trip and its errors, training-data targets.

@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
+ *
  * The U-Net builder: AtomAI's parameter count, the documented layer names and
  * order (another module exports weights by these names), option validation.
  */
