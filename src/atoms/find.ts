@@ -30,9 +30,8 @@ import { pcaDenoise } from "./pca";
 /** Largest min(width, height) for which `components` denoising uses the exact truncated SVD (`pcaDenoise`). */
 import { Table, table } from "../table";
 import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks, SpacingEstimate } from "./detect";
-import { quickselect } from "../core/select";
 import { subtractBackground } from "../image/filters";
-import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise } from "./refine";
+import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise, propagationNoise } from "./refine";
 import { PointGrid } from "./grid";
 import { splitSublattices } from "./sublattice";
 import { renameOptions, checkChoice } from "../core/options";
@@ -203,31 +202,6 @@ function concatPeaks(a: Peaks, b: Peaks): Peaks {
   return { ...a, x: cat(a.x, b.x), y: cat(a.y, b.y), value: cat(a.value, b.value), prominence: cat(a.prominence, b.prominence) };
 }
 
-/**
- * Pixel variance model for the centre-of-mass and integer-peak uncertainties.
- * "gaussian": uniform, the measured noise sd². "poisson": proportional to the
- * value, Var = g · value with the gain g = sd² / median value (image units per
- * count: 1 for photon/electron counts; detectors that record counts in other
- * units or with an offset are calibrated by the measured noise at the median
- * level), g = 1 when the median is below 10 counts (there the noise estimate
- * is biased by the discreteness of the counts).
- */
-function propagationNoise(image: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
-  if (model === "gaussian") return { gain: 0, floor: sd * sd };
-  const med = medianLevel(image);
-  const gain = med >= 10 && sd > 0 ? (sd * sd) / med : 1;
-  return { gain, floor: gain };
-}
-
-/** Median of the finite pixel values on a regular grid of at most ~50 000 pixels (as `estimateNoise` samples). */
-function medianLevel(image: Image): number {
-  const { width: w, height: h, data } = image;
-  const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / 50000)));
-  const vals = new Float64Array(Math.ceil(w / step) * Math.ceil(h / step));
-  let n = 0;
-  for (let y = 0; y < h; y += step) for (let x = 0; x < w; x += step) { const v = data[y * w + x]; if (Number.isFinite(v)) vals[n++] = v; }
-  return n ? quickselect(vals.subarray(0, n), n >> 1) : NaN;
-}
 
 
 /**

@@ -18,6 +18,8 @@
  * elliptical Gaussian (M. Nord et al., Adv. Struct. Chem. Imag. 3, 9, 2017).
  */
 import { cholesky, choleskySolve, invertSPD } from "../core/linalg";
+import { quickselect } from "../core/select";
+import type { Image } from "../image/image";
 
 /** Pixels of an image with a validity mask (non-finite pixels have valid = 0). */
 export interface PixelSource {
@@ -448,4 +450,30 @@ export function fitGaussians(src: PixelSource, state: GaussianState, neighbors: 
     todo = next;
   }
   return fits;
+}
+
+/**
+ * Pixel variance model for the centre-of-mass and integer-peak uncertainties.
+ * "gaussian": uniform, the measured noise sd². "poisson": proportional to the
+ * value, Var = g · value with the gain g = sd² / median value (image units per
+ * count: 1 for photon/electron counts; detectors that record counts in other
+ * units or with an offset are calibrated by the measured noise at the median
+ * level), g = 1 when the median is below 10 counts (there the noise estimate
+ * is biased by the discreteness of the counts).
+ */
+export function propagationNoise(image: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
+  if (model === "gaussian") return { gain: 0, floor: sd * sd };
+  const med = medianLevel(image);
+  const gain = med >= 10 && sd > 0 ? (sd * sd) / med : 1;
+  return { gain, floor: gain };
+}
+
+/** Median of the finite pixel values on a regular grid of at most ~50 000 pixels (as `estimateNoise` samples). */
+function medianLevel(image: Image): number {
+  const { width: w, height: h, data } = image;
+  const step = Math.max(1, Math.ceil(Math.sqrt((w * h) / 50000)));
+  const vals = new Float64Array(Math.ceil(w / step) * Math.ceil(h / step));
+  let n = 0;
+  for (let y = 0; y < h; y += step) for (let x = 0; x < w; x += step) { const v = data[y * w + x]; if (Number.isFinite(v)) vals[n++] = v; }
+  return n ? quickselect(vals.subarray(0, n), n >> 1) : NaN;
 }

@@ -23,7 +23,7 @@ import { initBackend, tfjs } from "../../backend/backend";
 import { checkChoice } from "../../core/options";
 import { quickselect } from "../../core/select";
 import { estimateSpacing, estimateNoise } from "../detect";
-import { refineCenterOfMass, PixelSource, PixelNoise } from "../refine";
+import { refineCenterOfMass, PixelSource, propagationNoise } from "../refine";
 import { PointGrid } from "../grid";
 import type { FindAtomsParameters } from "../parameters";
 import { AtomModel, checkModel } from "./model";
@@ -241,7 +241,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
       return Math.max(1.5, Math.min(0.5 * dnn, 2.5 * sigma));
     });
     const src: PixelSource = { data, width: w, height: h, valid };
-    const com = refineCenterOfMass(src, x, y, radius, pixelNoise(img, noise, params.imageNoise));
+    const com = refineCenterOfMass(src, x, y, radius, propagationNoise(img, noise, params.imageNoise));
     for (let i = 0; i < k; i++) {
       if (!(Math.hypot(com.x[i] - x[i], com.y[i] - y[i]) < 0.5 * radius[i]) || !Number.isFinite(com.uncX[i])) continue;
       x[i] = com.x[i]; y[i] = com.y[i]; uncX[i] = com.uncX[i]; uncY[i] = com.uncY[i]; refined[i] = 1;
@@ -268,21 +268,6 @@ function empty(params: FindAtomsDeepParameters): DeepAtomTable {
   const e = () => new Float64Array(0);
   const t = table({ x: e(), y: e(), class: [] as string[], probability: e(), uncertainty: e(), uncertaintyX: e(), uncertaintyY: e(), frequency: e(), spread: e(), refined: new Uint8Array(0) });
   return Object.assign(t, { parameters: params }) as DeepAtomTable;
-}
-
-/**
- * Pixel variance model of the centre-of-mass uncertainty, as the classical
- * finder's: "gaussian": the measured noise sd², uniform; "poisson": Var = g ·
- * value with g = sd² / median (1 when the median is below 10 counts).
- */
-function pixelNoise(image: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
-  if (model === "gaussian") return { gain: 0, floor: sd * sd };
-  const step = Math.max(1, Math.ceil(Math.sqrt(image.data.length / 50000)));
-  const vals: number[] = [];
-  for (let i = 0; i < image.data.length; i += step) vals.push(image.data[i]);
-  const med = quickselect(Float64Array.from(vals), vals.length >> 1);
-  const gain = med >= 10 && sd > 0 ? (sd * sd) / med : 1;
-  return { gain, floor: gain };
 }
 
 /** Run one model over a W×H normalised image in overlapping tiles; returns the column-probability map (channel 0 of a sigmoid head, 1 − background of a softmax head). */
