@@ -27,7 +27,6 @@
 import { Image, Calibration } from "../image/image";
 import { pcaDenoise } from "./pca";
 
-/** Largest min(width, height) for which `components` denoising uses the exact truncated SVD (`pcaDenoise`). */
 import { Table, table } from "../table";
 import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks, SpacingEstimate } from "./detect";
 import { subtractBackground } from "../image/filters";
