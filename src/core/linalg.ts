@@ -6,8 +6,10 @@
  *
  * Hand-written kernels where they are hot and small (Cholesky inside the
  * atom fits' Levenberg–Marquardt loop, the 3×3 solves of plane and lattice
- * fits, the symmetric eigensolver of PCA); ml-matrix for the SVD. None of
- * these functions allocate inside their loops.
+ * fits, the symmetric eigensolver of PCA); ml-matrix for the SVD; the
+ * O(k³) loops of the Gaussian processes' large Cholesky factorisations and
+ * inverses in WebAssembly SIMD (src/wasm/assembly/linalg.ts). None of these
+ * functions allocate inside their loops.
  */
 import { SingularValueDecomposition, Matrix } from "ml-matrix";
 import { linalgWasm } from "../wasm/binaries.generated";
@@ -506,6 +508,8 @@ interface LinalgWasm {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   dotsub(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, rows: number, cols: number, k0: number, k1: number): void;
 }
+/** Matrices with fewer rows run the scalar loops ({@link factorLoops}, {@link inverseLoops}). */
+const SIMD_FROM = 256;
 /** Matrices beyond this many bytes stay in JavaScript arrays (WebAssembly memory never shrinks). */
 const MAX_WASM_BYTES = 512 * 2 ** 20;
 let simd: LinalgWasm | null | undefined;
@@ -546,17 +550,12 @@ const dotSubWasm: DotSub = (C, c, ldc, A, a, lda, B, b, ldb, rows, cols, k0, k1)
  * contiguous rows, 2×4 at a time in WebAssembly SIMD), then factored column
  * by column. O(k³/3) flops; the rounding differs from {@link cholesky} only in
  * the order of the sums. Uses k²·8 bytes of WebAssembly memory (kept for the
- * next call) up to k ≈ 8000.
+ * next call) up to k ≈ 8000; below 256 rows, scalar loops ({@link factorLoops}).
  * Reference: Golub & Van Loan, Matrix Computations, 4th ed., §4.2.9.
  */
 export function choleskyBlocked(a: Float64Array, k: number, relTol = 0, block = 48): number {
-  const w = wasmMatrices(k, 1);
-  if (!w) return factorBlocked(a, k, relTol, block, dotSubJs);
-  const R = w[0];
-  R.set(a.subarray(0, k * k));
-  const pivot = factorBlocked(R, k, relTol, block, dotSubWasm);
-  for (let i = 0; i < k; i++) a.set(R.subarray(i * k, i * k + i + 1), i * k);
-  return pivot;
+  if (k < SIMD_FROM) return factorLoops(a, k, relTol, block);
+  return wasmMatrices(k, 1) ? denseBlocked.simd.choleskyBlocked(a, k, relTol, block) : factorBlocked(a, k, relTol, block, dotSubJs);
 }
 
 /** {@link choleskyBlocked} in place on `a` with the given {@link DotSub}. */
@@ -596,12 +595,17 @@ const INVERSE_BLOCK = 48;
  * rows a and b from column max(a, b)), as LAPACK's dpotri (dtrtri +
  * dlauum). About 2k³/3 flops, in WebAssembly SIMD where available (2k²·8
  * bytes of its memory, kept for the next call, up to k ≈ 5800); allocates
- * the k×k result (and U without SIMD).
+ * the k×k result (and U without SIMD). Below 256 rows, scalar loops ({@link inverseLoops}).
  * Reference: Golub & Van Loan, Matrix Computations, 4th ed., §3.1 and §4.2; LAPACK dpotri.
  */
 export function choleskyInverse(L: Float64Array, k: number): Float64Array {
+  if (k < SIMD_FROM) return inverseLoops(L, k);
   const w = wasmMatrices(k, 2);
-  if (!w) return inverseJs(L, k);
+  return w ? inverseSimd(L, k, w) : inverseJs(L, k);
+}
+
+/** {@link choleskyInverse} by the SIMD kernel in the two matrices `w` of its memory. */
+function inverseSimd(L: Float64Array, k: number, w: Float64Array[]): Float64Array {
   const [R, U] = w;
   R.set(L.subarray(0, k * k));
   U.fill(0);
@@ -651,10 +655,22 @@ function gramOfRows(U: Float64Array, W: Float64Array, k: number, dot: DotSub): v
         }
 }
 
-/** @internal The JavaScript paths of {@link choleskyBlocked} and {@link choleskyInverse} (tests compare them with the SIMD paths). */
-export const denseJs = {
-  choleskyBlocked: (a: Float64Array, k: number, relTol = 0, block = 48): number => factorBlocked(a, k, relTol, block, dotSubJs),
-  choleskyInverse: (L: Float64Array, k: number): Float64Array => inverseJs(L, k),
+/** @internal The blocked paths of {@link choleskyBlocked} and {@link choleskyInverse} at any size: `js` (JavaScript twin) and `simd` (null without WebAssembly SIMD); tests compare them bit for bit. */
+export const denseBlocked = {
+  js: {
+    choleskyBlocked: (a: Float64Array, k: number, relTol = 0, block = 48): number => factorBlocked(a, k, relTol, block, dotSubJs),
+    choleskyInverse: (L: Float64Array, k: number): Float64Array => inverseJs(L, k),
+  },
+  simd: {
+    choleskyBlocked: (a: Float64Array, k: number, relTol = 0, block = 48): number => {
+      const R = wasmMatrices(k, 1)![0];
+      R.set(a.subarray(0, k * k));
+      const pivot = factorBlocked(R, k, relTol, block, dotSubWasm);
+      for (let i = 0; i < k; i++) a.set(R.subarray(i * k, i * k + i + 1), i * k);
+      return pivot;
+    },
+    choleskyInverse: (L: Float64Array, k: number): Float64Array => inverseSimd(L, k, wasmMatrices(k, 2)!),
+  },
 };
 
 /** {@link choleskyInverse} in JavaScript arrays. */
@@ -663,4 +679,130 @@ function inverseJs(L: Float64Array, k: number): Float64Array {
   inverseTransposed(L, U, k, dotSubJs);
   gramOfRows(U, W, k, dotSubJs);
   return W;
+}
+
+/**
+ * Below {@link SIMD_FROM} rows, {@link choleskyBlocked} and {@link
+ * choleskyInverse} run these scalar loops (no copies into WebAssembly
+ * memory; the results of small problems, e.g. seeded NUTS chains on GP
+ * hyperparameters, stay those of the loops' summation order). Cholesky in
+ * block columns, four dot products per row read; the inverse as L⁻¹ by rows
+ * (four rows share each read of an earlier row), then U·Uᵀ with U = L⁻ᵀ.
+ */
+function factorLoops(a: Float64Array, k: number, relTol: number, block: number): number {
+  const diag0 = new Float64Array(k);
+  for (let j = 0; j < k; j++) diag0[j] = a[j * k + j];
+  for (let j0 = 0; j0 < k; j0 += block) {
+    const j1 = Math.min(k, j0 + block);
+    if (j0 > 0)
+      for (let i = j0; i < k; i++) {
+        const ri = i * k, cEnd = Math.min(j1, i + 1);
+        let c = j0;
+        for (; c + 3 < cEnd; c += 4) {
+          const r0 = c * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let m = 0; m < j0; m++) {
+            const v = a[ri + m];
+            s0 += v * a[r0 + m];
+            s1 += v * a[r1 + m];
+            s2 += v * a[r2 + m];
+            s3 += v * a[r3 + m];
+          }
+          a[ri + c] -= s0;
+          a[ri + c + 1] -= s1;
+          a[ri + c + 2] -= s2;
+          a[ri + c + 3] -= s3;
+        }
+        for (; c < cEnd; c++) {
+          const rc = c * k;
+          let s = 0;
+          for (let m = 0; m < j0; m++) s += a[ri + m] * a[rc + m];
+          a[ri + c] -= s;
+        }
+      }
+    for (let c = j0; c < j1; c++) {
+      const rc = c * k;
+      let d = a[rc + c];
+      for (let m = j0; m < c; m++) d -= a[rc + m] * a[rc + m];
+      if (!(d > relTol * diag0[c])) return c;
+      d = Math.sqrt(d);
+      a[rc + c] = d;
+      for (let i = c + 1; i < k; i++) {
+        const ri = i * k;
+        let s = a[ri + c];
+        for (let m = j0; m < c; m++) s -= a[ri + m] * a[rc + m];
+        a[ri + c] = s / d;
+      }
+    }
+  }
+  return -1;
+}
+
+/** (L·Lᵀ)⁻¹ from the factor by the scalar loops (see {@link factorLoops}). */
+function inverseLoops(L: Float64Array, k: number): Float64Array {
+  const M = new Float64Array(k * k); // M = L⁻¹, lower, row-major: row i = (e_i − Σ_{m<i} L[i][m]·row m)/L[i][i]
+  let i0 = 0;
+  for (; i0 + 3 < k; i0 += 4) { // four rows share each read of row m < i0
+    const q0 = i0 * k, q1 = q0 + k, q2 = q1 + k, q3 = q2 + k;
+    for (let m = 0; m < i0; m++) {
+      const l0 = L[q0 + m], l1 = L[q1 + m], l2 = L[q2 + m], l3 = L[q3 + m], rm = m * k;
+      for (let j = 0; j <= m; j++) {
+        const v = M[rm + j];
+        M[q0 + j] -= l0 * v;
+        M[q1 + j] -= l1 * v;
+        M[q2 + j] -= l2 * v;
+        M[q3 + j] -= l3 * v;
+      }
+    }
+    for (let i = i0; i < i0 + 4; i++) finishRow(L, M, k, i, i0);
+  }
+  for (let i = i0; i < k; i++) finishRow(L, M, k, i, 0);
+  const U = new Float64Array(k * k); // U = Mᵀ = L⁻ᵀ, upper
+  for (let i = 0; i < k; i++) for (let a = 0; a <= i; a++) U[a * k + i] = M[i * k + a];
+  const out = M; // (L Lᵀ)⁻¹[a][b] = Σ_{i ≥ max(a,b)} U[a][i] U[b][i]; U is zero below its diagonal
+  out.fill(0);
+  let a0 = 0;
+  for (; a0 + 3 < k; a0 += 4) { // four rows a share each read of row b
+    const p0 = a0 * k, p1 = p0 + k, p2 = p1 + k, p3 = p2 + k;
+    for (let b = 0; b <= a0 + 3; b++) {
+      const rb = b * k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = a0; i < k; i++) {
+        const v = U[rb + i];
+        s0 += v * U[p0 + i];
+        s1 += v * U[p1 + i];
+        s2 += v * U[p2 + i];
+        s3 += v * U[p3 + i];
+      }
+      out[p0 + b] = s0;
+      out[p1 + b] = s1;
+      out[p2 + b] = s2;
+      out[p3 + b] = s3;
+    }
+  }
+  for (let a = a0; a < k; a++) {
+    const ra = a * k;
+    for (let b = 0; b <= a; b++) {
+      const rb = b * k;
+      let s = 0;
+      for (let i = a; i < k; i++) s += U[ra + i] * U[rb + i];
+      out[ra + b] = s;
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[b * k + a] = out[a * k + b];
+  return out;
+}
+
+/** Row i of L⁻¹ in {@link inverseLoops}: subtract rows m ∈ [from, i), add e_i, divide by L[i][i]. */
+function finishRow(L: Float64Array, M: Float64Array, k: number, i: number, from: number): void {
+  const ri = i * k;
+  for (let m = from; m < i; m++) {
+    const l = L[ri + m];
+    if (l === 0) continue;
+    const rm = m * k;
+    for (let j = 0; j <= m; j++) M[ri + j] -= l * M[rm + j];
+  }
+  M[ri + i] += 1;
+  const inv = 1 / L[ri + i];
+  for (let j = 0; j <= i; j++) M[ri + j] *= inv;
 }

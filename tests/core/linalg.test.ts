@@ -8,7 +8,7 @@
  * SIMD path bit-identical to the JavaScript path, the upper triangle neither
  * read nor written.
  */
-import { cholesky, choleskyBlocked, choleskyInverse, denseJs, solveLower, solveLowerTransposed, choleskySolve, invertSPD, invert, solve, qr, lstsq, ols, symmetricEigen, svd } from "../../src/core/linalg";
+import { cholesky, choleskyBlocked, choleskyInverse, denseBlocked, solveLower, solveLowerTransposed, choleskySolve, invertSPD, invert, solve, qr, lstsq, ols, symmetricEigen, svd } from "../../src/core/linalg";
 import { Rng } from "../../src/core/random";
 
 function randomMatrix(m: number, n: number, seed: number): Float64Array {
@@ -167,7 +167,7 @@ describe("symmetricEigen and svd", () => {
 describe("choleskyBlocked and choleskyInverse (WebAssembly SIMD and JavaScript paths)", () => {
   it("factor and invert the textbook matrix: L = [[2],[6,1],[-8,5,3]], A⁻¹ = [[49.361,-13.556,2.111],[-13.556,3.778,-0.556],[2.111,-0.556,0.111]]", () => {
     const A = Float64Array.from([4, 12, -16, 12, 37, -43, -16, -43, 98]);
-    for (const [factor, inverse] of [[choleskyBlocked, choleskyInverse], [denseJs.choleskyBlocked, denseJs.choleskyInverse]] as const) {
+    for (const [factor, inverse] of [[choleskyBlocked, choleskyInverse], [denseBlocked.simd.choleskyBlocked, denseBlocked.simd.choleskyInverse], [denseBlocked.js.choleskyBlocked, denseBlocked.js.choleskyInverse]] as const) {
       const L = Float64Array.from(A);
       expect(factor(L, 3, 0, 2)).toBe(-1);
       expect(Array.from(lower(L, 3))).toEqual([2, 0, 0, 6, 1, 0, -8, 5, 3]);
@@ -179,24 +179,36 @@ describe("choleskyBlocked and choleskyInverse (WebAssembly SIMD and JavaScript p
   it.each([[1, 16], [2, 16], [3, 16], [7, 4], [48, 48], [49, 16], [97, 48], [131, 32], [200, 48]])("k = %i, block %i: SIMD equals JavaScript bit for bit; the upper triangle is neither read nor written; A·A⁻¹ = I", (k, block) => {
     const A = randomSPD(k, 100 + k), a = Float64Array.from(A), b = Float64Array.from(A);
     for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) a[i * k + j] = b[i * k + j] = NaN; // only the lower triangle is read
-    expect(choleskyBlocked(a, k, 0, block)).toBe(-1);
-    expect(denseJs.choleskyBlocked(b, k, 0, block)).toBe(-1);
+    expect(denseBlocked.simd.choleskyBlocked(a, k, 0, block)).toBe(-1);
+    expect(denseBlocked.js.choleskyBlocked(b, k, 0, block)).toBe(-1);
     for (let i = 0; i < k * k; i++) expect(Object.is(a[i], b[i]) || [i, a[i], b[i]]).toBe(true);
     for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) expect(a[i * k + j]).toBeNaN();
-    const inv = choleskyInverse(a, k), invJs = denseJs.choleskyInverse(b, k);
+    const inv = denseBlocked.simd.choleskyInverse(a, k), invJs = denseBlocked.js.choleskyInverse(b, k);
     for (let i = 0; i < k * k; i++) expect(Object.is(inv[i], invJs[i]) || [i, inv[i], invJs[i]]).toBe(true);
     for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) expect(inv[i * k + j]).toBe(inv[j * k + i]);
     expect(maxAbsDiff(matmul(A, inv, k, k, k), Float64Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)))).toBeLessThan(1e-12);
   });
 
-  it("report the failing pivot of a singular matrix as cholesky does, on both paths", () => {
+  it("report the failing pivot of a singular matrix as cholesky does, on every path", () => {
     const k = 70, B = randomMatrix(k, k, 9), A = new Float64Array(k * k);
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) { let s = 0; for (let q = 0; q < 61; q++) s += B[q * k + i] * B[q * k + j]; A[i * k + j] = s; } // rank 61
     expect(cholesky(Float64Array.from(A), k, 1e-10)).toBe(61);
     expect(choleskyBlocked(Float64Array.from(A), k, 1e-10, 16)).toBe(61);
-    expect(denseJs.choleskyBlocked(Float64Array.from(A), k, 1e-10, 16)).toBe(61);
+    expect(denseBlocked.simd.choleskyBlocked(Float64Array.from(A), k, 1e-10, 16)).toBe(61);
+    expect(denseBlocked.js.choleskyBlocked(Float64Array.from(A), k, 1e-10, 16)).toBe(61);
     const negative = randomSPD(5, 4);
     negative[3 * 5 + 3] = -1;
     expect(choleskyBlocked(negative, 5)).toBe(3);
+  });
+
+  it("k = 300 (the SIMD path of the public functions): factor equals cholesky's, A·A⁻¹ = I, upper triangle untouched", () => {
+    const k = 300, A = randomSPD(k, 7), a = Float64Array.from(A), ref = Float64Array.from(A);
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) a[i * k + j] = NaN;
+    expect(choleskyBlocked(a, k)).toBe(-1);
+    expect(cholesky(ref, k)).toBe(-1);
+    expect(maxAbsDiff(lower(a, k), lower(ref, k))).toBeLessThan(1e-12 * Math.sqrt(2 * k));
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) expect(a[i * k + j]).toBeNaN();
+    const inv = choleskyInverse(a, k);
+    expect(maxAbsDiff(matmul(A, inv, k, k, k), Float64Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)))).toBeLessThan(1e-12);
   });
 });
