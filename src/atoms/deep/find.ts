@@ -29,6 +29,8 @@ import type { FindAtomsParameters } from "../parameters";
 import { AtomModel, checkModel } from "./model";
 import { prepare, resample } from "./data";
 import { pretrainedAtomModel } from "./pretrained";
+import { toOnnx, onnxSession } from "./onnx";
+import type { OnnxSession } from "./onnx";
 import type { Tensor } from "@tensorflow/tfjs";
 
 /** Options of {@link findAtomsDeep}. Lengths in pixels of the input image. */
@@ -45,6 +47,13 @@ export interface FindAtomsDeepOptions {
   noise?: "poisson" | "gaussian" | "auto";
   /** Tile size at the working scale for large images, pixels, multiple of 8 (default 1024: one pass up to 1024² working pixels). */
   tile?: number;
+  /**
+   * What runs the networks: "onnx" (default: each model exported once with `toOnnx` and run by
+   * onnxruntime-node, 3–4× faster than tfjs-wasm on AtomAI's U-Net, bench/deep/RESULTS.md) or
+   * "tfjs" (the active TensorFlow.js backend, `cs.backend()`). Positions agree within 0.01 px
+   * (tests/atoms/deep-engine, tests/atoms/deep/find.test.ts).
+   */
+  engine?: "onnx" | "tfjs";
 }
 
 /** `parameters` of a deep result: the classical ones plus the ensemble's. */
@@ -128,6 +137,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   if (w < 8 || h < 8) throw new RangeError(`${fn}(image): image is ${w}×${h} pixels; at least 8×8 is needed`);
   const refineMode: "com" | false = checkChoice(fn, "refine", options.refine, ["com", false] as const) ?? "com";
   const noiseOpt = checkChoice(fn, "noise", options.noise, ["poisson", "gaussian", "auto"] as const) ?? "auto";
+  const engine = checkChoice(fn, "engine", options.engine, ["onnx", "tfjs"] as const) ?? "onnx";
   const threshold = options.threshold ?? 0.5;
   if (!(threshold > 0 && threshold < 1)) throw new RangeError(`${fn}: options.threshold must be a probability in (0, 1), got ${threshold}`);
   const tile = options.tile ?? 1024;
@@ -192,7 +202,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   const input = prepare(rs.data, rs.width, rs.height, s0);
   await initBackend();
   const maps = [] as Float32Array[];
-  for (const m of models) maps.push(await predictTiled(m, input, rs.width, rs.height, tile));
+  for (const m of models) maps.push(await predictTiled(m, input, rs.width, rs.height, tile, engine));
   const n = rs.width * rs.height, mean = new Float32Array(n), sd = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0, s2 = 0;
@@ -271,8 +281,9 @@ function empty(params: FindAtomsDeepParameters): DeepAtomTable {
 }
 
 /** Run one model over a W×H normalised image in overlapping tiles; returns the column-probability map (channel 0 of a sigmoid head, 1 − background of a softmax head). */
-export async function predictTiled(model: AtomModel, input: Float32Array, W: number, H: number, tile: number): Promise<Float32Array> {
+export async function predictTiled(model: AtomModel, input: Float32Array, W: number, H: number, tile: number, engine: "onnx" | "tfjs" = "onnx"): Promise<Float32Array> {
   const tf = tfjs();
+  const session = engine === "onnx" ? await sessionOf(model) : undefined;
   const out = new Float32Array(W * H);
   const overlap = 32;
   const tw = Math.min(tile, ceil8(W)), th = Math.min(tile, ceil8(H));
@@ -284,12 +295,19 @@ export async function predictTiled(model: AtomModel, input: Float32Array, W: num
       const x0 = Math.max(0, Math.min(ox, W - tw));
       const patch = new Float32Array(tw * th);
       for (let j = 0; j < th; j++) for (let i = 0; i < tw; i++) { const X = x0 + i, Y = y0 + j; patch[j * tw + i] = X < W && Y < H ? input[Y * W + X] : 0; }
-      const prob = tf.tidy(() => {
-        const p = model.net.predict(tf.tensor4d(patch, [1, th, tw, 1])) as Tensor;
-        return classes === 1 ? p : tf.scalar(1).sub(p.slice([0, 0, 0, 0], [1, th, tw, 1]));
-      });
-      const v = (await prob.data()) as Float32Array;
-      prob.dispose();
+      let v: Float32Array;
+      if (session) {
+        const { data } = await session.run({ data: patch, shape: [1, th, tw, 1] });
+        v = new Float32Array(tw * th);
+        for (let k = 0; k < v.length; k++) v[k] = classes === 1 ? data[k] : 1 - data[k * classes];
+      } else {
+        const prob = tf.tidy(() => {
+          const p = model.net.predict(tf.tensor4d(patch, [1, th, tw, 1])) as Tensor;
+          return classes === 1 ? p : tf.scalar(1).sub(p.slice([0, 0, 0, 0], [1, th, tw, 1]));
+        });
+        v = (await prob.data()) as Float32Array;
+        prob.dispose();
+      }
       // Keep the tile's centre; its outer `overlap` pixels only where no other tile covers them.
       const keepX0 = x0 === 0 ? 0 : overlap, keepY0 = y0 === 0 ? 0 : overlap;
       const keepX1 = x0 + tw >= W ? tw : tw - overlap, keepY1 = y0 + th >= H ? th : th - overlap;
@@ -302,6 +320,17 @@ export async function predictTiled(model: AtomModel, input: Float32Array, W: num
 }
 
 const ceil8 = (v: number) => Math.ceil(v / 8) * 8;
+
+/** One ONNX Runtime session per model, made on first use (the export takes milliseconds; the session lives as long as the model). */
+const sessions = new WeakMap<AtomModel, Promise<OnnxSession>>();
+function sessionOf(model: AtomModel): Promise<OnnxSession> {
+  let s = sessions.get(model);
+  if (!s) {
+    s = onnxSession(toOnnx(model.net));
+    sessions.set(model, s);
+  }
+  return s;
+}
 
 /** Pixels above `threshold` that are the maximum of the map within radius r (ties: the first in raster order). */
 function localMaxima(p: Float32Array, W: number, H: number, threshold: number, r: number): number[] {

@@ -119,13 +119,18 @@ describe("findAtomsDeep: generalisation and bad input", () => {
 });
 
 describe("findAtomsDeep: backends", () => {
-  it("cpu and wasm give the same positions within 0.01 px", async () => {
+  it("onnx (default), tfjs-wasm and tfjs-cpu give the same positions within 0.01 px", async () => {
     const lat = synth.hexagonal({ width: 64, height: 64, latticeConstant: 14, dose: 1e3, seed: 8 });
     const [one] = await pretrainedAtomModel();
-    const wasm = await findAtomsDeep(lat.image, { model: one, spacing: 8.08 });
+    const wasm = await findAtomsDeep(lat.image, { model: one, spacing: 8.08, engine: "tfjs" });
+    const onnx = await findAtomsDeep(lat.image, { model: one, spacing: 8.08 });
+    expect(onnx.numRows).toBe(wasm.numRows);
+    const dOnnx = Array.from(onnx.numeric("x"), (x, i) => Math.max(Math.abs(x - wasm.numeric("x")[i]), Math.abs(onnx.numeric("y")[i] - wasm.numeric("y")[i])));
+    expect(Math.max(...dOnnx)).toBeLessThan(0.01);
+    expect(() => findAtomsDeep(lat.image, { engine: "torch" as never })).rejects.toThrow(/engine must be one of "onnx", "tfjs"/);
     await initBackend({ prefer: "cpu" });
     try {
-      const cpu = await findAtomsDeep(lat.image, { model: one, spacing: 8.08 });
+      const cpu = await findAtomsDeep(lat.image, { model: one, spacing: 8.08, engine: "tfjs" });
       expect(cpu.numRows).toBe(wasm.numRows);
       const d = Array.from(cpu.numeric("x"), (x, i) => Math.max(Math.abs(x - wasm.numeric("x")[i]), Math.abs(cpu.numeric("y")[i] - wasm.numeric("y")[i])));
       expect(Math.max(...d)).toBeLessThan(0.01);
