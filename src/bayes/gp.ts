@@ -195,6 +195,20 @@ function checkDuplicates(X: Float64Array, n: number, d: number): void {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** Centre and scale `y` in place to mean 0, sd 1 (population sd) when `normalize`; returns what was removed (0 and 1 otherwise). @internal */
+export function standardizeTargets(y: Float64Array, normalize: boolean): { yMean: number; yScale: number } {
+  const n = y.length;
+  if (!normalize) return { yMean: 0, yScale: 1 };
+  let yMean = 0;
+  for (let i = 0; i < n; i++) yMean += y[i];
+  yMean /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (y[i] - yMean) ** 2;
+  const yScale = Math.sqrt(v / n);
+  for (let i = 0; i < n; i++) y[i] = (y[i] - yMean) / yScale;
+  return { yMean, yScale };
+}
+
 /** Cholesky of K(X, X) + jitter·I; a string naming the failure instead of a factor when K is not positive definite. */
 function condition(kernel: Kernel, X: Float64Array, n: number, d: number, y: Float64Array, jitter: number): Posterior | string {
   const L = kernel.self(X, n, d);
@@ -507,15 +521,7 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
   const userPriors = options.priors ?? {};
   for (const key of Object.keys(userPriors)) if (!names.includes(key)) throw new RangeError(`gaussianProcess(options.priors): no hyperparameter "${key}" (the kernel has ${names.join(", ")})`);
   const meanTerm = options.mean === undefined ? undefined : new MeanTerm(options.mean, names, "gaussianProcess");
-  let yMean = 0, yScale = 1;
-  if (options.normalizeY ?? true) {
-    for (let i = 0; i < n; i++) yMean += yy[i];
-    yMean /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (yy[i] - yMean) ** 2;
-    yScale = Math.sqrt(v / n);
-    for (let i = 0; i < n; i++) yy[i] = (yy[i] - yMean) / yScale;
-  }
+  const { yMean, yScale } = standardizeTargets(yy, options.normalizeY ?? true);
   const k = kernel.size, p = meanTerm?.names.length ?? 0, D = k + p;
   const rng = new Rng(options.seed ?? 0), start = kernel.theta;
   const kernelPriors = names.map((name, i) => {

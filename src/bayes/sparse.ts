@@ -19,7 +19,7 @@
 import { Rng, cholesky, kmeans, solveLower } from "../core";
 import { checkChoice } from "../core/options";
 import { Kernel } from "./kernels";
-import { checkTargets, defaultKernel, gaussianProcess, toPoints, type KernelName } from "./gp";
+import { checkTargets, defaultKernel, gaussianProcess, standardizeTargets, toPoints, type KernelName } from "./gp";
 
 /** Options of {@link sparseGaussianProcess}. */
 export interface SparseGaussianProcessOptions {
@@ -122,15 +122,7 @@ export function sparseGaussianProcess(X: number[][] | Float64Array, y: Float64Ar
   const placement = checkChoice("sparseGaussianProcess", "placement", options.placement, ["kmeans", "grid"] as const) ?? "kmeans";
   const seed = options.seed ?? 0, jitter = options.jitter ?? 1e-8;
   if (!(jitter >= 0)) throw new RangeError(`sparseGaussianProcess(options.jitter): must be >= 0, got ${jitter}`);
-  let yMean = 0, yScale = 1;
-  if (options.normalizeY ?? true) {
-    for (let i = 0; i < n; i++) yMean += yy[i];
-    yMean /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (yy[i] - yMean) ** 2;
-    yScale = Math.sqrt(v / n);
-    for (let i = 0; i < n; i++) yy[i] = (yy[i] - yMean) / yScale;
-  }
+  const { yMean, yScale } = standardizeTargets(yy, options.normalizeY ?? true);
   // inducing points
   let Z: Float64Array, m: number;
   const ind = options.inducing ?? Math.min(n, 200);
