@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { setup } from "./setup.mjs";
 import { root, python } from "./venv.mjs";
 
@@ -40,7 +41,9 @@ const stages = [
   {
     name: "unit (jest)",
     cmd: process.execPath,
-    args: ["--experimental-vm-modules", jestBin, "--ci", "--json", `--outputFile=${join(artifacts, "jest.json")}`, ...extra],
+    // jest's default leaves one core to its parent process, which only collects results: on the
+    // 2-core CI box that ran the unit stage on one core. One worker per core instead.
+    args: ["--experimental-vm-modules", jestBin, "--ci", `--maxWorkers=${availableParallelism()}`, "--json", `--outputFile=${join(artifacts, "jest.json")}`, ...extra],
     out: join(artifacts, "jest.json"),
     counts: jestCounts,
   },
