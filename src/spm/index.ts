@@ -11,6 +11,10 @@ export type { Corrected, Masking, MaskOptions, PolynomialOptions, AlignMethod, A
 export { gridMap, gridSpectrum } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
 export { loopModel, fitLoops } from "./loop";
+export { otsuThreshold, labelGrains, markGrains, watershedGrains, grainStatistics } from "./grains";
+export type { Grains, Connectivity, MarkGrainsOptions, WatershedOptions } from "./grains";
+export { measureLattice } from "./lattice";
+export type { LatticeMeasurement } from "./lattice";
 export type { LoopCoefficients, FitLoopOptions, LoopFit } from "./loop";
 export type { SHOParameters, BEResponse, FitSHOOptions, SHOFit } from "./sho";
 export type { SPMFile, SPMChannel, SPMSpectrum, SPMSignal, SPMGrid, SPMMetadata, ScanSize, ScanDirection } from "../io/formats/spm-types";
