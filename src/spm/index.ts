@@ -6,8 +6,8 @@
  * band-excitation SHO fits (./sho.ts) and hysteresis-loop fits (./loop.ts).
  */
 export { readSPM } from "./read";
-export { levelPlane, levelPolynomial, alignRows, removeScars, zeroMinimum } from "./level";
-export type { Corrected, Masking, MaskOptions, PolynomialOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
+export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum } from "./level";
+export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
 export { gridMap, gridSpectrum } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
 export { loopModel, fitLoops } from "./loop";

@@ -145,6 +145,116 @@ export function levelPlane(image: Image, options: MaskOptions = {}): Corrected &
   return { ...result(image, background), coefficients: [a, bx, by] };
 }
 
+/** The plane a + b·x + c·y (pixels) at every pixel, in double precision. */
+function planeAt(w: number, h: number, [a, b, c]: [number, number, number]): Float64Array {
+  const plane = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) plane[y * w + x] = a + b * x + c * y;
+  return plane;
+}
+
+/** Options of {@link levelFacets}. */
+export interface FacetOptions extends MaskOptions {
+  /** Slopes weigh exp(−|∇z|² / (sharpness · ⟨|∇z|²⟩)): smaller keeps only the flattest facets (default 0.05). */
+  sharpness?: number;
+  /** Iterations at most (default 100); converged when the plane's slope change is below 1e-9 of the initial rms slope. */
+  maxIterations?: number;
+}
+
+/**
+ * Facet levelling (Gwyddion "Facet Level"): subtract the plane that makes the
+ * surface's facets as horizontal as possible, instead of the least-squares
+ * plane. Each 2 × 2 cell's slope (∂z/∂x, ∂z/∂y, per pixel) is weighted by
+ * exp(−|∇z|²/(sharpness · ⟨|∇z|²⟩)), so steep sides of particles and steps
+ * count for nothing; the weighted mean slope is subtracted and the step
+ * repeated until it no longer changes. For flat terraces or a substrate
+ * carrying large objects, where `levelPlane` is pulled by the objects.
+ * Returns `{ image, removed, coefficients }` with coefficients `[a, b, c]`
+ * as levelPlane (a puts the mean of the image at its mean before). Masked
+ * cells (any corner masked, or NaN) are left out. O(w·h) per iteration.
+ */
+export function levelFacets(image: Image, options: FacetOptions = {}): Corrected & { coefficients: [number, number, number] } {
+  const fn = "levelFacets";
+  checkImage(fn, image);
+  const use = usable(fn, image, options);
+  const sharpness = options.sharpness ?? 0.05;
+  if (!(sharpness > 0 && Number.isFinite(sharpness))) throw new RangeError(`${fn}: options.sharpness must be a positive number, got ${sharpness}`);
+  const maxIterations = options.maxIterations ?? 100;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`${fn}: options.maxIterations must be a positive integer, got ${maxIterations}`);
+  const { width: w, height: h, data } = image;
+  if (w < 2 || h < 2) throw new RangeError(`${fn}(image): needs at least 2 × 2 pixels, got ${w} × ${h}`);
+  // Cell slopes of the input, once; each iteration only shifts them by the plane found so far.
+  const cells: number[] = [];
+  for (let y = 1; y < h; y++) for (let x = 1; x < w; x++) {
+    const i = y * w + x;
+    if (use[i] && use[i - 1] && use[i - w] && use[i - w - 1]) cells.push(i);
+  }
+  if (!cells.length) throw new RangeError(`${fn}: no 2 × 2 cell of usable pixels (mask or NaN everywhere)`);
+  const vx = new Float64Array(cells.length), vy = new Float64Array(cells.length);
+  cells.forEach((i, k) => {
+    vx[k] = 0.5 * (data[i] + data[i - w] - data[i - 1] - data[i - w - 1]);
+    vy[k] = 0.5 * (data[i - 1] + data[i] - data[i - w - 1] - data[i - w]);
+  });
+  let bx = 0, by = 0, converged = false, mean2 = 0;
+  for (let k = 0; k < cells.length; k++) mean2 += vx[k] ** 2 + vy[k] ** 2;
+  mean2 /= cells.length;
+  const tol = 1e-9 * Math.sqrt(mean2);
+  for (let it = 0; it < maxIterations && !converged; it++) {
+    let s2 = 0;
+    for (let k = 0; k < cells.length; k++) s2 += (vx[k] - bx) ** 2 + (vy[k] - by) ** 2;
+    const scale = sharpness * (s2 / cells.length);
+    if (!(scale > 0)) break; // a perfect plane: every slope equals (bx, by)
+    let sw = 0, sx = 0, sy = 0;
+    for (let k = 0; k < cells.length; k++) {
+      const dx = vx[k] - bx, dy = vy[k] - by, q = Math.exp(-(dx * dx + dy * dy) / scale);
+      sw += q; sx += q * dx; sy += q * dy;
+    }
+    if (!(sw > 0)) throw new RangeError(`${fn}: every facet weight underflowed; increase options.sharpness`);
+    bx += sx / sw; by += sy / sw;
+    converged = Math.hypot(sx / sw, sy / sw) <= tol;
+  }
+  if (!converged) throw new RangeError(`${fn}: the facet plane did not converge in ${maxIterations} iterations (slopes with no dominant facet?); increase options.maxIterations or use levelPlane`);
+  // Keep the mean of the levelled image where it was (Gwyddion subtracts a plane through the centre).
+  const a = -(bx * (w - 1) + by * (h - 1)) / 2;
+  const coefficients: [number, number, number] = [a, bx, by];
+  return { ...result(image, planeAt(w, h, coefficients)), coefficients };
+}
+
+/**
+ * Three-point levelling (Gwyddion's "Three Point Level" tool): subtract the
+ * plane through three points the user marks on the flat reference (e.g. the
+ * substrate between particles), each the mean of the pixels within `radius`
+ * pixels of it (default 0: the pixel itself). The plane is zero at the three
+ * points. Throws when the points are on one line or a neighbourhood has no
+ * finite pixel. Returns `{ image, removed, coefficients }` as levelPlane.
+ */
+export function levelThreePoints(image: Image, points: [[number, number], [number, number], [number, number]], options: { radius?: number } = {}): Corrected & { coefficients: [number, number, number] } {
+  const fn = "levelThreePoints";
+  checkImage(fn, image);
+  const { width: w, height: h, data } = image;
+  if (!Array.isArray(points) || points.length !== 3) throw new TypeError(`${fn}: points must be three [x, y] pixel positions, got ${Array.isArray(points) ? points.length : typeof points}`);
+  const radius = options.radius ?? 0;
+  if (!(radius >= 0 && Number.isFinite(radius))) throw new RangeError(`${fn}: options.radius must be ≥ 0 pixels, got ${radius}`);
+  const z = points.map(([px, py], k) => {
+    if (!(px >= 0 && py >= 0 && px <= w - 1 && py <= h - 1)) throw new RangeError(`${fn}: point ${k} (${px}, ${py}) is outside the ${w} × ${h} image`);
+    let s = 0, n = 0;
+    for (let y = Math.max(0, Math.ceil(py - radius)); y <= Math.min(h - 1, Math.floor(py + radius)); y++) {
+      for (let x = Math.max(0, Math.ceil(px - radius)); x <= Math.min(w - 1, Math.floor(px + radius)); x++) {
+        const v = data[y * w + x];
+        if ((x - px) ** 2 + (y - py) ** 2 <= radius * radius + 1e-9 && Number.isFinite(v)) { s += v; n++; }
+      }
+    }
+    if (!n) throw new RangeError(`${fn}: no finite pixel within ${radius} px of point ${k} (${px}, ${py})`);
+    return s / n;
+  });
+  const [[x0, y0], [x1, y1], [x2, y2]] = points;
+  const det = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+  if (Math.abs(det) < 1e-9) throw new RangeError(`${fn}: the three points are on one line; they do not define a plane`);
+  const b = ((z[1] - z[0]) * (y2 - y0) - (z[2] - z[0]) * (y1 - y0)) / det;
+  const c = ((x1 - x0) * (z[2] - z[0]) - (x2 - x0) * (z[1] - z[0])) / det;
+  const coefficients: [number, number, number] = [z[0] - b * x0 - c * y0, b, c];
+  return { ...result(image, planeAt(w, h, coefficients)), coefficients };
+}
+
 /** Options of {@link levelPolynomial}. */
 export interface PolynomialOptions extends MaskOptions {
   /** Degree in x (columns). Default 2. */

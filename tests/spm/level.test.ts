@@ -5,7 +5,7 @@
  * back to 1e-9 of its amplitude.
  */
 import type { Image } from "../../src/image/image";
-import { alignRows, levelPlane, levelPolynomial, removeScars, zeroMinimum } from "../../src/spm";
+import { alignRows, levelFacets, levelPlane, levelPolynomial, levelThreePoints, removeScars, zeroMinimum } from "../../src/spm";
 
 const W = 64;
 const H = 48;
@@ -145,5 +145,56 @@ describe("zeroMinimum", () => {
     const min = plane(0, H - 1);
     expect(Math.min(...r.image.data)).toBe(0);
     expect(r.removed.data.every((v) => v === min)).toBe(true);
+  });
+});
+
+describe("levelFacets", () => {
+  // Flat-topped mesas (height 5) with vertical sides on a tilted substrate, covering about a third of it.
+  const mesas = (x: number, y: number): number => ((x >= 8 && x < 28 && y >= 6 && y < 26) || (x >= 36 && x < 58 && y >= 24 && y < 44) ? 5 : 0);
+  const tilted = make((x, y) => plane(x, y) + mesas(x, y));
+
+  test("recovers the tilt of a substrate carrying large mesas to 1e-9, where levelPlane is pulled by the mesas", () => {
+    const facet = levelFacets(tilted);
+    expect(Math.abs(facet.coefficients[1] - 0.25)).toBeLessThan(1e-9);
+    expect(Math.abs(facet.coefficients[2] + 0.125)).toBeLessThan(1e-9);
+    const pl = levelPlane(tilted);
+    expect(Math.abs(pl.coefficients[1] - 0.25) + Math.abs(pl.coefficients[2] + 0.125)).toBeGreaterThan(1e-2);
+    // what remains is the mesas on a level substrate (one constant offset)
+    const d = facet.image.data;
+    const off = d[0] - mesas(0, 0);
+    let left = 0, sum = 0;
+    for (let i = 0; i < d.length; i++) {
+      left = Math.max(left, Math.abs(d[i] - mesas(i % W, Math.floor(i / W)) - off));
+      sum = Math.max(sum, Math.abs(d[i] + facet.removed.data[i] - tilted.data[i]));
+    }
+    expect(left).toBeLessThan(1e-5);
+    expect(sum).toBeLessThan(1e-5);
+  });
+
+  test("errors: sharpness, maxIterations, everything masked", () => {
+    expect(() => levelFacets(tilted, { sharpness: 0 })).toThrow(/levelFacets: options.sharpness must be a positive number/);
+    expect(() => levelFacets(tilted, { maxIterations: 0 })).toThrow(/maxIterations must be a positive integer/);
+    expect(() => levelFacets(tilted, { mask: new Uint8Array(W * H).fill(1) })).toThrow(/no 2 × 2 cell of usable pixels/);
+  });
+});
+
+describe("levelThreePoints", () => {
+  test("the plane through three substrate points (means within a radius) is the tilt, exactly; the points end at zero", () => {
+    const img = make((x, y) => plane(x, y) + bumps(x, y));
+    const r = levelThreePoints(img, [[2, 2], [60, 5], [10, 44]], { radius: 1.5 });
+    expect(Math.abs(r.coefficients[1] - 0.25)).toBeLessThan(1e-12);
+    expect(Math.abs(r.coefficients[2] + 0.125)).toBeLessThan(1e-12);
+    expect(Math.abs(r.coefficients[0] - 3)).toBeLessThan(1e-12);
+    expect(r.image.data[2 * W + 2]).toBe(0);
+    expect(r.image.data[20 * W + 20]).toBe(2); // a bump keeps its height
+  });
+
+  test("errors: collinear points, a point outside, a neighbourhood of NaN", () => {
+    const img = make(plane);
+    expect(() => levelThreePoints(img, [[0, 0], [1, 1], [2, 2]])).toThrow(/levelThreePoints: the three points are on one line/);
+    expect(() => levelThreePoints(img, [[0, 0], [70, 1], [2, 9]])).toThrow(/point 1 \(70, 1\) is outside the 64 × 48 image/);
+    const nan = make(plane);
+    nan.data[5 * W + 5] = NaN;
+    expect(() => levelThreePoints(nan, [[5, 5], [30, 1], [2, 30]])).toThrow(/no finite pixel within 0 px of point 0 \(5, 5\)/);
   });
 });
