@@ -6,6 +6,8 @@
  */
 import type { Image } from "../image/image";
 import { toBase64, toGreyLevels, encodeGreyPng, type GreyLevelOptions } from "../display/png";
+import { COLOR_MAPS, defaultColorMap, defaultColorRange, type ColorMapName } from "./shared/colormap";
+import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./shared/markers";
 import {
   DTYPE_ARRAYS, PALETTE, isHexColor, typeOfMarks,
   type AtomsPayloadJSON, type EdgeType, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphPayloadJSON,
@@ -39,10 +41,20 @@ export interface ShowAtomsOptions extends GreyLevelOptions {
   title?: string;
   /** Column holding each atom's class (sublattice, species...). Default: "sublattice", else "class", else none. Classes are listed (and coloured) in sorted order. */
   classColumn?: string | null;
-  /** Colours per class name ("#rrggbb"); others come from the palette. */
+  /** Colours per class name ("#rrggbb"); others come from the palette. Used when markers are coloured by class (no `colorBy`). */
   colors?: Record<string, string>;
   /** Vector columns [dx, dy] drawn as arrows, in image pixels. Default ["dx", "dy"] when both exist; null for none. */
   vectors?: [string, string] | null;
+  /** Marker shape per class name ("circle", "square", "triangle", "diamond"); others take the shapes in that order by class. */
+  shapes?: Record<string, MarkerShape>;
+  /** Markers drawn as "outline" (default: the column stays visible) or "filled". */
+  marker?: MarkerStyle;
+  /** Colour markers (and arrows) by this numeric column, with a colour bar, instead of by class. */
+  colorBy?: string;
+  /** Colour map for `colorBy`: "auto" (default: "diverging" when the values lie on both sides of 0, else "sequential"), "sequential" (viridis), "diverging" (RdBu, white at the centre of the range) or "cyclic" (twilight, for angles). */
+  colorMap?: "auto" | ColorMapName;
+  /** Values at the two ends of the colour map. Default: [min, max]; diverging [-max|v|, max|v|]; cyclic [-π, π] or [0, 2π] (radians; other periods need this). */
+  colorRange?: [number, number];
   /** Name of the vector quantity in the legend/tooltip. Default "displacement". */
   vectorLabel?: string;
   /** Initial arrow gain (arrow length = gain × vector length). Default: so the median arrow is 1/3 of the atom spacing, rounded to 1, 2 or 5 × 10^k. */
@@ -58,13 +70,15 @@ export interface NormalisedAtoms {
   x: Float64Array;
   y: Float64Array;
   cls: Int32Array;
-  classes: { name: string; color: string }[];
+  classes: { name: string; color: string; shape: MarkerShape }[];
   vectors?: { dx: Float64Array; dy: Float64Array; label: string };
   properties: { name: string; values: Float64Array | string[] }[];
   radius: number;
   gain: number;
 }
 
+  marker: MarkerStyle;
+  colorBy?: { name: string; values: Float64Array; map: ColorMapName; range: [number, number] };
 function columnsOf(atoms: AtomsInput, where: string): Map<string, ArrayLike<number> | string[]> {
   const out = new Map<string, ArrayLike<number> | string[]>();
   if (atoms === null || typeof atoms !== "object") throw new TypeError(`${where}: atoms must be a Table, an object of columns or an array of rows, got ${atoms === null ? "null" : typeof atoms}`);
@@ -135,7 +149,17 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
   const colors = options.colors ?? {};
   for (const [k, v] of Object.entries(colors)) if (!isHexColor(v)) throw new RangeError(`${where}: options.colors["${k}"] must be "#rrggbb", got ${JSON.stringify(v)}`);
   // own keys only: a class named "constructor" takes no colour from Object.prototype
-  const classes = names.map((name, i) => ({ name, color: (Object.prototype.hasOwnProperty.call(colors, name) ? colors[name] : PALETTE[i % PALETTE.length]).toLowerCase() }));
+  const shapes = options.shapes ?? {};
+  for (const [k, v] of Object.entries(shapes)) if (!MARKER_SHAPES.includes(v)) throw new RangeError(`${where}: options.shapes["${k}"] must be one of ${MARKER_SHAPES.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(v)}`);
+  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const classes = names.map((name, i) => ({
+    name,
+    color: (own(colors, name) ? colors[name] : PALETTE[i % PALETTE.length]).toLowerCase(),
+    shape: own(shapes, name) ? shapes[name] : MARKER_SHAPES[i % MARKER_SHAPES.length],
+  }));
+  const marker = options.marker ?? "outline";
+  if (!MARKER_STYLES.includes(marker)) throw new RangeError(`${where}: options.marker must be one of ${MARKER_STYLES.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(marker)}`);
+  const colorBy = options.colorBy === undefined ? undefined : colorByColumn(cols, options, n, where);
   // vectors
   let vectors: NormalisedAtoms["vectors"];
   let vec = options.vectors;
@@ -171,7 +195,33 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     if (Array.isArray(c) && c.length > 0 && typeof c[0] === "string") return { name, values: (c as string[]).map(String) };
     return { name, values: Float64Array.from(c as ArrayLike<number>) };
   });
-  return { count: n, x, y, cls, classes, vectors, properties, radius, gain };
+  return { count: n, x, y, cls, classes, vectors, properties, radius, gain, marker, colorBy };
+}
+
+/** The `colorBy` column with its map and range (options.colorMap / colorRange or their defaults); throws naming the option. */
+function colorByColumn(cols: Map<string, ArrayLike<number> | string[]>, options: ShowAtomsOptions, n: number, where: string): NonNullable<NormalisedAtoms["colorBy"]> {
+  const name = options.colorBy!;
+  if (typeof name !== "string") throw new TypeError(`${where}: options.colorBy must be the name of a numeric column, got ${typeof name}`);
+  if (!cols.has(name)) throw new TypeError(`${where}: options.colorBy "${name}" is not a column of atoms (columns: ${[...cols.keys()].join(", ")})`);
+  const values = numericColumn(cols, name, n, where);
+  const choice = options.colorMap ?? "auto";
+  if (choice !== "auto" && !COLOR_MAPS.includes(choice)) throw new RangeError(`${where}: options.colorMap must be one of "auto", ${COLOR_MAPS.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(choice)}`);
+  const map = choice === "auto" ? defaultColorMap(values) : choice;
+  let range = options.colorRange;
+  if (range !== undefined) {
+    if (!Array.isArray(range) || range.length !== 2 || !Number.isFinite(range[0]) || !Number.isFinite(range[1]) || !(range[1] > range[0])) {
+      throw new RangeError(`${where}: options.colorRange must be [min, max] with finite min < max, got ${JSON.stringify(range)}`);
+    }
+  } else {
+    const r = defaultColorRange(values, map);
+    if (!r) {
+      throw new RangeError(map === "cyclic"
+        ? `${where}: options.colorBy "${name}" with the cyclic map: values are not radians in [-π, π] or [0, 2π]; give options.colorRange (e.g. [0, 360] for degrees)`
+        : `${where}: options.colorBy "${name}" has no finite value to colour by`);
+    }
+    range = r;
+  }
+  return { name, values, map, range: [range[0], range[1]] };
 }
 
 /** 1, 2 or 5 × 10^k nearest to v (in log). */
@@ -205,6 +255,8 @@ export function atomsPayload(image: Image, a: NormalisedAtoms, options: ShowAtom
   if (a.classes.length > 1) payload.atoms.class = encodeColumn(a.cls, a.classes.length <= 255 ? "uint8" : "uint16");
   if (a.vectors) payload.atoms.vectors = { dx: encodeColumn(a.vectors.dx), dy: encodeColumn(a.vectors.dy), label: a.vectors.label, unit: "px", gain: a.gain };
   return { payload, levels, window: range };
+  if (a.marker !== "outline") payload.atoms.marker = a.marker;
+  if (a.colorBy) payload.atoms.colorBy = { name: a.colorBy.name, values: encodeColumn(a.colorBy.values), map: a.colorBy.map, range: a.colorBy.range };
 }
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import dagre from "@dagrejs/dagre";
 import { graphPayload, type GraphInput, type NormalisedAtoms } from "./payload";
 import { parseGraphPayload, type GraphPayload, type GraphPayloadJSON } from "./shared/schema";
 import { graphSvg, layoutGraph } from "./shared/graph-drawing";
+import { colorMapRgb, colorPosition } from "./shared/colormap";
+import { markerStamp, packRgba, stamp } from "./shared/markers";
 
 function rgb(hex: string): [number, number, number] {
   return [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
@@ -17,8 +19,10 @@ function rgb(hex: string): [number, number, number] {
 /**
  * The overlay as an RGB PNG: grey levels (`levels`, row-major w×h) upscaled
  * by an integer factor so the picture is at least 384 px on its long side
- * (at most ×8), atoms as discs in their class colour with a dark rim,
- * vectors as lines of gain × length. Returns the PNG and the scale used.
+ * (at most ×8); atoms as markers of their class shape, outlined (or filled)
+ * in their class colour or their `colorBy` colour, with a dark rim, at a
+ * legible size independent of the upscale; vectors as arrows of gain ×
+ * length. Returns the PNG and the scale used. O(pixels·s² + atoms·r²).
  */
 export function atomsPng(levels: Uint8Array, width: number, height: number, a: NormalisedAtoms): { png: Uint8Array; scale: number } {
   const s = Math.max(1, Math.min(8, Math.ceil(384 / Math.max(width, height))));
@@ -34,38 +38,64 @@ export function atomsPng(levels: Uint8Array, width: number, height: number, a: N
       d[j + 3] = 255;
     }
   }
-  const put = (x: number, y: number, c: [number, number, number]) => {
-    if (x < 0 || y < 0 || x >= W || y >= H) return;
-    const j = 4 * (y * W + x);
-    d[j] = c[0]; d[j + 1] = c[1]; d[j + 2] = c[2];
-  };
-  const disc = (cx: number, cy: number, r: number, c: [number, number, number]) => {
-    const R = Math.ceil(r);
-    for (let dy = -R; dy <= R; dy++) for (let dx = -R; dx <= R; dx++) if (dx * dx + dy * dy <= r * r + 0.25) put(cx + dx, cy + dy, c);
-  };
-  const line = (x0: number, y0: number, x1: number, y1: number, c: [number, number, number]) => {
-    const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0)));
-    for (let k = 0; k <= n; k++) put(Math.round(x0 + ((x1 - x0) * k) / Math.max(1, n)), Math.round(y0 + ((y1 - y0) * k) / Math.max(1, n)), c);
-  };
-  const colors = a.classes.map((c) => rgb(c.color));
-  const r = Math.max(1.5, a.radius * s);
+  const buf = new Uint32Array(d.buffer, d.byteOffset, W * H);
+  const colors = atomColors(a);
+  const dark = packRgba(0, 0, 0);
   // pixel (x, y) of the image covers [x - 0.5, x + 0.5]; its centre lands at (x + 0.5) * s in the picture
   const px = (v: number) => Math.round((v + 0.5) * s - 0.5);
-  for (let i = 0; i < a.count; i++) disc(px(a.x[i]), px(a.y[i]), r + 1, [0, 0, 0]);
-  for (let i = 0; i < a.count; i++) disc(px(a.x[i]), px(a.y[i]), r, colors[a.cls[i]]);
+  const r = markerRadius(a.radius * s, W, H, a.count);
+  const stamps = a.classes.map((c) => markerStamp(c.shape, a.marker, r));
+  for (let i = 0; i < a.count; i++) {
+    const m = stamps[a.cls[i]];
+    stamp(buf, W, H, px(a.x[i]), px(a.y[i]), m.rim, dark, m.reach);
+  }
+  for (let i = 0; i < a.count; i++) {
+    const m = stamps[a.cls[i]];
+    stamp(buf, W, H, px(a.x[i]), px(a.y[i]), m.body, colors[i], m.reach);
+  }
   if (a.vectors) {
+    const put = (x: number, y: number, c: number) => {
+      if (x >= 0 && y >= 0 && x < W && y < H) buf[y * W + x] = c;
+    };
+    const line = (x0: number, y0: number, x1: number, y1: number, c: number) => {
+      const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0)));
+      for (let k = 0; k <= n; k++) put(Math.round(x0 + ((x1 - x0) * k) / Math.max(1, n)), Math.round(y0 + ((y1 - y0) * k) / Math.max(1, n)), c);
+    };
     for (let i = 0; i < a.count; i++) {
       const dx = a.vectors.dx[i] * a.gain * s, dy = a.vectors.dy[i] * a.gain * s;
       if (!Number.isFinite(dx) || !Number.isFinite(dy) || Math.hypot(dx, dy) < 1) continue;
       const x0 = px(a.x[i]), y0 = px(a.y[i]), x1 = x0 + dx, y1 = y0 + dy;
-      line(x0, y0, x1, y1, colors[a.cls[i]]);
+      line(x0, y0, x1, y1, colors[i]);
       const len = Math.hypot(dx, dy), h = Math.min(len * 0.35, 5), ux = dx / len, uy = dy / len;
-      line(x1, y1, x1 - h * (ux - 0.5 * uy), y1 - h * (uy + 0.5 * ux), colors[a.cls[i]]);
-      line(x1, y1, x1 - h * (ux + 0.5 * uy), y1 - h * (uy - 0.5 * ux), colors[a.cls[i]]);
+      line(x1, y1, x1 - h * (ux - 0.5 * uy), y1 - h * (uy + 0.5 * ux), colors[i]);
+      line(x1, y1, x1 - h * (ux + 0.5 * uy), y1 - h * (uy - 0.5 * ux), colors[i]);
     }
   }
-  const buf = PNG.sync.write(png, { colorType: 2 });
-  return { png: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), scale: s };
+  const out = PNG.sync.write(png, { colorType: 2 });
+  return { png: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), scale: s };
+}
+
+/** Packed RGBA colour of each atom: its `colorBy` colour, else its class colour. O(n). */
+function atomColors(a: NormalisedAtoms): Uint32Array {
+  const out = new Uint32Array(a.count);
+  if (a.colorBy) {
+    const { values, map, range } = a.colorBy;
+    for (let i = 0; i < a.count; i++) out[i] = packRgba(...colorMapRgb(map, colorPosition(values[i], range, map)));
+  } else {
+    const cls = a.classes.map((c) => packRgba(...rgb(c.color)));
+    for (let i = 0; i < a.count; i++) out[i] = cls[a.cls[i]];
+  }
+  return out;
+}
+
+/**
+ * Marker size (picture pixels) of the static overlay: the display radius,
+ * at least 4 px so markers read at print size, at most 0.45 × the atom
+ * spacing in the picture so neighbours do not merge.
+ */
+function markerRadius(r: number, W: number, H: number, n: number): number {
+  const spacing = Math.sqrt((W * H) / Math.max(1, n));
+  return Math.max(1.5, Math.min(Math.max(4, r), 0.45 * spacing));
 }
 
 /**

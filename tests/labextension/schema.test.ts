@@ -42,7 +42,9 @@ describe("atoms payload", () => {
 
   it("accepts plain JSON arrays for hand-written payloads and defaults optional fields", () => {
     const p = parseAtomsPayload({ version: 1, image: { width: 2, height: 2, png: "iVBORw0KGgoAAAANSUhEUg==" }, atoms: { count: 2, x: [0, 1], y: [1, null] } });
-    expect(p.atoms.classes).toEqual([{ name: "atoms", color: "#e69f00" }]);
+    expect(p.atoms.classes).toEqual([{ name: "atoms", color: "#e69f00", shape: "circle" }]);
+    expect(p.atoms.marker).toBe("outline");
+    expect(p.atoms.colorBy).toBeUndefined();
     expect(Array.from(p.atoms.cls)).toEqual([0, 0]);
     expect(Number.isNaN(p.atoms.y[1])).toBe(true);
     expect(p.atoms.radius).toBe(3);

@@ -24,7 +24,7 @@ describe("show.atoms", () => {
   const img = makeImage(new Float32Array(100 * 100).fill(0.5), 100, 100);
   it("draws each atom in its class colour in the PNG fallback", () => {
     const atoms = grid(5, 20);
-    const b = bundleOf(show.atoms(img, atoms, { colors: { "0": "#ff0000", "1": "#00ff00" } }));
+    const b = bundleOf(show.atoms(img, atoms, { colors: { "0": "#ff0000", "1": "#00ff00" }, marker: "filled" }));
     const png = PNG.sync.read(Buffer.from(b["image/png"], "base64"));
     const s = png.width / 100; // integer upscale
     expect(Number.isInteger(s)).toBe(true);
@@ -156,7 +156,7 @@ describe("the layered drawing", () => {
   it("colours atom classes named like Object.prototype keys from the palette", () => {
     const img = makeImage(new Float32Array(100), 10, 10);
     const p = show.atoms(img, { x: [1, 5], y: [1, 5], class: ["constructor", "toString"] }).payload;
-    expect(p.atoms.classes).toEqual([{ name: "constructor", color: show.PALETTE[0] }, { name: "toString", color: show.PALETTE[1] }]);
+    expect(p.atoms.classes).toEqual([{ name: "constructor", color: show.PALETTE[0], shape: "circle" }, { name: "toString", color: show.PALETTE[1], shape: "square" }]);
   });
 });
 

@@ -15,6 +15,8 @@
  * names the field (`atoms.x: expected ...`) so the output area can show it.
  * Strings from data are kept as strings; the widgets render them as text.
  */
+import { COLOR_MAPS, type ColorMapName } from "./colormap";
+import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./markers";
 
 export const ATOMS_MIME = "application/vnd.causalscope.atoms+json";
 export const GRAPH_MIME = "application/vnd.causalscope.graph+json";
@@ -79,8 +81,12 @@ export interface AtomsPayloadJSON {
     x: ColumnJSON;
     y: ColumnJSON;
     class?: ColumnJSON;
-    classes: { name: string; color: string }[];
+    classes: { name: string; color: string; shape?: MarkerShape }[];
     radius: number;
+    /** Markers drawn as outlines (default) or filled. */
+    marker?: MarkerStyle;
+    /** Colour markers by a numeric column instead of by class. */
+    colorBy?: { name: string; values: ColumnJSON; map: ColorMapName; range: [number, number] };
     vectors?: { dx: ColumnJSON; dy: ColumnJSON; label: string; unit: string; gain: number };
     properties: { name: string; values: ColumnJSON | string[] }[];
   };
@@ -155,6 +161,7 @@ export interface AtomsPayload {
     properties: { name: string; values: Float64Array | string[] }[];
   };
 }
+  shape: MarkerShape;
 
 /** A parsed edge: its endpoint marks are always given (from `type` when the payload has none). */
 export interface GraphEdge {
@@ -179,6 +186,9 @@ export interface GraphPayload {
 // Edge marks and types
 
 const EDGE_TYPES: EdgeType[] = ["directed", "undirected", "bidirected"];
+    marker: MarkerStyle;
+    /** Markers coloured by this column on `map` over `range` (values outside it get the end colours, NaN grey). */
+    colorBy?: { name: string; values: Float64Array; map: ColorMapName; range: [number, number] };
 const MARKS: EndpointMark[] = ["-", ">", "o"];
 
 /** Endpoint marks drawn for an edge type: directed `-`/`>`, undirected `-`/`-`, bidirected `>`/`>`. */
@@ -277,6 +287,11 @@ export function decodeColumn(v: unknown, path: string, n: number): Float64Array 
     for (let i = 0; i < v.length; i++) {
       const e = v[i];
       if (e === null) out[i] = NaN;
+function choice<T extends string>(v: unknown, path: string, accepted: readonly T[]): T {
+  if (!accepted.includes(v as T)) fail(path, `one of ${accepted.map((m) => JSON.stringify(m)).join(", ")}`, v);
+  return v as T;
+}
+
       else if (typeof e === "number") out[i] = e;
       else fail(`${path}[${i}]`, "a number or null", e);
     }
@@ -353,7 +368,7 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
   const x = decodeColumn(a.x, "atoms.x", count);
   const y = decodeColumn(a.y, "atoms.y", count);
   let classes: AtomClass[];
-  if (a.classes === undefined) classes = [{ name: "atoms", color: PALETTE[0] }];
+  if (a.classes === undefined) classes = [{ name: "atoms", color: PALETTE[0], shape: MARKER_SHAPES[0] }];
   else {
     if (!Array.isArray(a.classes) || a.classes.length === 0) fail("atoms.classes", "a non-empty array", a.classes);
     if (a.classes.length > 65535) fail("atoms.classes", "at most 65535 classes", a.classes);
@@ -361,7 +376,8 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
       const o = obj(c, `atoms.classes[${i}]`);
       const color = o.color === undefined ? PALETTE[i % PALETTE.length] : str(o.color, `atoms.classes[${i}].color`);
       if (!isHexColor(color)) fail(`atoms.classes[${i}].color`, 'a colour "#rrggbb"', color);
-      return { name: str(o.name, `atoms.classes[${i}].name`), color };
+      const shape = o.shape === undefined ? MARKER_SHAPES[i % MARKER_SHAPES.length] : choice(o.shape, `atoms.classes[${i}].shape`, MARKER_SHAPES);
+      return { name: str(o.name, `atoms.classes[${i}].name`), color, shape };
     });
   }
   const cls = new Uint16Array(count);
@@ -406,7 +422,16 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
     id: str(p.id, "id", ""),
     title: str(p.title, "title", ""),
     image: { width, height, png, range, calibration },
-    atoms: { count, x, y, cls, classes, radius, vectors, properties },
+    atoms: { count, x, y, cls, classes, radius, marker, colorBy, vectors, properties },
+  const marker = a.marker === undefined ? "outline" : choice(a.marker, "atoms.marker", MARKER_STYLES);
+  let colorBy: AtomsPayload["atoms"]["colorBy"];
+  if (a.colorBy !== undefined && a.colorBy !== null) {
+    const c = obj(a.colorBy, "atoms.colorBy");
+    if (!Array.isArray(c.range) || c.range.length !== 2) fail("atoms.colorBy.range", "[min, max]", c.range);
+    const range: [number, number] = [num(c.range[0], "atoms.colorBy.range[0]"), num(c.range[1], "atoms.colorBy.range[1]")];
+    if (!(range[1] > range[0])) fail("atoms.colorBy.range", "[min, max] with max > min", c.range);
+    colorBy = { name: str(c.name, "atoms.colorBy.name"), values: decodeColumn(c.values, "atoms.colorBy.values", count), map: choice(c.map, "atoms.colorBy.map", COLOR_MAPS), range };
+  }
   };
 }
 

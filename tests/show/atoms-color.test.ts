@@ -1,0 +1,134 @@
+/**
+ * Colouring atoms by a column (colour maps against matplotlib's tables, the
+ * default map and range, the payload's colorBy), marker stamps (outline,
+ * filled, per-class shapes) and the static PNG drawing them.
+ */
+import { PNG } from "pngjs";
+import { makeImage } from "../../src/image/image";
+import { MIME_BUNDLE } from "../../src/display/mime";
+import * as show from "../../src/show";
+import { colorMapHex, colorMapRgb, colorPosition, defaultColorMap, defaultColorRange, wheelRgb } from "../../src/show/shared/colormap";
+import { markerPath, markerStamp } from "../../src/show/shared/markers";
+import { parseAtomsPayload } from "../../src/show/shared/schema";
+
+describe("colour maps", () => {
+  it("match matplotlib 3.11's viridis, RdBu_r and twilight within 2/255 between anchors", () => {
+    // matplotlib.colormaps[name](t)[:3] * 255, rounded
+    const ref: [Parameters<typeof colorMapRgb>[0], number, number[]][] = [
+      ["sequential", 0.1, [72, 36, 117]], ["sequential", 0.37, [45, 113, 142]], ["sequential", 0.5, [33, 145, 140]], ["sequential", 0.83, [142, 214, 69]],
+      ["diverging", 0.1, [32, 101, 171]], ["diverging", 0.37, [189, 219, 234]], ["diverging", 0.5, [247, 246, 246]], ["diverging", 0.83, [203, 73, 66]],
+      ["cyclic", 0.1, [166, 191, 202]], ["cyclic", 0.37, [90, 46, 147]], ["cyclic", 0.5, [47, 20, 54]], ["cyclic", 0.83, [198, 135, 107]],
+    ];
+    for (const [map, t, rgb] of ref) {
+      const got = colorMapRgb(map, t);
+      got.forEach((v, c) => expect(Math.abs(v - rgb[c])).toBeLessThanOrEqual(2));
+    }
+    expect(colorMapHex("sequential", 0)).toBe("#440154");
+    expect(colorMapHex("sequential", 1)).toBe("#fde725");
+    expect(colorMapHex("sequential", 7)).toBe("#fde725"); // clamped
+    expect(colorMapRgb("cyclic", 0)).toEqual(colorMapRgb("cyclic", 1));
+    expect(colorMapRgb("sequential", NaN)).toEqual([128, 128, 128]);
+  });
+
+  it("cyclic positions wrap around; others do not", () => {
+    expect(colorPosition(Math.PI / 2 + 2 * Math.PI, [-Math.PI, Math.PI], "cyclic")).toBeCloseTo(0.75);
+    expect(colorPosition(-Math.PI / 2, [-Math.PI, Math.PI], "cyclic")).toBeCloseTo(0.25);
+    expect(colorPosition(15, [0, 10], "sequential")).toBeCloseTo(1.5);
+  });
+
+  it("chooses diverging for values on both sides of zero and a symmetric range; cyclic takes radians", () => {
+    expect(defaultColorMap([0.1, 0.5, 2])).toBe("sequential");
+    expect(defaultColorMap([-0.1, 0, 2])).toBe("diverging");
+    expect(defaultColorRange([-0.1, NaN, 2], "diverging")).toEqual([-2, 2]);
+    expect(defaultColorRange([3, 1, NaN, 2], "sequential")).toEqual([1, 3]);
+    expect(defaultColorRange([0.2, 3], "cyclic")).toEqual([-Math.PI, Math.PI]);
+    expect(defaultColorRange([0.2, 5], "cyclic")).toEqual([0, 2 * Math.PI]);
+    expect(defaultColorRange([10, 300], "cyclic")).toBeNull();
+    expect(defaultColorRange([NaN], "sequential")).toBeNull();
+  });
+
+  it("the vector wheel: hue from the direction, brightness from the length", () => {
+    expect(wheelRgb(0, 1)).toEqual([255, 0, 0]);
+    expect(wheelRgb((2 * Math.PI) / 3, 1)).toEqual([0, 255, 0]);
+    expect(wheelRgb(-(2 * Math.PI) / 3, 0.5)).toEqual([0, 0, 128]);
+    expect(wheelRgb(1.2, 0)).toEqual([0, 0, 0]);
+  });
+});
+
+describe("marker stamps", () => {
+  const has = (offs: Int16Array, dx: number, dy: number) => {
+    for (let j = 0; j < offs.length; j += 2) if (offs[j] === dx && offs[j + 1] === dy) return true;
+    return false;
+  };
+  it("an outline leaves the centre open, a filled marker covers it; the rim lies outside the body", () => {
+    const o = markerStamp("circle", "outline", 6, 2);
+    expect(has(o.body, 0, 0)).toBe(false);
+    expect(has(o.rim, 0, 0)).toBe(false);
+    expect(has(o.body, 6, 0) && has(o.body, 5, 0)).toBe(true);
+    expect(has(o.body, 4, 0)).toBe(false);
+    expect(has(o.rim, 7, 0) && has(o.rim, 4, 0)).toBe(true); // dark edge outside and inside the ring
+    const f = markerStamp("circle", "filled", 6);
+    expect(has(f.body, 0, 0)).toBe(true);
+    expect(has(f.rim, 7, 0)).toBe(true);
+    expect(markerStamp("square", "outline", 1.5).body.length).toBeGreaterThan(0); // tiny markers are dots
+    expect(has(markerStamp("square", "outline", 1.5).body, 0, 0)).toBe(true);
+  });
+  it("shapes differ: a square covers its corner, a circle and a diamond do not", () => {
+    expect(has(markerStamp("square", "filled", 6).body, 4, 4)).toBe(true);
+    expect(has(markerStamp("circle", "filled", 6).body, 5, 5)).toBe(false);
+    expect(has(markerStamp("diamond", "filled", 6).body, 4, 4)).toBe(false);
+    expect(has(markerStamp("diamond", "filled", 6).body, 0, 6)).toBe(true);
+    expect(has(markerStamp("triangle", "filled", 6).body, 0, -7)).toBe(true);
+    expect(has(markerStamp("triangle", "filled", 6).body, 0, 6)).toBe(false);
+    expect(markerPath("square", 10, 10, 5)).toBe("M5.9 5.9h8.2v8.2h-8.2Z");
+  });
+});
+
+describe("show.atoms colorBy", () => {
+  const img = makeImage(new Float32Array(120 * 60).fill(0.5), 120, 60);
+  const atoms = { x: [10, 30, 50, 70, 90, 110], y: [30, 30, 30, 30, 30, 30], strain: [-0.02, -0.01, 0, 0.01, 0.02, NaN], kind: ["a", "b", "a", "b", "a", "b"] };
+
+  it("puts the column, its map and range in the payload; the widget's parser reads them", () => {
+    const v = show.atoms(img, atoms, { colorBy: "strain", classColumn: "kind" });
+    const p = parseAtomsPayload(JSON.parse(JSON.stringify(v.payload)));
+    expect(p.atoms.colorBy!.name).toBe("strain");
+    expect(p.atoms.colorBy!.map).toBe("diverging");
+    expect(p.atoms.colorBy!.range).toEqual([-0.02, 0.02]);
+    expect(p.atoms.colorBy!.values[1]).toBeCloseTo(-0.01);
+    expect(Number.isNaN(p.atoms.colorBy!.values[5])).toBe(true);
+    expect(p.atoms.classes.map((c) => c.shape)).toEqual(["circle", "square"]);
+    const seq = show.atoms(img, { ...atoms, strain: [1, 2, 3, 4, 5, 6] }, { colorBy: "strain", colorRange: [0, 10], shapes: { atoms: "diamond" } }).payload;
+    expect(seq.atoms.colorBy!.map).toBe("sequential");
+    expect(seq.atoms.colorBy!.range).toEqual([0, 10]);
+    expect(seq.atoms.classes[0].shape).toBe("diamond");
+  });
+
+  it("names the option and the accepted values when an argument is wrong", () => {
+    expect(() => show.atoms(img, atoms, { colorBy: "stress" })).toThrow('show.atoms: options.colorBy "stress" is not a column of atoms (columns: x, y, strain, kind)');
+    expect(() => show.atoms(img, atoms, { colorBy: "kind" })).toThrow('show.atoms: column "kind" must be numeric, row 0 is "a"');
+    expect(() => show.atoms(img, atoms, { colorBy: "strain", colorMap: "jet" as any })).toThrow('show.atoms: options.colorMap must be one of "auto", "sequential", "diverging", "cyclic"; got "jet"');
+    expect(() => show.atoms(img, atoms, { colorBy: "strain", colorRange: [1, 1] })).toThrow("show.atoms: options.colorRange must be [min, max] with finite min < max, got [1,1]");
+    expect(() => show.atoms(img, { ...atoms, strain: [0, 90, 180, 270, 359, 10] }, { colorBy: "strain", colorMap: "cyclic" })).toThrow("give options.colorRange (e.g. [0, 360] for degrees)");
+    expect(() => show.atoms(img, atoms, { marker: "hollow" as any })).toThrow('show.atoms: options.marker must be one of "outline", "filled"; got "hollow"');
+    expect(() => show.atoms(img, atoms, { shapes: { atoms: "star" as any } })).toThrow('show.atoms: options.shapes["atoms"] must be one of "circle", "square", "triangle", "diamond"; got "star"');
+    expect(() => parseAtomsPayload({ ...JSON.parse(JSON.stringify(show.atoms(img, atoms).payload)), atoms: { count: 1, x: [1], y: [1], colorBy: { name: "s", values: [1], map: "jet", range: [0, 1] } } })).toThrow('atoms.colorBy.map: expected one of "sequential", "diverging", "cyclic", got a string ("jet")');
+  });
+
+  it("the static PNG draws outlines (the column shows through) in the value's colour", () => {
+    const v = show.atoms(img, atoms, { colorBy: "strain", classColumn: "kind" });
+    const png = PNG.sync.read(Buffer.from((v as any)[MIME_BUNDLE]()["image/png"], "base64"));
+    const s = png.width / 120;
+    const at = (x: number, y: number) => { const j = 4 * (y * png.width + x); return [png.data[j], png.data[j + 1], png.data[j + 2]]; };
+    const grey = at(Math.round(30.5 * s), Math.round(30.5 * s));
+    expect(grey[0]).toBe(grey[1]); // centre of an outlined marker: the image
+    // the ring's colour on a horizontal line through each circle ("a" atoms 0, 2, 4)
+    const ringColour = (i: number) => {
+      const cx = Math.round((atoms.x[i] + 0.5) * s - 0.5), cy = Math.round((atoms.y[i] + 0.5) * s - 0.5);
+      for (let dx = 1; dx < 20; dx++) { const c = at(cx + dx, cy); if (c[0] !== c[1] || c[1] !== c[2]) return c; }
+      return null;
+    };
+    expect(ringColour(0)).toEqual(colorMapRgb("diverging", 0));
+    expect(ringColour(2)).toEqual(colorMapRgb("diverging", 0.5));
+    expect(ringColour(4)).toEqual(colorMapRgb("diverging", 1));
+  });
+});
