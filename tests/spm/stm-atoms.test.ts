@@ -37,7 +37,7 @@ test.each([1, 2])("STM (111) surface, seed %i: levelled, rows aligned, atoms fou
   expect(Math.abs(Math.min(lattice.angle, 180 - lattice.angle) - 60)).toBeLessThan(1);
 
   const atoms = findAtoms(corrected);
-  const x = atoms.column("x") as Float64Array, y = atoms.column("y") as Float64Array;
+  const x = atoms.numeric("x"), y = atoms.numeric("y");
   const m = matchAtoms({ x, y }, truth, { tolerance: A_PX / 3, width: image.width, height: image.height, excludeBorder: A_PX });
   expect(m.recall).toBeGreaterThan(0.95);
   expect(m.precision).toBeGreaterThan(0.97);
