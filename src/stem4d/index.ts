@@ -1,6 +1,7 @@
 /**
  * 4D-STEM (`cs.stem4d`): datasets streamed from memory or disk, user-defined
- * functions (process + merge, streaming, worker threads), virtual detectors,
+ * functions (process + merge, streaming, worker threads, a cluster of
+ * machines through BullMQ on Redis), virtual detectors,
  * centre of mass and DPC, Bragg disks and strain, decomposition and
  * clustering. Scan positions: x = scan column, y = scan row; detector
  * positions kx = column, ky = row, in pixels unless calibrated.
@@ -9,6 +10,8 @@ export { Dataset4D, dataset4D, readDataset4D } from "./dataset";
 export type { Calibration4D, ReadDataset4DOptions } from "./dataset";
 export { runUDF, runUDFs } from "./udf";
 export type { UDF, RunOptions, DatasetMeta, BufferSpec, ProcessFn } from "./udf";
+export { connectCluster } from "./cluster/client";
+export type { Cluster, ClusterOptions, ClusterRunInfo } from "./cluster/client";
 export {
   scanImage, detectorImage, meanPattern, maxPattern, meanPatternUDF, maxPatternUDF,
   detectorMask, virtualImage, virtualImages, virtualImageUDF, centerOfMassUDF,

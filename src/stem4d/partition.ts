@@ -79,6 +79,17 @@ export function partitionBuffers(specs: [string, BufferSpec][], meta: DatasetMet
   return b;
 }
 
+/**
+ * Merge a partition's partial sig/single result `src` into `dst` ("sum"
+ * default, "max", "min"; NaN wins for max/min). Every run (serial, worker
+ * threads, cluster) merges with this one function, in partition order.
+ */
+export function mergeInto(dst: Float64Array, src: Float64Array, how: BufferSpec["merge"]): void {
+  if (how === "max") { for (let i = 0; i < dst.length; i++) if (src[i] > dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
+  else if (how === "min") { for (let i = 0; i < dst.length; i++) if (src[i] < dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
+  else for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+}
+
 /** The process function a reference names (`require(module)[export]`), checked. */
 export function processOf(ref: TaskRef, udfName: string): ProcessFn<unknown> {
   let fn: unknown;

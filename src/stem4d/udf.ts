@@ -19,6 +19,10 @@
  * lives, and partial results are merged in partition order. Serial,
  * parallel, in-memory and streamed runs therefore give bit-identical results.
  *
+ * Cluster runs (`options.cluster`) send the same partitions to worker
+ * processes on other machines through a BullMQ queue on Redis and merge
+ * them in the same order (./cluster/client.ts).
+ *
  * Parallel runs use the library's worker pool (src/core/pool.ts), which
  * ships no source text: a worker `require`s a module and calls an export.
  * So `process` is either
@@ -51,7 +55,8 @@
 import { defaultWorkers, sharedPool, type Task, type TaskRef } from "../core/pool";
 import * as display from "../display";
 import type { Dataset4D } from "./dataset";
-import { PARTITION_MODULE, bufferLength, partitionBuffers, processOf, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn } from "./partition";
+import { Cluster, connectCluster } from "./cluster/client";
+import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn } from "./partition";
 
 export type { BufferSpec, DatasetMeta, ProcessFn } from "./partition";
 
@@ -84,6 +89,16 @@ export interface RunOptions {
   partitionFrames?: number;
   /** Show a progress bar in the kernel (default: true for data on disk or over 256 MiB), or a label. */
   progress?: boolean | string;
+  /**
+   * Run on a cluster instead of this machine: a Redis URL ("redis://host:port",
+   * connected for this run only) or a `Cluster` from `connectCluster`, with
+   * workers started by `npx causalscope-worker --redis URL`
+   * (./cluster/client.ts). Needs a dataset read from a file that the workers
+   * read at the same absolute path, and UDFs whose process is
+   * `{ module, export }`. Same partitions and merge order: the result is
+   * bit-identical to the single-machine run. `workers` is then ignored.
+   */
+  cluster?: string | Cluster;
 }
 
 type Results<T extends readonly UDF[]> = { [K in keyof T]: T[K] extends UDF<infer R, any> ? R : never };
@@ -118,12 +133,6 @@ function plan(udfs: readonly UDF<unknown, unknown>[], meta: DatasetMeta): Planne
     }
     return { udf, fn, specs, full };
   });
-}
-
-function mergeInto(dst: Float64Array, src: Float64Array, how: BufferSpec["merge"]): void {
-  if (how === "max") { for (let i = 0; i < dst.length; i++) if (src[i] > dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
-  else if (how === "min") { for (let i = 0; i < dst.length; i++) if (src[i] < dst[i] || (src[i] !== src[i])) dst[i] = src[i]; }
-  else for (let i = 0; i < dst.length; i++) dst[i] += src[i];
 }
 
 function startProgress(ds: Dataset4D, options: RunOptions, label: string, total: number): { update(n: number): void; done(): void } | undefined {
@@ -164,7 +173,8 @@ export async function runUDFs<T extends readonly UDF<any, any>[]>(ds: Dataset4D,
   const label = udfs.map((u) => u.name).join(", ");
   const bar = startProgress(ds, options, label, meta.nFrames);
   try {
-    if (workers === 0) runSerial(ds, planned, meta, pf, nParts, bar);
+    if (options.cluster !== undefined) await runCluster(ds, planned, meta, pf, options.cluster, bar);
+    else if (workers === 0) runSerial(ds, planned, meta, pf, nParts, bar);
     else await runParallel(ds, planned, meta, pf, nParts, workers, bar);
   } finally {
     bar?.done();
@@ -188,6 +198,21 @@ function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: num
       for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], b[name], s.merge);
     }
     bar?.update(start + n);
+  }
+}
+
+/** The partitions on a cluster (./cluster/client.ts), merged buffers copied into the full results. */
+async function runCluster(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: number, target: string | Cluster, bar?: { update(n: number): void }): Promise<void> {
+  const local = planned.filter((p) => typeof p.udf.process === "function").map((p) => JSON.stringify(p.udf.name));
+  if (local.length > 0) throw new TypeError(`runUDF: options.cluster: ${local.join(", ")} give process as a function, which cannot move to other machines (give process as { module, export })`);
+  if (typeof target !== "string" && !(target instanceof Cluster)) throw new TypeError(`runUDF: options.cluster must be a Redis URL ("redis://host:port") or a Cluster from connectCluster, got ${typeof target}`);
+  const cluster = typeof target === "string" ? connectCluster(target) : target;
+  try {
+    const udfs: PartitionUDF[] = planned.map((p) => ({ name: p.udf.name, process: p.udf.process as TaskRef, params: p.udf.params, specs: p.specs }));
+    const out = await cluster.run({ meta, spec: ds.source.chunkSpec(), description: ds.source.description, partitionFrames: pf, udfs }, (frames) => bar?.update(frames));
+    planned.forEach((p, u) => { for (const [name] of p.specs) p.full[name].set(out[u][name]); });
+  } finally {
+    if (typeof target === "string") await cluster.close();
   }
 }
 
