@@ -5,8 +5,10 @@
  *   information criteria, ensemble statistics, predict / simulate / score);
  * - library.ts: candidate libraries (`polynomialLibrary`, `fourierLibrary`,
  *   `customLibrary`, `concatLibraries`) and the design matrix `libraryMatrix`;
- * - derivative.ts: differentiation (`finiteDifference`, `savitzkyGolay`) and
- *   the plain kernels `centralDifference`, `savitzkyGolaySmooth`;
+ * - derivative.ts: differentiation (`finiteDifference`, `savitzkyGolay`,
+ *   `totalVariation`, `smoothingSpline`) and the plain kernels
+ *   `centralDifference`, `savitzkyGolaySmooth`, `totalVariationDerivative`,
+ *   `smoothingSplineDerivative`;
  * - optimizer.ts: sparse regression (`stlsq`, `sr3`);
  * - pde.ts: `pdeFind` — PDE-FIND, the PDE u_t = Θ(u, u_x, …) ξ of a profile
  *   or a map evolving frame by frame;
@@ -20,7 +22,7 @@ export { sindy, SindyModel } from "./sindy";
 export type { SindyOptions, StateData, EnsembleOptions, EnsembleResult, InformationCriteria, SindyUsed } from "./sindy";
 export { polynomialLibrary, fourierLibrary, customLibrary, concatLibraries, libraryMatrix } from "./library";
 export type { FeatureLibrary, CustomFunction } from "./library";
-export { finiteDifference, savitzkyGolay, centralDifference, savitzkyGolaySmooth } from "./derivative";
+export { finiteDifference, savitzkyGolay, totalVariation, smoothingSpline, centralDifference, savitzkyGolaySmooth, totalVariationDerivative, smoothingSplineDerivative } from "./derivative";
 export type { Differentiation, DifferentiationInfo } from "./derivative";
 export { stlsq, sr3 } from "./optimizer";
 export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";

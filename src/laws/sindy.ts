@@ -48,7 +48,7 @@ export interface SindyOptions {
   alpha?: number;
   /** An optimiser from `stlsq(...)` or `sr3(...)`. */
   optimizer?: Optimizer;
-  /** `"finite-difference"` (default), `"savitzky-golay"` (window 11, order 3), or a method from `finiteDifference()` / `savitzkyGolay({ window, polyorder })`. */
+  /** `"finite-difference"` (default), `"savitzky-golay"` (window 11, order 3), or a method from `finiteDifference()`, `savitzkyGolay({ window, polyorder })`, `totalVariation({ alpha })` or `smoothingSpline({ lambda })`. */
   differentiation?: "finite-difference" | "savitzky-golay" | Differentiation;
   /**
    * Control inputs (SINDYc): values u sampled at the same times as X (a
@@ -179,7 +179,7 @@ function resolveDifferentiation(d: SindyOptions["differentiation"]): Differentia
   if (d === undefined || d === "finite-difference") return finiteDifference();
   if (d === "savitzky-golay") return savitzkyGolay();
   if (typeof (d as Differentiation)?.differentiate === "function") return d as Differentiation;
-  throw new RangeError(`sindy({ differentiation }): must be "finite-difference", "savitzky-golay" or a method from finiteDifference()/savitzkyGolay(), got ${JSON.stringify(d)}`);
+  throw new RangeError(`sindy({ differentiation }): must be "finite-difference", "savitzky-golay" or a method from finiteDifference()/savitzkyGolay()/totalVariation()/smoothingSpline(), got ${JSON.stringify(d)}`);
 }
 
 /** How states become regression rows: derivatives (strong form) or test-function integrals (weak form). */
