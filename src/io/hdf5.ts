@@ -560,6 +560,8 @@ function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module
     const v = ds.value;
     return { data: Array.isArray(v) ? (v as string[]) : [String(v)], shape: fullShape, dtype, attrs };
   }
+  const complexSize = complexMemberSize(md);
+  if (complexSize) return readComplex(fn, path, dsPath, f, Module, ds, fullShape, complexSize, attrs, options);
   let base = md as typeof md & { enum_type?: { type: number } };
   if (md.type === 8 && base.enum_type) base = { ...md, type: base.enum_type.type };
   if (base.type !== 0 && base.type !== 1) {
@@ -620,8 +622,37 @@ function readDataset(fn: string, path: string, dsPath: string, f: H5File, Module
 }
 
 /**
+ * Bytes per part when `md` is a complex number as h5py (and NumPy-based
+ * writers such as pyUSID) store it: a compound of two little-endian floats of
+ * one size, named r and i (or real and imag), imaginary right after real;
+ * 0 otherwise.
+ */
+function complexMemberSize(md: { type: number; size: number; compound_type?: { members: { name: string; type: number; size: number; offset: number; littleEndian: boolean }[] } }): number {
+  const m = md.type === 6 ? md.compound_type?.members : undefined;
+  if (!m || m.length !== 2) return 0;
+  const [re, im] = m;
+  const named = (re.name === "r" && im.name === "i") || (re.name === "real" && im.name === "imag");
+  const floats = re.type === 1 && im.type === 1 && re.size === im.size && (re.size === 4 || re.size === 8);
+  return named && floats && re.offset === 0 && im.offset === re.size && md.size === 2 * re.size && re.littleEndian && im.littleEndian ? re.size : 0;
+}
+
+/** A complex dataset (see `complexMemberSize`) as interleaved real, imaginary values along a last axis of length 2. */
+function readComplex(
+  fn: string, path: string, dsPath: string, f: H5File, Module: H5ModuleExtras, ds: H5Dataset,
+  fullShape: number[], part: number, attrs: Record<string, unknown>, options: ReadHdf5Options,
+): Hdf5Dataset {
+  if (options.slice) throw ioError(fn, path, `"${dsPath}": slicing complex datasets is not supported; read it whole`);
+  const dtype = `<c${2 * part}`;
+  const own = checkFilters(fn, path, dsPath, ds);
+  if (own) throw ioError(fn, path, `"${dsPath}" is complex (${dtype}) and compressed with a filter HDF5 lacks; only uncompressed or gzip complex datasets are read`);
+  const bytes = readHyperslab(fn, path, dsPath, f, Module, null, null, fullShape, 2 * part, dtype, (heap, ptr, nbytes) => heap.slice(ptr, ptr + nbytes));
+  return { data: part === 4 ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer), shape: [...fullShape, 2], dtype, attrs };
+}
+
+/**
  * Read one dataset from an HDF5 file: values (C order), shape, dtype and
- * attributes. `options.slice` reads a hyperslab only (for big 4D-STEM data).
+ * attributes. Complex values (h5py's {r, i} compound) come interleaved
+ * along an extra last axis of length 2 (real, imaginary), dtype "<c8" or "<c16". `options.slice` reads a hyperslab only (for big 4D-STEM data).
  * float16 is decoded exactly; unsupported filters, truncation and corruption
  * throw with the file, dataset and reason.
  *

@@ -4,6 +4,7 @@
  */
 import type { Image } from "../image/image";
 import type { SPMGrid } from "../io/formats/spm-types";
+import type { BEResponse } from "./sho";
 
 function channelOf(fn: string, grid: SPMGrid, name: string): SPMGrid["channels"][number] {
   const c = grid.channels.find((c) => c.name === name);
@@ -45,4 +46,39 @@ export function gridSpectrum(grid: SPMGrid, name: string, x: number, y: number):
   if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= grid.width || y >= grid.height) throw new RangeError(`${fn}: pixel (${x}, ${y}) is outside the ${grid.width} × ${grid.height} grid`);
   const p = y * grid.width + x;
   return c.data.slice(p * grid.points, (p + 1) * grid.points);
+}
+
+/**
+ * The band-excitation response of a USID grid (`readSPM(...).grid`) as
+ * `fitSHO` takes it: frequencies (the "Frequency" dimension, Hz) and the real
+ * and imaginary parts per pixel. A BEPS grid sweeps more than frequency (DC
+ * offset, field, ...): `select` picks one step of each other dimension by
+ * index, e.g. `{ DC_Offset: 12, Field: 0 }`; a dimension with several steps
+ * left unselected is an error naming it. `channel` is the complex quantity's
+ * name without " (real)" (default: the first). O(width × height × points).
+ *
+ * @example const fit = cs.spm.fitSHO(cs.spm.beResponse((await cs.readSPM(path)).grid!));
+ */
+export function beResponse(grid: SPMGrid, options: { channel?: string; select?: Record<string, number> } = {}): BEResponse {
+  const fn = "beResponse";
+  if (!grid?.dimensions) throw new TypeError(`${fn}: grid must be a USID band-excitation grid (readSPM of a pycroscopy HDF5 file) with spectroscopic dimensions`);
+  const name = options.channel ?? grid.channels.find((c) => c.name.endsWith(" (real)"))?.name.slice(0, -" (real)".length);
+  if (name === undefined) throw new RangeError(`${fn}: the grid has no complex channel ("... (real)" and "... (imaginary)"); channels: ${grid.channels.map((c) => JSON.stringify(c.name)).join(", ")}`);
+  const re = channelOf(fn, grid, `${name} (real)`), im = channelOf(fn, grid, `${name} (imaginary)`);
+  const freq = grid.dimensions.find((d) => /^freq/i.test(d.name));
+  if (!freq) throw new RangeError(`${fn}: no frequency dimension among ${grid.dimensions.map((d) => d.name).join(", ")}`);
+  const select = options.select ?? {};
+  for (const key of Object.keys(select)) if (!grid.dimensions.some((d) => d.name === key && d !== freq)) throw new RangeError(`${fn}: options.select names "${key}", not a swept dimension other than frequency (${grid.dimensions.filter((d) => d !== freq).map((d) => d.name).join(", ") || "none"})`);
+  const others = grid.dimensions.filter((d) => d !== freq);
+  for (const d of others) {
+    const steps = new Set(d.indices).size;
+    if (steps > 1 && select[d.name] === undefined) throw new RangeError(`${fn}: the grid sweeps ${d.name} (${steps} steps): choose one with options.select, e.g. { ${d.name}: 0 }`);
+  }
+  const points: number[] = [];
+  for (let k = 0; k < grid.points; k++) if (others.every((d) => select[d.name] === undefined || d.indices[k] === select[d.name])) points.push(k);
+  if (!points.length) throw new RangeError(`${fn}: no point has the selected steps ${JSON.stringify(select)}`);
+  const n = grid.width * grid.height, m = points.length;
+  const real = new Float64Array(n * m), imag = new Float64Array(n * m);
+  for (let p = 0; p < n; p++) points.forEach((k, j) => { real[p * m + j] = re.data[p * grid.points + k]; imag[p * m + j] = im.data[p * grid.points + k]; });
+  return { frequencies: Float64Array.from(points, (k) => freq.values[k]), real, imag, width: grid.width, height: grid.height };
 }

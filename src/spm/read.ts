@@ -6,13 +6,15 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { readers, sniffReader } from "../io/registry";
 import { ioError } from "../io/util";
 import { isSPMReader, readWhole } from "../io/formats/spm-common";
+import { readUSID } from "../io/formats/spm-usid";
 import type { SPMFile } from "../io/formats/spm-types";
 
 /**
  * Read a scanning-probe file: Nanonis .sxm (images), .3ds (grid
  * spectroscopy) and .dat (point spectra); Gwyddion .gwy; Igor/Asylum .ibw
  * (v5); Bruker NanoScope (images and force curves, v5–v9 headers); Createc
- * .VERT (point spectra). The format is recognised from the content (magic
+ * .VERT (point spectra); band-excitation / BEPS HDF5 in pycroscopy's USID
+ * layout (into `grid`; see src/io/formats/spm-usid.ts and `beResponse`). The format is recognised from the content (magic
  * bytes and header), never from the extension.
  *
  * Returns `{ channels, spectra?, grid?, metadata }`: each channel has its
@@ -54,9 +56,10 @@ export async function readSPM(path: string): Promise<SPMFile> {
   } finally {
     closeSync(fd);
   }
+  if (reader?.name === "hdf5") return readUSID(fn, path);
   const spm = readers().filter(isSPMReader);
   if (!reader || !isSPMReader(reader)) {
-    throw ioError(fn, path, `${reader ? `the file is ${reader.description} (${reader.name}), not a scanning-probe format` : "unknown file format"}; scanning-probe formats: ${spm.map((r) => `${r.name} (${r.signature})`).join(", ")}`);
+    throw ioError(fn, path, `${reader ? `the file is ${reader.description} (${reader.name}), not a scanning-probe format` : "unknown file format"}; scanning-probe formats: ${spm.map((r) => `${r.name} (${r.signature})`).join(", ")}, usid (HDF5)`);
   }
   return reader.parseSPM(fn, path, readWhole(fn, path));
 }

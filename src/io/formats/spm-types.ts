@@ -66,6 +66,11 @@ export interface SPMGrid {
   parameters: { name: string; unit: string; data: Float32Array }[];
   /** nm per grid pixel (x spacing), when the file gives the grid size. */
   calibration?: { pixelSize: number; unit: "nm" };
+  /**
+   * Every swept quantity per point when the spectrum sweeps several (USID band-excitation files: frequency ×
+   * DC offset × field ...): `values[i]` and `indices[i]` (the step number) at point i. `axis` is the first.
+   */
+  dimensions?: { name: string; unit: string; values: Float64Array; indices: Int32Array }[];
 }
 
 /** Scan frame size in nm (width along x, height along y). */
