@@ -4,6 +4,7 @@
  * likelihood or NUTS, and Bayesian optimisation.
  * - kernels.ts: rbf, matern32, matern52, periodic, linear, constant, white; `.plus`, `.times`;
  * - gp.ts: gaussianProcess → GaussianProcess (predict, sample, logEvidence), logMarginalLikelihood; structured GPs (options.mean);
+ * - dkl.ts: deepKernelLearning → DeepKernelModel (a small tfjs network under a GP: property from image patches, GPax's viDKL);
  * - sparse.ts: sparseGaussianProcess (SGPR inducing points, 10⁴–10⁵ points);
  * - nuts.ts: nuts (No-U-Turn Sampler with R-hat, ESS, divergences);
  * - priors.ts: logNormal, halfNormal, normal, uniform;
@@ -37,3 +38,5 @@ export { simulatedMicroscope, hypothesisLearning } from "./experiment";
 export type { SimulatedMicroscope, SimulatedMicroscopeOptions, TruthFunction, HypothesisLearningOptions, HypothesisLearningResult, HypothesisStep } from "./experiment";
 export { sparseGaussianProcess, SparseGaussianProcess } from "./sparse";
 export type { SparseGaussianProcessOptions } from "./sparse";
+export { deepKernelLearning, DeepKernelModel } from "./dkl";
+export type { DeepKernelOptions, DeepKernelName, DenseLayer, Patches } from "./dkl";
