@@ -12,6 +12,9 @@
  * - optimizer.ts: sparse regression (`stlsq`, `sr3`);
  * - pde.ts: `pdeFind` — PDE-FIND, the PDE u_t = Θ(u, u_x, …) ξ of a profile
  *   or a map evolving frame by frame;
+ * - evidence.ts: Bayesian evidence of a law's kept terms (Zellner g-prior,
+ *   closed form; `evidence` on every model) and `compareLaws` (Bayes
+ *   factors between candidate laws on the same data);
  * - weak.ts: the weak form (`sindy(X, { weak })`: test-function integrals
  *   instead of derivatives, for noisy data).
  * - symbolic/: `symbolicRegression` — PySR-style evolutionary search over
@@ -28,6 +31,8 @@ export { stlsq, sr3 } from "./optimizer";
 export type { Optimizer, OptimizerInfo, NormalEquations } from "./optimizer";
 export type { WeakOptions, WeakInfo } from "./weak";
 export { pdeFind } from "./pde";
+export { compareLaws } from "./evidence";
+export type { LawEvidence, LawCandidate, ComparedLaw, EquationComparison } from "./evidence";
 export type { PdeFindOptions, PdeModel, FieldFrame } from "./pde";
 export { symbolicRegression } from "./symbolic/search";
 export type { SymbolicOptions, SymbolicResult, SymbolicEquation } from "./symbolic/search";

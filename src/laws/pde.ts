@@ -18,7 +18,8 @@
  */
 import { Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
 import { savitzkyGolaySmooth } from "./derivative";
-import { EnsembleOptions, EnsembleResult, InformationCriteria, normalEquations, informationCriteria, resolveEnsemble, fitCoefficients, equationText } from "./sindy";
+import { EnsembleOptions, EnsembleResult, InformationCriteria, normalEquations, informationCriteria, resolveEnsemble, fitCoefficients, equationText, sumSquares } from "./sindy";
+import { LawEvidence, lawEvidence } from "./evidence";
 
 /** A 2-D frame: row-major values, x = column, y = row (the house image convention). */
 export interface FieldFrame {
@@ -70,6 +71,8 @@ export interface PdeModel {
   /** The equation as text, e.g. `u_t = 0.100 u_xx - 1.000 u u_x`. */
   equations: string[];
   informationCriteria: InformationCriteria;
+  /** Bayesian evidence of the kept terms (Zellner g-prior); compare fits with `compareLaws`. */
+  evidence: LawEvidence;
   ensemble: EnsembleResult | null;
   warnings: string[];
   options: { dt: number; dx: number; dy: number | null; degree: number; order: number; bias: boolean; periodic: boolean; smooth: { window: number; polyorder: number } | null; frames: number; grid: number[]; rows: number; optimizer: OptimizerInfo; ensemble: EnsembleOptions | null };
@@ -208,6 +211,7 @@ export function pdeFind(frames: readonly (readonly number[])[] | readonly FieldF
     coefficients: xi.map((c) => Array.from(c)),
     equations: [equationText(`${name}_t`, xi[0], featureNames, precision)],
     informationCriteria: informationCriteria(theta, targets, xi),
+    evidence: lawEvidence(full, sumSquares(targets), rows, xi, [`${name}_t`]),
     ensemble,
     warnings,
     options: { dt, dx, dy: twoD ? dy : null, degree, order, bias, periodic, smooth, frames: nt, grid: twoD ? [nx, ny] : [nx], rows, optimizer: optimizer.info, ensemble: ens },

@@ -20,6 +20,7 @@ import { FeatureLibrary, polynomialLibrary, libraryMatrix } from "./library";
 import { Differentiation, DifferentiationInfo, finiteDifference, savitzkyGolay } from "./derivative";
 import { NormalEquations, Optimizer, OptimizerInfo, stlsq, firstDependentTerm } from "./optimizer";
 import { WeakInfo, WeakOptions, weakInfo, weakRows } from "./weak";
+import { LawEvidence, lawEvidence } from "./evidence";
 
 /** States: rows = time samples, columns = states (named x0, x1, …), or a Table whose columns are the states. */
 export type StateData = readonly (readonly number[])[] | Table;
@@ -283,6 +284,8 @@ export class SindyModel {
   readonly equations: string[];
   /** Per-equation AIC / AICc / BIC on the training data. */
   readonly informationCriteria: InformationCriteria;
+  /** Per-equation Bayesian evidence (log marginal likelihood, Zellner g-prior) of the kept terms; compare fits with `compareLaws`. */
+  readonly evidence: LawEvidence;
   /** Inclusion probabilities and intervals, when fitted with `ensemble`; else null. */
   readonly ensemble: EnsembleResult | null;
   /** Optimiser warnings (non-convergence, every term removed). */
@@ -294,7 +297,7 @@ export class SindyModel {
   readonly #xi: Float64Array[];
 
   /** @internal Use {@link sindy}. */
-  constructor(parts: { stateNames: string[]; controlNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; formulation: Formulation; precision: number }) {
+  constructor(parts: { stateNames: string[]; controlNames: string[]; featureNames: string[]; coefficients: Float64Array[]; informationCriteria: InformationCriteria; evidence: LawEvidence; ensemble: EnsembleResult | null; warnings: string[]; options: SindyUsed; library: FeatureLibrary; formulation: Formulation; precision: number }) {
     this.stateNames = parts.stateNames;
     this.controlNames = parts.controlNames;
     this.featureNames = parts.featureNames;
@@ -302,6 +305,7 @@ export class SindyModel {
     this.coefficients = parts.coefficients.map((c) => Array.from(c));
     this.equations = parts.coefficients.map((c, v) => equationText(`${parts.stateNames[v]}'`, c, parts.featureNames, parts.precision));
     this.informationCriteria = parts.informationCriteria;
+    this.evidence = parts.evidence;
     this.ensemble = parts.ensemble;
     this.warnings = parts.warnings;
     this.options = parts.options;
@@ -415,6 +419,11 @@ function toRows(columns: readonly Float64Array[], n: number): number[][] {
   return rows;
 }
 
+/** @internal yᵀy of each target column. */
+export function sumSquares(targets: readonly Float64Array[]): number[] {
+  return targets.map((y) => { let s = 0; for (let i = 0; i < y.length; i++) s += y[i] * y[i]; return s; });
+}
+
 /** @internal Per-equation RSS, AIC, AICc, BIC of coefficients xi on the rows theta/targets. */
 export function informationCriteria(theta: readonly Float64Array[], targets: readonly Float64Array[], xi: readonly Float64Array[]): InformationCriteria {
   const n = targets[0].length, pred = predictColumns(theta, xi);
@@ -492,7 +501,7 @@ export function ensembleFit(theta: readonly Float64Array[], targets: readonly Fl
  * current) join the states in the library (SINDYc; Brunton, Proctor &
  * Kutz, IFAC-PapersOnLine 49, 710 (2016)). Returns a {@link SindyModel}:
  * `featureNames`, `coefficients` (one row per state), `equations`, the
- * information criteria, the options used, and `predict`, `simulate`, `score`.
+ * information criteria and Bayesian evidence, the options used, and `predict`, `simulate`, `score`.
  * Cost O(n·p² + p³·iterations) for n samples and p library terms (times the
  * number of models with `ensemble`).
  *
@@ -570,6 +579,7 @@ export function sindy(X: StateData | readonly StateData[], options: SindyOptions
     featureNames,
     coefficients: xi,
     informationCriteria: informationCriteria(theta, targets, xi),
+    evidence: lawEvidence(full, sumSquares(targets), rowsN, xi, s.names.map((name) => `${name}'`)),
     ensemble,
     warnings,
     options: { dt, stateNames: s.names, trajectories: trajectories.length, controlNames, library: library.description, differentiation: differentiation ? differentiation.info : null, weak, optimizer: optimizer.info, ensemble: ens },
