@@ -8,7 +8,7 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseGraphPayload, type SelectionMessage } from '../../src/show/shared/schema';
+import { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseGraphPayload, type GraphPrior, type PriorMessage, type SelectionMessage } from '../../src/show/shared/schema';
 import { AtomSelection, AtomsView } from './atoms';
 import { GraphView } from './graph';
 import { el } from './dom';
@@ -68,7 +68,8 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
         this.view = view;
         await view.ready;
       } else if (this.mimeType === GRAPH_MIME) {
-        const view = new GraphView(this.node, parseGraphPayload(data));
+        const payload = parseGraphPayload(data);
+        const view = new GraphView(this.node, payload, { sendPrior: (prior) => this.sendPrior(payload.id, prior) });
         this.view = view;
         await view.ready;
       } else throw new Error(`no renderer for ${this.mimeType}`);
@@ -101,9 +102,19 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
 
   /** Send a selection to the kernel over the `causalscope.selection` comm. */
   private async sendSelection(sel: AtomSelection): Promise<string> {
+    await this.send({ event: 'selection', ...sel });
+    return 'sent to the kernel: read it with cs.selection()';
+  }
+
+  /** Send the prior knowledge drawn on graph view `view` to the kernel (same comm). */
+  private async sendPrior(view: string, prior: GraphPrior): Promise<string> {
+    await this.send({ event: 'prior', view, prior });
+    return 'sent to the kernel: read it with cs.show.prior()';
+  }
+
+  private async send(msg: SelectionMessage | PriorMessage): Promise<void> {
     const kernel = kernelOf(this);
     if (!kernel || kernel.isDisposed) throw new Error('no running kernel for this output');
-    const msg: SelectionMessage = { event: 'selection', ...sel };
     if (!this.comm || this.comm.isDisposed || this.commClosed) {
       this.commClosed = false;
       const comm = kernel.createComm(SELECTION_COMM_TARGET);
@@ -115,8 +126,7 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
     } else await this.comm.send(msg);
     // A kernel without the target closes the comm right away.
     await new Promise((r) => setTimeout(r, 150));
-    if (this.commClosed) throw new Error(`the kernel has no "${SELECTION_COMM_TARGET}" comm target (run a cell that calls cs.show.atoms or cs.selection() in this kernel)`);
-    return 'sent to the kernel: read it with cs.selection()';
+    if (this.commClosed) throw new Error(`the kernel has no "${SELECTION_COMM_TARGET}" comm target (run a cell that calls cs.show.atoms, cs.show.graph or cs.selection() in this kernel)`);
   }
 
   dispose(): void {

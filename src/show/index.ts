@@ -14,12 +14,13 @@ import { atomsPayload, graphPayload, newViewId, normaliseAtoms, type AtomsInput,
 import { ATOMS_MIME, GRAPH_MIME, edgeSymbol, parseGraphPayload, type AtomsPayloadJSON, type GraphPayloadJSON } from "./shared/schema";
 import { formatValue } from "./shared/format";
 import { atomsPng, payloadSvg } from "./static";
-import { ensureSelectionTarget, rememberView } from "./selection";
+import { ensureSelectionTarget, rememberGraphView, rememberView } from "./selection";
 
 export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./shared/schema";
 export type { AtomsPayloadJSON, GraphPayloadJSON } from "./shared/schema";
 export type { AtomsInput, GraphInput, ShowAtomsOptions, ShowGraphOptions } from "./payload";
-export { selection, lastSelection, receiveSelection, type AtomSelection } from "./selection";
+export { selection, lastSelection, receiveSelection, receivePrior, prior, type AtomSelection } from "./selection";
+export type { GraphPrior, GraphLayoutName } from "./shared/schema";
 /** Show an image (greyscale, windowed at the 0.5–99.5 percentiles by default). */
 export { showImage as image } from "../display/image-display";
 export type { ImageDisplayOptions } from "../display/image-display";
@@ -100,24 +101,34 @@ export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOp
 }
 
 /**
- * Show a causal graph: in JupyterLab an interactive layered drawing (edge
- * width from |weight|, opacity from confidence, click a node for its
- * parents, children and Markov blanket, drag nodes, export SVG); elsewhere
- * the same drawing as SVG. `graph`: a causalscope Graph (e.g. from
- * `learnStructure`) or `{ nodes: string[], edges: { from, to, weight?,
+ * Show a causal graph: in JupyterLab an interactive drawing (layered, force
+ * or circular layout; zoom and pan; edge width from |weight|, opacity from
+ * confidence, both written beside the edge; click a node for its parents,
+ * children and Markov blanket; drag nodes; export SVG; PAG / CPDAG legends)
+ * where prior knowledge is drawn by hand (drag node to node: a required
+ * edge; click an edge: forbidden; tiers per node) and read back with
+ * `show.prior()`; elsewhere the same drawing as SVG. `graph`: a causalscope
+ * Graph (e.g. from `learnStructure`), a result holding one as `.graph`
+ * (`bootstrap`), or `{ nodes: string[], edges: { from, to, weight?,
  * confidence?, directed? }[] }`; `directed: false` draws an undirected edge
  * (CPDAG); a PAG's endpoint marks are drawn as they are (`o->`: a circle and
  * an arrowhead; `<->`: two arrowheads, dashed) and written in the text.
+ * Cost: the layout (layered: about O(V·E); force: O(V²) per step, 300 steps).
  * @example
  *   cs.show.graph({ nodes: ["strain", "polarization"], edges: [{ from: "strain", to: "polarization", weight: 0.8, confidence: 0.95 }] })
+ *   cs.show.graph(cs.bootstrap(data, { seed: 1 }), { layout: "circular" })
  */
-export function graph(g: GraphInput, options: ShowGraphOptions = {}): GraphView {
+export function graph(g: GraphInput | { graph: GraphInput }, options: ShowGraphOptions = {}): GraphView {
   const id = newViewId("graph");
   const payload = graphPayload(g, { ...options, id });
   const parsed = parseGraphPayload(payload);
+  rememberGraphView(id, parsed.nodes.map((n) => n.id), parsed.prior);
+  ensureSelectionTarget();
   const svg = payloadSvg(parsed);
   const lines = parsed.edges.map((e) => `  ${e.from} ${edgeSymbol(e.fromMark, e.toMark)} ${e.to}` + (e.weight !== undefined ? `  weight ${formatValue(e.weight)}` : "") + (e.confidence !== undefined ? `  confidence ${formatValue(e.confidence)}` : ""));
-  const text = `${options.title ? `${options.title}: ` : ""}graph with ${payload.nodes.length} nodes, ${payload.edges.length} edges\n${lines.join("\n")}`;
+  const pr = parsed.prior;
+  const priorLines = pr ? [...pr.required.map(([a, b]) => `  required ${a} -> ${b}`), ...pr.forbidden.map(([a, b]) => `  forbidden ${a} -> ${b}`), ...pr.tiers.map((t, k) => `  tier ${k + 1}: ${t.join(", ")}`)] : [];
+  const text = `${options.title ? `${options.title}: ` : ""}graph with ${payload.nodes.length} nodes, ${payload.edges.length} edges\n${lines.join("\n")}` + (priorLines.length ? `\nprior knowledge:\n${priorLines.join("\n")}` : "");
   return new GraphView(id, payload, svg, text);
 }
 

@@ -9,9 +9,10 @@ import { toBase64, toGreyLevels, encodeGreyPng, type GreyLevelOptions } from "..
 import { COLOR_MAPS, defaultColorMap, defaultColorRange, type ColorMapName } from "./shared/colormap";
 import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./shared/markers";
 import {
-  DTYPE_ARRAYS, PALETTE, isHexColor, typeOfMarks,
-  type AtomsPayloadJSON, type EdgeType, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphPayloadJSON,
+  DTYPE_ARRAYS, GRAPH_LAYOUTS, PALETTE, PayloadError, isHexColor, parseGraphPrior, typeOfMarks,
+  type AtomsPayloadJSON, type EdgeType, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphLayoutName, type GraphPayloadJSON, type GraphPrior,
 } from "./shared/schema";
+import { checkChoice } from "../core/options";
 
 /** A column as little-endian typed data in base64 (`dtype` default float32). O(n). */
 export function encodeColumn(values: ArrayLike<number>, dtype: EncodedColumn["dtype"] = "float32"): EncodedColumn {
@@ -270,10 +271,22 @@ export interface GraphInput {
   marks?: { from?: string; to?: string; fromMark: string; toMark: string }[];
 }
 
+/** Prior knowledge as the causal learners take it (src/causal/prior.ts `Prior`): edges "from->to" or [from, to]. */
+export interface PriorInput {
+  required?: (string | [string, string])[];
+  forbidden?: (string | [string, string])[];
+  tiers?: string[][];
+  forbidWithinTier?: boolean;
+}
+
 export interface ShowGraphOptions {
   title?: string;
   /** Display labels per node name. */
   labels?: Record<string, string>;
+  /** Initial layout: "layered" (default; top to bottom), "force" (spring embedder) or "circular". The widget can switch. */
+  layout?: GraphLayoutName;
+  /** Prior knowledge to draw on the graph (the `prior` the learners take, e.g. the one a graph was learned with); edited in the widget and read back with `show.prior()`. */
+  prior?: PriorInput;
 }
 
 const EDGE_TYPES: readonly string[] = ["directed", "undirected", "bidirected"];
@@ -299,9 +312,12 @@ function edgeMarks(g: GraphInput, i: number, where: string): [EndpointMark, Endp
  * directed, `o->`, `o-o`... undirected); an edge whose lone arrowhead is at
  * `from` is written reversed. O(nodes + edges).
  */
-export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: string }, where = "show.graph"): GraphPayloadJSON {
-  if (!g || typeof g !== "object") throw new TypeError(`${where}: graph must be { nodes: string[], edges: {from, to, ...}[] }, got ${g === null ? "null" : typeof g}`);
-  if (!Array.isArray(g.nodes)) throw new TypeError(`${where}: graph.nodes must be an array of node names`);
+export function graphPayload(input: GraphInput | { graph: GraphInput }, options: ShowGraphOptions & { id: string }, where = "show.graph"): GraphPayloadJSON {
+  if (!input || typeof input !== "object") throw new TypeError(`${where}: graph must be { nodes: string[], edges: {from, to, ...}[] }, got ${input === null ? "null" : typeof input}`);
+  // a result holding a graph (cs.bootstrap's { n, edges, graph }): show its graph
+  const inner = (input as { graph?: unknown }).graph as GraphInput | undefined;
+  const g: GraphInput = !Array.isArray((input as GraphInput).nodes) && inner && typeof inner === "object" && Array.isArray(inner.nodes) ? inner : (input as GraphInput);
+  if (!Array.isArray(g.nodes)) throw new TypeError(`${where}: graph.nodes must be an array of node names; got an object with ${Object.keys(g).length ? `keys ${Object.keys(g).slice(0, 8).join(", ")}` : "no keys"} (pass a causalscope Graph, or a result's .graph)`);
   if (!Array.isArray(g.edges)) throw new TypeError(`${where}: graph.edges must be an array of { from, to, weight?, confidence?, directed? }`);
   if (g.marks !== undefined && (!Array.isArray(g.marks) || g.marks.length !== g.edges.length)) throw new RangeError(`${where}: graph.marks must be an array aligned with graph.edges (${g.edges.length} entries)`);
   const seen = new Set<string>();
@@ -337,5 +353,34 @@ export function graphPayload(g: GraphInput, options: ShowGraphOptions & { id: st
   const label = (n: string) => (Object.prototype.hasOwnProperty.call(labels, n) ? String(labels[n]) : n);
   const payload: GraphPayloadJSON = { version: 1, id: options.id, nodes: g.nodes.map((n) => ({ id: n, label: label(n) })), edges };
   if (options.title) payload.title = options.title;
+  const layout = checkChoice(where, "layout", options.layout, GRAPH_LAYOUTS);
+  if (layout) payload.layout = layout;
+  if (options.prior !== undefined) payload.prior = graphPrior(options.prior, seen, where);
   return payload;
+}
+
+/**
+ * A learners' `Prior` (edges "a->b" or [a, b]) as the graph payload's
+ * `prior` ([from, to] pairs, every list present), checked against the node
+ * ids; throws naming `options.prior.<field>`. O(entries).
+ */
+export function graphPrior(prior: PriorInput, nodes: ReadonlySet<string>, where: string): GraphPrior {
+  if (!prior || typeof prior !== "object") throw new TypeError(`${where}: options.prior must be { required?, forbidden?, tiers? }, got ${prior === null ? "null" : typeof prior}`);
+  if (prior.forbidWithinTier) throw new RangeError(`${where}: options.prior.forbidWithinTier cannot be drawn on a graph; list those edges in prior.forbidden`);
+  const pair = (e: unknown) => {
+    if (typeof e !== "string") return e;
+    const parts = e.split("->");
+    return parts.length === 2 ? parts.map((x) => x.trim()) : e;
+  };
+  const raw = {
+    required: Array.isArray(prior.required) ? prior.required.map(pair) : prior.required,
+    forbidden: Array.isArray(prior.forbidden) ? prior.forbidden.map(pair) : prior.forbidden,
+    tiers: prior.tiers,
+  };
+  try {
+    return parseGraphPrior(raw, "options.prior", nodes);
+  } catch (e) {
+    if (e instanceof PayloadError) throw new RangeError(`${where}: ${e.message}`);
+    throw e;
+  }
 }

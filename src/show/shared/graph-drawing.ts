@@ -1,17 +1,20 @@
 /**
  * The one drawing of a causal graph, used by every picture of one:
  * `Graph.toMimeBundle`, `show.graph`'s SVG fallback and the JupyterLab
- * widget. `layoutGraph` places the nodes in layers top to bottom (dagre's
+ * widget. `layoutGraph` places the nodes: in layers top to bottom (dagre's
  * Sugiyama-style layout: Gansner et al. 1993, "A technique for drawing
- * directed graphs"); `edgeShape` turns an edge's route and endpoint marks
- * into the line, arrowheads and PAG circles; `graphSvg` writes the whole
+ * directed graphs"), by a spring embedder (Fruchterman & Reingold 1991) or
+ * on a circle; `edgeShape` turns an edge's route and endpoint marks
+ * into the line, arrowheads and PAG circles; `placeLabels` puts the edge
+ * labels beside their edges where they cross no line, box or other label;
+ * `graphSvg` writes the whole
  * drawing as a standalone SVG; the widget builds the same elements in the
  * DOM (with theme colours) and moves them when a node is dragged.
  *
  * Shared with the JupyterLab extension and dependency-free (see schema.ts):
  * dagre is passed in, so the library loads it eagerly and the widget lazily.
  */
-import { edgeSymbol, type EndpointMark, type GraphEdge, type GraphPayload } from "./schema";
+import { GRAPH_LAYOUTS, edgeSymbol, type EndpointMark, type GraphEdge, type GraphLayoutName, type GraphPayload } from "./schema";
 import { formatValue } from "./format";
 
 export interface Point {
@@ -64,12 +67,30 @@ export function labelWidth(label: string): number {
 }
 
 /**
- * Layered layout, top to bottom (nodesep 30 px, ranksep 55 px, margin 16 px);
- * undirected and bidirected edges are laid out as from → to. Nodes are given
- * to dagre under their index, so any string is a safe node id. Cost: dagre's
- * network-simplex ranking and crossing reduction, about O(V·E) in practice.
+ * Place the nodes of `g` with the named layout (default: the payload's
+ * `layout`, else "layered"); routes run box border to box border.
+ * - "layered": top to bottom (nodesep 30 px, ranksep 55 px, margin 16 px);
+ *   undirected and bidirected edges are laid out as from → to; nodes are
+ *   given to dagre under their index, so any string is a safe node id; cost:
+ *   dagre's network-simplex ranking and crossing reduction, about O(V·E).
+ * - "circular": nodes in payload order clockwise from the top, on a circle
+ *   on which neighbouring centres are the widest box's diagonal plus 24 px
+ *   apart (so no boxes overlap); straight edges. O(V).
+ * - "force": spring embedder (Fruchterman & Reingold 1991, "Graph drawing by
+ *   force-directed placement"), deterministic (starts from the circle), 300
+ *   steps, then boxes pushed apart until none overlap; straight edges.
+ *   O(300·V² + E).
  */
-export function layoutGraph(g: GraphPayload, dagre: DagreLike): GraphLayout {
+export function layoutGraph(g: GraphPayload, dagre: DagreLike, name: GraphLayoutName = g.layout ?? "layered"): GraphLayout {
+  if (!GRAPH_LAYOUTS.includes(name)) throw new RangeError(`layoutGraph: layout must be one of ${GRAPH_LAYOUTS.join(", ")}, got ${JSON.stringify(name)}`);
+  if (name === "layered") return layeredLayout(g, dagre);
+  const boxes = g.nodes.map((n) => ({ id: n.id, label: n.label, x: 0, y: 0, width: labelWidth(n.label), height: NODE_HEIGHT }));
+  circlePositions(boxes);
+  if (name === "force") springPositions(boxes, g);
+  return straightLayout(g, boxes);
+}
+
+function layeredLayout(g: GraphPayload, dagre: DagreLike): GraphLayout {
   const dg = new dagre.graphlib.Graph({ multigraph: true });
   dg.setGraph({ rankdir: "TB", nodesep: 30, ranksep: 55, marginx: 16, marginy: 16 });
   dg.setDefaultEdgeLabel(() => ({}));
@@ -94,6 +115,86 @@ export function layoutGraph(g: GraphPayload, dagre: DagreLike): GraphLayout {
   });
   const gg = dg.graph();
   return { nodes, routes, width: gg.width ?? 0, height: gg.height ?? 0 };
+}
+
+/** Boxes clockwise from the top of a circle on which neighbours are a box diagonal plus 24 px apart (chord). */
+function circlePositions(boxes: NodeBox[]): void {
+  const n = boxes.length;
+  const diag = Math.max(0, ...boxes.map((b) => Math.hypot(b.width, b.height)));
+  const r = n < 2 ? 0 : Math.max(60, (diag + 24) / (2 * Math.sin(Math.PI / n)));
+  boxes.forEach((b, i) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
+    b.x = r * Math.cos(a);
+    b.y = r * Math.sin(a);
+  });
+}
+
+/** Fruchterman–Reingold from the current positions, then overlap removal. */
+function springPositions(boxes: NodeBox[], g: GraphPayload): void {
+  const n = boxes.length;
+  if (n < 2) return;
+  const index = new Map(boxes.map((b, i) => [b.id, i]));
+  const pairs = g.edges.filter((e) => e.from !== e.to).map((e) => [index.get(e.from)!, index.get(e.to)!]);
+  const k = 80 + boxes.reduce((s, b) => s + b.width, 0) / n / 2; // ideal edge length, px (room for a label between boxes)
+  const dx = new Float64Array(n), dy = new Float64Array(n);
+  let temp = k * 2;
+  for (let step = 0; step < 300; step++) {
+    dx.fill(0);
+    dy.fill(0);
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        let ux = boxes[i].x - boxes[j].x, uy = boxes[i].y - boxes[j].y;
+        let d = Math.hypot(ux, uy);
+        if (d < 1e-6) { ux = 1e-3 * (i - j); uy = 1e-3; d = Math.hypot(ux, uy); }
+        const f = (k * k) / d / d;
+        dx[i] += ux * f; dy[i] += uy * f; dx[j] -= ux * f; dy[j] -= uy * f;
+      }
+    for (const [i, j] of pairs) {
+      const ux = boxes[i].x - boxes[j].x, uy = boxes[i].y - boxes[j].y;
+      const f = Math.hypot(ux, uy) / k;
+      dx[i] -= ux * f; dy[i] -= uy * f; dx[j] += ux * f; dy[j] += uy * f;
+    }
+    for (let i = 0; i < n; i++) {
+      const d = Math.hypot(dx[i], dy[i]);
+      if (d > 0) { boxes[i].x += (dx[i] / d) * Math.min(d, temp); boxes[i].y += (dy[i] / d) * Math.min(d, temp); }
+    }
+    temp = Math.max(1, temp * 0.985);
+  }
+  separateBoxes(boxes, 16);
+}
+
+/** Push overlapping boxes apart along the axis of least overlap until every pair is `gap` px apart (at most 200 sweeps). O(sweeps·V²). */
+export function separateBoxes(boxes: NodeBox[], gap: number): void {
+  for (let sweep = 0; sweep < 200; sweep++) {
+    let moved = false;
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        const ox = (a.width + b.width) / 2 + gap - Math.abs(a.x - b.x);
+        const oy = (a.height + b.height) / 2 + gap - Math.abs(a.y - b.y);
+        if (ox <= 0 || oy <= 0) continue;
+        moved = true;
+        if (ox < oy) { const s = (a.x < b.x || (a.x === b.x && i < j) ? -1 : 1) * (ox / 2 + 0.01); a.x += s; b.x -= s; }
+        else { const s = (a.y < b.y || (a.y === b.y && i < j) ? -1 : 1) * (oy / 2 + 0.01); a.y += s; b.y -= s; }
+      }
+    if (!moved) return;
+  }
+}
+
+/** Shift boxes to a 16 px margin; straight routes (empty: drawn box to box). */
+function straightLayout(g: GraphPayload, boxes: NodeBox[]): GraphLayout {
+  const M = 16;
+  const x0 = Math.min(...boxes.map((b) => b.x - b.width / 2)), y0 = Math.min(...boxes.map((b) => b.y - b.height / 2));
+  const nodes = new Map<string, NodeBox>();
+  let width = 0, height = 0;
+  for (const b of boxes) {
+    b.x += M - x0;
+    b.y += M - y0;
+    width = Math.max(width, b.x + b.width / 2 + M);
+    height = Math.max(height, b.y + b.height / 2 + M);
+    nodes.set(b.id, b);
+  }
+  return { nodes, routes: g.edges.map(() => []), width, height };
 }
 
 /** Where the segment from the centre of `box` towards (tx, ty) leaves the box. */
@@ -152,8 +253,8 @@ export interface EdgeShape {
   heads: string[];
   /** Open circles, for the "o" marks (PAG). */
   circles: { cx: number; cy: number; r: number }[];
-  /** Start of the weight label (text-anchor start), beside the line. */
-  labelAt: Point;
+  /** The drawn line as points (a self-loop: its control polygon), for label placement. */
+  points: Point[];
 }
 
 /** Radius (px) of a PAG circle mark on a line of width `sw`. */
@@ -194,9 +295,133 @@ export function edgeShape(e: GraphEdge, route: Point[], a: NodeBox, b: NodeBox, 
   };
   end(e.toMark, pts[pts.length - 1], pts[pts.length - 2]);
   end(e.fromMark, pts[0], pts[1]);
-  const m = pts[Math.floor((pts.length - 1) / 2)], n = pts[Math.floor(pts.length / 2)];
-  // beside the line, right of the middle of its middle segment
-  return { d, heads, circles, labelAt: { x: Number(((m.x + n.x) / 2 + sw / 2 + 4).toFixed(1)), y: Number(((m.y + n.y) / 2 - 4).toFixed(1)) } };
+  return { d, heads, circles, points: pts };
+}
+
+/**
+ * The label written beside an edge: its weight, its confidence as a
+ * percentage, or both (`0.62 (94%)`); "" when it has neither.
+ */
+export function edgeLabel(e: GraphEdge): string {
+  const w = e.weight !== undefined ? formatValue(e.weight) : "";
+  const c = e.confidence !== undefined ? `${Math.round(e.confidence * 100)}%` : "";
+  return w && c ? `${w} (${c})` : w || c;
+}
+
+/** Font size of edge labels, px. */
+export const LABEL_FONT_SIZE = 11;
+
+/** Approximate size (px) of an edge label at 11 px sans-serif (0.62 em per character; the widget measures instead). */
+export function labelSize(text: string): { width: number; height: number } {
+  return { width: Math.ceil(text.length * 0.62 * LABEL_FONT_SIZE) + 2, height: LABEL_FONT_SIZE + 3 };
+}
+
+/** An axis-aligned box by its centre and size. */
+export interface LabelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function segmentHitsBox(a: Point, b: Point, r: LabelBox, pad: number): boolean {
+  // Liang–Barsky clipping of segment ab against the padded box
+  const x0 = r.x - r.width / 2 - pad, x1 = r.x + r.width / 2 + pad, y0 = r.y - r.height / 2 - pad, y1 = r.y + r.height / 2 + pad;
+  const dx = b.x - a.x, dy = b.y - a.y;
+  let t0 = 0, t1 = 1;
+  for (const [p, q] of [[-dx, a.x - x0], [dx, x1 - a.x], [-dy, a.y - y0], [dy, y1 - a.y]]) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+function boxesOverlap(a: LabelBox, b: LabelBox, pad: number): boolean {
+  return Math.abs(a.x - b.x) * 2 < a.width + b.width + 2 * pad && Math.abs(a.y - b.y) * 2 < a.height + b.height + 2 * pad;
+}
+
+/**
+ * Centres for the edge labels, each beside its own edge and clear of every
+ * drawn line, node box and label placed before it (2 px apart). Candidates:
+ * points at 1/2, 2/5, 3/5, 1/3, 2/3, 1/4, 3/4, 0.15, 0.85 of the edge's
+ * length, on either side, at 1..4 label extents from the line. The best one
+ * crosses fewest things, then is nearest its edge's middle (px off the
+ * line beyond the first step plus px along it from the middle), then reaches
+ * least outside `area` (the layout's extent; the drawing grows to hold
+ * labels, see drawingBounds). `lines[i]` is edge i's drawn polyline,
+ * `sizes[i]` its label's size (null: no label; result null). Greedy, in
+ * edge order: O(labels · 72 candidates · (segments + nodes + labels)).
+ */
+export function placeLabels(lines: Point[][], sizes: ({ width: number; height: number } | null)[], nodes: Iterable<NodeBox>, area: { width: number; height: number }, pad = 2): (LabelBox | null)[] {
+  const boxes = [...nodes];
+  const segs: [Point, Point][] = [];
+  for (const l of lines) for (let k = 1; k < l.length; k++) segs.push([l[k - 1], l[k]]);
+  const placed: LabelBox[] = [];
+  const crossings = (r: LabelBox) => {
+    let n = 0;
+    for (const [a, b] of segs) if (segmentHitsBox(a, b, r, pad)) n++;
+    for (const b of boxes) if (boxesOverlap(r, b, pad)) n++;
+    for (const q of placed) if (boxesOverlap(r, q, pad)) n++;
+    return n;
+  };
+  const outside = (r: LabelBox) => Math.max(0, r.width / 2 - r.x) + Math.max(0, r.x + r.width / 2 - area.width) + Math.max(0, r.height / 2 - r.y) + Math.max(0, r.y + r.height / 2 - area.height);
+  return lines.map((line, i) => {
+    const size = sizes[i];
+    if (!size || line.length < 2) return null;
+    const cum = [0];
+    for (let k = 1; k < line.length; k++) cum.push(cum[k - 1] + Math.hypot(line[k].x - line[k - 1].x, line[k].y - line[k - 1].y));
+    const total = cum[cum.length - 1];
+    let best: LabelBox | null = null, bestScore = Infinity;
+    for (const f of [0.5, 0.4, 0.6, 1 / 3, 2 / 3, 0.25, 0.75, 0.15, 0.85]) {
+      const at = f * total;
+      let k = 1;
+      while (k < line.length - 1 && cum[k] < at) k++;
+      const a = line[k - 1], b = line[k], seg = cum[k] - cum[k - 1] || 1;
+      const t = Math.max(0, Math.min(1, (at - cum[k - 1]) / seg));
+      const px = a.x + (b.x - a.x) * t, py = a.y + (b.y - a.y) * t;
+      const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      const nx = -(b.y - a.y) / len, ny = (b.x - a.x) / len;
+      // distance from the centre to the box edge along the normal
+      const reach = Math.abs(nx) * size.width / 2 + Math.abs(ny) * size.height / 2;
+      for (const step of [1, 2, 3, 4]) for (const side of [1, -1]) {
+        const extra = (step - 1) * Math.max(size.height, reach);
+        const off = reach + pad + 2 + extra;
+        const r = { x: px + side * nx * off, y: py + side * ny * off, width: size.width, height: size.height };
+        const sc = crossings(r) * 1e6 + extra + Math.abs(f - 0.5) * total + 0.25 * outside(r);
+        if (sc < bestScore) { best = r; bestScore = sc; }
+      }
+    }
+    const r = { x: Number(best!.x.toFixed(1)), y: Number(best!.y.toFixed(1)), width: size.width, height: size.height };
+    placed.push(r);
+    return r;
+  });
+}
+
+/**
+ * The drawing's extent: the layout's size (at least 120 × 60 px), grown to
+ * hold every node box (16 px margin; dragged nodes) and label (2 px), as an
+ * SVG viewBox (x, y may be negative).
+ */
+export function drawingBounds(L: GraphLayout, labels: (LabelBox | null)[]): { x: number; y: number; width: number; height: number } {
+  const size = drawingSize(L);
+  let x0 = 0, y0 = 0, x1 = size.width, y1 = size.height;
+  for (const b of L.nodes.values()) {
+    x0 = Math.min(x0, b.x - b.width / 2 - 16); x1 = Math.max(x1, b.x + b.width / 2 + 16);
+    y0 = Math.min(y0, b.y - b.height / 2 - 16); y1 = Math.max(y1, b.y + b.height / 2 + 16);
+  }
+  for (const r of labels) {
+    if (!r) continue;
+    x0 = Math.min(x0, r.x - r.width / 2 - 2); x1 = Math.max(x1, r.x + r.width / 2 + 2);
+    y0 = Math.min(y0, r.y - r.height / 2 - 2); y1 = Math.max(y1, r.y + r.height / 2 + 2);
+  }
+  x0 = Math.floor(x0); y0 = Math.floor(y0);
+  return { x: x0, y: y0, width: Math.ceil(x1) - x0, height: Math.ceil(y1) - y0 };
 }
 
 /** Size of the drawing (at least 120 × 60 px). */
@@ -216,28 +441,33 @@ const PAPER = "#ffffff";
  * The graph as a standalone SVG document (the static picture of every graph
  * bundle): the layout `L` of `g` drawn with `edgeShape`, dark ink on white,
  * the title (if any) above; edge opacity from confidence, width from
- * |weight| with the weight written beside the edge, bidirected edges dashed.
+ * |weight|, weight and confidence written beside the edge (`placeLabels`),
+ * bidirected edges dashed.
  * The elements carry the widget's class names (cs-node, cs-edge, ...).
  * Data strings are XML-escaped. O(nodes + edge route points).
  */
 export function graphSvg(g: GraphPayload, L: GraphLayout): string {
-  const { width: W, height } = drawingSize(L);
-  const top = g.title ? 24 : 0;
-  const H = height + top;
   const maxW = maxAbsWeight(g);
+  const shapes = g.edges.map((e, i) => edgeShape(e, L.routes[i], L.nodes.get(e.from)!, L.nodes.get(e.to)!, edgeWidth(e.weight, maxW)));
+  const texts = g.edges.map(edgeLabel);
+  const labels = placeLabels(shapes.map((s) => s.points), texts.map((t) => (t ? labelSize(t) : null)), L.nodes.values(), drawingSize(L));
+  const box = drawingBounds(L, labels);
+  const W = box.width, top = g.title ? 24 : 0;
+  const H = box.height + top;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="${FONT_SIZE}">`);
   parts.push(`<rect width="100%" height="100%" fill="${PAPER}"/>`);
   if (g.title) parts.push(`<text x="${W / 2}" y="17" text-anchor="middle" font-weight="bold">${escapeXml(g.title)}</text>`);
-  parts.push(`<g transform="translate(0,${top})">`);
+  parts.push(`<g transform="translate(${-box.x},${top - box.y})">`);
   g.edges.forEach((e, i) => {
     const sw = edgeWidth(e.weight, maxW);
-    const s = edgeShape(e, L.routes[i], L.nodes.get(e.from)!, L.nodes.get(e.to)!, sw);
+    const s = shapes[i];
     parts.push(`<g class="cs-edge cs-edge--${e.type}" opacity="${edgeOpacity(e.confidence).toFixed(3)}"><title>${escapeXml(edgeTitle(e))}</title>`);
     parts.push(`<path class="cs-edge-line" d="${s.d}" fill="none" stroke="${INK}" stroke-width="${sw.toFixed(2)}"${e.type === "bidirected" ? ' stroke-dasharray="6 3"' : ""}/>`);
     for (const h of s.heads) parts.push(`<polygon class="cs-edge-head" points="${h}" fill="${INK}"/>`);
     for (const c of s.circles) parts.push(`<circle class="cs-edge-circle" cx="${c.cx}" cy="${c.cy}" r="${c.r}" fill="${PAPER}" stroke="${INK}" stroke-width="1.5"/>`);
-    if (e.weight !== undefined) parts.push(`<text class="cs-edge-label" x="${s.labelAt.x}" y="${s.labelAt.y}" text-anchor="start" font-size="11" fill="#666666">${escapeXml(formatValue(e.weight))}</text>`);
+    const at = labels[i];
+    if (at) parts.push(`<text class="cs-edge-label" x="${at.x}" y="${at.y}" text-anchor="middle" dominant-baseline="central" font-size="${LABEL_FONT_SIZE}" fill="#555555">${escapeXml(texts[i])}</text>`);
     parts.push(`</g>`);
   });
   for (const n of g.nodes) {

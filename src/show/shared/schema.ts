@@ -107,12 +107,40 @@ export interface GraphEdgeJSON {
   confidence?: number;
 }
 
+/** Layouts of the graph drawing (graph-drawing.ts `layoutGraph`). */
+export type GraphLayoutName = "layered" | "force" | "circular";
+export const GRAPH_LAYOUTS: readonly GraphLayoutName[] = ["layered", "force", "circular"];
+
+/**
+ * Prior knowledge drawn on a graph, in the shape the causal learners take
+ * (src/causal/prior.ts `Prior`): required and forbidden directed edges as
+ * [from, to] node ids, and tiers (earlier tiers first; no edge may point
+ * into an earlier tier).
+ */
+export interface GraphPrior {
+  required: [string, string][];
+  forbidden: [string, string][];
+  tiers: string[][];
+}
+
 export interface GraphPayloadJSON {
   version: 1;
   id: string;
   title?: string;
   nodes: { id: string; label: string }[];
   edges: GraphEdgeJSON[];
+  /** Initial layout (default "layered"). */
+  layout?: GraphLayoutName;
+  /** Prior knowledge shown on the graph and edited in the widget. */
+  prior?: GraphPrior;
+}
+
+/** The message the graph widget sends on the comm when its prior knowledge is edited. */
+export interface PriorMessage {
+  event: "prior";
+  /** Id of the view (payload `id`) the prior was drawn on. */
+  view: string;
+  prior: GraphPrior;
 }
 
 /** The message the atom overlay sends on the selection comm. */
@@ -180,6 +208,8 @@ export interface GraphPayload {
   title: string;
   nodes: { id: string; label: string }[];
   edges: GraphEdge[];
+  layout?: GraphLayoutName;
+  prior?: GraphPrior;
 }
 
 // ---------------------------------------------------------------------------
@@ -487,5 +517,50 @@ export function parseGraphPayload(raw: unknown): GraphPayload {
     }
     return edge;
   });
-  return { version: 1, id: str(p.id, "id", ""), title: str(p.title, "title", ""), nodes, edges };
+  const out: GraphPayload = { version: 1, id: str(p.id, "id", ""), title: str(p.title, "title", ""), nodes, edges };
+  if (p.layout !== undefined) {
+    if (!GRAPH_LAYOUTS.includes(p.layout as GraphLayoutName)) fail("layout", `one of ${GRAPH_LAYOUTS.join(", ")}`, p.layout);
+    out.layout = p.layout as GraphLayoutName;
+  }
+  if (p.prior !== undefined) out.prior = parseGraphPrior(p.prior, "prior", seen);
+  return out;
+}
+
+/**
+ * Check prior knowledge drawn on a graph: `required` / `forbidden` arrays of
+ * [from, to] node ids (no self-loops), `tiers` an array of arrays of node
+ * ids, each node in at most one tier. Whether the prior is consistent
+ * (acyclic, not both required and forbidden) is the learners' check.
+ * Throws a PayloadError naming the field (`path`). O(entries).
+ */
+export function parseGraphPrior(raw: unknown, path: string, nodes: ReadonlySet<string>): GraphPrior {
+  const o = obj(raw, path);
+  const node = (v: unknown, at: string): string => {
+    const id = str(v, at);
+    if (!nodes.has(id)) throw new PayloadError(`${at}: ${JSON.stringify(id)} is not a node id`);
+    return id;
+  };
+  const edges = (k: "required" | "forbidden"): [string, string][] => {
+    const v = o[k] ?? [];
+    if (!Array.isArray(v)) fail(`${path}.${k}`, "an array of [from, to]", v);
+    return v.map((e, i) => {
+      if (!Array.isArray(e) || e.length !== 2) fail(`${path}.${k}[${i}]`, "[from, to]", e);
+      const a = node(e[0], `${path}.${k}[${i}][0]`), b = node(e[1], `${path}.${k}[${i}][1]`);
+      if (a === b) throw new PayloadError(`${path}.${k}[${i}]: ${JSON.stringify(a)} -> itself is a self-loop`);
+      return [a, b];
+    });
+  };
+  const t = o.tiers ?? [];
+  if (!Array.isArray(t)) fail(`${path}.tiers`, "an array of arrays of node ids", t);
+  const inTier = new Set<string>();
+  const tiers = t.map((tier, k) => {
+    if (!Array.isArray(tier)) fail(`${path}.tiers[${k}]`, "an array of node ids", tier);
+    return tier.map((v, i) => {
+      const id = node(v, `${path}.tiers[${k}][${i}]`);
+      if (inTier.has(id)) throw new PayloadError(`${path}.tiers[${k}][${i}]: ${JSON.stringify(id)} is in two tiers`);
+      inTier.add(id);
+      return id;
+    });
+  });
+  return { required: edges("required"), forbidden: edges("forbidden"), tiers };
 }
