@@ -13,11 +13,13 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dataset4D, readDataset4D, runUDFs, virtualImage, centerOfMass, writeNpy4D, type UDF } from "../../src/stem4d";
+import { dataset4D, readDataset4D, runUDFs, virtualImage, centerOfMass, writeNpy4D, type BufferSpec, type UDF } from "../../src/stem4d";
 import { centerOfMassUDF, detectorMask, maxPatternUDF, meanPatternUDF, virtualImageUDF } from "../../src/stem4d/analyses";
 import { connectCluster, type Cluster } from "../../src/stem4d/cluster/client";
 import { decodeValue, encodeValue } from "../../src/stem4d/cluster/codec";
+import { mergePartitions, type RunPlan } from "../../src/stem4d/cluster/protocol";
 import { sharedPool } from "../../src/core/pool";
+import { Redis } from "ioredis";
 
 const ROOT = path.join(__dirname, "..", "..");
 const WORKER_BIN = path.join(ROOT, "src", "bin", "causalscope-worker.js");
@@ -179,6 +181,9 @@ maybe("4-D UDFs on a Redis cluster", () => {
     expect(bits(remote[4]).equals(bits(local[4]))).toBe(true);
     expect(cluster.lastRun!.partitions).toBe(15);
     expect(new Set(cluster.lastRun!.workers).size).toBe(1);
+    // The run's jobs and partial results are removed from Redis once merged.
+    const client = new Redis(url);
+    try { expect(await client.keys(`*${cluster.lastRun!.run}*`)).toEqual([]); } finally { client.disconnect(); }
   });
 
   test("3 workers: the same bits; the contract form { cluster: URL } of virtualImage and centerOfMass", async () => {
@@ -196,6 +201,14 @@ maybe("4-D UDFs on a Redis cluster", () => {
     const com = await centerOfMass(ds, { cluster: url, raw: true });
     const comLocal = await centerOfMass(ds, { workers: 0, raw: true });
     expect(bits(com.rawX.data).equals(bits(comLocal.rawX.data))).toBe(true);
+  });
+
+  test("refused before any job: data only in memory, a process given as a function, a bad URL", async () => {
+    const mem = dataset4D(spreadData(6, 16, 1), [2, 3], [4, 4]);
+    await expect(virtualImage(mem, bf, { cluster })).rejects.toThrow(/options\.cluster needs a dataset whose frames the workers can read themselves, from a file on storage they share .*; this one is /);
+    const closure: UDF<Float64Array, null> = { name: "closure", params: null, buffers: () => ({ s: { kind: "nav" } }), process: () => undefined, finalize: (b) => b.s };
+    await expect(runUDFs(ds, [closure], { cluster })).rejects.toThrow('options.cluster: "closure" give process as a function');
+    expect(() => connectCluster("localhost:6379")).toThrow('connectCluster: url must be a Redis URL like "redis://host:6379", got "localhost:6379"');
   });
 
   test("a partition whose file read fails: a clear error naming the partition and the file", async () => {
@@ -237,6 +250,9 @@ maybe("4-D UDFs on a Redis cluster", () => {
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).message).toMatch(/cluster run \w+ is gone from Redis at redis:\/\/127\.0\.0\.1:\d+ \(the server restarted/);
     expect(Date.now() - t0).toBeLessThan(20000);
+    // The workers reconnect to the new server: the next run completes, exact.
+    const [again] = await runUDFs(ds, [meanPatternUDF()], { cluster, partitionFrames: PF });
+    expect(bits(again).equals(bits(local[3]))).toBe(true);
   });
 });
 
@@ -252,4 +268,18 @@ test("codec: typed arrays, NaN, ±Infinity and -0 travel with the same bits; oth
   expect("u" in back).toBe(false);
   expect(() => encodeValue({ m: new Map() }, "params")).toThrow("params.m: a Map cannot be sent to cluster workers");
   expect(() => encodeValue({ f: () => 1 }, "params")).toThrow("params.f: a function cannot be sent");
+});
+
+test("merge: partitions merged once each, in partition order; a repeated or missing partition is an error", () => {
+  const meta = { scanShape: [1, 3] as [number, number], detShape: [1, 2] as [number, number], nFrames: 3, frameSize: 2 };
+  const specs: [string, BufferSpec][] = [["nav", { kind: "nav" }], ["sig", { kind: "sig", merge: "max", init: -Infinity }]];
+  const plan: RunPlan = { run: "r", meta, spec: { type: "file", path: "/x.npy", offset: 0, stride: 8, frameHeader: 0, frameSize: 2, kind: "f", size: 4, littleEndian: true }, partitionFrames: 2, nParts: 2,
+    udfs: [{ name: "u", process: { lib: "stem4d/analyses", export: "processMeanPattern" }, params: null, specs: encodeValue(specs, "specs") }] };
+  const part = (k: number, nav: number[], sig: number[], worker = "w:1") => ({ part: k, worker, attempt: 1, buffers: encodeValue([{ nav: new Float64Array(nav), sig: new Float64Array(sig) }], "b") });
+  const merged = mergePartitions(plan, [part(1, [30], [5, NaN]), part(0, [10, 20], [7, 1])]);
+  const [b] = decodeValue(merged.buffers) as Record<string, Float64Array>[];
+  expect(Array.from(b.nav)).toEqual([10, 20, 30]);
+  expect(Array.from(b.sig)).toEqual([7, NaN]);
+  expect(() => mergePartitions(plan, [part(0, [10, 20], [7, 1]), part(1, [30], [5, 2]), part(1, [30], [5, 2], "w:2")])).toThrow("cluster run r: partition 1 returned twice (w:1 and w:2)");
+  expect(() => mergePartitions(plan, [part(1, [30], [5, 2])])).toThrow("cluster run r: no result for partition 0 of 2");
 });

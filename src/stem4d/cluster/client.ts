@@ -58,6 +58,8 @@ export interface ClusterRunInfo {
 }
 
 const POLL_MS = 50;
+/** How long a run waits for a first worker to be connected before it fails. */
+const WORKER_WAIT_MS = 10000;
 
 /** A connection to a cluster's queue, reused across runs; see the module comment. */
 export class Cluster {
@@ -106,13 +108,12 @@ export class Cluster {
    */
   async run(job: { meta: DatasetMeta; spec: ChunkSpec | undefined; description: string; partitionFrames: number; udfs: PartitionUDF[] }, onProgress?: (frames: number) => void): Promise<Record<string, Float64Array>[]> {
     const { meta, spec, partitionFrames: pf } = job;
-    if (spec?.type !== "file") throw new Error(`runUDF: options.cluster needs a dataset read from a file on storage the workers share; this one is ${job.description}`);
+    if (spec?.type !== "file") throw new Error(`runUDF: options.cluster needs a dataset whose frames the workers can read themselves, from a file on storage they share (.npy, raw binary, .blo, EMPAD, .mib with frame headers; not yet HDF5 or Zarr); this one is ${job.description}`);
     const t0 = Date.now();
     const run = `${t0.toString(36)}${randomBytes(4).toString("hex")}`;
     const nParts = Math.ceil(meta.nFrames / pf);
     const plan: RunPlan = { run, meta, spec: { ...spec, path: path.resolve(spec.path) }, partitionFrames: pf, nParts, udfs: encodeUDFs(job.udfs) };
-    const workers = await this.reach(() => this.q.getWorkersCount(), t0);
-    if (workers === 0) throw new Error(`runUDF: no causalscope-worker is connected to queue "${this.queue}" at ${this.url}; start some with: npx causalscope-worker --redis ${this.url}${this.queue === DEFAULT_QUEUE ? "" : ` --queue ${this.queue}`}`);
+    await this.someWorker(t0);
     const children = Array.from({ length: nParts }, (_, k) => {
       const data: PartData = { run, part: k, start: k * pf, n: Math.min(pf, meta.nFrames - k * pf) };
       return {
@@ -136,6 +137,15 @@ export class Cluster {
       try { return await fn(); } catch (e) {
         if (Date.now() - since > this.timeoutMs) throw new Error(`runUDF: cannot reach Redis at ${this.url} for ${this.timeoutMs} ms: ${(e as Error).message}`);
       }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /** Resolve once a worker listens on the queue (they reconnect by themselves after a Redis restart); throw after WORKER_WAIT_MS without one. */
+  private async someWorker(t0: number): Promise<void> {
+    const wait = Math.min(this.timeoutMs, WORKER_WAIT_MS);
+    while ((await this.reach(() => this.q.getWorkersCount(), t0)) === 0) {
+      if (Date.now() - t0 > wait) throw new Error(`runUDF: no causalscope-worker is connected to queue "${this.queue}" at ${this.url} (waited ${wait} ms); start some with: npx causalscope-worker --redis ${this.url}${this.queue === DEFAULT_QUEUE ? "" : ` --queue ${this.queue}`}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }

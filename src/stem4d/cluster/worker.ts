@@ -16,7 +16,7 @@
  */
 import * as os from "node:os";
 import { Job, Queue, Worker } from "bullmq";
-import { processPartition } from "../partition";
+import { processPartition, type PartitionUDF } from "../partition";
 // The process functions of the common analyses (virtual images, centre of mass, mean/max
 // patterns), loaded when the worker starts rather than on its first job, where loading would
 // hold the event loop (and the job's lock) for as long as it takes.
@@ -63,9 +63,9 @@ export function startWorker(options: WorkerOptions): ClusterWorker {
   const id = `${os.hostname()}:${process.pid}`;
   const connection = { url: options.redis, maxRetriesPerRequest: null };
   const queue = new Queue(name, { connection });
-  const plans = new Map<string, RunPlan>();
+  const plans = new Map<string, { plan: RunPlan; udfs: PartitionUDF[] }>();
 
-  async function planOf(job: Job): Promise<RunPlan> {
+  async function planOf(job: Job): Promise<{ plan: RunPlan; udfs: PartitionUDF[] }> {
     const run = (job.data as PartData).run;
     const cached = plans.get(run);
     if (cached) return cached;
@@ -73,17 +73,18 @@ export function startWorker(options: WorkerOptions): ClusterWorker {
     const parent = parentId ? await Job.fromId(queue, parentId) : undefined;
     if (!parent) throw new Error(`cluster run ${run}: the plan (merge job ${parentId}) is gone from Redis`);
     const plan = parent.data as RunPlan;
-    plans.set(run, plan);
+    const entry = { plan, udfs: decodeUDFs(plan.udfs) };
+    plans.set(run, entry);
     if (plans.size > PLAN_CACHE) plans.delete(plans.keys().next().value!);
-    return plan;
+    return entry;
   }
 
   async function partition(job: Job): Promise<PartResult> {
-    const plan = await planOf(job);
+    const { plan, udfs } = await planOf(job);
     const { part, start, n } = job.data as PartData;
     let buffers: Record<string, Float64Array>[];
     try {
-      buffers = processPartition({ meta: plan.meta, start, n, spec: plan.spec, udfs: decodeUDFs(plan.udfs) });
+      buffers = processPartition({ meta: plan.meta, start, n, spec: plan.spec, udfs });
     } catch (e) {
       const err = e as Error;
       err.message = `partition ${part} (frames ${start}..${start + n - 1}) of ${plan.spec.path}, on worker ${id}: ${err.message}`;
