@@ -5,6 +5,7 @@
  * - kernels.ts: rbf, matern32, matern52, periodic, linear, constant, white; `.plus`, `.times`;
  * - gp.ts: gaussianProcess → GaussianProcess (predict, sample, logEvidence), logMarginalLikelihood; structured GPs (options.mean);
  * - dkl.ts: deepKernelLearning → DeepKernelModel (a small tfjs network under a GP: property from image patches, GPax's viDKL);
+ * - dkl-experiment.ts: deepKernelActiveLearning (DKL choosing the next patch to measure by an acquisition function);
  * - sparse.ts: sparseGaussianProcess (SGPR inducing points, 10⁴–10⁵ points);
  * - nuts.ts: nuts (No-U-Turn Sampler with R-hat, ESS, divergences);
  * - priors.ts: logNormal, halfNormal, normal, uniform;
@@ -40,3 +41,5 @@ export { sparseGaussianProcess, SparseGaussianProcess } from "./sparse";
 export type { SparseGaussianProcessOptions } from "./sparse";
 export { deepKernelLearning, DeepKernelModel } from "./dkl";
 export type { DeepKernelOptions, DeepKernelName, DenseLayer, Patches } from "./dkl";
+export { deepKernelActiveLearning } from "./dkl-experiment";
+export type { DeepKernelActiveLearningOptions, DeepKernelActiveLearningResult } from "./dkl-experiment";
