@@ -2,7 +2,8 @@
  * 4-D UDF runs on a cluster (src/stem4d/cluster/): a real redis-server
  * (Debian's, installed by scripts/redis.mjs when missing; loopback, no
  * persistence, a free port, stopped after the tests) and real worker
- * processes (`src/bin/causalscope-worker.js --sources`). Checks: results
+ * processes (`src/bin/causalscope-worker.js`: the build when it is newer
+ * than the sources, else `--sources`). Checks: results
  * bit-identical to the single-machine run with 1 and 3 workers; a worker
  * SIGKILLed in the middle of a partition; a partition whose file read fails;
  * Redis restarted mid-run. Skips loudly only when redis-server cannot be
@@ -24,6 +25,23 @@ import { Redis } from "ioredis";
 const ROOT = path.join(__dirname, "..", "..");
 const WORKER_BIN = path.join(ROOT, "src", "bin", "causalscope-worker.js");
 const LOCK_MS = 1000;
+// Starting worker processes from the sources (ts-node) took up to 70 s on the shared 2-core box at load 30.
+const STARTUP_MS = 300000;
+
+/** Newest modification time (ms) of the TypeScript sources under `dir` (skipping dist, wasm sources and node_modules). */
+function newestSource(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) { if (!["dist", "node_modules", "assembly"].includes(e.name)) t = Math.max(t, newestSource(p)); }
+    else if (e.name.endsWith(".ts")) t = Math.max(t, fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+// Workers run the built library when it is newer than every source (as on CI, which builds
+// first: a worker then starts in about a second); else the sources through ts-node.
+const BUILT_CLI = path.join(ROOT, "src", "dist", "stem4d", "cluster", "cli.js");
+const FROM_BUILD = fs.existsSync(BUILT_CLI) && fs.statSync(BUILT_CLI).mtimeMs >= newestSource(path.join(ROOT, "src"));
 
 let redisServer = "";
 let whyNot = "";
@@ -81,7 +99,7 @@ async function startRedis(): Promise<void> {
 
 async function startWorkers(n: number): Promise<void> {
   const started = Array.from({ length: n }, () => {
-    const w = spawn(process.execPath, [WORKER_BIN, "--sources", "--redis", url, "--lock-ms", String(LOCK_MS)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const w = spawn(process.execPath, [WORKER_BIN, ...(FROM_BUILD ? [] : ["--sources"]), "--redis", url, "--lock-ms", String(LOCK_MS)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     workers.push(w);
     return waitForLine(w, /ready on queue/, "causalscope-worker");
   });
@@ -156,7 +174,7 @@ maybe("4-D UDFs on a Redis cluster", () => {
     await startRedis();
     await startWorkers(1);
     cluster = connectCluster(url);
-  });
+  }, STARTUP_MS);
 
   afterAll(async () => {
     await cluster?.close();
@@ -201,7 +219,7 @@ maybe("4-D UDFs on a Redis cluster", () => {
     const com = await centerOfMass(ds, { cluster: url, raw: true });
     const comLocal = await centerOfMass(ds, { workers: 0, raw: true });
     expect(bits(com.rawX.data).equals(bits(comLocal.rawX.data))).toBe(true);
-  });
+  }, STARTUP_MS);
 
   test("refused before any job: data only in memory, a process given as a function, a bad URL", async () => {
     const mem = dataset4D(spreadData(6, 16, 1), [2, 3], [4, 4]);

@@ -45,7 +45,7 @@ export interface ClusterWorker {
   close(): Promise<void>;
 }
 
-/** Plans of recent runs, by run id (a partition job reads its run's plan from its parent job once). */
+/** How many runs a worker keeps the decoded plan of (a partition job reads its run's plan from the parent job once). */
 const PLAN_CACHE = 4;
 
 /**
