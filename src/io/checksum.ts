@@ -29,6 +29,24 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
   return (c ^ 0xffffffff) >>> 0;
 }
 
+let CRC32C_TABLE: Uint32Array | undefined;
+
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, as iSCSI and Zarr's crc32c codec use) of `bytes`. */
+export function crc32c(bytes: Uint8Array): number {
+  if (!CRC32C_TABLE) {
+    CRC32C_TABLE = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+      CRC32C_TABLE[n] = c >>> 0;
+    }
+  }
+  const t = CRC32C_TABLE;
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 /** Adler-32 (RFC 1950) of `bytes`. */
 export function adler32(bytes: Uint8Array): number {
   let a = 1;

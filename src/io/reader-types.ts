@@ -60,6 +60,8 @@ export interface FormatReader {
   readonly signature: string;
   readonly gives: readonly Want[];
   sniff(head: Uint8Array, file: SniffFile): boolean;
+  /** Formats stored as a directory (a Zarr store): true when the directory at `path` is one. */
+  sniffDirectory?(path: string): boolean;
   open(path: string, options: { fn: string; size: number }): OpenedFile | Promise<OpenedFile>;
 }
 

@@ -29,7 +29,7 @@
  * case in tests/io/integrity.test.ts. Users add their own at run time with
  * `registerReader(reader)` (tried before the built-in readers).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { FormatReader, OpenedFile, SniffFile, Want } from "./reader-types";
 import { ioError } from "./util";
 import { npyReader } from "./formats/npy";
@@ -44,6 +44,7 @@ import { mibHdrReader, mibReader } from "./formats/mib";
 import { bloReader } from "./formats/blo";
 import { empadReader } from "./formats/empad";
 import { SPM_READERS } from "./formats/spm-readers";
+import { zarrReader } from "./formats/zarr-reader";
 
 /** The built-in readers, in the order they are tried. */
 const BUILT_IN: readonly FormatReader[] = [
@@ -59,6 +60,7 @@ const BUILT_IN: readonly FormatReader[] = [
   mibHdrReader,
   bloReader,
   empadReader,
+  zarrReader,
   ...SPM_READERS,
   rawReader,
 ];
@@ -125,6 +127,13 @@ export async function openByContent(
   want: Want,
   choice: { format?: string; fallback?: string; hint?: string } = {},
 ): Promise<{ reader: FormatReader; opened: OpenedFile }> {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (e) {
+    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
+  }
+  if (isDirectory) return openDirectory(fn, path, want, choice);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -160,13 +169,33 @@ export async function openByContent(
     const tried = readers().filter((r) => r.signature).map((r) => `${r.name} (${r.signature})`).join(", ");
     throw ioError(fn, path, `unknown file format: first bytes ${hex} ("${ascii}"); formats tried: ${tried}${choice.hint ? `; ${choice.hint}` : ""}`);
   }
-  const r = reader;
+  return openWith(fn, path, want, reader, size, choice.hint);
+}
+
+/** Open `path` with `r` and check that it can give `want`; else an error naming the formats that can. */
+async function openWith(fn: string, path: string, want: Want, r: FormatReader, size: number, hint: string | undefined): Promise<{ reader: FormatReader; opened: OpenedFile }> {
   const refuse = (): never => {
     const able = readers().filter((x) => x !== r && x.gives.includes(want)).map((x) => x.name);
-    throw ioError(fn, path, `the file is ${r.description} (${r.name}), which holds no ${WANT_WORDS[want].replace(/^an? /, "")}${able.length ? `; formats with ${WANT_WORDS[want]}: ${able.join(", ")}` : ""}${choice.hint ? `; ${choice.hint}` : ""}`);
+    throw ioError(fn, path, `the file is ${r.description} (${r.name}), which holds no ${WANT_WORDS[want].replace(/^an? /, "")}${able.length ? `; formats with ${WANT_WORDS[want]}: ${able.join(", ")}` : ""}${hint ? `; ${hint}` : ""}`);
   };
   if (!r.gives.includes(want)) refuse();
   const opened = await r.open(path, { fn, size });
   if (typeof opened[want] !== "function") refuse();
   return { reader: r, opened };
+}
+
+/** A directory: the reader of a directory format that recognises it (or is named by `format`), else an error. */
+async function openDirectory(fn: string, path: string, want: Want, choice: { format?: string; hint?: string }): Promise<{ reader: FormatReader; opened: OpenedFile }> {
+  const formats = readers().filter((r) => r.sniffDirectory);
+  const reader = choice.format !== undefined ? readerNamed(choice.format) : formats.find((r) => {
+    try {
+      return r.sniffDirectory!(path);
+    } catch {
+      return false;
+    }
+  });
+  if (!reader?.sniffDirectory) {
+    throw ioError(fn, path, `is a directory${choice.format !== undefined ? ` and format ${JSON.stringify(choice.format)} does not read directories` : ""}; directory formats: ${formats.map((r) => `${r.name} (${r.signature})`).join(", ")}`);
+  }
+  return openWith(fn, path, want, reader, 0, choice.hint);
 }
