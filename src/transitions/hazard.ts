@@ -239,13 +239,16 @@ export interface NucleationScore {
  * (cluster bootstrap, percentile interval); the top-k hit rate counts a
  * movie as a hit when fewer than k candidates outscore the true one (ties
  * count as half a rank above, so a constant score gives the chance rate
- * k/n). O(resamples · N log N) for N candidates in all.
+ * k/n). Each movie's candidates are sorted once and every (nucleus, movie)
+ * pair counted once, so a resample costs O(M²) for M movies: O(M·N log N +
+ * resamples · M²) for N candidates in all.
  */
 export function evaluateNucleation(scores: ArrayLike<number>[], truth: number[], options: EvaluateNucleationOptions = {}): NucleationScore {
   const where = "evaluateNucleation(scores, truth)";
   const M = scores.length;
   if (M === 0 || truth.length !== M) throw new RangeError(`${where}: need one truth row per movie and at least one movie, got ${M} score arrays and ${truth.length} truths`);
   for (let m = 0; m < M; m++) if (!(Number.isInteger(truth[m]) && truth[m] >= 0 && truth[m] < scores[m].length)) throw new RangeError(`${where}: truth[${m}] must be a row of scores[${m}] (0..${scores[m].length - 1}), got ${truth[m]}`);
+  for (let m = 0; m < M; m++) for (let i = 0; i < scores[m].length; i++) if (Number.isNaN(scores[m][i])) throw new RangeError(`${where}: scores[${m}][${i}] is NaN`);
   const B = options.resamples ?? 1000, level = options.level ?? 0.95, ks = options.topK ?? [1, 5, 10];
   if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`${where}: options.resamples must be a positive integer, got ${B}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`${where}: options.level must be in (0, 1), got ${level}`);
@@ -261,21 +264,40 @@ export function evaluateNucleation(scores: ArrayLike<number>[], truth: number[],
     if (above >= k) return 0;
     return Math.min(1, (k - above) / (tie + 1));
   };
-  const aucOf = (sample: number[]): number => {
-    const s: number[] = [], l: number[] = [];
-    for (const m of sample) { const sc = scores[m]; for (let i = 0; i < sc.length; i++) { s.push(sc[i]); l.push(i === truth[m] ? 1 : 0); } }
-    return rocAuc(s, l);
+  // C[m·M + q] = how many candidates of movie q (its nucleus excluded) score below movie m's nucleus, ties ½:
+  // the pooled AUC of any resample with multiplicities w is Σ w_m w_q C[m, q] / (Σ w_m · Σ w_q (n_q − 1)).
+  const C = new Float64Array(M * M), negatives = scores.map((s) => s.length - 1);
+  for (let q = 0; q < M; q++) {
+    const neg = Float64Array.from(Array.prototype.filter.call(scores[q], (_: number, i: number) => i !== truth[q]) as number[]).sort();
+    for (let m = 0; m < M; m++) {
+      const v = scores[m][truth[m]];
+      let lo = 0, hi = neg.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (neg[mid] < v) lo = mid + 1; else hi = mid; }
+      let up = lo;
+      while (up < neg.length && neg[up] === v) up++;
+      C[m * M + q] = lo + 0.5 * (up - lo);
+    }
+  }
+  const aucOf = (w: Float64Array): number => {
+    let num = 0, pos = 0, den = 0;
+    for (let m = 0; m < M; m++) {
+      if (!w[m]) continue;
+      pos += w[m]; den += w[m] * negatives[m];
+      for (let q = 0; q < M; q++) if (w[q]) num += w[m] * w[q] * C[m * M + q];
+    }
+    return den > 0 ? num / (pos * den) : NaN;
   };
   const all = Array.from({ length: M }, (_, m) => m);
-  const r = rng(options.seed ?? 0), aucs = new Float64Array(B), hits = ks.map(() => new Float64Array(B));
+  const r = rng(options.seed ?? 0), aucs = new Float64Array(B), hits = ks.map(() => new Float64Array(B)), w = new Float64Array(M);
   for (let b = 0; b < B; b++) {
-    const sample = all.map(() => r.int(M));
-    aucs[b] = aucOf(sample);
-    ks.forEach((k, q) => { let h = 0; for (const m of sample) h += hit(m, k); hits[q][b] = h / M; });
+    w.fill(0);
+    for (let i = 0; i < M; i++) w[r.int(M)]++;
+    aucs[b] = aucOf(w);
+    ks.forEach((k, q) => { let h = 0; for (let m = 0; m < M; m++) if (w[m]) h += w[m] * hit(m, k); hits[q][b] = h / M; });
   }
   const lo = (1 - level) / 2, hi = 1 - lo;
   return {
-    auc: aucOf(all),
+    auc: aucOf(new Float64Array(M).fill(1)),
     aucInterval: [quantile(aucs, lo), quantile(aucs, hi)],
     topK: ks.map((k, q) => ({ k, hitRate: all.reduce((h, m) => h + hit(m, k), 0) / M, interval: [quantile(hits[q], lo), quantile(hits[q], hi)] as [number, number] })),
     movies: M,

@@ -1,7 +1,7 @@
 /**
  * Phase transitions atom by atom (`cs.transitions`): a kinetic Monte Carlo
  * simulator of a beam-driven transition with ground truth
- * (`simulateTransition`), per-column local descriptors and Gaussian-mixture
+ * (`simulateTransition`, `renderTransitionFrame`), per-column local descriptors and Gaussian-mixture
  * classification of local phases (`localDescriptors`, `findVacancies`,
  * `classifyPhases`, `phaseAccuracy`), transition statistics
  * (`markovTransitions`, `phaseFraction`, `betaQuantile`, `gammaQuantile`)
@@ -10,7 +10,7 @@
  * `evaluateNucleation`, `baselineScores`). Inputs are plain arrays of
  * per-frame atom tables and state arrays, so any tracker can feed them.
  */
-export { simulateTransition, HOST, VACANCY, NEW_PHASE } from "./simulate";
+export { simulateTransition, renderTransitionFrame, HOST, VACANCY, NEW_PHASE } from "./simulate";
 export type { SimulateTransitionOptions, TransitionMovie } from "./simulate";
 export { localDescriptors, findVacancies, classifyPhases, phaseAccuracy } from "./descriptors";
 export type { LocalDescriptorOptions, ClassifyPhasesOptions, PhaseClassification } from "./descriptors";

@@ -73,7 +73,7 @@ export interface SimulateTransitionOptions {
   growth?: number;
   /** Appearance of the new phase: column intensity relative to the host (default 0.7) and the period-doubling y offset as a fraction of a (default 0.1). */
   phase?: { intensity?: number; dimerization?: number };
-  /** Render the frames (default true); false returns the ground truth only (fast, e.g. to train on truth positions). */
+  /** Render every frame (default true); false returns the ground truth only (fast; render chosen frames later with {@link renderTransitionFrame}). */
   render?: boolean;
   /** Column width σ, pixels (default 0.12 a). */
   sigma?: number;
@@ -103,6 +103,8 @@ export interface TransitionMovie {
   /** Lattice constant and column width used, pixels. */
   latticeConstant: number;
   sigma: number;
+  /** What {@link renderTransitionFrame} needs: image size (px), dose per frame, background fraction, and the movie's seed. */
+  imaging: { width: number; height: number; dose: number; background: number; seed: number };
 }
 
 function checkNumber(name: string, v: number, lo: number, hi = Infinity): void {
@@ -248,21 +250,39 @@ export function simulateTransition(options: SimulateTransitionOptions = {}): Tra
   const atoms: Table[] = [], frames: Image[] = [];
   for (let t = 0; t < T; t++) {
     const s0 = states[t], X: number[] = [], Y: number[] = [], S: number[] = [], P: number[] = [], I: number[] = [];
-    const cols: ColumnSpec[] = [];
     for (let s = 0; s < N; s++) {
       if (s0[s] === VACANCY) continue;
       const b = s0[s] === NEW_PHASE, y = sy[s] + (b ? (si[s] % 2 ? -dimer : dimer) : 0), v = b ? phI : 1;
       X.push(sx[s]); Y.push(y); S.push(s); P.push(s0[s]); I.push(v);
-      cols.push({ x: sx[s], y, intensity: v });
     }
     atoms.push(table({ x: Float64Array.from(X), y: Float64Array.from(Y), site: Int32Array.from(S), phase: Int32Array.from(P), intensity: Float64Array.from(I) }));
-    if (options.render ?? true) frames.push(renderColumns("simulateTransition", cols, { width: W, height: H, dose, background: options.background ?? 0.05 }, sigma, r).image);
   }
-  return {
+  const movie: TransitionMovie = {
     frames, atoms, states, hazard, nucleation,
     sites: table({ i: si, j: sj, x: sx, y: sy, strain: eps }),
     time: Float64Array.from({ length: T }, (_, t) => t * dt),
     dose: Float64Array.from({ length: T }, (_, t) => t * dose),
     latticeConstant: a, sigma,
+    imaging: { width: W, height: H, dose, background: options.background ?? 0.05, seed: options.seed ?? 0 },
   };
+  if (options.render ?? true) for (let t = 0; t < T; t++) frames.push(renderTransitionFrame(movie, t));
+  return movie;
+}
+
+/**
+ * Render frame `frame` of a {@link simulateTransition} movie: its columns
+ * (`atoms[frame]`) as Gaussian spots with Poisson noise at the movie's dose
+ * (the shared renderer of `synth/`), from a generator seeded by the movie's
+ * seed and the frame index, so a frame is the same whether rendered with
+ * the movie or alone. Cost: O(columns · σ² + pixels).
+ * ```ts
+ * const movie = simulateTransition({ render: false, seed: 3 });
+ * const last = renderTransitionFrame(movie, movie.states.length - 1);
+ * ```
+ */
+export function renderTransitionFrame(movie: TransitionMovie, frame: number): Image {
+  if (!(Number.isInteger(frame) && frame >= 0 && frame < movie.atoms.length)) throw new RangeError(`renderTransitionFrame(movie, frame): frame must be an integer in [0, ${movie.atoms.length - 1}], got ${frame}`);
+  const a = movie.atoms[frame], x = a.numeric("x"), y = a.numeric("y"), v = a.numeric("intensity"), im = movie.imaging;
+  const cols: ColumnSpec[] = Array.from({ length: a.numRows }, (_, k) => ({ x: x[k], y: y[k], intensity: v[k] }));
+  return renderColumns("renderTransitionFrame", cols, { width: im.width, height: im.height, dose: im.dose, background: im.background }, movie.sigma, rng(im.seed * 65537 + frame + 1)).image;
 }
