@@ -23,7 +23,7 @@
  *   twice and report the best measured one.
  * - Bad input names the argument.
  */
-import { initBackend } from "../../src/backend";
+import { initBackend, tfjs } from "../../src/backend";
 import { deepKernelLearning, embeddingObjective } from "../../src/bayes/dkl";
 import { deepKernelActiveLearning } from "../../src/bayes/dkl-experiment";
 import { simulatedMicroscope } from "../../src/bayes/experiment";
@@ -120,12 +120,14 @@ describe("deepKernelLearning", () => {
     expect(Z.length).toBe(test.n);
   });
 
-  it("is reproducible with a seed; Image[] and a flat Float32Array train the same model", async () => {
+  it("is reproducible with a seed; Image[] and a flat Float32Array train the same model; no tensors leak", async () => {
     const { patches, y } = structureProperty(4), n = 40;
     const flat = patches.subarray(0, n * D), yy = y.subarray(0, n);
     const images: Image[] = Array.from({ length: n }, (_, i) => ({ data: flat.slice(i * D, (i + 1) * D), width: 2 * R + 1, height: 2 * R + 1 }));
     const opts = { dims: D, hidden: [8], epochs: 15, learningRate: 0.01 };
+    const tensors = tfjs().memory().numTensors;
     const a = await deepKernelLearning(flat, yy, { ...opts, seed: 7 });
+    expect(tfjs().memory().numTensors).toBe(tensors); // nothing left on the backend: the model holds plain arrays
     const b = await deepKernelLearning(images, yy, { hidden: [8], epochs: 15, learningRate: 0.01, seed: 7 });
     const c = await deepKernelLearning(flat, yy, { ...opts, seed: 8 });
     const probe = patches.subarray(n * D, (n + 10) * D);
