@@ -88,7 +88,7 @@ export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOp
   const a = normaliseAtoms(image, atomsInput, options);
   const id = newViewId("atoms");
   const { payload, levels } = atomsPayload(image, a, { ...options, id });
-  const { png } = atomsPng(levels, image.width, image.height, a);
+  const { png } = atomsPng(levels, image.width, image.height, a, image.calibration);
   rememberView(id, a.count);
   ensureSelectionTarget();
   const counts = a.classes.map((c, k) => {
@@ -96,7 +96,7 @@ export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOp
     for (let i = 0; i < a.count; i++) if (a.cls[i] === k) n++;
     return `${c.name} ${n}`;
   });
-  const text = `${options.title ? `${options.title}: ` : ""}${a.count} atoms over a ${image.width}×${image.height} image` + (a.classes.length > 1 ? ` (${counts.join(", ")})` : "") + (a.vectors ? `, ${a.vectors.label} arrows ×${a.gain}` : "");
+  const text = `${options.title ? `${options.title}: ` : ""}${a.count} atoms over a ${image.width}×${image.height} image` + (a.classes.length > 1 ? ` (${counts.join(", ")})` : "") + (a.vectors ? `, ${a.vectors.label} arrows ×${a.gain}` : "") + (a.colorBy ? `, coloured by ${a.colorBy.name} (${a.colorBy.map}, ${formatValue(a.colorBy.range[0])} to ${formatValue(a.colorBy.range[1])})` : "");
   return new AtomsView(id, payload, png, text);
 }
 

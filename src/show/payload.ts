@@ -6,7 +6,7 @@
  */
 import type { Image } from "../image/image";
 import { toBase64, toGreyLevels, encodeGreyPng, type GreyLevelOptions } from "../display/png";
-import { COLOR_MAPS, defaultColorMap, defaultColorRange, type ColorMapName } from "./shared/colormap";
+import { COLOR_MAPS, defaultColorMap, defaultColorRange, type ColorByMap, type ColorMapName } from "./shared/colormap";
 import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./shared/markers";
 import {
   DTYPE_ARRAYS, GRAPH_LAYOUTS, PALETTE, PayloadError, isHexColor, parseGraphPrior, typeOfMarks,
@@ -44,18 +44,20 @@ export interface ShowAtomsOptions extends GreyLevelOptions {
   classColumn?: string | null;
   /** Colours per class name ("#rrggbb"); others come from the palette. Used when markers are coloured by class (no `colorBy`). */
   colors?: Record<string, string>;
-  /** Vector columns [dx, dy] drawn as arrows, in image pixels. Default ["dx", "dy"] when both exist; null for none. */
-  vectors?: [string, string] | null;
   /** Marker shape per class name ("circle", "square", "triangle", "diamond"); others take the shapes in that order by class. */
   shapes?: Record<string, MarkerShape>;
   /** Markers drawn as "outline" (default: the column stays visible) or "filled". */
   marker?: MarkerStyle;
-  /** Colour markers (and arrows) by this numeric column, with a colour bar, instead of by class. */
-  colorBy?: string;
+  /** Colour markers (and arrows) by this numeric column, with a colour bar, instead of by class; or by a vector, two columns [dx, dy], on a 2-D colour wheel (hue: direction, brightness: length up to `colorRange[1]`, default the largest length). */
+  colorBy?: string | [string, string];
   /** Colour map for `colorBy`: "auto" (default: "diverging" when the values lie on both sides of 0, else "sequential"), "sequential" (viridis), "diverging" (RdBu, white at the centre of the range) or "cyclic" (twilight, for angles). */
   colorMap?: "auto" | ColorMapName;
   /** Values at the two ends of the colour map. Default: [min, max]; diverging [-max|v|, max|v|]; cyclic [-π, π] or [0, 2π] (radians; other periods need this). */
   colorRange?: [number, number];
+  /** Vector columns [dx, dy] drawn as arrows, in image pixels. Default ["dx", "dy"] when both exist; null for none. */
+  vectors?: [string, string] | null;
+  /** Columns of the 1-sd positional uncertainty [sx, sy] (px) or [sx, sy, covXY] (px²), drawn as ellipses scaled by the arrows' gain (so an arrow reaching outside its ellipse is a displacement beyond 1 sd). Default ["uncertaintyX", "uncertaintyY"] (the columns findAtoms writes) when both exist; null for none. */
+  ellipses?: [string, string] | [string, string, string] | null;
   /** Name of the vector quantity in the legend/tooltip. Default "displacement". */
   vectorLabel?: string;
   /** Initial arrow gain (arrow length = gain × vector length). Default: so the median arrow is 1/3 of the atom spacing, rounded to 1, 2 or 5 × 10^k. */
@@ -76,10 +78,11 @@ export interface NormalisedAtoms {
   properties: { name: string; values: Float64Array | string[] }[];
   radius: number;
   gain: number;
+  marker: MarkerStyle;
+  colorBy?: { name: string; values: Float64Array; map: ColorByMap; range: [number, number]; magnitude?: Float64Array };
+  ellipses?: { sx: Float64Array; sy: Float64Array; sxy?: Float64Array; gain: number };
 }
 
-  marker: MarkerStyle;
-  colorBy?: { name: string; values: Float64Array; map: ColorMapName; range: [number, number] };
 function columnsOf(atoms: AtomsInput, where: string): Map<string, ArrayLike<number> | string[]> {
   const out = new Map<string, ArrayLike<number> | string[]>();
   if (atoms === null || typeof atoms !== "object") throw new TypeError(`${where}: atoms must be a Table, an object of columns or an array of rows, got ${atoms === null ? "null" : typeof atoms}`);
@@ -170,6 +173,14 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     vectors = { dx: numericColumn(cols, vec[0], n, where), dy: numericColumn(cols, vec[1], n, where), label: options.vectorLabel ?? "displacement" };
     used.add(vec[0]).add(vec[1]);
   }
+  // uncertainty ellipses
+  let ell = options.ellipses;
+  if (ell === undefined) ell = cols.has("uncertaintyX") && cols.has("uncertaintyY") ? ["uncertaintyX", "uncertaintyY"] : null;
+  let ellipseCols: { sx: Float64Array; sy: Float64Array; sxy?: Float64Array } | undefined;
+  if (ell) {
+    if (!Array.isArray(ell) || (ell.length !== 2 && ell.length !== 3)) throw new TypeError(`${where}: options.ellipses must be [sxColumn, syColumn], [sxColumn, syColumn, covXYColumn] or null`);
+    ellipseCols = { sx: numericColumn(cols, ell[0], n, where), sy: numericColumn(cols, ell[1], n, where), sxy: ell[2] === undefined ? undefined : numericColumn(cols, ell[2], n, where) };
+  }
   // spacing → radius, gain
   const W = image.width, H = image.height;
   const spacing = n > 0 ? Math.sqrt((W * H) / n) : 10;
@@ -196,13 +207,26 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     if (Array.isArray(c) && c.length > 0 && typeof c[0] === "string") return { name, values: (c as string[]).map(String) };
     return { name, values: Float64Array.from(c as ArrayLike<number>) };
   });
-  return { count: n, x, y, cls, classes, vectors, properties, radius, gain, marker, colorBy };
+  // ellipses share the arrows' gain; without arrows, the median 1-sd ellipse is drawn about 1/6 of the spacing
+  let ellipses: NormalisedAtoms["ellipses"];
+  if (ellipseCols) {
+    let eg = gain;
+    if (!vectors) {
+      const sd: number[] = [];
+      for (let i = 0; i < n; i++) { const v = Math.max(ellipseCols.sx[i], ellipseCols.sy[i]); if (v > 0) sd.push(v); }
+      sd.sort((p, q) => p - q);
+      eg = sd.length ? niceNumber(spacing / 6 / sd[sd.length >> 1]) : 1;
+    }
+    ellipses = { ...ellipseCols, gain: eg };
+  }
+  return { count: n, x, y, cls, classes, vectors, properties, radius, gain, marker, colorBy, ellipses };
 }
 
 /** The `colorBy` column with its map and range (options.colorMap / colorRange or their defaults); throws naming the option. */
 function colorByColumn(cols: Map<string, ArrayLike<number> | string[]>, options: ShowAtomsOptions, n: number, where: string): NonNullable<NormalisedAtoms["colorBy"]> {
   const name = options.colorBy!;
-  if (typeof name !== "string") throw new TypeError(`${where}: options.colorBy must be the name of a numeric column, got ${typeof name}`);
+  if (Array.isArray(name)) return colorByVector(cols, options, n, where);
+  if (typeof name !== "string") throw new TypeError(`${where}: options.colorBy must be the name of a numeric column or two names [dx, dy], got ${typeof name}`);
   if (!cols.has(name)) throw new TypeError(`${where}: options.colorBy "${name}" is not a column of atoms (columns: ${[...cols.keys()].join(", ")})`);
   const values = numericColumn(cols, name, n, where);
   const choice = options.colorMap ?? "auto";
@@ -223,6 +247,29 @@ function colorByColumn(cols: Map<string, ArrayLike<number> | string[]>, options:
     range = r;
   }
   return { name, values, map, range: [range[0], range[1]] };
+}
+
+/** `colorBy: [dx, dy]`: directions atan2(dy, dx) (radians, image axes) and lengths on the colour wheel. O(n). */
+function colorByVector(cols: Map<string, ArrayLike<number> | string[]>, options: ShowAtomsOptions, n: number, where: string): NonNullable<NormalisedAtoms["colorBy"]> {
+  const pair = options.colorBy as string[];
+  if (pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") throw new TypeError(`${where}: options.colorBy as a vector must be two column names [dx, dy], got ${JSON.stringify(pair)}`);
+  if (options.colorMap !== undefined && options.colorMap !== "auto") throw new RangeError(`${where}: options.colorMap ${JSON.stringify(options.colorMap)} does not apply to a vector colorBy (drawn on the colour wheel)`);
+  for (const c of pair) if (!cols.has(c)) throw new TypeError(`${where}: options.colorBy "${c}" is not a column of atoms (columns: ${[...cols.keys()].join(", ")})`);
+  const dx = numericColumn(cols, pair[0], n, where), dy = numericColumn(cols, pair[1], n, where);
+  const values = new Float64Array(n), magnitude = new Float64Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    values[i] = Math.atan2(dy[i], dx[i]);
+    magnitude[i] = Math.hypot(dx[i], dy[i]);
+    if (magnitude[i] > max) max = magnitude[i];
+  }
+  let top = max > 0 ? max : 1;
+  if (options.colorRange !== undefined) {
+    const r = options.colorRange;
+    if (!Array.isArray(r) || r.length !== 2 || r[0] !== 0 || !(r[1] > 0) || !Number.isFinite(r[1])) throw new RangeError(`${where}: options.colorRange for a vector colorBy must be [0, length at full brightness], got ${JSON.stringify(r)}`);
+    top = r[1];
+  }
+  return { name: `${pair[0]}, ${pair[1]}`, values, magnitude, map: "wheel", range: [0, top] };
 }
 
 /** 1, 2 or 5 × 10^k nearest to v (in log). */
@@ -254,10 +301,17 @@ export function atomsPayload(image: Image, a: NormalisedAtoms, options: ShowAtom
   if (options.title) payload.title = options.title;
   if (image.calibration) payload.image.calibration = { pixelSize: image.calibration.pixelSize, unit: image.calibration.unit };
   if (a.classes.length > 1) payload.atoms.class = encodeColumn(a.cls, a.classes.length <= 255 ? "uint8" : "uint16");
+  if (a.marker !== "outline") payload.atoms.marker = a.marker;
+  if (a.ellipses) {
+    payload.atoms.ellipses = { sx: encodeColumn(a.ellipses.sx), sy: encodeColumn(a.ellipses.sy), label: "1σ uncertainty", gain: a.vectors ? 1 : a.ellipses.gain };
+    if (a.ellipses.sxy) payload.atoms.ellipses.sxy = encodeColumn(a.ellipses.sxy);
+  }
+  if (a.colorBy) {
+    payload.atoms.colorBy = { name: a.colorBy.name, values: encodeColumn(a.colorBy.values), map: a.colorBy.map, range: a.colorBy.range };
+    if (a.colorBy.magnitude) payload.atoms.colorBy.magnitude = encodeColumn(a.colorBy.magnitude);
+  }
   if (a.vectors) payload.atoms.vectors = { dx: encodeColumn(a.vectors.dx), dy: encodeColumn(a.vectors.dy), label: a.vectors.label, unit: "px", gain: a.gain };
   return { payload, levels, window: range };
-  if (a.marker !== "outline") payload.atoms.marker = a.marker;
-  if (a.colorBy) payload.atoms.colorBy = { name: a.colorBy.name, values: encodeColumn(a.colorBy.values), map: a.colorBy.map, range: a.colorBy.range };
 }
 
 // ---------------------------------------------------------------------------

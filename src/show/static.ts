@@ -9,8 +9,10 @@ import dagre from "@dagrejs/dagre";
 import { graphPayload, type GraphInput, type NormalisedAtoms } from "./payload";
 import { parseGraphPayload, type GraphPayload, type GraphPayloadJSON } from "./shared/schema";
 import { graphSvg, layoutGraph } from "./shared/graph-drawing";
-import { colorMapRgb, colorPosition } from "./shared/colormap";
+import { colorByRgb, colorMapRgb, wheelRgb } from "./shared/colormap";
 import { markerStamp, packRgba, stamp } from "./shared/markers";
+import { formatValue } from "./shared/format";
+import { drawText, textHeight, textWidth } from "./pixel-font";
 
 function rgb(hex: string): [number, number, number] {
   return [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
@@ -22,12 +24,17 @@ function rgb(hex: string): [number, number, number] {
  * (at most ×8); atoms as markers of their class shape, outlined (or filled)
  * in their class colour or their `colorBy` colour, with a dark rim, at a
  * legible size independent of the upscale; vectors as arrows of gain ×
- * length. Returns the PNG and the scale used. O(pixels·s² + atoms·r²).
+ * length; below the picture, when colouring by a column or calibrated, a
+ * white strip with the colour bar and a scale bar (drawLegendStrip).
+ * Returns the PNG and the scale used (the picture is the image ×`scale`,
+ * its top `height × scale` rows). O(pixels·s² + atoms·r²).
  */
-export function atomsPng(levels: Uint8Array, width: number, height: number, a: NormalisedAtoms): { png: Uint8Array; scale: number } {
+export function atomsPng(levels: Uint8Array, width: number, height: number, a: NormalisedAtoms, calibration?: { pixelSize: number; unit: string }): { png: Uint8Array; scale: number } {
   const s = Math.max(1, Math.min(8, Math.ceil(384 / Math.max(width, height))));
   const W = width * s, H = height * s;
-  const png = new PNG({ width: W, height: H });
+  const font = Math.max(2, Math.round(W / 400));
+  const strip = a.colorBy || calibration ? 12 * font + textHeight(font) : 0;
+  const png = new PNG({ width: W, height: H + strip });
   const d = png.data;
   for (let y = 0; y < H; y++) {
     const row = ((y / s) | 0) * width;
@@ -38,7 +45,7 @@ export function atomsPng(levels: Uint8Array, width: number, height: number, a: N
       d[j + 3] = 255;
     }
   }
-  const buf = new Uint32Array(d.buffer, d.byteOffset, W * H);
+  const buf = new Uint32Array(d.buffer, d.byteOffset, W * (H + strip));
   const colors = atomColors(a);
   const dark = packRgba(0, 0, 0);
   // pixel (x, y) of the image covers [x - 0.5, x + 0.5]; its centre lands at (x + 0.5) * s in the picture
@@ -71,16 +78,65 @@ export function atomsPng(levels: Uint8Array, width: number, height: number, a: N
       line(x1, y1, x1 - h * (ux + 0.5 * uy), y1 - h * (uy - 0.5 * ux), colors[i]);
     }
   }
+  if (strip) drawLegendStrip(buf, W, H, strip, font, s, a, calibration);
   const out = PNG.sync.write(png, { colorType: 2 });
   return { png: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), scale: s };
+}
+
+/**
+ * The legend under the static overlay (rows H .. H + strip of a W-wide
+ * buffer, white): the colour bar of `colorBy` with its end values (and 0 at
+ * the centre of a diverging map), and for a calibrated image a scale bar of
+ * a 1, 2 or 5 × 10^k length about a fifth of the width, labelled.
+ */
+function drawLegendStrip(buf: Uint32Array, W: number, H: number, strip: number, font: number, s: number, a: NormalisedAtoms, calibration?: { pixelSize: number; unit: string }): void {
+  buf.fill(packRgba(255, 255, 255), W * H, W * (H + strip));
+  const black = packRgba(0, 0, 0);
+  const put = (x: number, y: number) => {
+    if (x >= 0 && x < W && y >= H && y < H + strip) buf[y * W + x] = black;
+  };
+  const m = 4 * font, barH = 4 * font, y0 = H + m, ty = y0 + barH + 2 * font;
+  if (a.colorBy?.map === "wheel") {
+    // the colour wheel: direction as on the picture (y down), length from the centre (0) to the rim (range[1])
+    const R = Math.floor((strip - 2 * font) / 2), cx = m + R, cy = H + Math.floor(strip / 2);
+    for (let v = -R; v <= R; v++) for (let u = -R; u <= R; u++) {
+      const d = Math.hypot(u, v);
+      if (d <= R && cx + u < W) buf[(cy + v) * W + cx + u] = packRgba(...wheelRgb(Math.atan2(v, u), d / R));
+    }
+    const label = `0 - ${formatValue(a.colorBy.range[1])}`;
+    drawText(label, cx + R + 2 * font, cy - Math.floor(textHeight(font) / 2), font, put);
+  } else if (a.colorBy) {
+    const { map, range } = a.colorBy;
+    const bw = Math.min(80 * font, Math.floor(W / 2.5));
+    for (let x = 0; x < bw; x++) {
+      const c = packRgba(...colorMapRgb(map, x / (bw - 1)));
+      for (let y = y0; y < y0 + barH; y++) buf[y * W + m + x] = c;
+    }
+    const lo = formatValue(range[0]), hi = formatValue(range[1]);
+    drawText(lo, m, ty, font, put);
+    drawText(hi, m + bw - textWidth(hi, font), ty, font, put);
+    if (map === "diverging" && range[0] < 0 && range[1] > 0) {
+      const x0 = m + Math.round((bw - 1) * (-range[0] / (range[1] - range[0])));
+      drawText("0", x0 - Math.floor(textWidth("0", font) / 2), ty, font, put);
+    }
+  }
+  if (calibration) {
+    const target = (W / 5 / s) * calibration.pixelSize;
+    const e = Math.floor(Math.log10(target)), f = target / Math.pow(10, e);
+    const value = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * Math.pow(10, e);
+    const len = Math.round((value / calibration.pixelSize) * s);
+    const x1 = W - m, x0 = x1 - len;
+    for (let y = y0; y < y0 + 2 * font; y++) for (let x = x0; x < x1; x++) put(x, y);
+    const label = `${formatValue(value)} ${calibration.unit}`;
+    drawText(label, x1 - textWidth(label, font), ty, font, put);
+  }
 }
 
 /** Packed RGBA colour of each atom: its `colorBy` colour, else its class colour. O(n). */
 function atomColors(a: NormalisedAtoms): Uint32Array {
   const out = new Uint32Array(a.count);
   if (a.colorBy) {
-    const { values, map, range } = a.colorBy;
-    for (let i = 0; i < a.count; i++) out[i] = packRgba(...colorMapRgb(map, colorPosition(values[i], range, map)));
+    for (let i = 0; i < a.count; i++) out[i] = packRgba(...colorByRgb(a.colorBy, i));
   } else {
     const cls = a.classes.map((c) => packRgba(...rgb(c.color)));
     for (let i = 0; i < a.count; i++) out[i] = cls[a.cls[i]];

@@ -8,7 +8,7 @@ import { makeImage } from "../../src/image/image";
 import { MIME_BUNDLE } from "../../src/display/mime";
 import * as show from "../../src/show";
 import { colorMapHex, colorMapRgb, colorPosition, defaultColorMap, defaultColorRange, wheelRgb } from "../../src/show/shared/colormap";
-import { markerPath, markerStamp } from "../../src/show/shared/markers";
+import { covarianceEllipse, markerPath, markerStamp } from "../../src/show/shared/markers";
 import { parseAtomsPayload } from "../../src/show/shared/schema";
 
 describe("colour maps", () => {
@@ -84,6 +84,32 @@ describe("marker stamps", () => {
   });
 });
 
+describe("uncertainty ellipses", () => {
+  it("the 1-sd ellipse of a covariance: axes and angle (eigen-decomposition by hand)", () => {
+    const axis = covarianceEllipse(4, 1, 0);
+    expect(axis).toEqual({ major: 2, minor: 1, angle: 0 });
+    // [[2.5, 1.5], [1.5, 2.5]]: eigenvalues 4 and 1, major axis along (1, 1)
+    const diag = covarianceEllipse(2.5, 2.5, 1.5);
+    expect(diag.major).toBeCloseTo(2);
+    expect(diag.minor).toBeCloseTo(1);
+    expect(diag.angle).toBeCloseTo(Math.PI / 4);
+    expect(Number.isNaN(covarianceEllipse(1, 1, 2).major)).toBe(true); // not positive semi-definite
+  });
+  it("show.atoms draws findAtoms' uncertaintyX/Y as ellipses: the arrows' gain with arrows, else 1/6 of the spacing", () => {
+    const img = makeImage(new Float32Array(100 * 100), 100, 100);
+    const atoms = { x: [10, 50, 90, 10], y: [10, 50, 90, 90], uncertaintyX: [0.1, 0.2, 0.1, 0.1], uncertaintyY: [0.05, 0.1, 0.05, 0.05] };
+    const p = parseAtomsPayload(JSON.parse(JSON.stringify(show.atoms(img, atoms).payload)));
+    expect(Array.from(p.atoms.ellipses!.sx).map((v) => Number(v.toFixed(4)))).toEqual([0.1, 0.2, 0.1, 0.1]);
+    expect(p.atoms.ellipses!.sxy).toBeUndefined();
+    expect(p.atoms.ellipses!.gain).toBe(100); // spacing 50 px / 6 / median 0.1 px = 83 → 100
+    const withArrows = show.atoms(img, { ...atoms, dx: [1, 1, 1, 1], dy: [0, 0, 0, 0] }).payload;
+    expect(withArrows.atoms.ellipses!.gain).toBe(1); // × the arrows' gain
+    expect(show.atoms(img, atoms, { ellipses: null }).payload.atoms.ellipses).toBeUndefined();
+    expect(() => show.atoms(img, atoms, { ellipses: ["uncertaintyX"] as any })).toThrow("show.atoms: options.ellipses must be [sxColumn, syColumn], [sxColumn, syColumn, covXYColumn] or null");
+    expect(() => parseAtomsPayload({ version: 1, image: { width: 2, height: 2, png: "iVBORw0KGgoAAAANSUhEUg==" }, atoms: { count: 1, x: [0], y: [0], ellipses: { sx: [1], sy: [1, 2] } } })).toThrow("atoms.ellipses.sy: expected 1 values (atoms.count), got 2");
+  });
+});
+
 describe("show.atoms colorBy", () => {
   const img = makeImage(new Float32Array(120 * 60).fill(0.5), 120, 60);
   const atoms = { x: [10, 30, 50, 70, 90, 110], y: [30, 30, 30, 30, 30, 30], strain: [-0.02, -0.01, 0, 0.01, 0.02, NaN], kind: ["a", "b", "a", "b", "a", "b"] };
@@ -103,6 +129,24 @@ describe("show.atoms colorBy", () => {
     expect(seq.atoms.classes[0].shape).toBe("diamond");
   });
 
+  it("colours a vector [dx, dy] on the 2-D wheel: hue from the direction, brightness from the length", () => {
+    const vec = { x: [20, 60, 100], y: [30, 30, 30], dx: [1, 0, -0.5], dy: [0, 1, 0] };
+    const v = show.atoms(img, vec, { colorBy: ["dx", "dy"], vectors: null, marker: "filled" });
+    const p = parseAtomsPayload(JSON.parse(JSON.stringify(v.payload)));
+    expect(p.atoms.colorBy!.map).toBe("wheel");
+    expect(p.atoms.colorBy!.range).toEqual([0, 1]);
+    expect(Array.from(p.atoms.colorBy!.values).map((a) => Number(a.toFixed(4)))).toEqual([0, 1.5708, 3.1416]);
+    expect(Array.from(p.atoms.colorBy!.magnitude!)).toEqual([1, 1, 0.5]);
+    const png = PNG.sync.read(Buffer.from((v as any)[MIME_BUNDLE]()["image/png"], "base64"));
+    const s = png.width / 120;
+    const at = (x: number, y: number) => { const j = 4 * (Math.round((y + 0.5) * s - 0.5) * png.width + Math.round((x + 0.5) * s - 0.5)); return [png.data[j], png.data[j + 1], png.data[j + 2]]; };
+    expect(at(20, 30)).toEqual(wheelRgb(0, 1)); // +x: red
+    expect(at(60, 30)).toEqual(wheelRgb(Math.PI / 2, 1)); // +y (down)
+    expect(at(100, 30)).toEqual(wheelRgb(Math.PI, 0.5)); // -x, half length: dark cyan
+    expect(() => show.atoms(img, vec, { colorBy: ["dx", "dy"], colorMap: "cyclic" })).toThrow('show.atoms: options.colorMap "cyclic" does not apply to a vector colorBy (drawn on the colour wheel)');
+    expect(() => show.atoms(img, vec, { colorBy: ["dx", "dz"] })).toThrow('show.atoms: options.colorBy "dz" is not a column of atoms (columns: x, y, dx, dy)');
+  });
+
   it("names the option and the accepted values when an argument is wrong", () => {
     expect(() => show.atoms(img, atoms, { colorBy: "stress" })).toThrow('show.atoms: options.colorBy "stress" is not a column of atoms (columns: x, y, strain, kind)');
     expect(() => show.atoms(img, atoms, { colorBy: "kind" })).toThrow('show.atoms: column "kind" must be numeric, row 0 is "a"');
@@ -111,7 +155,7 @@ describe("show.atoms colorBy", () => {
     expect(() => show.atoms(img, { ...atoms, strain: [0, 90, 180, 270, 359, 10] }, { colorBy: "strain", colorMap: "cyclic" })).toThrow("give options.colorRange (e.g. [0, 360] for degrees)");
     expect(() => show.atoms(img, atoms, { marker: "hollow" as any })).toThrow('show.atoms: options.marker must be one of "outline", "filled"; got "hollow"');
     expect(() => show.atoms(img, atoms, { shapes: { atoms: "star" as any } })).toThrow('show.atoms: options.shapes["atoms"] must be one of "circle", "square", "triangle", "diamond"; got "star"');
-    expect(() => parseAtomsPayload({ ...JSON.parse(JSON.stringify(show.atoms(img, atoms).payload)), atoms: { count: 1, x: [1], y: [1], colorBy: { name: "s", values: [1], map: "jet", range: [0, 1] } } })).toThrow('atoms.colorBy.map: expected one of "sequential", "diverging", "cyclic", got a string ("jet")');
+    expect(() => parseAtomsPayload({ ...JSON.parse(JSON.stringify(show.atoms(img, atoms).payload)), atoms: { count: 1, x: [1], y: [1], colorBy: { name: "s", values: [1], map: "jet", range: [0, 1] } } })).toThrow('atoms.colorBy.map: expected one of "sequential", "diverging", "cyclic", "wheel", got a string ("jet")');
   });
 
   it("the static PNG draws outlines (the column shows through) in the value's colour", () => {
@@ -130,5 +174,31 @@ describe("show.atoms colorBy", () => {
     expect(ringColour(0)).toEqual(colorMapRgb("diverging", 0));
     expect(ringColour(2)).toEqual(colorMapRgb("diverging", 0.5));
     expect(ringColour(4)).toEqual(colorMapRgb("diverging", 1));
+  });
+
+  it("the static PNG has a legend strip: the colour bar from end to end, labels, and a scale bar of the stated length", () => {
+    const cal = makeImage(new Float32Array(120 * 60).fill(0.5), 120, 60, { pixelSize: 0.05, unit: "nm" });
+    const v = show.atoms(cal, atoms, { colorBy: "strain" });
+    expect(v.text).toBe("6 atoms over a 120×60 image, coloured by strain (diverging, -0.02 to 0.02)");
+    const png = PNG.sync.read(Buffer.from((v as any)[MIME_BUNDLE]()["image/png"], "base64"));
+    const s = 4; // ceil(384 / 120)
+    expect(png.width).toBe(120 * s);
+    expect(png.height).toBeGreaterThan(60 * s + 20);
+    const at = (x: number, y: number) => { const j = 4 * (y * png.width + x); return [png.data[j], png.data[j + 1], png.data[j + 2]]; };
+    // font size 2 (round(480 / 400)): margin 8, bar rows 8 .. 15 below the picture, width min(160, 192)
+    const y = 60 * s + 10;
+    expect(at(8, y)).toEqual(colorMapRgb("diverging", 0));
+    expect(at(8 + 159, y)).toEqual(colorMapRgb("diverging", 1));
+    expect(at(8 + 80, y)).toEqual(colorMapRgb("diverging", 80 / 159));
+    // scale bar: 1/5 of 120 px × 0.05 nm = 1.2 nm → 1 nm = 20 px × 4 = 80 picture px, ending 8 px from the right
+    let run = 0;
+    for (let x = 0; x < png.width; x++) if (at(x, 60 * s + 9).every((c) => c === 0)) run++;
+    expect(run).toBe(80);
+    // labels: dark pixels under the colour bar and under the scale bar
+    const ink = (x0: number, x1: number) => { let n = 0; for (let yy = 60 * s + 20; yy < png.height; yy++) for (let x = x0; x < x1; x++) if (at(x, yy)[0] < 50) n++; return n; };
+    expect(ink(0, 60)).toBeGreaterThan(10); // "-0.02"
+    expect(ink(png.width - 90, png.width)).toBeGreaterThan(10); // "1 nm"
+    // without a colour column or calibration, no strip
+    expect(PNG.sync.read(Buffer.from((show.atoms(img, atoms) as any)[MIME_BUNDLE]()["image/png"], "base64")).height).toBe(60 * s);
   });
 });

@@ -13,6 +13,9 @@
 /** The colour maps a numeric column can be drawn with. */
 export type ColorMapName = "sequential" | "diverging" | "cyclic";
 export const COLOR_MAPS: readonly ColorMapName[] = ["sequential", "diverging", "cyclic"];
+/** The map of a colouring: one of a column's maps, or "wheel" for a vector (direction and length, `wheelRgb`). */
+export type ColorByMap = ColorMapName | "wheel";
+export const COLOR_BY_MAPS: readonly ColorByMap[] = [...COLOR_MAPS, "wheel"];
 
 const ANCHORS: Record<ColorMapName, string> = {
   sequential:
@@ -120,4 +123,18 @@ export function wheelRgb(angle: number, magnitude01: number): [number, number, n
   const p = 0, q = v * (1 - f), t = v * f;
   const rgb = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]][sector];
   return rgb.map((c) => Math.round(c * 255)) as [number, number, number];
+}
+
+/** A colouring of atoms as the payload carries it: values on a map over a range; for "wheel", directions with their lengths. */
+export interface ColorBy {
+  values: ArrayLike<number>;
+  map: ColorByMap;
+  range: readonly [number, number];
+  magnitude?: ArrayLike<number>;
+}
+
+/** RGB of atom `i` under a colouring (the widget and the static PNG both colour with this). O(1). */
+export function colorByRgb(c: ColorBy, i: number): [number, number, number] {
+  if (c.map === "wheel") return wheelRgb(c.values[i], (c.magnitude ? c.magnitude[i] : NaN) / c.range[1]);
+  return colorMapRgb(c.map, colorPosition(c.values[i], c.range, c.map));
 }

@@ -102,3 +102,16 @@ export function markerPath(shape: MarkerShape, x: number, y: number, r: number):
       return `M${f(x - r)} ${f(y)}a${f(r)} ${f(r)} 0 1 0 ${f(2 * r)} 0a${f(r)} ${f(r)} 0 1 0 ${f(-2 * r)} 0Z`;
   }
 }
+
+/**
+ * The 1-sd ellipse of a 2-D covariance [[varX, covXY], [covXY, varY]]
+ * (px²): semi-axes `major` ≥ `minor` (px, square roots of the eigenvalues)
+ * and the major axis's angle (radians from +x towards +y). NaN semi-axes
+ * when the matrix is not positive semi-definite or has a NaN. O(1).
+ */
+export function covarianceEllipse(varX: number, varY: number, covXY: number): { major: number; minor: number; angle: number } {
+  const m = (varX + varY) / 2, d = Math.hypot((varX - varY) / 2, covXY);
+  const l1 = m + d, l2 = m - d;
+  if (!(l2 >= -1e-12 * Math.max(1, l1))) return { major: NaN, minor: NaN, angle: 0 };
+  return { major: Math.sqrt(l1), minor: Math.sqrt(Math.max(0, l2)), angle: 0.5 * Math.atan2(2 * covXY, varX - varY) };
+}

@@ -15,7 +15,7 @@
  * names the field (`atoms.x: expected ...`) so the output area can show it.
  * Strings from data are kept as strings; the widgets render them as text.
  */
-import { COLOR_MAPS, type ColorMapName } from "./colormap";
+import { COLOR_BY_MAPS, type ColorByMap } from "./colormap";
 import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./markers";
 
 export const ATOMS_MIME = "application/vnd.causalscope.atoms+json";
@@ -85,9 +85,11 @@ export interface AtomsPayloadJSON {
     radius: number;
     /** Markers drawn as outlines (default) or filled. */
     marker?: MarkerStyle;
-    /** Colour markers by a numeric column instead of by class. */
-    colorBy?: { name: string; values: ColumnJSON; map: ColorMapName; range: [number, number] };
+    /** Colour markers by a numeric column instead of by class; map "wheel": `values` are directions (radians), `magnitude` the lengths, `range` [0, length at full brightness]. */
+    colorBy?: { name: string; values: ColumnJSON; map: ColorByMap; range: [number, number]; magnitude?: ColumnJSON };
     vectors?: { dx: ColumnJSON; dy: ColumnJSON; label: string; unit: string; gain: number };
+    /** Positional uncertainty ellipses: 1-sd `sx`, `sy` (px) and covariance `sxy` (px², default 0), drawn `gain` × (the arrows' gain when there are arrows). */
+    ellipses?: { sx: ColumnJSON; sy: ColumnJSON; sxy?: ColumnJSON; label: string; gain: number };
     properties: { name: string; values: ColumnJSON | string[] }[];
   };
 }
@@ -161,6 +163,7 @@ export interface SelectionMessage {
 export interface AtomClass {
   name: string;
   color: string;
+  shape: MarkerShape;
 }
 
 export interface AtomsPayload {
@@ -185,11 +188,14 @@ export interface AtomsPayload {
     classes: AtomClass[];
     /** Display radius in image pixels. */
     radius: number;
+    marker: MarkerStyle;
+    /** Markers coloured by this column on `map` over `range` (values outside it get the end colours, NaN grey); "wheel": `values` directions, `magnitude` lengths. */
+    colorBy?: { name: string; values: Float64Array; map: ColorByMap; range: [number, number]; magnitude?: Float64Array };
     vectors?: { dx: Float64Array; dy: Float64Array; label: string; unit: string; gain: number };
+    ellipses?: { sx: Float64Array; sy: Float64Array; sxy?: Float64Array; label: string; gain: number };
     properties: { name: string; values: Float64Array | string[] }[];
   };
 }
-  shape: MarkerShape;
 
 /** A parsed edge: its endpoint marks are always given (from `type` when the payload has none). */
 export interface GraphEdge {
@@ -216,9 +222,6 @@ export interface GraphPayload {
 // Edge marks and types
 
 const EDGE_TYPES: EdgeType[] = ["directed", "undirected", "bidirected"];
-    marker: MarkerStyle;
-    /** Markers coloured by this column on `map` over `range` (values outside it get the end colours, NaN grey). */
-    colorBy?: { name: string; values: Float64Array; map: ColorMapName; range: [number, number] };
 const MARKS: EndpointMark[] = ["-", ">", "o"];
 
 /** Endpoint marks drawn for an edge type: directed `-`/`>`, undirected `-`/`-`, bidirected `>`/`>`. */
@@ -287,6 +290,11 @@ function num(v: unknown, path: string, fallback?: number): number {
   return v;
 }
 
+function choice<T extends string>(v: unknown, path: string, accepted: readonly T[]): T {
+  if (!accepted.includes(v as T)) fail(path, `one of ${accepted.map((m) => JSON.stringify(m)).join(", ")}`, v);
+  return v as T;
+}
+
 function posInt(v: unknown, path: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) fail(path, "a positive integer", v);
   return v;
@@ -317,11 +325,6 @@ export function decodeColumn(v: unknown, path: string, n: number): Float64Array 
     for (let i = 0; i < v.length; i++) {
       const e = v[i];
       if (e === null) out[i] = NaN;
-function choice<T extends string>(v: unknown, path: string, accepted: readonly T[]): T {
-  if (!accepted.includes(v as T)) fail(path, `one of ${accepted.map((m) => JSON.stringify(m)).join(", ")}`, v);
-  return v as T;
-}
-
       else if (typeof e === "number") out[i] = e;
       else fail(`${path}[${i}]`, "a number or null", e);
     }
@@ -423,6 +426,16 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
   }
   const radius = num(a.radius, "atoms.radius", 3);
   if (!(radius > 0)) fail("atoms.radius", "a positive number", radius);
+  const marker = a.marker === undefined ? "outline" : choice(a.marker, "atoms.marker", MARKER_STYLES);
+  let colorBy: AtomsPayload["atoms"]["colorBy"];
+  if (a.colorBy !== undefined && a.colorBy !== null) {
+    const c = obj(a.colorBy, "atoms.colorBy");
+    if (!Array.isArray(c.range) || c.range.length !== 2) fail("atoms.colorBy.range", "[min, max]", c.range);
+    const range: [number, number] = [num(c.range[0], "atoms.colorBy.range[0]"), num(c.range[1], "atoms.colorBy.range[1]")];
+    if (!(range[1] > range[0])) fail("atoms.colorBy.range", "[min, max] with max > min", c.range);
+    colorBy = { name: str(c.name, "atoms.colorBy.name"), values: decodeColumn(c.values, "atoms.colorBy.values", count), map: choice(c.map, "atoms.colorBy.map", COLOR_BY_MAPS), range };
+    if (colorBy.map === "wheel") colorBy.magnitude = decodeColumn(c.magnitude, "atoms.colorBy.magnitude", count);
+  }
   let vectors: AtomsPayload["atoms"]["vectors"];
   if (a.vectors !== undefined && a.vectors !== null) {
     const v = obj(a.vectors, "atoms.vectors");
@@ -433,6 +446,18 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
       unit: str(v.unit, "atoms.vectors.unit", "px"),
       gain: num(v.gain, "atoms.vectors.gain", 1),
     };
+  }
+  let ellipses: AtomsPayload["atoms"]["ellipses"];
+  if (a.ellipses !== undefined && a.ellipses !== null) {
+    const e = obj(a.ellipses, "atoms.ellipses");
+    ellipses = {
+      sx: decodeColumn(e.sx, "atoms.ellipses.sx", count),
+      sy: decodeColumn(e.sy, "atoms.ellipses.sy", count),
+      sxy: e.sxy === undefined ? undefined : decodeColumn(e.sxy, "atoms.ellipses.sxy", count),
+      label: str(e.label, "atoms.ellipses.label", "uncertainty"),
+      gain: num(e.gain, "atoms.ellipses.gain", 1),
+    };
+    if (!(ellipses.gain > 0)) fail("atoms.ellipses.gain", "a positive number", ellipses.gain);
   }
   const properties: AtomsPayload["atoms"]["properties"] = [];
   if (a.properties !== undefined) {
@@ -452,16 +477,7 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
     id: str(p.id, "id", ""),
     title: str(p.title, "title", ""),
     image: { width, height, png, range, calibration },
-    atoms: { count, x, y, cls, classes, radius, marker, colorBy, vectors, properties },
-  const marker = a.marker === undefined ? "outline" : choice(a.marker, "atoms.marker", MARKER_STYLES);
-  let colorBy: AtomsPayload["atoms"]["colorBy"];
-  if (a.colorBy !== undefined && a.colorBy !== null) {
-    const c = obj(a.colorBy, "atoms.colorBy");
-    if (!Array.isArray(c.range) || c.range.length !== 2) fail("atoms.colorBy.range", "[min, max]", c.range);
-    const range: [number, number] = [num(c.range[0], "atoms.colorBy.range[0]"), num(c.range[1], "atoms.colorBy.range[1]")];
-    if (!(range[1] > range[0])) fail("atoms.colorBy.range", "[min, max] with max > min", c.range);
-    colorBy = { name: str(c.name, "atoms.colorBy.name"), values: decodeColumn(c.values, "atoms.colorBy.values", count), map: choice(c.map, "atoms.colorBy.map", COLOR_MAPS), range };
-  }
+    atoms: { count, x, y, cls, classes, radius, marker, colorBy, vectors, ellipses, properties },
   };
 }
 
