@@ -949,7 +949,20 @@ class Hdf5FrameSource implements FrameSource {
     private readonly fn: string, readonly path: string, private readonly file: H5File, private readonly Module: H5ModuleExtras,
     private readonly dsPath: string, private readonly shape: readonly number[], readonly dtype: DType, readonly description: string,
     private readonly own: OwnDecode | undefined,
+    /** The stored shape when it has singleton axes that `shape` leaves out (a 5-D dataset read as 4-D). */
+    private readonly stored: readonly number[] = shape,
   ) {}
+  /** A logical hyperslab (rank of `shape`) as one of the stored dataset (singleton axes: offset 0, count 1). */
+  private toStored(offset: number[], cnt: number[]): [number[], number[]] {
+    if (this.stored.length === this.shape.length) return [offset, cnt];
+    const o: number[] = [], c: number[] = [];
+    let k = 0;
+    for (let i = 0; i < this.stored.length; i++) {
+      const kept = this.stored.length - i > this.shape.length - k && this.stored[i] === 1 ? false : true;
+      if (kept) { o.push(offset[k]); c.push(cnt[k]); k++; } else { o.push(0); c.push(1); }
+    }
+    return [o, c];
+  }
   read(start: number, count: number, out: Float32Array): void {
     if (!this.open) throw ioError(this.fn, this.path, "the HDF5 file has been closed (Dataset4D.close was called)");
     const shape = this.shape;
@@ -983,6 +996,7 @@ class Hdf5FrameSource implements FrameSource {
           }
         }
         const dst = out.subarray(o * fsz, (o + n) * fsz);
+        [offset, cnt] = this.toStored(offset, cnt);
         readHyperslab(this.fn, this.path, this.dsPath, this.file, this.Module, cnt.map(BigInt), offset.map(BigInt), cnt, size, descr, (heap, ptr, nb) => {
           if (nb !== n * fsz * size) throw ioError(this.fn, this.path, `"${this.dsPath}": frames [${f}, ${f + n}) read ${nb} bytes, expected ${n * fsz * size}`);
           decodeInto(heap.subarray(ptr, ptr + nb), kind, size, true, dst, n * fsz);
@@ -1008,6 +1022,17 @@ class Hdf5FrameSource implements FrameSource {
       /* already unusable */
     }
   }
+}
+
+/**
+ * A stored shape of rank > 4 without its singleton axes, leftmost first, down
+ * to rank 4 (a 5-D (1, rows, cols, ky, kx) or (rows, cols, 1, ky, kx) dataset
+ * is 4-D data); other shapes unchanged.
+ */
+function squeezed(shape: readonly number[]): number[] {
+  const out = shape.slice();
+  for (let i = 0; i < out.length && out.length > 4; ) if (out[i] === 1) out.splice(i, 1); else i++;
+  return out;
 }
 
 /** The value of attribute `name` of `obj` (a one-element array unwrapped), or undefined. */
@@ -1043,13 +1068,14 @@ export async function openHdf5Frames(
       entry = datasets.find((e) => e.path === normPath(options.dataset!));
       if (!entry) throw ioError(fn, path, `no dataset "${options.dataset}" in the file (datasets: ${datasets.map((e) => e.path).join(", ")})`);
     } else {
-      const cands = datasets.filter((e) => numeric(e.dtype) && (e.shape?.length === 4 || (e.shape?.length === 3 && options.scanShape)));
-      entry = cands.find((e) => e.path.endsWith("/data") && e.shape!.length === 4) ?? cands[0];
+      const cands = datasets.filter((e) => numeric(e.dtype) && e.shape && (squeezed(e.shape).length === 4 || (squeezed(e.shape).length === 3 && options.scanShape)));
+      entry = cands.find((e) => e.path.endsWith("/data") && squeezed(e.shape!).length === 4) ?? cands[0];
       if (!entry) throw ioError(fn, path, `no 4-D numeric dataset found (datasets: ${datasets.map((e) => `${e.path} ${JSON.stringify(e.shape)} ${e.dtype}`).join(", ") || "none"}); pass options.dataset`);
     }
     if (!numeric(entry.dtype)) throw ioError(fn, path, `dataset ${entry.path} has dtype ${entry.dtype}; need a numeric one`);
     const dtype = parseDType(entry.dtype!, where);
-    const shape = entry.shape!;
+    const stored = entry.shape!;
+    const shape = squeezed(stored);
     if (shape.length === 4 || shape.length === 3) {
       if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0)) throw ioError(fn, path, `dataset ${entry.path} has shape [${shape.join(", ")}]: every axis must be a positive integer`);
     }
@@ -1083,7 +1109,7 @@ export async function openHdf5Frames(
       }
       break;
     }
-    const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`, own);
+    const source = new Hdf5FrameSource(fn, path, file, Module, entry.path, shape, dtype, `HDF5 ${path}:${entry.path} (${dtype.descr})`, own, stored);
     f = undefined; // the source owns the open file now
     return { source, shape, calibration, what: `dataset ${entry.path}` };
   } catch (e) {
