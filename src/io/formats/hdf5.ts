@@ -2,13 +2,15 @@
  * HDF5 (signature 89 48 44 46 0d 0a 1a 0a at offset 0 or after a user block
  * of 512, 1024, 2048, ... bytes): Berkeley EMD, HyperSpy, atomap and plain
  * files as 2-D images and stacks; py4DSTEM/EMD 4-D datasets as frames.
- * Thermo Fisher Velox files go to src/io/formats/velox.ts (`openVelox`).
+ * Thermo Fisher Velox files go to src/io/formats/velox.ts (`openVelox`),
+ * Dectris Arina/Eiger master files to src/io/formats/arina.ts.
  * Everything reads through the one HDF5 layer, src/io/hdf5.ts.
  */
 import type { FormatReader, OpenedFile } from "../reader-types";
 import { calibrationOf, frame, framesOf, makeLoaded } from "../image-frames";
 import { findHdf5Image, hdf5SignatureOffset, isHdf5, openHdf5Frames } from "../hdf5";
 import { openVelox } from "./velox";
+import { openDectrisFrames } from "./arina";
 
 export const hdf5Reader: FormatReader = {
   name: "hdf5",
@@ -46,6 +48,7 @@ function hdf5Opened(fn: string, path: string): OpenedFile {
         }),
       );
     },
-    frames4D: (options) => openHdf5Frames(fn, path, options),
+    // a Dectris Arina/Eiger master (links /entry/data/data_NNNNNN to its data files) first: src/io/formats/arina.ts
+    frames4D: async (options) => (options.dataset === undefined ? await openDectrisFrames(fn, path, options) : undefined) ?? openHdf5Frames(fn, path, options),
   };
 }
