@@ -82,3 +82,42 @@ export function beResponse(grid: SPMGrid, options: { channel?: string; select?: 
   for (let p = 0; p < n; p++) points.forEach((k, j) => { real[p * m + j] = re.data[p * grid.points + k]; imag[p * m + j] = im.data[p * grid.points + k]; });
   return { frequencies: Float64Array.from(points, (k) => freq.values[k]), real, imag, width: grid.width, height: grid.height };
 }
+
+/**
+ * Normalised differential conductance (dI/dV)/(I/V) of a grid (Feenstra,
+ * Phys. Rev. B 50, 4561 (1994)): the density of states with the tunnelling
+ * transmission divided out. I/V is broadened over the sweep,
+ * Σ_j (I_j/V_j) e^{−|V_j−V|/ΔV} / Σ_j e^{−|V_j−V|/ΔV} over the points with
+ * V_j ≠ 0, so the ratio stays finite through the gap where I/V → 0; with
+ * `broadening` 0 it is pointwise and NaN at V = 0 and where I = 0 (not
+ * invented). `dIdV` and `current` name grid channels (dI/dV may be a
+ * lock-in signal in any unit: the result is then in that unit per (A/V)).
+ * Returns a new channel `{ name, unit, data }` to add to `grid.channels` or
+ * map with `gridMap`. O(width × height × points²) with broadening, else
+ * O(width × height × points).
+ */
+export function normalizedConductance(grid: SPMGrid, options: { dIdV: string; current: string; broadening?: number }): SPMGrid["channels"][number] {
+  const fn = "normalizedConductance";
+  const g = channelOf(fn, grid, options?.dIdV), cur = channelOf(fn, grid, options?.current);
+  const dv = options.broadening ?? 0;
+  if (!(dv >= 0 && Number.isFinite(dv))) throw new RangeError(`${fn}: options.broadening must be ≥ 0 (in ${grid.axis.unit || "the sweep's unit"}), got ${dv}`);
+  const V = grid.axis.values, m = grid.points, n = grid.width * grid.height;
+  // Kernel weights over the points with V ≠ 0 (row k: weights for point k), once for the whole grid.
+  const usable = Array.from({ length: m }, (_, j) => V[j] !== 0);
+  const weights = dv > 0 ? Array.from({ length: m }, (_, k) => Float64Array.from({ length: m }, (_, j) => (usable[j] ? Math.exp(-Math.abs(V[j] - V[k]) / dv) : 0))) : undefined;
+  const data = new Float32Array(n * m);
+  const iv = new Float64Array(m);
+  for (let p = 0; p < n; p++) {
+    for (let j = 0; j < m; j++) iv[j] = usable[j] ? cur.data[p * m + j] / V[j] : NaN;
+    for (let k = 0; k < m; k++) {
+      let denom: number;
+      if (weights) {
+        let s = 0, w = 0;
+        for (let j = 0; j < m; j++) if (weights[k][j] > 0) { s += weights[k][j] * iv[j]; w += weights[k][j]; }
+        denom = s / w;
+      } else denom = iv[k];
+      data[p * m + k] = denom !== 0 && Number.isFinite(denom) ? g.data[p * m + k] / denom : NaN;
+    }
+  }
+  return { name: `${g.name} / (I/V)`, unit: "", data };
+}

@@ -8,7 +8,7 @@
 export { readSPM } from "./read";
 export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum } from "./level";
 export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
-export { gridMap, gridSpectrum, beResponse } from "./grid";
+export { gridMap, gridSpectrum, beResponse, normalizedConductance } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
 export { loopModel, fitLoops } from "./loop";
 export { otsuThreshold, labelGrains, markGrains, watershedGrains, grainStatistics } from "./grains";
