@@ -7,10 +7,8 @@ export function hexToRgb(hex: string): [number, number, number] {
   return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
 }
 
-/** A colour packed as the Uint32 that ImageData holds on little-endian machines (ABGR). */
-export function packRgba(r: number, g: number, b: number, a = 255): number {
-  return ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
-}
+/** A colour packed as the Uint32 that ImageData holds (defined with the marker stamps, shared with the static PNG). */
+export { packRgba } from '../../src/show/shared/markers';
 
 /**
  * The grey-level lookup of the contrast window: grey values (0..255) at or

@@ -72,7 +72,8 @@ export class AtomGrid {
   private readonly cols: number;
   private readonly rows: number;
   private readonly start: Int32Array;
-  private readonly items: Int32Array;
+  /** Atom indices ordered by cell (row-major); `rowRanges` indexes into it. */
+  readonly items: Int32Array;
 
   constructor(private readonly x: ArrayLike<number>, private readonly y: ArrayLike<number>, width: number, height: number, cellSize: number) {
     this.cell = Math.max(1, cellSize);
@@ -95,9 +96,28 @@ export class AtomGrid {
 
   private cellIndex(x: number, y: number): number {
     if (!Number.isFinite(x) || !Number.isFinite(y)) return -1;
-    const cx = Math.floor(x / this.cell), cy = Math.floor(y / this.cell);
-    if (cx < 0 || cy < 0 || cx >= this.cols || cy >= this.rows) return -1;
+    // atoms outside the image go to the border cells, so that they are still drawn
+    const cx = Math.max(0, Math.min(this.cols - 1, Math.floor(x / this.cell)));
+    const cy = Math.max(0, Math.min(this.rows - 1, Math.floor(y / this.cell)));
     return cy * this.cols + cx;
+  }
+
+  /**
+   * The atoms in the grid cells that overlap the image-pixel box [x0, x1] ×
+   * [y0, y1] (a superset of the atoms inside it; atoms outside the image sit
+   * in the border cells): flat [begin, end) pairs, one per row of cells,
+   * into `items`. O(rows of cells in the box).
+   */
+  rowRanges(x0: number, y0: number, x1: number, y1: number): Int32Array {
+    const c0 = Math.max(0, Math.floor(x0 / this.cell)), c1 = Math.min(this.cols - 1, Math.floor(x1 / this.cell));
+    const r0 = Math.max(0, Math.floor(y0 / this.cell)), r1 = Math.min(this.rows - 1, Math.floor(y1 / this.cell));
+    if (c1 < c0 || r1 < r0) return new Int32Array(0);
+    const out = new Int32Array(2 * (r1 - r0 + 1));
+    for (let gy = r0, k = 0; gy <= r1; gy++, k += 2) {
+      out[k] = this.start[gy * this.cols + c0];
+      out[k + 1] = this.start[gy * this.cols + c1 + 1];
+    }
+    return out;
   }
 
   /** Index of the nearest atom within `maxDist` of (px, py) for which `include(i)` holds, or -1. */
