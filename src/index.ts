@@ -38,14 +38,19 @@ export * as core from "./core";
 export * as laws from "./laws";
 /** Bayesian inference: Gaussian processes (MAP and NUTS), Bayesian optimisation. */
 export * as bayes from "./bayes";
-/** Scanning-probe microscopy: vendor readers, levelling and row alignment. */
+/** Scanning-probe microscopy: vendor readers, levelling and row alignment, grains, spectroscopy fits. */
 export * as spm from "./spm";
+/** Image series: reading, drift registration, atom tracking across frames. */
+export * as series from "./series";
+/** Phase transitions atom by atom: simulated movies, local phases, transition statistics, nucleation hazard. */
+export * as transitions from "./transitions";
 
 // ── 2. Verbs ────────────────────────────────────────────────────────────────
 // images and files
 export { makeImage } from "./image";
-export { readImage, readImageStack, readNpy, writeNpy, readHdf5Dataset, listHdf5 } from "./io";
-export { readDataset4D, writeNpy4D } from "./stem4d";
+export { readImage, readImageStack, readNpy, writeNpy, readHdf5Dataset } from "./io";
+export { readDataset4D } from "./stem4d";
+export { readSeries, alignSeries, trackAtoms } from "./series";
 // tables
 export { table, Table, readTable, writeTable } from "./table";
 // display
@@ -61,7 +66,7 @@ export {
   causalDirection, simpson, partialCorrelations,
 } from "./causal";
 // 4D-STEM
-export { virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } from "./stem4d";
+export { virtualImage, virtualImages, centerOfMass, braggDisks, strainMap, clusterPatterns } from "./stem4d";
 // laws
 export { sindy, symbolicRegression } from "./laws";
 // Bayesian

@@ -15,7 +15,7 @@ const OLD_NAMES = `Chart DISPLAY_FORMATTER Dataset4D Graph HEATMAP_MAX_CELLS His
 /** Internals named by issue 10: never properties of `cs`. */
 const INTERNALS = ["leftColumn", "fitGaussians", "quickselect", "braggKernelLib", "defaultPartitionFrames", "importEsm", "checkGreyLevelArgs", "KERNEL_BRIDGE"];
 
-const NAMESPACES = ["image", "io", "display", "atoms", "causal", "stem4d", "synth", "show", "core", "laws", "bayes", "spm"];
+const NAMESPACES = ["image", "io", "display", "atoms", "causal", "stem4d", "synth", "show", "core", "laws", "bayes", "spm", "series", "transitions"];
 
 /** Rows of docs/api.md's migration table: `| old | new |`, new a dotted path on cs or "removed (...)". */
 function migration(): Map<string, string> {
@@ -82,7 +82,7 @@ describe("curated API", () => {
   });
 
   test("the verbs the issues' contracts name are functions on cs", () => {
-    for (const name of ["readTable", "writeTable", "learnStructure", "findAtoms", "sindy", "symbolicRegression", "gaussianProcess", "bayesianOptimization", "readSPM", "levelPlane", "alignRows", "readImage", "readImageStack", "readDataset4D"])
+    for (const name of ["readTable", "writeTable", "learnStructure", "findAtoms", "sindy", "symbolicRegression", "gaussianProcess", "bayesianOptimization", "readSPM", "levelPlane", "alignRows", "readImage", "readImageStack", "readDataset4D", "virtualImage", "virtualImages", "centerOfMass", "readSeries", "alignSeries", "trackAtoms"])
       expect({ name, type: typeof (cs as unknown as Record<string, unknown>)[name] }).toEqual({ name, type: "function" });
   });
 
