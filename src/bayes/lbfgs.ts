@@ -30,19 +30,28 @@ export interface LbfgsbOptions {
   maxIterations?: number;
   /** History length m (default 10). */
   memory?: number;
-  /** Stop when max |projected gradient| ≤ gtol (default 1e-6). */
+  /**
+   * Stop when max |x − P(x − ∇f)| ≤ gtol, P the projection onto the box (L-BFGS-B's projected-gradient norm;
+   * default 1e-5, scipy's `gtol`/`pgtol`).
+   */
   gtol?: number;
-  /** Stop when the decrease (f_k − f_{k+1}) ≤ ftol·max(|f_k|, |f_{k+1}|, 1) (default 1e-12). */
+  /**
+   * Stop when the decrease (f_k − f_{k+1}) ≤ ftol·max(|f_k|, |f_{k+1}|, 1) (default 2.220446049250313e-9 =
+   * factr 1e7 × machine epsilon, scipy's `ftol`, the value scikit-learn's GP fit uses).
+   */
   ftol?: number;
 }
 
 /**
  * Minimise f over the box [lower, upper] from x0 (projected into it).
  * `fg(x, g)` returns f(x) and writes ∇f(x) into g; a non-finite f counts as
- * a failed step (the line search backs off).
+ * a failed step (the line search backs off). The stopping rule and its
+ * defaults are scipy's L-BFGS-B (`scipy.optimize.minimize(method="L-BFGS-B")`,
+ * as scikit-learn calls it): projected gradient ∞-norm ≤ gtol before each
+ * iteration, relative decrease ≤ ftol after each step.
  */
 export function minimizeLbfgsb(fg: (x: Float64Array, g: Float64Array) => number, x0: ArrayLike<number>, options: LbfgsbOptions = {}): MinimizeResult {
-  const k = x0.length, m = options.memory ?? 10, maxIt = options.maxIterations ?? 200, gtol = options.gtol ?? 1e-6, ftol = options.ftol ?? 1e-12;
+  const k = x0.length, m = options.memory ?? 10, maxIt = options.maxIterations ?? 200, gtol = options.gtol ?? 1e-5, ftol = options.ftol ?? 2.220446049250313e-9;
   const lo = Float64Array.from({ length: k }, (_, i) => options.lower?.[i] ?? -Infinity);
   const hi = Float64Array.from({ length: k }, (_, i) => options.upper?.[i] ?? Infinity);
   const project = (v: Float64Array): Float64Array => {
@@ -58,13 +67,15 @@ export function minimizeLbfgsb(fg: (x: Float64Array, g: Float64Array) => number,
   const pg = new Float64Array(k), d = new Float64Array(k), xn = new Float64Array(k), gn = new Float64Array(k), a = new Float64Array(m);
   let converged = false, it = 0;
   for (; it < maxIt; it++) {
-    let pgMax = 0;
+    let pgMax = 0, pgNorm = 0;
     for (let i = 0; i < k; i++) {
       const blocked = (x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0);
       pg[i] = blocked ? 0 : g[i];
       pgMax = Math.max(pgMax, Math.abs(pg[i]));
+      // L-BFGS-B's projgr: the step to the projection of x − g, which a nearby bound shortens
+      pgNorm = Math.max(pgNorm, Math.abs(x[i] - Math.min(hi[i], Math.max(lo[i], x[i] - g[i]))));
     }
-    if (pgMax <= gtol) { converged = true; break; }
+    if (pgNorm <= gtol) { converged = true; break; }
     // two-loop recursion on the free variables
     d.set(pg);
     for (let j = S.length - 1; j >= 0; j--) {
