@@ -12,8 +12,8 @@
  */
 import { GRAPH_LAYOUTS, edgeSymbol, type GraphEdge, type GraphLayoutName, type GraphPayload, type GraphPrior } from '../../src/show/shared/schema';
 import {
-  DagreLike, GraphLayout, LabelBox, NodeBox, Point, drawingBounds, drawingSize, edgeLabel, edgeOpacity, edgeShape, edgeTitle, edgeWidth, labelSize, layoutGraph, maxAbsWeight, nodeTitle,
-  placeLabels, shortLabel
+  DagreLike, GraphLayout, LabelBox, NodeBox, Point, drawingBounds, drawingSize, edgeLabel, edgeOpacity, edgeShape, edgeTitle, edgeWidth, labelSize, layoutGraph, markLegend, markSample,
+  maxAbsWeight, nodeTitle, placeLabels, shortLabel
 } from '../../src/show/shared/graph-drawing';
 import { neighbourhood } from './neighbourhood';
 import { el, fmt, svgEl } from './dom';
@@ -167,41 +167,21 @@ export class GraphView {
     return legend;
   }
 
-  /**
-   * The endpoint-mark legend: for a PAG (any circle mark) what each mark
-   * means (Zhang 2008); for a CPDAG (undirected edges) what an undirected
-   * edge means (Chickering 2002); null for a DAG without bidirected edges.
-   */
+  /** The PAG / CPDAG endpoint-mark legend (graph-drawing.ts `markLegend`), with drawn samples. */
   private marksLegend(): HTMLDivElement | null {
-    const has = (f: (e: GraphEdge) => boolean) => this.p.edges.some(f);
-    const pag = has((e) => e.fromMark === 'o' || e.toMark === 'o');
-    const rows: [GraphEdge['fromMark'], GraphEdge['toMark'], string][] = [];
-    if (pag) {
-      rows.push(['-', '>', 'tail → arrowhead: a cause of (an ancestor of) the target, in every graph the data allow']);
-      rows.push(['o', '>', 'circle: this end is not determined (tail or arrowhead); the arrowhead end is not a cause of the other']);
-      rows.push(['o', 'o', 'circles at both ends: adjacent, no orientation determined']);
-      rows.push(['>', '>', 'arrowheads at both ends: neither causes the other; a hidden common cause']);
-    } else if (has((e) => e.type === 'undirected')) {
-      rows.push(['-', '>', 'directed: the same orientation in every DAG that fits the data']);
-      rows.push(['-', '-', 'undirected: the data cannot orient it (both directions are in the Markov equivalence class)']);
-      if (has((e) => e.type === 'bidirected')) rows.push(['>', '>', 'bidirected: a hidden common cause']);
-    } else if (has((e) => e.type === 'bidirected')) rows.push(['>', '>', 'bidirected: a hidden common cause']);
-    if (!rows.length) return null;
-    const kind = pag ? 'PAG' : has((e) => e.type === 'undirected') ? 'CPDAG' : 'edge';
-    const box = el('div', `cs-graph-legend-marks cs-graph-legend--${kind.toLowerCase()}`);
-    box.setAttribute('aria-label', `${kind} legend`);
-    box.appendChild(el('span', 'cs-legend-heading', pag ? 'PAG (FCI) endpoint marks:' : kind === 'CPDAG' ? 'CPDAG edges:' : 'edges:'));
-    for (const [fm, tm, text] of rows) {
+    const legend = markLegend(this.p);
+    if (!legend) return null;
+    const box = el('div', `cs-graph-legend-marks cs-graph-legend--${legend.kind.toLowerCase()}`);
+    box.setAttribute('aria-label', `${legend.kind} legend`);
+    box.appendChild(el('span', 'cs-legend-heading', legend.title));
+    for (const { fromMark, toMark, text } of legend.rows) {
       const item = el('span', 'cs-legend-item');
       const sample = svgEl('svg', { class: 'cs-mark-sample', width: 44, height: 14, viewBox: '0 0 44 14' });
-      const e: GraphEdge = { from: 'a', to: 'b', type: 'directed', fromMark: fm, toMark: tm };
-      const a: NodeBox = { id: 'a', label: '', x: 2, y: 7, width: 0, height: 0 };
-      const b: NodeBox = { id: 'b', label: '', x: 42, y: 7, width: 0, height: 0 };
-      const s = edgeShape(e, [], a, b, 1.5);
+      const s = markSample(fromMark, toMark);
       sample.appendChild(svgEl('path', { class: 'cs-edge-line', d: s.d, 'stroke-width': 1.5, fill: 'none' }));
       for (const h of s.heads) sample.appendChild(svgEl('polygon', { class: 'cs-edge-head', points: h }));
       for (const c of s.circles) sample.appendChild(svgEl('circle', { class: 'cs-edge-circle', cx: c.cx, cy: c.cy, r: c.r }));
-      item.append(sample, el('span', 'cs-mark-symbol', edgeSymbol(fm, tm)), el('span', '', text));
+      item.append(sample, el('span', 'cs-mark-symbol', edgeSymbol(fromMark, toMark)), el('span', '', text));
       box.appendChild(item);
     }
     return box;

@@ -120,6 +120,34 @@ describe("edge labels", () => {
   });
 });
 
+describe("the static SVG's legend and prior", () => {
+  const pag = parseGraphPayload({
+    version: 1, nodes: ["A", "B", "C"].map((id) => ({ id })),
+    edges: [{ from: "A", to: "B", fromMark: "o", toMark: ">" }, { from: "B", to: "C", fromMark: "o", toMark: "o" }],
+    prior: { required: [["A", "C"]], forbidden: [["C", "B"], ["B", "C"]], tiers: [["A"], ["B"]] },
+  });
+  const svg = graphSvg(pag, layoutGraph(pag, dagre as any));
+  it("explains the PAG marks below the drawing, with drawn samples", () => {
+    expect(svg).toContain(">PAG (FCI) endpoint marks:</text>");
+    for (const sym of ["o-&gt;", "o-o", "&lt;-&gt;"]) expect(svg).toContain(`>${sym}</text>`);
+    // 3 circles on the edges (o-> and o-o), 1 + 2 in the legend's samples
+    expect((svg.match(/<circle class="cs-edge-circle"/g) ?? []).length).toBe(3);
+    expect((svg.match(/<circle class="cs-legend-circle"/g) ?? []).length).toBe(3);
+  });
+  it("draws the prior: one required edge, one crossed forbidden adjacency, tier badges", () => {
+    expect((svg.match(/class="cs-prior-edge cs-prior-required"/g) ?? []).length).toBe(1);
+    expect((svg.match(/class="cs-prior-edge cs-prior-forbidden"/g) ?? []).length).toBe(1);
+    expect(svg).toContain("<title>forbidden C -- B (both directions)</title>");
+    expect(svg.match(/>tier \d<\/text>/g)).toEqual([">tier 1</text>", ">tier 2</text>"]);
+  });
+  it("a CPDAG gets the CPDAG legend; a DAG none", () => {
+    const cpdag = parseGraphPayload({ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b", type: "undirected" }] });
+    expect(graphSvg(cpdag, layoutGraph(cpdag, dagre as any))).toContain(">CPDAG edges:</text>");
+    const d = parseGraphPayload({ version: 1, nodes: [{ id: "a" }, { id: "b" }], edges: [{ from: "a", to: "b" }] });
+    expect(graphSvg(d, layoutGraph(d, dagre as any))).not.toContain("cs-graph-legend-marks");
+  });
+});
+
 describe("the payload's prior", () => {
   const base = { version: 1, nodes: [{ id: "a" }, { id: "b" }, { id: "constructor" }], edges: [] };
   it("keeps required / forbidden pairs and tiers", () => {

@@ -77,7 +77,8 @@ describe("show.graph", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect((svg.match(/<g class="cs-node"/g) ?? []).length).toBe(3);
     expect((svg.match(/<g class="cs-edge /g) ?? []).length).toBe(2);
-    expect((svg.match(/<polygon/g) ?? []).length).toBe(1); // one arrowhead: the undirected edge has none
+    expect((svg.match(/<polygon class="cs-edge-head"/g) ?? []).length).toBe(1); // one arrowhead: the undirected edge has none
+    expect(svg).toContain(">CPDAG edges:</text>"); // and the legend says what an undirected edge means
     expect(svg).toContain('opacity="0.830"');
     expect(b["text/plain"]).toBe("toy: graph with 3 nodes, 2 edges\n  a -> b  weight 0.5  confidence 0.8\n  b -- c");
   });

@@ -14,7 +14,7 @@
  * Shared with the JupyterLab extension and dependency-free (see schema.ts):
  * dagre is passed in, so the library loads it eagerly and the widget lazily.
  */
-import { GRAPH_LAYOUTS, edgeSymbol, type EndpointMark, type GraphEdge, type GraphLayoutName, type GraphPayload } from "./schema";
+import { GRAPH_LAYOUTS, edgeSymbol, type EndpointMark, type GraphEdge, type GraphLayoutName, type GraphPayload, type GraphPrior } from "./schema";
 import { formatValue } from "./format";
 
 export interface Point {
@@ -424,6 +424,54 @@ export function drawingBounds(L: GraphLayout, labels: (LabelBox | null)[]): { x:
   return { x: x0, y: y0, width: Math.ceil(x1) - x0, height: Math.ceil(y1) - y0 };
 }
 
+/** One row of an endpoint-mark legend: the marks of a sample edge and what they mean. */
+export interface MarkLegendRow {
+  fromMark: EndpointMark;
+  toMark: EndpointMark;
+  text: string;
+}
+
+/**
+ * The endpoint-mark legend of a graph, shared by the widget and the static
+ * SVG: for a PAG (any circle mark) what each mark means (Zhang 2008, "On the
+ * completeness of orientation rules for causal discovery in the presence of
+ * latent confounders and selection bias"); for a CPDAG (undirected edges)
+ * what an undirected edge means (Chickering 2002); for bidirected edges
+ * alone, that row; null for a DAG. O(edges).
+ */
+export function markLegend(g: GraphPayload): { kind: "PAG" | "CPDAG" | "edge"; title: string; rows: MarkLegendRow[] } | null {
+  const has = (f: (e: GraphEdge) => boolean) => g.edges.some(f);
+  const bidirected: MarkLegendRow = { fromMark: ">", toMark: ">", text: "arrowheads at both ends: neither causes the other; a hidden common cause" };
+  if (has((e) => e.fromMark === "o" || e.toMark === "o")) {
+    return {
+      kind: "PAG", title: "PAG (FCI) endpoint marks:", rows: [
+        { fromMark: "-", toMark: ">", text: "tail → arrowhead: a cause of (an ancestor of) the target, in every graph the data allow" },
+        { fromMark: "o", toMark: ">", text: "circle: this end is not determined (tail or arrowhead); the arrowhead end is not a cause of the other" },
+        { fromMark: "o", toMark: "o", text: "circles at both ends: adjacent, no orientation determined" },
+        bidirected,
+      ],
+    };
+  }
+  if (has((e) => e.type === "undirected")) {
+    const rows: MarkLegendRow[] = [
+      { fromMark: "-", toMark: ">", text: "directed: the same orientation in every DAG that fits the data" },
+      { fromMark: "-", toMark: "-", text: "undirected: the data cannot orient it (both directions are in the Markov equivalence class)" },
+    ];
+    if (has((e) => e.type === "bidirected")) rows.push(bidirected);
+    return { kind: "CPDAG", title: "CPDAG edges:", rows };
+  }
+  if (has((e) => e.type === "bidirected")) return { kind: "edge", title: "edges:", rows: [bidirected] };
+  return null;
+}
+
+/** A short sample of an edge with the given marks, 44 × 14 px, for legends. */
+export function markSample(fromMark: EndpointMark, toMark: EndpointMark): EdgeShape {
+  const e: GraphEdge = { from: "a", to: "b", type: "directed", fromMark, toMark };
+  const a: NodeBox = { id: "a", label: "", x: 2, y: 7, width: 0, height: 0 };
+  const b: NodeBox = { id: "b", label: "", x: 42, y: 7, width: 0, height: 0 };
+  return edgeShape(e, [], a, b, 1.5);
+}
+
 /** Size of the drawing (at least 120 × 60 px). */
 export function drawingSize(L: GraphLayout): { width: number; height: number } {
   return { width: Math.max(120, Math.ceil(L.width)), height: Math.max(60, Math.ceil(L.height)) };
@@ -442,7 +490,9 @@ const PAPER = "#ffffff";
  * bundle): the layout `L` of `g` drawn with `edgeShape`, dark ink on white,
  * the title (if any) above; edge opacity from confidence, width from
  * |weight|, weight and confidence written beside the edge (`placeLabels`),
- * bidirected edges dashed.
+ * bidirected edges dashed, the payload's prior knowledge (required edges
+ * green, forbidden red and crossed, tiers), and the PAG / CPDAG legend
+ * (`markLegend`) below.
  * The elements carry the widget's class names (cs-node, cs-edge, ...).
  * Data strings are XML-escaped. O(nodes + edge route points).
  */
@@ -452,8 +502,12 @@ export function graphSvg(g: GraphPayload, L: GraphLayout): string {
   const texts = g.edges.map(edgeLabel);
   const labels = placeLabels(shapes.map((s) => s.points), texts.map((t) => (t ? labelSize(t) : null)), L.nodes.values(), drawingSize(L));
   const box = drawingBounds(L, labels);
-  const W = box.width, top = g.title ? 24 : 0;
-  const H = box.height + top;
+  const legend = markLegend(g);
+  const LEGEND_ROW = 18;
+  const legendH = legend ? 8 + LEGEND_ROW * (legend.rows.length + 1) : 0;
+  const legendW = legend ? Math.max(...legend.rows.map((r) => 8 + 44 + 8 + 30 + Math.ceil(r.text.length * 0.56 * LABEL_FONT_SIZE) + 8)) : 0;
+  const W = Math.max(box.width, legendW), top = g.title ? 24 : 0;
+  const H = box.height + top + legendH;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="${FONT_SIZE}">`);
   parts.push(`<rect width="100%" height="100%" fill="${PAPER}"/>`);
@@ -470,12 +524,61 @@ export function graphSvg(g: GraphPayload, L: GraphLayout): string {
     if (at) parts.push(`<text class="cs-edge-label" x="${at.x}" y="${at.y}" text-anchor="middle" dominant-baseline="central" font-size="${LABEL_FONT_SIZE}" fill="#555555">${escapeXml(texts[i])}</text>`);
     parts.push(`</g>`);
   });
+  if (g.prior) parts.push(...priorSvg(g.prior, L));
   for (const n of g.nodes) {
     const b = L.nodes.get(n.id)!;
     parts.push(`<g class="cs-node" transform="translate(${b.x.toFixed(1)},${b.y.toFixed(1)})"><title>${escapeXml(nodeTitle(n))}</title>`);
     parts.push(`<rect x="${-b.width / 2}" y="${-b.height / 2}" width="${b.width}" height="${b.height}" rx="8" ry="8" fill="${PAPER}" stroke="${INK}" stroke-width="1.5"/>`);
     parts.push(`<text text-anchor="middle" dominant-baseline="central">${escapeXml(shortLabel(n.label))}</text></g>`);
   }
-  parts.push(`</g></svg>`);
+  parts.push(`</g>`);
+  if (legend) {
+    const y0 = top + box.height + 8;
+    parts.push(`<g class="cs-graph-legend-marks" transform="translate(8,${y0})" font-size="${LABEL_FONT_SIZE}"><text x="0" y="${LEGEND_ROW / 2}" dominant-baseline="central" font-weight="bold">${escapeXml(legend.title)}</text>`);
+    legend.rows.forEach((r, k) => {
+      const s = markSample(r.fromMark, r.toMark);
+      parts.push(`<g transform="translate(0,${LEGEND_ROW * (k + 1) + 2})"><path d="${s.d}" fill="none" stroke="${INK}" stroke-width="1.5"/>`);
+      for (const h of s.heads) parts.push(`<polygon class="cs-legend-head" points="${h}" fill="${INK}"/>`);
+      for (const c of s.circles) parts.push(`<circle class="cs-legend-circle" cx="${c.cx}" cy="${c.cy}" r="${c.r}" fill="${PAPER}" stroke="${INK}" stroke-width="1.5"/>`);
+      parts.push(`<text x="52" y="7" dominant-baseline="central" font-family="monospace">${escapeXml(edgeSymbol(r.fromMark, r.toMark))}</text><text x="82" y="7" dominant-baseline="central">${escapeXml(r.text)}</text></g>`);
+    });
+    parts.push(`</g>`);
+  }
+  parts.push(`</svg>`);
   return parts.join("\n");
+}
+
+const REQUIRED_INK = "#2e7d32";
+const FORBIDDEN_INK = "#c62828";
+
+/** Prior knowledge drawn over a graph (static SVG): required edges green dashed with an arrowhead, forbidden ones red dashed and crossed, tier badges. */
+function priorSvg(prior: GraphPrior, L: GraphLayout): string[] {
+  const parts: string[] = [];
+  const line = (a: string, b: string, ink: string, toMark: EndpointMark, cls: string, title: string) => {
+    const s = edgeShape({ from: a, to: b, type: "directed", fromMark: "-", toMark }, [], L.nodes.get(a)!, L.nodes.get(b)!, 2);
+    parts.push(`<g class="cs-prior-edge ${cls}"><title>${escapeXml(title)}</title><path d="${s.d}" fill="none" stroke="${ink}" stroke-width="2" stroke-dasharray="5 3"/>`);
+    for (const h of s.heads) parts.push(`<polygon points="${h}" fill="${ink}"/>`);
+    return s;
+  };
+  for (const [a, b] of prior.required) {
+    line(a, b, REQUIRED_INK, ">", "cs-prior-required", `required ${a} -> ${b}`);
+    parts.push(`</g>`);
+  }
+  const seen = new Set<string>();
+  for (const [a, b] of prior.forbidden) {
+    const key = JSON.stringify(a < b ? [a, b] : [b, a]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const both = prior.forbidden.some(([c, d]) => c === b && d === a);
+    const s = line(a, b, FORBIDDEN_INK, both ? "-" : ">", "cs-prior-forbidden", both ? `forbidden ${a} -- ${b} (both directions)` : `forbidden ${a} -> ${b}`);
+    const m = s.points[Math.floor(s.points.length / 2)], m0 = s.points[Math.floor(s.points.length / 2) - 1] ?? m;
+    parts.push(`<text x="${((m.x + m0.x) / 2).toFixed(1)}" y="${((m.y + m0.y) / 2).toFixed(1)}" text-anchor="middle" dominant-baseline="central" fill="${FORBIDDEN_INK}" font-size="16" font-weight="bold">×</text></g>`);
+  }
+  prior.tiers.forEach((t, k) => {
+    for (const id of t) {
+      const b = L.nodes.get(id);
+      if (b) parts.push(`<text class="cs-node-tier" x="${(b.x + b.width / 2 + 3).toFixed(1)}" y="${(b.y - b.height / 2 + 8).toFixed(1)}" font-size="10" font-weight="bold" fill="#1565c0">tier ${k + 1}</text>`);
+    }
+  });
+  return parts;
 }
