@@ -9,7 +9,7 @@
  * - .npy: each frame read at its byte offset (the 4-D reader's `ChunkSource`);
  * - HDF5: the file stays open, each frame one hyperslab read;
  * - TIFF: the file's bytes are held (as stored, compressed or not) and each
- *   page decoded when asked for;
+ *   page decoded when asked for (each read walks the page directory: O(pages));
  * - a folder: each file read when its frame is asked for (npy, TIFF, PNG);
  *   files of other formats are read when the series is opened and held;
  * - other formats (DigitalMicrograph, TIA, MRC, Velox, ...): their readers
@@ -102,7 +102,7 @@ async function fileSource(path: string, options: ReadSeriesOptions): Promise<Ser
   const count = first.source.pageCount;
   if (count < 2) throw ioError(FN, path, `holds a single ${first.width}×${first.height} image; a series needs at least 2 frames (read one image with readImage)`);
   const base = { length: count, width: first.width, height: first.height, source: path, calibration: first.calibration, warnings: first.source.warnings.slice() };
-  if (reader.name === "hdf5" && first.source.dataset && first.source.shape.length === 3) return hdf5Source(path, first, base);
+  if (first.source.format === "hdf5" && first.source.dataset && first.source.shape.length === 3) return hdf5Source(path, first, base);
   if (reader.name === "tiff") return tiffSource(path, base);
   // Formats whose readers decode whole files: read every frame now.
   const frames = await opened.stack!({ dataset: options.dataset, unit: options.unit });

@@ -18,9 +18,9 @@ const PYTHON = process.env.CAUSALSCOPE_PYTHON ?? join(resolve(__dirname, "..", "
 
 describe("alignSeries recovers known drift", () => {
   it("to 0.05 px on a 128² lattice series with vacancies at 1000 e⁻/column, drift up to ±4 px (beyond half the 12 px spacing)", async () => {
-    const { frames, shifts } = driftSeries(8, { dose: 1000, maxShift: 4, seed: 1 });
+    const { frames, shifts } = driftSeries(6, { dose: 1000, maxShift: 4, seed: 1 });
     const out = await alignSeries(makeSeries(frames));
-    expect(out.shifts).toHaveLength(8);
+    expect(out.shifts).toHaveLength(6);
     expect(out.shifts[0]).toEqual([0, 0]);
     const err = out.shifts.map((s, i) => Math.hypot(s[0] - shifts[i][0], s[1] - shifts[i][1]));
     console.log(`alignSeries: |error| per frame (px) ${err.map((e) => e.toFixed(3)).join(" ")}`);
@@ -45,8 +45,8 @@ describe("alignSeries recovers known drift", () => {
     expect(Math.max(...err)).toBeGreaterThan(0.2);
   });
 
-  it("reference \"previous\" chains consecutive frames; the chained error stays below 0.05 px over 5 frames", async () => {
-    const { frames, shifts } = driftSeries(5, { dose: 2000, maxShift: 2, seed: 2 });
+  it("reference \"previous\" chains consecutive frames; the chained error stays below 0.05 px over 4 frames", async () => {
+    const { frames, shifts } = driftSeries(4, { dose: 2000, maxShift: 2, seed: 2 });
     const out = await alignSeries(makeSeries(frames), { reference: "previous" });
     const err = out.shifts.map((s, i) => Math.hypot(s[0] - shifts[i][0], s[1] - shifts[i][1]));
     expect(Math.max(...err)).toBeLessThan(0.05);
@@ -78,7 +78,6 @@ describe("alignSeries with nonRigid measures and removes a shear", () => {
     const clean = truth.map(({ d, g }) => square({ width: 128, height: 128, latticeConstant: 12, vacancies: { fraction: 0.06 }, seed: 7, displacement: (_x, y) => [d[0] + g * (y - 63.5), d[1]] }).image);
     const frames = clean.map((c, i) => ({ ...c, data: applyPoisson(c.data.slice(), rng(300 + i)) }));
     const nr = await alignSeries(makeSeries(frames), { nonRigid: { tiles: 4 } });
-    const rigid = await alignSeries(makeSeries(frames));
     const { centers, shifts } = nr.nonRigid!;
     let worst = 0;
     for (let i = 1; i < n; i++) {
@@ -97,7 +96,7 @@ describe("alignSeries with nonRigid measures and removes a shear", () => {
       return Math.sqrt(s / k);
     };
     const i = truth.reduce((b, t, k) => (Math.abs(t.g) > Math.abs(truth[b].g) ? k : b), 1);
-    const rigidOnly = fourierShift(clean[i], [-rigid.shifts[i][0], -rigid.shifts[i][1]]);
+    const rigidOnly = fourierShift(clean[i], [-nr.shifts[i][0], -nr.shifts[i][1]]); // nonRigid leaves the rigid shifts as they are
     const warped = warpImage(fourierShift(clean[i], [-nr.shifts[i][0], -nr.shifts[i][1]]), tileGrid(128, 128, 4), shifts[i]);
     const [w, rg] = [rms(warped.data, clean[0].data), rms(rigidOnly.data, clean[0].data)];
     console.log(`nonRigid: frame ${i} (shear ${truth[i].g.toFixed(4)}) noiseless mismatch with frame 0: ${w.toFixed(2)} warped vs ${rg.toFixed(2)} rigid (counts rms)`);
