@@ -98,7 +98,8 @@ function featureMatrix(data: Table, features: string[], where: string): Float64A
  * Fit the per-column nucleation hazard P(event at the next frame | at risk,
  * descriptors) = σ(β₀ + Σ βⱼ zⱼ), zⱼ the standardized features, with priors
  * β₀ ~ N(0, interceptSd²), βⱼ ~ N(0, priorSd²): MAP by Newton–Raphson
- * (stops when the step is below 1e-8 or after 100 iterations), Laplace
+ * with backtracking (the log posterior is concave; stops when the step is
+ * below 1e-8, and throws when that takes over 100 iterations), Laplace
  * covariance = the inverse negative Hessian of the log posterior at the MAP.
  * Throws naming the column for a missing or non-finite feature and when the
  * rows hold no event. O(iterations · rows · p²).
@@ -135,10 +136,21 @@ export function fitHazard(data: Table, options: FitHazardOptions): HazardModel {
     return v.map((z) => (z - m) / sd);
   });
   const prec = Float64Array.from({ length: p }, (_, j) => (j === 0 ? 1 / interceptSd ** 2 : 1 / priorSd ** 2));
-  const beta = new Float64Array(p), g = new Float64Array(p), H = new Float64Array(p * p), row = new Float64Array(p);
+  const beta = new Float64Array(p), g = new Float64Array(p), H = new Float64Array(p * p), row = new Float64Array(p), trial = new Float64Array(p);
   beta[0] = Math.log(events / (n - events + 1e-300));
-  let it = 0;
-  for (it = 1; it <= 100; it++) {
+  // log posterior (up to a constant): Σ yη − log(1 + e^η) − ½ Σ prec·β²
+  const logPost = (b: Float64Array): number => {
+    let lp = 0;
+    for (let i = 0; i < n; i++) {
+      let eta = b[0];
+      for (let j = 1; j < p; j++) eta += b[j] * Z[j - 1][i];
+      lp += y[i] * eta - (eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta)));
+    }
+    for (let j = 0; j < p; j++) lp -= 0.5 * prec[j] * b[j] * b[j];
+    return lp;
+  };
+  let it = 0, current = logPost(beta), converged = false;
+  for (it = 1; it <= 100 && !converged; it++) {
     g.fill(0); H.fill(0);
     for (let i = 0; i < n; i++) {
       row[0] = 1;
@@ -151,16 +163,35 @@ export function fitHazard(data: Table, options: FitHazardOptions): HazardModel {
     const L = H.slice();
     if (cholesky(L, p) >= 0) throw new RangeError(`${where}: the posterior Hessian is not positive definite (collinear features? ${features.join(", ")})`);
     const step = choleskySolve(L, p, g);
+    // backtracking: halve the Newton step until the (concave) log posterior does not decrease
+    let t = 1, next = -Infinity;
+    for (; t > 1e-12; t /= 2) {
+      for (let a = 0; a < p; a++) trial[a] = beta[a] + t * step[a];
+      next = logPost(trial);
+      if (next >= current - 1e-12 * Math.abs(current)) break;
+    }
     let size = 0;
-    for (let a = 0; a < p; a++) { beta[a] += step[a]; size = Math.max(size, Math.abs(step[a])); }
-    if (size < 1e-8) break;
+    for (let a = 0; a < p; a++) size = Math.max(size, Math.abs(t * step[a]));
+    beta.set(trial); current = next;
+    converged = size < 1e-8;
   }
+  if (!converged) throw new RangeError(`${where}: Newton's method did not converge in 100 iterations (features ${features.join(", ")}); the data may separate the events perfectly: use a smaller options.priorSd`);
+  // Hessian at the MAP for the Laplace covariance
+  H.fill(0);
+  for (let i = 0; i < n; i++) {
+    row[0] = 1;
+    let eta = beta[0];
+    for (let j = 1; j < p; j++) { row[j] = Z[j - 1][i]; eta += beta[j] * row[j]; }
+    const mu = 1 / (1 + Math.exp(-eta)), w = mu * (1 - mu);
+    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) H[a * p + b] += w * row[a] * row[b];
+  }
+  for (let a = 0; a < p; a++) { H[a * p + a] += prec[a]; for (let b = 0; b < a; b++) H[b * p + a] = H[a * p + b]; }
   const covariance = invertSPD(H, p)!;
   const sd = Float64Array.from({ length: p }, (_, j) => Math.sqrt(covariance[j * p + j]));
   return {
     features, center, scale, coefficients: beta, covariance, sd,
     lower: beta.map((b, j) => b - 1.959963984540054 * sd[j]), upper: beta.map((b, j) => b + 1.959963984540054 * sd[j]),
-    events, rows: n, iterations: Math.min(it, 100),
+    events, rows: n, iterations: it - 1,
   };
 }
 
