@@ -14,7 +14,7 @@
  * - optimize.ts: bayesianOptimization, acquisition functions;
  * - experiment.ts: simulatedMicroscope, hypothesisLearning (structured GPs competing in an automated experiment);
  * - compare.ts: compareModels (structured GPs: physical mean functions ranked by Laplace evidence);
- * - plots.ts: traceChart (MCMC traces and per-chain densities), priorPosteriorChart (a structured GP before and after the data);
+ * - plots.ts: traceChart (MCMC traces and per-chain densities), rankChart (MCMC rank plots), regretChart (regret and uncertainty against measurements), priorPosteriorChart (a structured GP before and after the data);
  * - lbfgs.ts: minimizeLbfgsb (bounded L-BFGS).
  */
 export { Kernel, rbf, matern32, matern52, periodic, linear, constant, white } from "./kernels";
@@ -33,8 +33,8 @@ export { bayesianOptimization, acquisitionValue } from "./optimize";
 export type { BayesianOptimizationOptions, BayesianOptimizationResult, AcquisitionName } from "./optimize";
 export { compareModels } from "./compare";
 export type { MeanModel, CompareOptions, ComparisonResult } from "./compare";
-export { traceChart, priorPosteriorChart } from "./plots";
-export type { PriorPosteriorOptions } from "./plots";
+export { traceChart, rankChart, regretChart, priorPosteriorChart } from "./plots";
+export type { PriorPosteriorOptions, MeasurementRun, RegretChartOptions } from "./plots";
 export { simulatedMicroscope, hypothesisLearning } from "./experiment";
 export type { SimulatedMicroscope, SimulatedMicroscopeOptions, TruthFunction, HypothesisLearningOptions, HypothesisLearningResult, HypothesisStep } from "./experiment";
 export { sparseGaussianProcess, SparseGaussianProcess } from "./sparse";

@@ -50,11 +50,16 @@ export interface BayesianOptimizationOptions {
   onEvaluation?: (info: { x: number[]; y: number; iteration: number; best: number }) => void;
 }
 
-/** Result of {@link bayesianOptimization}: the best point and value, every evaluation in order, and the last surrogate. */
+/**
+ * Result of {@link bayesianOptimization}: the best point and value, every
+ * evaluation in order (with `sd`, the surrogate's predictive sd of the latent
+ * objective at each point when it was chosen, in the objective's units; NaN
+ * for the initial design and while the values were all equal), and the last surrogate.
+ */
 export interface BayesianOptimizationResult {
   x: number[];
   y: number;
-  history: { x: number[][]; y: number[] };
+  history: { x: number[][]; y: number[]; sd: number[] };
   model: GaussianProcess | null;
 }
 
@@ -117,9 +122,9 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bayesianOptimization(options.batchSize): must be a positive integer, got ${batchSize}`);
   const rng = new Rng(options.seed ?? 0), xi = options.xi ?? 0.01, kappa = options.kappa ?? 2;
   const toUser = (u: ArrayLike<number>): number[] => Array.from(u, (v, k) => bounds[k][0] + v * (bounds[k][1] - bounds[k][0]));
-  const U: number[][] = [], history = { x: [] as number[][], y: [] as number[] };
+  const U: number[][] = [], history = { x: [] as number[][], y: [] as number[], sd: [] as number[] };
   let bestI = -1;
-  const evaluate = async (batch: number[][]): Promise<void> => {
+  const evaluate = async (batch: number[][], sd?: Float64Array): Promise<void> => {
     const xs = batch.map(toUser), ys = await Promise.all(xs.map((x) => objective(x.slice())));
     batch.forEach((u, b) => {
       const x = xs[b], y = ys[b];
@@ -127,6 +132,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
       U.push(u);
       history.x.push(x);
       history.y.push(y);
+      history.sd.push(sd ? sd[b] : NaN);
       if (bestI < 0 || y < history.y[bestI]) bestI = history.y.length - 1;
       options.onEvaluation?.({ x, y, iteration: history.y.length - 1, best: history.y[bestI] });
     });
@@ -138,6 +144,7 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
     let spread = 0;
     for (const v of ys) spread = Math.max(spread, Math.abs(v - ys[0]));
     const batch: number[][] = [];
+    let sd: Float64Array | undefined;
     if (spread === 0) {
       for (let b = 0; b < q; b++) batch.push(Array.from({ length: d }, () => rng.uniform()));
     } else {
@@ -148,8 +155,9 @@ export async function bayesianOptimization(objective: (x: number[]) => number | 
         const taken = [...U, ...batch];
         batch.push(acquisition === "thompson" ? thompsonPoint(fitted, taken, d, rng) : maximizeAcquisition(fitted, taken, bestI, history.y[bestI], acquisition, xi, kappa, d, rng, batch, lipschitz));
       }
+      sd = fitted.predict(batch).sd;
     }
-    await evaluate(batch);
+    await evaluate(batch, sd);
   }
   return { x: history.x[bestI].slice(), y: history.y[bestI], history, model };
 }
