@@ -45,6 +45,7 @@ import { bloReader } from "./formats/blo";
 import { empadReader } from "./formats/empad";
 import { SPM_READERS } from "./formats/spm-readers";
 import { zarrReader } from "./formats/zarr-reader";
+import { deSeqReader } from "./formats/de-seq";
 
 /** The built-in readers, in the order they are tried. */
 const BUILT_IN: readonly FormatReader[] = [
@@ -61,6 +62,7 @@ const BUILT_IN: readonly FormatReader[] = [
   bloReader,
   empadReader,
   zarrReader,
+  deSeqReader,
   ...SPM_READERS,
   rawReader,
 ];

@@ -32,7 +32,7 @@ const pgm: FormatReader = {
 
 describe("reader registry", () => {
   it("lists the built-in readers in the order they are tried, each saying what it gives", () => {
-    expect(readers().map((r) => `${r.name}:${r.gives.join("+")}`)).toEqual(["npy:image+stack+frames4D", "tiff:image+stack", "png:image+stack", "hdf5:image+stack+frames4D", "dm:image+stack", "tia-ser:image+stack", "tia-emi:image+stack", "mrc:image+stack", "mib:frames4D", "mib-hdr:frames4D", "blo:frames4D", "empad:frames4D", "zarr:frames4D", "nanonis-sxm:image+stack", "nanonis-3ds:", "nanonis-dat:", "gwyddion:image+stack", "igor-ibw:image+stack", "nanoscope:image+stack", "createc-vert:", "wsxm:image+stack", "raw:frames4D"]);
+    expect(readers().map((r) => `${r.name}:${r.gives.join("+")}`)).toEqual(["npy:image+stack+frames4D", "tiff:image+stack", "png:image+stack", "hdf5:image+stack+frames4D", "dm:image+stack", "tia-ser:image+stack", "tia-emi:image+stack", "mrc:image+stack", "mib:frames4D", "mib-hdr:frames4D", "blo:frames4D", "empad:frames4D", "zarr:frames4D", "de-seq:frames4D", "nanonis-sxm:image+stack", "nanonis-3ds:", "nanonis-dat:", "gwyddion:image+stack", "igor-ibw:image+stack", "nanoscope:image+stack", "createc-vert:", "wsxm:image+stack", "raw:frames4D"]);
   });
 
   it("a user reader is chosen by content, whatever the extension, and removed again", async () => {
@@ -46,7 +46,7 @@ describe("reader registry", () => {
       const img = await readImage(f);
       expect([img.width, img.height, Array.from(img.data)]).toEqual([3, 2, [1, 2, 3, 4, 5, 250]]);
       expect((await readImageStack(f)).length).toBe(1);
-      await expect(readDataset4D(f)).rejects.toThrow(/readDataset4D\(".*picture\.dat"\): the file is a binary PGM image \(pgm\), which holds no 4-D dataset; formats with a 4-D dataset: npy, hdf5, mib, mib-hdr, blo, empad, zarr, raw/);
+      await expect(readDataset4D(f)).rejects.toThrow(/readDataset4D\(".*picture\.dat"\): the file is a binary PGM image \(pgm\), which holds no 4-D dataset; formats with a 4-D dataset: npy, hdf5, mib, mib-hdr, blo, empad, zarr, de-seq, raw/);
       expect(() => registerReader(pgm)).toThrow(/a reader named "pgm" is already registered/);
     } finally {
       off();
@@ -102,6 +102,6 @@ describe("reader registry", () => {
     writeNpy(f, new Float32Array(2 * 3 * 2 * 2), [2, 3, 2, 2]);
     expect((await readDataset4D(f, { format: "npy" })).scanShape).toEqual([2, 3]);
     await expect(readDataset4D(f, { format: "hdf5" })).rejects.toThrow(/readDataset4D\(".*a\.npy"\): not an HDF5 file/);
-    await expect(readDataset4D(f, { format: "seq" })).rejects.toThrow(/unknown format "seq"; registered readers: npy, tiff, png, hdf5, dm, tia-ser, tia-emi, mrc, mib, mib-hdr, blo, empad, zarr, nanonis-sxm, nanonis-3ds, nanonis-dat, gwyddion, igor-ibw, nanoscope, createc-vert, wsxm, raw/);
+    await expect(readDataset4D(f, { format: "seq" })).rejects.toThrow(/unknown format "seq"; registered readers: npy, tiff, png, hdf5, dm, tia-ser, tia-emi, mrc, mib, mib-hdr, blo, empad, zarr, de-seq, nanonis-sxm, nanonis-3ds, nanonis-dat, gwyddion, igor-ibw, nanoscope, createc-vert, wsxm, raw/);
   });
 });
