@@ -68,6 +68,7 @@ export class GraphView {
   private rubber: SVGLineElement | null = null;
   private view = { scale: 1, tx: 0, ty: 0 };
   private labelBoxes: (LabelBox | null)[] = [];
+  private viewBox: { x: number; y: number } | null = null;
   private mode: Mode = 'move';
   private readonly nodeEls = new Map<string, SVGGElement>();
   private readonly edgeEls: EdgeEls[] = [];
@@ -99,7 +100,7 @@ export class GraphView {
     this.node.appendChild(this.info);
     this.node.appendChild(this.buildLegend());
     this.priorPanel = el('details', 'cs-prior');
-    this.priorStatus = el('div', 'cs-status cs-prior-status');
+    this.priorStatus = el('div', 'cs-prior-status');
     this.node.appendChild(this.priorPanel);
     host.appendChild(this.node);
     this.setInfo();
@@ -265,6 +266,7 @@ export class GraphView {
     }
     this.attachViewEvents(svg);
     holder.appendChild(svg);
+    this.viewBox = null;
     this.placeEdgeLabels();
     this.drawPrior();
     this.setView({ scale: 1, tx: 0, ty: 0 });
@@ -314,9 +316,16 @@ export class GraphView {
     this.fitViewBox();
   }
 
-  /** Size the svg to hold every node (dragged ones too) and label. */
+  /**
+   * Size the svg to hold every node (dragged ones too) and label. When the
+   * viewBox origin moves (a label or node went past the top or left), the
+   * view shifts by as much, so nothing moves on screen under the pointer.
+   */
   private fitViewBox(): void {
     const b = drawingBounds(this.layout!, this.labelBoxes);
+    const old = this.viewBox;
+    if (old && (b.x !== old.x || b.y !== old.y)) this.setView({ scale: this.view.scale, tx: this.view.tx + b.x - old.x, ty: this.view.ty + b.y - old.y });
+    this.viewBox = b;
     this.svg!.setAttribute('width', String(b.width));
     this.svg!.setAttribute('height', String(b.height));
     this.svg!.setAttribute('viewBox', `${b.x} ${b.y} ${b.width} ${b.height}`);

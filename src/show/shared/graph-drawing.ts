@@ -74,7 +74,7 @@ export function labelWidth(label: string): number {
  *   given to dagre under their index, so any string is a safe node id; cost:
  *   dagre's network-simplex ranking and crossing reduction, about O(V·E).
  * - "circular": nodes in payload order clockwise from the top, on a circle
- *   on which neighbouring centres are the widest box's diagonal plus 24 px
+ *   on which neighbouring centres are the widest box's diagonal plus 48 px
  *   apart (so no boxes overlap); straight edges. O(V).
  * - "force": spring embedder (Fruchterman & Reingold 1991, "Graph drawing by
  *   force-directed placement"), deterministic (starts from the circle), 300
@@ -117,11 +117,11 @@ function layeredLayout(g: GraphPayload, dagre: DagreLike): GraphLayout {
   return { nodes, routes, width: gg.width ?? 0, height: gg.height ?? 0 };
 }
 
-/** Boxes clockwise from the top of a circle on which neighbours are a box diagonal plus 24 px apart (chord). */
+/** Boxes clockwise from the top of a circle on which neighbours are a box diagonal plus 48 px apart (chord). */
 function circlePositions(boxes: NodeBox[]): void {
   const n = boxes.length;
   const diag = Math.max(0, ...boxes.map((b) => Math.hypot(b.width, b.height)));
-  const r = n < 2 ? 0 : Math.max(60, (diag + 24) / (2 * Math.sin(Math.PI / n)));
+  const r = n < 2 ? 0 : Math.max(60, (diag + 48) / (2 * Math.sin(Math.PI / n)));
   boxes.forEach((b, i) => {
     const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
     b.x = r * Math.cos(a);
