@@ -140,12 +140,15 @@ export class GraphView {
       if (this.mode !== 'move') this.priorPanel.open = true;
     });
     this.node.dataset.mode = this.mode;
+    const relayout = el('button', 'cs-button cs-graph-relayout', 'Re-layout');
+    relayout.type = 'button';
+    relayout.addEventListener('click', () => void this.render());
     const reset = el('button', 'cs-button cs-graph-reset', 'Reset view');
     reset.type = 'button';
     reset.addEventListener('click', () => this.setView({ scale: 1, tx: 0, ty: 0 }));
     const lab = el('label', 'cs-label', 'layout ');
     lab.appendChild(layout);
-    bar.append(exp, lab, mode, reset, el('span', 'cs-hint', 'wheel: zoom · drag background: pan · click a node: parents, children, Markov blanket'));
+    bar.append(exp, lab, relayout, mode, reset, el('span', 'cs-hint', 'wheel: zoom · drag background: pan · click a node: parents, children, Markov blanket'));
     return bar;
   }
 
