@@ -1,11 +1,14 @@
 """Reference side of bench/laws/symbolic.mjs: gplearn on the same data, and the
 sympy recovery check applied to both tools' expressions.
 
-    python symbolic.py SPEC.json  ->  JSON on stdout
+    python symbolic.py  <  one case per line  ->  one verdict per line (JSON)
 
-SPEC: {"cases": [{"id", "columns": [names], "X": [[...]] (rows), "y": [...],
-"Xheld": [[...]], "yheld": [...], "truth": sympy text, "noise", "operators",
-"seed", "positive": [names], "ours": expression text}], "gplearn": {"population_size", "generations"}}.
+A case: {"id", "columns": [names], "X": [[...]] (rows), "y": [...], "Xheld": [[...]],
+"yheld": [...], "truth": sympy text, "noise", "operators", "seed", "positive": [names],
+"ours": expression text, "gplearn": {"population_size", "parsimony", "budget"}}.
+gplearn is warm-started one generation at a time until it has used `budget` CPU
+seconds (time.process_time; or its best raw fitness reaches 0): ours' CPU seconds
+on the same case, so both get the same CPU time.
 Recovery: symbolic_check.recovered with tol 1e-6 without noise, 1e-2 with.
 """
 import json
@@ -42,33 +45,40 @@ SYMPY = {
 }
 
 
+def gplearn_within(c, X, y):
+    """SymbolicRegressor grown one generation at a time until the CPU budget is spent; (model, wall s, CPU s, generations)."""
+    g = c["gplearn"]
+    model = SymbolicRegressor(population_size=g["population_size"], generations=1, warm_start=True,
+                              function_set=tuple(FUNCTIONS[o] for o in c["operators"]),
+                              parsimony_coefficient=g.get("parsimony", 0.001), random_state=c["seed"], n_jobs=1)
+    t, cpu = time.perf_counter(), time.process_time()
+    generations = 0
+    while True:
+        generations += 1
+        model.set_params(generations=generations)
+        model.fit(X, y)
+        if time.process_time() - cpu >= g["budget"] or model._program.raw_fitness_ <= 0 or generations >= 10000:
+            return model, time.perf_counter() - t, time.process_time() - cpu, generations
+
+
 def main():
-    spec = json.load(open(sys.argv[1]))
-    g = spec["gplearn"]
-    out = []
-    for c in spec["cases"]:
+    for line in sys.stdin:
+        c = json.loads(line)
         names = c["columns"]
         # Symbols positive where the sampled range is (so sqrt(|x|) = sqrt(x) there, for both tools).
         symbols = {n: sympy.Symbol(n, positive=True) if n in c["positive"] else sympy.Symbol(n, real=True) for n in names}
         truth = sympy.sympify(c["truth"], locals=symbols)
         tol = 1e-2 if c["noise"] > 0 else 1e-6
         X, y = np.array(c["X"]), np.array(c["y"])
-        t = time.perf_counter()
-        model = SymbolicRegressor(population_size=g["population_size"], generations=g["generations"],
-                                  function_set=tuple(FUNCTIONS[o] for o in c["operators"]),
-                                  parsimony_coefficient=g.get("parsimony", 0.001), random_state=c["seed"], n_jobs=1)
-        model.fit(X, y)
-        seconds = time.perf_counter() - t
+        model, seconds, cpu, generations = gplearn_within(c, X, y)
         local = {**SYMPY, **{f"X{i}": symbols[n] for i, n in enumerate(names)}}
         theirs = sympy.sympify(str(model._program), locals=local)
         pred = model.predict(np.array(c["Xheld"]))
         yh = np.array(c["yheld"])
         held = float(np.max(np.abs(pred - yh) / np.maximum(1, np.abs(yh))))
         ours = sympy.sympify(c["ours"], locals=symbols)
-        out.append({"id": c["id"], "gplearn": str(theirs), "gplearnSeconds": seconds, "gplearnHeldOut": held,
-                     "gplearnRecovered": recovered(theirs, truth, tol)[0], "oursRecovered": recovered(ours, truth, tol)[0]})
-        print(f"  {c['id']}: gplearn {seconds:.1f} s", file=sys.stderr)
-    json.dump(out, sys.stdout)
+        print(json.dumps({"gplearn": str(theirs), "gplearnSeconds": seconds, "gplearnCpu": cpu, "gplearnGenerations": generations, "gplearnHeldOut": held,
+                          "gplearnRecovered": recovered(theirs, truth, tol)[0], "oursRecovered": recovered(ours, truth, tol)[0]}), flush=True)
 
 
 if __name__ == "__main__":
