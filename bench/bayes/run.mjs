@@ -2,6 +2,7 @@
 // scikit-learn's GaussianProcessRegressor on the same data in the same run.
 //
 //   node bench/bayes/run.mjs [--sizes 200,1000,3000] [--reps 3] [--eval-sizes 3000] [--nuts-n 100] [--sparse-n 20000]
+//                            [--bo-seeds 10] [--bo-problems branin,hartmann6]
 //
 // Data: n points uniform in [-2, 2]², y = sin(2x₁) + 0.5x₂² + N(0, 0.2²) (seed 1);
 // 1000 test points. Both sides: kernel variance · RBF(ARD, started at span/2,
@@ -37,6 +38,14 @@
 //    300-point subset (defaults); printed: wall and CPU seconds of the fit, the growth of
 //    array-buffer memory, and the RMSE of the posterior mean against the noise-free truth
 //    at 2000 test points (an exact GP's K alone would take 8·n² bytes).
+//
+// 4. Bayesian optimisation (--bo-seeds 10; 0 skips) on Branin and Hartmann-6, 30 evaluations per run, against
+//    BoTorch's GP-EI loop (bench/bayes/botorch_bo.py, own venv) and random search: our bayesianOptimization (EI,
+//    defaults) per seed; BoTorch from the same initial design (ours for that seed: 5 points on Branin, 7 on
+//    Hartmann-6); random search 30 uniform points (seed 1000 + seed, as tests/bayes/optimize). Printed: median
+//    simple regret (best − known minimum) after 10/20/30 evaluations, and the wall time per iteration (surrogate
+//    fit + acquisition; ours: between consecutive evaluations after the initial design; BoTorch: timed in Python,
+//    after import) as median over all iterations of all seeds, with the ratio BoTorch/ours (> 1: we are faster).
 import { spawnSync, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -52,6 +61,8 @@ const sparseN = Number(opt("--sparse-n", "20000"));
 const evalSizes = opt("--eval-sizes", "3000").split(",").filter(Boolean).map(Number);
 const nutsN = Number(opt("--nuts-n", "100"));
 const reps = Number(opt("--reps", "3"));
+const boSeeds = Number(opt("--bo-seeds", "10"));
+const boProblems = opt("--bo-problems", "branin,hartmann6").split(",").filter(Boolean);
 const python = path.join(root, ".venv", "bin", "python");
 if (!fs.existsSync(python)) throw new Error(`bench/bayes needs the project venv (scikit-learn): run node scripts/venv.mjs`);
 
@@ -172,4 +183,49 @@ if (sparseN > 0) {
   const rmse = Math.sqrt(test.X.reduce((s, x, i) => s + (p.mean[i] - truth(x)) ** 2, 0) / test.X.length);
   console.log(`\nsparse GP (SGPR, m = ${sgp.m} k-means inducing points, hyperparameters from a 300-point subset), n = ${sparseN}, 2-D`);
   console.log(`fit ${wall.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU; array buffers +${grown.toFixed(1)} MB (exact K: ${(8 * sparseN * sparseN / 1e9).toFixed(1)} GB); RMSE vs noise-free truth ${rmse.toFixed(4)} (noise sd 0.2)`);
+}
+
+if (boSeeds > 0) {
+  const { referencePython } = await import("../reference-venv.mjs");
+  const refPy = referencePython(here);
+  const A6 = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]];
+  const P6 = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991], [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]].map((r) => r.map((v) => v * 1e-4));
+  const W6 = [1, 1.2, 3, 3.2];
+  const problems = {
+    branin: {
+      fn: ([a, b]) => (b - (5.1 / (4 * Math.PI ** 2)) * a * a + (5 / Math.PI) * a - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(a) + 10,
+      bounds: [[-5, 10], [0, 15]], min: 0.397887357729738,
+    },
+    hartmann6: {
+      fn: (x) => -W6.reduce((s, w, i) => s + w * Math.exp(-A6[i].reduce((t, a, j) => t + a * (x[j] - P6[i][j]) ** 2, 0)), 0),
+      bounds: Array.from({ length: 6 }, () => [0, 1]), min: -3.32236801141551,
+    },
+  };
+  const budget = 30, marks = [10, 20, 30];
+  const bestAt = (ys, k, min) => Math.min(...ys.slice(0, k)) - min;
+  console.log(`\nBayesian optimisation, ${budget} evaluations, ${boSeeds} seeds: median simple regret after ${marks.join("/")} evaluations; wall time per iteration (median over iterations and seeds)`);
+  for (const name of boProblems) {
+    const { fn, bounds, min } = problems[name];
+    const ours = [], runs = [], random = [];
+    for (let seed = 0; seed < boSeeds; seed++) {
+      const stamps = [];
+      const res = await bayes.bayesianOptimization(fn, { bounds, budget, seed, onEvaluation: () => stamps.push(performance.now()) });
+      const initial = Math.min(budget, Math.max(5, bounds.length + 1));
+      ours.push({ y: res.history.y, seconds: stamps.slice(initial).map((t, i) => (t - stamps[initial - 1 + i]) / 1000) });
+      runs.push({ seed, initial: res.history.x.slice(0, initial) });
+      const r = new Rng(1000 + seed), ys = [];
+      for (let i = 0; i < budget; i++) ys.push(fn(bounds.map(([lo, hi]) => r.range(lo, hi))));
+      random.push(ys);
+    }
+    const ref = JSON.parse(execFileSync(refPy, [path.join(here, "botorch_bo.py")], { input: JSON.stringify({ problem: name, budget, runs }), encoding: "utf8", maxBuffer: 1 << 26 }));
+    const row = (label, ys) => `${label.padEnd(22)} ${marks.map((k) => median(ys.map((y) => bestAt(y, k, min))).toPrecision(3).padStart(10)).join("")}`;
+    console.log(`${name} (${ref.runs.length} seeds; BoTorch ${ref.botorch}, torch ${ref.torch})          after ${marks.join("        ")}`);
+    console.log(row("ours (EI)", ours.map((o) => o.y)));
+    console.log(row("BoTorch (LogEI)", ref.runs.map((o) => o.y)));
+    console.log(row("random search", random));
+    const tOurs = median(ours.flatMap((o) => o.seconds)), tRef = median(ref.runs.flatMap((o) => o.seconds));
+    console.log(`time per iteration: ours ${tOurs.toFixed(3)} s, BoTorch ${tRef.toFixed(3)} s, BoTorch/ours ${(tRef / tOurs).toFixed(2)}x`);
+    const perSeed = ours.map((o, i) => `${bestAt(o.y, budget, min).toPrecision(2)}/${bestAt(ref.runs[i].y, budget, min).toPrecision(2)}`);
+    console.log(`per seed regret after ${budget}, ours/BoTorch: ${perSeed.join(" ")}`);
+  }
 }
