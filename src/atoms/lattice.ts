@@ -179,7 +179,14 @@ export function latticeBasisFFT(image: Image, options: { thresholdRel?: number; 
   options = renameOptions(options, { threshold: "thresholdRel" }, "latticeBasisFFT");
   const { width: w, height: h } = image;
   if (w < 16 || h < 16) throw new RangeError(`latticeBasisFFT: image is ${w}×${h} pixels; at least 16×16 is needed`);
-  const ps = powerSpectrum(image).data;
+  return latticeBasisOfSpectrum(powerSpectrum(image).data, w, h, options);
+}
+
+/**
+ * `latticeBasisFFT` from an image's centred power spectrum (`powerSpectrum(image).data`, w × h), for callers
+ * that use the spectrum again. @internal
+ */
+export function latticeBasisOfSpectrum(ps: Float32Array, w: number, h: number, options: { thresholdRel?: number; minFrequency?: number }): LatticeBasis {
   const cx = Math.floor(w / 2), cy = Math.floor(h / 2);
   const fmin = options.minFrequency ?? 4 / Math.min(w, h);
   const peaks: Array<{ fx: number; fy: number; p: number }> = [];

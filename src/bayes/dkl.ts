@@ -30,7 +30,7 @@ import { checkChoice } from "../core/options";
 import { initBackend, tfjs } from "../backend/backend";
 import type { Image } from "../image/image";
 import { constant, matern52, rbf, white, type Kernel } from "./kernels";
-import { gaussianProcess, standardizeTargets, type GaussianProcess, type PredictOptions } from "./gp";
+import { duplicateRows, gaussianProcess, standardizeTargets, type GaussianProcess, type PredictOptions } from "./gp";
 import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs";
 
 type Tf = typeof import("@tensorflow/tfjs");
@@ -105,16 +105,8 @@ export function toPatchMatrix(patches: Patches, dims: number | undefined, where:
 
 /** Throw naming two identical patches (their embeddings would be one point with two targets). */
 function checkDistinct(X: Float32Array, n: number, d: number, where: string): void {
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    for (let k = 0; k < d; k++) if (X[a * d + k] !== X[b * d + k]) return X[a * d + k] - X[b * d + k];
-    return a - b;
-  });
-  for (let s = 1; s < n; s++) {
-    const a = order[s - 1], b = order[s];
-    let same = true;
-    for (let k = 0; k < d && same; k++) same = X[a * d + k] === X[b * d + k];
-    if (same) throw new RangeError(`${where}: patches ${Math.min(a, b)} and ${Math.max(a, b)} are identical; average repeated measurements into one patch and one y`);
-  }
+  const pair = duplicateRows(X, n, d);
+  if (pair) throw new RangeError(`${where}: patches ${pair[0]} and ${pair[1]} are identical; average repeated measurements into one patch and one y`);
 }
 
 /** variance · base(ℓ per embedding dimension) + white(noise), from θ = log values [variance, ℓ₀…ℓₑ₋₁, noise]. @internal */

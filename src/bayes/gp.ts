@@ -180,7 +180,8 @@ export function checkTargets(y: Float64Array | number[], n: number): Float64Arra
   return Float64Array.from(y);
 }
 
-function checkDuplicates(X: Float64Array, n: number, d: number): void {
+/** The first two identical rows of the n×d row-major `X` (in sorted order), lower index first, or null. O(n log n · d). @internal */
+export function duplicateRows(X: ArrayLike<number>, n: number, d: number): [number, number] | null {
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
     for (let k = 0; k < d; k++) if (X[a * d + k] !== X[b * d + k]) return X[a * d + k] - X[b * d + k];
     return a - b;
@@ -189,8 +190,14 @@ function checkDuplicates(X: Float64Array, n: number, d: number): void {
     const a = order[s - 1], b = order[s];
     let same = true;
     for (let k = 0; k < d && same; k++) same = X[a * d + k] === X[b * d + k];
-    if (same) throw new RangeError(`gaussianProcess(X): rows ${Math.min(a, b)} and ${Math.max(a, b)} are the same point [${Array.from(X.subarray(a * d, a * d + d)).join(", ")}]; average repeated measurements into one row of X and y`);
+    if (same) return [Math.min(a, b), Math.max(a, b)];
   }
+  return null;
+}
+
+function checkDuplicates(X: Float64Array, n: number, d: number): void {
+  const pair = duplicateRows(X, n, d);
+  if (pair) throw new RangeError(`gaussianProcess(X): rows ${pair[0]} and ${pair[1]} are the same point [${Array.from(X.subarray(pair[0] * d, pair[0] * d + d)).join(", ")}]; average repeated measurements into one row of X and y`);
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);

@@ -12,6 +12,7 @@
 import { checkChoice } from "../core/options";
 import type { Image } from "../image/image";
 import { table, type Table } from "../table";
+import { checkImage } from "./level";
 
 /** A labelled image: `labels[y * width + x]` is the grain of that pixel (0 = none). */
 export interface Grains {
@@ -37,12 +38,6 @@ export interface MarkGrainsOptions {
   connectivity?: Connectivity;
   /** Grains with fewer pixels are removed and the rest renumbered (default 1: keep all). */
   minArea?: number;
-}
-
-function checkImage(fn: string, image: Image): void {
-  if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height || image.width < 1 || image.height < 1) {
-    throw new TypeError(`${fn}(image): image must be an Image (Float32Array data of width × height > 0 pixels)`);
-  }
 }
 
 /** Finite minimum and maximum; throws when the image has no finite pixel. */

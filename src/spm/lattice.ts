@@ -4,7 +4,7 @@
  * non-parallel Bragg peaks give the real-space basis, reported in the image's
  * calibrated unit. x = column, y = row.
  */
-import { latticeBasisFFT } from "../atoms/lattice";
+import { latticeBasisOfSpectrum } from "../atoms/lattice";
 import { quantile } from "../core/select";
 import { powerSpectrum } from "../image/fft";
 import type { Image } from "../image/image";
@@ -25,7 +25,7 @@ export interface LatticeMeasurement {
 
 /**
  * The lattice of a periodic image from the peaks of its Hann-windowed power
- * spectrum, refined to sub-pixel frequency (`cs.atoms.latticeBasisFFT`), with
+ * spectrum, refined to sub-pixel frequency (as `cs.atoms.latticeBasisFFT`), with
  * no atom finding; in calibrated units when the image has a pixel size. Level
  * the image first (a tilt adds low-frequency power, not peaks). Accuracy:
  * about 1/(periods across the image)² of a period from the peak refinement;
@@ -39,8 +39,11 @@ export interface LatticeMeasurement {
  * ```
  */
 export function measureLattice(image: Image, options: { thresholdRel?: number; minFrequency?: number } = {}): LatticeMeasurement {
-  const { a1, a2 } = latticeBasisFFT(image, options);
-  checkCombinationPeak(image, a1, a2);
+  const { width: w, height: h } = image;
+  if (w < 16 || h < 16) throw new RangeError(`measureLattice: image is ${w}×${h} pixels; at least 16×16 is needed`);
+  const ps = powerSpectrum(image).data;
+  const { a1, a2 } = latticeBasisOfSpectrum(ps, w, h, options);
+  checkCombinationPeak(ps, w, h, a1, a2);
   const s = image.calibration?.pixelSize ?? 1;
   const unit = image.calibration?.pixelSize ? image.calibration.unit ?? "" : "px";
   const v1: [number, number] = [a1[0] * s, a1[1] * s], v2: [number, number] = [a2[0] * s, a2[1] * s];
@@ -54,9 +57,7 @@ export function measureLattice(image: Image, options: { thresholdRel?: number; m
  * reciprocal vectors of a1, a2 (a 2-D lattice has one; two unrelated
  * periodicities, such as line offsets beside a weak lattice, do not).
  */
-function checkCombinationPeak(image: Image, a1: [number, number], a2: [number, number]): void {
-  const { width: w, height: h } = image;
-  const ps = powerSpectrum(image).data;
+function checkCombinationPeak(ps: Float32Array, w: number, h: number, a1: [number, number], a2: [number, number]): void {
   const cx = Math.floor(w / 2), cy = Math.floor(h / 2);
   // Reciprocal basis (cycles/px): g_i · a_j = δ_ij.
   const det = a1[0] * a2[1] - a1[1] * a2[0];

@@ -36,7 +36,8 @@ export interface MaskOptions {
   masking?: Masking;
 }
 
-function checkImage(fn: string, image: Image): void {
+/** Throws unless `image` is an Image with width × height Float32Array pixels. @internal */
+export function checkImage(fn: string, image: Image): void {
   if (!image || !(image.data instanceof Float32Array) || image.data.length !== image.width * image.height || image.width < 1 || image.height < 1) {
     throw new TypeError(`${fn}(image): image must be an Image (Float32Array data of width × height > 0 pixels)`);
   }

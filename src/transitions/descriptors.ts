@@ -176,11 +176,7 @@ export function classifyPhases(descriptors: Table, options: ClassifyPhasesOption
   const X = new Float64Array(n * d), center = new Float64Array(d), scale = new Float64Array(d);
   columns.forEach((name, c) => {
     const v = numericColumn(descriptors, name, where);
-    let m = 0, s = 0;
-    for (const z of v) m += z;
-    m /= n;
-    for (const z of v) s += (z - m) ** 2;
-    const sd = Math.sqrt(s / n) || 1;
+    const { mean: m, sd } = meanSd(v);
     center[c] = m; scale[c] = sd;
     for (let i = 0; i < n; i++) X[i * d + c] = (v[i] - m) / sd;
   });
@@ -217,4 +213,14 @@ export function phaseAccuracy(labels: ArrayLike<number>, truth: ArrayLike<number
   };
   visit(0);
   return { accuracy: best / labels.length, confusion: C, mapping };
+}
+
+/** Mean and population sd of `v`; sd 1 for a constant column (which then standardises to 0). @internal */
+export function meanSd(v: ArrayLike<number>): { mean: number; sd: number } {
+  const n = v.length;
+  let m = 0, s = 0;
+  for (let i = 0; i < n; i++) m += v[i];
+  m /= n;
+  for (let i = 0; i < n; i++) s += (v[i] - m) ** 2;
+  return { mean: m, sd: Math.sqrt(s / n) || 1 };
 }

@@ -16,6 +16,7 @@ import { rng } from "../core/random";
 import { cholesky, choleskySolve, invertSPD } from "../core/linalg";
 import { quantile } from "../core/select";
 import { checkChoice } from "../core/options";
+import { meanSd } from "./descriptors";
 
 /**
  * Person-period rows for one movie: every row of `frames[t]` (one
@@ -127,11 +128,7 @@ export function fitHazard(data: Table, options: FitHazardOptions): HazardModel {
   const raw = featureMatrix(data, features, where);
   const center = new Float64Array(p - 1), scale = new Float64Array(p - 1);
   const Z = raw.map((v, j) => {
-    let m = 0, s = 0;
-    for (const z of v) m += z;
-    m /= n;
-    for (const z of v) s += (z - m) ** 2;
-    const sd = Math.sqrt(s / n) || 1;
+    const { mean: m, sd } = meanSd(v);
     center[j] = m; scale[j] = sd;
     return v.map((z) => (z - m) / sd);
   });

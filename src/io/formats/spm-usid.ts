@@ -15,9 +15,8 @@
  */
 import { listHdf5, readHdf5Attrs, readHdf5Dataset, type Hdf5Dataset } from "../hdf5";
 import { ioError } from "../util";
+import { nmPer } from "./spm-common";
 import type { SPMFile, SPMGrid } from "./spm-types";
-
-const NM_PER: Record<string, number> = { m: 1e9, mm: 1e6, um: 1e3, "µm": 1e3, nm: 1, pm: 1e-3 };
 
 /** The channel groups of a USID file (those holding a Raw_Data dataset under Measurement_NNN/Channel_NNN). */
 export async function usidChannels(path: string): Promise<string[]> {
@@ -111,7 +110,7 @@ export async function readUSID(fn: string, path: string): Promise<SPMFile> {
     });
     // Calibration from the X step of the position values.
     let calibration: SPMGrid["calibration"];
-    const toNm = NM_PER[posUnits[xi]];
+    const toNm = nmPer(posUnits[xi]);
     if (width > 1 && toNm) {
       const p0 = pixelOf.indexOf(0), p1 = pixelOf.indexOf(1);
       const step = Math.abs(pVal[p1 * nPosDims + xi] - pVal[p0 * nPosDims + xi]) * toNm;
