@@ -20,7 +20,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
-import { checkPreconditions, decodePng, hexRgb, launchBrowser, near, pixel, root, startLab } from "./lab.mjs";
+import { checkPreconditions, decodePng, hexRgb, launchBrowser, near, pixel, root, startLab, openNotebook } from "./lab.mjs";
 import { installLabextension } from "../../scripts/install-labextension.mjs";
 
 const artifacts = join(root, "test-artifacts", "e2e-atoms");
@@ -110,13 +110,7 @@ before(async () => {
   writeFileSync(join(root, NB_DIR, BIG_NAME), JSON.stringify(bigPayload(1_000_000, 4000)));
   lab = await startLab(root, { log: join(artifacts, "jupyter-lab.log") });
   browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`${lab.url}/lab/tree/${NB_DIR}/${NB_NAME}?token=${lab.token}`);
-  await page.waitForFunction(() => {
-    const panel = window.jupyterapp?.shell?.currentWidget;
-    return panel?.sessionContext?.session?.kernel?.status === "idle" && panel.content?.widgets?.length > 0;
-  }, null, { timeout: 120_000, polling: 250 });
+  page = await openNotebook(browser, lab, `${NB_DIR}/${NB_NAME}`, pageErrors);
   await page.evaluate(() => window.jupyterapp.commands.execute("notebook:run-all-cells"));
   await page.waitForFunction((n) => {
     const cells = window.jupyterapp.shell.currentWidget.content.widgets;

@@ -18,7 +18,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkPreconditions, launchBrowser, root, startLab } from "./lab.mjs";
+import { checkPreconditions, launchBrowser, root, startLab, openNotebook } from "./lab.mjs";
 import { installLabextension } from "../../scripts/install-labextension.mjs";
 
 const artifacts = join(root, "test-artifacts", "e2e-graph");
@@ -111,13 +111,7 @@ before(async () => {
   writeNotebook();
   lab = await startLab(root, { log: join(artifacts, "jupyter-lab.log") });
   browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`${lab.url}/lab/tree/${NB_DIR}/${NB_NAME}?token=${lab.token}`);
-  await page.waitForFunction(() => {
-    const panel = window.jupyterapp?.shell?.currentWidget;
-    return panel?.sessionContext?.session?.kernel?.status === "idle" && panel.content?.widgets?.length > 0;
-  }, null, { timeout: 120_000, polling: 250 });
+  page = await openNotebook(browser, lab, `${NB_DIR}/${NB_NAME}`, pageErrors);
   await page.evaluate(() => window.jupyterapp.commands.execute("notebook:run-all-cells"));
   await page.waitForFunction((n) => window.jupyterapp.shell.currentWidget.content.widgets.every((c) => c.model.executionCount !== null) && window.jupyterapp.shell.currentWidget.content.widgets.length === n, CELLS.length, { timeout: 180_000, polling: 250 });
   await waitIdle();

@@ -121,6 +121,21 @@ export async function launchBrowser() {
 }
 
 /** RGB at (x, y) of a PNG screenshot buffer. */
+/**
+ * Open `notebook` (a path under the lab's root) in the browser's first page and wait until its kernel is idle
+ * and its cells are shown; page errors are appended to `pageErrors`. Returns the page.
+ */
+export async function openNotebook(browser, lab, notebook, pageErrors) {
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  await page.goto(`${lab.url}/lab/tree/${notebook}?token=${lab.token}`);
+  await page.waitForFunction(() => {
+    const panel = window.jupyterapp?.shell?.currentWidget;
+    return panel?.sessionContext?.session?.kernel?.status === "idle" && panel.content?.widgets?.length > 0;
+  }, null, { timeout: 120_000, polling: 250 });
+  return page;
+}
+
 export function pixel(png, x, y) {
   const j = 4 * (Math.round(y) * png.width + Math.round(x));
   return [png.data[j], png.data[j + 1], png.data[j + 2]];

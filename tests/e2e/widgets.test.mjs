@@ -19,8 +19,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  artifacts, checkPreconditions, decodePng, distanceToPolygon, hexRgb, launchBrowser, near, pixel, pointInPolygon, root, startLab, venvBin,
-} from "./lab.mjs";
+  artifacts, checkPreconditions, decodePng, distanceToPolygon, hexRgb, launchBrowser, near, pixel, pointInPolygon, root, startLab, venvBin, openNotebook } from "./lab.mjs";
 import { installLabextension } from "../../scripts/install-labextension.mjs";
 
 const NB_DIR = "test-artifacts"; // one level below the repository root, like notebooks/, so ../../shared/data resolves
@@ -99,13 +98,7 @@ before(async () => {
   cellCount = prepareNotebook();
   lab = await startLab(root);
   browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`${lab.url}/lab/tree/${NB_DIR}/${NB_NAME}?token=${lab.token}`);
-  await page.waitForFunction(() => {
-    const panel = window.jupyterapp?.shell?.currentWidget;
-    return panel?.sessionContext?.session?.kernel?.status === "idle" && panel.content?.widgets?.length > 0;
-  }, null, { timeout: 120_000, polling: 250 });
+  page = await openNotebook(browser, lab, `${NB_DIR}/${NB_NAME}`, pageErrors);
 });
 
 after(async () => {
