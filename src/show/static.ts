@@ -10,7 +10,7 @@ import { graphPayload, type GraphInput, type NormalisedAtoms } from "./payload";
 import { parseGraphPayload, type GraphPayload, type GraphPayloadJSON } from "./shared/schema";
 import { graphSvg, layoutGraph } from "./shared/graph-drawing";
 import { colorByRgb, colorMapRgb, wheelRgb } from "./shared/colormap";
-import { markerStamp, packRgba, stamp } from "./shared/markers";
+import { covarianceEllipse, markerStamp, packRgba, stamp } from "./shared/markers";
 import { formatValue } from "./shared/format";
 import { drawText, textHeight, textWidth } from "./pixel-font";
 
@@ -23,8 +23,9 @@ function rgb(hex: string): [number, number, number] {
  * by an integer factor so the picture is at least 384 px on its long side
  * (at most ×8); atoms as markers of their class shape, outlined (or filled)
  * in their class colour or their `colorBy` colour, with a dark rim, at a
- * legible size independent of the upscale; vectors as arrows of gain ×
- * length; below the picture, when colouring by a column or calibrated, a
+ * legible size independent of the upscale; uncertainty ellipses (1 sd ×
+ * their gain, as in the widget) as 1-px outlines in the atom's colour;
+ * vectors as arrows of gain × length; below the picture, when colouring by a column or calibrated, a
  * white strip with the colour bar and a scale bar (drawLegendStrip).
  * Returns the PNG and the scale used (the picture is the image ×`scale`,
  * its top `height × scale` rows). O(pixels·s² + atoms·r²).
@@ -60,6 +61,14 @@ export function atomsPng(levels: Uint8Array, width: number, height: number, a: N
     const m = stamps[a.cls[i]];
     stamp(buf, W, H, px(a.x[i]), px(a.y[i]), m.body, colors[i], m.reach);
   }
+  if (a.ellipses) {
+    const e = a.ellipses, g = e.gain * s;
+    for (let i = 0; i < a.count; i++) {
+      const el = covarianceEllipse(e.sx[i] * e.sx[i], e.sy[i] * e.sy[i], e.sxy ? e.sxy[i] : 0);
+      // the widget's rule: ellipses under 0.75 px (or of a NaN covariance) are not drawn
+      if (el.major * g >= 0.75) ellipseOutline(buf, W, H, (a.x[i] + 0.5) * s - 0.5, (a.y[i] + 0.5) * s - 0.5, el.major * g, el.minor * g, el.angle, colors[i]);
+    }
+  }
   if (a.vectors) {
     const put = (x: number, y: number, c: number) => {
       if (x >= 0 && y >= 0 && x < W && y < H) buf[y * W + x] = c;
@@ -81,6 +90,22 @@ export function atomsPng(levels: Uint8Array, width: number, height: number, a: N
   if (strip) drawLegendStrip(buf, W, H, strip, font, s, a, calibration);
   const out = PNG.sync.write(png, { colorType: 2 });
   return { png: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), scale: s };
+}
+
+/**
+ * A 1-px outline of the ellipse centred at (cx, cy) (picture px) with
+ * semi-axes `a` ≥ `b` px, the `a` axis at `angle` radians from +x towards
+ * +y, in `color`, into the top `h` rows of a `w`-wide buffer (clipped).
+ * The boundary is walked in steps under half a pixel. O(a).
+ */
+export function ellipseOutline(buf: Uint32Array, w: number, h: number, cx: number, cy: number, a: number, b: number, angle: number, color: number): void {
+  const n = Math.max(16, Math.ceil(4 * Math.PI * a));
+  const c = Math.cos(angle), s = Math.sin(angle);
+  for (let k = 0; k < n; k++) {
+    const t = (2 * Math.PI * k) / n, u = a * Math.cos(t), v = b * Math.sin(t);
+    const x = Math.round(cx + u * c - v * s), y = Math.round(cy + u * s + v * c);
+    if (x >= 0 && y >= 0 && x < w && y < h) buf[y * w + x] = color;
+  }
 }
 
 /**

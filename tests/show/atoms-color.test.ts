@@ -1,7 +1,8 @@
 /**
  * Colouring atoms by a column (colour maps against matplotlib's tables, the
  * default map and range, the payload's colorBy), marker stamps (outline,
- * filled, per-class shapes) and the static PNG drawing them.
+ * filled, per-class shapes) and the static PNG drawing them (with the
+ * uncertainty ellipses).
  */
 import { PNG } from "pngjs";
 import { makeImage } from "../../src/image/image";
@@ -200,5 +201,58 @@ describe("show.atoms colorBy", () => {
     expect(ink(png.width - 90, png.width)).toBeGreaterThan(10); // "1 nm"
     // without a colour column or calibration, no strip
     expect(PNG.sync.read(Buffer.from((show.atoms(img, atoms) as any)[MIME_BUNDLE]()["image/png"], "base64")).height).toBe(60 * s);
+  });
+});
+
+// Uncertainty ellipses in the static PNG (the fallback on GitHub, nbviewer, nbconvert): 1 sd × the ellipse
+// gain (× the arrows' gain with arrows), as in the widget, at known pixels of the picture.
+const ORANGE = [0xe6, 0x9f, 0x00]; // the first palette colour: the one class's markers and ellipses
+
+/** The picture of show.atoms decoded, with the colour at (x, y) and whether the atom colour is within 1 px of it. */
+function picture(v: show.AtomsView) {
+  const png = PNG.sync.read(Buffer.from(v.png));
+  const at = (x: number, y: number) => {
+    const j = 4 * (Math.round(y) * png.width + Math.round(x));
+    return [png.data[j], png.data[j + 1], png.data[j + 2]];
+  };
+  const isOrange = (p: number[]) => p.every((c, k) => Math.abs(c - ORANGE[k]) <= 2);
+  const near = (x: number, y: number) => [-1, 0, 1].some((dx) => [-1, 0, 1].some((dy) => isOrange(at(x + dx, y + dy))));
+  return { png, at, isOrange, near };
+}
+
+describe("static PNG: uncertainty ellipses", () => {
+  const img = makeImage(new Float32Array(100 * 100).fill(1), 100, 100);
+
+  it("an axis-aligned ellipse: 1 sd × gain × the picture's scale on each axis, nothing between it and the marker", () => {
+    // one atom: spacing 100 px, gain = nice(100 / 6 / 0.4) = 50; picture scale 4 (384 px / 100, rounded up)
+    const v = show.atoms(img, { x: [50], y: [50], uncertaintyX: [0.4], uncertaintyY: [0.2] });
+    expect(v.payload.atoms.ellipses!.gain).toBe(50);
+    const p = picture(v);
+    expect(p.png.width).toBe(400);
+    const c = 50.5 * 4 - 0.5; // the centre of pixel 50 in the picture
+    for (const [x, y] of [[c + 80, c], [c - 80, c], [c, c + 40], [c, c - 40]]) expect(p.near(x, y)).toBe(true);
+    // inside, outside and between: the grey image
+    for (const [x, y] of [[c + 60, c], [c + 100, c], [c, c + 60], [c + 40, c - 30]]) expect(p.isOrange(p.at(x, y))).toBe(false);
+  });
+
+  it("a covariance [[2.5, 1.5], [1.5, 2.5]] px² is a 2 × 1 sd ellipse along the diagonal", () => {
+    // gain = nice(100 / 6 / sqrt(2.5)) = 10; semi-axes 2 · 10 · 4 = 80 px along (1, 1), 40 px along (1, -1)
+    const v = show.atoms(img, { x: [50], y: [50], sx: [Math.sqrt(2.5)], sy: [Math.sqrt(2.5)], cxy: [1.5] }, { ellipses: ["sx", "sy", "cxy"] });
+    const p = picture(v);
+    const c = 50.5 * 4 - 0.5, d = 80 / Math.SQRT2, e = 40 / Math.SQRT2;
+    for (const [x, y] of [[c + d, c + d], [c - d, c - d], [c + e, c - e], [c - e, c + e]]) expect(p.near(x, y)).toBe(true);
+    // on the x axis the rotated ellipse crosses at 1 / sqrt(0.5/80² + 0.5/40²) = 50.6 px, not at 80 or 40
+    expect(p.near(c + 50.6, c)).toBe(true);
+    expect(p.near(c + 80, c)).toBe(false);
+    expect(p.near(c + 40, c)).toBe(false);
+  });
+
+  it("with arrows the ellipses take the arrows' gain; ellipses: null draws none", () => {
+    const atoms = { x: [50], y: [50], dx: [0], dy: [0.5], uncertaintyX: [0.4], uncertaintyY: [0.4] };
+    const p = picture(show.atoms(img, atoms, { gain: 20 }));
+    const c = 50.5 * 4 - 0.5; // radius 0.4 · 20 · 4 = 32 px; the arrow points down, so look left, right and up
+    for (const [x, y] of [[c + 32, c], [c - 32, c], [c, c - 32]]) expect(p.near(x, y)).toBe(true);
+    const none = picture(show.atoms(img, atoms, { gain: 20, ellipses: null }));
+    for (const [x, y] of [[c + 32, c], [c - 32, c], [c, c - 32]]) expect(none.near(x, y)).toBe(false);
   });
 });
