@@ -50,7 +50,9 @@ const stages = [
   {
     name: "python (pytest)",
     cmd: python,
-    args: ["-m", "pytest", "tests", "-q", "-rs", `--junitxml=${join(artifacts, "pytest.xml")}`],
+    // pytest-xdist, one worker per core: the Binder test (mostly pip and npm downloads) and the
+    // notebooks (one kernel each) overlap instead of queueing.
+    args: ["-m", "pytest", "tests", "-q", "-rs", "-n", String(availableParallelism()), `--junitxml=${join(artifacts, "pytest.xml")}`],
     out: join(artifacts, "pytest.xml"),
     counts: junitCounts,
   },

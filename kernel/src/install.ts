@@ -87,10 +87,21 @@ export function install(options: InstallOptions = {}): string {
   if (!fs.existsSync(entry)) throw new Error(`install: ${entry} is missing; build the kernel first (npm run build -w kernel)`);
   const dir = path.join(kernelsDir(options), name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(options.displayName, options.heapMib), null, 2) + "\n");
+  replaceFile(path.join(dir, "kernel.json"), JSON.stringify(kernelJson(options.displayName, options.heapMib), null, 2) + "\n");
   for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]) {
     const src = path.join(KERNEL_ROOT, "logos", logo);
-    if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, logo));
+    if (fs.existsSync(src)) replaceFile(path.join(dir, logo), fs.readFileSync(src));
   }
   return dir;
+}
+
+/**
+ * Write `file` through a temporary sibling and a rename, so that a Jupyter
+ * starting a kernel while another installation runs never reads a half-written
+ * kernel.json (a rename within one directory is atomic on POSIX).
+ */
+function replaceFile(file: string, data: string | Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
 }
