@@ -8,6 +8,10 @@
 export { readSPM } from "./read";
 export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum } from "./level";
 export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
+export { measureScanDrift, correctScanDrift } from "./drift";
+export type { SlowScan, ScanDriftOptions, ScanDrift, CorrectScanDriftOptions } from "./drift";
+export { applyScanAngle } from "./angle";
+export type { LabImage } from "./angle";
 export { gridMap, gridSpectrum, beResponse, normalizedConductance } from "./grid";
 export { fitSHO, shoResponse } from "./sho";
 export { loopModel, fitLoops } from "./loop";
