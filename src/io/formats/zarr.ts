@@ -93,14 +93,33 @@ function positiveInts(v: unknown): v is number[] {
   return Array.isArray(v) && v.length > 0 && v.every((d) => Number.isSafeInteger(d) && d > 0);
 }
 
-/** Fill value as a number (NaN / Infinity written as strings; null means 0 here, as zarr-python reads it for numbers). */
-function fillValue(v: unknown): number {
+/**
+ * The fill value as a number of `dtype`, or an error naming the array and the value.
+ * Accepted: null (0, as zarr-python reads it for numbers), a number the dtype holds
+ * exactly (an integer in range for integer types), and for floats "NaN", "Infinity",
+ * "-Infinity" or v3's raw bits "0x…" (8 hex digits for float32, 16 for float64).
+ * Anything else is refused: a chunk never written must not read as a guess.
+ */
+function fillValue(v: unknown, dtype: DType, fail: (why: string) => Error): number {
+  const bad = (why: string) => fail(`fill_value ${JSON.stringify(v)} ${why}`);
   if (v === null || v === undefined) return 0;
-  if (typeof v === "number") return v;
-  if (v === "NaN") return NaN;
-  if (v === "Infinity") return Infinity;
-  if (v === "-Infinity") return -Infinity;
-  return NaN;
+  if (dtype.kind === "f") {
+    if (typeof v === "number") return v;
+    if (v === "NaN") return NaN;
+    if (v === "Infinity") return Infinity;
+    if (v === "-Infinity") return -Infinity;
+    if (typeof v === "string" && new RegExp(`^0x[0-9a-fA-F]{${2 * dtype.size}}$`).test(v)) {
+      const view = new DataView(new ArrayBuffer(8));
+      if (dtype.size === 4) { view.setUint32(0, parseInt(v.slice(2), 16)); return view.getFloat32(0); }
+      view.setBigUint64(0, BigInt(v));
+      return view.getFloat64(0);
+    }
+    throw bad(`is not a number, "NaN", "±Infinity" or ${2 * dtype.size} hex digits "0x…" for ${dtype.descr}`);
+  }
+  const bits = 8 * dtype.size;
+  const [lo, hi] = dtype.kind === "u" ? [0, 2 ** bits - 1] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo || v > hi) throw bad(`is not an integer in [${lo}, ${hi}] for ${dtype.descr}`);
+  return v;
 }
 
 function openV2(fn: string, path: string, dir: string, name: string): ZarrArray {
@@ -115,7 +134,7 @@ function openV2(fn: string, path: string, dir: string, name: string): ZarrArray 
   if (!decompress) throw ioError(fn, path, `${where}: compressor ${JSON.stringify(comp?.id)} is not read (read: zlib, gzip, blosc, zstd, lz4)`);
   const sep = (m.dimension_separator as string | undefined) ?? ".";
   return {
-    dir, name, shape: m.shape, chunks: m.chunks, dtype, fill: fillValue(m.fill_value),
+    dir, name, shape: m.shape, chunks: m.chunks, dtype, fill: fillValue(m.fill_value, dtype, (why) => ioError(fn, path, `${where}: ${why}`)),
     key: (idx) => idx.join(sep), decode: (b, n) => decompress(b, n),
   };
 }
@@ -149,7 +168,7 @@ function openV3(fn: string, path: string, dir: string, name: string, m: Record<s
   const sep = enc?.configuration?.separator ?? (enc?.name === "v2" ? "." : "/");
   const key = enc?.name === "v2" ? (idx: number[]) => idx.join(sep) : (idx: number[]) => ["c", ...idx].join(sep);
   return {
-    dir, name, shape: m.shape, chunks, dtype, fill: fillValue(m.fill_value), key,
+    dir, name, shape: m.shape, chunks, dtype, fill: fillValue(m.fill_value, dtype, (why) => ioError(fn, path, `${where}: ${why}`)), key,
     decode: (b, n) => after.reduceRight((d, f) => f(d, n), b),
   };
 }
