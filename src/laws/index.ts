@@ -34,5 +34,5 @@ export { pdeFind } from "./pde";
 export { compareLaws } from "./evidence";
 export type { LawEvidence, LawCandidate, ComparedLaw, EquationComparison } from "./evidence";
 export type { PdeFindOptions, PdeModel, FieldFrame } from "./pde";
-export { symbolicRegression } from "./symbolic/search";
-export type { SymbolicOptions, SymbolicResult, SymbolicEquation } from "./symbolic/search";
+export { symbolicRegression, symbolicRegressionAsync } from "./symbolic/search";
+export type { SymbolicOptions, SymbolicAsyncOptions, SymbolicResult, SymbolicEquation } from "./symbolic/search";

@@ -3,8 +3,9 @@
 // and numerically on held-out points; reproducibility; bad input.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { symbolicRegression, type SymbolicResult } from "../../src/laws/symbolic/search";
+import { symbolicRegression, symbolicRegressionAsync, type SymbolicResult } from "../../src/laws/symbolic/search";
 import { Rng } from "../../src/core/random";
+import { sharedPool } from "../../src/core/pool";
 
 const python = path.join(__dirname, "..", "..", ".venv", "bin", "python");
 
@@ -68,6 +69,12 @@ function sample(formula: Formula, n: number, seed: number, noise: number): { dat
 }
 
 const SEARCH = { seed: 1, iterations: 20, timeLimit: 120, progress: false };
+
+// Everything a seeded result holds but its run time.
+const summary = (r: SymbolicResult) => ({
+  front: r.front.map((e) => [e.expression, e.loss, e.complexity, e.score]),
+  best: r.best.expression, evaluations: r.evaluations, iterations: r.iterations, stoppedBy: r.stoppedBy,
+});
 
 interface Recovery {
   formula: Formula;
@@ -136,18 +143,29 @@ describe("symbolicRegression recovers known laws", () => {
     expect(bundle["text/html"]).toContain("<table>");
     expect(bundle["text/latex"]).toBe(`$$${r.best.latex}$$`);
   });
+
+  test("a law is recovered on 2 workers with the same front as in the calling thread", async () => {
+    const r = results.find((x) => x.formula === FORMULAS[3] && x.noise > 0)!;
+    const onWorkers = await symbolicRegressionAsync(r.data, r.y, { ...SEARCH, operators: r.formula.operators, workers: 2 });
+    expect(r.verdict.ok).toBe(true);
+    expect(summary(onWorkers)).toEqual(summary(r.result));
+  }, 240_000);
 });
 
 describe("symbolicRegression reproducibility and input checks", () => {
-  test("the same seed gives the same front; another seed searches differently", () => {
+  test("the same seed gives the same front in the calling thread and on 0, 1, 2 workers; another seed searches differently", async () => {
     const { data, y } = sample(FORMULAS[2], 100, 5, 0.01);
-    const run = (seed: number) => symbolicRegression(data, y, { seed, iterations: 3, populations: 4, operators: FORMULAS[2].operators, progress: false });
-    const a = run(3), b = run(3), c = run(4);
-    const summary = (r: ReturnType<typeof run>) => r.front.map((e) => [e.expression, e.loss]);
-    expect(summary(a)).toEqual(summary(b));
-    expect(a.evaluations).toBe(b.evaluations);
-    expect(a.evaluations).not.toBe(c.evaluations);
-  });
+    const options = { iterations: 3, populations: 4, operators: FORMULAS[2].operators, progress: false };
+    const a = summary(symbolicRegression(data, y, { ...options, seed: 3 }));
+    for (const workers of [0, 1, 2]) {
+      const r = await symbolicRegressionAsync(data, y, { ...options, seed: 3, workers });
+      if (workers > 0) expect(sharedPool().threads).toBeGreaterThanOrEqual(1); // ran on worker threads
+      expect(summary(r)).toEqual(a);
+    }
+    // Floats compared exactly above (toEqual on numbers is Object.is); a different seed must change the search.
+    expect(a.iterations).toBe(3);
+    expect(summary(symbolicRegression(data, y, { ...options, seed: 4 })).evaluations).not.toBe(a.evaluations);
+  }, 120_000);
 
   test("a time limit caps the search", () => {
     const { data, y } = sample(FORMULAS[1], 200, 5, 0);
@@ -162,12 +180,26 @@ describe("symbolicRegression reproducibility and input checks", () => {
     expect(() => symbolicRegression({ x }, Float64Array.from([1, 2, Infinity, 4]))).toThrow(/target\): value Infinity at row 2/);
     expect(() => symbolicRegression({ x: Float64Array.from([1, 2, 3]) }, y)).toThrow(/data\.x\): length 3 differs from the target's 4/);
     expect(() => symbolicRegression({ x }, y, { operators: ["+", "tanh"] })).toThrow(
-      /unknown operator "tanh"; accepted: \+ - \* \/ \^ sqrt exp log sin cos/,
+      'symbolicRegression: options.operators must be one of "+", "-", "*", "/", "^", "sqrt", "exp", "log", "sin", "cos"; got "tanh"',
     );
+    expect(() => symbolicRegression({ x }, y, { operators: "+" as never })).toThrow(/options\.operators\): must be an array/);
+    expect(() => symbolicRegression({ x }, y, { progress: "no" as never })).toThrow(/options\.progress must be one of true, false; got "no"/);
     expect(() => symbolicRegression({ E: x }, y)).toThrow(/column name "E" is a sympy\/Python name/);
     expect(() => symbolicRegression({ "x-1": x }, y)).toThrow(/not an identifier/);
     expect(() => symbolicRegression({}, y)).toThrow(/no columns/);
     expect(() => symbolicRegression({ x }, y, { iterations: 0 })).toThrow(/options\.iterations\): must be a positive integer/);
     expect(() => symbolicRegression({ x }, y, { timeLimit: -1 })).toThrow(/options\.timeLimit/);
+  });
+
+  test("bad workers and bad data are refused before any thread starts (the promise rejects, nothing hangs)", async () => {
+    const x = Float64Array.from([1, 2, 3, 4]), y = Float64Array.from([1, 2, 3, 4]);
+    for (const workers of [-1, 1.5, NaN, "2"]) {
+      await expect(symbolicRegressionAsync({ x }, y, { workers: workers as number })).rejects.toThrow(
+        `symbolicRegressionAsync: options.workers must be a non-negative integer or "auto", got ${JSON.stringify(workers)}`,
+      );
+    }
+    await expect(symbolicRegressionAsync({ x: Float64Array.from([1, NaN, 3, 4]) }, y, { workers: 2 })).rejects.toThrow(/data\.x\): value NaN at row 1/);
+    await expect(symbolicRegressionAsync({ x }, y, { workers: 2, populations: 0 })).rejects.toThrow(/options\.populations\): must be a positive integer/);
+    expect(() => symbolicRegression({ x }, y, { workers: 2 } as never)).toThrow(/options\.workers \(2\) needs worker threads.*call symbolicRegressionAsync/);
   });
 });

@@ -4,22 +4,20 @@
  * "Interpretable machine learning for science with PySR and
  * SymbolicRegression.jl", arXiv:2305.01582).
  */
-import { Rng } from "../../core/random";
+import { checkChoice } from "../../core/options";
+import { defaultWorkers, sharedPool } from "../../core/pool";
 import { progress } from "../../display/progress";
 import type { MimeBundle } from "../../display/mime";
-import { mse, optimizeConstants } from "./constants";
 import { symbolicBundle } from "./display";
-import { type Dimension, consistent, parseUnit } from "./units";
-import {
-  BINARY_OPERATORS, UNARY_OPERATORS, type BinaryOperator, type Node, type Operator, type UnaryOperator,
-  Evaluator, assignNode, binaryNode, clone, constNode, unaryNode, varNode, complexity, depth, isBinary, isUnary, preorder, simplify, toLatex, toText,
-} from "./expression";
+import { type Dimension, parseUnit } from "./units";
+import { BINARY_OPERATORS, UNARY_OPERATORS, type Node, type Operator, Evaluator, clone, complexity, preorder, simplify, toLatex, toText } from "./expression";
+import { type IslandJob, type IslandResult, type IslandState, type Member, type Migrants, type Problem, Scorer, evolveIsland, islandSeed, record } from "./island";
 
 /** Options of `symbolicRegression`. Defaults follow PySR where the name matches. */
 export interface SymbolicOptions {
-  /** Seed of the search; the same seed (and an `iterations` cap that binds before `timeLimit`) gives the same front. Default 0. */
+  /** Seed of the search; the same seed (and an `iterations` cap that binds before `timeLimit`) gives the same front, on any number of workers. Default 0. */
   seed?: number;
-  /** Wall-clock cap in seconds, checked after each population's cycles. Default 60. */
+  /** Wall-clock cap in seconds, checked before each population's iteration and at each synchronisation. Default 60. */
   timeLimit?: number;
   /** Iteration cap (PySR `niterations`); each iteration evolves every population then migrates. Default 100. */
   iterations?: number;
@@ -29,7 +27,7 @@ export interface SymbolicOptions {
   populations?: number;
   /** Members per population (PySR `population_size`). Default 33. */
   populationSize?: number;
-  /** Mutations per population per iteration (PySR's cycles × tournaments per cycle). Default 200. */
+  /** Mutations per population per iteration (PySR's cycles × tournaments per cycle): how long a population evolves on its own between synchronisations. Default 200. */
   cyclesPerIteration?: number;
   /** Largest complexity (node count) of an expression (PySR `maxsize`). Default 20. */
   maxsize?: number;
@@ -47,7 +45,7 @@ export interface SymbolicOptions {
   crossoverProbability?: number;
   /** Probability per member and iteration of Levenberg–Marquardt constant optimisation (PySR `optimize_probability`). Default 0.14. */
   optimizeProbability?: number;
-  /** Probability per member and iteration of being replaced by a good member of another population (PySR `fraction_replaced`). Default 0.00036. */
+  /** Probability per member and iteration of being replaced by one of the 12 lowest-cost members of any population (PySR `fraction_replaced`). Default 0.00036. */
   fractionReplaced?: number;
   /** Probability per member and iteration of being replaced by a member of the Pareto front (PySR `fraction_replaced_hof`). Default 0.035. */
   fractionReplacedHof?: number;
@@ -102,13 +100,6 @@ export interface SymbolicResult {
   options: Required<Omit<SymbolicOptions, "operators" | "units" | "targetUnit">> & Pick<SymbolicOptions, "units" | "targetUnit"> & { operators: Operator[] };
 }
 
-interface Member {
-  tree: Node;
-  loss: number;
-  complexity: number;
-  birth: number;
-}
-
 // Names that sympy.parse_expr would read as its own constants, functions or Python keywords.
 const RESERVED = new Set([
   "E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "beta", "gamma", "zeta", "Li", "li", "re", "im",
@@ -116,12 +107,6 @@ const RESERVED = new Set([
   "lambda", "and", "or", "not", "if", "else", "for", "in", "is", "def", "class", "return", "from", "import",
   "True", "False", "None", "as", "with", "while", "pass", "del", "global", "try", "except", "raise", "yield",
 ]);
-
-const MUTATION_WEIGHTS = {
-  mutateConstant: 0.048, mutateOperator: 0.47, swapOperands: 0.1, addNode: 0.79, insertNode: 5.1,
-  deleteNode: 1.7, simplify: 0.002, randomize: 0.00023, doNothing: 0.21,
-};
-type Mutation = keyof typeof MUTATION_WEIGHTS;
 
 function validate(data: Record<string, ArrayLike<number>>, target: ArrayLike<number>): { names: string[]; columns: Float64Array[]; y: Float64Array } {
   if (data === null || typeof data !== "object") throw new TypeError("symbolicRegression(data): data must be an object of named Float64Array columns");
@@ -148,13 +133,12 @@ function validate(data: Record<string, ArrayLike<number>>, target: ArrayLike<num
 }
 
 function resolveOptions(options: SymbolicOptions): SymbolicResult["options"] {
-  const operators = (options.operators ?? ["+", "-", "*", "/"]).map(String);
+  if (options === null || typeof options !== "object") throw new TypeError(`symbolicRegression(options): must be an object, got ${options === null ? "null" : typeof options}`);
+  const operators = options.operators ?? ["+", "-", "*", "/"];
+  if (!Array.isArray(operators)) throw new TypeError(`symbolicRegression(options.operators): must be an array of operator names, got ${typeof operators}`);
   if (operators.length === 0) throw new RangeError("symbolicRegression(options.operators): empty");
-  for (const op of operators) {
-    if (!isBinary(op) && !isUnary(op)) {
-      throw new RangeError(`symbolicRegression(options.operators): unknown operator "${op}"; accepted: ${[...BINARY_OPERATORS, ...UNARY_OPERATORS].join(" ")}`);
-    }
-  }
+  for (const op of operators) checkChoice<string>("symbolicRegression", "operators", op ?? String(op), [...BINARY_OPERATORS, ...UNARY_OPERATORS]);
+  for (const name of ["progress", "dimensionlessConstants"] as const) checkChoice("symbolicRegression", name, options[name], [true, false]);
   const o = {
     seed: options.seed ?? 0, timeLimit: options.timeLimit ?? 60, iterations: options.iterations ?? 100,
     populations: options.populations ?? 8, populationSize: options.populationSize ?? 33,
@@ -184,284 +168,6 @@ function resolveOptions(options: SymbolicOptions): SymbolicResult["options"] {
   return o;
 }
 
-/** The search state of one run (populations, hall of fame, complexity frequencies). */
-class Search {
-  readonly rng: Rng;
-  readonly binary: BinaryOperator[];
-  readonly unary: UnaryOperator[];
-  readonly evaluator: Evaluator;
-  readonly baseline: number;
-  /** Count of current members per complexity plus 1 (PySR's frequency, for adaptive parsimony); sums to `total` once populated. */
-  readonly frequency: Float64Array;
-  /** exp(adaptiveParsimonyScaling × frequency / total) per complexity, kept in step with `frequency`. */
-  readonly multiplier: Float64Array;
-  readonly total: number;
-  /** Best member per complexity (index = complexity). */
-  readonly hall: (Member | undefined)[];
-  evaluations = 0;
-  births = 0;
-
-  constructor(
-    readonly o: SymbolicResult["options"], readonly nFeatures: number, columns: Float64Array[], readonly y: Float64Array,
-    readonly dims: { columns: Dimension[]; target: Dimension } | null,
-  ) {
-    this.rng = new Rng(o.seed);
-    this.binary = o.operators.filter(isBinary);
-    this.unary = o.operators.filter(isUnary);
-    this.evaluator = new Evaluator(columns, y.length);
-    let mean = 0;
-    for (const v of y) mean += v;
-    mean /= y.length;
-    let variance = 0;
-    for (const v of y) variance += (v - mean) ** 2;
-    this.baseline = Math.max(variance / y.length, Number.MIN_VALUE);
-    this.frequency = new Float64Array(o.maxsize + 1).fill(1);
-    this.total = o.maxsize + 1 + o.populations * o.populationSize;
-    this.multiplier = new Float64Array(o.maxsize + 1).fill(Math.exp(o.adaptiveParsimonyScaling / this.total));
-    this.hall = new Array(o.maxsize + 1);
-  }
-
-  /** Whether `tree` respects the units (always true without units). */
-  admissible(tree: Node): boolean {
-    return !this.dims || consistent(tree, this.dims.columns, this.dims.target, this.o.dimensionlessConstants);
-  }
-
-  /** MSE of `tree`; Infinity when it is not finite or breaks the units. */
-  loss(tree: Node): number {
-    if (!this.admissible(tree)) return Infinity;
-    this.evaluations++;
-    return mse(this.evaluator.evaluate(tree), this.y);
-  }
-
-  member(tree: Node, loss = this.loss(tree)): Member {
-    const m = { tree, loss, complexity: complexity(tree), birth: this.births++ };
-    this.record(m);
-    return m;
-  }
-
-  record(m: Member): void {
-    const best = this.hall[m.complexity];
-    if (Number.isFinite(m.loss) && m.complexity <= this.o.maxsize && (!best || m.loss < best.loss)) {
-      this.hall[m.complexity] = { ...m, tree: clone(m.tree) };
-    }
-  }
-
-  /** Normalised cost: loss / baseline loss + parsimony × complexity (PySR). */
-  cost(m: Member): number {
-    return m.loss / this.baseline + this.o.parsimony * m.complexity;
-  }
-
-  /** Tournament cost: the cost scaled by exp(scaling × relative frequency of the member's complexity) (PySR's adaptive parsimony). */
-  adjustedCost(m: Member): number {
-    return this.cost(m) * this.multiplier[m.complexity];
-  }
-
-  /** A member of complexity `from` (0: none) is replaced by one of complexity `to` (0: none). */
-  shift(from: number, to: number): void {
-    for (const [c, d] of [[from, -1], [to, 1]]) {
-      if (c === 0) continue;
-      this.frequency[c] += d;
-      this.multiplier[c] = Math.exp((this.o.adaptiveParsimonyScaling * this.frequency[c]) / this.total);
-    }
-  }
-
-  leaf(): Node {
-    return this.rng.uniform() < 0.5 ? constNode(this.rng.normal()) : varNode(this.rng.int(this.nFeatures));
-  }
-
-  /** A new operator node over random leaves (PySR's append_random_op). */
-  opOverLeaves(child?: Node): Node {
-    const useUnary = this.unary.length > 0 && (this.binary.length === 0 || this.rng.uniform() < this.unary.length / (this.unary.length + this.binary.length));
-    if (useUnary) return unaryNode(this.unary[this.rng.int(this.unary.length)], child ?? this.leaf());
-    const op = this.binary[this.rng.int(this.binary.length)];
-    const other = this.leaf();
-    if (!child) return binaryNode(op, this.leaf(), other);
-    return this.rng.uniform() < 0.5 ? binaryNode(op, child, other) : binaryNode(op, other, child);
-  }
-
-  randomTree(ops: number): Node {
-    let tree = this.leaf();
-    for (let i = 0; i < ops; i++) {
-      const leaves = preorder(tree).filter((node) => node.kind === "const" || node.kind === "var");
-      const target = leaves[this.rng.int(leaves.length)];
-      const replacement = this.opOverLeaves();
-      if (target === tree) tree = replacement;
-      else assignNode(target, replacement);
-    }
-    return tree;
-  }
-
-  fits(tree: Node): boolean {
-    return complexity(tree) <= this.o.maxsize && depth(tree) <= this.o.maxdepth;
-  }
-
-  /** A mutated copy of `tree`, or null when the mutation does not apply or breaks the size limits. */
-  mutate(tree: Node, kind: Mutation): Node | null {
-    const t = clone(tree);
-    const nodes = preorder(t);
-    const pick = <T>(list: T[]): T | null => (list.length ? list[this.rng.int(list.length)] : null);
-    switch (kind) {
-      case "mutateConstant": {
-        const c = pick(nodes.filter((node) => node.kind === "const"));
-        if (!c || c.kind !== "const") return null;
-        const factor = Math.pow(1 + 0.076 + 0.1, this.rng.uniform());
-        c.value = this.rng.uniform() < 0.5 ? c.value * factor : c.value / factor;
-        if (this.rng.uniform() < 0.01) c.value = -c.value;
-        break;
-      }
-      case "mutateOperator": {
-        const node = pick(nodes.filter((x) => x.kind === "unary" || x.kind === "binary"));
-        if (!node) return null;
-        if (node.kind === "unary") node.op = this.unary[this.rng.int(this.unary.length)];
-        else if (node.kind === "binary") node.op = this.binary[this.rng.int(this.binary.length)];
-        break;
-      }
-      case "swapOperands": {
-        const node = pick(nodes.filter((x) => x.kind === "binary"));
-        if (!node || node.kind !== "binary") return null;
-        [node.a, node.b] = [node.b, node.a];
-        break;
-      }
-      case "addNode": {
-        const leaf = pick(nodes.filter((x) => x.kind === "const" || x.kind === "var"))!;
-        const replacement = this.rng.uniform() < 0.5 ? this.opOverLeaves() : this.opOverLeaves(clone(leaf));
-        if (leaf === t) return this.fits(replacement) ? replacement : null;
-        assignNode(leaf, replacement);
-        break;
-      }
-      case "insertNode": {
-        const node = pick(nodes)!;
-        const replacement = this.opOverLeaves(clone(node));
-        if (node === t) return this.fits(replacement) ? replacement : null;
-        assignNode(node, replacement);
-        break;
-      }
-      case "deleteNode": {
-        const node = pick(nodes.filter((x) => x.kind === "unary" || x.kind === "binary"));
-        if (!node) return null;
-        const child = node.kind === "binary" && this.rng.uniform() < 0.5 ? node.b : (node as { a: Node }).a;
-        const kept = clone(child);
-        if (node === t) return kept;
-        assignNode(node, kept);
-        break;
-      }
-      case "simplify": return simplify(t);
-      case "randomize": return this.randomTree(this.rng.int(Math.max(1, (this.o.maxsize - 1) >> 1)) + 1);
-      case "doNothing": break;
-    }
-    return this.fits(t) ? t : null;
-  }
-
-  chooseMutation(tree: Node): Mutation {
-    const size = complexity(tree);
-    const weights = { ...MUTATION_WEIGHTS };
-    if (size >= this.o.maxsize) { weights.addNode = 0; weights.insertNode = 0; }
-    if (!preorder(tree).some((node) => node.kind === "const")) weights.mutateConstant = 0;
-    let total = 0;
-    for (const w of Object.values(weights)) total += w;
-    let u = this.rng.uniform() * total;
-    for (const [name, w] of Object.entries(weights) as [Mutation, number][]) {
-      if ((u -= w) < 0) return name;
-    }
-    return "doNothing";
-  }
-
-  /**
-   * Tournament selection: `tournamentSize` distinct members (partial Fisher–Yates), ranked by adjusted cost;
-   * the k-th best wins with probability p(1-p)^k (the last takes the rest), drawn as one geometric variate.
-   */
-  tournament(population: Member[]): Member {
-    const size = this.o.tournamentSize;
-    const index = Array.from({ length: population.length }, (_, i) => i);
-    for (let i = 0; i < size; i++) {
-      const j = i + this.rng.int(population.length - i);
-      [index[i], index[j]] = [index[j], index[i]];
-    }
-    const chosen = index.slice(0, size).map((i) => population[i]);
-    const costs = chosen.map((m) => this.adjustedCost(m));
-    const order = chosen.map((_, i) => i).sort((a, b) => costs[a] - costs[b] || chosen[a].birth - chosen[b].birth);
-    const p = this.o.tournamentP;
-    const k = p >= 1 ? 0 : p <= 0 ? size - 1 : Math.floor(Math.log(1 - this.rng.uniform()) / Math.log(1 - p));
-    return chosen[order[Math.min(k, size - 1)]];
-  }
-
-  /** Replace the oldest member (regularised evolution, as PySR). */
-  replaceOldest(population: Member[], child: Member): void {
-    let oldest = 0;
-    for (let i = 1; i < population.length; i++) if (population[i].birth < population[oldest].birth) oldest = i;
-    this.shift(population[oldest].complexity, child.complexity);
-    population[oldest] = child;
-  }
-
-  /** One mutation or crossover step in `population`. */
-  step(population: Member[]): void {
-    if (this.rng.uniform() < this.o.crossoverProbability) {
-      const p1 = this.tournament(population), p2 = this.tournament(population);
-      const a = clone(p1.tree), b = clone(p2.tree);
-      const na = preorder(a), nb = preorder(b);
-      const sa = na[this.rng.int(na.length)], sb = nb[this.rng.int(nb.length)];
-      const ca = clone(sa), cb = clone(sb);
-      const childA = sa === a ? cb : (assignNode(sa, cb), a);
-      const childB = sb === b ? ca : (assignNode(sb, ca), b);
-      for (const child of [childA, childB]) {
-        if (!this.fits(child)) continue;
-        const m = this.member(child);
-        if (Number.isFinite(m.loss)) this.replaceOldest(population, m);
-      }
-      return;
-    }
-    const parent = this.tournament(population);
-    const kind = this.chooseMutation(parent.tree);
-    let tree: Node | null = null;
-    for (let attempt = 0; attempt < 10 && !tree; attempt++) tree = this.mutate(parent.tree, kind);
-    let child = tree ? this.member(tree) : null;
-    // PySR's acceptance with use_frequency: reject a finite child with probability 1 - freq(old) / freq(new).
-    if (child && Number.isFinite(child.loss)) {
-      const fo = this.frequency[parent.complexity], fn = this.frequency[child.complexity];
-      if (fo / fn < this.rng.uniform()) child = null;
-    } else child = null;
-    this.replaceOldest(population, child ?? { ...parent, tree: clone(parent.tree), birth: this.births++ });
-  }
-
-  /** End-of-iteration work on a population: constant optimisation (probability optimizeProbability) and simplification of every member. */
-  finishPopulation(population: Member[]): void {
-    for (let i = 0; i < population.length; i++) {
-      const m = population[i];
-      let tree = simplify(m.tree);
-      let loss = m.loss;
-      if (this.rng.uniform() < this.o.optimizeProbability && preorder(tree).some((node) => node.kind === "const")) {
-        ({ tree, loss } = this.optimize(tree));
-      } else loss = this.loss(tree);
-      if (!Number.isFinite(loss)) { tree = m.tree; loss = m.loss; }
-      const next = { tree, loss, complexity: complexity(tree), birth: m.birth };
-      this.shift(m.complexity, next.complexity);
-      population[i] = next;
-      this.record(next);
-    }
-  }
-
-  /** Levenberg–Marquardt on a copy of `tree`: the copy and its loss, or `tree` and its loss when the fitted constants break the units (e.g. a fitted power). */
-  optimize(tree: Node, maxIterations = 20): { tree: Node; loss: number } {
-    this.evaluations++;
-    const fitted = clone(tree);
-    const loss = optimizeConstants(fitted, this.evaluator, this.y, maxIterations);
-    return this.admissible(fitted) ? { tree: fitted, loss } : { tree, loss: this.loss(tree) };
-  }
-
-  /** The Pareto front of the hall of fame: members whose loss (floored at `floor`) is below every simpler member's. */
-  front(floor: number): Member[] {
-    const out: Member[] = [];
-    let bestLoss = Infinity;
-    for (let c = 1; c <= this.o.maxsize; c++) {
-      const m = this.hall[c];
-      if (!m) continue;
-      const loss = Math.max(m.loss, floor);
-      if (loss < bestLoss) { out.push(m); bestLoss = loss; }
-    }
-    return out;
-  }
-}
-
 /**
  * Symbolic regression: search for a formula `target ≈ f(data columns)` built
  * from `options.operators`, returning the Pareto front of complexity (node
@@ -469,8 +175,8 @@ class Search {
  *
  * The algorithm is PySR's (Cranmer 2023, arXiv:2305.01582): `populations`
  * populations of expression trees evolve by regularised evolution (tournament
- * selection with adaptive parsimony, i.e. costs scaled by the running frequency
- * of each complexity; mutations of constants and operators, node insertion,
+ * selection with adaptive parsimony, i.e. costs scaled by the frequency of
+ * each complexity; mutations of constants and operators, node insertion,
  * deletion, subtree growth, simplification, crossover; the oldest member
  * replaced); after each iteration every population's constants are optimised
  * (Levenberg–Marquardt, with probability `optimizeProbability` per member), its
@@ -480,6 +186,17 @@ class Search {
  * below 1e-20 × var(target) count as equal (exact to rounding), so a larger
  * expression never wins on round-off.
  *
+ * Island model (as SymbolicRegression.jl): each population is an island with
+ * its own generator, seeded from (`seed`, population index), its own births
+ * and hall of fame; during an iteration it sees only itself and the
+ * complexity frequencies of all populations as they were at the start of
+ * the iteration. Between iterations a synchronisation step, in population
+ * order, merges the halls of fame (ties keep the earlier), recounts the
+ * frequencies and offers each island the 12 lowest-cost members of every
+ * population and the Pareto front as migrants (./island.ts). So the islands
+ * of an iteration may run on worker threads (`symbolicRegressionAsync`) with
+ * results identical to the bit to this function's.
+ *
  * Units (issue 17 item 3, as PySR's `X_units`/`y_units`): with `units` and
  * `targetUnit`, an expression whose dimension cannot equal the target's
  * (unlike terms added, a dimensional argument of exp/log/sin/cos, a dimensional
@@ -487,10 +204,12 @@ class Search {
  * population or the front. Fitted constants are wildcards (they may carry any
  * unit) unless `dimensionlessConstants` is set.
  *
- * Reproducibility: populations are evolved in a fixed order from one seeded
- * generator, so the same seed gives the same front whenever the `iterations`
- * cap (or `stopLoss`) ends the search; a run ended by `timeLimit` stops after
- * a machine-dependent amount of work and is not reproducible.
+ * Reproducibility: the same seed gives the same front whenever the
+ * `iterations` cap (or `stopLoss`) ends the search, in the calling thread or on
+ * any number of workers; a run ended by `timeLimit` stops after a
+ * machine-dependent amount of work and is not reproducible. (Since the island
+ * model, seeded fronts differ from those of the earlier single-generator
+ * search.)
  *
  * Cost: populations × cyclesPerIteration × iterations evaluations of a tree
  * over all rows (one typed-array loop per node), plus about 20 (k + 1)
@@ -508,75 +227,154 @@ export function symbolicRegression(
   target: ArrayLike<number>,
   options: SymbolicOptions = {},
 ): SymbolicResult {
+  const given = (options ?? {}) as SymbolicOptions & { workers?: unknown };
+  if (given.workers !== undefined && given.workers !== 0) {
+    throw new TypeError(`symbolicRegression: options.workers (${JSON.stringify(given.workers)}) needs worker threads, which are asynchronous: call symbolicRegressionAsync`);
+  }
+  const run = search(Date.now(), data, target, given);
+  let step = run.next();
+  while (!step.done) step = run.next((step.value as IslandJob[]).map((job) => evolveIsland(own(job))));
+  return step.value as SymbolicResult;
+}
+
+/** Options of `symbolicRegressionAsync`: those of `symbolicRegression` and `workers`. */
+export interface SymbolicAsyncOptions extends SymbolicOptions {
+  /**
+   * Worker threads for the populations (docs/conventions.md): 0 = the calling
+   * thread, which yields to the event loop between populations; "auto" (the
+   * default) = `defaultWorkers()`, the available parallelism up to 8; at most
+   * `populations` are used. The result does not depend on it.
+   */
+  workers?: number | "auto";
+}
+
+/**
+ * As `symbolicRegression`, with the populations of each iteration evolved
+ * on `workers` worker threads (tasks of the library's pool, src/core/pool.ts:
+ * each worker requires ./island.ts and calls `evolveIsland`) while the
+ * calling thread only synchronises them; the same seed gives the same result,
+ * to the bit, as `symbolicRegression` and as any other number of workers
+ * (when `iterations` or `stopLoss` ends the search). Speed-up: up to
+ * min(workers, populations, cores), less the copying of each population to
+ * its thread and back once per iteration (small against `cyclesPerIteration`
+ * = 200 mutations; see bench/laws/RESULTS.md). The data are shared with the
+ * threads, not copied.
+ *
+ * @example
+ *   const r = await symbolicRegressionAsync({ m, a }, f, { seed: 1, iterations: 20, workers: 2 });
+ */
+export async function symbolicRegressionAsync(
+  data: Record<string, ArrayLike<number>>,
+  target: ArrayLike<number>,
+  options: SymbolicAsyncOptions = {},
+): Promise<SymbolicResult> {
   const started = Date.now();
-  const { names, columns, y } = validate(data, target);
-  let mean = 0;
-  for (const v of y) mean += v;
-  mean /= y.length;
-  let variance = 0;
-  for (const v of y) variance += (v - mean) ** 2;
-  variance /= y.length;
-  const o = resolveOptions(options);
-  const search = new Search(o, names.length, columns, y, dimensions(names, o));
-  const floor = 1e-20 * variance;
-  const deadline = started + o.timeLimit * 1000;
-
-  const populations: Member[][] = [];
-  for (let p = 0; p < o.populations; p++) {
-    const pop: Member[] = [];
-    for (let i = 0; i < o.populationSize; i++) {
-      let tree = search.randomTree(search.rng.int(3) + 1);
-      if (!search.fits(tree)) tree = search.leaf();
-      const m = search.member(tree);
-      search.shift(0, m.complexity);
-      pop.push(m);
-    }
-    populations.push(pop);
+  const { workers = "auto", ...rest } = options ?? {};
+  if (workers !== "auto" && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new RangeError(`symbolicRegressionAsync: options.workers must be a non-negative integer or "auto", got ${JSON.stringify(workers)}`);
   }
-
-  const bar = o.progress ? progress(o.iterations, { label: "Symbolic regression" }) : null;
-  let iterations = 0;
-  let stoppedBy: SymbolicResult["stoppedBy"] = "iterations";
-  const bestLoss = () => search.hall.reduce((b, m) => (m && m.loss < b ? m.loss : b), Infinity);
-  outer: for (; iterations < o.iterations; ) {
-    for (const pop of populations) {
-      for (let c = 0; c < o.cyclesPerIteration; c++) search.step(pop);
-      search.finishPopulation(pop);
-      if (Date.now() > deadline) { stoppedBy = "timeLimit"; iterations++; break outer; }
-    }
-    // Migration, in population order: from the best members of all populations, and from the front.
-    const bestOf = populations.map((pop) => [...pop].sort((a, b) => search.cost(a) - search.cost(b) || a.birth - b.birth).slice(0, 12)).flat();
-    const front = search.front(floor);
-    for (const pop of populations) {
-      for (let i = 0; i < pop.length; i++) {
-        let source: Member | null = null;
-        if (search.rng.uniform() < o.fractionReplaced) source = bestOf[search.rng.int(bestOf.length)];
-        else if (front.length && search.rng.uniform() < o.fractionReplacedHof) source = front[search.rng.int(front.length)];
-        if (!source) continue;
-        search.shift(pop[i].complexity, source.complexity);
-        pop[i] = { ...source, tree: clone(source.tree), birth: search.births++ };
+  const run = search(started, data, target, rest, workers !== 0);
+  let step = run.next();
+  try {
+    while (!step.done) {
+      const jobs = step.value as IslandJob[];
+      const k = Math.min(workers === "auto" ? defaultWorkers() : workers, jobs.length);
+      let results: IslandResult[];
+      if (k === 0) {
+        results = [];
+        for (const job of jobs) {
+          results.push(evolveIsland(own(job)));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } else {
+        const tasks = jobs.map((job) => ({ module: ISLAND_MODULE, export: "evolveIsland", args: [job] }));
+        results = await sharedPool().map<IslandResult>(tasks, { concurrency: k });
       }
+      step = run.next(results);
     }
-    iterations++;
-    const best = bestLoss();
-    bar?.update(iterations, `lowest MSE ${best.toPrecision(3)}`);
-    if (best <= o.stopLoss) { stoppedBy = "stopLoss"; break; }
-    if (Date.now() > deadline) { stoppedBy = "timeLimit"; break; }
+  } catch (e) {
+    run.return(undefined as never);
+    throw e;
+  }
+  return step.value as SymbolicResult;
+}
+
+const ISLAND_MODULE = require.resolve("./island");
+
+/**
+ * The job as a worker thread receives it: its own copy of the island's state,
+ * migrants and frequencies, cloned together as one message is (the problem's
+ * arrays are only read), so an island in the calling thread cannot reach what
+ * the caller keeps.
+ */
+function own(job: IslandJob): IslandJob {
+  const { state, migrants, frequency } = structuredClone({ state: job.state, migrants: job.migrants, frequency: job.frequency });
+  return { ...job, state, migrants, frequency };
+}
+
+/**
+ * The search as a sequence of iterations: yields the island jobs of each
+ * iteration (one per population), receives their results in population
+ * order, synchronises them, and returns the result. `shared`: the data go
+ * into SharedArrayBuffers (read by worker threads without a copy).
+ */
+function* search(
+  started: number, data: Record<string, ArrayLike<number>>, target: ArrayLike<number>, options: SymbolicOptions, shared = false,
+): Generator<IslandJob[], SymbolicResult, IslandResult[]> {
+  const { names, columns, y } = validate(data, target);
+  const o = resolveOptions(options);
+  const place = (a: Float64Array) => {
+    if (!shared) return a;
+    const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+    out.set(a);
+    return out;
+  };
+  const problem: Problem = { columns: columns.map(place), y: place(y), settings: o, dims: dimensions(names, o) };
+  const scorer = new Scorer(problem);
+  const floor = 1e-20 * scorer.baseline;
+  const deadline = started + o.timeLimit * 1000;
+  let states: IslandState[] = Array.from({ length: o.populations }, (_, index) => ({ index, seed: islandSeed(o.seed, index), births: 0, members: [] }));
+  const hall = new Array<Member | null>(o.maxsize + 1).fill(null);
+  let frequency = new Float64Array(o.maxsize + 1).fill(1);
+  let migrants: Migrants | null = null;
+  let iterations = 0, evaluations = 0;
+  let stoppedBy: SymbolicResult["stoppedBy"] = "iterations";
+  const bar = o.progress ? progress(o.iterations, { label: "Symbolic regression" }) : null;
+  try {
+    while (iterations < o.iterations) {
+      const results: IslandResult[] = yield states.map((state) => ({ problem, state, frequency, migrants, deadline }));
+      // Synchronisation, in population order.
+      for (const r of results) {
+        evaluations += r.evaluations;
+        for (const m of r.hall) if (m) record(hall, m, o.maxsize);
+      }
+      states = results.map((r) => r.state);
+      frequency = new Float64Array(o.maxsize + 1).fill(1);
+      for (const s of states) for (const m of s.members) frequency[m.complexity]++;
+      const byCost = (a: Member, b: Member) => scorer.cost(a) - scorer.cost(b) || a.birth - b.birth;
+      migrants = { best: states.flatMap((s) => [...s.members].sort(byCost).slice(0, 12)), front: paretoFront(hall, floor, o.maxsize) };
+      if (results.some((r) => r.evolved)) iterations++;
+      const best = hall.reduce((b, m) => (m && m.loss < b ? m.loss : b), Infinity);
+      bar?.update(iterations, `lowest MSE ${best.toPrecision(3)}`);
+      if (best <= o.stopLoss) { stoppedBy = "stopLoss"; break; }
+      if (results.some((r) => !r.evolved) || Date.now() > deadline) { stoppedBy = "timeLimit"; break; }
+    }
+
+    // Polish the front: Levenberg–Marquardt on every hall-of-fame member with constants, then simplify.
+    for (let c = 1; c <= o.maxsize; c++) {
+      const m = hall[c];
+      if (!m || !preorder(m.tree).some((node) => node.kind === "const")) continue;
+      const { tree, loss } = scorer.optimize(m.tree, 50);
+      const simple = simplify(tree);
+      const simpleLoss = scorer.loss(simple);
+      record(hall, { tree: simple, loss: simpleLoss, complexity: complexity(simple), birth: m.birth }, o.maxsize);
+      if (loss < m.loss) hall[c] = { ...m, tree, loss };
+    }
+  } finally {
+    bar?.done(`${iterations} iterations, ${stoppedBy}`);
   }
 
-  // Polish the front: Levenberg–Marquardt on every hall-of-fame member with constants, then simplify.
-  for (let c = 1; c <= o.maxsize; c++) {
-    const m = search.hall[c];
-    if (!m || !preorder(m.tree).some((node) => node.kind === "const")) continue;
-    const { tree, loss } = search.optimize(m.tree, 50);
-    const simple = simplify(tree);
-    const simpleLoss = search.loss(simple);
-    search.record({ tree: simple, loss: simpleLoss, complexity: complexity(simple), birth: m.birth });
-    if (loss < m.loss) search.hall[c] = { ...m, tree, loss };
-  }
-  bar?.done(`${iterations} iterations, ${stoppedBy}`);
-
-  const front = search.front(floor).map((m, i, all): SymbolicEquation => {
+  const front = paretoFront(hall, floor, o.maxsize).map((m, i, all): SymbolicEquation => {
     const prev = all[i - 1];
     const score = prev ? -(Math.log(Math.max(m.loss, floor, Number.MIN_VALUE)) - Math.log(Math.max(prev.loss, floor, Number.MIN_VALUE))) / (m.complexity - prev.complexity) : 0;
     return equation(m.tree, m.loss, score, names);
@@ -585,9 +383,22 @@ export function symbolicRegression(
   let best = front[0];
   for (const e of front) if (Math.max(e.loss, floor) <= 1.5 * lowest && (best.loss > 1.5 * lowest || e.score > best.score)) best = e;
   return {
-    best, front, iterations, evaluations: search.evaluations, stoppedBy, seconds: (Date.now() - started) / 1000, options: o,
+    best, front, iterations, evaluations: evaluations + scorer.evaluations, stoppedBy, seconds: (Date.now() - started) / 1000, options: o,
     toMimeBundle: () => symbolicBundle(front, best),
   };
+}
+
+/** The Pareto front of a hall of fame (index = complexity): members whose loss (floored at `floor`) is below every simpler member's. */
+function paretoFront(hall: readonly (Member | null)[], floor: number, maxsize: number): Member[] {
+  const out: Member[] = [];
+  let bestLoss = Infinity;
+  for (let c = 1; c <= maxsize; c++) {
+    const m = hall[c];
+    if (!m) continue;
+    const loss = Math.max(m.loss, floor);
+    if (loss < bestLoss) { out.push(m); bestLoss = loss; }
+  }
+  return out;
 }
 
 /** The column and target dimensions from `options.units` / `targetUnit`, or null when no units are given. */
