@@ -21,7 +21,7 @@ export { centerOfMass, descanCorrect, fitPlane, rotateField, curl, ddpc, dpcRota
 export type { CenterOfMassOptions, CenterOfMassResult } from "./dpc";
 export { braggDisks, braggDisksUDF, braggDisksInPattern, braggVectorMap } from "./bragg";
 export type { BraggDiskOptions, BraggDisks } from "./bragg";
-export { guessLattice, fitLattice, strainMap } from "./strain";
+export { guessLattice, fitLattice, strainMap, latticeFitReport, LATTICE_STATUS } from "./strain";
 export type { Lattice, LatticeFit, FitLatticeOptions, StrainReference, StrainMapResult } from "./strain";
 export { patternPCA, patternNMF, clusterPatterns } from "./decompose";
 export type { FeatureOptions, PCAResult, NMFResult, ClusterResult } from "./decompose";

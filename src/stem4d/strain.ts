@@ -35,7 +35,20 @@ export interface LatticeFit {
   error: Float32Array;
   /** Number of disks used. */
   count: Uint16Array;
+  /** Why a pattern has no fit, one code per pattern: see LATTICE_STATUS (0 = fitted). */
+  status: Uint8Array;
 }
+
+/**
+ * The meaning of `LatticeFit.status` codes, by code: why a pattern's lattice
+ * is NaN. `latticeFitReport` turns a fit's codes into one readable line.
+ */
+export const LATTICE_STATUS = [
+  "fitted",
+  "fewer than 3 disks detected (vacuum, amorphous, or a threshold too high)",
+  "too few disks index on the lattice (another phase or orientation, or a wrong initial lattice: pass options.lattice or lower minIndexedFraction)",
+  "the indexed disks are collinear (a systematic row: pass options.lattice with both vectors)",
+] as const;
 
 export interface FitLatticeOptions {
   /** Initial lattice; default: guessed from the Bragg vector map (see guessLattice). */
@@ -114,10 +127,10 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
   const weighted = options.weighted ?? true;
   const minFrac = options.minIndexedFraction ?? 0.5;
   const f32 = () => new Float32Array(nF).fill(NaN);
-  const res: LatticeFit = { scanShape: [...disks.scanShape] as [number, number], originX: f32(), originY: f32(), g1x: f32(), g1y: f32(), g2x: f32(), g2y: f32(), error: f32(), count: new Uint16Array(nF) };
+  const res: LatticeFit = { scanShape: [...disks.scanShape] as [number, number], originX: f32(), originY: f32(), g1x: f32(), g1y: f32(), g2x: f32(), g2y: f32(), error: f32(), count: new Uint16Array(nF), status: new Uint8Array(nF) };
   for (let f = 0; f < nF; f++) {
     const j0 = disks.offsets[f], j1 = disks.offsets[f + 1];
-    if (j1 - j0 < 3) continue;
+    if (j1 - j0 < 3) { res.status[f] = 1; continue; }
     // origin of this pattern: nearest disk to the initial origin, if within maxError·2
     let o: [number, number] = [...lat.origin], best = Infinity;
     for (let j = j0; j < j1; j++) {
@@ -143,8 +156,10 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
         for (let r = 0; r < 3; r++) { bx[r] += w * d[r] * disks.x[j]; by[r] += w * d[r] * disks.y[j]; for (let c = 0; c < 3; c++) A[3 * r + c] += w * d[r] * d[c]; }
         n++; used.push(j, h, k);
       }
+      if (n < 3 || n < minFrac * (j1 - j0)) { res.status[f] = 2; fit = null; break; }
       const tol = 1e-9 * (Math.abs(A[0]) + 1), sx = solve(A, bx, 3, tol), sy = solve(A, by, 3, tol);
-      if (n < 3 || n < minFrac * (j1 - j0) || !sx || !sy) { fit = null; break; }
+      if (!sx || !sy) { res.status[f] = 3; fit = null; break; }
+      res.status[f] = 0;
       fit = [sx[0], sy[0], sx[1], sy[1], sx[2], sy[2]];
       o = [fit[0], fit[1]]; g1 = [fit[2], fit[3]]; g2 = [fit[4], fit[5]];
       let e2 = 0;
@@ -158,6 +173,24 @@ export function fitLattice(disks: BraggDisks, options: FitLatticeOptions = {}): 
     res.originX[f] = fit[0]; res.originY[f] = fit[1]; res.g1x[f] = fit[2]; res.g1y[f] = fit[3]; res.g2x[f] = fit[4]; res.g2y[f] = fit[5];
   }
   return res;
+}
+
+/**
+ * One line saying how many patterns of `fit` have a lattice and, for those
+ * that do not, why (LATTICE_STATUS) with the first few frame indices
+ * (f = row·cols + col), e.g. "190 of 192 patterns fitted; 2 without a
+ * lattice: fewer than 3 disks detected (...) at frames 15, 31".
+ */
+export function latticeFitReport(fit: LatticeFit): string {
+  const n = fit.status.length, byCode = new Map<number, number[]>();
+  for (let f = 0; f < n; f++) if (fit.status[f] !== 0) { if (!byCode.has(fit.status[f])) byCode.set(fit.status[f], []); byCode.get(fit.status[f])!.push(f); }
+  const failed = [...byCode.values()].reduce((a, v) => a + v.length, 0);
+  let text = `${n - failed} of ${n} patterns fitted`;
+  if (failed === 0) return text;
+  const parts = [...byCode.entries()].sort((a, b) => b[1].length - a[1].length).map(([code, frames]) =>
+    `${frames.length} ${LATTICE_STATUS[code]} at frames ${frames.slice(0, 8).join(", ")}${frames.length > 8 ? ", ..." : ""}`);
+  text += `; ${failed} without a lattice: ${parts.join("; ")}`;
+  return text;
 }
 
 /** The reference for strainMap: a scan region (mask or [row0, row1, col0, col1] half-open), or explicit lattice vectors. */
@@ -222,7 +255,7 @@ export function strainMap(source: BraggDisks | LatticeFit, reference: StrainRefe
   else {
     const pick = (a: Float32Array) => median(Array.from(a).filter((_, i) => mask![i]));
     G0 = [pick(fit.g1x), pick(fit.g2x), pick(fit.g1y), pick(fit.g2y)];
-    if (!G0.every(Number.isFinite)) throw new Error("strainMap(reference): no pattern in the reference region has a lattice fit");
+    if (!G0.every(Number.isFinite)) throw new Error(`strainMap(reference): no pattern in the reference region has a lattice fit (${latticeFitReport(fit)})`);
   }
   const n = scanShape[0] * scanShape[1];
   const exx = new Float32Array(n), eyy = new Float32Array(n), exy = new Float32Array(n), theta = new Float32Array(n);
