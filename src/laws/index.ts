@@ -19,7 +19,9 @@
  *   instead of derivatives, for noisy data).
  * - symbolic/: `symbolicRegression` — PySR-style evolutionary search over
  *   expression trees, returning a complexity–loss Pareto front and PySR's
- *   "best" pick as text (sympy/mathjs), LaTeX and a callable.
+ *   "best" pick as text (sympy/mathjs), LaTeX and a callable;
+ *   `symbolicRegressionAsync` — the same search with its populations (islands)
+ *   on `workers` worker threads, bit-identical for a given seed.
  */
 export { sindy, SindyModel } from "./sindy";
 export type { SindyOptions, StateData, EnsembleOptions, EnsembleResult, InformationCriteria, SindyUsed } from "./sindy";
