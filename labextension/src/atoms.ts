@@ -20,6 +20,7 @@ import { type MarkerStamp, covarianceEllipse, markerPath, markerStamp, stamp } f
 import { contrastLut, greyToValue, hexToRgb, packRgba } from './colors';
 import { AtomGrid, View, atomsInPolygon, boxPolygon, fitView, toImage, zoomAt } from './geometry';
 import { el, fmt } from './dom';
+import { type LinkMember, type LinkMessage, joinLink } from './link';
 
 /** A selection as the overlay reports it (the comm message without its `event` tag). */
 export type AtomSelection = Omit<SelectionMessage, 'event'>;
@@ -36,6 +37,9 @@ type LegendItem =
   | { kind: 'colorbar'; map: ColorMapName; title: string; lo: string; hi: string }
   | { kind: 'wheel'; wheel: HTMLCanvasElement; title: string; label: string }
   | { kind: 'scale' | 'arrow'; px: number; label: string };
+
+/** Keys that step a range slider: kept from JupyterLab's notebook shortcuts while the frame slider has the focus. */
+const FRAME_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
 
 /** Device pixels per CSS pixel of the exported PNG ("publication resolution": 3 × 96 dpi ≈ 300 dpi at the on-screen size). */
 export const EXPORT_PIXEL_RATIO = 3;
@@ -117,6 +121,17 @@ export class AtomsView {
   private readonly observer: ResizeObserver | null = null;
   /** Milliseconds the last frame took to draw (read by bench/widgets and the e2e frame-time check). */
   lastDrawMs = 0;
+  /** The frame shown (image series), and the one being loaded. */
+  private frame = 0;
+  private wantedFrame = 0;
+  private frameGrey = new Map<number, Uint8Array>();
+  private frameControls: { slider: HTMLInputElement; label: HTMLSpanElement; play: HTMLButtonElement } | null = null;
+  private playTimer = 0;
+  /** Atom indices of each track in frame order (image series with tracks). */
+  private readonly tracks: Map<number, number[]> | null = null;
+  private link: LinkMember | null = null;
+  private linkSendTimer = 0;
+  private linkSeq = 0;
 
   constructor(host: HTMLElement, payload: AtomsPayload, opts: AtomsViewOptions = {}) {
     this.p = payload;
@@ -128,7 +143,9 @@ export class AtomsView {
     this.colorMap = a.colorBy ? a.colorBy.map : null;
     this.colorRange = a.colorBy ? a.colorBy.range : null;
     this.colors = this.atomColors();
-    this.spacing = Math.max(1, Math.sqrt((payload.image.width * payload.image.height) / Math.max(1, a.count)));
+    const perFrame = a.count / (payload.frames ? payload.frames.count : 1);
+    this.spacing = Math.max(1, Math.sqrt((payload.image.width * payload.image.height) / Math.max(1, perFrame)));
+    if (payload.frames?.track) this.tracks = tracksOf(payload.frames.track, payload.frames.frame);
     this.grid = new AtomGrid(a.x, a.y, payload.image.width, payload.image.height, Math.max(4, this.spacing * 2));
     this.markerPx = 6;
 
@@ -166,8 +183,83 @@ export class AtomsView {
       this.observer.observe(this.node);
     }
     const W = payload.image.width, H = payload.image.height;
-    this.setStatus(`${a.count.toLocaleString('en-US')} atoms · ${W}×${H} px image` + (payload.image.calibration ? ` · ${fmt(payload.image.calibration.pixelSize)} ${payload.image.calibration.unit}/px` : ''));
+    this.setStatus(`${a.count.toLocaleString('en-US')} atoms · ${W}×${H} px image` + (payload.frames ? ` · ${payload.frames.count} frames` : '') + (payload.image.calibration ? ` · ${fmt(payload.image.calibration.pixelSize)} ${payload.image.calibration.unit}/px` : ''));
+    if (payload.link) this.link = joinLink(payload.link, (m) => this.linkedSelection(m));
     this.ready = this.loadImage();
+  }
+
+  /** True when atom i is drawn: its class is ticked and it belongs to the frame shown. */
+  private shown(i: number): boolean {
+    const f = this.p.frames;
+    return this.visible[this.p.atoms.cls[i]] && (!f || f.frame[i] === this.frame);
+  }
+
+  /**
+   * Show frame `k` of an image series (clamped to the frames): its image
+   * (decoded once, then cached) and its atoms. Resolves when it is drawn.
+   */
+  async setFrame(k: number): Promise<void> {
+    const f = this.p.frames;
+    if (!f) return;
+    k = Math.max(0, Math.min(f.count - 1, Math.round(k)));
+    this.wantedFrame = k;
+    const c = this.frameControls;
+    if (c) {
+      c.slider.value = String(k);
+      c.slider.setAttribute('aria-valuetext', `${f.labels[k]} (${k + 1} of ${f.count})`);
+      c.label.textContent = `${f.labels[k]} · ${k + 1}/${f.count}`;
+    }
+    let grey: Uint8Array | null = null;
+    if (f.png) {
+      grey = this.frameGrey.get(k) ?? (await decodeGrey(f.png[k], this.p.image.width, this.p.image.height, `frames.png[${k}]`));
+      this.frameGrey.set(k, grey);
+    }
+    if (this.wantedFrame !== k || this.disposed) return; // a later step overtook this one
+    this.frame = k;
+    if (grey && grey !== this.greyPixels) {
+      this.greyPixels = grey;
+      this.applyContrast();
+    }
+    this.hideTooltip();
+    this.requestDraw();
+  }
+
+  private togglePlay(): void {
+    const f = this.p.frames, c = this.frameControls;
+    if (!f || !c) return;
+    if (this.playTimer) {
+      clearInterval(this.playTimer);
+      this.playTimer = 0;
+    } else {
+      this.playTimer = window.setInterval(() => void this.setFrame((this.wantedFrame + 1) % f.count), 250);
+    }
+    c.play.textContent = this.playTimer ? 'Pause' : 'Play';
+    c.play.setAttribute('aria-pressed', String(this.playTimer !== 0));
+  }
+
+  /** A selection made in another view of the link group: select those atoms here and pass it on to the kernel. */
+  private linkedSelection(m: LinkMessage): void {
+    const a = this.p.atoms;
+    this.selected.fill(0);
+    let n = 0;
+    for (const i of m.indices) if (i >= 0 && i < a.count && !this.selected[i]) { this.selected[i] = 1; n++; }
+    this.node.dataset.selectionCount = String(n);
+    this.node.dataset.selectionSource = 'linked';
+    this.requestDraw();
+    const what = `${n.toLocaleString('en-US')} atom${n === 1 ? '' : 's'} selected (linked: ${m.how})`;
+    this.setStatus(what);
+    if (!this.opts.sendSelection) return;
+    // a brush moves continuously: the kernel gets the selection once it rests
+    clearTimeout(this.linkSendTimer);
+    const indices = m.indices.filter((i) => i >= 0 && i < a.count);
+    const seq = ++this.linkSeq;
+    this.linkSendTimer = window.setTimeout(() => {
+      // only the latest selection's outcome is shown
+      this.opts.sendSelection!({ view: this.p.id, shape: 'linked', polygon: [], indices }).then(
+        (msg) => seq === this.linkSeq && this.setStatus(`${what} · ${msg}`),
+        (e) => seq === this.linkSeq && this.setStatus(`${what} · not sent to the kernel: ${(e as Error).message}`)
+      );
+    }, 200);
   }
 
   private setStatus(text: string): void {
@@ -188,24 +280,9 @@ export class AtomsView {
   }
 
   private async loadImage(): Promise<void> {
-    const img = new Image();
-    img.src = `data:image/png;base64,${this.p.image.png.replace(/\s+/g, '')}`;
-    try {
-      await img.decode();
-    } catch {
-      throw new Error('image.png: the browser could not decode the PNG');
-    }
-    if (img.naturalWidth !== this.p.image.width || img.naturalHeight !== this.p.image.height) {
-      throw new Error(`image.png: the PNG is ${img.naturalWidth}×${img.naturalHeight}, image.width × image.height says ${this.p.image.width}×${this.p.image.height}`);
-    }
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const rgba = ctx.getImageData(0, 0, c.width, c.height).data;
-    this.greyPixels = new Uint8Array(c.width * c.height);
-    for (let i = 0; i < this.greyPixels.length; i++) this.greyPixels[i] = rgba[4 * i];
+    const f = this.p.frames;
+    this.greyPixels = await decodeGrey(f?.png ? f.png[0] : this.p.image.png, this.p.image.width, this.p.image.height, f?.png ? 'frames.png[0]' : 'image.png');
+    if (f?.png) this.frameGrey.set(0, this.greyPixels);
     this.applyContrast();
   }
 
@@ -333,6 +410,33 @@ export class AtomsView {
       bar.appendChild(pick);
     }
 
+    const frames = this.p.frames;
+    if (frames) {
+      const box = el('div', 'cs-control cs-frames');
+      box.setAttribute('role', 'group');
+      box.setAttribute('aria-label', 'frames');
+      const prev = this.button('◀', 'Previous frame (← on the image)', () => void this.setFrame(this.wantedFrame - 1));
+      prev.setAttribute('aria-label', 'previous frame');
+      const slider = this.slider('cs-frame', 0, frames.count - 1, 1, 0, 'frame (← → on the image; Home, End)');
+      slider.setAttribute('aria-label', 'frame');
+      slider.addEventListener('input', () => void this.setFrame(Number(slider.value)));
+      const next = this.button('▶', 'Next frame (→ on the image)', () => void this.setFrame(this.wantedFrame + 1));
+      next.setAttribute('aria-label', 'next frame');
+      const play = this.button('Play', 'Play the frames (4 per second)', () => this.togglePlay());
+      play.setAttribute('aria-pressed', 'false');
+      const label = el('span', 'cs-frame-label');
+      label.setAttribute('aria-live', 'polite');
+      box.append(el('span', '', 'Frame'), prev, slider, next, play, label);
+      // the slider's own keys (JupyterLab's notebook shortcuts would take them)
+      box.addEventListener('keydown', (e) => {
+        if (FRAME_KEYS.has(e.key)) e.stopPropagation();
+      });
+      bar.appendChild(box);
+      this.frameControls = { slider, label, play };
+      slider.setAttribute('aria-valuetext', `${frames.labels[0]} (1 of ${frames.count})`);
+      label.textContent = `${frames.labels[0]} · 1/${frames.count}`;
+    }
+
     const ell = this.p.atoms.ellipses;
     if (ell) {
       const box = el('label', 'cs-control');
@@ -392,7 +496,7 @@ export class AtomsView {
       cb.dataset.classIndex = String(k);
       cb.addEventListener('change', () => {
         this.visible[k] = cb.checked;
-        if (this.hovered >= 0 && !this.visible[a.cls[this.hovered]]) this.hideTooltip();
+        if (this.hovered >= 0 && !this.shown(this.hovered)) this.hideTooltip();
         this.requestDraw();
       });
       const sw = el('span', `cs-swatch cs-swatch--${c.shape}`);
@@ -555,9 +659,11 @@ export class AtomsView {
     this.stampAtoms(this.imageData, this.dpr, true);
     octx.putImageData(this.imageData, 0, 0);
     const surface = { ctx: octx, width: W, height: H, ratio: this.dpr };
+    if (this.tracks) this.drawTracks(surface);
     if (this.p.atoms.ellipses && this.showEllipses) this.drawEllipses(surface);
     if (this.p.atoms.vectors && this.showArrows) this.drawArrows(surface);
     this.drawSelectionShape(octx);
+    if (this.p.frames) this.node.dataset.frame = String(this.frame);
     this.updateScaleBar();
     this.updateRefArrow();
     const r = drawnMarkerRadius(this.markerPx, this.spacing, this.view.scale);
@@ -647,12 +753,13 @@ export class AtomsView {
     const k = this.view.scale * ratio, ox = this.view.tx * ratio, oy = this.view.ty * ratio;
     const dark = packRgba(0, 0, 0, 200), white = packRgba(255, 255, 255, 255);
     const x = a.x, y = a.y, cls = a.cls, vis = this.visible, col = this.colors, sel = this.selected, items = this.grid.items;
+    const fr = this.p.frames?.frame, f = this.frame;
     const ring = interactive && !dots ? markerStamp('circle', 'outline', r + 3 * ratio, Math.max(2, ratio * 2)) : null;
     const ranges = this.grid.rowRanges((-reach - ox) / k, (-reach - oy) / k, (W + reach - ox) / k, (H + reach - oy) / k);
     for (let q = 0; q < ranges.length; q += 2) {
       for (let j = ranges[q]; j < ranges[q + 1]; j++) {
         const i = items[j], c = cls[i];
-        if (!vis[c]) continue;
+        if (!vis[c] || (fr && fr[i] !== f)) continue;
         const cx = Math.round(x[i] * k + ox), cy = Math.round(y[i] * k + oy);
         if (dots) {
           if (cx >= 0 && cy >= 0 && cx < W && cy < H) buf[cy * W + cx] = col[i];
@@ -665,13 +772,42 @@ export class AtomsView {
         stamp(buf, W, H, cx, cy, m.body, col[i], m.reach);
       }
     }
-    if (ring && this.hovered >= 0 && vis[cls[this.hovered]]) {
+    if (ring && this.hovered >= 0 && this.shown(this.hovered)) {
       const i = this.hovered, m = stamps[cls[i]];
       const cx = Math.round(x[i] * k + ox), cy = Math.round(y[i] * k + oy);
       stamp(buf, W, H, cx, cy, ring.rim, dark, ring.reach);
       stamp(buf, W, H, cx, cy, ring.body, white, ring.reach);
       stamp(buf, W, H, cx, cy, m.rim, dark, m.reach);
       stamp(buf, W, H, cx, cy, m.body, col[i], m.reach);
+    }
+  }
+
+  /** Trails of the tracks alive in the frame shown: each joins its atom's positions in frames up to this one, in the atom's colour. */
+  private drawTracks(s: Surface): void {
+    const a = this.p.atoms, fr = this.p.frames!.frame, f = this.frame;
+    const { ctx, ratio } = s;
+    const k = this.view.scale * ratio, ox = this.view.tx * ratio, oy = this.view.ty * ratio;
+    const byColour = new Map<number, number[][]>();
+    for (const rows of this.tracks!.values()) {
+      let end = -1; // the track's atom in this frame
+      for (const i of rows) if (fr[i] === f) end = i;
+      if (end < 0 || !this.visible[a.cls[end]] || fr[rows[0]] === f) continue;
+      const pts: number[] = [];
+      for (const i of rows) if (fr[i] <= f) pts.push(a.x[i] * k + ox, a.y[i] * k + oy);
+      let list = byColour.get(this.colors[end]);
+      if (!list) byColour.set(this.colors[end], (list = []));
+      list.push(pts);
+    }
+    ctx.lineWidth = Math.max(1, 1.5 * ratio);
+    ctx.lineJoin = 'round';
+    for (const [colour, list] of byColour) {
+      ctx.beginPath();
+      for (const pts of list) {
+        ctx.moveTo(pts[0], pts[1]);
+        for (let j = 2; j < pts.length; j += 2) ctx.lineTo(pts[j], pts[j + 1]);
+      }
+      ctx.strokeStyle = `rgb(${colour & 255},${(colour >>> 8) & 255},${(colour >>> 16) & 255})`;
+      ctx.stroke();
     }
   }
 
@@ -690,7 +826,7 @@ export class AtomsView {
     ctx.lineWidth = Math.max(1, ratio);
     const byColour = new Map<number, number[]>();
     for (let i = 0; i < a.count; i++) {
-      if (!this.visible[a.cls[i]]) continue;
+      if (!this.shown(i)) continue;
       const x0 = a.x[i] * k + ox, y0 = a.y[i] * k + oy;
       const sx = e.sx[i], sy = e.sy[i];
       const el = covarianceEllipse(sx * sx, sy * sy, e.sxy ? e.sxy[i] : 0);
@@ -722,7 +858,7 @@ export class AtomsView {
     ctx.lineCap = 'round';
     const byColour = new Map<number, number[]>();
     for (let i = 0; i < a.count; i++) {
-      if (!this.visible[a.cls[i]]) continue;
+      if (!this.shown(i)) continue;
       const dx = v.dx[i] * g, dy = v.dy[i] * g;
       if (!Number.isFinite(dx) || !Number.isFinite(dy)) continue;
       const x0 = a.x[i] * k + ox, y0 = a.y[i] * k + oy, x1 = x0 + dx, y1 = y0 + dy;
@@ -911,7 +1047,7 @@ export class AtomsView {
     for (let q = 0; q < ranges.length; q += 2) {
       for (let j = ranges[q]; j < ranges[q + 1]; j++) {
         const i = this.grid.items[j];
-        if (!this.visible[a.cls[i]]) continue;
+        if (!this.shown(i)) continue;
         const sx = a.x[i] * scale + tx, sy = a.y[i] * scale + ty;
         if (sx < -r || sy < -r || sx > w + r || sy > h + r) continue;
         let list = byColour.get(this.colors[i]);
@@ -930,7 +1066,7 @@ export class AtomsView {
       const v = a.vectors, g = this.gain * scale;
       const arrows = new Map<number, string[]>();
       for (let i = 0; i < a.count; i++) {
-        if (!this.visible[a.cls[i]]) continue;
+        if (!this.shown(i)) continue;
         const x0 = a.x[i] * scale + tx, y0 = a.y[i] * scale + ty, x1 = x0 + v.dx[i] * g, y1 = y0 + v.dy[i] * g;
         if (!Number.isFinite(x1) || !Number.isFinite(y1) || Math.hypot(x1 - x0, y1 - y0) < 0.5) continue;
         if ((x0 < 0 && x1 < 0) || (y0 < 0 && y1 < 0) || (x0 > w && x1 > w) || (y0 > h && y1 > h)) continue;
@@ -988,6 +1124,19 @@ export class AtomsView {
   private attachEvents(handle: HTMLDivElement): void {
     const o = this.overlay;
     o.style.cursor = 'grab';
+    if (this.p.frames) {
+      // the image takes the keyboard focus: ← → step frames, Home / End go to the first / last
+      o.tabIndex = 0;
+      o.setAttribute('aria-label', 'atoms over the image; ← → step through the frames');
+      this.on(o, 'keydown', (e) => {
+        const last = this.p.frames!.count - 1;
+        const to = e.key === 'ArrowRight' ? this.wantedFrame + 1 : e.key === 'ArrowLeft' ? this.wantedFrame - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? last : null;
+        if (to === null) return;
+        e.preventDefault();
+        e.stopPropagation();
+        void this.setFrame(to);
+      });
+    }
     this.on(o, 'wheel', (e) => {
       e.preventDefault();
       const [sx, sy] = this.eventPos(e);
@@ -1075,7 +1224,7 @@ export class AtomsView {
     const [ix, iy] = toImage(this.view, sx, sy);
     const reach = (drawnMarkerRadius(this.markerPx, this.spacing, this.view.scale) + 4) / this.view.scale;
     const a = this.p.atoms;
-    const i = this.grid.nearest(ix, iy, reach, (j) => this.visible[a.cls[j]]);
+    const i = this.grid.nearest(ix, iy, reach, (j) => this.shown(j));
     if (i !== this.hovered) {
       this.hovered = i;
       this.requestDraw();
@@ -1115,13 +1264,15 @@ export class AtomsView {
 
   private async select(shape: 'box' | 'lasso', polygon: number[]): Promise<void> {
     const a = this.p.atoms;
-    const indices = atomsInPolygon(a.x, a.y, polygon, (i) => this.visible[a.cls[i]]);
+    const indices = atomsInPolygon(a.x, a.y, polygon, (i) => this.shown(i));
     this.selected.fill(0);
     for (const i of indices) this.selected[i] = 1;
     this.requestDraw();
     const what = `${indices.length.toLocaleString('en-US')} atom${indices.length === 1 ? '' : 's'} selected (${shape})`;
     this.setStatus(what);
     this.node.dataset.selectionCount = String(indices.length);
+    this.node.dataset.selectionSource = shape;
+    this.link?.publish({ indices, how: `${shape} in the overlay` });
     if (!this.opts.sendSelection) return;
     try {
       const msg = await this.opts.sendSelection({ view: this.p.id, shape, polygon: polygon.map((v) => Number(v.toFixed(2))), indices });
@@ -1136,6 +1287,7 @@ export class AtomsView {
     this.node.dataset.selectionCount = '0';
     this.requestDraw();
     this.setStatus('selection cleared');
+    this.link?.publish({ indices: [], how: 'cleared in the overlay' });
     if (this.opts.sendSelection) void this.opts.sendSelection({ view: this.p.id, shape: 'box', polygon: [], indices: [] }).catch(() => undefined);
   }
 
@@ -1143,6 +1295,9 @@ export class AtomsView {
     if (this.disposed) return;
     this.disposed = true;
     if (this.raf) cancelAnimationFrame(this.raf);
+    clearInterval(this.playTimer);
+    clearTimeout(this.linkSendTimer);
+    this.link?.leave();
     for (const off of this.listeners) off();
     this.observer?.disconnect();
     this.tooltip.remove();
@@ -1183,4 +1338,40 @@ function arrowSvgPath(x0: number, y0: number, x1: number, y1: number, head: numb
   const dx = x1 - x0, dy = y1 - y0, len = Math.hypot(dx, dy);
   const h = Math.min(len * 0.35, head), ux = dx / len, uy = dy / len;
   return `M${f(x0)} ${f(y0)}L${f(x1)} ${f(y1)}M${f(x1 - h * (ux - 0.5 * uy))} ${f(y1 - h * (uy + 0.5 * ux))}L${f(x1)} ${f(y1)}L${f(x1 - h * (ux + 0.5 * uy))} ${f(y1 - h * (uy - 0.5 * ux))}`;
+}
+
+/** Atom indices of each track id (≥ 0), ordered by frame. O(n log n). */
+export function tracksOf(track: Int32Array, frame: Int32Array): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < track.length; i++) {
+    if (track[i] < 0) continue;
+    let rows = out.get(track[i]);
+    if (!rows) out.set(track[i], (rows = []));
+    rows.push(i);
+  }
+  for (const rows of out.values()) rows.sort((p, q) => frame[p] - frame[q]);
+  return out;
+}
+
+/** The grey level (red channel) of each pixel of a base64 PNG that must be w × h; `what` names it in errors. */
+async function decodeGrey(png: string, w: number, h: number, what: string): Promise<Uint8Array> {
+  const img = new Image();
+  img.src = `data:image/png;base64,${png.replace(/\s+/g, '')}`;
+  try {
+    await img.decode();
+  } catch {
+    throw new Error(`${what}: the browser could not decode the PNG`);
+  }
+  if (img.naturalWidth !== w || img.naturalHeight !== h) {
+    throw new Error(`${what}: the PNG is ${img.naturalWidth}×${img.naturalHeight}, image.width × image.height says ${w}×${h}`);
+  }
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(img, 0, 0);
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const grey = new Uint8Array(w * h);
+  for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i];
+  return grey;
 }

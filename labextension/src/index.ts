@@ -1,19 +1,22 @@
 /**
  * causalscope's JupyterLab MIME renderers (a mime-renderer extension):
  * `application/vnd.causalscope.atoms+json` (atom overlay) and
- * `application/vnd.causalscope.graph+json` (causal graph). Payload schemas:
+ * `application/vnd.causalscope.graph+json` (causal graph),
+ * `application/vnd.causalscope.chart+json` (a Vega-Lite chart linked to atom
+ * overlays). Payload schemas:
  * docs/widgets.md; the MIME types, payload types and parsers are the
  * library's own (src/show/shared/schema.ts, compiled into this bundle). A payload this extension cannot read shows a readable
  * error, with the bundle's static picture when it has one.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseGraphPayload, type GraphPrior, type PriorMessage, type SelectionMessage } from '../../src/show/shared/schema';
+import { ATOMS_MIME, CHART_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, parseAtomsPayload, parseChartPayload, parseGraphPayload, type GraphPrior, type PriorMessage, type SelectionMessage } from '../../src/show/shared/schema';
 import { AtomSelection, AtomsView } from './atoms';
+import { ChartView } from './chart';
 import { GraphView } from './graph';
 import { el } from './dom';
 
-export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET };
+export { ATOMS_MIME, CHART_MIME, GRAPH_MIME, SELECTION_COMM_TARGET };
 
 /** What the renderer needs of a kernel connection (@jupyterlab/services IKernelConnection). */
 interface CommLike {
@@ -39,7 +42,7 @@ function kernelOf(w: Widget): KernelLike | null {
 /** One renderer widget per output; `renderModel` is a function of the bundle. */
 export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly mimeType: string;
-  private view: AtomsView | GraphView | null = null;
+  private view: AtomsView | GraphView | ChartView | null = null;
   private comm: CommLike | null = null;
   private commClosed = false;
 
@@ -72,6 +75,10 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
         const view = new GraphView(this.node, payload, { sendPrior: (prior) => this.sendPrior(payload.id, prior) });
         this.view = view;
         await view.ready;
+      } else if (this.mimeType === CHART_MIME) {
+        const view = new ChartView(this.node, parseChartPayload(data));
+        this.view = view;
+        await view.ready;
       } else throw new Error(`no renderer for ${this.mimeType}`);
     } catch (e) {
       this.view?.dispose();
@@ -84,7 +91,7 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
     this.node.textContent = '';
     const box = el('div', 'cs-error');
     box.setAttribute('role', 'alert');
-    const what = this.mimeType === ATOMS_MIME ? 'atom overlay' : 'causal graph';
+    const what = this.mimeType === ATOMS_MIME ? 'atom overlay' : this.mimeType === CHART_MIME ? 'linked chart' : 'causal graph';
     box.appendChild(el('div', 'cs-error-title', `causalscope: cannot show this ${what}`));
     box.appendChild(el('pre', 'cs-error-message', e && e.message ? e.message : String(e)));
     const png = model.data['image/png'];
@@ -139,7 +146,7 @@ export class CausalscopeRenderer extends Widget implements IRenderMime.IRenderer
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
   safe: true,
-  mimeTypes: [ATOMS_MIME, GRAPH_MIME],
+  mimeTypes: [ATOMS_MIME, GRAPH_MIME, CHART_MIME],
   defaultRank: 45,
   createRenderer: (options) => new CausalscopeRenderer(options)
 };

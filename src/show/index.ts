@@ -10,15 +10,16 @@ import type { Image } from "../image/image";
 import { isImage } from "../image/image";
 import { MIME_BUNDLE, type MimeBundle } from "../display/mime";
 import { toBase64 } from "../display/png";
-import { atomsPayload, graphPayload, newViewId, normaliseAtoms, type AtomsInput, type GraphInput, type ShowAtomsOptions, type ShowGraphOptions } from "./payload";
-import { ATOMS_MIME, GRAPH_MIME, edgeSymbol, parseGraphPayload, type AtomsPayloadJSON, type GraphPayloadJSON } from "./shared/schema";
+import { VEGALITE_MIME_TYPE, VEGALITE_SCHEMA, renderVegaLitePng } from "../display/chart";
+import { atomsPayload, chartPayload, framesPayload, graphPayload, newViewId, normaliseAtoms, subsetAtoms, type AtomsInput, type GraphInput, type ShowAtomsOptions, type ShowGraphOptions, type ShowScatterOptions } from "./payload";
+import { ATOMS_MIME, CHART_MIME, GRAPH_MIME, edgeSymbol, parseGraphPayload, type AtomsPayloadJSON, type ChartPayloadJSON, type GraphPayloadJSON } from "./shared/schema";
 import { formatValue } from "./shared/format";
 import { atomsPng, payloadSvg } from "./static";
 import { ensureSelectionTarget, rememberGraphView, rememberView } from "./selection";
 
-export { ATOMS_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./shared/schema";
-export type { AtomsPayloadJSON, GraphPayloadJSON } from "./shared/schema";
-export type { AtomsInput, GraphInput, ShowAtomsOptions, ShowGraphOptions } from "./payload";
+export { ATOMS_MIME, CHART_MIME, GRAPH_MIME, SELECTION_COMM_TARGET, PALETTE } from "./shared/schema";
+export type { AtomsPayloadJSON, ChartPayloadJSON, FramesJSON, GraphPayloadJSON } from "./shared/schema";
+export type { AtomsInput, GraphInput, ShowAtomsOptions, ShowGraphOptions, ShowScatterOptions } from "./payload";
 export { selection, lastSelection, receiveSelection, receivePrior, prior, type AtomSelection } from "./selection";
 export type { GraphPrior, GraphLayoutName } from "./shared/schema";
 /** Show an image (greyscale, windowed at the 0.5–99.5 percentiles by default). */
@@ -39,6 +40,29 @@ export class AtomsView {
   }
   [MIME_BUNDLE](): MimeBundle {
     return { [ATOMS_MIME]: this.payload, "image/png": toBase64(this.png), "text/plain": this.text };
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** A displayed chart linked to atom overlays: `payload` is what the widget receives, `spec` the Vega-Lite chart in it. */
+export class LinkedChart {
+  readonly id: string;
+  readonly payload: ChartPayloadJSON;
+  readonly text: string;
+  constructor(id: string, payload: ChartPayloadJSON, text: string) {
+    this.id = id;
+    this.payload = payload;
+    this.text = text;
+  }
+  get spec(): Record<string, unknown> {
+    return this.payload.spec;
+  }
+  /** The linked chart for the extension, the plain Vega-Lite chart for JupyterLab without it, a PNG drawn here for elsewhere. */
+  async [MIME_BUNDLE](): Promise<MimeBundle> {
+    const png = await renderVegaLitePng(this.payload.spec);
+    return { [CHART_MIME]: this.payload, [VEGALITE_MIME_TYPE]: this.payload.spec, "image/png": toBase64(png), "text/plain": this.text };
   }
   toString(): string {
     return this.text;
@@ -76,19 +100,32 @@ export class GraphView {
  * column (`sublattice` or `class`, or `options.classColumn`), vector
  * columns `dx`, `dy` (pixels; arrows), and any other columns (shown in the
  * tooltip). The grey window defaults to the 0.5–99.5 percentiles.
- * Cost: O(pixels + atoms); the payload carries float32 positions (about
- * 11 bytes per atom per column in base64).
+ *
+ * An image series (`image` an array of Images or a series such as
+ * `readSeries` returns) with atoms carrying a `frame` column (and a `track`
+ * column, as `trackAtoms` writes) gets a frame slider (keyboard: ← → Home
+ * End) showing each frame's image, its atoms and the tracks' trails; all
+ * frames share frame 0's grey window, and the PNG shows frame 0.
+ * `options.link` links the overlay to charts from `show.scatter` with the
+ * same link (a brush there selects atoms here, and the other way round).
+ * Cost: O(frames × pixels + atoms); the payload carries float32 positions
+ * (about 11 bytes per atom per column in base64) and one PNG per frame.
  * @example
  *   const atoms = cs.findAtoms(img, { sigma: 2 });
  *   cs.show.atoms(img, atoms, { title: "SrTiO3 ADF" })
+ *   cs.show.atoms(frames, cs.trackAtoms(frames.map((f) => cs.findAtoms(f))))
  */
-export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOptions = {}): AtomsView {
-  if (!isImage(image)) throw new TypeError("show.atoms: image must be an Image { data: Float32Array, width, height } with data.length = width*height");
-  if (image.width === 0 || image.height === 0) throw new RangeError(`show.atoms: image is empty (${image.width}×${image.height} pixels)`);
-  const a = normaliseAtoms(image, atomsInput, options);
+export function atoms(images: AtomsImage, atomsInput: AtomsInput, options: ShowAtomsOptions = {}): AtomsView {
+  const { frames, labels } = imagesOf(images);
+  const image = frames[0];
+  const a = normaliseAtoms(image, atomsInput, options, "show.atoms", frames.length);
   const id = newViewId("atoms");
-  const { payload, levels } = atomsPayload(image, a, { ...options, id });
-  const { png } = atomsPng(levels, image.width, image.height, a, image.calibration);
+  const { payload, levels, window } = atomsPayload(image, a, { ...options, id });
+  const fp = framesPayload(frames, a, window, labels);
+  if (fp) payload.frames = fp;
+  // the static picture: frame 0 and its atoms
+  const first = a.frames ? subsetAtoms(a, a.frames.frame.reduce<number[]>((r, f, i) => (f === 0 && r.push(i), r), [])) : a;
+  const { png } = atomsPng(levels, image.width, image.height, first, image.calibration);
   rememberView(id, a.count);
   ensureSelectionTarget();
   const counts = a.classes.map((c, k) => {
@@ -96,8 +133,54 @@ export function atoms(image: Image, atomsInput: AtomsInput, options: ShowAtomsOp
     for (let i = 0; i < a.count; i++) if (a.cls[i] === k) n++;
     return `${c.name} ${n}`;
   });
-  const text = `${options.title ? `${options.title}: ` : ""}${a.count} atoms over a ${image.width}×${image.height} image` + (a.classes.length > 1 ? ` (${counts.join(", ")})` : "") + (a.vectors ? `, ${a.vectors.label} arrows ×${a.gain}` : "") + (a.colorBy ? `, coloured by ${a.colorBy.name} (${a.colorBy.map}, ${formatValue(a.colorBy.range[0])} to ${formatValue(a.colorBy.range[1])})` : "");
+  const text = `${options.title ? `${options.title}: ` : ""}${a.count} atoms over a ${image.width}×${image.height} image` + (a.classes.length > 1 ? ` (${counts.join(", ")})` : "") + (a.vectors ? `, ${a.vectors.label} arrows ×${a.gain}` : "") + (a.colorBy ? `, coloured by ${a.colorBy.name} (${a.colorBy.map}, ${formatValue(a.colorBy.range[0])} to ${formatValue(a.colorBy.range[1])})` : "") + (a.frames ? `, ${a.frames.count} frames${a.frames.track ? " with tracks" : ""} (the picture shows frame 0: ${first.count} atoms)` : "");
   return new AtomsView(id, payload, png, text);
+}
+
+/** What `show.atoms` draws atoms over: an Image, the frames of a series as an array of Images, or a Series (`readSeries`, `makeSeries`). */
+export type AtomsImage = Image | readonly Image[] | { readonly length: number; frame(i: number): Image; readonly times?: ArrayLike<number>; readonly timeUnit?: string };
+
+/** The frames of `images` (checked: non-empty, one size) and their labels from a series' times. */
+function imagesOf(images: AtomsImage): { frames: Image[]; labels?: string[] } {
+  const bad = "show.atoms: image must be an Image { data: Float32Array, width, height } with data.length = width*height, an array of such frames or a series";
+  let frames: Image[];
+  let labels: string[] | undefined;
+  if (isImage(images)) frames = [images];
+  else if (Array.isArray(images)) frames = images.slice();
+  else if (images && typeof images === "object" && typeof (images as { frame?: unknown }).frame === "function" && Number.isInteger((images as { length?: unknown }).length)) {
+    const s = images as Exclude<AtomsImage, Image | readonly Image[]>;
+    frames = Array.from({ length: s.length }, (_, i) => s.frame(i));
+    if (s.times && s.times.length === s.length) labels = Array.from(s.times, (t) => `t = ${formatValue(t)}${s.timeUnit ? ` ${s.timeUnit}` : ""}`);
+  } else throw new TypeError(bad);
+  if (frames.length === 0) throw new RangeError("show.atoms: image is an empty list of frames");
+  frames.forEach((f, k) => {
+    if (!isImage(f)) throw new TypeError(`${bad} (frame ${k} is not an Image)`);
+    if (f.width === 0 || f.height === 0) throw new RangeError(`show.atoms: image${frames.length > 1 ? ` frame ${k}` : ""} is empty (${f.width}×${f.height} pixels)`);
+    if (f.width !== frames[0].width || f.height !== frames[0].height) throw new RangeError(`show.atoms: frame ${k} is ${f.width}×${f.height} pixels, frame 0 is ${frames[0].width}×${frames[0].height}`);
+  });
+  return { frames, labels };
+}
+
+/**
+ * A scatter plot of two per-atom columns, linked to the atom overlays shown
+ * with the same `link` (`show.atoms(image, atoms, { link })`): in
+ * JupyterLab, dragging a box (a brush) over points selects those atoms in
+ * the overlays, which pass the selection to the kernel (`selection()`,
+ * shape "linked"); a box or lasso in an overlay colours its atoms' points
+ * here. One point per atom with finite x and y; its data row carries the
+ * atom's index (`atom`, a row of `atoms`). Without the extension it is a
+ * plain Vega-Lite chart; elsewhere a PNG. Cost O(atoms); the PNG is drawn
+ * by vega server-side when the chart is displayed.
+ * @example
+ *   cs.show.atoms(img, atoms, { link: "cells" })
+ *   cs.show.scatter(atoms, { x: "strain", y: "intensity", link: "cells" })
+ */
+export function scatter(atomsInput: AtomsInput, options: ShowScatterOptions): LinkedChart {
+  const id = newViewId("chart");
+  const payload = chartPayload(atomsInput, { ...options, id, schema: VEGALITE_SCHEMA });
+  const n = (payload.spec.data as { values: unknown[] }).values.length;
+  const text = `${options.title ? `${options.title}: ` : ""}scatter of ${options.y} vs ${options.x}, ${n} atoms, linked to the atom overlays of link "${options.link}"`;
+  return new LinkedChart(id, payload, text);
 }
 
 /**

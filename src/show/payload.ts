@@ -10,7 +10,7 @@ import { COLOR_MAPS, defaultColorMap, defaultColorRange, type ColorByMap, type C
 import { MARKER_SHAPES, MARKER_STYLES, type MarkerShape, type MarkerStyle } from "./shared/markers";
 import {
   DTYPE_ARRAYS, GRAPH_LAYOUTS, PALETTE, PayloadError, isHexColor, parseGraphPrior, typeOfMarks,
-  type AtomsPayloadJSON, type EdgeType, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphLayoutName, type GraphPayloadJSON, type GraphPrior,
+  type AtomsPayloadJSON, type ChartPayloadJSON, type EdgeType, type FramesJSON, type EncodedColumn, type EndpointMark, type GraphEdgeJSON, type GraphLayoutName, type GraphPayloadJSON, type GraphPrior,
 } from "./shared/schema";
 import { checkChoice } from "../core/options";
 
@@ -66,6 +66,12 @@ export interface ShowAtomsOptions extends GreyLevelOptions {
   properties?: string[];
   /** Displayed atom radius in image pixels. Default: 0.15 × the mean atom spacing, within 1..12. */
   radius?: number;
+  /** Column of each atom's frame (integers from 0) in an image series: the widget shows one frame at a time with a frame slider. Default "frame" when the atoms have it; null for none. Needed when `image` is several frames. */
+  frameColumn?: string | null;
+  /** Column of each atom's track id (integer ≥ 0, NaN or negative: none), as `trackAtoms` writes: drawn as trails up to the frame shown. Default "track" when there are frames and the atoms have it; null for none. */
+  trackColumn?: string | null;
+  /** Link group: atom overlays and linked charts (`show.scatter`) with the same `link` share one selection in JupyterLab (a brush in the chart highlights the atoms; a box or lasso here highlights the chart's points). */
+  link?: string;
 }
 
 export interface NormalisedAtoms {
@@ -81,6 +87,8 @@ export interface NormalisedAtoms {
   marker: MarkerStyle;
   colorBy?: { name: string; values: Float64Array; map: ColorByMap; range: [number, number]; magnitude?: Float64Array };
   ellipses?: { sx: Float64Array; sy: Float64Array; sxy?: Float64Array; gain: number };
+  /** Per-atom frame (0 .. count - 1) of an image series, and track ids (-1: none). */
+  frames?: { count: number; frame: Int32Array; track?: Int32Array };
 }
 
 function columnsOf(atoms: AtomsInput, where: string): Map<string, ArrayLike<number> | string[]> {
@@ -118,8 +126,62 @@ function numericColumn(cols: Map<string, ArrayLike<number> | string[]>, name: st
   return out;
 }
 
-/** Check and normalise `show.atoms` arguments; throws naming the argument and the reason. */
-export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAtomsOptions = {}, where = "show.atoms"): NormalisedAtoms {
+/**
+ * The frames of `show.atoms`: the frame column (integers 0 .. frames - 1;
+ * `imageCount` > 1 frames need one, and no frame may be past the last
+ * image) and the track column. Undefined without a frame column. O(n).
+ */
+function framesOf(cols: Map<string, ArrayLike<number> | string[]>, options: ShowAtomsOptions, n: number, imageCount: number, where: string): NormalisedAtoms["frames"] {
+  let name = options.frameColumn;
+  if (name === undefined) name = cols.has("frame") ? "frame" : null;
+  if (name === null) {
+    if (imageCount > 1) throw new TypeError(`${where}: image is ${imageCount} frames, so the atoms need a frame column (options.frameColumn; default "frame"), got columns ${[...cols.keys()].join(", ")}`);
+    return undefined;
+  }
+  if (typeof name !== "string") throw new TypeError(`${where}: options.frameColumn must be a column name or null, got ${typeof name}`);
+  const col = numericColumn(cols, name, n, where);
+  const frame = new Int32Array(n);
+  let count = imageCount;
+  for (let i = 0; i < n; i++) {
+    const k = col[i];
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`${where}: column "${name}" (frames) row ${i} is ${k}, not a frame index (an integer ≥ 0)`);
+    if (imageCount > 1 && k >= imageCount) throw new RangeError(`${where}: column "${name}" (frames) row ${i} is frame ${k}, but image has ${imageCount} frames`);
+    frame[i] = k;
+    if (k + 1 > count) count = k + 1;
+  }
+  let tname = options.trackColumn;
+  if (tname === undefined) tname = cols.has("track") ? "track" : null;
+  if (tname === null) return { count, frame };
+  if (typeof tname !== "string") throw new TypeError(`${where}: options.trackColumn must be a column name or null, got ${typeof tname}`);
+  const t = numericColumn(cols, tname, n, where);
+  const track = Int32Array.from(t, (v, i) => {
+    if (!(v >= 0)) return -1;
+    if (!Number.isInteger(v) || v > 2147483647) throw new RangeError(`${where}: column "${tname}" (tracks) row ${i} is ${v}, not a track id (an integer ≥ 0, or NaN / negative for none)`);
+    return v;
+  });
+  return { count, frame, track };
+}
+
+/** The atoms of rows `rows` (e.g. one frame's), every per-atom column taken along. O(rows × columns). */
+export function subsetAtoms(a: NormalisedAtoms, rows: ArrayLike<number>): NormalisedAtoms {
+  const f64 = (v: Float64Array) => Float64Array.from(rows, (i) => v[i]);
+  const out: NormalisedAtoms = {
+    ...a,
+    count: rows.length,
+    x: f64(a.x),
+    y: f64(a.y),
+    cls: Int32Array.from(rows, (i) => a.cls[i]),
+    properties: a.properties.map((p) => ({ name: p.name, values: Array.isArray(p.values) ? Array.from(rows, (i) => (p.values as string[])[i]) : f64(p.values as Float64Array) })),
+    frames: undefined,
+  };
+  if (a.vectors) out.vectors = { ...a.vectors, dx: f64(a.vectors.dx), dy: f64(a.vectors.dy) };
+  if (a.colorBy) out.colorBy = { ...a.colorBy, values: f64(a.colorBy.values), magnitude: a.colorBy.magnitude && f64(a.colorBy.magnitude) };
+  if (a.ellipses) out.ellipses = { ...a.ellipses, sx: f64(a.ellipses.sx), sy: f64(a.ellipses.sy), sxy: a.ellipses.sxy && f64(a.ellipses.sxy) };
+  return out;
+}
+
+/** Check and normalise `show.atoms` arguments (`imageCount`: frames of the image series); throws naming the argument and the reason. */
+export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAtomsOptions = {}, where = "show.atoms", imageCount = 1): NormalisedAtoms {
   const cols = columnsOf(atoms, where);
   const xs = cols.get("x");
   if (!xs) throw new TypeError(`${where}: atoms need "x" and "y" columns (image pixels: x = column, y = row); got columns ${[...cols.keys()].join(", ") || "none"}`);
@@ -181,9 +243,11 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     if (!Array.isArray(ell) || (ell.length !== 2 && ell.length !== 3)) throw new TypeError(`${where}: options.ellipses must be [sxColumn, syColumn], [sxColumn, syColumn, covXYColumn] or null`);
     ellipseCols = { sx: numericColumn(cols, ell[0], n, where), sy: numericColumn(cols, ell[1], n, where), sxy: ell[2] === undefined ? undefined : numericColumn(cols, ell[2], n, where) };
   }
-  // spacing → radius, gain
+  const frames = framesOf(cols, options, n, imageCount, where);
+  // spacing (of one frame's atoms) → radius, gain
   const W = image.width, H = image.height;
-  const spacing = n > 0 ? Math.sqrt((W * H) / n) : 10;
+  const perFrame = n / (frames ? frames.count : 1);
+  const spacing = perFrame > 0 ? Math.sqrt((W * H) / perFrame) : 10;
   const radius = options.radius ?? Math.max(1, Math.min(12, 0.15 * spacing));
   if (!(radius > 0 && Number.isFinite(radius))) throw new RangeError(`${where}: options.radius must be a positive number of pixels, got ${options.radius}`);
   let gain = options.gain ?? 1;
@@ -219,7 +283,8 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
     }
     ellipses = { ...ellipseCols, gain: eg };
   }
-  return { count: n, x, y, cls, classes, vectors, properties, radius, gain, marker, colorBy, ellipses };
+  if (options.link !== undefined && (typeof options.link !== "string" || options.link === "")) throw new TypeError(`${where}: options.link must be a non-empty string (the name of a link group), got ${JSON.stringify(options.link)}`);
+  return { count: n, x, y, cls, classes, vectors, properties, radius, gain, marker, colorBy, ellipses, frames };
 }
 
 /** The `colorBy` column with its map and range (options.colorMap / colorRange or their defaults); throws naming the option. */
@@ -311,7 +376,29 @@ export function atomsPayload(image: Image, a: NormalisedAtoms, options: ShowAtom
     if (a.colorBy.magnitude) payload.atoms.colorBy.magnitude = encodeColumn(a.colorBy.magnitude);
   }
   if (a.vectors) payload.atoms.vectors = { dx: encodeColumn(a.vectors.dx), dy: encodeColumn(a.vectors.dy), label: a.vectors.label, unit: "px", gain: a.gain };
+  if (options.link !== undefined) payload.link = options.link;
   return { payload, levels, window: range };
+}
+
+/**
+ * The payload's `frames` (docs/widgets.md): frame and track columns, and
+ * when there are several images one grey PNG per frame in the window of
+ * frame 0 (`window`, so grey levels compare across frames). `labels`: one
+ * per frame, or none. O(frames × pixels).
+ */
+export function framesPayload(images: readonly Image[], a: NormalisedAtoms, window: [number, number], labels?: string[]): FramesJSON | undefined {
+  const f = a.frames;
+  if (!f) return undefined;
+  const out: FramesJSON = { count: f.count, frame: encodeColumn(f.frame, f.count <= 255 ? "uint8" : f.count <= 65535 ? "uint16" : "int32") };
+  if (images.length > 1) {
+    out.png = images.map((im) => {
+      const { levels } = toGreyLevels(im, { min: window[0], max: window[1] }, "show.atoms");
+      return toBase64(encodeGreyPng(levels, im.width, im.height));
+    });
+  }
+  if (labels) out.labels = labels;
+  if (f.track) out.track = encodeColumn(f.track, "int32");
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -437,4 +524,93 @@ export function graphPrior(prior: PriorInput, nodes: ReadonlySet<string>, where:
     if (e instanceof PayloadError) throw new RangeError(`${where}: ${e.message}`);
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Linked charts
+
+/** Options of `show.scatter`. */
+export interface ShowScatterOptions {
+  /** Numeric columns on the x and y axes. */
+  x: string;
+  y: string;
+  /** Link group shared with the atom overlays (`show.atoms(..., { link })`). */
+  link: string;
+  /** Column coloured by (numeric: a sequential scale; strings: categories), when nothing is selected. */
+  color?: string;
+  title?: string;
+  /** Plot size in CSS pixels. Default 400 × 300. */
+  width?: number;
+  height?: number;
+}
+
+/** Colour of the points not selected while there is a selection (the selected ones keep theirs and grow). */
+const UNLINKED_COLOR = "#c8c8c8";
+
+/**
+ * The linked-chart payload (docs/widgets.md) of a scatter of two columns of
+ * `atoms`: one data row per atom with finite x and y, carrying the atom's
+ * row as `atom`; an interval selection `brush` over x and y; and the
+ * parameters `cs_linked` (0/1 per atom index) and `cs_linked_count` that
+ * the widget sets to the group's selection: while there is one, the
+ * selected points keep their colour and grow, the others turn light grey.
+ * O(atoms).
+ */
+export function chartPayload(atoms: AtomsInput, options: ShowScatterOptions & { id: string; schema: string }, where = "show.scatter"): ChartPayloadJSON {
+  if (!options || typeof options.x !== "string" || typeof options.y !== "string") throw new TypeError(`${where}: options.x and options.y must name numeric columns`);
+  if (typeof options.link !== "string" || options.link === "") throw new TypeError(`${where}: options.link must be a non-empty string (the link group of the atom overlays to link to), got ${JSON.stringify(options.link)}`);
+  const names = [options.x, options.y, ...(options.color !== undefined ? [options.color] : [])];
+  if (names.includes("atom")) throw new RangeError(`${where}: a column named "atom" cannot be plotted (each row's "atom" field holds its atom index); rename it`);
+  const cols = columnsOf(atoms, where);
+  const xs = cols.get(options.x);
+  if (!xs) throw new TypeError(`${where}: atoms have no "${options.x}" column (columns: ${[...cols.keys()].join(", ") || "none"})`);
+  const n = xs.length;
+  const x = numericColumn(cols, options.x, n, where), y = numericColumn(cols, options.y, n, where);
+  let color: ArrayLike<number> | string[] | undefined;
+  if (options.color !== undefined) {
+    color = cols.get(options.color);
+    if (!color) throw new TypeError(`${where}: options.color "${options.color}" is not a column of atoms (columns: ${[...cols.keys()].join(", ")})`);
+    if (color.length !== n) throw new RangeError(`${where}: column "${options.color}" has ${color.length} values, "${options.x}" has ${n}`);
+  }
+  for (const k of ["width", "height"] as const) {
+    const v = options[k];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`${where}: options.${k} must be a positive number of CSS pixels, got ${v}`);
+  }
+  const rows: Record<string, number | string | null>[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+    const r: Record<string, number | string | null> = { atom: i, [options.x]: x[i], [options.y]: y[i] };
+    if (color && options.color !== undefined) {
+      const c = color[i];
+      r[options.color] = typeof c === "number" && !Number.isFinite(c) ? null : c;
+    }
+    rows.push(r);
+  }
+  const dropped = n - rows.length;
+  const picked = "cs_linked_count > 0 && cs_linked[datum.atom] === 1";
+  const colorDef: Record<string, unknown> = { condition: { test: `cs_linked_count > 0 && !(${picked})`, value: UNLINKED_COLOR } };
+  if (options.color !== undefined) Object.assign(colorDef, { field: options.color, type: color!.length && typeof color![0] === "string" ? "nominal" : "quantitative" });
+  else colorDef.value = "#4c78a8";
+  const tooltip = [{ field: "atom", type: "quantitative", title: "atom" }, ...names.map((f) => ({ field: f, type: f === options.color && colorDef.type === "nominal" ? "nominal" : "quantitative", format: colorDef.type === "nominal" && f === options.color ? undefined : ".4~g" }))];
+  const spec: Record<string, unknown> = {
+    $schema: options.schema,
+    title: { text: options.title ?? `${options.y} vs ${options.x}`, subtitle: `n = ${rows.length}${dropped ? ` (${dropped} atoms with non-finite x or y left out)` : ""} · drag to select atoms (linked: ${options.link})` },
+    width: options.width ?? 400,
+    height: options.height ?? 300,
+    data: { values: rows },
+    params: [
+      { name: "brush", select: { type: "interval", encodings: ["x", "y"] } },
+      { name: "cs_linked", value: [] },
+      { name: "cs_linked_count", value: 0 },
+    ],
+    mark: { type: "point", filled: true },
+    encoding: {
+      x: { field: options.x, type: "quantitative", scale: { zero: false } },
+      y: { field: options.y, type: "quantitative", scale: { zero: false } },
+      color: colorDef,
+      size: { condition: { test: picked, value: 48 }, value: 18 },
+      tooltip: tooltip.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))),
+    },
+  };
+  return { version: 1, id: options.id, link: options.link, key: "atom", brush: "brush", spec };
 }

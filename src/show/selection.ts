@@ -12,8 +12,8 @@ import { PayloadError, SELECTION_COMM_TARGET, parseGraphPrior, type GraphPrior }
 export interface AtomSelection {
   /** Id of the view (the displayed `show.atoms` output) it was made in. */
   view: string;
-  /** "box" or "lasso". */
-  shape: "box" | "lasso";
+  /** "box" or "lasso" in the overlay; "linked": made in another view of the overlay's link group (a brush in a linked chart). */
+  shape: "box" | "lasso" | "linked";
   /** The drawn polygon in image pixels, flat [x0, y0, x1, y1, ...]. */
   polygon: number[];
   /** Indices (rows of the atoms passed to show.atoms), ascending. */
@@ -40,7 +40,7 @@ export function receiveSelection(data: unknown): AtomSelection {
   const d = data as Record<string, unknown>;
   if (!d || typeof d !== "object" || d.event !== "selection") throw new TypeError(`${SELECTION_COMM_TARGET}: expected {event: "selection", ...}, got ${JSON.stringify(data)?.slice(0, 80)}`);
   const view = typeof d.view === "string" ? d.view : "";
-  const shape = d.shape === "lasso" ? "lasso" : "box";
+  const shape = d.shape === "lasso" || d.shape === "linked" ? d.shape : "box";
   if (!Array.isArray(d.indices)) throw new TypeError(`${SELECTION_COMM_TARGET}: indices must be an array`);
   const max = viewCounts.get(view);
   const indices: number[] = [];

@@ -130,16 +130,15 @@ test("the notebook opens with the causalscope kernel and every cell runs without
   await shot("01-notebook-run-all.png");
 });
 
-/** The tutorial's overlay: its elements, view transform and a screenshot of its canvas. */
-async function overlay() {
-  const root = page.locator(".cs-atoms").first();
+/** An overlay (default the tutorial's first) with atom positions `pos`: its elements, view transform and a screenshot of its canvas. */
+async function overlay(root = page.locator(".cs-atoms").first(), pos = data) {
   const canvas = root.locator("canvas.cs-atom-layer");
   await canvas.evaluate((c) => c.scrollIntoView({ block: "center" }));
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const box = await canvas.boundingBox();
   const view = JSON.parse(await root.getAttribute("data-view"));
   const png = decodePng(await canvas.screenshot());
-  const screen = (i) => [data.x[i] * view.scale + view.tx, data.y[i] * view.scale + view.ty];
+  const screen = (i) => [pos.x[i] * view.scale + view.tx, pos.y[i] * view.scale + view.ty];
   const onCanvas = (i) => { const [sx, sy] = screen(i); return sx > 8 && sy > 8 && sx < box.width - 8 && sy < box.height - 8; };
   const markerRadius = Number(await root.getAttribute("data-marker-radius"));
   // the atom layer's own pixels (exact colours: on screen, anti-aliased arrow edges blend with the image)
@@ -292,6 +291,163 @@ test("a lasso selection arrives in the kernel: the next cell's cs.selection() re
   assert.deepEqual(surelyIn.filter((i) => !set.has(i)), [], "every atom well inside the lasso was received");
   assert.deepEqual(surelyOut.filter((i) => set.has(i)), [], "no atom well outside the lasso was received");
   await o.root.getByRole("button", { name: "Pan" }).click();
+});
+
+// Linked views (issue 16): the tutorial's overlay linked to a scatter of the same atoms (link "sto").
+const CHART_MIME = "application/vnd.causalscope.chart+json";
+const GREY = "#c8c8c8"; // points not selected while there is a selection (the selected keep their class colour)
+const linkedOverlay = () => page.locator(".cs-atoms", { has: page.locator(".cs-title", { hasText: "Linked to the chart below" }) });
+
+/** The linked chart: its element, the atom index of each data row (from the cell's payload) and each drawn point's fill. */
+async function linkedChart() {
+  const chart = page.locator(".cs-chart").first();
+  await chart.scrollIntoViewIfNeeded();
+  const rows = await page.evaluate((mime) => {
+    for (const c of window.jupyterapp.shell.currentWidget.content.widgets) {
+      if (c.model.type !== "code") continue;
+      for (const o of c.model.toJSON().outputs) if (o.data?.[mime]) return o.data[mime].spec.data.values.map((r) => r.atom);
+    }
+    return null;
+  }, CHART_MIME);
+  const fills = await chart.locator(".mark-symbol.role-mark path").evaluateAll((ps) => ps.map((p) => p.getAttribute("fill")));
+  return { chart, rows, fills };
+}
+
+/** Atom indices (ascending) whose points the chart draws selected: in a class colour, not greyed. */
+function highlightedAtoms(c) {
+  assert.equal(c.fills.length, c.rows.length, "one point per data row");
+  return c.rows.filter((_, k) => c.fills[k] !== GREY).sort((a, b) => a - b);
+}
+
+/** True when atom i of overlay `o` has the white selection ring (radius marker + 3 px) right of its centre. */
+function hasRing(o, i) {
+  const [sx, sy] = o.screen(i);
+  const cx = Math.round(sx), cy = Math.round(sy);
+  for (let d = Math.floor(o.markerRadius) + 1; d <= o.markerRadius + 5; d++) {
+    const j = 4 * (cy * o.layer.width + cx + d);
+    if (o.layer.data[j] === 255 && o.layer.data[j + 1] === 255 && o.layer.data[j + 2] === 255 && o.layer.data[j + 3] === 255) return true;
+  }
+  return false;
+}
+
+async function kernelSelection() {
+  const n = await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets.length);
+  const line = streamText(await runCell(n - TEST_CELLS.length + 1)).split("\n").find((l) => l.startsWith("E2E-SELECTION "));
+  return JSON.parse(line.slice("E2E-SELECTION ".length));
+}
+
+test("linked views: a box in the overlay colours exactly those atoms' points in the scatter", { timeout: 120_000 }, async () => {
+  const root = linkedOverlay();
+  await root.getByRole("button", { name: "Box" }).click();
+  const o = await overlay(root);
+  await page.mouse.move(o.box.x + o.box.width * 0.3, o.box.y + o.box.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(o.box.x + o.box.width * 0.6, o.box.y + o.box.height * 0.7, { steps: 6 });
+  await page.mouse.up();
+  const status = root.locator(".cs-status");
+  await page.waitForFunction((el) => /sent to the kernel|not sent/.test(el.textContent), await status.elementHandle(), { timeout: 10_000 });
+  const count = Number((await status.textContent()).match(/^(\d+) atoms selected \(box\) · sent to the kernel/)[1]);
+  const received = await kernelSelection();
+  assert.equal(received.length, count);
+  assert.ok(count >= 5, `${count} atoms in the box`);
+  const c = await linkedChart();
+  await page.waitForFunction((el) => el.dataset.highlighted !== undefined, await c.chart.elementHandle(), { timeout: 10_000 });
+  const sel = new Set(received);
+  const expected = c.rows.filter((a) => sel.has(a)).sort((a, b) => a - b);
+  assert.ok(expected.length >= 3, `${expected.length} of the boxed atoms have a point`);
+  assert.deepEqual(highlightedAtoms(await linkedChart()), expected);
+  await c.chart.screenshot({ path: join(artifacts, "16-linked-chart-from-overlay.png") });
+  await root.getByRole("button", { name: "Pan" }).click();
+});
+
+test("linked views: a brush in the scatter selects those atoms in the overlay and in the kernel", { timeout: 120_000 }, async () => {
+  let c = await linkedChart();
+  const pts = await c.chart.locator(".mark-symbol.role-mark path").evaluateAll((ps) => ps.map((p) => { const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }));
+  const xs = pts.map((p) => p[0]).sort((a, b) => a - b), ys = pts.map((p) => p[1]).sort((a, b) => a - b);
+  const q = (v, f) => v[Math.floor(f * (v.length - 1))];
+  await page.mouse.move(q(xs, 0.25), q(ys, 0.2));
+  await page.mouse.down();
+  await page.mouse.move(q(xs, 0.75), q(ys, 0.8), { steps: 8 });
+  await page.mouse.up();
+  const root = linkedOverlay();
+  const status = root.locator(".cs-status");
+  await page.waitForFunction((el) => /\(linked: brush in the chart\) · (sent to the kernel|not sent)/.test(el.textContent), await status.elementHandle(), { timeout: 10_000 });
+  assert.match(await status.textContent(), /\(linked: brush in the chart\) · sent to the kernel/);
+  // the atoms whose (intensity, off-centring) lie in the brush, from the chart's data
+  const brush = JSON.parse(await c.chart.getAttribute("data-brush"));
+  assert.deepEqual(Object.keys(brush).sort(), ["intensity", "off-centring"]);
+  const values = await page.evaluate((mime) => {
+    for (const cell of window.jupyterapp.shell.currentWidget.content.widgets) for (const o of cell.model.type === "code" ? cell.model.toJSON().outputs : []) if (o.data?.[mime]) return o.data[mime].spec.data.values;
+  }, CHART_MIME);
+  const inside = (v, [a, b]) => v >= Math.min(a, b) && v <= Math.max(a, b);
+  const expected = values.filter((r) => inside(r.intensity, brush.intensity) && inside(r["off-centring"], brush["off-centring"])).map((r) => r.atom).sort((a, b) => a - b);
+  assert.ok(expected.length >= 5, `${expected.length} points in the brush`);
+  assert.deepEqual(await kernelSelection(), expected);
+  c = await linkedChart();
+  assert.deepEqual(highlightedAtoms(c), expected);
+  await c.chart.screenshot({ path: join(artifacts, "17-linked-chart-brush.png") });
+  // the overlay rings exactly those atoms (checked where no ringed atom is near)
+  await page.mouse.move(5, 5);
+  const o = await overlay(root);
+  const set = new Set(expected);
+  const near = (i) => expected.some((j) => j !== i && Math.hypot(data.x[i] - data.x[j], data.y[i] - data.y[j]) * o.view.scale < 2 * o.markerRadius + 12);
+  const wrong = [];
+  let ringed = 0;
+  for (let i = 0; i < data.x.length; i++) {
+    if (!o.onCanvas(i)) continue;
+    if (set.has(i)) { ringed++; if (!hasRing(o, i)) wrong.push(`atom ${i} selected but not ringed`); }
+    else if (!near(i) && hasRing(o, i)) wrong.push(`atom ${i} ringed but not selected`);
+  }
+  assert.ok(ringed >= 5);
+  assert.deepEqual(wrong, []);
+  await o.root.screenshot({ path: join(artifacts, "18-linked-overlay-from-brush.png") });
+});
+
+// The tutorial's synthetic movie: a 4 × 4 lattice 24 px apart from (12, 12); atom 5 (row 1, column 1) hops (+4, +3) px per frame.
+const movieAt = (f) => ({ x: Array.from({ length: 16 }, (_, k) => 12 + 24 * (k % 4) + (k === 5 ? 4 * f : 0)), y: Array.from({ length: 16 }, (_, k) => 12 + 24 * Math.floor(k / 4) + (k === 5 ? 3 * f : 0)) });
+
+test("the frame slider steps through an image series by keyboard: each frame's image, atoms and trails", { timeout: 120_000 }, async () => {
+  const root = page.locator(".cs-atoms", { has: page.locator(".cs-frames") });
+  await root.scrollIntoViewIfNeeded();
+  assert.equal(await root.getAttribute("data-frame"), "0");
+  const colour = hexRgb("#e69f00");
+  /** Opaque marker colour straight above atom i's centre, at the marker's radius (trails run down-right). */
+  const ringAbove = (o, i) => {
+    const [sx, sy] = o.screen(i);
+    for (let d = Math.floor(o.markerRadius) - 2; d <= o.markerRadius + 1; d++) {
+      const j = 4 * (Math.round(sy - d) * o.layer.width + Math.round(sx));
+      if (o.layer.data[j + 3] === 255 && near([o.layer.data[j], o.layer.data[j + 1], o.layer.data[j + 2]], colour, 10)) return true;
+    }
+    return false;
+  };
+  const slider = root.locator("input.cs-frame");
+  assert.equal(await slider.getAttribute("aria-label"), "frame");
+  await slider.focus();
+  for (let k = 0; k < 3; k++) await page.keyboard.press("ArrowRight");
+  await page.waitForFunction((el) => el.dataset.frame === "3", await root.elementHandle(), { timeout: 10_000 });
+  assert.equal(await slider.getAttribute("aria-valuetext"), "frame 3 (4 of 6)");
+  const o = await overlay(root, movieAt(3));
+  for (let i = 0; i < 16; i++) assert.ok(ringAbove(o, i), `frame 3: atom ${i} drawn at (${movieAt(3).x[i]}, ${movieAt(3).y[i]})`);
+  const then = await overlay(root, movieAt(0));
+  assert.ok(!ringAbove(then, 5), "frame 3: no marker where the hopping atom was in frame 0");
+  // its trail runs through its positions in frames 0..3: the midpoint of frames 1 and 2 is on it
+  const [mx, my] = [42 * o.view.scale + o.view.tx, 40.5 * o.view.scale + o.view.ty];
+  // (an anti-aliased 1.5 px line: partly transparent, its colour un-premultiplied by getImageData)
+  const onTrail = [-1, 0, 1].some((dx) => [-1, 0, 1].some((dy) => { const j = 4 * (Math.round(my + dy) * o.layer.width + Math.round(mx + dx)); return o.layer.data[j + 3] >= 128 && near([o.layer.data[j], o.layer.data[j + 1], o.layer.data[j + 2]], colour, 16); }));
+  assert.ok(onTrail, "the trail of the hopping atom is drawn");
+  // the image is frame 3's: bright at the atom's frame-3 position, background where it was in frame 0
+  const grey = await root.locator("canvas.cs-image-layer").evaluate((c, pts) => pts.map(([x, y]) => c.getContext("2d").getImageData(Math.round(x), Math.round(y), 1, 1).data[0]), [o.screen(5), then.screen(5)]);
+  assert.ok(grey[0] > 150 && grey[1] < 60, `image pixel at the frame-3 / frame-0 position: ${grey}`);
+  await o.root.screenshot({ path: join(artifacts, "19-frame-slider.png") });
+  // on the image: End and Home jump to the last and first frame
+  await root.locator("canvas.cs-atom-layer").focus();
+  await page.keyboard.press("End");
+  await page.waitForFunction((el) => el.dataset.frame === "5", await root.elementHandle(), { timeout: 10_000 });
+  const last = await overlay(root, movieAt(5));
+  assert.ok(ringAbove(last, 5), "frame 5: the hopping atom at (56, 51)");
+  await page.keyboard.press("Home");
+  await page.waitForFunction((el) => el.dataset.frame === "0", await root.elementHandle(), { timeout: 10_000 });
+  assert.equal(await slider.inputValue(), "0");
 });
 
 test("the graph widget shows every node and edge, weights as widths, confidence as opacity", { timeout: 60_000 }, async () => {

@@ -11,6 +11,7 @@ import * as show from "../../src/show";
 import { selection } from "../../src/show";
 import { mimeBundleOf } from "../../src/display/mime";
 import { Graph, dag, toSvg } from "../../src/causal/graph";
+import { parseAtomsPayload, parseChartPayload } from "../../src/show/shared/schema";
 
 const bundleOf = (v: unknown) => (v as any)[MIME_BUNDLE]();
 
@@ -174,6 +175,9 @@ describe("selection over the comm", () => {
     expect(show.lastSelection()?.shape).toBe("lasso");
     onMsg({ event: "selection", view: v.id, shape: "box", polygon: [], indices: [3] });
     expect(selection()).toEqual([3]);
+    onMsg({ event: "selection", view: v.id, shape: "linked", polygon: [], indices: [1] }); // a brush in a linked chart
+    expect(show.lastSelection()?.shape).toBe("linked");
+    onMsg({ event: "selection", view: v.id, shape: "box", polygon: [], indices: [3] });
     expect(selection(v.id)).toEqual([3]);
     expect(selection("no-such-view")).toEqual([]);
   });
@@ -183,3 +187,83 @@ describe("selection over the comm", () => {
     expect(() => show.receiveSelection({ event: "selection", view: v.id, indices: [5] })).toThrow(`causalscope.selection: index 5 is not an atom of view ${v.id} (2 atoms)`);
   });
 });
+
+describe("image series: per-frame atoms and tracks", () => {
+  // 3 frames of 40 × 40 px: a bright 3 × 3 px column at (10 + 8 f, 20) in frame f, and a fixed one at (30, 30)
+  const frames = [0, 1, 2].map((f) => {
+    const d = new Float32Array(40 * 40);
+    for (const [cx, cy] of [[10 + 8 * f, 20], [30, 30]]) for (let v = -1; v <= 1; v++) for (let u = -1; u <= 1; u++) d[(cy + v) * 40 + cx + u] = 1;
+    return makeImage(d, 40, 40);
+  });
+  const tracked = { frame: [0, 0, 1, 1, 2, 2], x: [10, 30, 18, 30, 26, 30], y: [20, 30, 20, 30, 20, 30], track: [0, 1, 0, 1, 0, 1] };
+
+  it("carries one PNG per frame in one grey window, the frame and track columns, labels from a series' times", () => {
+    const series = { length: 3, frame: (i: number) => frames[i], times: [0, 0.5, 1], timeUnit: "s" };
+    const v = show.atoms(series, tracked, { marker: "filled" });
+    expect(v.text).toBe("6 atoms over a 40×40 image, 3 frames with tracks (the picture shows frame 0: 2 atoms)");
+    const p = parseAtomsPayload(JSON.parse(JSON.stringify(v.payload)));
+    expect(p.frames!.count).toBe(3);
+    expect(Array.from(p.frames!.frame)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(Array.from(p.frames!.track!)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(p.frames!.labels).toEqual(["t = 0 s", "t = 0.5 s", "t = 1 s"]);
+    // frame 2's PNG is bright at its column (26, 20) and dark where frame 0's was (10, 20)
+    const grey = (k: number, x: number, y: number) => { const png = PNG.sync.read(Buffer.from(p.frames!.png![k], "base64")); return png.data[4 * (y * 40 + x)]; };
+    expect([grey(2, 26, 20), grey(2, 10, 20), grey(0, 10, 20)]).toEqual([255, 0, 255]);
+    // the static picture is frame 0 with frame 0's atoms only
+    const png = PNG.sync.read(Buffer.from(bundleOf(v)["image/png"], "base64"));
+    const s = png.width / 40, at = (x: number, y: number) => Array.from(png.data.subarray(4 * (Math.round((y + 0.5) * s - 0.5) * png.width + Math.round((x + 0.5) * s - 0.5)), 4 * (Math.round((y + 0.5) * s - 0.5) * png.width + Math.round((x + 0.5) * s - 0.5)) + 3));
+    expect(at(10, 20)).toEqual([0xe6, 0x9f, 0x00]);
+    expect(at(26, 20)).toEqual([0, 0, 0]); // frame 2's atom is not drawn; frame 0's image is dark there
+  });
+
+  it("a frame column over one image (per-frame atoms, no PNGs); null turns it off", () => {
+    const p = show.atoms(frames[0], tracked).payload;
+    expect(p.frames!.count).toBe(3);
+    expect(p.frames!.png).toBeUndefined();
+    expect(show.atoms(frames[0], tracked, { frameColumn: null }).payload.frames).toBeUndefined();
+    expect(show.atoms(frames, tracked, { trackColumn: null }).payload.frames!.track).toBeUndefined();
+  });
+
+  it("names the argument and the reason when frames and atoms disagree", () => {
+    const { frame: _f, ...noFrame } = tracked;
+    expect(() => show.atoms(frames, noFrame)).toThrow('show.atoms: image is 3 frames, so the atoms need a frame column (options.frameColumn; default "frame"), got columns x, y, track');
+    expect(() => show.atoms(frames.slice(0, 2), tracked)).toThrow('show.atoms: column "frame" (frames) row 4 is frame 2, but image has 2 frames');
+    expect(() => show.atoms(frames, { ...tracked, frame: [0, 0.5, 1, 1, 2, 2] })).toThrow('show.atoms: column "frame" (frames) row 1 is 0.5, not a frame index (an integer ≥ 0)');
+    expect(() => show.atoms(frames, { ...tracked, track: [0, 1, 0, 1.5, 0, 1] })).toThrow('show.atoms: column "track" (tracks) row 3 is 1.5, not a track id');
+    expect(() => show.atoms([frames[0], makeImage(new Float32Array(20), 5, 4)], tracked)).toThrow("show.atoms: frame 1 is 5×4 pixels, frame 0 is 40×40");
+    expect(() => show.atoms([], tracked)).toThrow("show.atoms: image is an empty list of frames");
+    const payload = JSON.parse(JSON.stringify(show.atoms(frames, tracked).payload));
+    payload.frames.frame = [0, 0, 1, 1, 2, 3];
+    expect(() => parseAtomsPayload(payload)).toThrow("frames.frame[5]: 3 is not a frame index (frames.count 3)");
+    payload.frames.frame = [0, 0, 1, 1, 2, 2];
+    payload.frames.png = payload.frames.png.slice(1);
+    expect(() => parseAtomsPayload(payload)).toThrow("frames.png: expected an array of 3 base64 PNGs (frames.count), got an array of 2");
+  });
+});
+
+describe("linked views: show.scatter and the link option", () => {
+  const atoms = { x: [1, 2, 3, 4], y: [5, 6, 7, 8], strain: [0.1, NaN, 0.3, 0.4], intensity: [10, 20, 30, 40], site: ["A", "B", "A", "B"] };
+
+  it("one data row per atom with finite x and y, carrying its atom index; a brush and the linked parameters", async () => {
+    const c = show.scatter(atoms, { x: "strain", y: "intensity", color: "site", link: "g" });
+    const p = parseChartPayload(JSON.parse(JSON.stringify(c.payload)));
+    expect(Array.from(p.rows)).toEqual([0, 2, 3]); // atom 1 has no strain
+    expect(p.link).toBe("g");
+    expect(p.brush).toBe("brush");
+    expect((c.spec.params as { name: string }[]).map((q) => q.name)).toEqual(["brush", "cs_linked", "cs_linked_count"]);
+    expect((c.spec.data as { values: unknown[] }).values[1]).toEqual({ atom: 2, strain: 0.3, intensity: 30, site: "A" });
+    expect(c.text).toBe('scatter of intensity vs strain, 3 atoms, linked to the atom overlays of link "g"');
+    const b = await mimeBundleOf(c);
+    expect(Object.keys(b!).sort()).toEqual(["application/vnd.causalscope.chart+json", "application/vnd.vegalite.v5+json", "image/png", "text/plain"]);
+    expect(show.atoms(makeImage(new Float32Array(100), 10, 10), atoms, { link: "g" }).payload.link).toBe("g");
+  });
+
+  it("names the argument and the reason", () => {
+    expect(() => show.scatter(atoms, { x: "strain", y: "intensity" } as any)).toThrow("show.scatter: options.link must be a non-empty string (the link group of the atom overlays to link to), got undefined");
+    expect(() => show.scatter(atoms, { x: "strain", y: "depth", link: "g" })).toThrow('show.scatter: atoms have no "depth" column');
+    expect(() => show.scatter({ ...atoms, atom: [1, 2, 3, 4] }, { x: "atom", y: "intensity", link: "g" })).toThrow('show.scatter: a column named "atom" cannot be plotted');
+    expect(() => show.atoms(makeImage(new Float32Array(100), 10, 10), atoms, { link: "" })).toThrow('show.atoms: options.link must be a non-empty string (the name of a link group), got ""');
+    expect(() => parseChartPayload({ version: 1, link: "g", key: "atom", brush: "brush", spec: { data: { values: [{ atom: 0 }, { atom: -1 }] } } })).toThrow("spec.data.values[1].atom: expected an atom index (an integer ≥ 0), got number -1");
+  });
+});
+

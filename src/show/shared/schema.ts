@@ -92,6 +92,42 @@ export interface AtomsPayloadJSON {
     ellipses?: { sx: ColumnJSON; sy: ColumnJSON; sxy?: ColumnJSON; label: string; gain: number };
     properties: { name: string; values: ColumnJSON | string[] }[];
   };
+  /** An image series with per-frame atoms (a frame slider): atom i is drawn in frame `frame[i]` only. */
+  frames?: FramesJSON;
+  /** Name of a link group: views with the same `link` (atom overlays, linked charts) share one selection of atoms in the page. */
+  link?: string;
+}
+
+/** The frames of an atoms payload (docs/widgets.md). */
+export interface FramesJSON {
+  /** Number of frames, ≥ 1. */
+  count: number;
+  /** Frame index (0 .. count - 1) of each atom. */
+  frame: ColumnJSON;
+  /** One 8-bit greyscale PNG (base64, width × height, the grey window of `image.range`) per frame; absent: `image.png` in every frame. */
+  png?: string[];
+  /** A label per frame (e.g. "t = 0.5 s"); default "frame k". */
+  labels?: string[];
+  /** Track id of each atom (an integer ≥ 0; NaN or negative: none): the trail of a track joins its positions up to the frame shown. */
+  track?: ColumnJSON;
+}
+
+/** MIME type of a chart linked to atom overlays (a Vega-Lite spec whose data rows name atoms). */
+export const CHART_MIME = "application/vnd.causalscope.chart+json";
+export const CHART_VERSION = 1;
+
+/** The linked-chart payload (docs/widgets.md): a Vega-Lite spec, the link group and the field of its data rows holding the atom index. */
+export interface ChartPayloadJSON {
+  version: 1;
+  id: string;
+  /** Link group shared with the atom overlays (their payload `link`). */
+  link: string;
+  /** Field of `spec.data.values` rows holding the atom's index (a row of the atoms given to show.atoms). */
+  key: string;
+  /** Name of the interval selection (brush) parameter in `spec`. */
+  brush: string;
+  /** Vega-Lite spec with inline data (`data.values`); its marks read the parameter `cs_linked` (0/1 per atom index) and `cs_linked_count`. */
+  spec: Record<string, unknown>;
 }
 
 export type EdgeType = "directed" | "undirected" | "bidirected";
@@ -150,7 +186,8 @@ export interface SelectionMessage {
   event: "selection";
   /** Id of the view (payload `id`) the selection was made in. */
   view: string;
-  shape: "box" | "lasso";
+  /** "linked": made in another view of the payload's link group (a brush in a linked chart); `polygon` is then empty. */
+  shape: "box" | "lasso" | "linked";
   /** The drawn polygon in image pixels, flat [x0, y0, x1, y1, ...]. */
   polygon: number[];
   /** Atom indices (rows of the atoms given to show.atoms). */
@@ -195,6 +232,28 @@ export interface AtomsPayload {
     ellipses?: { sx: Float64Array; sy: Float64Array; sxy?: Float64Array; label: string; gain: number };
     properties: { name: string; values: Float64Array | string[] }[];
   };
+  frames?: {
+    count: number;
+    /** Frame index of each atom. */
+    frame: Int32Array;
+    /** PNG per frame, or null: `image.png` in every frame. */
+    png: string[] | null;
+    labels: string[];
+    /** Track id of each atom, -1 for none. */
+    track?: Int32Array;
+  };
+  link?: string;
+}
+
+export interface ChartPayload {
+  version: 1;
+  id: string;
+  link: string;
+  key: string;
+  brush: string;
+  spec: Record<string, unknown>;
+  /** Atom index of each data row (from the `key` field). */
+  rows: Int32Array;
 }
 
 /** A parsed edge: its endpoint marks are always given (from `type` when the payload has none). */
@@ -383,7 +442,7 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
   const width = posInt(im.width, "image.width");
   const height = posInt(im.height, "image.height");
   const png = str(im.png, "image.png");
-  if (!/^[A-Za-z0-9+/=\s]*$/.test(png) || png.length < 16) fail("image.png", "a base64 PNG", png);
+  if (!isPngBase64(png)) fail("image.png", "a base64 PNG", png);
   let range: [number, number] = [0, 255];
   if (im.range !== undefined) {
     if (!Array.isArray(im.range) || im.range.length !== 2) fail("image.range", "[min, max]", im.range);
@@ -472,13 +531,74 @@ export function parseAtomsPayload(raw: unknown): AtomsPayload {
       } else properties.push({ name, values: decodeColumn(vals, `atoms.properties[${i}].values`, count) });
     });
   }
-  return {
+  const out: AtomsPayload = {
     version: 1,
     id: str(p.id, "id", ""),
     title: str(p.title, "title", ""),
     image: { width, height, png, range, calibration },
     atoms: { count, x, y, cls, classes, radius, marker, colorBy, vectors, ellipses, properties },
   };
+  if (p.frames !== undefined && p.frames !== null) out.frames = parseFrames(p.frames, count);
+  if (p.link !== undefined && p.link !== null) out.link = str(p.link, "link");
+  return out;
+}
+
+function isPngBase64(v: unknown): v is string {
+  return typeof v === "string" && v.length >= 16 && /^[A-Za-z0-9+/=\s]*$/.test(v);
+}
+
+/** `frames` of an atoms payload: frame indices in [0, count), PNGs and labels per frame, track ids. O(atoms). */
+function parseFrames(raw: unknown, atoms: number): NonNullable<AtomsPayload["frames"]> {
+  const f = obj(raw, "frames");
+  const count = posInt(f.count, "frames.count");
+  const col = decodeColumn(f.frame, "frames.frame", atoms);
+  const frame = new Int32Array(atoms);
+  for (let i = 0; i < atoms; i++) {
+    const k = col[i];
+    if (!Number.isInteger(k) || k < 0 || k >= count) throw new PayloadError(`frames.frame[${i}]: ${k} is not a frame index (frames.count ${count})`);
+    frame[i] = k;
+  }
+  let png: string[] | null = null;
+  if (f.png !== undefined && f.png !== null) {
+    if (!Array.isArray(f.png) || f.png.length !== count) fail("frames.png", `an array of ${count} base64 PNGs (frames.count)`, f.png);
+    f.png.forEach((v, k) => { if (!isPngBase64(v)) fail(`frames.png[${k}]`, "a base64 PNG", v); });
+    png = f.png as string[];
+  }
+  let labels = Array.from({ length: count }, (_, k) => `frame ${k}`);
+  if (f.labels !== undefined && f.labels !== null) {
+    if (!Array.isArray(f.labels) || f.labels.length !== count) fail("frames.labels", `an array of ${count} strings (frames.count)`, f.labels);
+    labels = f.labels.map((v, k) => str(v, `frames.labels[${k}]`));
+  }
+  const out: NonNullable<AtomsPayload["frames"]> = { count, frame, png, labels };
+  if (f.track !== undefined && f.track !== null) {
+    const t = decodeColumn(f.track, "frames.track", atoms);
+    out.track = Int32Array.from(t, (v, i) => {
+      if (!(v >= 0)) return -1;
+      if (!Number.isInteger(v) || v > 2147483647) throw new PayloadError(`frames.track[${i}]: ${v} is not a track id (an integer ≥ 0, or NaN / negative for none)`);
+      return v;
+    });
+  }
+  return out;
+}
+
+/**
+ * Parse and validate a linked-chart payload (docs/widgets.md): the spec's
+ * inline rows must each carry an integer atom index ≥ 0 in `key`. Vega-Lite
+ * itself checks the rest of the spec when the chart is drawn. O(rows).
+ */
+export function parseChartPayload(raw: unknown): ChartPayload {
+  const p = obj(raw, "chart payload");
+  checkVersion(p, CHART_VERSION, "chart");
+  const spec = obj(p.spec, "spec");
+  const key = str(p.key, "key");
+  const data = obj(spec.data, "spec.data");
+  if (!Array.isArray(data.values)) fail("spec.data.values", "an array of rows (inline data)", data.values);
+  const rows = Int32Array.from(data.values as unknown[], (r, i) => {
+    const v = obj(r, `spec.data.values[${i}]`)[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 2147483647) fail(`spec.data.values[${i}].${key}`, "an atom index (an integer ≥ 0)", v);
+    return v;
+  });
+  return { version: 1, id: str(p.id, "id", ""), link: str(p.link, "link"), key, brush: str(p.brush, "brush"), spec, rows };
 }
 
 function mark(v: unknown, path: string): EndpointMark {
