@@ -4,7 +4,7 @@
 // (bench/spm/ref.py) on the same file, in the same run. The file is synthetic, written
 // byte by byte in the documented layout (big-endian float32, SCAN_DIR up).
 //
-//   node bench/spm/run.mjs [--size 2048] [--channels 4] [--repeats 3]
+//   node bench/spm/run.mjs [--size 2048] [--channels 4] [--repeats 3] [--no-sho]
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -56,25 +56,35 @@ const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "causalscope-spm-be
 }
 const mb = (fs.statSync(file).size / 2 ** 20).toFixed(0);
 
-// ------------------------------------------------------------------ ours
+// ------------------------------------------------------------------ ours and the reference, interleaved
+// Reading: each repeat reads the file once in a fresh process on each side (ours: node loading the
+// compiled module; reference: python with nanonispy), timed inside the process around the read
+// only, ours then theirs, so both allocate fresh memory (a reader in a loop can reuse the pages
+// it freed a repeat before: nanonispy then reads in ~0.09 s instead of ~0.55 s) and the load of
+// a shared machine falls on both alike. Levelling: in this process, on the last file read.
 const median = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
-const tr = [], tl = [];
-let ours;
+const py = referencePython(here);
+const readOnce = `const spm = require(${JSON.stringify(built)}); const t = performance.now();
+spm.readSPM(${JSON.stringify(file)}).then((f) => console.log(JSON.stringify({ read: (performance.now() - t) / 1000, n: f.channels.length })));`;
+const tr = [], tl = [], rr = [], rl = [];
+let ours, ref;
 for (let i = 0; i < R; i++) {
-  const t0 = performance.now();
+  const o = spawnSync(process.execPath, ["-e", readOnce], { encoding: "utf8" });
+  if (o.status !== 0) { console.error(o.stderr); process.exit(1); }
+  tr.push(JSON.parse(o.stdout).read);
+  const r = spawnSync(py, [path.join(here, "ref.py"), file, "Z", "1"], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
+  ref = JSON.parse(r.stdout);
+  rr.push(ref.read); rl.push(ref.level);
   const f = await spm.readSPM(file);
   const t1 = performance.now();
   const lv = spm.levelPlane(f.channels[0].image);
   const al = spm.alignRows(lv.image, { method: "median" });
-  const t2 = performance.now();
-  tr.push((t1 - t0) / 1000); tl.push((t2 - t1) / 1000);
+  tl.push((performance.now() - t1) / 1000);
   ours = { coef: lv.coefficients, p00: al.image.data[0], pLast: al.image.data[N * N - 1] };
 }
-// ------------------------------------------------------------------ reference
-const py = referencePython(here);
-const r = spawnSync(py, [path.join(here, "ref.py"), file, "Z", String(R)], { encoding: "utf8", maxBuffer: 1 << 24 });
-if (r.status !== 0) { console.error(r.stderr); process.exit(1); }
-const ref = JSON.parse(r.stdout);
+ref.read = median(rr); ref.level = median(rl);
+console.log(`  per repeat: read ours ${tr.map((t) => t.toFixed(3)).join(" ")} s, nanonispy ${rr.map((t) => t.toFixed(3)).join(" ")} s`);
 fs.rmSync(path.dirname(file), { recursive: true, force: true });
 
 const f3 = (x) => x.toFixed(3);
@@ -85,5 +95,6 @@ console.log(`  plane coefficients ours [${ours.coef.map((c) => c.toExponential(6
 console.log(`  levelled pixel (0,0) ours ${ours.p00.toExponential(6)} numpy ${ref.p00.toExponential(6)}; (last) ours ${ours.pLast.toExponential(6)} numpy ${ref.p_last.toExponential(6)}`);
 
 // ------------------------------------------------------------------ the SHO benchmark
+if (args.includes("--no-sho")) process.exit(0);
 const sho = spawnSync(process.execPath, [path.join(here, "sho.mjs")], { stdio: "inherit" });
 if (sho.status !== 0) process.exit(1);

@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { readers, sniffReader } from "../io/registry";
 import { ioError } from "../io/util";
-import { isSPMReader, readWhole } from "../io/formats/spm-common";
+import { isSPMReader, parseFile } from "../io/formats/spm-common";
 import { readUSID } from "../io/formats/spm-usid";
 import type { SPMFile } from "../io/formats/spm-types";
 
@@ -25,7 +25,8 @@ import type { SPMFile } from "../io/formats/spm-types";
  * in nm per pixel when the file gives a scan size (`metadata.scanSize`, nm).
  * `metadata.header` keeps everything else the file says. See src/io/formats/spm-types.ts.
  *
- * Cost: the whole file is read into memory once (O(file size)).
+ * Cost: O(file size); .sxm images are read plane by plane straight into
+ * their arrays, other formats are read into memory whole first.
  * Errors (truncated, corrupt, unknown format) name the file and the reason.
  *
  * @example
@@ -61,5 +62,5 @@ export async function readSPM(path: string): Promise<SPMFile> {
   if (!reader || !isSPMReader(reader)) {
     throw ioError(fn, path, `${reader ? `the file is ${reader.description} (${reader.name}), not a scanning-probe format` : "unknown file format"}; scanning-probe formats: ${spm.map((r) => `${r.name} (${r.signature})`).join(", ")}, usid (HDF5)`);
   }
-  return reader.parseSPM(fn, path, readWhole(fn, path));
+  return parseFile(reader, fn, path);
 }

@@ -5,11 +5,13 @@
  * source projects assert (../shared/data/README.md).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readImage, readImageStack } from "../../src/io/read-image";
 import { gridMap, gridSpectrum, readSPM } from "../../src/spm";
 import { sharedData } from "../helpers/shared-data";
+import { nanonisSxmReader } from "../../src/io/formats/spm-nanonis";
 
 const ROOT = resolve(__dirname, "..", "..");
 const PYTHON = process.env.CAUSALSCOPE_PYTHON ?? join(ROOT, ".venv", "bin", "python");
@@ -54,6 +56,15 @@ const f32 = (x: number): number => Math.fround(x);
     expect(cur.data[(h - 1 - 29) * w + 54]).toBe(f32(7.2952433e-10));
     const df = f.channels.find((c) => c.name === "Frequency_Shift" && c.direction === "forward")!.image;
     expect(df.data[(h - 1 - 77) * w + 68]).toBeCloseTo(-2.944235, 5);
+    // readSPM reads planes straight from the file; the registry's parseSPM on the bytes in memory gives the same.
+    const bytes = readFileSync(file("nanonis_Image_445.sxm"));
+    expect(nanonisSxmReader.parseSPM("readSPM", file("nanonis_Image_445.sxm"), bytes)).toEqual(f);
+    // The same data declared SCAN_DIR down: rows stay in file order (row 0 = first line), backward still mirrored.
+    const down = join(mkdtempSync(join(tmpdir(), "cs-sxm-")), "down.sxm");
+    const i = bytes.indexOf(":SCAN_DIR:\nup\n");
+    writeFileSync(down, Buffer.concat([bytes.subarray(0, i), Buffer.from(":SCAN_DIR:\ndown\n"), bytes.subarray(i + ":SCAN_DIR:\nup\n".length)]));
+    const g = await readSPM(down);
+    for (const k of [0, 1, 7]) for (let y = 0; y < h; y += 37) expect(g.channels[k].image.data.subarray(y * w, (y + 1) * w)).toEqual(f.channels[k].image.data.subarray((h - 1 - y) * w, (h - y) * w));
   });
 
   test("readImage(path, { channel }) gives that channel; no channel in a multi-channel file is an error listing them", async () => {

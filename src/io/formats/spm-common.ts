@@ -15,6 +15,13 @@ import type { ScanDirection, SPMChannel, SPMFile, SPMMetadata } from "./spm-type
 export interface SPMReader extends FormatReader {
   /** Parse `bytes` (the whole file at `path`); errors name `fn` and the file. */
   parseSPM(fn: string, path: string, bytes: Uint8Array): SPMFile;
+  /** Optional: read the file at `path` directly (same result as parseSPM, without holding the file whole in memory). */
+  readSPM?(fn: string, path: string): SPMFile;
+}
+
+/** The whole SPM file at `path` through `reader`: its direct reader where it has one, else parseSPM on the file's bytes. */
+export function parseFile(reader: SPMReader, fn: string, path: string): SPMFile {
+  return reader.readSPM ? reader.readSPM(fn, path) : reader.parseSPM(fn, path, readWhole(fn, path));
 }
 
 /** True when `r` is one of the SPM readers. */
@@ -42,7 +49,7 @@ export function spmReader(def: Omit<SPMReader, "open" | "gives"> & { images: boo
     ...rest,
     gives: images ? ["image", "stack"] : [],
     open: (path, { fn }) => {
-      const parsed = (): SPMFile => reader.parseSPM(fn, path, readWhole(fn, path));
+      const parsed = (): SPMFile => parseFile(reader, fn, path);
       return {
         async image(options) {
           const file = parsed();

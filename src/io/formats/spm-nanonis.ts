@@ -15,26 +15,13 @@
  * - .dat: tab-separated `key\tvalue` header, `[DATA]`, one line of column
  *   names "Name [bwd] (unit) [filt]", then numbers.
  */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ioError } from "../util";
 import type { SniffFile } from "../reader-types";
 import type { SPMChannel, SPMFile, SPMMetadata, SPMSignal, ScanDirection } from "./spm-types";
-import { calibrated, headerNumber, indexOfAscii, latin1, mirrorColumns, spmReader, startsWithAscii } from "./spm-common";
+import { calibrated, headerNumber, indexOfAscii, latin1, spmReader, startsWithAscii } from "./spm-common";
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * `rows` lines of `w` float32 values at `offset`, in either byte order,
- * copied into an aligned buffer (line order reversed when `flip`) and
- * byte-swapped where the host's order differs.
- */
-function floats(bytes: Uint8Array, offset: number, w: number, rows: number, littleEndian: boolean, flip = false): Float32Array {
-  const line = w * 4;
-  const copy = new Uint8Array(rows * line);
-  if (flip) for (let y = 0; y < rows; y++) copy.set(bytes.subarray(offset + (rows - 1 - y) * line, offset + (rows - y) * line), y * line);
-  else copy.set(bytes.subarray(offset, offset + rows * line));
-  if (littleEndian !== HOST_LE) Buffer.from(copy.buffer, 0, copy.length).swap32();
-  return new Float32Array(copy.buffer, 0, rows * w);
-}
 
 /** `:KEY:` blocks of an .sxm header: key -> value text (lines joined with "\n", trimmed). */
 function sxmHeader(text: string): Record<string, string> {
@@ -63,7 +50,106 @@ function nameUnit(text: string): [string, string] {
   return m ? [m[1], m[2]] : [text.trim(), ""];
 }
 
+/**
+ * Decode, in place, a plane of `w` × `rows` float32 whose file bytes fill
+ * `out`: byte-swapped where the host's order differs, then rows reversed
+ * (`flip`: bottom line stored first) and each row reversed (`backward`:
+ * right to left); both together are one whole-array reverse.
+ */
+function decode(out: Float32Array, w: number, rows: number, littleEndian: boolean, flip: boolean, backward: boolean): Float32Array {
+  if (littleEndian !== HOST_LE) Buffer.from(out.buffer, out.byteOffset, out.byteLength).swap32();
+  if (flip && backward) out.reverse();
+  else if (flip) {
+    const tmp = new Float32Array(w);
+    for (let y = 0, z = rows - 1; y < z; y++, z--) {
+      tmp.set(out.subarray(y * w, (y + 1) * w));
+      out.copyWithin(y * w, z * w, (z + 1) * w);
+      out.set(tmp, z * w);
+    }
+  } else if (backward) for (let y = 0; y < rows; y++) out.subarray(y * w, (y + 1) * w).reverse();
+  return out;
+}
+
+/** `w` × `rows` float32 at `offset` of `bytes`, copied into an aligned array and decoded (see decode). */
+function plane(bytes: Uint8Array, offset: number, w: number, rows: number, littleEndian: boolean, flip = false, backward = false): Float32Array {
+  const out = new Float32Array(w * rows);
+  new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + out.byteLength));
+  return decode(out, w, rows, littleEndian, flip, backward);
+}
+
+/** What an .sxm header says about the file: metadata, the planes in file order, and where and how they are stored. */
+interface SxmLayout {
+  meta: SPMMetadata;
+  planes: [string, string, ScanDirection][];
+  w: number;
+  h: number;
+  /** Byte offset of the first plane. */
+  start: number;
+  littleEndian: boolean;
+  /** SCAN_DIR up: the bottom line is stored first. */
+  flip: boolean;
+}
+
 function parseSxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
+  const L = sxmLayout(fn, path, bytes, bytes.length);
+  const n = L.w * L.h;
+  const channels: SPMChannel[] = L.planes.map(([name, unit, direction], k) => ({
+    name, unit, direction,
+    image: calibrated(plane(bytes, L.start + k * n * 4, L.w, L.h, L.littleEndian, L.flip, direction === "backward"), L.w, L.h, L.meta),
+  }));
+  return { channels, metadata: L.meta };
+}
+
+/**
+ * Read a Nanonis .sxm file from disk (what `readSPM` and `readImage` use;
+ * the same result as parseSxm on the whole file's bytes): the header, then
+ * every plane read straight into its own array and decoded there, so the
+ * data are copied once instead of twice (no whole-file buffer). One
+ * synchronous read per plane measured faster than all planes read at once
+ * on the thread pool (0.63 vs 0.68 s for 128 MiB, medians of 9 fresh
+ * processes on the shared 2-core machine).
+ */
+function readSxmFile(fn: string, path: string): SPMFile {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const readAt = (dst: Uint8Array, offset: number): void => {
+      for (let done = 0; done < dst.length;) {
+        const n = readSync(fd, dst, done, dst.length - done, offset + done);
+        if (n <= 0) throw ioError(fn, path, `truncated: could read only ${offset + done} of ${offset + dst.length} bytes`);
+        done += n;
+      }
+    };
+    // The header is a few kB; read 64 kB at a time until its end marker and the bytes after it are in.
+    let head = new Uint8Array(0);
+    while (head.length < size) {
+      const next = new Uint8Array(Math.min(size, head.length + (1 << 16)));
+      next.set(head);
+      readAt(next.subarray(head.length), head.length);
+      head = next;
+      const end = indexOfAscii(head, ":SCANIT_END:");
+      if (end >= 0 && head.length >= Math.min(size, end + 80)) break;
+    }
+    const L = sxmLayout(fn, path, head, size);
+    const n = L.w * L.h;
+    const channels: SPMChannel[] = L.planes.map(([name, unit, direction], k) => {
+      const data = new Float32Array(n);
+      readAt(new Uint8Array(data.buffer), L.start + k * n * 4);
+      return { name, unit, direction, image: calibrated(decode(data, L.w, L.h, L.littleEndian, L.flip, direction === "backward"), L.w, L.h, L.meta) };
+    });
+    return { channels, metadata: L.meta };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The layout of an .sxm file from its first bytes `bytes` (through the header) and its `size`. */
+function sxmLayout(fn: string, path: string, bytes: Uint8Array, size: number): SxmLayout {
   const end = indexOfAscii(bytes, ":SCANIT_END:");
   if (end < 0) throw ioError(fn, path, "truncated or not a Nanonis .sxm file: no :SCANIT_END: line ends the header");
   const h = sxmHeader(latin1(bytes.subarray(0, end)));
@@ -107,13 +193,8 @@ function parseSxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
   }
   const n = w * ht;
   const need = start + planes.length * n * 4;
-  if (bytes.length < need) throw ioError(fn, path, `truncated: the header describes ${planes.length} images of ${w} x ${ht} float32 (${need - start} bytes after the header), the file has ${bytes.length - start}`);
-  const channels: SPMChannel[] = planes.map(([name, unit, direction], k) => {
-    let data = floats(bytes, start + k * n * 4, w, ht, le, dir === "up");
-    if (direction === "backward") data = mirrorColumns(data, w, ht);
-    return { name, unit, direction, image: calibrated(data, w, ht, meta) };
-  });
-  return { channels, metadata: meta };
+  if (size < need) throw ioError(fn, path, `truncated: the header describes ${planes.length} images of ${w} x ${ht} float32 (${need - start} bytes after the header), the file has ${size - start}`);
+  return { meta, planes, w, h: ht, start, littleEndian: le, flip: dir === "up" };
 }
 
 /** `key=value` lines of a .3ds header (quotes removed). */
@@ -157,7 +238,7 @@ function parse3ds(fn: string, path: string, bytes: Uint8Array): SPMFile {
     meta.scanSize = { width: settings[2] * 1e9, height: settings[3] * 1e9, unit: "nm" };
     meta.scanAngle = settings[4];
   }
-  const all = floats(bytes, start, per, w * ht, false);
+  const all = plane(bytes, start, per, w * ht, false);
   // Orientation: the file stores points in acquisition order. The per-point X (m) / Y (m)
   // parameters, rotated back by the grid angle, say where row 0 lies; flip so row 0 is the top.
   const flip = rowsGoUp(all, w, ht, per, paramNames, settings);
@@ -251,6 +332,7 @@ export const nanonisSxmReader = spmReader({
   images: true,
   sniff: (head) => startsWithAscii(head, ":NANONIS_VERSION:"),
   parseSPM: parseSxm,
+  readSPM: readSxmFile,
 });
 
 export const nanonis3dsReader = spmReader({
