@@ -38,8 +38,14 @@ export interface GaussianProcessOptions {
   inference?: "map" | "nuts";
   /** Seed of the restarts and of NUTS (default 0). */
   seed?: number;
-  /** Extra optimiser starts drawn log-uniformly within the bounds (default 2); with "nuts" the MAP fit initialises the chains. */
+  /** Extra optimiser starts drawn log-uniformly within the bounds, or from the priors with `fitObjective: "posterior"` (default 2); with "nuts" the MAP fit initialises the chains. */
   restarts?: number;
+  /**
+   * What inference "map" maximises: "likelihood" (default, type-II maximum likelihood log p(y | θ), as
+   * scikit-learn) or "posterior" (log p(y | θ) + Σ log p(θ) with `priors` over θ = log value, the
+   * hyperpriors' mode, as GPyTorch/BoTorch's fit of a model with priors).
+   */
+  fitObjective?: "likelihood" | "posterior";
   /** false: keep the given kernel's hyperparameters (no fit). Default true. */
   optimize?: boolean;
   /** Standardise y before fitting (default true). */
@@ -521,6 +527,7 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
   if (!(jitter >= 0)) throw new RangeError(`gaussianProcess(options.jitter): must be >= 0, got ${jitter}`);
   const restarts = options.restarts ?? 2;
   if (!Number.isInteger(restarts) || restarts < 0) throw new RangeError(`gaussianProcess(options.restarts): must be a non-negative integer, got ${restarts}`);
+  const withPriors = (checkChoice("gaussianProcess", "fitObjective", options.fitObjective, ["likelihood", "posterior"] as const) ?? "likelihood") === "posterior";
   let kernel = typeof options.kernel === "object" ? options.kernel : defaultKernel(options.kernel ?? "rbf", data, n, d);
   if (!(kernel instanceof Kernel)) throw new TypeError("gaussianProcess(options.kernel): expected a kernel name or a Kernel value");
   if (kernel.inputDims && kernel.inputDims !== d) throw new RangeError(`gaussianProcess(options.kernel): has ${kernel.inputDims} lengthscales, X has ${d} dimensions`);
@@ -603,8 +610,9 @@ export function gaussianProcess(X: number[][] | Float64Array, y: Float64Array | 
   const optimize = (options.optimize ?? true) && D > 0;
   if (optimize) {
     const starts = [z];
-    for (let r = 0; r < restarts; r++) starts.push(Float64Array.from({ length: D }, (_, i) => (i < k ? rng.range(lower[i], upper[i]) : allPriors[i].sample(() => rng.normal()))));
-    const best = maximise(starts, false);
+    const draw = (i: number): number => Math.min(upper[i], Math.max(lower[i], allPriors[i].sample(() => rng.normal())));
+    for (let r = 0; r < restarts; r++) starts.push(Float64Array.from({ length: D }, (_, i) => (i < k && !withPriors ? rng.range(lower[i], upper[i]) : draw(i))));
+    const best = maximise(starts, withPriors);
     if (!best) throw new RangeError(`gaussianProcess: ${meanTerm ? "no starting point gives a finite likelihood (K(X, X) not positive definite or the mean function failing)" : "K(X, X) is not positive definite at any starting hyperparameters"} (kernel ${kernel}): add a white-noise term or raise options.jitter`);
     z = best.x;
   }

@@ -30,7 +30,7 @@ export type { ElpdResult } from "./loo";
 export { minimizeLbfgsb } from "./lbfgs";
 export type { MinimizeResult, LbfgsbOptions } from "./lbfgs";
 export { bayesianOptimization, acquisitionValue } from "./optimize";
-export type { BayesianOptimizationOptions, BayesianOptimizationResult, AcquisitionName } from "./optimize";
+export type { BayesianOptimizationOptions, BayesianOptimizationResult, AcquisitionName, HyperpriorName } from "./optimize";
 export { compareModels } from "./compare";
 export type { MeanModel, CompareOptions, ComparisonResult } from "./compare";
 export { traceChart, rankChart, regretChart, priorPosteriorChart } from "./plots";
