@@ -233,7 +233,7 @@ export function symbolicRegression(
   }
   const run = search(Date.now(), data, target, given);
   let step = run.next();
-  while (!step.done) step = run.next((step.value as IslandJob[]).map((job) => evolveIsland(own(job))));
+  while (!step.done) step = run.next((step.value as IslandJob[]).map(evolveIsland));
   return step.value as SymbolicResult;
 }
 
@@ -283,7 +283,7 @@ export async function symbolicRegressionAsync(
       if (k === 0) {
         results = [];
         for (const job of jobs) {
-          results.push(evolveIsland(own(job)));
+          results.push(evolveIsland(job));
           await new Promise((resolve) => setImmediate(resolve));
         }
       } else {
@@ -300,17 +300,6 @@ export async function symbolicRegressionAsync(
 }
 
 const ISLAND_MODULE = require.resolve("./island");
-
-/**
- * The job as a worker thread receives it: its own copy of the island's state,
- * migrants and frequencies, cloned together as one message is (the problem's
- * arrays are only read), so an island in the calling thread cannot reach what
- * the caller keeps.
- */
-function own(job: IslandJob): IslandJob {
-  const { state, migrants, frequency } = structuredClone({ state: job.state, migrants: job.migrants, frequency: job.frequency });
-  return { ...job, state, migrants, frequency };
-}
 
 /**
  * The search as a sequence of iterations: yields the island jobs of each
@@ -368,7 +357,7 @@ function* search(
       const simple = simplify(tree);
       const simpleLoss = scorer.loss(simple);
       record(hall, { tree: simple, loss: simpleLoss, complexity: complexity(simple), birth: m.birth }, o.maxsize);
-      if (loss < m.loss) hall[c] = { ...m, tree, loss };
+      if (loss < m.loss) hall[c] = { tree, loss, complexity: m.complexity, birth: m.birth };
     }
   } finally {
     bar?.done(`${iterations} iterations, ${stoppedBy}`);
