@@ -26,7 +26,16 @@
  *     swap with a random host neighbour, accepted with the Metropolis
  *     probability min(1, exp(hopStrainBias · (ε_new − ε_old))) (vacancies
  *     drift into tensile regions when the bias is positive: a shared cause
- *     of vacancy density and nucleation, for the causal tools).
+ *     of vacancy density and nucleation, for the causal tools);
+ *  5. dopants (`dopants.count`, default none): substitutional atoms of
+ *     another intensity on host sites, placed at frame 0 at least 4 lattice
+ *     constants apart. A dopant whose site leaves the host phase (knock-on,
+ *     new phase) is lost; a vacancy hopping into a dopant's site (step 4)
+ *     carries the dopant into the vacancy's old site; then each dopant, with
+ *     probability `dopants.hopRate`, exchanges with a random host neighbour
+ *     that holds no dopant. Both are dopant hops (one lattice constant).
+ *     Dopants draw from their own generator and never change site states,
+ *     so a movie's states are the same with or without them.
  * Positions: ideal lattice + a smooth dilatation field (Gaussian sources,
  * u = A·(r − r_k)·exp(−|r − r_k|²/2w²), dilatation 2A at the centre) + in the
  * new phase a period-doubling shear (y offset ±dimerization·a alternating
@@ -73,6 +82,8 @@ export interface SimulateTransitionOptions {
   growth?: number;
   /** Appearance of the new phase: column intensity relative to the host (default 0.7) and the period-doubling y offset as a fraction of a (default 0.1). */
   phase?: { intensity?: number; dimerization?: number };
+  /** Substitutional dopants (step 5 of the model): `count` (default 0), `hopRate` (probability per frame of an exchange with a host neighbour, default 0.1), `intensity` relative to the host (default 1.5). */
+  dopants?: { count?: number; hopRate?: number; intensity?: number };
   /** Render every frame (default true); false returns the ground truth only (fast; render chosen frames later with {@link renderTransitionFrame}). */
   render?: boolean;
   /** Column width σ, pixels (default 0.12 a). */
@@ -87,12 +98,14 @@ export interface SimulateTransitionOptions {
 export interface TransitionMovie {
   /** The rendered frames (empty with `render: false`). */
   frames: Image[];
-  /** Per frame, the columns present: `x`, `y` (true positions, px), `site` (index into `sites`), `phase` (0 host, 2 new phase), `intensity` (relative column intensity). */
+  /** Per frame, the columns present: `x`, `y` (true positions, px), `site` (index into `sites`), `phase` (0 host, 2 new phase), `intensity` (relative column intensity), `dopant` (the dopant's index, −1 for a host or new-phase atom). */
   atoms: Table[];
   /** The lattice sites: `i`, `j` (lattice indices), `x`, `y` (host positions, px), `strain` (true dilatation, fraction). */
   sites: Table;
   /** Per frame, the state of every site (0 host, 1 vacancy, 2 new phase), indexed like `sites`. */
   states: Int32Array[];
+  /** Per frame, the site of each dopant (−1 once lost); a dopant hop is a change of site between consecutive frames. Empty arrays without dopants. */
+  dopants: Int32Array[];
   /** Per frame t ≥ 1, the true nucleation hazard λ per site that step t used (frame t − 1's configuration; 0 for non-host sites and after nucleation); frame 0: zeros. */
   hazard: Float64Array[];
   /** The first nucleus: its site, the frame where it first appears, and its position; null when none formed. */
@@ -163,6 +176,10 @@ export function simulateTransition(options: SimulateTransitionOptions = {}): Tra
   checkNumber("phase.dimerization", ph.dimerization ?? 0.1, 0, 0.4);
   const sigma = options.sigma ?? 0.12 * a;
   checkNumber("sigma", sigma, 1e-300);
+  const dp = options.dopants ?? {}, nDop = dp.count ?? 0, dopHop = dp.hopRate ?? 0.1, dopI = dp.intensity ?? 1.5;
+  if (!(Number.isInteger(nDop) && nDop >= 0)) throw new RangeError(`simulateTransition: options.dopants.count must be an integer >= 0, got ${nDop}`);
+  checkNumber("dopants.hopRate", dopHop, 0, 1);
+  checkNumber("dopants.intensity", dopI, 0);
 
   const r = rng(options.seed ?? 0);
   const W = Math.round(nx * a), H = Math.round(ny * a), N = nx * ny;
@@ -193,6 +210,11 @@ export function simulateTransition(options: SimulateTransitionOptions = {}): Tra
   const pKnock = 1 - Math.exp(-xs * dose);
   let state = new Int32Array(N);
   const states: Int32Array[] = [state.slice()], hazard: Float64Array[] = [new Float64Array(N)];
+  // dopants: their own generator (the site dynamics draw the same numbers with or without them)
+  const rd = rng(((options.seed ?? 0) * 7919 + 104729) >>> 0), dopant = placeDopants();
+  const dopantAt = new Int32Array(N).fill(-1);
+  dopant.forEach((s, k) => (dopantAt[s] = k));
+  const dopants: Int32Array[] = [dopant.slice()];
   let nucleation: TransitionMovie["nucleation"] = null;
   for (let t = 1; t < T; t++) {
     const next = state.slice(), lam = new Float64Array(N);
@@ -201,10 +223,41 @@ export function simulateTransition(options: SimulateTransitionOptions = {}): Tra
       if (site >= 0) { next[site] = NEW_PHASE; nucleation = { site, frame: t, x: sx[site], y: sy[site] }; }
     } else grow(state, next, r);
     for (let s = 0; s < N; s++) if (next[s] === HOST && r.uniform() < pKnock) next[s] = VACANCY;
+    dopant.forEach((s, k) => { if (s >= 0 && next[s] !== HOST) { dopant[k] = -1; dopantAt[s] = -1; } });
     hop(next, r);
+    if (nDop) exchange(next);
     state = next;
     states.push(state.slice());
     hazard.push(lam);
+    dopants.push(dopant.slice());
+  }
+
+  /** Step 5 set-up: `nDop` distinct sites at least 4 lattice constants apart (rejection, then any free site). */
+  function placeDopants(): Int32Array {
+    const out: number[] = [];
+    for (let tries = 0; out.length < nDop && tries < 1000 * (nDop + 1); tries++) {
+      const s = rd.int(N);
+      if (out.every((q) => Math.hypot(si[q] - si[s], sj[q] - sj[s]) >= 4)) out.push(s);
+    }
+    if (out.length < nDop) throw new RangeError(`simulateTransition: options.dopants.count = ${nDop} dopants do not fit ${nx} × ${ny} sites at least 4 lattice constants apart`);
+    return Int32Array.from(out);
+  }
+
+  /** Move a dopant with its atom from site `from` to `to` (when it holds one). */
+  function carry(from: number, to: number): void {
+    const k = dopantAt[from];
+    if (k < 0) return;
+    dopant[k] = to; dopantAt[to] = k; dopantAt[from] = -1;
+  }
+
+  /** Step 5: each dopant, with probability dopHop, exchanges with a random host neighbour holding no dopant. */
+  function exchange(cur: Int32Array): void {
+    for (let k = 0; k < nDop; k++) {
+      const s = dopant[k];
+      if (s < 0 || rd.uniform() >= dopHop) continue;
+      const hosts = nbr(s).filter((q) => cur[q] === HOST && dopantAt[q] < 0);
+      if (hosts.length) carry(s, hosts[rd.int(hosts.length)]);
+    }
   }
 
   /** Step 1: fill λ on the host sites of `prev`; the nucleus site, or −1. */
@@ -243,22 +296,24 @@ export function simulateTransition(options: SimulateTransitionOptions = {}): Tra
       const hosts = nbr(v).filter((q) => cur[q] === HOST);
       if (!hosts.length) continue;
       const q = hosts[g.int(hosts.length)];
-      if (g.uniform() < Math.min(1, Math.exp(hopBias * (eps[q] - eps[v])))) { cur[q] = VACANCY; cur[v] = HOST; }
+      if (g.uniform() < Math.min(1, Math.exp(hopBias * (eps[q] - eps[v])))) { cur[q] = VACANCY; cur[v] = HOST; carry(q, v); }
     }
   }
 
   const atoms: Table[] = [], frames: Image[] = [];
   for (let t = 0; t < T; t++) {
-    const s0 = states[t], X: number[] = [], Y: number[] = [], S: number[] = [], P: number[] = [], I: number[] = [];
+    const s0 = states[t], X: number[] = [], Y: number[] = [], S: number[] = [], P: number[] = [], I: number[] = [], D: number[] = [];
+    const dAt = new Map<number, number>();
+    dopants[t].forEach((s, k) => { if (s >= 0) dAt.set(s, k); });
     for (let s = 0; s < N; s++) {
       if (s0[s] === VACANCY) continue;
-      const b = s0[s] === NEW_PHASE, y = sy[s] + (b ? (si[s] % 2 ? -dimer : dimer) : 0), v = b ? phI : 1;
-      X.push(sx[s]); Y.push(y); S.push(s); P.push(s0[s]); I.push(v);
+      const b = s0[s] === NEW_PHASE, y = sy[s] + (b ? (si[s] % 2 ? -dimer : dimer) : 0), d = dAt.get(s) ?? -1, v = b ? phI : d >= 0 ? dopI : 1;
+      X.push(sx[s]); Y.push(y); S.push(s); P.push(s0[s]); I.push(v); D.push(d);
     }
-    atoms.push(table({ x: Float64Array.from(X), y: Float64Array.from(Y), site: Int32Array.from(S), phase: Int32Array.from(P), intensity: Float64Array.from(I) }));
+    atoms.push(table({ x: Float64Array.from(X), y: Float64Array.from(Y), site: Int32Array.from(S), phase: Int32Array.from(P), intensity: Float64Array.from(I), dopant: Int32Array.from(D) }));
   }
   const movie: TransitionMovie = {
-    frames, atoms, states, hazard, nucleation,
+    frames, atoms, states, dopants, hazard, nucleation,
     sites: table({ i: si, j: sj, x: sx, y: sy, strain: eps }),
     time: Float64Array.from({ length: T }, (_, t) => t * dt),
     dose: Float64Array.from({ length: T }, (_, t) => t * dose),
