@@ -38,6 +38,16 @@ export interface FitSHOOptions {
   maxIterations?: number;
   /** Stop when the relative decrease of the residual sum of squares is below this (default 1e-12). */
   tolerance?: number;
+  /**
+   * A previous, possibly partial fit of the same data set (same width and
+   * height): the pixels it attempted are kept as they are (values, failures)
+   * and only the others are fitted, so a long fit can be done in parts.
+   */
+  resume?: SHOFit;
+  /** With `resume`: fit again the pixels that failed in it (e.g. with a larger maxIterations). Default false. */
+  retryFailures?: boolean;
+  /** Attempt at most this many pixels in this call (in pixel order); the rest stay for a later call with `resume`. Default: all. */
+  maxPixels?: number;
 }
 
 /** Per-pixel SHO maps (row-major, width × height) and each pixel's failure, if any. */
@@ -50,8 +60,12 @@ export interface SHOFit {
   rSquared: Image;
   /** 1 where the fit converged to a physical optimum (A > 0, Q > 0, ω0 inside the band ± its width). */
   converged: Uint8Array;
-  /** Pixels that did not converge, with the reason; their map values are NaN. */
+  /** Pixels that did not converge, with the reason; their map values are NaN. In pixel order. */
   failures: { pixel: number; x: number; y: number; reason: string }[];
+  /** 1 for each pixel attempted (converged or failed); 0 = not fitted yet (NaN maps, not a failure): see `maxPixels`. */
+  attempted: Uint8Array;
+  /** Number of pixels not attempted yet (0 when the fit is complete). */
+  remaining: number;
   /** The same parameters as plain objects, one per pixel (NaN where failed). */
   parameters(pixel: number): SHOParameters;
 }
@@ -204,7 +218,10 @@ function levenbergMarquardt(f: ArrayLike<number>, re: ArrayLike<number>, im: Arr
  * of amplitude, resonance frequency, Q, phase (wrapped to (−π, π]) and R², a
  * per-pixel `converged` flag and a list of failures with reasons (NaN in the
  * maps there) — a fit never silently returns a wrong number for a pixel it
- * could not fit. Cost: O(pixels × bins × iterations) (≈ 10–30 iterations).
+ * could not fit. Resumable: `maxPixels` stops after that many pixels
+ * (`attempted`, `remaining` say where), `resume` continues a previous result
+ * (and `retryFailures` refits its failures); fitting in parts gives exactly
+ * the maps of one call. Cost: O(pixels × bins × iterations) (≈ 10–30 iterations).
  * Reference: pycroscopy/BGlib `be_sho_fitter` (same model and parameters).
  *
  * @example const fit = fitSHO({ frequencies, real, imag, width: 100, height: 100 }); fit.frequency.data[0];
@@ -219,11 +236,38 @@ export function fitSHO(response: BEResponse, options: FitSHOOptions = {}): SHOFi
   const tol = options.tolerance ?? 1e-12;
   const band = [Math.min(...Array.from(f)), Math.max(...Array.from(f))];
   const span = band[1] - band[0];
-  const maps = Array.from({ length: 5 }, () => new Float32Array(w * h));
-  const params = new Float64Array(4 * w * h);
+  const maxPixels = options.maxPixels ?? Infinity;
+  if (!(maxPixels >= 0) || (Number.isFinite(maxPixels) && !Number.isInteger(maxPixels))) throw new RangeError(`fitSHO: options.maxPixels must be a non-negative integer, got ${options.maxPixels}`);
+  const prev = options.resume;
+  if (prev !== undefined && (!(prev.attempted instanceof Uint8Array) || prev.attempted.length !== w * h || prev.frequency?.width !== w || prev.frequency?.height !== h)) {
+    throw new RangeError(`fitSHO: options.resume must be a fitSHO result of a ${w} × ${h} data set, got ${prev?.frequency ? `${prev.frequency.width} × ${prev.frequency.height}` : typeof prev}`);
+  }
+  if (options.retryFailures && !prev) throw new RangeError("fitSHO: options.retryFailures needs options.resume (the fit whose failures to retry)");
+  const maps = Array.from({ length: 5 }, () => new Float32Array(w * h).fill(NaN));
+  const params = new Float64Array(4 * w * h).fill(NaN);
   const converged = new Uint8Array(w * h);
+  const attempted = new Uint8Array(w * h);
   const failures: SHOFit["failures"] = [];
+  if (prev) {
+    const prevMaps = [prev.amplitude, prev.frequency, prev.quality, prev.phase, prev.rSquared];
+    const reasons = new Map(prev.failures.map((f) => [f.pixel, f]));
+    for (let p = 0; p < w * h; p++) {
+      if (!prev.attempted[p] || (options.retryFailures && !prev.converged[p])) continue;
+      attempted[p] = 1;
+      converged[p] = prev.converged[p];
+      maps.forEach((m, k) => { m[p] = prevMaps[k].data[p]; });
+      const q = prev.parameters(p);
+      params.set([q.amplitude, q.frequency, q.quality, q.phase], 4 * p);
+      const failure = reasons.get(p);
+      if (!prev.converged[p] && failure) failures.push(failure);
+    }
+  }
+  let budget = maxPixels;
   for (let p = 0; p < w * h; p++) {
+    if (attempted[p]) continue;
+    if (budget <= 0) break;
+    budget--;
+    attempted[p] = 1;
     const re = real.subarray(p * n, (p + 1) * n);
     const im = imag.subarray(p * n, (p + 1) * n);
     let reason: string | undefined;
@@ -240,8 +284,6 @@ export function fitSHO(response: BEResponse, options: FitSHOOptions = {}): SHOFi
     if (!reason && !(q[1] > band[0] - span && q[1] < band[1] + span)) reason = `resonance ${q[1]} outside the band ${band[0]}..${band[1]} ± its width`;
     if (reason) {
       failures.push({ pixel: p, x: p % w, y: Math.floor(p / w), reason });
-      for (const m of maps) m[p] = NaN;
-      params.fill(NaN, 4 * p, 4 * p + 4);
       continue;
     }
     const phase = Math.atan2(Math.sin(q[3]), Math.cos(q[3]));
@@ -259,8 +301,11 @@ export function fitSHO(response: BEResponse, options: FitSHOOptions = {}): SHOFi
     converged[p] = 1;
   }
   const img = (data: Float32Array): Image => ({ data, width: w, height: h });
+  failures.sort((a, b) => a.pixel - b.pixel);
+  let remaining = 0;
+  for (const a of attempted) if (!a) remaining++;
   return {
-    amplitude: img(maps[0]), frequency: img(maps[1]), quality: img(maps[2]), phase: img(maps[3]), rSquared: img(maps[4]), converged, failures,
+    amplitude: img(maps[0]), frequency: img(maps[1]), quality: img(maps[2]), phase: img(maps[3]), rSquared: img(maps[4]), converged, failures, attempted, remaining,
     parameters: (pixel) => ({ amplitude: params[4 * pixel], frequency: params[4 * pixel + 1], quality: params[4 * pixel + 2], phase: params[4 * pixel + 3] }),
   };
 }

@@ -77,3 +77,29 @@ test("a pixel that cannot be fitted is reported with its reason and NaN maps; in
   expect(Number.isNaN(fit.frequency.data[1])).toBe(true);
   expect(() => fitSHO({ frequencies: freqs, real, imag, width: 3, height: 1 })).toThrow(/fitSHO: real and imag must hold width × height × bins = 3 × 1 × 64 = 192 values, got 128 and 128/);
 });
+
+test("resumable: fitting in parts (maxPixels, resume) gives exactly the one-call maps; retryFailures refits failures", () => {
+  const n = 7;
+  const { real, imag } = dataset(n, 2e-3, 11);
+  real[3 * BINS + 9] = NaN; // pixel 3 cannot be fitted
+  const data = { frequencies: freqs, real, imag, width: n, height: 1 };
+  const whole = fitSHO(data);
+  const part = fitSHO(data, { maxPixels: 4 });
+  expect(part.remaining).toBe(3);
+  expect(Array.from(part.attempted)).toEqual([1, 1, 1, 1, 0, 0, 0]);
+  expect(part.failures.map((f) => f.pixel)).toEqual([3]);
+  expect(Number.isNaN(part.frequency.data[5])).toBe(true);
+  const rest = fitSHO(data, { resume: part });
+  expect(rest.remaining).toBe(0);
+  for (const k of ["amplitude", "frequency", "quality", "phase", "rSquared"] as const) expect(rest[k].data).toEqual(whole[k].data);
+  expect(rest.failures).toEqual(whole.failures);
+  expect(rest.parameters(6)).toEqual(whole.parameters(6));
+  // Two iterations are too few: every pixel fails; a retry with the default limit fits all but the NaN pixel.
+  const short = fitSHO({ ...data, real: real.slice(), imag }, { maxIterations: 2 });
+  expect(short.failures.length).toBe(n);
+  const retried = fitSHO(data, { resume: short, retryFailures: true });
+  expect(retried.frequency.data).toEqual(whole.frequency.data);
+  expect(retried.failures).toEqual(whole.failures);
+  expect(() => fitSHO({ ...data, width: 1, height: n }, { resume: part })).toThrow("fitSHO: options.resume must be a fitSHO result of a 1 × 7 data set, got 7 × 1");
+  expect(() => fitSHO(data, { maxPixels: 1.5 })).toThrow("fitSHO: options.maxPixels must be a non-negative integer, got 1.5");
+});
