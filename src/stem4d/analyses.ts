@@ -12,7 +12,7 @@ import { makeImage, type Image } from "../image/image";
 import type { Dataset4D } from "./dataset";
 import type { TaskRef } from "../core/pool";
 import { runUDF, runUDFs, type DatasetMeta, type RunOptions, type UDF } from "./udf";
-import { simdKernels, wasmKernels } from "./simd";
+import { align16, framesInKernels, simdKernels, wasmKernels } from "./simd";
 
 /** Reference to a process function of this module (for worker threads). */
 const here = (name: string): TaskRef => ({ module: __filename, export: name });
@@ -212,16 +212,19 @@ export function processVirtualImage(frames: Float32Array, n: number, _start: num
   const out = b.intensity, fs = meta.frameSize, runs = p.runs, idx = p.index, w = p.weight;
   let from = 0;
   if (p.simd) {
-    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
     const kx = meta.detShape[1], ky = meta.detShape[0];
-    const outP = B * fs * 4, maskP = outP + B * 8, rangesP = maskP + fs * 4;
-    const k = wasmKernels(simdKernels()!, rangesP + ky * 8);
+    // Frames already in kernel memory (simd.ts readFramesIntoKernels) are read where they are, below them
+    // the scratch: results, mask, row ranges; other frames are copied after the scratch in batches of ≤ 4 MiB.
+    const inPlace = framesInKernels(frames, n, fs, ky);
+    const B = inPlace ? n : Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+    const outP = 0, maskP = align16(B * 8), rangesP = maskP + align16(fs * 4), framesP = inPlace ? frames.byteOffset : rangesP + align16(ky * 8);
+    const k = wasmKernels(simdKernels()!, inPlace ? 0 : framesP + B * fs * 4);
     new Float32Array(k.memory.buffer, maskP, fs).set(p.mask);
     new Int32Array(k.memory.buffer, rangesP, 2 * ky).set(p.ranges);
     for (let f0 = 0; f0 < n; f0 += B) {
       const m = Math.min(B, n - f0);
-      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-      k.vi(0, m, kx, ky, outP, maskP, rangesP);
+      if (!inPlace) new Float32Array(k.memory.buffer, framesP, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      k.vi(framesP, m, kx, ky, outP, maskP, rangesP);
       out.set(new Float64Array(k.memory.buffer, outP, m), f0);
     }
     from = n;
@@ -305,25 +308,28 @@ export function centerOfMassUDF(options: { mask?: Float32Array; ignoreNaN?: bool
 /** Process of centerOfMassUDF: [Σv, Σv·kx, Σv·ky] of each frame into the nav buffer `com` (see centerOfMassUDF). */
 export function processCenterOfMass(frames: Float32Array, n: number, _start: number, b: Record<string, Float64Array>, p: ComParams, meta: DatasetMeta): void {
   const out = b.com, fs = meta.frameSize, kx = meta.detShape[1], ky = meta.detShape[0], mask = p.mask;
-  if (p.simd && mask === null && !p.ignoreNaN && kx % 4 === 0) {
+  const simd = p.simd && !p.ignoreNaN && kx % 4 === 0;
+  // Frames in kernel memory are read in place, as in processVirtualImage; others are copied after the scratch.
+  const inPlace = simd && framesInKernels(frames, n, fs, ky);
+  const B = inPlace ? n : Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
+  if (simd && mask === null) {
     // SIMD kernel (./simd.ts); NaN/Inf propagate exactly as in the loop below.
-    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
-    const outP = B * fs * 4;
-    const k = wasmKernels(simdKernels()!, outP + B * 24);
+    const outP = 0, framesP = inPlace ? frames.byteOffset : align16(B * 24);
+    const k = wasmKernels(simdKernels()!, inPlace ? 0 : framesP + B * fs * 4);
     for (let f0 = 0; f0 < n; f0 += B) {
       const m = Math.min(B, n - f0);
-      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-      k.com(0, m, kx, ky, outP);
+      if (!inPlace) new Float32Array(k.memory.buffer, framesP, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      k.com(framesP, m, kx, ky, outP);
       out.set(new Float64Array(k.memory.buffer, outP, 3 * m), 3 * f0);
     }
     return;
   }
   let simdDone = false;
-  if (p.simd && mask !== null && !p.ignoreNaN && kx % 4 === 0) {
-    // Masked COM = three SIMD detector sums with weights m, m·x, m·y over the mask's row ranges.
-    const B = Math.max(1, Math.min(n, Math.floor((4 << 20) / (fs * 4))));
-    const outP = B * fs * 4, maskP = outP + 3 * B * 8, rangesP = maskP + 3 * fs * 4;
-    const k = wasmKernels(simdKernels()!, rangesP + ky * 8);
+  if (simd && mask !== null) {
+    // Masked COM = three SIMD detector sums with weights m, m·x, m·y over the mask's row ranges
+    // (scratch: 3 results per frame, 3 weight images, row ranges; simd.ts kernelScratchBytes).
+    const outP = 0, maskP = align16(3 * B * 8), rangesP = maskP + align16(3 * fs * 4), framesP = inPlace ? frames.byteOffset : rangesP + align16(ky * 8);
+    const k = wasmKernels(simdKernels()!, inPlace ? 0 : framesP + B * fs * 4);
     const m3 = new Float32Array(k.memory.buffer, maskP, 3 * fs), rg = new Int32Array(k.memory.buffer, rangesP, 2 * ky);
     for (let y = 0; y < ky; y++) {
       let x0 = kx, x1 = 0;
@@ -336,8 +342,8 @@ export function processCenterOfMass(frames: Float32Array, n: number, _start: num
     }
     for (let f0 = 0; f0 < n; f0 += B) {
       const m = Math.min(B, n - f0);
-      new Float32Array(k.memory.buffer, 0, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
-      for (let q = 0; q < 3; q++) k.vi(0, m, kx, ky, outP + q * B * 8, maskP + q * fs * 4, rangesP);
+      if (!inPlace) new Float32Array(k.memory.buffer, framesP, m * fs).set(frames.subarray(f0 * fs, (f0 + m) * fs));
+      for (let q = 0; q < 3; q++) k.vi(framesP, m, kx, ky, outP + q * B * 8, maskP + q * fs * 4, rangesP);
       const r = new Float64Array(k.memory.buffer, outP, 3 * B);
       for (let i = 0; i < m; i++) { out[3 * (f0 + i)] = r[i]; out[3 * (f0 + i) + 1] = r[B + i]; out[3 * (f0 + i) + 2] = r[2 * B + i]; }
     }

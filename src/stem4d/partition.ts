@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import type { TaskRef } from "../core/pool";
 import { decodeInto } from "../io/dtype";
 import { readChunk, viewChunk, type ChunkSpec, type ChunkState } from "../io/frames4d";
+import { readFramesIntoKernels } from "./simd";
 
 /** Shapes of the dataset a UDF runs over. */
 export interface DatasetMeta {
@@ -116,10 +117,15 @@ export function runProcess(fn: ProcessFn<unknown>, udf: { name: string; params: 
 let chunk: Float32Array | undefined;
 const scratch: ChunkState = {};
 
-/** Frames of a partition read from `spec`: a zero-copy view of shared float32 memory, or decoded into a per-thread buffer. */
-function readFrames(spec: ChunkSpec, start: number, n: number, frameSize: number): Float32Array {
-  const view = viewChunk(spec, start, n);
+/**
+ * Frames of a partition read from `spec`: a zero-copy view of shared float32 memory, else read into
+ * this thread's SIMD kernel memory (./simd.ts; the kernels then read them in place), else (no
+ * WebAssembly SIMD) decoded into a per-thread buffer.
+ */
+function readFrames(spec: ChunkSpec, start: number, n: number, meta: DatasetMeta): Float32Array {
+  const view = viewChunk(spec, start, n) ?? readFramesIntoKernels(spec, start, n, meta.detShape[0]);
   if (view) return view;
+  const frameSize = meta.frameSize;
   if (!chunk || chunk.length < n * frameSize) chunk = new Float32Array(n * frameSize);
   const frames = chunk.subarray(0, n * frameSize);
   // The file is opened and closed per partition: a pool thread may outlive the dataset.
@@ -140,7 +146,7 @@ function readFrames(spec: ChunkSpec, start: number, n: number, frameSize: number
  */
 export function processPartition(job: PartitionJob): Record<string, Float64Array>[] {
   const { meta, start, n } = job;
-  const frames = job.frames ?? readFrames(job.spec!, start, n, meta.frameSize);
+  const frames = job.frames ?? readFrames(job.spec!, start, n, meta);
   return job.udfs.map((u) => {
     const b = partitionBuffers(u.specs, meta, n);
     runProcess(processOf(u.process, u.name), u, frames, meta, start, n, b);

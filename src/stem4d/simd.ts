@@ -10,9 +10,17 @@
  * for kx = 128) of the row sums, far below shot noise. Kernels need
  * kx % 4 == 0; otherwise, or where WebAssembly SIMD is missing, the UDFs
  * fall back to plain float64 loops.
+ *
+ * Frames from a file are decoded straight into the kernels' memory
+ * (readFramesIntoKernels) and the kernels read them in place: from the file
+ * to the result there is one read and, for integer data, one conversion to
+ * float32, no other copy (measured in bench/stem4d/RESULTS.md).
  */
 
+import * as fs from "node:fs";
 import { stem4dWasm } from "../wasm/binaries.generated";
+import { decodeInto } from "../io/dtype";
+import { readChunk, type ChunkSpec, type ChunkState } from "../io/frames4d";
 
 let cached: Uint8Array | null | undefined;
 /** The kernel bytes when this runtime validates them (WebAssembly SIMD), else null. */
@@ -29,21 +37,76 @@ export function simdKernels(): Uint8Array | null {
 }
 
 type Memory = { buffer: ArrayBuffer; grow(pages: number): number };
+type Kernels = { wasm: Uint8Array; com: Function; vi: Function; memory: Memory };
 /** This thread's instance of the kernels (each worker thread has its own module state). */
-let instance: { wasm: Uint8Array; com: Function; vi: Function; memory: Memory } | undefined;
+let instance: Kernels | undefined;
 
 /**
  * The kernels of `wasm`, instantiated once per thread, with a memory of at
  * least `bytes` bytes (grown as needed, never shrunk).
  */
-export function wasmKernels(wasm: Uint8Array, bytes: number): { com: Function; vi: Function; memory: Memory } {
+export function wasmKernels(wasm: Uint8Array, bytes: number): Kernels {
   if (!instance || instance.wasm !== wasm) {
     const WA = (globalThis as unknown as { WebAssembly: any }).WebAssembly; // the library's lib has no WebAssembly types
     const memory: Memory = new WA.Memory({ initial: 1 });
-    const inst = new WA.Instance(new WA.Module(wasm), { env: { memory } });
-    instance = { wasm, com: inst.exports.com as Function, vi: inst.exports.vi as Function, memory };
+    const e = new WA.Instance(new WA.Module(wasm), { env: { memory } }).exports;
+    instance = { wasm, com: e.com, vi: e.vi, memory };
   }
   const need = Math.ceil(bytes / 65536) - instance.memory.buffer.byteLength / 65536;
   if (need > 0) instance.memory.grow(need);
   return instance;
+}
+
+/**
+ * Bytes the kernels of src/stem4d/analyses.ts need below the frames when
+ * they read `n` frames of `frameSize` pixels (`ky` rows) in place: the
+ * masked centre of mass, the largest user (3 float64 results per frame,
+ * three float32 weight images, a column range per row).
+ */
+export function kernelScratchBytes(n: number, frameSize: number, ky: number): number {
+  return align16(24 * n) + align16(12 * frameSize) + align16(8 * ky);
+}
+
+/** `bytes` rounded up to a multiple of 16 (the kernels' regions start 16-byte aligned). */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/**
+ * Whether `frames` lies in this thread's kernel memory with the scratch of
+ * `n` frames below it (see readFramesIntoKernels): the kernels then read it
+ * where it is, with no copy. Frames in kernel memory without that room are
+ * an internal error, thrown: growing the memory would detach them.
+ */
+export function framesInKernels(frames: Float32Array, n: number, frameSize: number, ky: number): boolean {
+  if (!instance || frames.buffer !== instance.memory.buffer) return false;
+  if (frames.byteOffset < kernelScratchBytes(n, frameSize, ky)) throw new Error(`stem4d kernels: frames at byte ${frames.byteOffset} of the kernel memory leave no room for the scratch of ${n} frames`);
+  return true;
+}
+
+// This thread's buffer for the file's bytes of a partition (integer or byte-swapped frames).
+const fileBytes: ChunkState = {};
+
+/**
+ * Frames [start, start+n) of `spec` read and decoded to float32 straight
+ * into this thread's kernel memory, above the kernels' scratch
+ * (kernelScratchBytes); the kernels of analyses.ts then read them in place,
+ * other UDFs get the same values as from `readChunk`. Undefined where
+ * WebAssembly SIMD is missing. The view stays valid until the next call on
+ * this thread.
+ */
+export function readFramesIntoKernels(spec: ChunkSpec, start: number, n: number, ky: number): Float32Array | undefined {
+  const wasm = simdKernels();
+  if (!wasm) return undefined;
+  const scratch = kernelScratchBytes(n, spec.frameSize, ky), floats = n * spec.frameSize;
+  const k = wasmKernels(wasm, scratch + floats * 4);
+  const frames = new Float32Array(k.memory.buffer, scratch, floats);
+  const state: ChunkState = { scratch: fileBytes.scratch };
+  try {
+    readChunk(fs, decodeInto, spec, state, start, n, frames);
+  } finally {
+    if (state.fd !== undefined) fs.closeSync(state.fd);
+    fileBytes.scratch = state.scratch;
+  }
+  return frames;
 }

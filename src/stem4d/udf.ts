@@ -56,6 +56,7 @@ import { defaultWorkers, sharedPool, type Task, type TaskRef } from "../core/poo
 import * as display from "../display";
 import type { Dataset4D } from "./dataset";
 import { Cluster, connectCluster } from "./cluster/client";
+import { readFramesIntoKernels } from "./simd";
 import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn } from "./partition";
 
 export type { BufferSpec, DatasetMeta, ProcessFn } from "./partition";
@@ -186,7 +187,9 @@ function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: num
   let chunk: Float32Array | undefined;
   for (let k = 0; k < nParts; k++) {
     const start = k * pf, n = Math.min(pf, meta.nFrames - start);
-    let frames = ds.source.view?.(start, n);
+    // a view of float32 memory, else frames read into the SIMD kernels' memory (as on worker threads), else a copy
+    const spec = ds.source.chunkSpec();
+    let frames = ds.source.view?.(start, n) ?? (spec ? readFramesIntoKernels(spec, start, n, meta.detShape[0]) : undefined);
     if (!frames) {
       chunk ??= new Float32Array(pf * meta.frameSize);
       frames = chunk.subarray(0, n * meta.frameSize);

@@ -152,3 +152,51 @@ describe("UDFs on the worker pool", () => {
     disk.close();
   });
 });
+
+describe("8- and 16-bit files: frames read into the SIMD kernels' memory (src/stem4d/simd.ts)", () => {
+  /** A (rows, cols, ky, kx) .npy of the unsigned integers `v` (descr "|u1" or "<u2"). */
+  function writeIntNpy(file: string, v: Uint8Array | Uint16Array, shape: number[]): void {
+    const descr = v instanceof Uint8Array ? "|u1" : "<u2";
+    let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}), }`;
+    dict += " ".repeat(128 - 10 - dict.length - 1) + "\n";
+    const head = Buffer.alloc(10);
+    head[0] = 0x93; head.write("NUMPY", 1, "latin1"); head[6] = 1; head.writeUInt16LE(dict.length, 8);
+    fs.writeFileSync(file, Buffer.concat([head, Buffer.from(dict, "latin1"), Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
+  }
+
+  it.each([["uint8", 255], ["uint16", 3000]] as const)("%s: virtual image and centre of mass (plain and masked) equal the exact sums of the stored integers, in the calling thread and on workers", async (type, max) => {
+    const rows = 6, cols = 10, ky = 32, kx = 36, fsz = ky * kx, n = rows * cols * fsz;
+    const ints = type === "uint8" ? new Uint8Array(n) : new Uint16Array(n);
+    let state = 12345;
+    for (let i = 0; i < n; i++) { state = (state * 1103515245 + 12345) >>> 0; ints[i] = (state >>> 8) % (max + 1); }
+    const file = path.join(tmp, `${type}.npy`);
+    writeIntNpy(file, ints, [rows, cols, ky, kx]);
+    const ds = await readDataset4D(file);
+    const asFloat = dataset4D(Float32Array.from(ints), [rows, cols], [ky, kx]); // in memory: the kernels copy the frames in
+    const det = { type: "annulus" as const, center: [17.3, 15.8] as [number, number], inner: 4, outer: 14 };
+    const disk = { type: "circle" as const, center: [18, 16] as [number, number], radius: 9 };
+    const inDet = (x: number, y: number, d: { center: [number, number] }, r0: number, r1: number) => { const d2 = (x - d.center[0]) ** 2 + (y - d.center[1]) ** 2; return d2 >= r0 * r0 && d2 <= r1 * r1; };
+    // exact sums in float64 (the float32 lane sums of these integers are exact too)
+    const vi = new Float32Array(rows * cols), cx = new Float32Array(rows * cols), mcx = new Float32Array(rows * cols), mcy = new Float32Array(rows * cols);
+    for (let f = 0; f < rows * cols; f++) {
+      let s = 0, s0 = 0, sx = 0, m0 = 0, mx = 0, my = 0;
+      for (let y = 0; y < ky; y++) for (let x = 0; x < kx; x++) {
+        const v = ints[f * fsz + y * kx + x];
+        if (inDet(x, y, det, det.inner, det.outer)) s += v;
+        s0 += v; sx += v * x;
+        if (inDet(x, y, disk, 0, disk.radius)) { m0 += v; mx += v * x; my += v * y; }
+      }
+      vi[f] = s; cx[f] = sx / s0; mcx[f] = mx / m0; mcy[f] = my / m0;
+    }
+    for (const workers of [0, 2]) {
+      const opts = { workers, partitionFrames: 7, progress: false }; // 9 partitions, the last one short
+      expect(Array.from((await virtualImage(ds, det, opts)).data)).toEqual(Array.from(vi));
+      expect(Array.from((await centerOfMass(ds, { ...opts, raw: true })).comX.data)).toEqual(Array.from(cx));
+      const masked = await centerOfMass(ds, { ...opts, raw: true, mask: disk });
+      expect(Array.from(masked.comX.data)).toEqual(Array.from(mcx));
+      expect(Array.from(masked.comY.data)).toEqual(Array.from(mcy));
+      expect(Array.from((await virtualImage(asFloat, det, opts)).data)).toEqual(Array.from(vi));
+    }
+    ds.close();
+  });
+});
