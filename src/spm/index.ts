@@ -6,8 +6,8 @@
  * band-excitation SHO fits (./sho.ts) and hysteresis-loop fits (./loop.ts).
  */
 export { readSPM } from "./read";
-export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum } from "./level";
-export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions } from "./level";
+export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum, baseLevel } from "./level";
+export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions, BaseLevelOptions } from "./level";
 export { measureScanDrift, correctScanDrift } from "./drift";
 export type { SlowScan, ScanDriftOptions, ScanDrift, CorrectScanDriftOptions } from "./drift";
 export { applyScanAngle } from "./angle";

@@ -507,3 +507,37 @@ export function zeroMinimum(image: Image): Corrected {
   if (m === Infinity) throw new RangeError("zeroMinimum: the image has no finite pixel");
   return result(image, new Float64Array(image.data.length).fill(m));
 }
+
+/** Options of {@link baseLevel}. */
+export interface BaseLevelOptions extends MaskOptions {
+  /** "mode" (default): the half-sample mode of the heights (the substrate when it is the most common level); "quantile": the `quantile` of the heights. */
+  method?: "mode" | "quantile";
+  /** For method "quantile": which quantile is the base, 0..1 (default 0.05). */
+  quantile?: number;
+}
+
+/**
+ * Base level: shift the data so the substrate is at 0, for heights of
+ * particles or islands read straight off the image. The base is the
+ * half-sample mode of the (unmasked, finite) values — Gwyddion's "modus",
+ * the most common level, which is the substrate when it covers more of the
+ * frame than any other level — or a low `quantile` for substrates that are
+ * rough or mostly covered. Unlike zeroMinimum, one noise spike or pit does
+ * not move it. Returns `{ image, removed, level }` (removed = level
+ * everywhere). O(n log n).
+ */
+export function baseLevel(image: Image, options: BaseLevelOptions = {}): Corrected & { level: number } {
+  const fn = "baseLevel";
+  checkImage(fn, image);
+  const method = checkChoice(fn, "method", options.method, ["mode", "quantile"] as const) ?? "mode";
+  if (options.quantile !== undefined && method !== "quantile") throw new RangeError(`${fn}: options.quantile applies to method "quantile" only (method is "${method}")`);
+  const q = options.quantile ?? 0.05;
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`${fn}: options.quantile must be in [0, 1], got ${options.quantile}`);
+  const use = usable(fn, image, options);
+  const values: number[] = [];
+  for (let i = 0; i < use.length; i++) if (use[i]) values.push(image.data[i]);
+  if (!values.length) throw new RangeError(`${fn}: no usable pixel (all masked or NaN)`);
+  const v = Float64Array.from(values).sort();
+  const level = method === "mode" ? halfSampleMode(v) : quantile(v, q);
+  return { ...result(image, new Float64Array(image.data.length).fill(level)), level };
+}

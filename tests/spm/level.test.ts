@@ -5,7 +5,7 @@
  * back to 1e-9 of its amplitude.
  */
 import type { Image } from "../../src/image/image";
-import { alignRows, levelFacets, levelPlane, levelPolynomial, levelThreePoints, removeScars, zeroMinimum } from "../../src/spm";
+import { alignRows, baseLevel, levelFacets, levelPlane, levelPolynomial, levelThreePoints, removeScars, zeroMinimum } from "../../src/spm";
 
 const W = 64;
 const H = 48;
@@ -145,6 +145,27 @@ describe("zeroMinimum", () => {
     const min = plane(0, H - 1);
     expect(Math.min(...r.image.data)).toBe(0);
     expect(r.removed.data.every((v) => v === min)).toBe(true);
+  });
+});
+
+describe("baseLevel", () => {
+  // Substrate at 2.5 with dyadic roughness (±0.25 on a few pixels), raised discs (bumps) and one deep pit.
+  const rough = (x: number, y: number): number => ((x * 7 + y * 3) % 23 === 0 ? 0.25 : (x * 5 + y) % 29 === 0 ? -0.25 : 0);
+  const img = make((x, y) => 2.5 + rough(x, y) + bumps(x, y) - (x === 3 && y === 4 ? 10 : 0));
+  test("puts the substrate at 0 (half-sample mode), where zeroMinimum is moved by one pit", () => {
+    const r = baseLevel(img);
+    expect(r.level).toBe(2.5);
+    expect(r.image.data[10 * W + 60]).toBe(rough(60, 10));
+    expect(r.image.data[20 * W + 20]).toBe(2); // a disc's top: its height above the substrate
+    expect(r.removed.data.every((v) => v === 2.5)).toBe(true);
+    expect(zeroMinimum(img).removed.data[0]).toBe(-7.5);
+  });
+  test("quantile method and masks; errors name the option", () => {
+    expect(baseLevel(img, { method: "quantile", quantile: 0 }).level).toBe(-7.5);
+    const discs = make((x, y) => (bumps(x, y) ? 1 : 0)).data;
+    expect(baseLevel(img, { mask: discs, masking: "include" }).level).toBe(4.5);
+    expect(() => baseLevel(img, { quantile: 0.1 })).toThrow('baseLevel: options.quantile applies to method "quantile" only (method is "mode")');
+    expect(() => baseLevel(img, { method: "median" as never })).toThrow('baseLevel: options.method must be one of "mode", "quantile"; got "median"');
   });
 });
 
