@@ -7,7 +7,10 @@
  * columns stay visible), colour by a numeric column with a colour bar,
  * arrows to scale with a gain slider and a reference arrow, a hover tooltip
  * kept inside the window, a contrast window, box/lasso selection, and
- * export of the view as PNG (3× the screen's resolution) or SVG.
+ * export of the view as PNG (3× the screen's resolution) or SVG. An image
+ * series (payload `frames`) gets a frame slider (keyboard too) showing each
+ * frame's image, its atoms and the tracks' trails; a payload `link` shares
+ * the selection with the linked charts and overlays of the page (./link.ts).
  *
  * Drawing: the image is drawn with drawImage from an offscreen canvas that
  * holds the contrast-mapped pixels; atoms are stamped into an ImageData
@@ -124,7 +127,7 @@ export class AtomsView {
   /** The frame shown (image series), and the one being loaded. */
   private frame = 0;
   private wantedFrame = 0;
-  private frameGrey = new Map<number, Uint8Array>();
+  private readonly frameGrey = new Map<number, Uint8Array>();
   private frameControls: { slider: HTMLInputElement; label: HTMLSpanElement; play: HTMLButtonElement } | null = null;
   private playTimer = 0;
   /** Atom indices of each track in frame order (image series with tracks). */
@@ -919,6 +922,7 @@ export class AtomsView {
     this.stampAtoms(img, ratio, false);
     layer.getContext('2d')!.putImageData(img, 0, 0);
     ctx.drawImage(layer, 0, 0);
+    if (this.tracks) this.drawTracks({ ctx, width: W, height: Hs, ratio });
     if (this.p.atoms.ellipses && this.showEllipses) this.drawEllipses({ ctx, width: W, height: Hs, ratio });
     if (this.p.atoms.vectors && this.showArrows) this.drawArrows({ ctx, width: W, height: Hs, ratio });
     if (strip) {
