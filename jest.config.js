@@ -10,7 +10,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/e2e/"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tests/tsconfig.json", diagnostics: { warnOnly: false, ignoreCodes: [151002] } }],
+    "^.+\\.ts$": ["<rootDir>/tests/helpers/jest-transform.cjs", { tsconfig: "<rootDir>/tests/tsconfig.json", diagnostics: { warnOnly: false, ignoreCodes: [151002] } }],
   },
   moduleNameMapper: {
     "^causalscope$": "<rootDir>/src/index.ts",
