@@ -43,7 +43,7 @@ export interface ScanDriftOptions {
   tolerance?: number;
   /** Smallest accepted correlation between the second frame and the first one warped onto it (default 0.5). */
   minCorrelation?: number;
-  /** Gauss–Newton iterations on the frames themselves at most (default 30; at most 20 on each smoothed level). */
+  /** Gauss–Newton iterations on the last level (σ = 1 px) at most (default 30; at most 20 on each coarser level). */
   maxIterations?: number;
 }
 
@@ -155,8 +155,9 @@ function checkCorrelation(fn: string, correlation: number, min: number): void {
  * Method: the second frame is matched by least squares (Gauss–Newton,
  * Lucas–Kanade style, bicubic interpolation with its exact gradient) to the
  * first warped by x' = x + a0 + a1·y, y' = b0 + b1·y, the map constant drift
- * produces between opposite scans, on smoothed copies (σ = 4, 2, 1 px) and
- * then on the frames themselves; the velocity follows from a1 and b1
+ * produces between opposite scans, on copies smoothed with σ = 4, 2 and
+ * finally 1 px (see LEVELS: unsmoothed noise biases the fit); the standard
+ * errors use the frames' own residual variance. The velocity follows from a1 and b1
  * (vx = −a1/(s(1+b1)), vy = (1−b1)/(s(1+b1)), s = +1 when the first frame
  * is "up"). The frame-to-frame offset (a0, b0) absorbs any pause between
  * the frames. No peak interpolation, so no pull towards whole pixels.
