@@ -30,7 +30,7 @@ export interface AugmentOptions {
   dose?: [number, number];
   /** Zoom: the nearest-neighbour spacing drawn is `spacing` × this (default [0.8, 1.25]). */
   zoom?: [number, number];
-  /** Column width σ relative to the generator's default (blur; default [0.8, 2.2]: up to ~0.5 spacing, columns that overlap as in Si [110] dumbbells). */
+  /** Column width σ relative to the generator's default (blur; default [0.8, 2.6]: up to 0.3 spacing on square and triangular lattices, 0.5 on honeycomb, 0.57 on dumbbells, whose pairs then show no dip between their columns, as Si [110] at lower resolution). */
   blur?: [number, number];
 }
 
@@ -144,7 +144,7 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
   const [d0, d1] = aug.dose ?? [1e2, 1e5];
   const dose = Math.exp(r.range(Math.log(d0), Math.log(d1)));
   const a = nn / NN_OVER_A[lattice];
-  const blurF = r.range(...(aug.blur ?? [0.8, 2.2]));
+  const blurF = r.range(...(aug.blur ?? [0.8, 2.6]));
   const common = {
     width: size, height: size, dose, rotation: r.range(0, 360), origin: [r.range(0, a), r.range(0, a)] as [number, number],
     background: r.range(0, 0.3), scanNoise: r.uniform() < 0.3 ? r.range(0, 0.05 * nn) : 0, seed: r.int(1 << 30),
@@ -160,12 +160,56 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
 }
 
 /**
+ * A thickness envelope: a soft-edged ellipse (random centre, radii 0.3–0.9 of
+ * the patch, edge width 0.05–0.2 of it), 1 inside, 0 in "vacuum", as a
+ * nanoparticle or a wedge seen in projection. size × size, values in [0, 1].
+ */
+export function thicknessEnvelope(size: number, r: Rng): Float32Array {
+  const cx = r.range(0, size), cy = r.range(0, size), rx = r.range(0.3, 0.9) * size, ry = r.range(0.3, 0.9) * size;
+  const t = r.range(0, Math.PI), c = Math.cos(t), s = Math.sin(t), edge = r.range(0.05, 0.2);
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const u = ((x - cx) * c + (y - cy) * s) / rx, v = (-(x - cx) * s + (y - cy) * c) / ry;
+    out[y * size + x] = 1 / (1 + Math.exp((Math.hypot(u, v) - 1) / edge));
+  }
+  return out;
+}
+
+/**
+ * Scan-line noise along x (the fast scan direction): per line an offset of sd
+ * `offsetSd`, plus noise correlated along the line (AR(1) with coefficient
+ * `rho`, stationary sd `streakSd`): the short horizontal streaks of a noisy
+ * scan. Added in place to a size × size image.
+ */
+export function addScanLineNoise(img: Float32Array, size: number, r: Rng, offsetSd: number, streakSd: number, rho: number): void {
+  const innov = streakSd * Math.sqrt(1 - rho * rho);
+  for (let y = 0; y < size; y++) {
+    const o = r.normal(0, offsetSd);
+    let e = r.normal(0, streakSd);
+    for (let x = 0; x < size; x++) {
+      img[y * size + x] += o + e;
+      e = rho * e + r.normal(0, innov);
+    }
+  }
+}
+
+/** A thickness envelope's value below which a column is vacuum (no target). */
+const VACUUM = 0.3;
+
+/**
  * One augmented training pair: a synthetic lattice (random rotation, origin,
  * zoom, column width, dose with Poisson noise, scan jitter, dopants,
- * vacancies), then a background gradient (up to ±50 % of the signal range),
- * a contrast (gamma 0.7–1.4) change, Gaussian read noise (up to 10 % of the
- * range, half the samples), random flips and transposition, then `prepare`
- * (background removal and normalisation at the working spacing).
+ * vacancies), then a contrast (gamma 0.7–1.4) change; in 30 % of the samples
+ * a thickness envelope (`thicknessEnvelope`: the lattice fades into vacuum,
+ * columns where the envelope is below 0.3 are not targets, plus a diffuse
+ * bump of up to the signal range under the particle) with Gaussian noise of
+ * 3–25 % of the range (the same everywhere, so thin regions have low
+ * contrast); a background gradient (up to ±50 % of the range); Gaussian
+ * read noise (up to 10 % of the range, half the samples); scan-line noise
+ * (`addScanLineNoise`, 30 % of the samples: line offsets and streaks up to
+ * 15 % of the range, correlation 0.5–0.9 per pixel); random flips and
+ * transposition; then `prepare` (background removal and normalisation at the
+ * working spacing).
  */
 export function trainingSample(lattice: TrainingLattice, size: number, spacing: number, r: Rng, aug: AugmentOptions = {}): Sample {
   const nn = spacing * r.range(...(aug.zoom ?? [0.8, 1.25]));
@@ -176,17 +220,31 @@ export function trainingSample(lattice: TrainingLattice, size: number, spacing: 
   const range = hi > lo ? hi - lo : 1;
   const gx = r.range(-0.5, 0.5) * range / size, gy = r.range(-0.5, 0.5) * range / size;
   const gamma = Math.exp(r.range(Math.log(0.7), Math.log(1.4)));
+  const env = r.uniform() < 0.3 ? thicknessEnvelope(size, r) : null;
+  const bump = env ? r.range(0, 1) * range : 0, envNoise = env ? r.range(0.03, 0.25) * range : 0;
   const read = r.uniform() < 0.5 ? r.range(0, 0.1) * range : 0;
   const flipX = r.uniform() < 0.5, flipY = r.uniform() < 0.5, swap = r.uniform() < 0.5;
+  const raw = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const i = y * size + x;
+    let v = Math.pow((img[i] - lo) / range, gamma) * range;
+    if (env) v = v * env[i] + bump * env[i] + r.normal(0, envNoise);
+    raw[i] = v + gx * (x - size / 2) + gy * (y - size / 2) + (read ? r.normal(0, read) : 0);
+  }
+  if (r.uniform() < 0.3) addScanLineNoise(raw, size, r, r.range(0, 0.15) * range, r.range(0, 0.15) * range, r.range(0.5, 0.9));
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = Math.pow((img[y * size + x] - lo) / range, gamma) * range + gx * (x - size / 2) + gy * (y - size / 2) + (read ? r.normal(0, read) : 0);
     const [X, Y] = transform(x, y, size, flipX, flipY, swap);
-    out[Y * size + X] = v;
+    out[Y * size + X] = raw[y * size + x];
   }
   const tx: number[] = [], ty: number[] = [];
   for (let i = 0; i < lat.atoms.x.length; i++) {
-    const [X, Y] = transform(lat.atoms.x[i], lat.atoms.y[i], size, flipX, flipY, swap);
+    const ax = lat.atoms.x[i], ay = lat.atoms.y[i];
+    if (env) {
+      const ex = Math.min(size - 1, Math.max(0, Math.round(ax))), ey = Math.min(size - 1, Math.max(0, Math.round(ay)));
+      if (env[ey * size + ex] < VACUUM) continue;
+    }
+    const [X, Y] = transform(ax, ay, size, flipX, flipY, swap);
     tx.push(X); ty.push(Y);
   }
   return { image: prepare(out, size, size, spacing), target: targetMap(tx, ty, size, size, nn), x: tx, y: ty };

@@ -8,9 +8,11 @@
  */
 import { initBackend } from "../../../src/backend";
 import { findAtomsDeep, pretrainedAtomModel } from "../../../src/atoms/deep";
-import { cramerRaoBound } from "../../../src/atoms";
+import { cramerRaoBound, findAtoms } from "../../../src/atoms";
+import { thicknessEnvelope } from "../../../src/atoms/deep/data";
 import * as synth from "../../../src/synth";
 import type { SyntheticLattice } from "../../../src/synth";
+import type { Table } from "../../../src/table";
 import { matchPositions } from "../match";
 
 beforeAll(async () => { await initBackend({ prefer: "wasm" }); });
@@ -44,28 +46,46 @@ describe("findAtomsDeep on synthetic lattices (pretrained ensemble, defaults)", 
   const rows: string[] = [];
   afterAll(() => console.log(`lattice, dose: F1 (precision, recall), RMS px, RMS/CRB per axis, z sd\n${rows.join("\n")}`));
   for (const [name, make] of Object.entries(LATTICES)) {
-    it(`${name}: F1 ≥ 0.95 and RMS ≤ 2.5 × the Cramér–Rao bound at 10², 10³ and 10⁵ e⁻/column`, async () => {
+    it(`${name}: F1 ≥ 0.95, RMS ≤ 2.5 × the Cramér–Rao bound and a calibrated uncertainty (z-score sd 0.7–1.4) at 10², 10³ and 10⁵ e⁻/column`, async () => {
       for (const dose of [1e2, 1e3, 1e5]) {
         const r = await score(make(dose, 11));
         rows.push(`${name}, ${dose}: ${r.f1.toFixed(3)} (${r.m.precision.toFixed(3)}, ${r.m.recall.toFixed(3)}), ${r.m.rms.toFixed(3)}, ${r.crbRatio.toFixed(2)}, ${r.zsd.toFixed(2)}`);
         expect(r.f1).toBeGreaterThanOrEqual(0.95);
-        expect(r.crbRatio).toBeLessThan(2.5); // measured 1.03–1.60; dumbbells at 10⁵: 2.19 (the centre of mass is pulled by the pair partner)
+        expect(r.crbRatio).toBeLessThan(2.5);
         expect(r.t.parameters.outOfDistribution).toBe(false);
         expect(r.t.numeric("uncertainty").every((u) => u > 0 && Number.isFinite(u))).toBe(true);
+        // Dumbbells at 10⁵: the partner column's tail biases the centre of mass beyond its noise (README.md, Limits).
+        if (!(name === "dumbbell" && dose === 1e5)) {
+          expect(r.zsd).toBeGreaterThan(0.7);
+          expect(r.zsd).toBeLessThan(1.4);
+        }
       }
-    });
+    }, 300_000);
   }
-
-  it("uncertainty is calibrated: z-score sd in 0.7–1.4 on square and perovskite lattices at 10²–10⁴ e⁻/column", async () => {
-    for (const name of ["square", "perovskite"]) for (const dose of [1e2, 1e4]) {
-      const r = await score(LATTICES[name](dose, 4));
-      expect(r.zsd).toBeGreaterThan(0.7);
-      expect(r.zsd).toBeLessThan(1.4);
-    }
-  });
 });
 
 describe("findAtomsDeep: generalisation and bad input", () => {
+  it("a lattice that fades into vacuum on a particle's thickness profile: F1 at least the classical finder's at defaults", async () => {
+    // As bench/deep/accuracy.ts "particle-triangular": columns where the envelope is below 0.3 are vacuum.
+    const n = 192, r = synth.rng(1001);
+    const lat = synth.hexagonal({ width: n, height: n, lattice: "triangular", latticeConstant: 24, sigma: 2.6, dose: 2e3, background: 0.2, rotation: r.range(0, 360), seed: 78 });
+    const env = thicknessEnvelope(n, r);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of lat.image.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const data = Float32Array.from(lat.image.data, (v, i) => (v - lo) * env[i] + (hi - lo) * env[i] + lo + r.normal(0, 0.15 * (hi - lo)));
+    const keep = Array.from(lat.atoms.x, (_, i) => i).filter((i) => env[Math.round(Math.min(n - 1, Math.max(0, lat.atoms.y[i]))) * n + Math.round(Math.min(n - 1, Math.max(0, lat.atoms.x[i])))] >= 0.3);
+    const tx = keep.map((i) => lat.atoms.x[i]), ty = keep.map((i) => lat.atoms.y[i]);
+    const f1 = (t: Table) => {
+      const m = matchPositions(t.numeric("x"), t.numeric("y"), tx, ty, 0.3 * 24, { width: n, height: n, border: 6 });
+      return (2 * m.precision * m.recall) / (m.precision + m.recall);
+    };
+    const image = { data, width: n, height: n };
+    const deep = f1(await findAtomsDeep(image)), classical = f1(findAtoms(image));
+    console.log(`particle (${tx.length} columns): F1 deep ${deep.toFixed(3)}, classical ${classical.toFixed(3)}`);
+    expect(deep).toBeGreaterThanOrEqual(classical);
+    expect(deep).toBeGreaterThan(0.9);
+  });
+
   it("an image at 3× the pixel scale it was told (wrong spacing) is flagged; a lattice of rings gets lower confidence", async () => {
     const lat = LATTICES.square(1e4, 2);
     const ok = await findAtomsDeep(lat.image);

@@ -1,74 +1,71 @@
 /**
  * @jest-environment ./tests/atoms/deep-engine/host-typed-arrays.env.js
  *
- * The deep finder at defaults on real images in ../shared/data/stem (skipped
- * loudly when absent), against the classical finder: the Au nanoparticle
- * against Atomap's 141 reference columns (classical, tests/atoms/real-data:
- * defaults 113 matched / 13 extra within 6 px, best options with centre of
- * mass 128 / 19); SrTiO3 ADF (classical: 104 B + ~110 A columns with
- * `sublattices: 2`); Si [110] dumbbells (classical needs σ = 3 px,
- * minDistance 5 to resolve the pairs). Where the deep finder does worse than
- * the classical one, the test checks that it flags low confidence.
+ * The deep finder at defaults against the classical finder at defaults on real
+ * images in ../shared/data/stem that neither was tuned to (skipped loudly when
+ * absent): the Au nanoparticle against Atomap's 141 reference columns (matched
+ * and extra within 6 px, as tests/atoms/real-data); SrTiO3 ADF and Si [110]
+ * dumbbells, which have no reference positions, against the classical
+ * columns (which tests/atoms/real-data checks: 104 B sites; both columns of
+ * every dumbbell). bench/deep/accuracy.mjs prints the same comparison.
  */
-import { readImage, readHdf5Dataset } from "causalscope";
 import { findAtomsDeep } from "../../../src/atoms/deep";
-import { findAtoms, nearestNeighbors } from "../../../src/atoms";
+import { findAtoms } from "../../../src/atoms";
+import { readImage, readHdf5Dataset } from "../../../src/io";
 import { initBackend } from "../../../src/backend";
 import { describeWithData } from "../../helpers/shared-data";
 import { matchPositions } from "../match";
 
 beforeAll(async () => { await initBackend({ prefer: "wasm" }); });
 
-const median = (a: ArrayLike<number>) => Float64Array.from(a).sort()[a.length >> 1];
-
 describeWithData("stem/au_np_atom_lattice.hdf5", "deep finder: Au nanoparticle vs Atomap's 141 reference columns", (path) => {
-  it("defaults: fewer columns than the classical finder (a nanoparticle on a thickness profile is unlike the training data) but few extras, and it says so (low confidence)", async () => {
+  it("defaults: at least as many matched-minus-extra columns within 6 px as the classical finder's defaults, fewer extras, not flagged", async () => {
     const image = await readImage(path);
     const ref = await readHdf5Dataset(path, "_sublattice/atom_positions");
     const d = ref.data as Float64Array;
     const rx = Array.from({ length: 141 }, (_, i) => d[2 * i]), ry = Array.from({ length: 141 }, (_, i) => d[2 * i + 1]);
-    const t0 = Date.now();
-    const atoms = await findAtomsDeep(image);
-    const ms = Date.now() - t0;
-    const m3 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 3), m6 = matchPositions(atoms.numeric("x"), atoms.numeric("y"), rx, ry, 6);
-    console.log(`deep Au NP: ${atoms.numRows} columns in ${ms} ms (spacing ${atoms.parameters.spacing.toFixed(1)} px, confidence ${atoms.parameters.confidence.toFixed(2)}); within 3 px ${m3.truePositives} / ${m3.falsePositives} / ${m3.falseNegatives}, within 6 px ${m6.truePositives} / ${m6.falsePositives} / ${m6.falseNegatives} (RMS ${m6.rms.toFixed(2)} px)`);
-    expect(m6.truePositives).toBeGreaterThanOrEqual(AU_MIN_MATCHED);
-    expect(m6.falsePositives).toBeLessThanOrEqual(AU_MAX_EXTRA);
-    expect(atoms.parameters.outOfDistribution).toBe(true);
-  });
+    const deep = await findAtomsDeep(image);
+    const classical = findAtoms(image);
+    const m = matchPositions(deep.numeric("x"), deep.numeric("y"), rx, ry, 6), mc = matchPositions(classical.numeric("x"), classical.numeric("y"), rx, ry, 6);
+    console.log(`Au NP within 6 px, matched / extra / missing: deep ${m.truePositives} / ${m.falsePositives} / ${m.falseNegatives} (confidence ${deep.parameters.confidence.toFixed(2)}, RMS ${m.rms.toFixed(2)} px), classical ${mc.truePositives} / ${mc.falsePositives} / ${mc.falseNegatives}`);
+    expect(m.truePositives - m.falsePositives).toBeGreaterThanOrEqual(mc.truePositives - mc.falsePositives);
+    expect(m.falsePositives).toBeLessThanOrEqual(mc.falsePositives);
+    expect(m.truePositives).toBeGreaterThanOrEqual(AU_MIN_MATCHED);
+    expect(deep.parameters.outOfDistribution).toBe(false);
+  }, 300_000);
 });
 
 describeWithData("stem/sto_adf_atomap.hdf5", "deep finder: SrTiO3 ADF (Atomap test image)", (path) => {
-  it("finds the A and B columns the classical finder finds, at the same nearest-neighbour spacing", async () => {
+  it("defaults: finds every A and B column the classical finder finds with `sublattices: 2`, and no others away from the edges", async () => {
     const image = await readImage(path);
     const deep = await findAtomsDeep(image);
     const classical = findAtoms(image, { sublattices: 2 });
     const m = matchPositions(deep.numeric("x"), deep.numeric("y"), classical.numeric("x"), classical.numeric("y"), 0.3 * deep.parameters.spacing, { width: image.width, height: image.height, border: 6 });
-    const nn = median(nearestNeighbors(deep.numeric("x"), deep.numeric("y"), 1).distance);
-    console.log(`deep SrTiO3 ADF: ${deep.numRows} columns (classical ${classical.numRows}); agreement precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, RMS ${m.rms.toFixed(2)} px; median nearest neighbour ${nn.toFixed(2)} px (spacing ${deep.parameters.spacing.toFixed(2)}), confidence ${deep.parameters.confidence.toFixed(2)}`);
-    expect(m.recall).toBeGreaterThan(STO_MIN_RECALL);
-    expect(m.precision).toBeGreaterThan(STO_MIN_PRECISION);
-  });
+    console.log(`SrTiO3 ADF: deep ${deep.numRows} columns, classical ${classical.numRows}; agreement precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, RMS ${m.rms.toFixed(2)} px; confidence ${deep.parameters.confidence.toFixed(2)}`);
+    expect(m.recall).toBeGreaterThan(0.98);
+    expect(m.precision).toBeGreaterThan(0.98);
+    expect(deep.parameters.outOfDistribution).toBe(false);
+  }, 300_000);
 });
 
 describeWithData("stem/si110_dumbbells.png", "deep finder: Si [110] dumbbells (AtomSegNet test image)", (path) => {
-  it("defaults: flags low confidence rather than returning confident nonsense (scan-line noise and merged pairs unlike the training data; it finds a fraction of the columns)", async () => {
+  // Not yet as good as the classical finder here (README.md): the pairs merge and scan-line streaks cross them; the
+  // ensemble finds about half the columns and says so (low confidence) rather than returning confident nonsense.
+  it("defaults: the columns it reports are the classical finder's, it finds at least 45 % of them, and it flags low confidence", async () => {
     const image = await readImage(path);
     const deep = await findAtomsDeep(image);
-    const tuned = findAtoms(image, { sigma: 3, minDistance: 5 });
-    const m = matchPositions(deep.numeric("x"), deep.numeric("y"), tuned.numeric("x"), tuned.numeric("y"), 0.35 * deep.parameters.spacing, { width: image.width, height: image.height, border: 6 });
-    console.log(`deep Si dumbbells: ${deep.numRows} columns (classical at σ 3, minDistance 5: ${tuned.numRows}); agreement precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, RMS ${m.rms.toFixed(2)} px; spacing ${deep.parameters.spacing.toFixed(2)}, confidence ${deep.parameters.confidence.toFixed(2)}`);
+    const classical = findAtoms(image, { sublattices: 2 });
+    const m = matchPositions(deep.numeric("x"), deep.numeric("y"), classical.numeric("x"), classical.numeric("y"), 0.3 * deep.parameters.spacing, { width: image.width, height: image.height, border: 6 });
+    console.log(`Si dumbbells: deep ${deep.numRows} columns, classical ${classical.numRows}; agreement precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, RMS ${m.rms.toFixed(2)} px; spacing ${deep.parameters.spacing.toFixed(2)}, confidence ${deep.parameters.confidence.toFixed(2)}`);
+    expect(m.recall).toBeGreaterThan(SI_MIN_RECALL);
+    expect(m.precision).toBeGreaterThan(SI_MIN_PRECISION);
     expect(deep.parameters.outOfDistribution).toBe(true);
     expect(deep.parameters.warnings.join(" ")).toMatch(/low confidence/);
-    expect(m.precision).toBeGreaterThan(SI_MIN_PRECISION);
-  });
+  }, 300_000);
 });
 
-// Measured with the shipped ensemble (src/atoms/deep/README.md): Au within 6 px 81 matched / 4 extra / 60 missing,
-// confidence 0.43; SrTiO3 ADF precision and recall 1.000 against the classical columns (RMS 0.09 px; 21 more columns
-// at the image edges); Si 62 columns of the classical 370, precision 0.889, confidence 0.36.
-const AU_MIN_MATCHED = 75;
-const AU_MAX_EXTRA = 8;
-const STO_MIN_RECALL = 0.98;
-const STO_MIN_PRECISION = 0.98;
-const SI_MIN_PRECISION = 0.8;
+// Measured with the shipped ensemble at defaults (src/atoms/deep/README.md): Au 118 matched / 13 extra (classical
+// 113 / 13); SrTiO3 precision and recall 1.000; Si 227 columns, recall 0.500, precision 0.934, flagged.
+const AU_MIN_MATCHED = 100;
+const SI_MIN_RECALL = 0.45;
+const SI_MIN_PRECISION = 0.9;
