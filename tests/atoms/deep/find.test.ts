@@ -128,12 +128,13 @@ describe("findAtomsDeep: generalisation and bad input", () => {
     await expect(findAtomsDeep({ data: new Float32Array(1), width: 1, height: 1 })).rejects.toThrow(/1×1 pixels; at least 8×8/);
     await expect(findAtomsDeep({ data: new Float32Array(64).fill(NaN), width: 8, height: 8 })).rejects.toThrow(/all 64 pixels are NaN/);
     // 10× the working scale (spacing 80 px at 8 px working spacing): resampled down, columns found.
-    const big = synth.square({ width: 800, height: 800, latticeConstant: 80, dose: 1e4, seed: 1 });
+    const big = synth.square({ width: 480, height: 480, latticeConstant: 80, dose: 1e4, seed: 1 });
     const found = await findAtomsDeep(big.image);
-    const mb = matchPositions(found.numeric("x"), found.numeric("y"), big.atoms.x, big.atoms.y, 8, { width: 800, height: 800, border: 20 });
+    const mb = matchPositions(found.numeric("x"), found.numeric("y"), big.atoms.x, big.atoms.y, 8, { width: 480, height: 480, border: 20 });
     expect(mb.recall).toBeGreaterThan(0.95);
     // A resampled size beyond 4096² is refused, naming the limit.
-    await expect(findAtomsDeep(big.image, { spacing: 1.55 })).rejects.toThrow(/more than 4096²/);
+    const wide = { data: Float32Array.from({ length: 800 * 800 }, (_, i) => i % 7), width: 800, height: 800 };
+    await expect(findAtomsDeep(wide, { spacing: 1.55 })).rejects.toThrow(/more than 4096²/);
     await expect(findAtomsDeep(lat.image, { refine: "gaussian" as never })).rejects.toThrow(/options.refine must be one of "com", false; got "gaussian"/);
   });
 });
