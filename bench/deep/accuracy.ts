@@ -21,6 +21,7 @@ import { matchAtoms } from "../../src/atoms/score";
 import { thicknessEnvelope, addScanLineNoise } from "../../src/atoms/deep/data";
 import { readImage, readHdf5Dataset } from "../../src/io";
 import { rng } from "../../src/core/random";
+import type { Table } from "../../src/table";
 import * as synth from "../../src/synth";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   const au = await readImage(path.join(stem, "au_np_atom_lattice.hdf5"));
   const ref = (await readHdf5Dataset(path.join(stem, "au_np_atom_lattice.hdf5"), "_sublattice/atom_positions")).data as Float64Array;
   const rx = Array.from({ length: ref.length / 2 }, (_, i) => ref[2 * i]), ry = Array.from({ length: ref.length / 2 }, (_, i) => ref[2 * i + 1]);
-  const auScore = (t: { numeric(n: string): Float64Array }) => { const m = matchAtoms({ x: t.numeric("x"), y: t.numeric("y") }, { x: rx, y: ry }, { tolerance: 6 }); return `${m.truePositives} / ${m.falsePositives}`; };
+  const auScore = (t: Table) => { const m = matchAtoms({ x: t.numeric("x"), y: t.numeric("y") }, { x: rx, y: ry }, { tolerance: 6 }); return `${m.truePositives} / ${m.falsePositives}`; };
   const auDeep: string[] = [];
   for (const r of runs) { const t = await findAtomsDeep(au, { model: r.model, threshold: r.threshold }); auDeep.push(`${auScore(t)} (${t.parameters.confidence.toFixed(2)}${t.parameters.outOfDistribution ? ", flagged" : ""})`); }
   log(`| Au nanoparticle: matched / extra of Atomap's ${rx.length} within 6 px (confidence) | ${auScore(findAtoms(au))} | ${auDeep.join(" | ")} |`);
