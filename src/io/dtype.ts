@@ -122,13 +122,22 @@ export function decodeInto(bytes: Uint8Array, kind: string, size: number, little
     out.set(src);
     return;
   }
+  if (size === 1) {
+    // one byte per element: byte order and alignment do not apply
+    out.set(kind === "u" ? bytes.subarray(0, n) : new Int8Array(bytes.buffer, bytes.byteOffset, n));
+    return;
+  }
+  if (size === 2 && kind !== "f") {
+    // 16-bit counts (e.g. Merlin .mib, big-endian) from their two bytes, one loop per case
+    const hi = littleEndian ? 1 : 0, lo = 1 - hi;
+    if (kind === "u") for (let i = 0, p = 0; i < n; i++, p += 2) out[i] = (bytes[p + hi] << 8) | bytes[p + lo];
+    else for (let i = 0, p = 0; i < n; i++, p += 2) out[i] = (((bytes[p + hi] << 8) | bytes[p + lo]) << 16) >> 16;
+    return;
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, n * size);
   const le = littleEndian;
-  for (let i = 0, p = 0; i < n; i++, p += size) {
-    let v: number;
-    if (kind === "f") v = size === 4 ? dv.getFloat32(p, le) : dv.getFloat64(p, le);
-    else if (kind === "u") v = size === 1 ? dv.getUint8(p) : size === 2 ? dv.getUint16(p, le) : dv.getUint32(p, le);
-    else v = size === 1 ? dv.getInt8(p) : size === 2 ? dv.getInt16(p, le) : dv.getInt32(p, le);
-    out[i] = v;
-  }
+  if (kind === "f" && size === 4) for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le);
+  else if (kind === "f") for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
+  else if (kind === "u") for (let i = 0; i < n; i++) out[i] = dv.getUint32(4 * i, le);
+  else for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, le);
 }
