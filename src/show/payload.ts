@@ -218,9 +218,10 @@ export function normaliseAtoms(image: Image, atoms: AtomsInput, options: ShowAto
   const shapes = options.shapes ?? {};
   for (const [k, v] of Object.entries(shapes)) if (!MARKER_SHAPES.includes(v)) throw new RangeError(`${where}: options.shapes["${k}"] must be one of ${MARKER_SHAPES.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(v)}`);
   const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const palette = classColors(names, colors);
   const classes = names.map((name, i) => ({
     name,
-    color: (own(colors, name) ? colors[name] : PALETTE[i % PALETTE.length]).toLowerCase(),
+    color: palette[i],
     shape: own(shapes, name) ? shapes[name] : MARKER_SHAPES[i % MARKER_SHAPES.length],
   }));
   const marker = options.marker ?? "outline";
@@ -536,12 +537,25 @@ export interface ShowScatterOptions {
   y: string;
   /** Link group shared with the atom overlays (`show.atoms(..., { link })`). */
   link: string;
-  /** Column coloured by (numeric: a sequential scale; strings: categories), when nothing is selected. */
+  /** Column coloured by (numeric: a sequential scale; strings: categories, in the overlay's class colours), when nothing is selected. */
   color?: string;
+  /** Colours per category of a string `color` column ("#rrggbb"), as `show.atoms`' `colors`; others come from the palette, in the overlay's class order. */
+  colors?: Record<string, string>;
   title?: string;
   /** Plot size in CSS pixels. Default 400 × 300. */
   width?: number;
   height?: number;
+}
+
+/**
+ * The colour ("#rrggbb", lower case) of each class of `names` (in the order
+ * the overlay numbers classes): `colors[name]` when given, else the palette
+ * colour of its index. `show.atoms` and `show.scatter` share it, so a class
+ * has one colour in both. O(classes).
+ */
+export function classColors(names: readonly string[], colors: Record<string, string> = {}): string[] {
+  // own keys only: a class named "constructor" takes no colour from Object.prototype
+  return names.map((name, i) => (Object.prototype.hasOwnProperty.call(colors, name) ? colors[name] : PALETTE[i % PALETTE.length]).toLowerCase());
 }
 
 /** Colour of the points not selected while there is a selection (the selected ones keep theirs and grow). */
@@ -589,7 +603,13 @@ export function chartPayload(atoms: AtomsInput, options: ShowScatterOptions & { 
   const dropped = n - rows.length;
   const picked = "cs_linked_count > 0 && cs_linked[datum.atom] === 1";
   const colorDef: Record<string, unknown> = { condition: { test: `cs_linked_count > 0 && !(${picked})`, value: UNLINKED_COLOR } };
-  if (options.color !== undefined) Object.assign(colorDef, { field: options.color, type: color!.length && typeof color![0] === "string" ? "nominal" : "quantitative" });
+  if (options.color !== undefined && color!.length && typeof color![0] === "string") {
+    // categories: the classes show.atoms would make of this column (sorted names), in its class colours
+    const names = [...new Set(Array.from(color as string[], String))].sort((a, b) => a.localeCompare(b, "en"));
+    const colors = options.colors ?? {};
+    for (const [k, v] of Object.entries(colors)) if (!isHexColor(v)) throw new RangeError(`${where}: options.colors["${k}"] must be "#rrggbb", got ${JSON.stringify(v)}`);
+    Object.assign(colorDef, { field: options.color, type: "nominal", scale: { domain: names, range: classColors(names, colors) } });
+  } else if (options.color !== undefined) Object.assign(colorDef, { field: options.color, type: "quantitative" });
   else colorDef.value = "#4c78a8";
   const tooltip = [{ field: "atom", type: "quantitative", title: "atom" }, ...names.map((f) => ({ field: f, type: f === options.color && colorDef.type === "nominal" ? "nominal" : "quantitative", format: colorDef.type === "nominal" && f === options.color ? undefined : ".4~g" }))];
   const spec: Record<string, unknown> = {

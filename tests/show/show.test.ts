@@ -12,6 +12,7 @@ import { selection } from "../../src/show";
 import { mimeBundleOf } from "../../src/display/mime";
 import { Graph, dag, toSvg } from "../../src/causal/graph";
 import { parseAtomsPayload, parseChartPayload } from "../../src/show/shared/schema";
+import { classColors } from "../../src/show/payload";
 
 const bundleOf = (v: unknown) => (v as any)[MIME_BUNDLE]();
 
@@ -256,6 +257,23 @@ describe("linked views: show.scatter and the link option", () => {
     const b = await mimeBundleOf(c);
     expect(Object.keys(b!).sort()).toEqual(["application/vnd.causalscope.chart+json", "application/vnd.vegalite.v5+json", "image/png", "text/plain"]);
     expect(show.atoms(makeImage(new Float32Array(100), 10, 10), atoms, { link: "g" }).payload.link).toBe("g");
+  });
+
+  it("a string color column takes the overlay's class colours for the same classes, palette or options.colors", () => {
+    const img = makeImage(new Float32Array(100), 10, 10);
+    const sites = { ...atoms, site: ["Ti", "Sr", "Ti", "Ba"] }; // first seen is not first in the overlay's (sorted) class order
+    for (const colors of [undefined, { Ti: "#112233", Sr: "#A0B0C0" }]) {
+      const classes = show.atoms(img, sites, { classColumn: "site", colors }).payload.atoms.classes as { name: string; color: string }[];
+      const enc = (show.scatter(sites, { x: "strain", y: "intensity", color: "site", link: "g", colors }).spec.encoding as any).color;
+      expect(enc.type).toBe("nominal");
+      expect(enc.scale).toEqual({ domain: classes.map((c) => c.name), range: classes.map((c) => c.color) });
+    }
+    const enc = (show.scatter(sites, { x: "strain", y: "intensity", color: "site", link: "g", colors: { Ti: "#112233" } }).spec.encoding as any).color;
+    expect(enc.scale).toEqual({ domain: ["Ba", "Sr", "Ti"], range: [...classColors(["Ba", "Sr"]), "#112233"] });
+    expect(classColors(["Ba", "Sr"])).toEqual(["#e69f00", "#56b4e9"]);
+    // a numeric column keeps a sequential scale
+    expect((show.scatter(atoms, { x: "strain", y: "intensity", color: "intensity", link: "g" }).spec.encoding as any).color).toMatchObject({ type: "quantitative" });
+    expect(() => show.scatter(sites, { x: "strain", y: "intensity", color: "site", link: "g", colors: { Ti: "red" } })).toThrow('show.scatter: options.colors["Ti"] must be "#rrggbb", got "red"');
   });
 
   it("names the argument and the reason", () => {
