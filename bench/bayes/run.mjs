@@ -41,8 +41,8 @@
 //
 // 4. Bayesian optimisation (--bo-seeds 10; 0 skips) on Branin and Hartmann-6, 30 evaluations per run, against
 //    BoTorch's GP-EI loop (bench/bayes/botorch_bo.py, own venv) and random search: our bayesianOptimization (EI,
-//    defaults) per seed; BoTorch from the same initial design (ours for that seed: 5 points on Branin, 7 on
-//    Hartmann-6); random search 30 uniform points (seed 1000 + seed, as tests/bayes/optimize). Printed: median
+//    defaults; and with hyperpriors: "dimension-scaled", BoTorch's surrogate priors) per seed; BoTorch from the
+//    same initial design (ours for that seed: 5 points on Branin, 7 on Hartmann-6); random search 30 uniform points (seed 1000 + seed, as tests/bayes/optimize). Printed: median
 //    simple regret (best − known minimum) after 10/20/30 evaluations, and the wall time per iteration (surrogate
 //    fit + acquisition; ours: between consecutive evaluations after the initial design; BoTorch: timed in Python,
 //    after import) as median over all iterations of all seeds, with the ratio BoTorch/ours (> 1: we are faster).
@@ -206,8 +206,9 @@ if (boSeeds > 0) {
   console.log(`\nBayesian optimisation, ${budget} evaluations, ${boSeeds} seeds: median simple regret after ${marks.join("/")} evaluations; wall time per iteration (median over iterations and seeds)`);
   for (const name of boProblems) {
     const { fn, bounds, min } = problems[name];
-    const ours = [], runs = [], random = [];
+    const ours = [], runs = [], random = [], priored = [];
     for (let seed = 0; seed < boSeeds; seed++) {
+      priored.push((await bayes.bayesianOptimization(fn, { bounds, budget, seed, hyperpriors: "dimension-scaled" })).history.y);
       const stamps = [];
       const res = await bayes.bayesianOptimization(fn, { bounds, budget, seed, onEvaluation: () => stamps.push(performance.now()) });
       const initial = Math.min(budget, Math.max(5, bounds.length + 1));
@@ -218,9 +219,10 @@ if (boSeeds > 0) {
       random.push(ys);
     }
     const ref = JSON.parse(execFileSync(refPy, [path.join(here, "botorch_bo.py")], { input: JSON.stringify({ problem: name, budget, runs }), encoding: "utf8", maxBuffer: 1 << 26 }));
-    const row = (label, ys) => `${label.padEnd(22)} ${marks.map((k) => median(ys.map((y) => bestAt(y, k, min))).toPrecision(3).padStart(10)).join("")}`;
+    const row = (label, ys) => `${label.padEnd(25)} ${marks.map((k) => median(ys.map((y) => bestAt(y, k, min))).toPrecision(3).padStart(10)).join("")}`;
     console.log(`${name} (${ref.runs.length} seeds; BoTorch ${ref.botorch}, torch ${ref.torch})          after ${marks.join("        ")}`);
     console.log(row("ours (EI)", ours.map((o) => o.y)));
+    console.log(row("ours, dim.-scaled priors", priored));
     console.log(row("BoTorch (LogEI)", ref.runs.map((o) => o.y)));
     console.log(row("random search", random));
     const tOurs = median(ours.flatMap((o) => o.seconds)), tRef = median(ref.runs.flatMap((o) => o.seconds));
