@@ -42,10 +42,11 @@
 // 4. Bayesian optimisation (--bo-seeds 10; 0 skips) on Branin and Hartmann-6, 30 evaluations per run, against
 //    BoTorch's GP-EI loop (bench/bayes/botorch_bo.py, own venv) and random search: our bayesianOptimization (EI,
 //    defaults; and with hyperpriors: "dimension-scaled", BoTorch's surrogate priors) per seed; BoTorch from the
-//    same initial design (ours for that seed: 5 points on Branin, 7 on Hartmann-6); random search 30 uniform points (seed 1000 + seed, as tests/bayes/optimize). Printed: median
-//    simple regret (best − known minimum) after 10/20/30 evaluations, and the wall time per iteration (surrogate
-//    fit + acquisition; ours: between consecutive evaluations after the initial design; BoTorch: timed in Python,
-//    after import) as median over all iterations of all seeds, with the ratio BoTorch/ours (> 1: we are faster).
+//    same initial design (ours for that seed: 5 points on Branin, 7 on Hartmann-6); random search 30 uniform points
+//    (seed 1000 + seed, as tests/bayes/optimize). Printed: median simple regret (best − known minimum) after
+//    10/20/30 evaluations, and the wall time per iteration (surrogate fit + acquisition; ours: between consecutive
+//    evaluations after the initial design; BoTorch: timed in Python, after import) as median over all iterations of
+//    all seeds, with the ratio BoTorch/ours (> 1: we are faster).
 import { spawnSync, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
