@@ -128,6 +128,8 @@ export class AtomsView {
   private frame = 0;
   private wantedFrame = 0;
   private readonly frameGrey = new Map<number, Uint8Array>();
+  /** The legend's per-class count of each class, in class order. */
+  private readonly countSpans: HTMLSpanElement[] = [];
   private frameControls: { slider: HTMLInputElement; label: HTMLSpanElement; play: HTMLButtonElement } | null = null;
   private playTimer = 0;
   /** Atom indices of each track in frame order (image series with tracks). */
@@ -219,6 +221,7 @@ export class AtomsView {
     }
     if (this.wantedFrame !== k || this.disposed) return; // a later step overtook this one
     this.frame = k;
+    this.updateCounts();
     if (grey && grey !== this.greyPixels) {
       this.greyPixels = grey;
       this.applyContrast();
@@ -486,11 +489,16 @@ export class AtomsView {
     this.requestDraw();
   }
 
+  /** Write each class's number of atoms in the frame shown (all atoms without frames) into the legend. O(atoms). */
+  private updateCounts(): void {
+    const a = this.p.atoms, f = this.p.frames;
+    const counts = classCounts(a.cls, a.classes.length, f?.frame, this.frame);
+    this.countSpans.forEach((span, k) => (span.textContent = `(${counts[k].toLocaleString('en-US')})`));
+  }
+
   private buildLegend(): HTMLDivElement {
     const legend = el('div', 'cs-legend');
     const a = this.p.atoms;
-    const counts = new Array(a.classes.length).fill(0);
-    for (let i = 0; i < a.count; i++) counts[a.cls[i]]++;
     a.classes.forEach((c, k) => {
       const row = el('label', 'cs-legend-item');
       const cb = el('input');
@@ -507,9 +515,12 @@ export class AtomsView {
       sw.style.backgroundColor = a.colorBy ? 'transparent' : c.color;
       sw.style.borderColor = a.colorBy ? 'var(--jp-ui-font-color1)' : c.color;
       sw.style.color = a.colorBy ? 'var(--jp-ui-font-color1)' : c.color;
-      row.append(cb, sw, el('span', 'cs-class-name', c.name), el('span', 'cs-count', `(${counts[k].toLocaleString('en-US')})`));
+      const count = el('span', 'cs-count');
+      this.countSpans.push(count);
+      row.append(cb, sw, el('span', 'cs-class-name', c.name), count);
       legend.appendChild(row);
     });
+    this.updateCounts();
     if (a.colorBy?.map === 'wheel') {
       const box = el('div', 'cs-colorbar cs-colorwheel');
       box.setAttribute('role', 'img');
@@ -785,11 +796,13 @@ export class AtomsView {
     }
   }
 
-  /** Trails of the tracks alive in the frame shown: each joins its atom's positions in frames up to this one, in the atom's colour. */
-  private drawTracks(s: Surface): void {
+  /**
+   * Trails of the tracks alive in the frame shown, grouped by colour: each
+   * joins its atom's positions in frames up to this one (x·k + ox, y·k + oy),
+   * in the colour of its atom in this frame. O(tracked atoms).
+   */
+  private trails(k: number, ox: number, oy: number): Map<number, number[][]> {
     const a = this.p.atoms, fr = this.p.frames!.frame, f = this.frame;
-    const { ctx, ratio } = s;
-    const k = this.view.scale * ratio, ox = this.view.tx * ratio, oy = this.view.ty * ratio;
     const byColour = new Map<number, number[][]>();
     for (const rows of this.tracks!.values()) {
       let end = -1; // the track's atom in this frame
@@ -801,6 +814,13 @@ export class AtomsView {
       if (!list) byColour.set(this.colors[end], (list = []));
       list.push(pts);
     }
+    return byColour;
+  }
+
+  /** Draw the trails of the tracks (see `trails`), 1.5 CSS px wide. */
+  private drawTracks(s: Surface): void {
+    const { ctx, ratio } = s;
+    const byColour = this.trails(this.view.scale * ratio, this.view.tx * ratio, this.view.ty * ratio);
     ctx.lineWidth = Math.max(1, 1.5 * ratio);
     ctx.lineJoin = 'round';
     for (const [colour, list] of byColour) {
@@ -1018,8 +1038,8 @@ export class AtomsView {
 
   /**
    * The view as a standalone SVG: the visible part of the image embedded as
-   * a PNG at its own resolution (pixels kept sharp), markers and arrows as
-   * vector paths (the atoms in view), the colour bar as a gradient, the
+   * a PNG at its own resolution (pixels kept sharp), markers, track trails
+   * and arrows as vector paths (the atoms in view), the colour bar as a gradient, the
    * reference arrow and the scale bar. O(atoms in view).
    */
   toSvgString(): string {
@@ -1065,6 +1085,12 @@ export class AtomsView {
       const d = paths.join('');
       parts.push(`<path d="${d}" fill="${filled ? hex(c) : 'none'}" stroke="#000" stroke-opacity="0.8" stroke-width="${filled ? 1 : 3.5}"/>`);
       if (!filled) parts.push(`<path d="${d}" fill="none" stroke="${hex(c)}" stroke-width="1.5"/>`);
+    }
+    if (this.tracks) {
+      for (const [c, list] of this.trails(scale, tx, ty)) {
+        const d = list.map((pts) => `M${f(pts[0])} ${f(pts[1])}` + Array.from({ length: pts.length / 2 - 1 }, (_, j) => `L${f(pts[2 * j + 2])} ${f(pts[2 * j + 3])}`).join('')).join('');
+        parts.push(`<path class="cs-trails" d="${d}" fill="none" stroke="${hex(c)}" stroke-width="1.5" stroke-linejoin="round"/>`);
+      }
     }
     if (a.vectors && this.showArrows) {
       const v = a.vectors, g = this.gain * scale;
@@ -1342,6 +1368,13 @@ function arrowSvgPath(x0: number, y0: number, x1: number, y1: number, head: numb
   const dx = x1 - x0, dy = y1 - y0, len = Math.hypot(dx, dy);
   const h = Math.min(len * 0.35, head), ux = dx / len, uy = dy / len;
   return `M${f(x0)} ${f(y0)}L${f(x1)} ${f(y1)}M${f(x1 - h * (ux - 0.5 * uy))} ${f(y1 - h * (uy + 0.5 * ux))}L${f(x1)} ${f(y1)}L${f(x1 - h * (ux + 0.5 * uy))} ${f(y1 - h * (uy - 0.5 * ux))}`;
+}
+
+/** Number of atoms of each class (0..nClasses-1); with `frame`, only those whose frame is `f`. O(n). */
+export function classCounts(cls: ArrayLike<number>, nClasses: number, frame?: ArrayLike<number>, f = 0): number[] {
+  const counts = new Array<number>(nClasses).fill(0);
+  for (let i = 0; i < cls.length; i++) if (!frame || frame[i] === f) counts[cls[i]]++;
+  return counts;
 }
 
 /** Atom indices of each track id (≥ 0), ordered by frame. O(n log n). */

@@ -355,7 +355,14 @@ test("linked views: a box in the overlay colours exactly those atoms' points in 
   const sel = new Set(received);
   const expected = c.rows.filter((a) => sel.has(a)).sort((a, b) => a - b);
   assert.ok(expected.length >= 3, `${expected.length} of the boxed atoms have a point`);
-  assert.deepEqual(highlightedAtoms(await linkedChart()), expected);
+  const after = await linkedChart();
+  assert.deepEqual(highlightedAtoms(after), expected);
+  // the scatter's color is the "site" column: each point keeps the overlay's colour of its atom's class (not Vega's category colours)
+  const legend = await root.locator(".cs-legend-item").evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector(".cs-class-name").textContent, getComputedStyle(r.querySelector(".cs-swatch")).backgroundColor])));
+  assert.deepEqual(Object.keys(legend).sort(), ["Sr (A site)", "Ti (B site)"]);
+  const wrongColour = after.rows.flatMap((a, k) => after.fills[k] === GREY || near(hexRgb(after.fills[k]), cssRgb(legend[data.site[a]]), 0) ? [] : [`atom ${a} (${data.site[a]}): ${after.fills[k]} not ${legend[data.site[a]]}`]);
+  assert.deepEqual(wrongColour, []);
+  assert.deepEqual([...new Set(expected.map((a) => data.site[a]))].sort(), ["Sr (A site)", "Ti (B site)"], "both classes among the checked points");
   await c.chart.screenshot({ path: join(artifacts, "16-linked-chart-from-overlay.png") });
   await root.getByRole("button", { name: "Pan" }).click();
 });
@@ -428,6 +435,19 @@ test("the frame slider steps through an image series by keyboard: each frame's i
   assert.equal(await slider.getAttribute("aria-valuetext"), "frame 3 (4 of 6)");
   const o = await overlay(root, movieAt(3));
   for (let i = 0; i < 16; i++) assert.ok(ringAbove(o, i), `frame 3: atom ${i} drawn at (${movieAt(3).x[i]}, ${movieAt(3).y[i]})`);
+  // the legend counts the atoms of the frame shown (16), not of all 6 frames (96)
+  assert.deepEqual(await root.locator(".cs-legend-item .cs-count").allTextContents(), ["(16)"]);
+  // Export SVG draws the trails as Export PNG does: the hopping atom's trail joins its frame 0..3 positions, in its colour
+  const [svgDl] = await Promise.all([page.waitForEvent("download"), root.getByRole("button", { name: "Export SVG" }).click()]);
+  const svgFile = join(artifacts, "19-frame-slider-export.svg");
+  await svgDl.saveAs(svgFile);
+  const trails = [...readFileSync(svgFile, "utf8").matchAll(/<path class="cs-trails" d="([^"]*)" fill="none" stroke="(#[0-9a-f]{6})"/g)];
+  assert.deepEqual(trails.map((t) => t[2]), ["#e69f00"]);
+  const polylines = trails[0][1].split("M").slice(1).map((sp) => sp.split("L").map((pt) => pt.trim().split(" ").map(Number)));
+  assert.equal(polylines.length, 16, "one trail per track alive in frame 3");
+  const hop = [0, 1, 2, 3].map((f) => [movieAt(f).x[5] * o.view.scale + o.view.tx, movieAt(f).y[5] * o.view.scale + o.view.ty]);
+  const found = polylines.filter((pl) => pl.length === 4 && pl.every(([x, y], j) => Math.abs(x - hop[j][0]) < 0.01 && Math.abs(y - hop[j][1]) < 0.01));
+  assert.equal(found.length, 1, `the hopping atom's trail through ${JSON.stringify(hop)}`);
   const then = await overlay(root, movieAt(0));
   assert.ok(!ringAbove(then, 5), "frame 3: no marker where the hopping atom was in frame 0");
   // its trail runs through its positions in frames 0..3: the midpoint of frames 1 and 2 is on it
