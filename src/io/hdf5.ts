@@ -32,7 +32,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { IOFormatError, NumericArray, decodeHalf, ioError, shapeSize } from "./util";
+import { IOFormatError, NumericArray, decodeHalf, ioError, openFileOrThrow, shapeSize } from "./util";
 import { importEsm } from "../display/esm";
 import { decodeInto, parseDType, type DType } from "./dtype";
 import type { Calibration4D, FrameSource } from "./frames4d";
@@ -308,12 +308,7 @@ function signatureAt(path: string): number {
 
 /** Check the signature and the superblock's end-of-file address before handing the file to HDF5. */
 function preflight(fn: string, path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
-  }
+  const fd = openFileOrThrow(fn, path);
   try {
     const size = fstatSync(fd).size;
     const at = hdf5SignatureOffset((offset, length) => {

@@ -8,7 +8,7 @@
  * Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (h, w), }`
  * padded with spaces and a newline, then the raw array bytes.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { writeAtomicallySync } from "./atomic";
 import { parseElementType } from "./dtype";
 import {
@@ -17,6 +17,7 @@ import {
   byteSwapInPlace,
   decodeHalf,
   ioError,
+  openFileOrThrow,
   shapeSize,
   sourceName,
 } from "./util";
@@ -166,13 +167,6 @@ export function npyHeader(path: string): NpyHeader {
   }
 }
 
-function openFileOrThrow(fn: string, path: string): number {
-  try {
-    return openSync(path, "r");
-  } catch (e) {
-    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
-  }
-}
 
 /** Read a file fully, naming the function and file in the error. */
 export function readBytes(fn: string, path: string): Uint8Array {

@@ -29,9 +29,9 @@
  * case in tests/io/integrity.test.ts. Users add their own at run time with
  * `registerReader(reader)` (tried before the built-in readers).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, readSync, statSync } from "node:fs";
 import type { FormatReader, OpenedFile, SniffFile, Want } from "./reader-types";
-import { ioError } from "./util";
+import { ioError, openFileOrThrow } from "./util";
 import { npyReader } from "./formats/npy";
 import { tiffReader } from "./formats/tiff";
 import { pngReader } from "./formats/png";
@@ -136,12 +136,7 @@ export async function openByContent(
     throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
   }
   if (isDirectory) return openDirectory(fn, path, want, choice);
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
-  }
+  const fd = openFileOrThrow(fn, path);
   let size: number;
   let head: Uint8Array;
   let reader: FormatReader | undefined;

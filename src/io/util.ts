@@ -1,7 +1,9 @@
 /**
- * Small helpers shared by the readers: error construction, float16 decoding,
- * and the conversion of any numeric typed array to float32 pixels.
+ * Small helpers shared by the readers: error construction, opening a file,
+ * float16 decoding, and the conversion of any numeric typed array to float32
+ * pixels.
  */
+import { openSync } from "node:fs";
 
 /** The typed arrays the readers return. */
 export type NumericArray =
@@ -31,6 +33,15 @@ export class IOFormatError extends Error {
 /** `fn("file"): reason` as an IOFormatError. */
 export function ioError(fn: string, file: string, reason: string): IOFormatError {
   return new IOFormatError(`${fn}(${JSON.stringify(file)}): ${reason}`);
+}
+
+/** Open `path` for reading; a failure is an IOFormatError naming `fn`, the file and the system's reason. */
+export function openFileOrThrow(fn: string, path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
+  }
 }
 
 /** A printable name for a path-or-bytes argument. */

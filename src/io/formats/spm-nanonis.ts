@@ -15,8 +15,8 @@
  * - .dat: tab-separated `key\tvalue` header, `[DATA]`, one line of column
  *   names "Name [bwd] (unit) [filt]", then numbers.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { ioError } from "../util";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { ioError, openFileOrThrow } from "../util";
 import type { SniffFile } from "../reader-types";
 import type { SPMChannel, SPMFile, SPMMetadata, SPMSignal, ScanDirection } from "./spm-types";
 import { calibrated, headerNumber, indexOfAscii, latin1, spmReader, startsWithAscii } from "./spm-common";
@@ -110,12 +110,7 @@ function parseSxm(fn: string, path: string, bytes: Uint8Array): SPMFile {
  * processes on the shared 2-core machine).
  */
 function readSxmFile(fn: string, path: string): SPMFile {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw ioError(fn, path, `cannot open: ${(e as Error).message}`);
-  }
+  const fd = openFileOrThrow(fn, path);
   try {
     const size = fstatSync(fd).size;
     const readAt = (dst: Uint8Array, offset: number): void => {
