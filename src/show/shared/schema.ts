@@ -245,13 +245,8 @@ export interface AtomsPayload {
   link?: string;
 }
 
-export interface ChartPayload {
-  version: 1;
-  id: string;
-  link: string;
-  key: string;
-  brush: string;
-  spec: Record<string, unknown>;
+/** A parsed linked-chart payload: the JSON fields plus the atom index of each data row. */
+export interface ChartPayload extends ChartPayloadJSON {
   /** Atom index of each data row (from the `key` field). */
   rows: Int32Array;
 }
