@@ -840,13 +840,14 @@ export class AtomsView {
     return e.gain * (this.p.atoms.vectors ? this.gain : 1);
   }
 
-  /** The 1-sd uncertainty ellipses × gain around the atoms in view, coloured like their atom's marker. */
-  private drawEllipses(s: Surface): void {
+  /**
+   * The 1-sd uncertainty ellipses × gain of the atoms in a W × H view (k screen px per
+   * image px, offset ox, oy), grouped by their atom's colour: per ellipse x, y, major and
+   * minor radius (px) and angle (rad). Ellipses under `minPx` across are left out.
+   */
+  private ellipsesInView(k: number, ox: number, oy: number, W: number, H: number, minPx: number): Map<number, number[]> {
     const a = this.p.atoms, e = a.ellipses!;
-    const { ctx, ratio, width: W, height: H } = s;
-    const k = this.view.scale * ratio, ox = this.view.tx * ratio, oy = this.view.ty * ratio;
     const g = this.ellipseGain() * k;
-    ctx.lineWidth = Math.max(1, ratio);
     const byColour = new Map<number, number[]>();
     for (let i = 0; i < a.count; i++) {
       if (!this.shown(i)) continue;
@@ -854,12 +855,20 @@ export class AtomsView {
       const sx = e.sx[i], sy = e.sy[i];
       const el = covarianceEllipse(sx * sx, sy * sy, e.sxy ? e.sxy[i] : 0);
       const r1 = el.major * g, r2 = el.minor * g;
-      if (!(r1 >= 0.75 * ratio) || x0 < -r1 || y0 < -r1 || x0 > W + r1 || y0 > H + r1) continue;
+      if (!(r1 >= 0.75 * minPx) || x0 < -r1 || y0 < -r1 || x0 > W + r1 || y0 > H + r1) continue;
       let list = byColour.get(this.colors[i]);
       if (!list) byColour.set(this.colors[i], (list = []));
-      list.push(x0, y0, r1, Math.max(r2, 0.5 * ratio), el.angle);
+      list.push(x0, y0, r1, Math.max(r2, 0.5 * minPx), el.angle);
     }
-    for (const [colour, list] of byColour) {
+    return byColour;
+  }
+
+  /** The 1-sd uncertainty ellipses × gain around the atoms in view, coloured like their atom's marker. */
+  private drawEllipses(s: Surface): void {
+    const { ctx, ratio, width: W, height: H } = s;
+    const k = this.view.scale * ratio, ox = this.view.tx * ratio, oy = this.view.ty * ratio;
+    ctx.lineWidth = Math.max(1, ratio);
+    for (const [colour, list] of this.ellipsesInView(k, ox, oy, W, H, ratio)) {
       ctx.beginPath();
       for (let j = 0; j < list.length; j += 5) {
         ctx.moveTo(list[j] + list[j + 2] * Math.cos(list[j + 4]), list[j + 1] + list[j + 2] * Math.sin(list[j + 4]));
@@ -1038,8 +1047,8 @@ export class AtomsView {
 
   /**
    * The view as a standalone SVG: the visible part of the image embedded as
-   * a PNG at its own resolution (pixels kept sharp), markers, track trails
-   * and arrows as vector paths (the atoms in view), the colour bar as a gradient, the
+   * a PNG at its own resolution (pixels kept sharp), markers, track trails,
+   * uncertainty ellipses and arrows as vector paths (the atoms in view), the colour bar as a gradient, the
    * reference arrow and the scale bar. O(atoms in view).
    */
   toSvgString(): string {
@@ -1090,6 +1099,15 @@ export class AtomsView {
       for (const [c, list] of this.trails(scale, tx, ty)) {
         const d = list.map((pts) => `M${f(pts[0])} ${f(pts[1])}` + Array.from({ length: pts.length / 2 - 1 }, (_, j) => `L${f(pts[2 * j + 2])} ${f(pts[2 * j + 3])}`).join('')).join('');
         parts.push(`<path class="cs-trails" d="${d}" fill="none" stroke="${hex(c)}" stroke-width="1.5" stroke-linejoin="round"/>`);
+      }
+    }
+    if (a.ellipses && this.showEllipses) {
+      for (const [c, list] of this.ellipsesInView(scale, tx, ty, w, h, 1)) {
+        const shapes: string[] = [];
+        for (let j = 0; j < list.length; j += 5) {
+          shapes.push(`<ellipse cx="${f(list[j])}" cy="${f(list[j + 1])}" rx="${f(list[j + 2])}" ry="${f(list[j + 3])}" transform="rotate(${f((list[j + 4] * 180) / Math.PI)} ${f(list[j])} ${f(list[j + 1])})"/>`);
+        }
+        parts.push(`<g class="cs-ellipses" fill="none" stroke="${hex(c)}" stroke-width="1">${shapes.join('')}</g>`);
       }
     }
     if (a.vectors && this.showArrows) {

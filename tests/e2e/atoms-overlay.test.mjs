@@ -390,7 +390,7 @@ test("a malformed payload shows role=alert naming the field", { timeout: 60_000 
   await alert.screenshot({ path: join(artifacts, "07-error-alert.png") });
 });
 
-test("Export PNG writes the view at 3× resolution; Export SVG writes vector markers and the colour bar", { timeout: 60_000 }, async () => {
+test("Export PNG writes the view at 3× resolution; Export SVG writes vector markers, the uncertainty ellipses and the colour bar", { timeout: 60_000 }, async () => {
   const o = await overlay(0);
   const [pngDl] = await Promise.all([page.waitForEvent("download"), o.root.getByRole("button", { name: "Export PNG" }).click()]);
   const pngFile = join(artifacts, "08-export.png");
@@ -407,6 +407,12 @@ test("Export PNG writes the view at 3× resolution; Export SVG writes vector mar
   assert.match(svg, /class="cs-colorbar" aria-label="colorbar: strain"/);
   const markers = (svg.match(/a[\d.]+ [\d.]+ 0 1 0/g) ?? []).length / 2; // two arcs per circle
   assert.ok(markers > 100, `${markers} circle markers in the SVG`);
+  // the uncertainty ellipses as drawn on screen: 1 sd (0.5 px along x, 0.25 px along y) × the ellipse gain, axis-aligned
+  const gain = Number(await o.root.getAttribute("data-ellipse-gain"));
+  const ellipses = [...svg.matchAll(/<ellipse cx="[-\d.]+" cy="[-\d.]+" rx="([\d.]+)" ry="([\d.]+)" transform="rotate\(([-\d.]+) /g)];
+  assert.ok(ellipses.length > 100, `${ellipses.length} ellipses in the SVG`);
+  const off = ellipses.filter(([, rx, ry, deg]) => Math.abs(rx - 0.5 * gain * o.view.scale) > 0.011 || Math.abs(ry - 0.25 * gain * o.view.scale) > 0.011 || Math.abs(Math.sin((deg * Math.PI) / 180)) > 1e-3);
+  assert.deepEqual(off.map((m) => m[0]), [], `ellipses not 0.5 × 0.25 px × ${gain} × ${o.view.scale}, axis-aligned`);
   // the exported SVG renders: look at it in the browser
   const view = await browser.context.newPage();
   await view.goto(`file://${svgFile}`);
