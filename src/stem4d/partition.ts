@@ -6,11 +6,9 @@
  * The types of a UDF's data (DatasetMeta, BufferSpec, ProcessFn) live here
  * and are re-exported by ./udf.ts.
  */
-import * as fs from "node:fs";
 import type { TaskRef } from "../core/pool";
-import { decodeInto } from "../io/dtype";
-import { readChunk, viewChunk, type ChunkSpec, type ChunkState } from "../io/frames4d";
-import { readFramesIntoKernels } from "./simd";
+import { viewChunk, type ChunkSpec } from "../io/frames4d";
+import { readFileChunk, readFramesIntoKernels } from "./simd";
 
 /** Shapes of the dataset a UDF runs over. */
 export interface DatasetMeta {
@@ -113,9 +111,8 @@ export function runProcess(fn: ProcessFn<unknown>, udf: { name: string; params: 
   }
 }
 
-// Per-thread scratch, reused across partitions (frames and the file byte buffer).
+// Per-thread frame buffer, reused across partitions.
 let chunk: Float32Array | undefined;
-const scratch: ChunkState = {};
 
 /**
  * Frames of a partition read from `spec`: a zero-copy view of shared float32 memory, else read into
@@ -128,14 +125,7 @@ function readFrames(spec: ChunkSpec, start: number, n: number, meta: DatasetMeta
   const frameSize = meta.frameSize;
   if (!chunk || chunk.length < n * frameSize) chunk = new Float32Array(n * frameSize);
   const frames = chunk.subarray(0, n * frameSize);
-  // The file is opened and closed per partition: a pool thread may outlive the dataset.
-  const state: ChunkState = { scratch: scratch.scratch };
-  try {
-    readChunk(fs, decodeInto, spec, state, start, n, frames);
-  } finally {
-    if (state.fd !== undefined) fs.closeSync(state.fd);
-    scratch.scratch = state.scratch;
-  }
+  readFileChunk(spec, start, n, frames);
   return frames;
 }
 

@@ -101,6 +101,16 @@ export function readFramesIntoKernels(spec: ChunkSpec, start: number, n: number,
   const scratch = kernelScratchBytes(n, spec.frameSize, ky), floats = n * spec.frameSize;
   const k = wasmKernels(wasm, scratch + floats * 4);
   const frames = new Float32Array(k.memory.buffer, scratch, floats);
+  readFileChunk(spec, start, n, frames);
+  return frames;
+}
+
+/**
+ * Frames [start, start+n) of `spec` decoded into `frames`, with this thread's
+ * file byte buffer; the file is opened and closed per call (a pool thread may
+ * outlive the dataset).
+ */
+export function readFileChunk(spec: ChunkSpec, start: number, n: number, frames: Float32Array): void {
   const state: ChunkState = { scratch: fileBytes.scratch };
   try {
     readChunk(fs, decodeInto, spec, state, start, n, frames);
@@ -108,5 +118,4 @@ export function readFramesIntoKernels(spec: ChunkSpec, start: number, n: number,
     if (state.fd !== undefined) fs.closeSync(state.fd);
     fileBytes.scratch = state.scratch;
   }
-  return frames;
 }
