@@ -25,8 +25,9 @@ export interface LocalDescriptorOptions {
   maxVacancyDistance?: number;
 }
 
-function numericColumn(atoms: Table, name: string, where: string): Float64Array {
-  if (!atoms.has(name)) throw new RangeError(`${where}: the atom table has no column "${name}" (columns: ${atoms.columnNames.join(", ")})`);
+/** Column `name` of `atoms` as finite numbers; throws naming `where`, the column and the first bad row. */
+export function numericColumn(atoms: Table, name: string, where: string): Float64Array {
+  if (!atoms.has(name)) throw new RangeError(`${where}: no column "${name}" (columns: ${atoms.columnNames.join(", ")})`);
   const c = Float64Array.from(atoms.numeric(name));
   const bad = c.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new RangeError(`${where}: column "${name}" row ${bad} is not finite (${c[bad]})`);

@@ -14,6 +14,7 @@ import { median } from "../core/select";
 import { PointGrid } from "../atoms/grid";
 import { trackAtoms } from "../series/track";
 import { gammaQuantile } from "./markov";
+import { numericColumn } from "./descriptors";
 
 /** Options of {@link dopantHops}. */
 export interface DopantHopsOptions {
@@ -48,14 +49,6 @@ export interface DopantHops {
   rateUpper: number;
 }
 
-function column(t: Table, name: string, where: string): Float64Array {
-  if (!t.has(name)) throw new RangeError(`${where}: no column "${name}" (columns: ${t.columnNames.join(", ")})`);
-  const v = Float64Array.from(t.numeric(name));
-  const bad = v.findIndex((z) => !Number.isFinite(z));
-  if (bad >= 0) throw new RangeError(`${where}: column "${name}" row ${bad} is not finite (${v[bad]})`);
-  return v;
-}
-
 /**
  * Dopant hops in a movie from its per-frame atom tables (columns `x`, `y`,
  * `intensity`: `findAtoms` on aligned frames, or `frameDescriptors().atoms`);
@@ -83,7 +76,7 @@ export function dopantHops(tables: readonly Table[], options: DopantHopsOptions 
   const frames = tables.map((t, f) => {
     if (!(t instanceof Table)) throw new TypeError(`${where}: tables[${f}] must be a Table with columns x, y, intensity`);
     const w = `${where}: tables[${f}]`;
-    return { x: column(t, "x", w), y: column(t, "y", w), v: column(t, "intensity", w) };
+    return { x: numericColumn(t, "x", w), y: numericColumn(t, "y", w), v: numericColumn(t, "intensity", w) };
   });
   let a = options.latticeConstant;
   if (a === undefined) {
