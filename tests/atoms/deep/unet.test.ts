@@ -4,7 +4,8 @@
  * The U-Net builder: AtomAI's parameter count, the documented layer names and
  * order (another module exports weights by these names), option validation.
  */
-import { initBackend } from "../../../src/backend";
+import type { Tensor } from "@tensorflow/tfjs";
+import { initBackend, tfjs } from "../../../src/backend";
 import { buildUNet, trainableParameters, unetConfig } from "../../../src/atoms/deep/unet";
 
 beforeAll(async () => { await initBackend({ prefer: "wasm" }); });
@@ -34,9 +35,9 @@ describe("buildUNet", () => {
   });
 
   it("maps [batch, H, W, 1] to probabilities of the same size; softmax sums to 1 over classes", async () => {
-    const tf = (await import("../../../src/backend")).tfjs();
+    const tf = tfjs();
     const x = tf.randomNormal([2, 32, 48, 1], 0, 1, "float32", 3);
-    const p = buildUNet({ architecture: "tiny", classes: 3 }).predict(x) as import("@tensorflow/tfjs").Tensor;
+    const p = buildUNet({ architecture: "tiny", classes: 3 }).predict(x) as Tensor;
     expect(p.shape).toEqual([2, 32, 48, 3]);
     const s = await p.sum(-1).data();
     expect(Math.max(...Array.from(s, (v) => Math.abs(v - 1)))).toBeLessThan(1e-5);
