@@ -9,28 +9,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { referencePython } from "../reference-venv.mjs";
+import { loadSpm } from "./build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.join(here, "..", "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const N = opt("--size", 2048), C = opt("--channels", 4), R = opt("--repeats", 3);
 
-const out = path.join(root, "bench", "results", "spm-dist");
-const built = path.join(out, "src", "spm", "index.js");
-const sources = [...fs.readdirSync(path.join(root, "src", "spm")).map((f) => path.join(root, "src", "spm", f)),
-  ...fs.readdirSync(path.join(root, "src", "io", "formats")).filter((f) => f.startsWith("spm-")).map((f) => path.join(root, "src", "io", "formats", f))];
-if (!fs.existsSync(built) || args.includes("--rebuild") || sources.some((f) => fs.statSync(f).mtimeMs > fs.statSync(built).mtimeMs)) {
-  console.log("compiling src/spm -> " + out);
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--outDir", out, "--rootDir", root,
-    "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--skipLibCheck",
-    "--declaration", "false", "--sourceMap", "false", path.join(root, "src/spm/index.ts")], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(1);
-}
-const spm = createRequire(import.meta.url)(built);
+const { spm, built } = loadSpm(args.includes("--rebuild"));
 
 // ------------------------------------------------------------------ the file
 const names = Array.from({ length: C }, (_, k) => (k === 0 ? "Z" : `Ch${k}`));

@@ -2,7 +2,9 @@
 
 stdin: JSON {path, width, height, frequencies, dc (list of DC offsets; [] for BE-line), real, imag
 (position-major: position p = y * width + x, then DC step, then frequency), shuffle (bool: positions
-written in a permuted order, with matching Position_Indices)}.
+written in a permuted order, with matching Position_Indices)}. For large files (bench/spm/sho.mjs),
+"raw" may name a little-endian float64 file holding all real values then all imaginary values, in
+place of the real and imag lists.
 The layout follows pyUSID's write_main_dataset: Raw_Data (positions x spectroscopic points, complex64)
 with attributes quantity/units and references to its four ancillary datasets, which sit beside it.
 """
@@ -18,7 +20,11 @@ dc = np.array(q["dc"], dtype=np.float32)
 n_pos = w * h
 steps = max(1, len(dc))
 n_spec = len(f) * steps
-data = (np.array(q["real"]) + 1j * np.array(q["imag"])).astype(np.complex64).reshape(n_pos, n_spec)
+if "raw" in q:
+    values = np.fromfile(q["raw"], dtype="<f8").reshape(2, n_pos * n_spec)
+    data = (values[0] + 1j * values[1]).astype(np.complex64).reshape(n_pos, n_spec)
+else:
+    data = (np.array(q["real"]) + 1j * np.array(q["imag"])).astype(np.complex64).reshape(n_pos, n_spec)
 pos_idx = np.array([[x, y] for y in range(h) for x in range(w)], dtype=np.uint32)
 order = np.random.default_rng(1).permutation(n_pos) if q["shuffle"] else np.arange(n_pos)
 pixel_um = 0.05
