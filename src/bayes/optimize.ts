@@ -14,7 +14,7 @@
  */
 import { Rng } from "../core";
 import { checkChoice } from "../core/options";
-import { normCdf } from "../causal/stats";
+import { normCdf } from "../core/special";
 import { gaussianProcess, type GaussianProcess, type KernelName } from "./gp";
 import { matern32, matern52, rbf, white } from "./kernels";
 import { minimizeLbfgsb } from "./lbfgs";

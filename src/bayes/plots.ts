@@ -5,7 +5,7 @@
  * structured GP's prior against its posterior.
  */
 import { Rng, quantiles } from "../core";
-import { normPpf } from "../causal/stats";
+import { normPpf } from "../core/special";
 import { chart, type Chart } from "../display";
 import { toPoints, type GaussianProcess } from "./gp";
 import type { NutsResult } from "./nuts";

@@ -9,7 +9,7 @@
  * variance and a half-normal on the noise; these are the defaults of
  * `gaussianProcess(..., { inference: "nuts" })`.
  */
-import { normCdf } from "../causal/stats";
+import { normCdf } from "../core/special";
 
 /** Where a prior's value lives and how θ maps to it: "positive" (v = e^θ), "real" (v = θ), "interval" (v = lo + (hi − lo)·sigmoid θ). */
 export type PriorSupport = "positive" | "real" | "interval";

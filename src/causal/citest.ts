@@ -16,7 +16,8 @@
  *   AISTATS); detects nonlinear and non-monotone dependence. O(B·n²) per test.
  */
 import { CausalData, covarianceOf, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, correlationFromCov, normSf } from "./stats";
+import { correlationFromCov } from "./stats";
+import { chi2Sf, normSf } from "../core/special";
 import { cholesky } from "../core/linalg";
 import { Rng } from "../core/random";
 

@@ -45,7 +45,8 @@
  */
 import { BaseTest, CIResult, GSquare, isPrepared } from "./citest";
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
-import { chi2Sf, covarianceMatrix, normSf } from "./stats";
+import { covarianceMatrix } from "./stats";
+import { chi2Sf, normSf } from "../core/special";
 import { cholesky } from "../core/linalg";
 import { DecomposableScore } from "./score";
 

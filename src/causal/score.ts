@@ -16,7 +16,8 @@
  */
 import { CausalData, covarianceOf } from "./data";
 import { distinctRows } from "./citest";
-import { lgamma, mean } from "./stats";
+import { mean } from "./stats";
+import { lgamma } from "../core/special";
 import { cholesky } from "../core/linalg";
 
 export type ScoreName = "bic-g" | "bic-d" | "bdeu" | "bge";

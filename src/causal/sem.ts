@@ -21,7 +21,8 @@
  */
 import { CausalData, DataInput, DataOptions, prepareData } from "./data";
 import { backdoorAdjustmentSets, Graph, isAcyclic, topologicalOrder } from "./graph";
-import { mean, tPpf, variance } from "./stats";
+import { mean, variance } from "./stats";
+import { tPpf } from "../core/special";
 import { ols } from "../core/linalg";
 import { Rng } from "../core/random";
 

@@ -15,7 +15,8 @@
  *   a chosen set.
  */
 import { DataInput, prepareData, rawColumns } from "./data";
-import { correlationFromCov, covarianceMatrix, normSf } from "./stats";
+import { correlationFromCov, covarianceMatrix } from "./stats";
+import { normSf } from "../core/special";
 import { invert } from "../core/linalg";
 
 export interface StratumAssociation {

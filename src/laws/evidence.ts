@@ -21,7 +21,7 @@
  * information criteria (weak-form windows overlap, so there the evidence is
  * a relative score, not a calibrated probability).
  */
-import { lgamma } from "../causal/stats";
+import { lgamma } from "../core/special";
 import { NormalEquations, solveSupport } from "./optimizer";
 
 /** Evidence of each equation of a fitted law (see the module comment for the prior). */

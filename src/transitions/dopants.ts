@@ -13,7 +13,7 @@ import { Table, table } from "../table";
 import { median } from "../core/select";
 import { PointGrid } from "../atoms/grid";
 import { trackAtoms } from "../series/track";
-import { gammaQuantile } from "./markov";
+import { gammaQuantile } from "../core/special";
 import { numericColumn } from "./descriptors";
 
 /** Options of {@link dopantHops}. */

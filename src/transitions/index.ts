@@ -4,7 +4,8 @@
  * (`simulateTransition`, `renderTransitionFrame`), per-column local descriptors and Gaussian-mixture
  * classification of local phases (`localDescriptors`, `findVacancies`,
  * `classifyPhases`, `phaseAccuracy`), transition statistics
- * (`markovTransitions`, `phaseFraction`, `betaQuantile`, `gammaQuantile`)
+ * (`markovTransitions`, `phaseFraction`; their posterior intervals use
+ * `cs.core.betaQuantile` and `gammaQuantile`)
  * and nucleation-site prediction with its honest evaluation
  * (`survivalRows`, `fitHazard`, `predictHazard`, `rocAuc`,
  * `evaluateNucleation`, `baselineScores`), from images through
@@ -18,7 +19,7 @@ export { simulateTransition, renderTransitionFrame, HOST, VACANCY, NEW_PHASE } f
 export type { SimulateTransitionOptions, TransitionMovie } from "./simulate";
 export { localDescriptors, findVacancies, classifyPhases, phaseAccuracy } from "./descriptors";
 export type { LocalDescriptorOptions, ClassifyPhasesOptions, PhaseClassification } from "./descriptors";
-export { markovTransitions, phaseFraction, betaQuantile, gammaQuantile } from "./markov";
+export { markovTransitions, phaseFraction } from "./markov";
 export type { MarkovOptions, PhaseFractionOptions } from "./markov";
 export { survivalRows, fitHazard, predictHazard, rocAuc, evaluateNucleation, baselineScores } from "./hazard";
 export type { FitHazardOptions, HazardModel, EvaluateNucleationOptions, NucleationScore } from "./hazard";

@@ -7,52 +7,7 @@
  * A. Maksov et al., npj Comput. Mater. 5, 12 (2019), with their uncertainty.
  */
 import { Table, table } from "../table";
-import { lgamma, gammaQ } from "../causal/stats";
-
-/** Regularized incomplete beta I_x(a, b) by its continued fraction (Lentz; Numerical Recipes §6.4), |error| < 1e-14. */
-function incompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - (lgamma(a) + lgamma(b) - lgamma(a + b))) / a;
-  const tiny = 1e-300;
-  let c = 1, d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let f = d;
-  for (let m = 1; m <= 500; m++) {
-    for (const num of [(m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)), -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))]) {
-      d = 1 + num * d; if (Math.abs(d) < tiny) d = tiny; d = 1 / d;
-      c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
-      f *= c * d;
-    }
-    if (Math.abs(c * d - 1) < 1e-15) break;
-  }
-  return front * f;
-}
-
-/** The x in [lo, hi] where the increasing `cdf` reaches p, by bisection to machine precision. */
-function invert(cdf: (x: number) => number, p: number, lo: number, hi: number): number {
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, hi); i++) {
-    const mid = 0.5 * (lo + hi);
-    if (cdf(mid) < p) lo = mid; else hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
-/** Quantile of the Beta(a, b) distribution (a, b > 0), by bisection on the regularized incomplete beta. O(200 continued fractions). */
-export function betaQuantile(p: number, a: number, b: number): number {
-  if (!(p >= 0 && p <= 1 && a > 0 && b > 0)) throw new RangeError(`betaQuantile(p, a, b): need p in [0, 1] and a, b > 0, got ${p}, ${a}, ${b}`);
-  return invert((x) => incompleteBeta(x, a, b), p, 0, 1);
-}
-
-/** Quantile of the Gamma(shape, rate) distribution (mean shape/rate), by bisection on the regularized incomplete gamma. */
-export function gammaQuantile(p: number, shape: number, rate: number): number {
-  if (!(p >= 0 && p < 1 && shape > 0 && rate > 0)) throw new RangeError(`gammaQuantile(p, shape, rate): need p in [0, 1) and shape, rate > 0, got ${p}, ${shape}, ${rate}`);
-  let hi = shape + 10 * Math.sqrt(shape) + 10;
-  while (1 - gammaQ(shape, hi) < p) hi *= 2;
-  return invert((x) => 1 - gammaQ(shape, x), p, 0, hi) / rate;
-}
+import { betaQuantile, gammaQuantile } from "../core/special";
 
 /** Check a frames × sites state sequence; the number of states k (max state + 1, or `k`). */
 function checkStates(where: string, states: readonly ArrayLike<number>[], k?: number): number {

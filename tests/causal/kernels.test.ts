@@ -9,7 +9,8 @@
 import { prepareData, randomLinearSEM, readBIF, sampleBayesNet, sampleLinearSEM } from "../../src/causal";
 import { LocalScore } from "../../src/causal/score";
 import { distinctRows, FisherZ, GSquare, PValueCache } from "../../src/causal/citest";
-import { chi2Sf, covarianceMatrix, mean, normSf } from "../../src/causal/stats";
+import { covarianceMatrix, mean } from "../../src/causal/stats";
+import { chi2Sf, normSf } from "../../src/core/special";
 import { bif } from "./helpers";
 
 function alarmData(n: number) {

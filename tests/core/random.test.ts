@@ -6,7 +6,7 @@
  * rejects bad seeds.
  */
 import { Rng, rng } from "../../src/core/random";
-import { chi2Sf } from "../../src/causal/stats";
+import { chi2Sf } from "../../src/core/special";
 
 describe("Rng", () => {
   it("reproduces the historical fixed-seed sequence", () => {
