@@ -17,7 +17,7 @@
  */
 import { CausalData, covarianceOf, DataInput, DataOptions, prepareData } from "./data";
 import { correlationFromCov } from "./stats";
-import { chi2Sf, normSf } from "../core/special";
+import { chi2Sf, digamma, normSf } from "../core/special";
 import { cholesky } from "../core/linalg";
 import { Rng } from "../core/random";
 
@@ -839,16 +839,6 @@ function rowGroupCodes(codes: Int32Array[], cards: number[], n: number): Int32Ar
     for (let i = 0; i < n; i++) cur[i] = cur[i] * k + c[i];
   }
   return groups;
-}
-
-function digamma(x: number): number {
-  let r = 0;
-  while (x < 6) {
-    r -= 1 / x;
-    x += 1;
-  }
-  const f = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
 }
 
 function ranks(x: Float64Array): Float64Array {

@@ -8,7 +8,7 @@
  *   symmetric eigendecomposition (`symmetricEigen`, `tridiagonalQL`), SVD;
  * - select.ts: selection (`quickselect`) and NumPy-compatible quantiles
  *   (`quantile`, `quantiles`, `quantilesInPlace`, `median`);
- * - special.ts: special and distribution functions (`erfc`, `lgamma`,
+ * - special.ts: special and distribution functions (`erfc`, `lgamma`, `digamma`,
  *   `gammaP`, `gammaQ`, `incompleteBeta`; the normal, χ², Student t, Beta
  *   and Gamma distributions' tails and quantiles);
  * - cluster.ts: k-means (`kmeans`, `kmeans1d`) and Gaussian mixtures (`gmm`);
@@ -20,7 +20,7 @@ export { cholesky, choleskyBlocked, choleskyInverse, solveLower, solveLowerTrans
 export type { QR, SVD } from "./linalg";
 export { quantile, quantiles, quantilesInPlace, median } from "./select";
 export type { SelectArray } from "./select";
-export { erfc, normSf, normCdf, normPpf, lgamma, gammaP, gammaQ, chi2Sf, incompleteBeta, betaQuantile, gammaQuantile, tPpf } from "./special";
+export { erfc, normSf, normCdf, normPpf, lgamma, digamma, gammaP, gammaQ, chi2Sf, incompleteBeta, betaQuantile, gammaQuantile, tPpf } from "./special";
 export { kmeans, kmeans1d, gmm } from "./cluster";
 export type { KMeansResult, KMeansOptions, GMMResult } from "./cluster";
 export { WorkerPool, sharedPool, defaultWorkers } from "./pool";

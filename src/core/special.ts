@@ -88,6 +88,17 @@ export function lgamma(x: number): number {
   return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
 }
 
+/** Digamma ψ(x) = d log Γ(x)/dx for x > 0: upward recurrence to x ≥ 10, then the asymptotic series to x⁻¹⁰ (|error| < 1e-13). */
+export function digamma(x: number): number {
+  let r = 0;
+  while (x < 10) {
+    r -= 1 / x;
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+
 /** lgamma(k/2) for k = 1..4095, filled on first use (the same values, computed once; NaN = not yet). */
 const lgammaHalves = new Float64Array(4096).fill(NaN);
 

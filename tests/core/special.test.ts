@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
-import { betaQuantile, chi2Sf, erfc, gammaQuantile, lgamma, tPpf } from "../../src/core/special";
+import { betaQuantile, chi2Sf, digamma, erfc, gammaQuantile, lgamma, tPpf } from "../../src/core/special";
 
 const ref = JSON.parse(readFileSync(join(__dirname, "special_reference.json"), "utf8")) as Record<string, number[][]>;
 const rel = (got: number, want: number): number => (want === 0 ? Math.abs(got) : Math.abs(got - want) / Math.abs(want));
@@ -21,10 +21,11 @@ describe("core/special against SciPy", () => {
     expect(() => betaQuantile(0.5, 0, 1)).toThrow(/a, b > 0/);
     expect(() => gammaQuantile(1, 2, 1)).toThrow(/need p in \[0, 1\)/);
   });
-  it("χ² survival, erfc and log Γ", () => {
+  it("χ² survival, erfc, log Γ and digamma", () => {
     expect(worst(ref.c, ([x, df]) => chi2Sf(x, df))).toBeLessThan(1e-12);
     expect(worst(ref.e.filter(([x]) => x <= 10), ([x]) => erfc(x))).toBeLessThan(2e-14);
     expect(worst(ref.e, ([x]) => erfc(x))).toBeLessThan(1e-13);
+    expect(worst(ref.d, ([x]) => digamma(x))).toBeLessThan(1e-13);
     expect(Math.max(...ref.l.map(([x, want]) => Math.abs(lgamma(x) - want) / Math.max(1, Math.abs(want))))).toBeLessThan(1e-14);
   });
   it("tPpf refuses p outside (0, 1) and df <= 0, naming the arguments", () => {

@@ -12,4 +12,5 @@ print(json.dumps(dict(
     c=[[x, df, float(stats.chi2.sf(x, df))] for x, df in [(0.1, 1), (3.84, 1), (30, 10), (200, 150), (1e3, 4)]],
     e=[[x, float(special.erfc(x))] for x in [-3, -0.5, 0, 1e-3, 0.7, 2.5, 10, 26]],
     l=[[x, float(special.gammaln(x))] for x in [1e-8, 0.5, 1, 2.5, 14.9, 15.1, 1e3, 1e7]],
+    d=[[x, float(special.digamma(x))] for x in [1e-6, 0.3, 1, 2.5, 5.9, 6.1, 100, 1e6]],
 )))
