@@ -9,7 +9,7 @@
 export { Dataset4D, dataset4D, readDataset4D } from "./dataset";
 export type { Calibration4D, ReadDataset4DOptions } from "./dataset";
 export { runUDF, runUDFs } from "./udf";
-export type { UDF, RunOptions, DatasetMeta, BufferSpec, ProcessFn } from "./udf";
+export type { UDF, RunOptions, DatasetMeta, BufferSpec, ProcessFn, RawFrames, RawProcessFn } from "./udf";
 export { connectCluster } from "./cluster/client";
 export type { Cluster, ClusterOptions, ClusterRunInfo } from "./cluster/client";
 export {

@@ -8,7 +8,9 @@
  */
 import type { TaskRef } from "../core/pool";
 import { viewChunk, type ChunkSpec } from "../io/frames4d";
-import { readFileChunk, readFramesIntoKernels } from "./simd";
+import { readFileChunk, readFramesIntoKernels, readRawIntoKernels, type RawFrames } from "./simd";
+
+export type { RawFrames } from "./simd";
 
 /** Shapes of the dataset a UDF runs over. */
 export interface DatasetMeta {
@@ -37,6 +39,13 @@ export interface BufferSpec {
  */
 export type ProcessFn<P> = (frames: Float32Array, n: number, start: number, buffers: Record<string, Float64Array>, params: P, meta: DatasetMeta) => void;
 
+/**
+ * `processRaw(raw, n, start, buffers, params, meta)`: as ProcessFn, but the
+ * `n` frames come as stored (8/16-bit counts, see RawFrames in ./simd.ts);
+ * it must give the same buffers as `process` on the decoded frames.
+ */
+export type RawProcessFn<P> = (raw: RawFrames, n: number, start: number, buffers: Record<string, Float64Array>, params: P, meta: DatasetMeta) => void;
+
 /** This module's file: the `module` of partition tasks. */
 export const PARTITION_MODULE = __filename;
 
@@ -44,6 +53,8 @@ export const PARTITION_MODULE = __filename;
 export interface PartitionUDF {
   name: string;
   process: TaskRef;
+  /** Its process for frames as stored (UDF.processRaw), if it has one. */
+  processRaw?: TaskRef;
   params: unknown;
   specs: [string, BufferSpec][];
 }
@@ -101,8 +112,8 @@ export function processOf(ref: TaskRef, udfName: string): ProcessFn<unknown> {
   return fn as ProcessFn<unknown>;
 }
 
-/** Run `process` on one partition; an error names the UDF and the frames. */
-export function runProcess(fn: ProcessFn<unknown>, udf: { name: string; params: unknown }, frames: Float32Array, meta: DatasetMeta, start: number, n: number, buffers: Record<string, Float64Array>): void {
+/** Run `process` (or `processRaw` on raw frames) on one partition; an error names the UDF and the frames. */
+export function runProcess<F extends Float32Array | RawFrames>(fn: (frames: F, n: number, start: number, buffers: Record<string, Float64Array>, params: unknown, meta: DatasetMeta) => void, udf: { name: string; params: unknown }, frames: F, meta: DatasetMeta, start: number, n: number, buffers: Record<string, Float64Array>): void {
   try {
     fn(frames, n, start, buffers, udf.params, meta);
   } catch (e) {
@@ -130,16 +141,30 @@ function readFrames(spec: ChunkSpec, start: number, n: number, meta: DatasetMeta
 }
 
 /**
+ * Frames of a partition as stored, in this thread's SIMD kernel memory, when
+ * every UDF of the pass reads them so (`processRaw`) and the integer
+ * kernels can (8/16-bit unsigned counts, ./simd.ts readRawIntoKernels);
+ * else undefined, and the frames are decoded to float32 as usual. Both ways
+ * give the same results (the raw processes are bit-identical).
+ */
+export function readRawFrames(spec: ChunkSpec | undefined, udfs: readonly { processRaw?: unknown }[], start: number, n: number, meta: DatasetMeta): RawFrames | undefined {
+  if (!spec || !udfs.every((u) => u.processRaw)) return undefined;
+  return readRawIntoKernels(spec, start, n, meta.detShape[0]);
+}
+
+/**
  * Worker task: run every UDF of `job` on its partition and return their
  * partition buffers (nav slices and partial sig/single results), in UDF
  * order, for the caller to merge in partition order.
  */
 export function processPartition(job: PartitionJob): Record<string, Float64Array>[] {
   const { meta, start, n } = job;
-  const frames = job.frames ?? readFrames(job.spec!, start, n, meta);
+  const raw = job.frames ? undefined : readRawFrames(job.spec, job.udfs, start, n, meta);
+  const frames = raw ? undefined : job.frames ?? readFrames(job.spec!, start, n, meta);
   return job.udfs.map((u) => {
     const b = partitionBuffers(u.specs, meta, n);
-    runProcess(processOf(u.process, u.name), u, frames, meta, start, n, b);
+    if (raw) runProcess(processOf(u.processRaw!, u.name) as unknown as RawProcessFn<unknown>, u, raw, meta, start, n, b);
+    else runProcess(processOf(u.process, u.name), u, frames!, meta, start, n, b);
     return b;
   });
 }

@@ -14,7 +14,11 @@
  * Frames from a file are decoded straight into the kernels' memory
  * (readFramesIntoKernels) and the kernels read them in place: from the file
  * to the result there is one read and, for integer data, one conversion to
- * float32, no other copy (measured in bench/stem4d/RESULTS.md).
+ * float32, no other copy. 8- and 16-bit counts need not even that
+ * conversion: when every UDF of a pass can read them (UDF.processRaw), the
+ * partition's stored bytes are read into the kernels' memory as they are
+ * (readRawIntoKernels) and the integer kernels (comU8 … viU16BE, the same
+ * sums bit for bit) read them there (measured in bench/stem4d/RESULTS.md).
  */
 
 import * as fs from "node:fs";
@@ -37,7 +41,7 @@ export function simdKernels(): Uint8Array | null {
 }
 
 type Memory = { buffer: ArrayBuffer; grow(pages: number): number };
-type Kernels = { wasm: Uint8Array; com: Function; vi: Function; memory: Memory };
+type Kernels = { wasm: Uint8Array; com: Function; vi: Function; exports: Record<string, Function>; memory: Memory };
 /** This thread's instance of the kernels (each worker thread has its own module state). */
 let instance: Kernels | undefined;
 
@@ -50,7 +54,7 @@ export function wasmKernels(wasm: Uint8Array, bytes: number): Kernels {
     const WA = (globalThis as unknown as { WebAssembly: any }).WebAssembly; // the library's lib has no WebAssembly types
     const memory: Memory = new WA.Memory({ initial: 1 });
     const e = new WA.Instance(new WA.Module(wasm), { env: { memory } }).exports;
-    instance = { wasm, com: e.com, vi: e.vi, memory };
+    instance = { wasm, com: e.com, vi: e.vi, exports: e, memory };
   }
   const need = Math.ceil(bytes / 65536) - instance.memory.buffer.byteLength / 65536;
   if (need > 0) instance.memory.grow(need);
@@ -118,4 +122,80 @@ export function readFileChunk(spec: ChunkSpec, start: number, n: number, frames:
     if (state.fd !== undefined) fs.closeSync(state.fd);
     fileBytes.scratch = state.scratch;
   }
+}
+
+/**
+ * A partition's frames as stored (integer counts, any byte order, per-frame
+ * headers, flipped rows), described as a memory ChunkSpec: frame i's counts
+ * start at byte i·stride + frameHeader of `bytes` (frameHeader only when
+ * stride ≠ frameSize·size, as in readChunk). `readChunk` decodes it to
+ * float32 like the file it came from.
+ */
+export type RawFrames = Extract<ChunkSpec, { type: "memory" }>;
+
+/** Export-name suffix of the integer kernels for counts stored as `spec` says, or undefined where they have none. */
+function intFormat(spec: ChunkSpec): "U8" | "U16" | "U16BE" | undefined {
+  if (spec.kind !== "u") return undefined;
+  if (spec.size === 1) return "U8";
+  if (spec.size === 2) return spec.littleEndian ? "U16" : "U16BE";
+  return undefined;
+}
+
+/**
+ * Frames [start, start+n) of `spec` as stored (no decoding) in this
+ * thread's kernel memory above the kernels' scratch (kernelScratchBytes),
+ * for the integer kernels (see `intKernel`). Undefined where they cannot
+ * read `spec` (not 8/16-bit unsigned counts, rows flipped by other than the
+ * frame height, or no WebAssembly SIMD): the caller then decodes to float32.
+ * Reads the file once (opened and closed per call); frames in memory are
+ * copied. The view stays valid until the next read on this thread.
+ */
+export function readRawIntoKernels(spec: ChunkSpec, start: number, n: number, ky: number): RawFrames | undefined {
+  const wasm = simdKernels();
+  if (!wasm || !intFormat(spec) || (spec.flipRows && spec.flipRows !== ky)) return undefined;
+  const frameBytes = spec.frameSize * spec.size, contiguous = spec.stride === frameBytes;
+  const first = spec.offset + start * spec.stride, nbytes = contiguous ? n * frameBytes : n * spec.stride;
+  const scratch = kernelScratchBytes(n, spec.frameSize, ky);
+  const bytes = new Uint8Array(wasmKernels(wasm, scratch + nbytes).memory.buffer, scratch, nbytes);
+  if (spec.type === "memory") bytes.set(spec.bytes.subarray(first, first + nbytes));
+  else {
+    const fd = fs.openSync(spec.path, "r");
+    try {
+      for (let done = 0; done < nbytes;) {
+        const got = fs.readSync(fd, bytes, done, nbytes - done, first + done);
+        if (got <= 0) throw new Error(`read ${spec.path}: unexpected end of file at byte ${first + done} (wanted ${nbytes - done} more bytes)`);
+        done += got;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const { frameSize, kind, size, littleEndian, flipRows } = spec;
+  return { type: "memory", bytes, offset: 0, stride: contiguous ? frameBytes : spec.stride, frameHeader: contiguous ? 0 : spec.frameHeader, frameSize, kind, size, littleEndian, flipRows };
+}
+
+/**
+ * The integer kernel `name` ("com" or "vi", src/wasm/assembly/stem4d.ts)
+ * for `raw` (n frames of ky × kx) when raw lies in this thread's kernel
+ * memory above the kernels' scratch (readRawIntoKernels) and kx % 4 == 0, bound to raw's
+ * layout: `run(...rest)` calls it as (first frame, stride, n, kx, ky, flip,
+ * ...rest). Undefined otherwise (the caller then decodes, see decodeRaw).
+ * The memory is not grown, so `raw` stays valid for the next UDF of the pass.
+ */
+export function intKernel(raw: RawFrames, name: "com" | "vi", n: number, kx: number, ky: number): { run: (...rest: number[]) => void; memory: Memory } | undefined {
+  const fmt = intFormat(raw);
+  if (!instance || !fmt || kx % 4 !== 0 || (raw.flipRows && raw.flipRows !== ky) || raw.bytes.buffer !== instance.memory.buffer || raw.bytes.byteOffset < kernelScratchBytes(n, raw.frameSize, ky)) return undefined;
+  const fn = instance.exports[name + fmt], ptr = raw.bytes.byteOffset + raw.offset + raw.frameHeader, flip = raw.flipRows ? 1 : 0;
+  return { run: (...rest) => fn(ptr, raw.stride, n, kx, ky, flip, ...rest), memory: instance.memory };
+}
+
+/**
+ * Frames [start, start+n) of `raw` decoded to float32 (readChunk, as from the
+ * file), in a new array outside the kernel memory, so that the kernels'
+ * scratch and `raw` itself stay untouched.
+ */
+export function decodeRaw(raw: RawFrames, start: number, n: number): Float32Array {
+  const out = new Float32Array(n * raw.frameSize);
+  readChunk(fs, decodeInto, raw, {}, start, n, out);
+  return out;
 }

@@ -57,9 +57,9 @@ import * as display from "../display";
 import type { Dataset4D } from "./dataset";
 import { Cluster, connectCluster } from "./cluster/client";
 import { readFramesIntoKernels } from "./simd";
-import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn } from "./partition";
+import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, readRawFrames, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn, type RawProcessFn } from "./partition";
 
-export type { BufferSpec, DatasetMeta, ProcessFn } from "./partition";
+export type { BufferSpec, DatasetMeta, ProcessFn, RawFrames, RawProcessFn } from "./partition";
 
 /** An analysis over a 4D dataset; see the module comment. */
 export interface UDF<R = unknown, P = unknown> {
@@ -74,6 +74,15 @@ export interface UDF<R = unknown, P = unknown> {
    * threads) or a function (runs in the calling thread); see the module comment.
    */
   process: ProcessFn<P> | TaskRef;
+  /**
+   * Optional: the same work on frames as stored, 8/16-bit counts read with
+   * no float32 copy (a RawProcessFn, named as `{ module, export }`), used
+   * when every UDF of a pass has one and the frames come from a file or
+   * shared memory (src/stem4d/partition.ts readRawFrames); it must give the
+   * buffers `process` gives. The library's virtual detectors and centre of
+   * mass have one.
+   */
+  processRaw?: TaskRef;
   /** Turn the merged buffers into the result (main thread; may use anything). */
   finalize(buffers: Record<string, Float64Array>, meta: DatasetMeta, params: P): R;
 }
@@ -113,7 +122,7 @@ function metaOf(ds: Dataset4D): DatasetMeta {
   return { scanShape: [...ds.scanShape] as [number, number], detShape: [...ds.detShape] as [number, number], nFrames: ds.nFrames, frameSize: ds.frameSize };
 }
 
-interface Planned { udf: UDF<unknown, unknown>; fn: ProcessFn<unknown>; specs: [string, BufferSpec][]; full: Record<string, Float64Array> }
+interface Planned { udf: UDF<unknown, unknown>; fn: ProcessFn<unknown>; rawFn?: RawProcessFn<unknown>; specs: [string, BufferSpec][]; full: Record<string, Float64Array> }
 
 function isRef(p: unknown): p is TaskRef {
   return !!p && typeof p === "object" && typeof (p as TaskRef).module === "string" && typeof (p as TaskRef).export === "string";
@@ -125,6 +134,8 @@ function plan(udfs: readonly UDF<unknown, unknown>[], meta: DatasetMeta): Planne
       throw new TypeError(`runUDF: ${udf?.name ?? "udf"} must have buffers(), process (a function or { module, export }) and finalize()`);
     }
     const fn = typeof udf.process === "function" ? udf.process : processOf(udf.process, udf.name);
+    if (udf.processRaw !== undefined && !isRef(udf.processRaw)) throw new TypeError(`runUDF: ${udf.name}: processRaw must be { module, export }`);
+    const rawFn = udf.processRaw && (processOf(udf.processRaw, udf.name) as unknown as RawProcessFn<unknown>);
     const specs = Object.entries(udf.buffers(meta));
     const full: Record<string, Float64Array> = {};
     for (const [name, s] of specs) {
@@ -132,7 +143,7 @@ function plan(udfs: readonly UDF<unknown, unknown>[], meta: DatasetMeta): Planne
       full[name] = new Float64Array(len);
       if (s.kind !== "nav" && s.init) full[name].fill(s.init);
     }
-    return { udf, fn, specs, full };
+    return { udf, fn, rawFn, specs, full };
   });
 }
 
@@ -187,17 +198,20 @@ function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: num
   let chunk: Float32Array | undefined;
   for (let k = 0; k < nParts; k++) {
     const start = k * pf, n = Math.min(pf, meta.nFrames - start);
-    // a view of float32 memory, else frames read into the SIMD kernels' memory (as on worker threads), else a copy
+    // stored counts for the raw processes, else a view of float32 memory, else frames read into the SIMD
+    // kernels' memory (all as on worker threads), else a copy
     const spec = ds.source.chunkSpec();
-    let frames = ds.source.view?.(start, n) ?? (spec ? readFramesIntoKernels(spec, start, n, meta.detShape[0]) : undefined);
-    if (!frames) {
+    const raw = readRawFrames(spec, planned.map((p) => p.udf), start, n, meta);
+    let frames = raw ? undefined : ds.source.view?.(start, n) ?? (spec ? readFramesIntoKernels(spec, start, n, meta.detShape[0]) : undefined);
+    if (!raw && !frames) {
       chunk ??= new Float32Array(pf * meta.frameSize);
       frames = chunk.subarray(0, n * meta.frameSize);
       ds.source.read(start, n, frames);
     }
     for (const p of planned) {
       const b = partitionBuffers(p.specs, meta, n, (name, s) => p.full[name].subarray(start * (s.extra ?? 1), (start + n) * (s.extra ?? 1)));
-      runProcess(p.fn, p.udf, frames, meta, start, n, b);
+      if (raw) runProcess(p.rawFn!, p.udf, raw, meta, start, n, b);
+      else runProcess(p.fn, p.udf, frames!, meta, start, n, b);
       for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], b[name], s.merge);
     }
     bar?.update(start + n);
@@ -228,7 +242,7 @@ async function runCluster(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, 
  */
 async function runParallel(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: number, nParts: number, nWorkers: number, bar?: { update(n: number): void }): Promise<void> {
   const spec = ds.source.chunkSpec();
-  const udfs: PartitionUDF[] = planned.map((p) => ({ name: p.udf.name, process: p.udf.process as TaskRef, params: p.udf.params, specs: p.specs }));
+  const udfs: PartitionUDF[] = planned.map((p) => ({ name: p.udf.name, process: p.udf.process as TaskRef, processRaw: p.udf.processRaw, params: p.udf.params, specs: p.specs }));
   function* tasks(): Generator<Task> {
     for (let k = 0; k < nParts; k++) {
       const start = k * pf, n = Math.min(pf, meta.nFrames - start);

@@ -45,7 +45,7 @@ function sectionIds(bytes: Uint8Array): number[] {
 
 const modules: [string, () => Uint8Array, string[], string[]][] = [
   ["filters", filtersWasm, ["cols", "cols64", "iir", "memory", "rows", "rows64"], []],
-  ["stem4d", stem4dWasm, ["com", "memory", "vi"], ["env.memory"]],
+  ["stem4d", stem4dWasm, ["com", "comU16", "comU16BE", "comU8", "memory", "vi", "viU16", "viU16BE", "viU8"], ["env.memory"]],
   ["lingam", lingamWasm, ["axpy", "dot", "memory", "pair", "single", "ssd", "standardize", "sum"], []],
   ["linalg", linalgWasm, ["dotsub", "memory"], []],
 ];
