@@ -8,8 +8,8 @@
 export { readSPM } from "./read";
 export { levelPlane, levelPolynomial, levelFacets, levelThreePoints, alignRows, removeScars, zeroMinimum, baseLevel } from "./level";
 export type { Corrected, Masking, MaskOptions, PolynomialOptions, FacetOptions, AlignMethod, AlignRowsOptions, ScarOptions, BaseLevelOptions } from "./level";
-export { measureScanDrift, correctScanDrift } from "./drift";
-export type { SlowScan, ScanDriftOptions, ScanDrift, CorrectScanDriftOptions } from "./drift";
+export { measureScanDrift, correctScanDrift, measureDriftCurve, correctDriftCurve, measureRowDrift, correctRowDrift } from "./drift";
+export type { SlowScan, ScanDriftOptions, ScanDrift, CorrectScanDriftOptions, DriftCorrected, DriftCurveOptions, DriftCurve, DriftTrace, CorrectDriftCurveOptions, RowDriftOptions, RowDrift } from "./drift";
 export { applyScanAngle } from "./angle";
 export type { LabImage } from "./angle";
 export { gridMap, gridSpectrum, beResponse, normalizedConductance } from "./grid";
