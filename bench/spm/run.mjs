@@ -1,10 +1,10 @@
-// SPM benchmarks (`npm run bench -- spm` runs both): this file, then bench/spm/sho.mjs.
+// SPM benchmarks (`npm run bench -- spm` runs all three): this file, then bench/spm/sho.mjs and bench/spm/loop.mjs.
 // Read a multi-channel Nanonis .sxm and level one channel (plane, then
 // row median), ours (readSPM + levelPlane + alignRows) against nanonispy 1.1.0 + numpy
 // (bench/spm/ref.py) on the same file, in the same run. The file is synthetic, written
 // byte by byte in the documented layout (big-endian float32, SCAN_DIR up).
 //
-//   node bench/spm/run.mjs [--size 2048] [--channels 4] [--repeats 3] [--no-sho]
+//   node bench/spm/run.mjs [--size 2048] [--channels 4] [--repeats 3] [--no-sho] [--no-loops]
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -82,7 +82,9 @@ console.log(`  level  ours ${f3(median(tl))} s   numpy     ${f3(ref.level)} s   
 console.log(`  plane coefficients ours [${ours.coef.map((c) => c.toExponential(6)).join(", ")}] numpy [${ref.coef.map((c) => c.toExponential(6)).join(", ")}]`);
 console.log(`  levelled pixel (0,0) ours ${ours.p00.toExponential(6)} numpy ${ref.p00.toExponential(6)}; (last) ours ${ours.pLast.toExponential(6)} numpy ${ref.p_last.toExponential(6)}`);
 
-// ------------------------------------------------------------------ the SHO benchmark
-if (args.includes("--no-sho")) process.exit(0);
-const sho = spawnSync(process.execPath, [path.join(here, "sho.mjs")], { stdio: "inherit" });
-if (sho.status !== 0) process.exit(1);
+// ------------------------------------------------------------------ the BE benchmarks (SHO, then loops)
+for (const [flag, script] of [["--no-sho", "sho.mjs"], ["--no-loops", "loop.mjs"]]) {
+  if (args.includes(flag)) continue;
+  const r = spawnSync(process.execPath, [path.join(here, script)], { stdio: "inherit" });
+  if (r.status !== 0) process.exit(1);
+}
