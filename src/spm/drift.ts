@@ -55,7 +55,7 @@ const SLOW: readonly SlowScan[] = ["up", "down"];
 export interface ScanDriftOptions {
   /** Slow-scan direction of the FIRST frame (default "up"); the second scans the other way. */
   first?: SlowScan;
-  /** Largest accepted standard error of the drift accumulated over one frame (h lines), px, either axis (default 0.1). */
+  /** Largest accepted standard error of the drift accumulated over one frame (h lines), and largest accepted departure of row blocks from the constant-drift map, px, either axis (default 0.1). */
   tolerance?: number;
   /** Smallest accepted correlation between the second frame and the first one warped onto it (default 0.5). */
   minCorrelation?: number;
@@ -338,9 +338,16 @@ const MISFIT_Z = 3;
  * along one axis); the fit does not converge; the warped first frame
  * correlates with the second below `minCorrelation` (different areas, noise
  * only); the standard error of the drift over one frame exceeds `tolerance`
- * px. Returns `{ velocity, standardError, correlation }`; correct either
- * frame with {@link correctScanDrift}. Cost: O(w·h) per iteration (16 taps
- * per pixel), a few tens of iterations.
+ * px; the drift changed during the scans visibly: blocks of about 8 rows,
+ * registered on top of the affine map, depart from it by more than
+ * `tolerance` px and significantly (χ² z-score > 3). Drift whose velocity
+ * changes steadily passes that test unseen (a pair measures only the
+ * velocity's part symmetric about the turnaround; the result is then the
+ * velocity at the turnaround): use {@link measureDriftCurve} on three or
+ * more alternating frames when the drift may be settling. Returns
+ * `{ velocity, standardError, correlation }`; correct either frame with
+ * {@link correctScanDrift}. Cost: O(w·h) per iteration (16 taps per pixel),
+ * a few tens of iterations, and as many again for the block check.
  *
  * @example
  *   const { velocity } = measureScanDrift(upFrame, downFrame);      // px per line
