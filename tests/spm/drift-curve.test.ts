@@ -121,6 +121,23 @@ describe("measureDriftCurve / correctDriftCurve", () => {
     curve.frames.forEach((tr) => { for (let y = 0; y < N; y++) worst = Math.max(worst, Math.abs(tr.x[y] - (slowing(tr.time[y] + 0.25)[0] - ref))); });
     expect(worst).toBeLessThan(0.05);
   });
+  test("a pause between frames enters the time model (options.pause)", () => {
+    const P = 24;
+    const frames = [scan(sample, creep, "up", 0, 0.03, 61), scan(sample, creep, "down", N + P, 0.03, 62), scan(sample, creep, "up", 2 * (N + P), 0.03, 63)];
+    const rms = (c: ReturnType<typeof measureDriftCurve>): number => {
+      const ref = creep(c.reference.time + 0.25);
+      let e2 = 0;
+      for (const tr of c.frames) for (let y = 0; y < N; y++) { const t = creep(tr.time[y] + 0.25); e2 += (tr.x[y] - t[0] + ref[0]) ** 2 + (tr.y[y] - t[1] + ref[1]) ** 2; }
+      return Math.sqrt(e2 / (6 * N));
+    };
+    const right = measureDriftCurve(frames, { pause: P });
+    expect(right.frames[1].time[0]).toBe(N + P);
+    expect(rms(right)).toBeLessThan(0.04);
+    let wrong = Infinity;
+    try { wrong = rms(measureDriftCurve(frames, { pause: 0 })); } catch (e) { expect((e as Error).message).toMatch(/check options.first and options.pause|uncertain/); }
+    expect(wrong).toBeGreaterThan(2 * rms(right));
+    console.log(`pause ${P} lines: curve RMS error ${rms(right).toFixed(4)} px with options.pause ${P}, ${wrong === Infinity ? "refused" : wrong.toFixed(4) + " px"} with 0`);
+  });
   test("refusals name the reason", () => {
     const frames = sequence(sample, creep, 0.03, 51);
     expect(() => measureDriftCurve(frames.slice(0, 2))).toThrow(/measureDriftCurve: 2 frame\(s\) given; at least 3 scanned alternately up and down are needed/);
