@@ -62,13 +62,13 @@ function write(name: string, bytes: Uint8Array): string {
 
 describe("NanoScope image written from the documented layout", () => {
   /** Header text, NUL-padded to `offset`, then int32 LE raw values with the BOTTOM line first. */
-  function nanoscopeFile(raw: number[], w: number, h: number): Uint8Array {
+  function nanoscopeFile(raw: number[], w: number, h: number, zScale = "(0.0001000000 V/LSB) 6.000000 V"): Uint8Array {
     const offset = 2048;
     const text = [
       "\\*File list", "\\Version: 0x09200000", "\\*Ciao scan list", "\\Scan Size: 500 250 nm", "\\Rotate Ang.: 30",
       "\\@Sens. Zsens: V 20.00000 nm/V", "\\*Ciao image list", `\\Data offset: ${offset}`, `\\Data length: ${raw.length * 4}`, "\\Bytes/pixel: 4",
       `\\Samps/line: ${w}`, `\\Number of lines: ${h}`, "\\Line Direction: Retrace", '\\@2:Image Data: S [Height] "Height"',
-      "\\@2:Z scale: V [Sens. Zsens] (0.0001000000 V/LSB) 6.000000 V", "\\*File list end", "",
+      `\\@2:Z scale: V [Sens. Zsens] ${zScale}`, "\\*File list end", "",
     ].join("\r\n");
     const b = new Uint8Array(offset + raw.length * 4);
     b.set(Buffer.from(text, "latin1"));
@@ -91,6 +91,16 @@ describe("NanoScope image written from the documented layout", () => {
     const img = await readImage(p);
     expect(img.data).toEqual(c.image.data);
     expect(img.source.format).toBe("nanoscope");
+  });
+  test("the full-range hard value / 256^bpp replaces the hard scale where it agrees to the printed digits (Gwyddion, pySPM)", async () => {
+    const raw = [1, 2, 3, 4, -65536, 65536, 131072, 2 ** 31 - 1];
+    // 24.576 V / 2^32 = 5.7220458984375e-9 V/LSB, printed (0.00000000572205 V/LSB): 7.2e-7 relative apart.
+    const f = await readSPM(write("full-range.spm", nanoscopeFile(raw, 4, 2, "(0.00000000572205 V/LSB) 24.57600 V")));
+    const k = (24.576 / 2 ** 32) * 20;
+    expect(Array.from(f.channels[0].image.data)).toEqual([-65536, 65536, 131072, 2 ** 31 - 1, 1, 2, 3, 4].map((r) => Math.fround(r * k)));
+    // A hard value that is not the full range (a display range, as in force curves) leaves the printed hard scale.
+    const g = await readSPM(write("display-range.spm", nanoscopeFile(raw, 4, 2, "(0.00000000572205 V/LSB) 2.500000 V")));
+    expect(g.channels[0].image.data[4]).toBe(Math.fround(0.00000000572205 * 20));
   });
   test("a data offset past the end of the file is an error naming the channel", async () => {
     const b = nanoscopeFile([1, 2, 3, 4, 5, 6, 7, 8], 4, 2);

@@ -16,9 +16,15 @@
  * - a value is raw x hard scale (the "(x V/LSB)" of the section's
  *   `\@N:Z scale` line) x the sensitivity named in brackets
  *   (`\@Sens. DeflSens: V 72.8 nm/V`), in that sensitivity's unit ("nm");
- *   without one, in V. `Bytes/pixel` sets only the scale in Gwyddion's
- *   reading (its 256^bpp factors cancel); the stored width (2 or 4 bytes) is
- *   `Data length` / values.
+ *   without one, in V. The stored width (2 or 4 bytes) is `Data length` /
+ *   values. The hard scale is printed with few digits (`(0.00000000572205
+ *   V/LSB)` for 32-bit data: 1.7e-6 relative); where the line's hard value
+ *   is the full range, hard value / 256^(Bytes/pixel) (`24.57600 V` / 2^32)
+ *   agrees with it to the printed digits and is used instead, as Gwyddion's
+ *   nanoscope.c and pySPM scale images (AFMReader's Bruker test file: the
+ *   Height sum agrees with pySPM to 1e-9, not 1.4e-7). Where they disagree
+ *   (force curves: `(0.000375 V/LSB) 2.5 V`, the hard value is a display
+ *   range) the hard scale is used, as the NanoScope manual defines it.
  * No Python reader of NanoScope force curves installs here; the tests check
  * the values against numpy on the raw bytes with the header's numbers.
  */
@@ -48,12 +54,24 @@ function sections(text: string): Section[] {
 }
 
 /** `V [Sens. Zsens] (0.0067 V/LSB) 1.2 V` -> { sens: "Zsens", hard: 0.0067, hardUnit: "V", value: 1.2, unit: "V" }. */
-function scaled(text: string | undefined): { sens?: string; hard?: number; value?: number; unit?: string } | undefined {
+function scaled(text: string | undefined): { sens?: string; hard?: number; hardText?: string; value?: number; unit?: string } | undefined {
   if (text === undefined) return undefined;
   const sens = /\[Sens\.\s*([^\]]+)\]/.exec(text)?.[1]?.trim();
   const hard = /\(([-+0-9.eE]+)\s*[^)]*\)/.exec(text);
   const tail = /([-+0-9.eE]+)\s*([^\s)]*)\s*$/.exec(text);
-  return { sens, hard: hard ? Number(hard[1]) : undefined, value: tail ? Number(tail[1]) : undefined, unit: tail?.[2] };
+  return { sens, hard: hard ? Number(hard[1]) : undefined, hardText: hard?.[1], value: tail ? Number(tail[1]) : undefined, unit: tail?.[2] };
+}
+
+/**
+ * Volts per LSB of a data section: the printed hard scale, or the full-range hard value / 256^bpp where that
+ * agrees with the printed hard scale to its last printed digit (then it is the same number with more digits).
+ */
+function voltsPerLSB(hard: number, hardText: string, value: number | undefined, bpp: number): number {
+  if (value === undefined || !Number.isFinite(value) || value === 0) return hard;
+  const full = value / 256 ** bpp;
+  const decimals = /e/i.test(hardText) ? undefined : (hardText.split(".")[1] ?? "").length;
+  const tolerance = decimals === undefined ? 1e-6 * Math.abs(hard) : Math.max(0.75 * 10 ** -decimals, 1e-6 * Math.abs(hard));
+  return Math.abs(full - hard) <= tolerance ? full : hard;
 }
 
 /** `V 72.77 nm/V` -> [72.77, "nm"] (a sensitivity in unit/V), or undefined. */
@@ -109,7 +127,8 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
     const hard = z?.hard;
     if (hard === undefined) throw ioError(fn, path, `${title}: no "(… V/LSB)" hard scale in its Z scale line`);
     const sens = sensitivity(all, z?.sens);
-    const k = hard * (sens ? sens[0] : 1);
+    const headerBpp = Number(s.keys["Bytes/pixel"]);
+    const k = voltsPerLSB(hard, z!.hardText!, z?.value, Number.isInteger(headerBpp) && headerBpp > 0 ? headerBpp : bpp) * (sens ? sens[0] : 1);
     if (!sens) meta.warnings.push(`${title}: no sensitivity "Sens. ${z?.sens}" in the header; values are in V`);
     return { values: raw.map((r) => r * k), unit: sens ? sens[1] : "V" };
   };
