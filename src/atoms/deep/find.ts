@@ -16,7 +16,10 @@
  *     by the classical iterated centre of mass (`refine.ts`); the reported
  *     1-sd `uncertainty` is its propagated pixel noise (noise level from the
  *     image's high-frequency power, `spectralNoise`) times the moving
- *     window's inflation (`windowFactor`).
+ *     window's inflation (`windowFactor`);
+ *  5. classes (`classes.ts`): each column "host", "dopant" or "vacancy"
+ *     against the columns of its own sublattice, with a class probability;
+ *     vacancy sites where no column was found are extra rows (`detected` 0).
  * Coordinates: x = column, y = row, pixels of the input image.
  */
 import { Image } from "../../image/image";
@@ -33,6 +36,8 @@ import { AtomModel, checkModel } from "./model";
 import { prepare, resample } from "./data";
 import { pretrainedAtomModel } from "./pretrained";
 import { toOnnx, onnxSession } from "./onnx";
+import { atomClasses } from "./classes";
+import type { LatticeTranslations } from "./classes";
 import type { OnnxSession } from "./onnx";
 import type { Tensor } from "@tensorflow/tfjs";
 
@@ -77,6 +82,10 @@ export interface FindAtomsDeepParameters extends FindAtomsParameters {
   probabilityMap: Image;
   /** Ensemble standard deviation of the column probability, per input pixel (the uncertainty map). */
   uncertaintyMap: Image;
+  /** The lattice the classes were judged on (`classes.ts` `latticeTranslations`), null when none was found (every class "unknown"). */
+  lattice: LatticeTranslations | null;
+  /** Vacancy rows (sites, not atoms: `detected` = 0). */
+  vacancies: number;
 }
 
 /** Table of {@link findAtomsDeep}. */
@@ -122,7 +131,7 @@ function spectralNoise(img: Image): number {
  * s² / mean level (pure counts give gain 1; detector units per count give
  * their ratio), s from {@link spectralNoise}.
  */
-function pixelNoiseOf(img: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
+export function pixelNoiseOf(img: Image, model: "poisson" | "gaussian", sd: number): PixelNoise {
   if (model === "gaussian") return { gain: 0, floor: sd * sd };
   let s = 0;
   for (const v of img.data) s += v;
@@ -189,18 +198,24 @@ function columnSnr(data: Float32Array, valid: Uint8Array | null, w: number, h: n
 
 /**
  * Find atomic columns with a U-Net ensemble (see the module comment). Returns
- * the classical finder's table shape: `x`, `y` (px), `class` ("column"),
+ * the classical finder's table shape: `x`, `y` (px), `class` ("host",
+ * "dopant", "vacancy" or "unknown": `classes.ts`, README.md "Classes"),
+ * `classProbability` (probability of that class; NaN for "unknown"),
  * `probability` (the ensemble's mean probability at the column's maximum),
  * `snr` (the column's contrast on the raw pixels in noise sd: mean within
  * 0.25 spacing minus the 0.35–0.5-spacing ring, a two-sample z), `uncertainty` (1-sd position
  * error, px, from the refinement; √(1/12 + spread²) where the refinement was
  * not kept), `uncertaintyX`, `uncertaintyY`, `frequency` (fraction of the
  * members that found the column), `spread` (sd of the members' positions,
- * px), `refined` (1 when the centre of mass was kept). A blank image gives an
+ * px), `refined` (1 when the centre of mass was kept), `detected` (1 for a
+ * found column, 0 for a vacancy site: a row that is a lattice site, not an
+ * atom, with `probability` = `classProbability` = its probability of being
+ * vacant, `uncertainty` its predicted position's, `frequency` 0, `spread`
+ * NaN; `parameters.vacancies` counts them). A blank image gives an
  * empty table; an image without a detectable lattice is an error asking for
  * `spacing`; a low-confidence result carries a warning. Cost: one forward
  * pass per member over the resampled image (README.md for timings) plus
- * O(n · window) refinement.
+ * O(n · window) refinement and classes (O(n · spacing²)); for atoms only, keep the rows with `detected` = 1.
  *
  * @example
  * const atoms = await findAtomsDeep(image);
@@ -251,7 +266,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   const params: FindAtomsDeepParameters = {
     method: "deep", sigma: NaN, spacing: NaN, minDistance: NaN, smoothing: 0, noise, refine: refineMode, sublatticeMethod: "none", sublatticeSeparation: NaN, imageNoise: NaN,
     width: w, height: h, warnings, models: models.length, workingSpacing: s0, scale: NaN, confidence: 0, significance: NaN, outOfDistribution: false,
-    probabilityMap: { data: new Float32Array(w * h), width: w, height: h }, uncertaintyMap: { data: new Float32Array(w * h), width: w, height: h },
+    probabilityMap: { data: new Float32Array(w * h), width: w, height: h }, uncertaintyMap: { data: new Float32Array(w * h), width: w, height: h }, lattice: null, vacancies: 0,
     ...(image.calibration ? { calibration: image.calibration } : {}),
   };
   if (!(hi > lo)) { warnings.push("the image is constant: no columns"); return empty(params); }
@@ -320,6 +335,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
   // 4. Back to input pixels; refinement.
   const x = Float64Array.from(peaks.x, (v) => v / scale), y = Float64Array.from(peaks.y, (v) => v / scale);
   const uncX = new Float64Array(k), uncY = new Float64Array(k), refined = new Uint8Array(k);
+  const pixelNoise = pixelNoiseOf(img, noise, params.imageNoise);
   for (let i = 0; i < k; i++) uncX[i] = uncY[i] = Math.sqrt(1 / 12 + (Number.isFinite(spread[i]) ? spread[i] ** 2 : 0));
   if (refineMode === "com") {
     const grid = new PointGrid(x, y, Math.max(2, spacing));
@@ -329,7 +345,7 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
       return Math.max(1.5, Math.min(0.5 * dnn, 2.5 * sigma));
     });
     const src: PixelSource = { data, width: w, height: h, valid };
-    const com = refineCenterOfMass(src, x, y, radius, pixelNoiseOf(img, noise, params.imageNoise));
+    const com = refineCenterOfMass(src, x, y, radius, pixelNoise);
     const inflate = windowFactor(src, com.x, com.y, radius);
     for (let i = 0; i < k; i++) {
       if (!(Math.hypot(com.x[i] - x[i], com.y[i] - y[i]) < 0.5 * radius[i]) || !Number.isFinite(com.uncX[i])) continue;
@@ -350,16 +366,27 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
     params.outOfDistribution = true;
     warnings.push(`the columns are not significant on the raw pixels (median contrast ${params.significance.toFixed(1)} noise sd < ${MIN_SNR}, column \`snr\`): they may be noise the network mistook for a lattice`);
   }
+  // 5. Classes (classes.ts): host, dopant, vacancy against the column's own sublattice; vacancy sites as extra rows.
+  const unc = Float64Array.from(uncX, (u, i) => Math.sqrt(0.5 * (u * u + uncY[i] ** 2)));
+  const cls = atomClasses({ image: img, valid, x, y, uncertainty: unc, spacing, noise: pixelNoise, probabilityMap: params.probabilityMap }, { lattice: params.significance >= MIN_SNR });
+  const v = cls.vacancies, nv = v.x.length;
+  params.lattice = cls.lattice;
+  params.vacancies = nv;
+  if (!cls.lattice) warnings.push(params.significance >= MIN_SNR ? `classes "unknown": no lattice (${k < 8 ? "fewer than 8 columns" : "no two translations that each map 40 % of the columns onto columns of the same intensity"})` : `classes "unknown": the columns are not significant on the raw pixels`);
+  const cat = (a: ArrayLike<number>, b: ArrayLike<number>) => { const o = new Float64Array(k + nv); o.set(a); o.set(b, k); return o; };
+  const vacSnr = columnSnr(data, valid, w, h, v.x, v.y, spacing);
   const t = table({
-    x, y, class: Array.from({ length: k }, () => "column"), probability, snr, uncertainty: Float64Array.from(uncX, (u, i) => Math.sqrt(0.5 * (u * u + uncY[i] ** 2))),
-    uncertaintyX: uncX, uncertaintyY: uncY, frequency, spread, refined,
+    x: cat(x, v.x), y: cat(y, v.y), class: [...cls.columnClass, ...Array.from({ length: nv }, () => "vacancy")], probability: cat(probability, v.probability),
+    classProbability: cat(cls.columnProbability, v.probability), snr: cat(snr, vacSnr), uncertainty: cat(unc, v.uncertainty),
+    uncertaintyX: cat(uncX, v.uncertainty), uncertaintyY: cat(uncY, v.uncertainty), frequency: cat(frequency, new Float64Array(nv)), spread: cat(spread, new Float64Array(nv).fill(NaN)),
+    refined: Uint8Array.from(cat(refined, new Float64Array(nv))), detected: Uint8Array.from({ length: k + nv }, (_, i) => (i < k ? 1 : 0)),
   });
   return Object.assign(t, { parameters: params }) as DeepAtomTable;
 }
 
 function empty(params: FindAtomsDeepParameters): DeepAtomTable {
   const e = () => new Float64Array(0);
-  const t = table({ x: e(), y: e(), class: [] as string[], probability: e(), uncertainty: e(), uncertaintyX: e(), uncertaintyY: e(), frequency: e(), spread: e(), refined: new Uint8Array(0) });
+  const t = table({ x: e(), y: e(), class: [] as string[], probability: e(), classProbability: e(), uncertainty: e(), uncertaintyX: e(), uncertaintyY: e(), frequency: e(), spread: e(), refined: new Uint8Array(0), detected: new Uint8Array(0) });
   return Object.assign(t, { parameters: params }) as DeepAtomTable;
 }
 
