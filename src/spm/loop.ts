@@ -165,6 +165,11 @@ function fitOne(vdc: ArrayLike<number>, y: ArrayLike<number>, p: number[], maxIt
  * are listed in `failures` with the reason and NaN values — never a silent
  * wrong number. Cost: O(pixels × n × 9 × iterations).
  * Reference: pycroscopy/BGlib `BELoopFitter` (same model and coefficient order).
+ * Measured against BGlib 0.0.6 on a BEPS file with known loops
+ * (bench/spm/loop.mjs, RESULTS.md): a lower residual than BGlib's at every
+ * pixel, whose per-pixel fit returns its guess, the fit of the pixel's
+ * k-means cluster mean; on Gaussian noise the coercive voltages are at the
+ * Cramér–Rao bound (tests/spm/loop.test.ts).
  *
  * @example const fit = fitLoops(vdc, loops); fit.imprint[0];
  */
