@@ -3,7 +3,12 @@
  * sub-pixel precision, as a columnar table. Pipeline:
  *  1. scale: nearest-neighbour spacing (shortest distance between two
  *     columns, any sublattice: from the lattice-averaged unit cell) and
- *     column width (`estimateSpacing`) unless given (`spacing`, `sigma`);
+ *     column width (`estimateSpacing`) unless given (`spacing`, `sigma`).
+ *     Where the averaged cell shows dumbbells without a dip between their
+ *     columns (`SpacingEstimate.pairs`), each maximum on such a pair is
+ *     seeded as its two columns (`splitPairs`) and fitted with round
+ *     Gaussians; the estimate's doubts (elongated columns it cannot resolve)
+ *     go to `parameters.warnings`;
  *  2. detection: local maxima of the Gaussian-smoothed (or LoG-filtered)
  *     image with a minimum separation (as `skimage.feature.peak_local_max`,
  *     which Atomap's `get_atom_positions` wraps) and a noise-based
@@ -32,6 +37,7 @@ import { estimateSpacing, estimateNoise, detectPeaks, DetectOptions, Peaks, Spac
 import { subtractBackground } from "../image/filters";
 import { refineCenterOfMass, fitGaussians, leftColumn, GaussianState, PixelSource, PixelNoise, propagationNoise } from "./refine";
 import { PointGrid } from "./grid";
+import { quickselect } from "../core/select";
 import { splitSublattices } from "./sublattice";
 import { renameOptions, checkChoice } from "../core/options";
 import type { FindAtomsParameters } from "./parameters";
@@ -80,9 +86,9 @@ export interface FindAtomsOptions {
   components?: number;
   /** @deprecated since 0.2: `components`. */
   denoise?: number;
-  /** Fit elliptical, rotated Gaussians (default true) or circular ones. */
+  /** Fit elliptical, rotated Gaussians (default true, except where unresolved pairs were split: there round ones, see `estimateSpacing`'s `pairs`) or circular ones. */
   elliptical?: boolean;
-  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr, 18 when snr is adaptive; Infinity: no such pass; no such pass after `components` denoising, whose low-rank image has no white-noise sd to test against). */
+  /** Significance (contrast over the filtered image's noise sd) required of columns found only on the background-subtracted image, i.e. on a sloping background such as a nanoparticle's edge (default 3 × snr, 18 when snr is adaptive; Infinity: no such pass; no such pass after `components` denoising, whose low-rank image has no white-noise sd to test against, nor where σ > spacing / 3, as for close pairs, whose flanks the background subtraction at σ = spacing / 2 would turn into maxima). */
   slopeSnr?: number;
   /** Ignore peaks this close to the image border (pixels, default 0). */
   excludeBorder?: number;
@@ -99,6 +105,9 @@ const SLOPE_SNR_FACTOR = 3;
 /** The `snr` that the slope pass's default multiplies when `snr` is adaptive: the background-subtracted image turns support texture into maxima, which the white-noise statistics of the adaptive threshold do not describe, so the slope pass keeps the fixed 3 × 6 sd. */
 const SLOPE_BASE_SNR = 6;
 
+/** A slope-pass column's contrast on the background-subtracted image, at least this fraction of the median contrast there of the first-pass columns. */
+const SLOPE_RELATIVE = 0.2;
+
 /**
  * Second detection pass for columns on a sloping background (a nanoparticle's
  * thickness profile, a wedge): there a column is a shoulder, not a local
@@ -106,7 +115,10 @@ const SLOPE_BASE_SNR = 6;
  * its Gaussian blur of σ = spacing/2 (`subtractBackground`) turns those
  * shoulders into maxima; the ones farther than `minDistance` from every
  * first-pass peak are added if their contrast reaches `snr` noise sd (stricter
- * than the first pass: support texture and edge noise become maxima there too).
+ * than the first pass: support texture and edge noise become maxima there too)
+ * and 0.2 × the median contrast there of the first-pass columns (at high dose the
+ * subtraction's ripples between bright columns, ~6 % of their contrast on
+ * dumbbells at 10⁵ e⁻/column, pass any noise test).
  * On a flat background the two passes find the same maxima.
  */
 function slopeColumns(image: Image, first: Peaks, options: DetectOptions, spacing: number, snr: number): Peaks {
@@ -114,7 +126,12 @@ function slopeColumns(image: Image, first: Peaks, options: DetectOptions, spacin
   const second = detectPeaks(subtractBackground(image, 0.5 * spacing), { ...options, snr, pixelNoise: first.pixelNoise });
   const grid = new PointGrid(first.x, first.y, Math.max(2, options.minDistance));
   const add: number[] = [];
-  for (let i = 0; i < second.x.length; i++) if (grid.within(second.x[i], second.y[i], options.minDistance).length === 0) add.push(i);
+  const coinciding: number[] = [];
+  for (let i = 0; i < second.x.length; i++) (grid.within(second.x[i], second.y[i], options.minDistance).length === 0 ? add : coinciding).push(i);
+  // Relative to the columns: the subtraction's ripples between bright columns (at high dose far above the noise) are a
+  // few per cent of the columns' contrast there; a column on a slope is a column.
+  const ref = coinciding.length ? quickselect(Float64Array.from(coinciding, (i) => second.prominence[i]), coinciding.length >> 1) : 0;
+  for (let k = add.length - 1; k >= 0; k--) if (second.prominence[add[k]] < SLOPE_RELATIVE * ref) add.splice(k, 1);
   if (!add.length) return first;
   const cat = <T extends Int32Array | Float64Array>(a: T, b: T): T => { const o = new (a.constructor as { new (n: number): T })(a.length + add.length); o.set(a); add.forEach((i, k) => { o[a.length + k] = b[i]; }); return o; };
   return { ...first, x: cat(first.x, second.x), y: cat(first.y, second.y), value: cat(first.value, second.value), prominence: cat(first.prominence, second.prominence) };
@@ -193,6 +210,52 @@ function cellOccupancy(x: ArrayLike<number>, y: ArrayLike<number>, cell: NonNull
   let found = 0;
   for (const c of count.values()) found += Math.min(c, sites.length);
   return found / (count.size * sites.length);
+}
+
+/**
+ * Maxima that are unresolved pairs, split: where the lattice-averaged cell of
+ * `estimateSpacing` found columns to be pairs with no dip between them
+ * (`pairs`), the smoothed image has one maximum per pair, near the pair's
+ * centre (or, where noise or a shallow dip shows them, maxima near its
+ * columns). Each maximum within half a pair's half-separation of a pair centre
+ * or of one of its columns (periodically, in the cell `cell`) votes for that
+ * pair's centre; votes within the half-separation are averaged, and each pair
+ * is seeded as two peaks at ± its half vector, which the joint Gaussian fit
+ * then refines (the two are closer than 3σ, so they are fitted together).
+ * Other maxima are kept. Returns the peaks, the number of pairs seeded and
+ * which peaks are seeds (1).
+ * O(peaks · (pairs + seeded)).
+ */
+function splitPairs(peaks: Peaks, cell: NonNullable<SpacingEstimate["cell"]>, pairs: SpacingEstimate["pairs"]): { peaks: Peaks; split: number; seeded: Uint8Array } {
+  const { a1, a2 } = cell, det = a1[0] * a2[1] - a1[1] * a2[0];
+  // The centre of the pair that the maximum at (x, y) belongs to: the maximum itself when it lies within half the
+  // half-separation of a pair's centre in the averaged cell (periodically), or ∓ the half vector when it lies as
+  // near one of its columns (a shallow dip or noise shows the columns); null when neither.
+  const centreOf = (x: number, y: number): { x: number; y: number; pair: SpacingEstimate["pairs"][number] } | null => {
+    const u = (x * a2[1] - y * a2[0]) / det, v = (a1[0] * y - a1[1] * x) / det;
+    for (const pair of pairs) {
+      const du = u - pair.centre[0] - Math.round(u - pair.centre[0]), dv = v - pair.centre[1] - Math.round(v - pair.centre[1]);
+      const dx = du * a1[0] + dv * a2[0], dy = du * a1[1] + dv * a2[1], r = 0.5 * Math.hypot(...pair.half);
+      for (const sgn of [0, 1, -1]) if (Math.hypot(dx - sgn * pair.half[0], dy - sgn * pair.half[1]) < r) return { x: x - sgn * pair.half[0], y: y - sgn * pair.half[1], pair };
+    }
+    return null;
+  };
+  // Pairs: the centres voted for by one or more maxima, merged within the half-separation and averaged.
+  const found: Array<{ x: number; y: number; n: number; k: number; pair: SpacingEstimate["pairs"][number] }> = [];
+  const X: number[] = [], Y: number[] = [], V: number[] = [], P: number[] = [];
+  for (let k = 0; k < peaks.x.length; k++) {
+    const c = centreOf(peaks.x[k], peaks.y[k]);
+    if (!c) { X.push(peaks.x[k]); Y.push(peaks.y[k]); V.push(peaks.value[k]); P.push(peaks.prominence[k]); continue; }
+    const same = found.find((f) => Math.hypot(f.x / f.n - c.x, f.y / f.n - c.y) < Math.hypot(...c.pair.half));
+    if (same) { same.x += c.x; same.y += c.y; same.n++; if (peaks.prominence[k] > peaks.prominence[same.k]) same.k = k; }
+    else found.push({ x: c.x, y: c.y, n: 1, k, pair: c.pair });
+  }
+  const seeded = new Uint8Array(X.length + 2 * found.length).fill(1, X.length);
+  for (const f of found) for (const sgn of [-1, 1]) {
+    X.push(Math.round(f.x / f.n + sgn * f.pair.half[0])); Y.push(Math.round(f.y / f.n + sgn * f.pair.half[1]));
+    V.push(peaks.value[f.k]); P.push(peaks.prominence[f.k]);
+  }
+  return { peaks: { ...peaks, x: Int32Array.from(X), y: Int32Array.from(Y), value: Float64Array.from(V), prominence: Float64Array.from(P) }, split: found.length, seeded };
 }
 
 /** The peaks of `a` followed by those of `b` (noise figures of `a`). */
@@ -318,13 +381,17 @@ function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
   // minDistance is the peak separation only) and the column width.
   let spacing = options.spacing ?? NaN, sigma = sigmaOpt ?? NaN;
   let cell: SpacingEstimate["cell"] = null;
+  // Unresolved pairs of the averaged cell (only when the spacing is the estimate's).
+  let pairs: SpacingEstimate["pairs"] = [];
   if (options.spacing === undefined || sigmaOpt === undefined) {
     try {
       const est = estimateSpacing(img);
       cell = est.cell;
-      if (!(spacing > 0)) spacing = est.spacing;
-      // The autocorrelation's central peak is narrowed by pixel-correlated (scan) noise: keep σ within the range of real images.
-      if (!(sigma > 0)) sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
+      warnings.push(...est.warnings);
+      if (!(spacing > 0)) { spacing = est.spacing; pairs = est.pairs; }
+      // The autocorrelation's central peak is narrowed by pixel-correlated (scan) noise: keep σ within the range of real
+      // images; the σ fitted to unresolved pairs is wider than that range by definition.
+      if (!(sigma > 0)) sigma = pairs.length ? est.sigma : Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
     } catch (e) {
       const why = (e as Error).message.replace(/^estimateSpacing: /, "");
       if (!(spacing > 0) && options.minDistance === undefined) throw new RangeError(`findAtoms: could not estimate the column spacing (${why}); pass options.spacing (nearest-neighbour distance, px) and options.sigma`);
@@ -342,7 +409,12 @@ function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
   const detectOptions: DetectOptions = { minDistance, smoothing, filter: options.filter, snr: options.snr, noise: options.components ? "gaussian" : noiseModel, thresholdRel: options.thresholdRel, excludeBorder: options.excludeBorder, ringRadius: Math.max(1.5, 0.5 * spacing) };
   const first = detectPeaks(detImg, detectOptions);
   params.snr = first.threshold;
-  let peaks = slopeColumns(detImg, first, detectOptions, spacing, options.components ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? SLOPE_BASE_SNR));
+  const paired = cell && pairs.length ? splitPairs(first, cell, pairs) : { peaks: first, split: 0, seeded: new Uint8Array(0) };
+  if (paired.split) warnings.push(`${paired.split} unresolved pairs (estimateSpacing's pairs) seeded from the maxima on them as two columns ${(2 * Math.hypot(...pairs[0].half)).toFixed(2)} px apart and fitted jointly${options.elliptical === undefined ? " with round Gaussians (the widths of two overlapping elliptical ones trade off against their positions)" : ""}`);
+  // No slope pass where σ exceeds a third of the spacing (close pairs; the estimate's σ is at most 0.3 × spacing
+  // otherwise): the background it removes, a blur of σ = spacing/2, would cut into the columns themselves and turn
+  // their flanks into maxima.
+  let peaks = slopeColumns(detImg, paired.peaks, detectOptions, spacing, options.components || 3 * sigma > spacing ? Infinity : options.slopeSnr ?? SLOPE_SNR_FACTOR * (options.snr ?? SLOPE_BASE_SNR));
   // Pixel noise of the input (the detection image's, unless that is a low-rank denoised copy).
   params.imageNoise = options.components ? estimateNoise(img) : peaks.imageNoise;
   if (peaks.x.length === 0) {
@@ -358,21 +430,24 @@ function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
   // 3. Refinement of a set of detected peaks (run again when the dim-column pass adds some).
   const refineAll = (peaks: Peaks, notes: string[]) => {
     const n = peaks.x.length;
-    // Per-atom window radius: half the distance to the nearest detected neighbour, ≤ 4σ, ≥ 1.5 px.
+    // Per-atom window radius: half the distance to the nearest detected neighbour, ≤ 3.5σ, ≥ 1.5 px (the centre of
+    // mass's); the Gaussian fit's is at least 1.25σ, since a neighbour closer than 3σ is fitted jointly (unresolved
+    // pairs, closer than 2σ: a window smaller than σ would make every fit "leave its column").
     const grid0 = new PointGrid(peaks.x, peaks.y, Math.max(2, spacing));
-    const radius = new Float64Array(n);
+    const radius = new Float64Array(n), near = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const r = grid0.nearest(peaks.x[i], peaks.y[i], 1, i);
       const dnn = r.distance.length ? r.distance[0] : 2 * spacing;
-      radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 3.5 * sigma));
+      near[i] = options.fitRadius ?? Math.max(1.5, Math.min(0.5 * dnn, 3.5 * sigma));
+      radius[i] = options.fitRadius ?? Math.max(1.5, Math.min(Math.max(0.5 * dnn, 1.25 * sigma), 3.5 * sigma));
     }
+    const comRadius = Float64Array.from(near, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
     const X: Float64Array = Float64Array.from(peaks.x), Y: Float64Array = Float64Array.from(peaks.y);
     const state: GaussianState = {
       x: X, y: Y, amp: new Float64Array(n), pa: new Float64Array(n).fill(1 / (sigma * sigma)), pb: new Float64Array(n), pc: new Float64Array(n).fill(1 / (sigma * sigma)),
       bg: new Float64Array(n), uncX: new Float64Array(n).fill(NaN), uncY: new Float64Array(n).fill(NaN), converged: new Uint8Array(n), fitted: new Uint8Array(n),
     };
     const intensity = new Float64Array(n);
-    const comRadius = Float64Array.from(radius, (r) => Math.max(1.5, Math.min(r, 2.5 * sigma)));
     // Integer peaks: uniform quantisation within the pixel (sd 1/√12 per axis) combined with the
     // noise scatter of the column's location (centre-of-mass propagation in the window at the peak).
     const atPeak = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise, 1);
@@ -382,8 +457,9 @@ function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
     }
     if (refineMode !== false) {
       const com = refineCenterOfMass(src, peaks.x, peaks.y, comRadius, pixelNoise);
-      // Keep COM only where it stayed near the peak.
-      for (let i = 0; i < n; i++) if (Math.hypot(com.x[i] - peaks.x[i], com.y[i] - peaks.y[i]) < 0.5 * radius[i]) { X[i] = com.x[i]; Y[i] = com.y[i]; state.uncX[i] = com.uncX[i]; state.uncY[i] = com.uncY[i]; }
+      // Keep COM only where it stayed near the peak, and not for the seeds of unresolved pairs (each window holds
+      // half the partner, which pulls the centre of mass towards it).
+      for (let i = 0; i < n; i++) if (!paired.seeded[i] && Math.hypot(com.x[i] - peaks.x[i], com.y[i] - peaks.y[i]) < 0.5 * near[i]) { X[i] = com.x[i]; Y[i] = com.y[i]; state.uncX[i] = com.uncX[i]; state.uncY[i] = com.uncY[i]; }
     }
     // Start values: background = window minimum, amplitude = nearest pixel − background.
     for (let i = 0; i < n; i++) {
@@ -409,7 +485,7 @@ function findClassical(image: Image, options: FindAtomsOptions): AtomTable {
       const neigh: number[][] = [];
       for (let i = 0; i < n; i++) neigh.push(grid.within(X[i], Y[i], Math.min(maxReach, reach[i] + 2)).filter((j) => j !== i));
       const start = { x: Float64Array.from(X), y: Float64Array.from(Y), amp: Float64Array.from(state.amp), bg: Float64Array.from(state.bg), pa: Float64Array.from(state.pa), pb: Float64Array.from(state.pb), pc: Float64Array.from(state.pc), uncX: Float64Array.from(state.uncX), uncY: Float64Array.from(state.uncY) };
-      fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical, background: options.background });
+      fitGaussians(src, state, (i) => neigh[i], { radius, jointDistance: options.jointDistance ?? 3 * sigma, weights: noiseModel === "poisson" ? "poisson" : "uniform", elliptical: options.elliptical ?? !paired.split, background: options.background });
       // A fit whose Gaussian outgrew its window (major-axis σ above the window radius) or whose centre
       // moved by more than half the radius modelled the background, not the column (weak columns on a
       // nanoparticle's thickness profile): keep the centre of mass and flag it.

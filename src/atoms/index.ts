@@ -6,7 +6,7 @@
 export { findAtoms } from "./find";
 export type { FindAtomsOptions, FindAtomsParameters, AtomTable } from "./find";
 export { estimateSpacing, estimateNoise, detectPeaks } from "./detect";
-export type { SpacingEstimate, DetectOptions, Peaks } from "./detect";
+export type { SpacingEstimate, MotifPair, DetectOptions, Peaks } from "./detect";
 export { refineCenterOfMass } from "./refine";
 export { splitSublattices } from "./sublattice";
 export type { SublatticeSplit } from "./sublattice";
