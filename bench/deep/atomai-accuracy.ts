@@ -25,7 +25,8 @@
  *  3. Inference time end to end on a square lattice at the working spacing (256², 1024², dose 10³): ours
  *     `findAtomsDeep` (spacing estimate, resampling, `prepare`, 3-member ensemble, peaks, centre-of-mass refinement,
  *     uncertainty) against AtomAI's `predict` (normalisation, U-Net, Locator) on the prepared image; rounds alternate.
- * Arguments: --reps 3 --rounds 2 --seeds 2 --full --retrain --no-real --no-time, --cycles N (a shorter training, for trying the script). Writes bench/results/deep/atomai-accuracy.md.
+ * Arguments: --reps 3 --rounds 2 --seeds 2 --full --retrain --no-real --no-time, --cycles N (a shorter training, for trying the script),
+ * --models DIR (an ensemble saved as DIR/<k>/ instead of the shipped one), --train-only (stop after training AtomAI). Writes bench/results/deep/atomai-accuracy.md.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -39,7 +40,7 @@ import type { Image } from "../../src/image/image";
 // The library under test: CAUSALSCOPE_SRC (atomai-accuracy.mjs sets it to the committed src/ at HEAD, extracted with
 // git archive, so that others' uncommitted work in the shared checkout is not measured), else this checkout's src/.
 const SRC = process.env.CAUSALSCOPE_SRC ?? path.join(__dirname, "..", "..", "src");
-const { findAtomsDeep, pretrainedAtomModel } = require(path.join(SRC, "atoms", "deep")) as typeof import("../../src/atoms/deep");
+const { findAtomsDeep, pretrainedAtomModel, loadAtomModel } = require(path.join(SRC, "atoms", "deep")) as typeof import("../../src/atoms/deep");
 const { findAtoms } = require(path.join(SRC, "atoms")) as typeof import("../../src/atoms");
 const { initBackend } = require(path.join(SRC, "backend")) as typeof import("../../src/backend");
 const { matchAtoms } = require(path.join(SRC, "atoms", "score")) as typeof import("../../src/atoms/score");
@@ -136,15 +137,24 @@ function atomaiInput(image: Image, spacing: number, working: number): { data: Fl
 
 const f1 = (m: MatchResult) => m.f1;
 
+/** The found columns of a deep result: rows with `detected` = 1 where the table has that column (vacancy sites are rows too, `detected` = 0). */
+function atomsOf(t: Awaited<ReturnType<typeof findAtomsDeep>>): { x: Float64Array; y: Float64Array } {
+  const x = t.numeric("x"), y = t.numeric("y");
+  if (!t.columnNames.includes("detected")) return { x: Float64Array.from(x), y: Float64Array.from(y) };
+  const d = t.numeric("detected"), keep = Array.from(d.keys()).filter((i) => d[i] === 1);
+  return { x: Float64Array.from(keep, (i) => x[i]), y: Float64Array.from(keep, (i) => y[i]) };
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(work, { recursive: true });
   await initBackend({ prefer: "wasm" });
-  const ensemble = await pretrainedAtomModel();
+  const dirModels = opt("--models", "");
+  const ensemble = dirModels ? await Promise.all(fs.readdirSync(dirModels).filter((d) => /^\d+$/.test(d)).sort().map((k) => loadAtomModel(path.join(dirModels, k)))) : await pretrainedAtomModel();
   const info = ensemble[0].info, t = info.training;
   const head = spawnSync("git", ["log", "-1", "--format=%h %cI", "--", "src/atoms/deep/models"], { cwd: root, encoding: "utf8" }).stdout.trim();
   say(`# Accuracy and time against AtomAI`);
   say(`${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0].model}), load average at start ${load()}`);
-  say(`Shipped ensemble: ${ensemble.length} members, "${info.config.architecture}" (filters ${info.config.filters}, blocks [${info.config.blocks}]), seeds ${ensemble.map((m) => m.info.training.seed).join(", ")}, ${t.epochs} × ${t.stepsPerEpoch} steps × batch ${t.batchSize} of ${info.patch}² at spacing ${info.spacing}, lr ${t.learningRate}, ${t.seconds.toFixed(0)} s for member 0 (${t.backend}); last commit of src/atoms/deep/models: ${head}; library: ${path.relative(root, SRC)}`);
+  say(`Shipped ensemble: ${ensemble.length} members, "${info.config.architecture}" (filters ${info.config.filters}, blocks [${info.config.blocks}]), seeds ${ensemble.map((m) => m.info.training.seed).join(", ")}, ${t.epochs} × ${t.stepsPerEpoch} steps × batch ${t.batchSize} of ${info.patch}² at spacing ${info.spacing}, lr ${t.learningRate}, ${t.seconds.toFixed(0)} s for member 0 (${t.backend}); ${dirModels ? `models from ${dirModels}` : `last commit of src/atoms/deep/models: ${head}`}; library: ${path.relative(root, SRC)}`);
 
   // 1. Export and train.
   const variants: Variant[] = [
@@ -178,6 +188,7 @@ async function main(): Promise<void> {
     say(`| ${v.name} | ${r.parameters} | ${r.images} (+ ${r.test_images} test) | ${r.cycles} × ${r.batch} | ${r.wall_s.toFixed(0)} s | ${r.cpu_s.toFixed(0)} s | ${r.loss_first.toFixed(3)} → ${r.loss_last.toFixed(3)} (test ${r.test_loss_last.toFixed(3)}) | ${r.load} |`);
   }
   say(`AtomAI ${trained[0].train.atomai}, PyTorch ${trained[0].train.torch}. Ours (same pairs, wasm, TensorFlow.js): member 0 ${t.seconds.toFixed(0)} s wall (from its model.json).`);
+  if (args.includes("--train-only")) return;
 
   // 2. Accuracy.
   const evalDir = path.join(work, "eval");
@@ -199,7 +210,7 @@ async function main(): Promise<void> {
     manifest.push({ name, path: file });
     rows.push({
       name, group, kind, truth, tol: tolOf(spacing), border: Math.max(6, Math.ceil(5 / inp.scale) + 1), width: image.width, height: image.height, scale: inp.scale,
-      ours: { ensemble: { x: ens.numeric("x"), y: ens.numeric("y") }, member0: { x: one.numeric("x"), y: one.numeric("y") } },
+      ours: { ensemble: atomsOf(ens), member0: atomsOf(one) },
       note: `spacing ${spacing.toFixed(2)}, confidence ${ens.parameters.confidence.toFixed(2)}${ens.parameters.outOfDistribution ? " (flagged)" : ""}`,
     });
   };
@@ -292,7 +303,7 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const r = await findAtomsDeep(imgs[i]);
           push("ours: findAtomsDeep, shipped ensemble", sizes[i], [performance.now() - t0]);
-          (counts["ours: findAtomsDeep, shipped ensemble"] ??= {})[sizes[i]] = r.numRows;
+          (counts["ours: findAtomsDeep, shipped ensemble"] ??= {})[sizes[i]] = atomsOf(r).x.length;
         }
       }
       for (const v of trained) {
