@@ -3,6 +3,7 @@
 // all in one run. Prints GB/s (1 GB = 1e9 bytes) and ratios.
 //
 //   node bench/stem4d/run.mjs [--sizes 1,4] [--dtypes f4,u2,u1] [--dir DIR] [--no-py4dstem] [--no-bragg] [--file-only] [--keep]
+//                             [--lib PATH] [--before PATH]
 //
 // Sizes: 1 = 1 GiB of 128×128 patterns (float32: 128×128 scan, uint16:
 // 128×256, uint8: 256×256; float32 also measured in memory), 4 = 4 GiB
@@ -15,7 +16,11 @@
 // accuracy/speed against py4DSTEM's find_Bragg_disks on synthetic truth.
 // Besides GB/s of wall time, GB per CPU-second (all threads of the process,
 // ours and Python's alike): on a shared, loaded machine the fairer measure.
-// --file-only skips the in-memory float32 rows.
+// --file-only skips the in-memory float32 rows. --lib PATH times the built
+// library at PATH (default src/dist/index.js, built when missing); --before
+// PATH also times another build (e.g. an older commit's, made with
+// `git archive COMMIT src | tar -x` and its `npm run build`) in the same
+// interleaved rounds, as "causalscope before" rows.
 // The reference tools live in bench/stem4d/.venv (requirements.txt; made on
 // first run) or in $STEM4D_BENCH_PYTHON.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -39,12 +44,16 @@ const dir = opt("--dir", path.join(os.tmpdir(), "causalscope-bench-stem4d"));
 fs.mkdirSync(dir, { recursive: true });
 
 // ---------------------------------------------------------------- setup
-if (!fs.existsSync(path.join(root, "src/dist/stem4d/index.js"))) {
+const libPath = path.resolve(opt("--lib", path.join(root, "src/dist/index.js")));
+if (!fs.existsSync(libPath)) {
   console.log("building src/dist ...");
   execFileSync("npm", ["run", "build", "-w", "src"], { cwd: root, stdio: "inherit" });
 }
 const require = createRequire(import.meta.url);
-const cs = require(path.join(root, "src/dist/index.js"));
+const cs = require(libPath);
+const beforePath = opt("--before", null);
+const csBefore = beforePath ? require(path.resolve(beforePath)) : null;
+console.log(`library: ${libPath}${beforePath ? `; before: ${path.resolve(beforePath)}` : ""}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 
 const py = process.env.STEM4D_BENCH_PYTHON || referencePython(here);
 const ref = (...a) => {
@@ -123,7 +132,7 @@ for (const size of sizes) for (const dt of dtypes) {
   const bytes = ds.byteLength;
   const cold = size >= 4;
   const where = `${cold ? "disk" : "file"} ${dt}`;
-  console.log(`\n== ${size} GiB ${dt}: ${ds} ; ${os.availableParallelism()} CPUs; ${cold ? "page cache evicted before every pass" : "file in the page cache"}; median of ${repeat} interleaved rounds [range]`);
+  console.log(`\n== ${size} GiB ${dt}: ${ds} ; ${os.availableParallelism()} CPUs; ${cold ? "page cache evicted before every pass" : "file in the page cache"}; median of ${repeat} interleaved rounds [range]; load average ${os.loadavg()[0].toFixed(1)}`);
   const meta = { scanShape: ds.scanShape, detShape: ds.detShape, nFrames: ds.nFrames, frameSize: ds.frameSize };
   const nthr = os.availableParallelism();
   let oursSum = NaN, oursComX = NaN;
@@ -135,6 +144,12 @@ for (const size of sizes) for (const dt of dtypes) {
     ["read", `python ${nthr} threads 8 MiB`, async () => ref("parread", file, nthr).seconds],
     ["virtual ADF", "causalscope (stream)", async () => { const [s, vi, cpu] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false })); oursSum = vi.data.reduce((x, y) => x + y, 0); return { s, cpu }; }],
     ["COM", "causalscope (stream)", async () => { const [s, com, cpu] = await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false })); oursComX = mean(com.comX.data); return { s, cpu }; }],
+    ["virtual ADF", "causalscope (stream, 1 thread)", async () => { const [s, , cpu] = await timeit(() => cs.virtualImage(ds, annulus, { progress: false, workers: 0 })); return { s, cpu }; }],
+    ["COM", "causalscope (stream, 1 thread)", async () => { const [s, , cpu] = await timeit(() => cs.centerOfMass(ds, { raw: true, progress: false, workers: 0 })); return { s, cpu }; }],
+    ...(csBefore ? [
+      ["virtual ADF", "causalscope before", async () => { const dsB = await csBefore.readDataset4D(file); const [s, vi, cpu] = await timeit(() => csBefore.virtualImage(dsB, annulus, { progress: false })); dsB.close(); add("sum|before", vi.data.reduce((x, y) => x + y, 0)); return { s, cpu }; }],
+      ["COM", "causalscope before", async () => { const dsB = await csBefore.readDataset4D(file); const [s, com, cpu] = await timeit(() => csBefore.centerOfMass(dsB, { raw: true, progress: false })); dsB.close(); add("comx|before", mean(com.comX.data)); return { s, cpu }; }],
+    ] : []),
     ["ADF+COM 1 pass", "causalscope (stream)", async () => { const [s, , cpu] = await timeit(() => cs.stem4d.runUDFs(ds, [cs.stem4d.virtualImageUDF(cs.stem4d.detectorMask(annulus, ds.detShape), meta), cs.stem4d.centerOfMassUDF()], { progress: false })); return { s, cpu }; }],
     ["numpy", "", async () => ref("numpy", file, cold ? "mmap-cold" : "mmap", det.cx, det.cy, det.ri, det.ro)],
     ...(flag("--no-py4dstem") ? [] : [["py4dstem", "", async () => ref("py4dstem", file, cold ? "mmap-cold" : "mmap", det.cx, det.cy, det.ri, det.ro)]]),
@@ -158,9 +173,10 @@ for (const size of sizes) for (const dt of dtypes) {
   for (const [k, v] of times) {
     if (k.startsWith("sum|") || k.startsWith("comx|")) continue;
     const [what, tool] = k.split("|");
-    const sumKey = tool.startsWith("NumPy") ? "sum|numpy" : tool.startsWith("py4DSTEM") ? "sum|py4dstem" : null;
+    const sumKey = tool.startsWith("NumPy") ? "sum|numpy" : tool.startsWith("py4DSTEM") ? "sum|py4dstem" : tool.endsWith("before") ? "sum|before" : null;
     let extra = what === "virtual ADF" && sumKey ? `sum rel.diff vs ours ${(Math.abs(times.get(sumKey)[0] - oursSum) / oursSum).toExponential(1)}` : "";
-    if (what === "COM" && tool.startsWith("NumPy")) extra = `mean COM x rel.diff vs ours ${(Math.abs(times.get("comx|numpy")[0] - oursComX) / oursComX).toExponential(1)}`;
+    const comKey = tool.startsWith("NumPy") ? "comx|numpy" : tool.endsWith("before") ? "comx|before" : null;
+    if (what === "COM" && comKey) extra = `mean COM x rel.diff vs ours ${(Math.abs(times.get(comKey)[0] - oursComX) / oursComX).toExponential(1)}`;
     report(size, where, what, tool.replace("py4DSTEM", `py4DSTEM ${p4version}`), bytes, v, extra, cpus.get(k) ?? []);
   }
   if (!cold && dt === "f4" && !flag("--file-only")) {
@@ -251,4 +267,4 @@ if (!flag("--no-bragg") && !flag("--no-py4dstem") && !flag("--bragg-only-ours"))
   const p = ref("bragg", dataFile, probeFile, truthFile);
   line(`py4DSTEM ${p.version} (multicorr ×16)`, p.seconds, score(p.found));
 }
-console.log("\nGB/s = bytes / seconds / 1e9. Ratios: compare rows of the same size and place.");
+console.log(`\nGB/s = bytes / seconds / 1e9. Ratios: compare rows of the same size and place. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);

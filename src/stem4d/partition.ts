@@ -7,8 +7,8 @@
  * and are re-exported by ./udf.ts.
  */
 import type { TaskRef } from "../core/pool";
-import { viewChunk, type ChunkSpec } from "../io/frames4d";
-import { readFileChunk, readFramesIntoKernels, readRawIntoKernels, type RawFrames } from "./simd";
+import { viewChunk, type ChunkSpec, type ChunkState } from "../io/frames4d";
+import { closeChunkFile, rawReadable, readFileChunk, readFramesIntoKernels, readRawIntoKernels, type RawFrames } from "./simd";
 
 export type { RawFrames } from "./simd";
 
@@ -41,8 +41,11 @@ export type ProcessFn<P> = (frames: Float32Array, n: number, start: number, buff
 
 /**
  * `processRaw(raw, n, start, buffers, params, meta)`: as ProcessFn, but the
- * `n` frames come as stored (8/16-bit counts, see RawFrames in ./simd.ts);
- * it must give the same buffers as `process` on the decoded frames.
+ * `n` frames come as stored (8/16-bit counts, see RawFrames in ./simd.ts),
+ * and a partition comes in consecutive steps of about RAW_STEP_BYTES, each
+ * with its nav slices and the partition's sig/single buffers (accumulate
+ * into them). It must give the same buffers as `process` on the decoded
+ * frames.
  */
 export type RawProcessFn<P> = (raw: RawFrames, n: number, start: number, buffers: Record<string, Float64Array>, params: P, meta: DatasetMeta) => void;
 
@@ -141,15 +144,39 @@ function readFrames(spec: ChunkSpec, start: number, n: number, meta: DatasetMeta
 }
 
 /**
- * Frames of a partition as stored, in this thread's SIMD kernel memory, when
- * every UDF of the pass reads them so (`processRaw`) and the integer
- * kernels can (8/16-bit unsigned counts, ./simd.ts readRawIntoKernels);
- * else undefined, and the frames are decoded to float32 as usual. Both ways
- * give the same results (the raw processes are bit-identical).
+ * Stored bytes per step of a raw partition: small enough that the kernels
+ * find the counts still in the CPU cache after the read (reads into a
+ * reused 1 MiB buffer measured at about half the CPU time of 16 MiB reads,
+ * bench/stem4d/RESULTS.md).
  */
-export function readRawFrames(spec: ChunkSpec | undefined, udfs: readonly { processRaw?: unknown }[], start: number, n: number, meta: DatasetMeta): RawFrames | undefined {
-  if (!spec || !udfs.every((u) => u.processRaw)) return undefined;
-  return readRawIntoKernels(spec, start, n, meta.detShape[0]);
+const RAW_STEP_BYTES = 1 << 20;
+
+/**
+ * Run the raw processes `fns` of `udfs` over frames [start, start+n) of
+ * `spec`, read as stored into this thread's SIMD kernel memory in steps of
+ * about RAW_STEP_BYTES (whole frames); `buffers[u]` are UDF u's partition
+ * buffers (nav: the n frames from `start`). Returns false, having run
+ * nothing, unless every UDF has a raw process and the integer kernels can
+ * read `spec` (./simd.ts rawReadable); the caller then decodes the frames
+ * to float32 as usual. Both ways give the same results.
+ */
+export function runRawPartition(spec: ChunkSpec | undefined, udfs: readonly { name: string; params: unknown; specs: [string, BufferSpec][] }[], fns: readonly (RawProcessFn<unknown> | undefined)[], start: number, n: number, meta: DatasetMeta, buffers: Record<string, Float64Array>[]): boolean {
+  const ky = meta.detShape[0];
+  if (!spec || !fns.every((f) => f) || !rawReadable(spec, ky)) return false;
+  const step = Math.max(1, Math.floor(RAW_STEP_BYTES / spec.stride)), file: ChunkState = {};
+  try {
+    for (let s0 = start; s0 < start + n; s0 += step) {
+      const m = Math.min(step, start + n - s0), raw = readRawIntoKernels(spec, s0, m, ky, file)!;
+      udfs.forEach((u, k) => {
+        const b: Record<string, Float64Array> = {};
+        for (const [name, s] of u.specs) b[name] = s.kind === "nav" ? buffers[k][name].subarray((s0 - start) * (s.extra ?? 1), (s0 - start + m) * (s.extra ?? 1)) : buffers[k][name];
+        runProcess(fns[k]!, u, raw, meta, s0, m, b);
+      });
+    }
+  } finally {
+    closeChunkFile(file);
+  }
+  return true;
 }
 
 /**
@@ -158,13 +185,11 @@ export function readRawFrames(spec: ChunkSpec | undefined, udfs: readonly { proc
  * order, for the caller to merge in partition order.
  */
 export function processPartition(job: PartitionJob): Record<string, Float64Array>[] {
-  const { meta, start, n } = job;
-  const raw = job.frames ? undefined : readRawFrames(job.spec, job.udfs, start, n, meta);
-  const frames = raw ? undefined : job.frames ?? readFrames(job.spec!, start, n, meta);
-  return job.udfs.map((u) => {
-    const b = partitionBuffers(u.specs, meta, n);
-    if (raw) runProcess(processOf(u.processRaw!, u.name) as unknown as RawProcessFn<unknown>, u, raw, meta, start, n, b);
-    else runProcess(processOf(u.process, u.name), u, frames!, meta, start, n, b);
-    return b;
-  });
+  const { meta, start, n, udfs } = job;
+  const buffers = udfs.map((u) => partitionBuffers(u.specs, meta, n));
+  const rawFns = udfs.map((u) => u.processRaw && (processOf(u.processRaw, u.name) as unknown as RawProcessFn<unknown>));
+  if (!job.frames && runRawPartition(job.spec, udfs, rawFns, start, n, meta, buffers)) return buffers;
+  const frames = job.frames ?? readFrames(job.spec!, start, n, meta);
+  udfs.forEach((u, k) => runProcess(processOf(u.process, u.name), u, frames, meta, start, n, buffers[k]));
+  return buffers;
 }

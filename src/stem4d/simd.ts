@@ -119,9 +119,15 @@ export function readFileChunk(spec: ChunkSpec, start: number, n: number, frames:
   try {
     readChunk(fs, decodeInto, spec, state, start, n, frames);
   } finally {
-    if (state.fd !== undefined) fs.closeSync(state.fd);
+    closeChunkFile(state);
     fileBytes.scratch = state.scratch;
   }
+}
+
+/** Close the file a read left open in `state`, if any. */
+export function closeChunkFile(state: ChunkState): void {
+  if (state.fd !== undefined) fs.closeSync(state.fd);
+  state.fd = undefined;
 }
 
 /**
@@ -142,32 +148,36 @@ function intFormat(spec: ChunkSpec): "U8" | "U16" | "U16BE" | undefined {
 }
 
 /**
+ * Whether the integer kernels can read frames of `spec` (ky rows) as
+ * stored: 8/16-bit unsigned counts, rows flipped by the frame height if at
+ * all, and WebAssembly SIMD in this runtime.
+ */
+export function rawReadable(spec: ChunkSpec, ky: number): boolean {
+  return simdKernels() !== null && intFormat(spec) !== undefined && (!spec.flipRows || spec.flipRows === ky);
+}
+
+/**
  * Frames [start, start+n) of `spec` as stored (no decoding) in this
  * thread's kernel memory above the kernels' scratch (kernelScratchBytes),
- * for the integer kernels (see `intKernel`). Undefined where they cannot
- * read `spec` (not 8/16-bit unsigned counts, rows flipped by other than the
- * frame height, or no WebAssembly SIMD): the caller then decodes to float32.
- * Reads the file once (opened and closed per call); frames in memory are
+ * for the integer kernels (see `intKernel`); undefined unless
+ * rawReadable(spec, ky). Reads the file with `file.fd` (opened when
+ * missing; the caller closes it, closeChunkFile); frames in memory are
  * copied. The view stays valid until the next read on this thread.
  */
-export function readRawIntoKernels(spec: ChunkSpec, start: number, n: number, ky: number): RawFrames | undefined {
+export function readRawIntoKernels(spec: ChunkSpec, start: number, n: number, ky: number, file: ChunkState): RawFrames | undefined {
   const wasm = simdKernels();
-  if (!wasm || !intFormat(spec) || (spec.flipRows && spec.flipRows !== ky)) return undefined;
+  if (!wasm || !rawReadable(spec, ky)) return undefined;
   const frameBytes = spec.frameSize * spec.size, contiguous = spec.stride === frameBytes;
   const first = spec.offset + start * spec.stride, nbytes = contiguous ? n * frameBytes : n * spec.stride;
   const scratch = kernelScratchBytes(n, spec.frameSize, ky);
   const bytes = new Uint8Array(wasmKernels(wasm, scratch + nbytes).memory.buffer, scratch, nbytes);
   if (spec.type === "memory") bytes.set(spec.bytes.subarray(first, first + nbytes));
   else {
-    const fd = fs.openSync(spec.path, "r");
-    try {
-      for (let done = 0; done < nbytes;) {
-        const got = fs.readSync(fd, bytes, done, nbytes - done, first + done);
-        if (got <= 0) throw new Error(`read ${spec.path}: unexpected end of file at byte ${first + done} (wanted ${nbytes - done} more bytes)`);
-        done += got;
-      }
-    } finally {
-      fs.closeSync(fd);
+    file.fd ??= fs.openSync(spec.path, "r");
+    for (let done = 0; done < nbytes;) {
+      const got = fs.readSync(file.fd, bytes, done, nbytes - done, first + done);
+      if (got <= 0) throw new Error(`read ${spec.path}: unexpected end of file at byte ${first + done} (wanted ${nbytes - done} more bytes)`);
+      done += got;
     }
   }
   const { frameSize, kind, size, littleEndian, flipRows } = spec;

@@ -57,7 +57,7 @@ import * as display from "../display";
 import type { Dataset4D } from "./dataset";
 import { Cluster, connectCluster } from "./cluster/client";
 import { readFramesIntoKernels } from "./simd";
-import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, readRawFrames, runProcess, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn, type RawProcessFn } from "./partition";
+import { PARTITION_MODULE, bufferLength, mergeInto, partitionBuffers, processOf, runProcess, runRawPartition, type BufferSpec, type DatasetMeta, type PartitionJob, type PartitionUDF, type ProcessFn, type RawProcessFn } from "./partition";
 
 export type { BufferSpec, DatasetMeta, ProcessFn, RawFrames, RawProcessFn } from "./partition";
 
@@ -78,8 +78,9 @@ export interface UDF<R = unknown, P = unknown> {
    * Optional: the same work on frames as stored, 8/16-bit counts read with
    * no float32 copy (a RawProcessFn, named as `{ module, export }`), used
    * when every UDF of a pass has one and the frames come from a file or
-   * shared memory (src/stem4d/partition.ts readRawFrames); it must give the
-   * buffers `process` gives. The library's virtual detectors and centre of
+   * shared memory (src/stem4d/partition.ts runRawPartition: in steps of about
+   * 1 MiB, sig/single buffers accumulate); it must give the buffers `process`
+   * gives. The library's virtual detectors and centre of
    * mass have one.
    */
   processRaw?: TaskRef;
@@ -198,22 +199,20 @@ function runSerial(ds: Dataset4D, planned: Planned[], meta: DatasetMeta, pf: num
   let chunk: Float32Array | undefined;
   for (let k = 0; k < nParts; k++) {
     const start = k * pf, n = Math.min(pf, meta.nFrames - start);
+    const spec = ds.source.chunkSpec();
+    const buffers = planned.map((p) => partitionBuffers(p.specs, meta, n, (name, s) => p.full[name].subarray(start * (s.extra ?? 1), (start + n) * (s.extra ?? 1))));
     // stored counts for the raw processes, else a view of float32 memory, else frames read into the SIMD
     // kernels' memory (all as on worker threads), else a copy
-    const spec = ds.source.chunkSpec();
-    const raw = readRawFrames(spec, planned.map((p) => p.udf), start, n, meta);
-    let frames = raw ? undefined : ds.source.view?.(start, n) ?? (spec ? readFramesIntoKernels(spec, start, n, meta.detShape[0]) : undefined);
-    if (!raw && !frames) {
-      chunk ??= new Float32Array(pf * meta.frameSize);
-      frames = chunk.subarray(0, n * meta.frameSize);
-      ds.source.read(start, n, frames);
+    if (!runRawPartition(spec, planned.map((p) => ({ name: p.udf.name, params: p.udf.params, specs: p.specs })), planned.map((p) => p.rawFn), start, n, meta, buffers)) {
+      let frames = ds.source.view?.(start, n) ?? (spec ? readFramesIntoKernels(spec, start, n, meta.detShape[0]) : undefined);
+      if (!frames) {
+        chunk ??= new Float32Array(pf * meta.frameSize);
+        frames = chunk.subarray(0, n * meta.frameSize);
+        ds.source.read(start, n, frames);
+      }
+      planned.forEach((p, u) => runProcess(p.fn, p.udf, frames!, meta, start, n, buffers[u]));
     }
-    for (const p of planned) {
-      const b = partitionBuffers(p.specs, meta, n, (name, s) => p.full[name].subarray(start * (s.extra ?? 1), (start + n) * (s.extra ?? 1)));
-      if (raw) runProcess(p.rawFn!, p.udf, raw, meta, start, n, b);
-      else runProcess(p.fn, p.udf, frames!, meta, start, n, b);
-      for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], b[name], s.merge);
-    }
+    planned.forEach((p, u) => { for (const [name, s] of p.specs) if (s.kind !== "nav") mergeInto(p.full[name], buffers[u][name], s.merge); });
     bar?.update(start + n);
   }
 }

@@ -154,6 +154,20 @@ describe("integer kernels: 8/16-bit counts summed as stored", () => {
     ds.close();
   });
 
+  test("512 × 512 uint16 frames (512 KiB): a partition of 5 frames is read and summed in steps of 2, 2, 1 frames; same results", async () => {
+    const l: Layout = { bits: 16, scan: [1, 5], det: [512, 512], bigEndian: true, flip: true };
+    const ds = detectorFile("big.raw", l);
+    const read = jest.spyOn(simd, "readRawIntoKernels");
+    try {
+      await check(ds, l, { workers: 0, partitionFrames: 5 }, true);
+      expect(read.mock.calls.map((c) => [c[1], c[2]])).toEqual([[0, 2], [2, 2], [4, 1]]);
+    } finally {
+      read.mockRestore();
+    }
+    await check(ds, l, { workers: 2, partitionFrames: 3 }, true);
+    ds.close();
+  });
+
   test("the calling thread runs the integer kernels themselves (not a decoded fallback)", async () => {
     const ds = detectorFile("merlin2.raw", merlin);
     const spy = jest.spyOn(simd, "intKernel");
