@@ -24,7 +24,8 @@
  *     scripts/train-atom-classes.mjs on `synth` ground truth) gives the three
  *     class probabilities (`classifySites`).
  * A column without a lattice (too few columns, no translation that most
- * columns share, e.g. noise) or with fewer than 2 peers is "unknown" with
+ * columns share, e.g. noise), with fewer than 2 peers or within half a
+ * spacing of the image edge is "unknown" with
  * class probability NaN. x = column, y = row, pixels of the input image.
  */
 import type { Image } from "../../image/image";
@@ -55,6 +56,8 @@ const MIN_TRANSLATION_SCORE = 0.4;
 const RELATIVE_TRANSLATION_SCORE = 0.7;
 /** Matching tolerance of a predicted site, in nearest-neighbour spacings. */
 const SITE_TOLERANCE = 0.3;
+/** Columns and vacancy sites closer than this many spacings to the image edge are not classified (a column cut by the edge looks dimmer or, found off its centre, brighter than its peers). */
+const EDGE = 0.5;
 /** No found column within this many spacings of a predicted site: a vacancy candidate. */
 const EMPTY_RADIUS = 0.45;
 
@@ -197,13 +200,14 @@ export function siteFeatures(input: SiteInput): Sites {
   const { width: w, height: h } = image;
   const n = x.length;
   const ra = Math.max(1, 0.25 * spacing);
-  const lattice = latticeTranslations(x, y, Float64Array.from(x, (_, i) => apertureMean(input, x[i], y[i], ra)), spacing, w, h);
+  const columnAperture = Float64Array.from(x, (_, i) => apertureMean(input, x[i], y[i], ra));
+  const lattice = latticeTranslations(x, y, columnAperture, spacing, w, h);
   const sx = Array.from(x), sy = Array.from(y), unc = Array.from(input.uncertainty);
   const det: number[] = new Array(n).fill(1);
   const grid = new PointGrid(x, y, spacing);
   const tol = SITE_TOLERANCE * spacing;
   if (lattice) {
-    const offs = peerOffsets(lattice), margin = 0.5 * spacing;
+    const offs = peerOffsets(lattice), margin = EDGE * spacing;
     const px: number[] = [], py: number[] = [], from: number[] = [];
     for (let i = 0; i < n; i++) for (const [ox, oy] of offs) {
       const cx = x[i] + ox, cy = y[i] + oy;
@@ -233,8 +237,8 @@ export function siteFeatures(input: SiteInput): Sites {
   }
   const m = sx.length;
   const features = new Float32Array(m * SITE_FEATURES), peers = new Uint8Array(m);
-  const aperture = Float64Array.from(sx, (_, i) => apertureMean(input, sx[i], sy[i], ra));
-  const apVar = Float64Array.from(aperture, (a, i) => apertureVariance(input, sx[i], sy[i], ra));
+  const aperture = Float64Array.from(sx, (_, i) => (i < n ? columnAperture[i] : apertureMean(input, sx[i], sy[i], ra)));
+  const apVar = Float64Array.from(sx, (_, i) => apertureVariance(input, sx[i], sy[i], ra));
   const offs = lattice ? peerOffsets(lattice) : [];
   for (let i = 0; i < m; i++) {
     const pa: number[] = [], pv: number[] = [], occupied: boolean[] = [];
@@ -395,8 +399,10 @@ export function atomClasses(input: SiteInput, options: { model?: ClassModel; lat
   const p = classifySites(sites.features, options.model), C = ATOM_CLASSES.length;
   const best = (i: number) => { let c = 0; for (let k = 1; k < C; k++) if (p[i * C + k] > p[i * C + c]) c = k; return c; };
   const columnClass: string[] = [], columnProbability = new Float64Array(n).fill(NaN);
+  const { width: w, height: h } = input.image, edge = EDGE * input.spacing;
   for (let i = 0; i < n; i++) {
-    if (sites.peers[i] < 2) { columnClass.push("unknown"); continue; }
+    const x = input.x[i], y = input.y[i];
+    if (sites.peers[i] < 2 || x < edge || y < edge || x > w - 1 - edge || y > h - 1 - edge) { columnClass.push("unknown"); continue; }
     const c = best(i);
     columnClass.push(ATOM_CLASSES[c]);
     columnProbability[i] = p[i * C + c];
