@@ -30,9 +30,29 @@ export interface AugmentOptions {
   dose?: [number, number];
   /** Zoom: the nearest-neighbour spacing drawn is `spacing` × this (default [0.8, 1.25]). */
   zoom?: [number, number];
-  /** Column width σ relative to the generator's default (blur; default [0.8, 2.6]: up to 0.3 spacing on square and triangular lattices, 0.5 on honeycomb, 0.57 on dumbbells, whose pairs then show no dip between their columns, as Si [110] at lower resolution). */
+  /** Column width σ relative to the generator's default (blur; default [0.8, 2.6]: up to 0.3 spacing on square and triangular lattices, 0.5 on honeycomb; on dumbbells {@link DUMBBELL_BLUR}). */
   blur?: [number, number];
 }
+
+/**
+ * Column width σ of dumbbells over 0.22 × their pair separation (default
+ * width): 0.8–3, i.e. σ = 0.18–0.66 separation. Two equal Gaussians show no
+ * dip between them once σ > separation / 2, so a third of the pairs are
+ * merged into one elongated blob, as Si, Ge or GaAs [110] at a resolution
+ * that does not resolve the 1.4 Å pairs.
+ */
+const DUMBBELL_BLUR: [number, number] = [0.8, 3];
+/**
+ * Pair separation over the cubic lattice constant of dumbbell images (the
+ * nearest-neighbour spacing is the separation): 0.2–0.3, around the 1/4 of
+ * the diamond and zinc-blende structures along [110] (Si, Ge, GaAs), since the
+ * projected geometry changes with tilt, scan distortion and merged columns
+ * (centre-of-mass pairs look closer). The pair axis lies along the cell's a
+ * axis (as [110] projections) in half the images and at a uniform random
+ * angle to the lattice in the other half; the two columns' intensities differ
+ * by a log-uniform factor in 1/1.6–1.6 (different species, channelling).
+ */
+const DUMBBELL_SEPARATION: [number, number] = [0.2, 0.3];
 
 /** One synthetic training pair at the working scale. */
 export interface Sample {
@@ -144,7 +164,7 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
   const [d0, d1] = aug.dose ?? [1e2, 1e5];
   const dose = Math.exp(r.range(Math.log(d0), Math.log(d1)));
   const a = nn / NN_OVER_A[lattice];
-  const blurF = r.range(...(aug.blur ?? [0.8, 2.6]));
+  const blurF = r.range(...(aug.blur ?? (lattice === "dumbbell" ? DUMBBELL_BLUR : [0.8, 2.6])));
   const common = {
     width: size, height: size, dose, rotation: r.range(0, 360), origin: [r.range(0, a), r.range(0, a)] as [number, number],
     background: r.range(0, 0.3), scanNoise: r.uniform() < 0.3 ? r.range(0, 0.05 * nn) : 0, seed: r.int(1 << 30),
@@ -155,7 +175,10 @@ export function syntheticLattice(lattice: TrainingLattice, size: number, nn: num
     case "perovskite": return perovskite({ ...common, latticeConstant: a, sigma: 0.12 * a * blurF, intensityB: r.range(0.2, 1), dopants: { ...common.dopants, sublattice: r.uniform() < 0.5 ? "A" : "B" } });
     case "honeycomb": return hexagonal({ ...common, lattice: "honeycomb", latticeConstant: a, sigma: 0.19 * nn * blurF, intensityB: r.range(0.5, 1) });
     case "triangular": return hexagonal({ ...common, lattice: "triangular", latticeConstant: a, sigma: 0.12 * a * blurF });
-    case "dumbbell": return dumbbell({ ...common, latticeConstant: a, sigma: 0.22 * nn * blurF, intensityB: r.range(0.8, 1.2) });
+    case "dumbbell": {
+      const ad = nn / r.range(...DUMBBELL_SEPARATION), pairAngle = r.uniform() < 0.5 ? 90 : r.range(0, 180);
+      return dumbbell({ ...common, origin: [r.range(0, ad), r.range(0, ad)], latticeConstant: ad, separation: nn, pairAngle, sigma: 0.22 * nn * blurF, intensityB: Math.exp(r.range(-1, 1) * Math.log(1.6)) });
+    }
   }
 }
 
@@ -193,28 +216,44 @@ export function addScanLineNoise(img: Float32Array, size: number, r: Rng, offset
   }
 }
 
+/**
+ * Probe tails in half the samples: a fraction (up to `weight`) of each
+ * column's intensity spread over a Gaussian of σ = `sigma` × the spacing, as
+ * the long tails of an aberration-corrected probe and thermal diffuse
+ * scattering add a smooth halo that fills the dips between close columns.
+ */
+const PROBE_TAIL = { probability: 0.5, weight: 0.4, sigma: [0.5, 1.5] as [number, number] };
+
+/** `(1 − weight) × img + weight × img blurred by σ = sigma px`: a probe with a Gaussian tail (size × size). */
+export function addProbeTail(img: Float32Array, size: number, weight: number, sigma: number): Float32Array {
+  const halo = blur(img, size, size, sigma);
+  return Float32Array.from(img, (v, i) => (1 - weight) * v + weight * halo[i]);
+}
+
 /** A thickness envelope's value below which a column is vacuum (no target). */
 const VACUUM = 0.3;
 
 /**
  * One augmented training pair: a synthetic lattice (random rotation, origin,
  * zoom, column width, dose with Poisson noise, scan jitter, dopants,
- * vacancies), then a contrast (gamma 0.7–1.4) change; in 30 % of the samples
+ * vacancies), probe tails (`addProbeTail`, half the samples: up to 40 % of
+ * the intensity in a halo of σ = 0.5–1.5 spacing), then a contrast (gamma
+ * 0.7–1.4) change; in 30 % of the samples
  * a thickness envelope (`thicknessEnvelope`: the lattice fades into vacuum,
  * columns where the envelope is below 0.3 are not targets, plus a diffuse
  * bump of up to the signal range under the particle) with Gaussian noise of
  * 3–25 % of the range (the same everywhere, so thin regions have low
  * contrast); a background gradient (up to ±50 % of the range); Gaussian
  * read noise (up to 10 % of the range, half the samples); scan-line noise
- * (`addScanLineNoise`, 30 % of the samples: line offsets and streaks up to
- * 15 % of the range, correlation 0.5–0.9 per pixel); random flips and
+ * (`addScanLineNoise`, 40 % of the samples: line offsets up to 15 % and
+ * streaks up to 20 % of the range, correlation 0.3–0.9 per pixel); random flips and
  * transposition; then `prepare` (background removal and normalisation at the
  * working spacing).
  */
 export function trainingSample(lattice: TrainingLattice, size: number, spacing: number, r: Rng, aug: AugmentOptions = {}): Sample {
   const nn = spacing * r.range(...(aug.zoom ?? [0.8, 1.25]));
   const lat = syntheticLattice(lattice, size, nn, r, aug);
-  const img = lat.image.data;
+  const img = r.uniform() < PROBE_TAIL.probability ? addProbeTail(lat.image.data, size, r.range(0, PROBE_TAIL.weight), r.range(...PROBE_TAIL.sigma) * nn) : lat.image.data;
   let lo = Infinity, hi = -Infinity;
   for (const v of img) { if (v < lo) lo = v; if (v > hi) hi = v; }
   const range = hi > lo ? hi - lo : 1;
@@ -231,7 +270,7 @@ export function trainingSample(lattice: TrainingLattice, size: number, spacing: 
     if (env) v = v * env[i] + bump * env[i] + r.normal(0, envNoise);
     raw[i] = v + gx * (x - size / 2) + gy * (y - size / 2) + (read ? r.normal(0, read) : 0);
   }
-  if (r.uniform() < 0.3) addScanLineNoise(raw, size, r, r.range(0, 0.15) * range, r.range(0, 0.15) * range, r.range(0.5, 0.9));
+  if (r.uniform() < 0.4) addScanLineNoise(raw, size, r, r.range(0, 0.15) * range, r.range(0, 0.2) * range, r.range(0.3, 0.9));
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
     const [X, Y] = transform(x, y, size, flipX, flipY, swap);

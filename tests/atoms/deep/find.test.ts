@@ -100,7 +100,7 @@ describe("findAtomsDeep: generalisation and bad input", () => {
       data[y * w + x] = 100 * Math.exp(-((Math.hypot(dx, dy) - 4) ** 2) / (2 * 1.5 ** 2));
     }
     const rings = await findAtomsDeep({ data, width: w, height: w }, { spacing: 16 });
-    // Lower confidence than on a lattice it knows (measured 0.75 against 0.93), though above the 0.5 flag.
+    // Lower confidence than on a lattice it knows (measured 0.72 against 0.90), though above the 0.5 flag.
     expect(rings.parameters.confidence).toBeLessThan(ok.parameters.confidence - 0.1);
   });
 
