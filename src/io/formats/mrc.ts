@@ -13,7 +13,12 @@
  * Modes: 0 int8 (MRC2014 and mrcfile; rosettasciio reads it as uint8),
  * 1 int16, 2 float32, 6 uint16, 12 float16; complex modes 3 and 4 are
  * refused, and so are 4-bit (101) and unknown modes, naming the file.
- * Pixel size: cella.x / mx Å, given in nm (÷ 10, as rosettasciio).
+ * Pixel size: the cell length / intervals along the axis the columns run
+ * along (mapc: cella.x / mx Å in the usual (1, 2, 3) order; a map stored
+ * as (3, 1, 2), like EMDB's EMD-3001, has columns along Z: cella.z / mz),
+ * given in nm (÷ 10, as rosettasciio); the y spacing likewise from mapr.
+ * mrcfile and rosettasciio return the data as stored too, but give the
+ * voxel size in X, Y, Z order whatever mapc/mapr say.
  * The header fields are in `source.metadata`.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -66,12 +71,19 @@ function mrcPages(fn: string, path: string): EmPage[] {
     const need = start + frameBytes * nz;
     if (size < need) throw fail(`truncated: the header says ${nz} section${nz === 1 ? "" : "s"} of ${nx} × ${ny} ${m.dtype} after ${start} header bytes (${need} bytes), the file has ${size}`);
     if (size > need) warnings.push(`${size - need} bytes after the data (the header describes ${need})`);
-    if (map[0] !== 1 || map[1] !== 2 || map[2] !== 3) warnings.push(`axis order (mapc, mapr, maps) is (${map.join(", ")}), not (1, 2, 3): data is returned as stored`);
+    // Columns run along axis mapc (1 = X, 2 = Y, 3 = Z) and rows along mapr: their spacing is that axis's
+    // cell length / intervals (MRC2014). A header without a permutation there is taken as (1, 2, 3).
+    const permuted = [...map].sort().join() === "1,2,3";
+    const [ac, ar] = permuted ? [map[0] - 1, map[1] - 1] : [0, 1];
+    if (!permuted) warnings.push(`axis order (mapc, mapr, maps) (${map.join(", ")}) is not a permutation of (1, 2, 3): taken as (1, 2, 3)`);
+    else if (ac !== 0 || ar !== 1) warnings.push(`axis order (mapc, mapr, maps) is (${map.join(", ")}): data is returned as stored (columns along ${"XYZ"[ac]}, rows along ${"XYZ"[ar]}, calibrated along those axes)`);
     const step = (cell: number, n: number) => (n > 0 && cell !== 0 ? cell / n / 10 : 1);
-    const calibrated = mx > 0 && cella[0] !== 0;
-    const x = step(cella[0], mx);
-    const y = step(cella[1], my);
-    if (x !== y) warnings.push(`pixels are not square (x ${x} nm, y ${y} nm); pixelSize is the x scale`);
+    const m3 = [mx, my, mz];
+    const calibrated = m3[ac] > 0 && cella[ac] !== 0;
+    const x = step(cella[ac], m3[ac]);
+    const y = step(cella[ar], m3[ar]);
+    // cella is float32: equal spacings divided by different counts differ by ~1e-8 (FEI files); not a finding.
+    if (Math.abs(x - y) > 1e-6 * Math.max(Math.abs(x), Math.abs(y))) warnings.push(`pixels are not square (x ${x} nm, y ${y} nm); pixelSize is the x scale`);
     const metadata = {
       mode, nx, ny, nz, mx, my, mz, cellA: cella, mapcrs: map, nsymbt,
       origin: [f32(49), f32(50), f32(51)], dmin: f32(19), dmax: f32(20), dmean: f32(21), rms: f32(54),

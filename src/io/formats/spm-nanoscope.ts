@@ -14,9 +14,14 @@
  *   like Gwyddion we reverse both, so index 0 is the far end of the ramp and
  *   the axis is the Z ramp, i x (`\@4:Ramp size` V x its sensitivity) / N;
  * - a value is raw x hard scale (the "(x V/LSB)" of the section's
- *   `\@N:Z scale` line) x the sensitivity named in brackets
- *   (`\@Sens. DeflSens: V 72.8 nm/V`), in that sensitivity's unit ("nm");
- *   without one, in V. The stored width (2 or 4 bytes) is `Data length` /
+ *   `\@N:Z scale` line, in its unit: V, or Arb / log(Arb) for PeakForce
+ *   property channels) x the sensitivity named in brackets, in units of
+ *   the sensitivity's numerator per hard unit (`\@Sens. DeflSens: V 72.8
+ *   nm/V` -> nm; `\@Sens. ForceSens: V 0.006 V/Arb` on an "Arb/LSB" scale
+ *   -> V, as pySPM reads AFMReader's Bruker file); a sensitivity with no unit
+ *   (`V 1.000000`) multiplies and keeps the hard unit; one whose denominator
+ *   is not the hard unit, or none, leaves the value in the hard unit with a
+ *   warning. The stored width (2 or 4 bytes) is `Data length` /
  *   values. The hard scale is printed with few digits (`(0.00000000572205
  *   V/LSB)` for 32-bit data: 1.7e-6 relative); where the line's hard value
  *   is the full range, hard value / 256^(Bytes/pixel) (`24.57600 V` / 2^32)
@@ -54,12 +59,12 @@ function sections(text: string): Section[] {
 }
 
 /** `V [Sens. Zsens] (0.0067 V/LSB) 1.2 V` -> { sens: "Zsens", hard: 0.0067, hardUnit: "V", value: 1.2, unit: "V" }. */
-function scaled(text: string | undefined): { sens?: string; hard?: number; hardText?: string; value?: number; unit?: string } | undefined {
+function scaled(text: string | undefined): { sens?: string; hard?: number; hardText?: string; hardUnit?: string; value?: number; unit?: string } | undefined {
   if (text === undefined) return undefined;
   const sens = /\[Sens\.\s*([^\]]+)\]/.exec(text)?.[1]?.trim();
-  const hard = /\(([-+0-9.eE]+)\s*[^)]*\)/.exec(text);
+  const hard = /\(([-+0-9.eE]+)\s*(\S*?)\/LSB\s*\)/.exec(text) ?? /\(([-+0-9.eE]+)\s*[^)]*\)/.exec(text);
   const tail = /([-+0-9.eE]+)\s*([^\s)]*)\s*$/.exec(text);
-  return { sens, hard: hard ? Number(hard[1]) : undefined, hardText: hard?.[1], value: tail ? Number(tail[1]) : undefined, unit: tail?.[2] };
+  return { sens, hard: hard ? Number(hard[1]) : undefined, hardText: hard?.[1], hardUnit: hard?.[2]?.trim() || "V", value: tail ? Number(tail[1]) : undefined, unit: tail?.[2] };
 }
 
 /**
@@ -74,16 +79,24 @@ function voltsPerLSB(hard: number, hardText: string, value: number | undefined, 
   return Math.abs(full - hard) <= tolerance ? full : hard;
 }
 
-/** `V 72.77 nm/V` -> [72.77, "nm"] (a sensitivity in unit/V), or undefined. */
-function sensitivity(all: Section[], name: string | undefined): [number, string] | undefined {
+/**
+ * The sensitivity `name` applied to a value in `hardUnit`: `V 72.77 nm/V` on V -> [72.77, "nm"]; `V 0.006 V/Arb`
+ * on Arb -> [0.006, "V"]; `V 1.000000` (no unit) -> [1, hardUnit]. A string when the line is missing or its
+ * denominator is not `hardUnit` (the reason, for a warning); undefined without a name.
+ */
+function sensitivity(all: Section[], name: string | undefined, hardUnit = "V"): [number, string] | string | undefined {
   if (!name) return undefined;
   for (const s of all) {
     const t = s.keys[`@Sens. ${name}`];
     if (t === undefined) continue;
-    const m = /^V\s+([-+0-9.eE]+)\s*(\S*)\/V\s*$/.exec(t);
-    if (m) return [Number(m[1]), m[2]];
+    const m = /^V\s+([-+0-9.eE]+)\s*(\S*)\s*$/.exec(t);
+    if (!m || !Number.isFinite(Number(m[1]))) return `sensitivity "Sens. ${name}" (${JSON.stringify(t)}) is not a number`;
+    if (m[2] === "") return [Number(m[1]), hardUnit];
+    const slash = m[2].lastIndexOf("/");
+    if (slash > 0 && m[2].slice(slash + 1) === hardUnit) return [Number(m[1]), m[2].slice(0, slash)];
+    return `sensitivity "Sens. ${name}" is in ${m[2]}, not per ${hardUnit}`;
   }
-  return undefined;
+  return `no sensitivity "Sens. ${name}" in the header`;
 }
 
 /** The channel's title and the `\@N:Z scale` of a data section. */
@@ -126,11 +139,13 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
     const z = scaled(channelOf(s).scale);
     const hard = z?.hard;
     if (hard === undefined) throw ioError(fn, path, `${title}: no "(… V/LSB)" hard scale in its Z scale line`);
-    const sens = sensitivity(all, z?.sens);
+    const hardUnit = z!.hardUnit!;
+    const found = sensitivity(all, z?.sens, hardUnit);
+    const sens = Array.isArray(found) ? found : undefined;
     const headerBpp = Number(s.keys["Bytes/pixel"]);
     const k = voltsPerLSB(hard, z!.hardText!, z?.value, Number.isInteger(headerBpp) && headerBpp > 0 ? headerBpp : bpp) * (sens ? sens[0] : 1);
-    if (!sens) meta.warnings.push(`${title}: no sensitivity "Sens. ${z?.sens}" in the header; values are in V`);
-    return { values: raw.map((r) => r * k), unit: sens ? sens[1] : "V" };
+    if (!sens) meta.warnings.push(`${title}: ${typeof found === "string" ? found : "no sensitivity named in its Z scale line"}; values are in ${hardUnit}`);
+    return { values: raw.map((r) => r * k), unit: sens ? sens[1] : hardUnit };
   };
   const channels: SPMChannel[] = [];
   const spectra: SPMSpectrum[] = [];
@@ -162,7 +177,8 @@ function parseNanoscope(fn: string, path: string, bytes: Uint8Array): SPMFile {
       if (nr) signals.push({ name: `${title} retract`, unit, direction: "backward", values: values.slice(ne, ne + nr).reverse() });
       const m = Math.max(ne, nr);
       const ramp = scaled(Object.entries(s.keys).find(([k]) => /^@\d*:?Ramp size$/.test(k))?.[1]);
-      const rs = sensitivity(all, ramp?.sens);
+      const found = sensitivity(all, ramp?.sens, ramp?.unit || "V");
+      const rs = Array.isArray(found) ? found : undefined;
       const axis: SPMSignal = ramp?.value !== undefined && rs
         ? { name: "Z ramp", unit: rs[1], direction: undefined, values: Float64Array.from({ length: m }, (_, i) => (i * ramp.value! * rs[0]) / m) }
         : { name: "sample", unit: "", direction: undefined, values: Float64Array.from({ length: m }, (_, i) => i) };
