@@ -44,10 +44,24 @@ const numeric = (fn: string, path: string, ds: string, d: Hdf5Dataset): ArrayLik
   return d.data as ArrayLike<number>; // 64-bit integers arrive as checked Float64Array, never bigint
 };
 
+/**
+ * What a non-USID HDF5 file is, for the refusal: JPK's HDF5 scans (root attribute file-format-info "JPK …",
+ * as AFMReader's .h5-jpk) and TopoStats' processed files (a topostats_file_version dataset) are named as
+ * formats that are not read; anything else is "not a scanning-probe file".
+ */
+async function otherHdf5Format(path: string): Promise<string> {
+  const attrs = await readHdf5Attrs(path).catch(() => ({}) as Record<string, unknown>);
+  const info = attrs["file-format-info"];
+  if (typeof info === "string" && /^JPK/.test(info)) return `the file is a JPK HDF5 scan (file-format-info ${JSON.stringify(info)}${typeof attrs["file-format-version"] === "string" ? `, version ${attrs["file-format-version"]}` : ""}), a format readSPM does not read`;
+  const entries = await listHdf5(path).catch(() => []);
+  if (entries.some((e) => e.path === "/topostats_file_version")) return "the file is a TopoStats file (.topostats, processed images), a format readSPM does not read";
+  return "the HDF5 file is not a scanning-probe file";
+}
+
 /** Read every channel of a USID file into an SPM grid. */
 export async function readUSID(fn: string, path: string): Promise<SPMFile> {
   const groups = await usidChannels(path);
-  if (!groups.length) throw ioError(fn, path, "the HDF5 file is not a scanning-probe file: no USID Measurement_NNN/Channel_NNN/Raw_Data dataset (pycroscopy band-excitation layout)");
+  if (!groups.length) throw ioError(fn, path, `${await otherHdf5Format(path)}: no USID Measurement_NNN/Channel_NNN/Raw_Data dataset (pycroscopy band-excitation layout)`);
   const warnings: string[] = [];
   let grid: SPMGrid | undefined;
   const header: Record<string, unknown> = { "/": await readHdf5Attrs(path, "/") };
