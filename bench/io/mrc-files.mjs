@@ -66,7 +66,7 @@ for (const [i, ref] of refs.entries()) {
   const pxWant = ref.voxel[colAxis];
   const pxOk = px !== undefined && Math.abs(px * 10 - pxWant) <= 1e-6 * pxWant;
   if (!shapeOk || unequal || !pxOk || !firstOk) failures++;
-  const notes = [ref.nsymbt ? `extended header ${ref.nsymbt} B (${ref.exttyp.trim() || "no type"})` : "", ref.valid ? "" : `mrcfile.validate: ${ref.validation.slice(-1)[0] ?? "invalid"}`,
+  const notes = [ref.nsymbt ? `extended header ${ref.nsymbt} B (${ref.exttyp.replace(/[^\x20-\x7e]/g, "").trim() || "no type"})` : "", ref.valid ? "" : `mrcfile.validate: ${ref.validation.slice(-1)[0] ?? "invalid"}`,
     firstOk ? "" : `readImage page ${nz - 1} ≠ readImageStack`, ...(stack[0].source?.warnings ?? [])].filter(Boolean).join("; ").replace(/\|/g, "/");
   say(`| ${name} | ${ref.mode} (${ref.dtype}) | ${ref.shape.join("×")} / ${stack.length > 1 ? `${stack.length}×` : ""}${ny}×${nx} | ${shapeOk ? (unequal ? `${unequal}/${nz} sections differ (max ${worst.maxAbs})` : `all ${nx * ny * nz}`) : "shape differs"} | ${worst.transform} | ${pxWant} (${"xyz"[colAxis]}) / ${px}${pxOk ? "" : " **≠**"} | ${notes} |`);
 }
