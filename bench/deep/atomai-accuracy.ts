@@ -25,7 +25,7 @@
  *  3. Inference time end to end on a square lattice at the working spacing (256², 1024², dose 10³): ours
  *     `findAtomsDeep` (spacing estimate, resampling, `prepare`, 3-member ensemble, peaks, centre-of-mass refinement,
  *     uncertainty) against AtomAI's `predict` (normalisation, U-Net, Locator) on the prepared image; rounds alternate.
- * Arguments: --reps 3 --rounds 2 --seeds 2 --full --retrain --no-real --no-time, --cycles N (a shorter training, for trying the script),
+ * Arguments: --reps 3 --rounds 2 --seeds 2 --full --retrain --no-real --no-time --time-only, --cycles N (a shorter training, for trying the script),
  * --models DIR (an ensemble saved as DIR/<k>/ instead of the shipped one), --train-only (stop after training AtomAI). Writes bench/results/deep/atomai-accuracy.md.
  */
 import { spawnSync } from "node:child_process";
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     { name: `AtomAI Unet, our "tiny" size`, filters: info.config.filters, layers: info.config.blocks.join(","), members: 1 },
     ...(args.includes("--full") ? [{ name: `AtomAI Unet, default size, every member's pairs`, filters: 16, layers: "1,2,2,3", members: ensemble.length }] : []),
   ];
-  const trained: Array<Variant & { pt: string; train: any }> = [];
+  const trained: Trained[] = [];
   const exported: Record<number, { images: number; hash: string }> = {};
   for (const v of variants) {
     const dir = path.join(work, `data-${v.members}`);
@@ -191,6 +191,15 @@ async function main(): Promise<void> {
   if (args.includes("--train-only")) return;
 
   // 2. Accuracy.
+  if (!args.includes("--time-only")) await accuracy(ensemble, info, trained);
+  if (!args.includes("--no-time")) await timing(info, trained);
+  say(`\nload average at end ${load()}`);
+  fs.writeFileSync(path.join(root, "bench", "results", "deep", "atomai-accuracy.md"), lines.join("\n") + "\n");
+}
+
+type Trained = Variant & { pt: string; train: any };
+
+async function accuracy(ensemble: AtomModel[], info: AtomModel["info"], trained: Trained[]): Promise<void> {
   const evalDir = path.join(work, "eval");
   fs.mkdirSync(evalDir, { recursive: true });
   const manifest: Array<{ name: string; path: string }> = [];
@@ -278,8 +287,11 @@ async function main(): Promise<void> {
     }
   }
 
-  // 3. Inference time end to end.
-  if (!args.includes("--no-time")) {
+}
+
+/** 3. Inference time end to end. */
+async function timing(info: AtomModel["info"], trained: Trained[]): Promise<void> {
+  {
     const timeDir = path.join(work, "time");
     fs.mkdirSync(timeDir, { recursive: true });
     const sizes = [256, 1024];
@@ -322,8 +334,6 @@ async function main(): Promise<void> {
     }
     say(`Estimated spacing ${spacings.map((s) => s.toFixed(2)).join(", ")} px. AtomAI's time excludes the resampling and \`prepare\` (done here in Node; ours includes them).`);
   }
-  say(`\nload average at end ${load()}`);
-  fs.writeFileSync(path.join(root, "bench", "results", "deep", "atomai-accuracy.md"), lines.join("\n") + "\n");
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
