@@ -214,6 +214,18 @@ function tagString(r: Reader, ifd: Ifd, code: number): string | undefined {
   return s;
 }
 
+/**
+ * The JPK Instruments format version of a JPK TIFF (`.jpk`, `.jpk-qi-image`: JPK's private ASCII tag 32768 on
+ * page 0 and the channel-name tag 32848 on a later page), else undefined. Its channels are raw integers whose
+ * physical values need JPK's per-channel calibration slots (further private tags), which no reader here decodes.
+ */
+export function jpkTiffVersion(bytes: Uint8Array, name = "<bytes>"): string | undefined {
+  const r = makeReader(bytes, name);
+  const ifds = parseIfds(r);
+  const version = tagString(r, ifds[0], 32768);
+  return version !== undefined && ifds.some((ifd) => ifd.tags.get(32848)?.type === 2) ? version : undefined;
+}
+
 /** Number of pages (IFDs) in a TIFF, without decoding pixels. */
 export function tiffPageCount(bytes: Uint8Array, name = "<bytes>"): number {
   return parseIfds(makeReader(bytes, name)).length;

@@ -194,6 +194,13 @@ describe("readImage / readImageStack on TIFF and PNG", () => {
     expect(img.source.format).toBe("png");
     expect(firstMismatch(img.data, fx.entry("png_g16.png").values)).toBeNull();
   });
+  it("refuses a JPK Instruments TIFF (raw counts without JPK's scaling), naming it; a plain TIFF with tag 32768 reads", async () => {
+    for (const read of [readImage, readImageStack]) {
+      await expect(read(fx.path("jpk_like.jpk"))).rejects.toThrow(/jpk_like\.jpk"\): a JPK Instruments TIFF \(JPK software 6\.0\.41\): its channels are raw integers .* no pixel values are returned; open it in Gwyddion/);
+    }
+    const img = await readImage(fx.path("tif_private_32768.tif"));
+    expect(firstMismatch(img.data, fx.entry("tif_private_32768.tif").values)).toBeNull();
+  });
   it("names the file and reason for a truncated TIFF", async () => {
     await expect(readImage(fx.path("bad_tif_truncated.tif"))).rejects.toThrow(/^readTiff\(".*bad_tif_truncated\.tif"\): truncated/);
   });

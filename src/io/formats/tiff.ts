@@ -3,7 +3,7 @@ import type { FormatReader } from "../reader-types";
 import { calibrationOf, checkPage, makeLoaded, type ReadImageOptions } from "../image-frames";
 import { readBytes } from "../npy";
 import { LUMA_WEIGHTS } from "../png";
-import { decodeTiff, isTiff, tiffPageCount, type TiffPage } from "../tiff";
+import { decodeTiff, isTiff, jpkTiffVersion, tiffPageCount, type TiffPage } from "../tiff";
 import { ioError, toFloat32 } from "../util";
 
 function pixels(page: TiffPage, warnings: string[]): Float32Array {
@@ -42,6 +42,21 @@ function loaded(fn: string, path: string, p: TiffPage, i: number, count: number,
   });
 }
 
+/** The file's bytes, refused when they are a JPK TIFF (its pixels are raw counts without JPK's scaling). */
+function plainTiffBytes(fn: string, path: string): Uint8Array {
+  const bytes = readBytes(fn, path);
+  let jpk: string | undefined;
+  try {
+    jpk = jpkTiffVersion(bytes, path);
+  } catch (e) {
+    throw ioError(fn, path, (e as Error).message.replace(/^readTiff\("[^"]*"\): /, ""));
+  }
+  if (jpk !== undefined) {
+    throw ioError(fn, path, `a JPK Instruments TIFF (JPK software ${jpk}): its channels are raw integers scaled by JPK's private calibration tags, which causalscope does not decode, so no pixel values are returned; open it in Gwyddion (jpkscan) or JPK Data Processing and save it as .gwy or a calibrated TIFF`);
+  }
+  return bytes;
+}
+
 export const tiffReader: FormatReader = {
   name: "tiff",
   description: "a TIFF image",
@@ -51,7 +66,7 @@ export const tiffReader: FormatReader = {
   sniff: (head) => isTiff(head),
   open: (path, { fn }) => ({
     async image(options) {
-      const bytes = readBytes(fn, path);
+      const bytes = plainTiffBytes(fn, path);
       let count: number;
       try {
         count = tiffPageCount(bytes, path);
@@ -63,7 +78,7 @@ export const tiffReader: FormatReader = {
       return loaded(fn, path, p, page, count, options);
     },
     async stack(options) {
-      const pages = decodeTiff(readBytes(fn, path), path);
+      const pages = decodeTiff(plainTiffBytes(fn, path), path);
       return pages.map((p, i) => {
         const img = loaded(fn, path, p, i, pages.length, options);
         img.source.page = i;
