@@ -32,7 +32,7 @@ import type { Image } from "../../image/image";
 import { PointGrid } from "../grid";
 import { quickselect } from "../../core/select";
 import type { PixelNoise } from "../refine";
-import { CLASS_MODEL } from "./models/classes";
+import { CLASS_MODEL as SHIPPED_CLASS_MODEL } from "./models/classes";
 
 /** Class names, in the order of the model's outputs. */
 export const ATOM_CLASSES = ["host", "dopant", "vacancy"] as const;
@@ -336,6 +336,9 @@ export interface ClassModel {
   /** Dense layers: `kernel` row-major [inputs × units], `bias` [units]. */
   layers: Array<{ units: number; kernel: number[]; bias: number[] }>;
 }
+
+/** The shipped class model (models/classes.ts), checked against ClassModel here. */
+const CLASS_MODEL: ClassModel = SHIPPED_CLASS_MODEL;
 
 /**
  * Class probabilities of sites (rows × 3, in ATOM_CLASSES order) from the

@@ -278,7 +278,9 @@ export async function findAtomsDeep(image: Image, options: FindAtomsDeepOptions 
     try {
       const est = estimateSpacing(img);
       spacing = est.spacing;
-      sigma = Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
+      // Unresolved pairs (est.pairs): σ is the pair's own column width, wide against the pair's spacing; keep it.
+      sigma = est.pairs.length ? est.sigma : Math.min(Math.max(est.sigma, 0.12 * spacing), 0.3 * spacing);
+      warnings.push(...est.warnings);
     } catch (e) {
       throw new RangeError(`${fn}: could not estimate the column spacing (${(e as Error).message.replace(/^estimateSpacing: /, "")}); pass options.spacing (nearest-neighbour distance, pixels)`);
     }
