@@ -121,7 +121,11 @@ export function resample(data: Float32Array, w: number, h: number, factor: numbe
   return { data: out, width: W, height: H };
 }
 
-/** Separable Gaussian blur (σ pixels, kernel ±3σ, edges clamped). */
+/**
+ * Separable Gaussian blur (σ pixels, kernel ±3σ, edges clamped). Each output pixel sums its taps in kernel order in
+ * double precision; the horizontal pass skips the clamping away from the edges and the vertical pass accumulates
+ * whole rows (contiguous memory), which leaves every sum's order, so its value, unchanged. O(w·h·σ).
+ */
 export function blur(data: Float32Array, w: number, h: number, sigma: number): Float32Array {
   if (!(sigma > 0)) return data;
   const r = Math.ceil(3 * sigma), k = new Float64Array(2 * r + 1);
@@ -129,15 +133,23 @@ export function blur(data: Float32Array, w: number, h: number, sigma: number): F
   for (let i = -r; i <= r; i++) ks += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= ks;
   const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let i = -r; i <= r; i++) s += k[i + r] * data[y * w + Math.min(w - 1, Math.max(0, x + i))];
-    tmp[y * w + x] = s;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      if (x >= r && x + r < w) for (let i = -r, j = row + x - r; i <= r; i++, j++) s += k[i + r] * data[j];
+      else for (let i = -r; i <= r; i++) s += k[i + r] * data[row + Math.min(w - 1, Math.max(0, x + i))];
+      tmp[row + x] = s;
+    }
   }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let i = -r; i <= r; i++) s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
-    out[y * w + x] = s;
+  const acc = new Float64Array(w);
+  for (let y = 0; y < h; y++) {
+    acc.fill(0);
+    for (let i = -r; i <= r; i++) {
+      const kk = k[i + r], src = Math.min(h - 1, Math.max(0, y + i)) * w;
+      for (let x = 0; x < w; x++) acc[x] += kk * tmp[src + x];
+    }
+    out.set(acc, y * w);
   }
   return out;
 }
