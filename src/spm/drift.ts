@@ -316,6 +316,17 @@ function chiSquareZ(chi2: number, nu: number): number {
 /** Significance (z of the χ² of the blocks' misfit) above which a drift model is rejected, when the misfit also exceeds the tolerance. */
 const MISFIT_Z = 3;
 
+/** The registration options both drift measurements share, checked: tolerance (px, default 0.1), minCorrelation (default 0.5), maxIterations (default 30). */
+function registrationOptions(fn: string, options: { tolerance?: number; minCorrelation?: number; maxIterations?: number }): { tolerance: number; minCorrelation: number; maxIterations: number } {
+  const tolerance = options.tolerance ?? 0.1;
+  if (!(tolerance > 0)) throw new RangeError(`${fn}: options.tolerance must be > 0 px, got ${options.tolerance}`);
+  const minCorrelation = options.minCorrelation ?? 0.5;
+  if (!(minCorrelation >= 0 && minCorrelation < 1)) throw new RangeError(`${fn}: options.minCorrelation must be in [0, 1), got ${options.minCorrelation}`);
+  const maxIterations = options.maxIterations ?? 30;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`${fn}: options.maxIterations must be a positive integer, got ${options.maxIterations}`);
+  return { tolerance, minCorrelation, maxIterations };
+}
+
 /**
  * Measure constant drift from two frames of the same area scanned one after
  * the other with opposite slow-scan directions (`options.first`: the first
@@ -361,12 +372,7 @@ export function measureScanDrift(first: Image, second: Image, options: ScanDrift
   if (second.width !== w || second.height !== h) throw new RangeError(`${fn}: the frames differ in size (${w} × ${h} and ${second.width} × ${second.height}); they must be scans of the same frame`);
   if (w < 8 || h < 8) throw new RangeError(`${fn}: frames of ${w} × ${h} pixels are too small to measure drift (at least 8 × 8)`);
   const s = (checkChoice(fn, "first", options.first, SLOW) ?? "up") === "up" ? 1 : -1;
-  const tolerance = options.tolerance ?? 0.1;
-  if (!(tolerance > 0)) throw new RangeError(`${fn}: options.tolerance must be > 0 px, got ${options.tolerance}`);
-  const minCorrelation = options.minCorrelation ?? 0.5;
-  if (!(minCorrelation >= 0 && minCorrelation < 1)) throw new RangeError(`${fn}: options.minCorrelation must be in [0, 1), got ${options.minCorrelation}`);
-  const maxIterations = options.maxIterations ?? 30;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`${fn}: options.maxIterations must be a positive integer, got ${options.maxIterations}`);
+  const { tolerance, minCorrelation, maxIterations } = registrationOptions(fn, options);
 
   const { p, G } = fitAffine(fn, first, second, maxIterations, minCorrelation);
   // Covariance of the smoothed fit: white noise of variance σ² (the residual
@@ -618,12 +624,7 @@ export function measureDriftCurve(frames: Image[], options: DriftCurveOptions = 
   const K = checkDegree(fn, options.degree, 3);
   const pause = options.pause ?? 0;
   if (!(pause >= 0 && Number.isFinite(pause))) throw new RangeError(`${fn}: options.pause must be a finite number of scan lines >= 0, got ${options.pause}`);
-  const tolerance = options.tolerance ?? 0.1;
-  if (!(tolerance > 0)) throw new RangeError(`${fn}: options.tolerance must be > 0 px, got ${options.tolerance}`);
-  const minCorrelation = options.minCorrelation ?? 0.5;
-  if (!(minCorrelation >= 0 && minCorrelation < 1)) throw new RangeError(`${fn}: options.minCorrelation must be in [0, 1), got ${options.minCorrelation}`);
-  const maxIterations = options.maxIterations ?? 30;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`${fn}: options.maxIterations must be a positive integer, got ${options.maxIterations}`);
+  const { tolerance, minCorrelation, maxIterations } = registrationOptions(fn, options);
 
   const n = frames.length, yc = (h - 1) / 2, q = K + n - 1;
   const timing = { first, pause, height: h };
